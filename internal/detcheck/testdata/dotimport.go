@@ -1,0 +1,5 @@
+package fixture
+
+import . "time" // want dot-import
+
+func hidden() Time { return Now() }

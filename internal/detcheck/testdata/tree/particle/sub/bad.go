@@ -1,0 +1,5 @@
+package sub
+
+import "time"
+
+func Stamp() int64 { return time.Now().UnixMilli() }
