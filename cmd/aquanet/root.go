@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aquanet",
+		Short: "A Go implementation of the Fluence distributed computing protocol",
+		Long: `aquanet runs Fluence-style peers: particles carrying AIR scripts hop between peers over
+libp2p, each peer runs the script as far as it can and calls its services.`,
+		Version:       versionString(),
+		SilenceUsage:  true, // a failed command prints its error, not the whole usage text
+		SilenceErrors: true, // run prints errors, once, in one format
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(newVersionCmd(), newKeyCmd())
+	return root
+}
+
+// usageArgs is cobra.ExactArgs with a message that says which arguments are wanted.
+func usageArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("%s needs %s, got %d argument(s) (see '%s --help')", c.CommandPath(), what, len(args), c.CommandPath())
+		}
+		return nil
+	}
+}
+
+func fprintf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, format, args...) //nolint:errcheck // nowhere to report a failed write to stderr
+}
