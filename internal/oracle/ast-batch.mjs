@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// ast-batch.mjs: runs the reference AIR parser (AquaVM 0.62, see ../shared/oracle) over many
+// scripts in one process.
+//
+//   AQUANET_ORACLE_DIR=/path/to/installed/oracle node ast-batch.mjs < scripts.json > results.json
+//
+// stdin:  a JSON array of AIR script strings.
+// stdout: a JSON array with one entry per script, in order:
+//           {"ok": true, "ast": <the reference's AST JSON>}  or
+//           {"ok": false, "error": "<the reference's error text>"}.
+//         The AST is copied verbatim from AquaVM's output, never re-encoded by JavaScript, so
+//         integers beyond 2^53 (e.g. 9223372036854775807) keep every digit.
+// If AquaVM itself fails on a script (a wasm trap such as stack exhaustion, which is not a parse
+// verdict), the driver prints "ast-batch: script N: ..." on stderr and exits with code 3.
+// Anything else (library logging) goes to stderr, so stdout holds only the result.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const realStdoutWrite = process.stdout.write.bind(process.stdout);
+const toStderr = (...args) => process.stderr.write(args.map(String).join(' ') + '\n');
+// marine-js reports wasm failures with console.log: keep stdout for the result alone.
+console.log = toStderr;
+console.info = toStderr;
+console.debug = toStderr;
+console.warn = toStderr;
+process.stdout.write = process.stderr.write.bind(process.stderr);
+
+function fail(code, msg) {
+  process.stderr.write(`ast-batch: ${msg}\n`);
+  process.exit(code);
+}
+
+const dir = process.env.AQUANET_ORACLE_DIR;
+if (!dir) fail(2, 'AQUANET_ORACLE_DIR is not set (want an oracle directory where npm install has run)');
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+let scripts;
+try {
+  scripts = JSON.parse(await readStdin());
+} catch (e) {
+  fail(2, `stdin is not JSON: ${e.message}`);
+}
+if (!Array.isArray(scripts)) fail(2, 'stdin must be a JSON array of strings');
+scripts.forEach((s, i) => { if (typeof s !== 'string') fail(2, `element ${i} of stdin is not a string`); });
+
+let avm;
+try {
+  const lib = await import(pathToFileURL(path.join(path.resolve(dir), 'avm-lib.mjs')).href);
+  avm = await lib.createAvm({ measureInner: false });
+} catch (e) {
+  fail(2, `cannot start AquaVM from ${dir}: ${e && e.stack ? e.stack : e}`);
+}
+
+const parts = [];
+for (let i = 0; i < scripts.length; i++) {
+  let out;
+  try {
+    out = avm.ast(scripts[i]);
+  } catch (e) {
+    fail(3, `script ${i}: AquaVM failed (not a parse verdict): ${String(e && e.message ? e.message : e).split('\n')[0]}`);
+  }
+  if (typeof out !== 'string') fail(3, `script ${i}: AquaVM returned ${typeof out}, not a string`);
+  let isAst = false;
+  try {
+    JSON.parse(out);
+    isAst = true;
+  } catch {
+    // Not JSON: the reference's parse or validation error text.
+  }
+  parts.push(isAst ? `{"ok":true,"ast":${out.trim()}}` : JSON.stringify({ ok: false, error: out }));
+}
+realStdoutWrite('[' + parts.join(',\n') + ']\n');
