@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 )
@@ -17,8 +18,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	if err := cmd.Execute(); err != nil {
-		fprintf(stderr, "aquanet: %v\n", err)
+		if !errors.Is(err, errExit1) {
+			fprintf(stderr, "aquanet: %v\n", err)
+		}
 		return 1
 	}
 	return 0
 }
+
+// errExit1 makes the process exit with code 1 without printing anything more: the command has
+// already said what was wrong.
+var errExit1 = errors.New("exit status 1")
