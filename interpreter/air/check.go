@@ -1,7 +1,5 @@
 package air
 
-import "sort"
-
 // Check runs the reference validator's checks on a parsed script and returns every problem, sorted
 // by position:
 //   - a variable used before any instruction earlier in the script defines it (by call output,
@@ -17,9 +15,11 @@ import "sort"
 // canon, the value of (ap (k v) %map), the argument of fail, and scalars inside the lenses of
 // %last_error% and :error:.
 func Check(root Instr) ErrorList {
-	c := &checker{defs: map[string]int{}, folds: map[string][]span{}}
+	c := &checker{defined: make(map[string]bool, 64), active: map[string][]activeFold{}}
 	c.walk(root)
-	c.finish()
+	for _, s := range c.m.malformed {
+		c.errs.add(s.pos, "a fold over a stream or stream map cannot have instructions after next")
+	}
 	c.errs.sort()
 	return c.errs
 }
@@ -30,79 +30,71 @@ type span struct {
 	pos         Pos
 }
 
-func spanOf(n Node) span { return span{n.Pos().Offset, n.End().Offset, n.Pos()} }
+func spanOf(n Node) span { return span{int(n.Pos().Offset), int(n.End().Offset), n.Pos()} }
 
-// contains reports whether o lies strictly inside s.
-func (s span) contains(o span) bool {
-	return s.left < o.left && o.left < s.right && s.left < o.right && o.right < s.right
-}
-
-type use struct {
-	name string
-	at   span // the instruction the use is in
-	pos  Pos  // the use itself
-}
-
+// The checker walks the tree once. Before an instruction's children it checks the instruction's
+// own uses and records its definitions: in this pre-order walk, the definitions recorded so far
+// are exactly those of instructions that start earlier in the text, which is the reference's
+// rule. The folds on the walk's path are the folds that enclose the instruction, which is what
+// next and new are checked against. After the children it feeds the after-next machine, which
+// needs the instructions bottom-up.
 type checker struct {
-	defs  map[string]int    // variable -> start of the leftmost instruction defining it
-	folds map[string][]span // iterator -> the folds defining it
-	uses  []use
-	nexts []use
-	news  []use
-	errs  ErrorList
-	m     afterNext
+	defined map[string]bool         // names defined by the instructions visited so far
+	active  map[string][]activeFold // iterator -> the folds over it enclosing the walk, innermost last
+	errs    ErrorList
+	m       afterNext
 }
 
-func (c *checker) define(name string, in Node) {
-	l := in.Pos().Offset
-	if old, ok := c.defs[name]; !ok || l < old {
-		c.defs[name] = l
+type activeFold struct{ nextSeen bool }
+
+// use checks the variables a value reads: its own name and scalars in its lens.
+func (c *checker) use(v Value) {
+	x, ok := v.(*Var)
+	if !ok {
+		return
 	}
-}
-
-// useValue records the variables a value reads: its own name and scalars in its lens.
-func (c *checker) useValue(v Value, in Node) {
-	if v, ok := v.(*Var); ok {
-		at := spanOf(in)
-		c.uses = append(c.uses, use{v.Name, at, v.NamePos})
-		if v.Lens != nil {
-			for _, s := range v.Lens.Path {
-				if s.Kind == ScalarStep {
-					c.uses = append(c.uses, use{s.Field, at, v.NamePos})
-				}
+	c.need(x.Name, x.NamePos)
+	if x.Lens != nil {
+		for _, s := range x.Lens.Path {
+			if s.Kind == ScalarStep {
+				c.need(s.Field, x.NamePos)
 			}
 		}
 	}
 }
 
-// walk visits the tree in the order the reference's bottom-up parser reduces it: children first,
-// left to right. The after-next check depends on that order.
+func (c *checker) need(name string, pos Pos) {
+	if !c.defined[name] {
+		c.errs.add(pos, "variable %s is not defined: no call, ap, canon, new or fold before this instruction defines it", name)
+	}
+}
+
 func (c *checker) walk(in Instr) {
 	switch in := in.(type) {
 	case *Call:
-		c.useValue(in.Peer, in)
-		c.useValue(in.Service, in)
-		c.useValue(in.Function, in)
+		c.use(in.Peer)
+		c.use(in.Service)
+		c.use(in.Function)
 		for _, a := range in.Args {
-			c.useValue(a, in)
+			c.use(a)
+		}
+		if in.Output != nil {
+			c.defined[in.Output.Name] = true
 		}
 		c.m.simple()
-		if in.Output != nil {
-			c.define(in.Output.Name, in)
-		}
 	case *Canon:
-		c.define(in.Dst.Name, in)
+		c.defined[in.Dst.Name] = true
 		c.m.simple()
 	case *Ap:
-		c.useValue(in.Arg, in)
-		c.define(in.Dst.Name, in)
+		c.use(in.Arg)
+		c.defined[in.Dst.Name] = true
 		c.m.simple()
 	case *ApMap:
-		c.useValue(in.Key, in)
-		c.define(in.Map.Name, in)
+		c.use(in.Key)
+		c.defined[in.Map.Name] = true
 		c.m.simple()
 	case *Fail:
-		if in.Code != nil && !in.Code.IsFloat && in.Code.Int == 0 {
+		if in.Code != nil && in.Code.Int == 0 {
 			c.errs.add(in.Code.ValuePos, "fail with error code 0: 0 means success, use another code")
 		}
 		c.m.simple()
@@ -121,93 +113,42 @@ func (c *checker) walk(in Instr) {
 		c.walk(in.Right)
 		c.m.xoring(spanOf(in))
 	case *Match:
+		c.use(in.Left)
+		c.use(in.Right)
 		c.walk(in.Body)
-		c.useValue(in.Left, in)
-		c.useValue(in.Right, in)
 		c.m.replacing(spanOf(in))
 	case *New:
+		if len(c.active[in.Var.Name]) > 0 {
+			c.errs.add(in.Var.NamePos, "new %s inside a fold with iterator %s: an iterator cannot be redefined", in.Var.Name, in.Var.Name)
+		}
+		c.defined[in.Var.Name] = true
 		c.walk(in.Body)
-		c.news = append(c.news, use{in.Var.Name, spanOf(in), in.Var.NamePos})
-		c.define(in.Var.Name, in)
 		c.m.replacing(spanOf(in))
 	case *Next:
-		c.nexts = append(c.nexts, use{in.Iterator.Name, spanOf(in), in.Iterator.NamePos})
-		c.m.next(in.Iterator.Name)
+		name := in.Iterator.Name
+		folds := c.active[name]
+		switch {
+		case len(folds) == 0:
+			c.errs.add(in.Iterator.NamePos, "next %s is not inside a fold with iterator %s", name, name)
+		case folds[len(folds)-1].nextSeen:
+			c.errs.add(in.Iterator.NamePos, "a second next %s in the same fold: a fold has at most one next per iterator", name)
+		default:
+			folds[len(folds)-1].nextSeen = true
+		}
+		c.m.next(name)
 	case *Fold:
+		c.use(in.Iterable)
+		name := in.Iterator.Name
+		if len(c.active[name]) > 0 {
+			c.errs.add(in.Pos(), "fold iterator %s is already the iterator of an enclosing fold: use another name", name)
+		}
+		c.defined[name] = true
+		c.active[name] = append(c.active[name], activeFold{})
 		c.walk(in.Body)
 		if in.Last != nil {
 			c.walk(in.Last)
 		}
-		c.useValue(in.Iterable, in)
-		sp := spanOf(in)
-		c.folds[in.Iterator.Name] = append(c.folds[in.Iterator.Name], sp)
-		c.m.fold(sp, in.Iterator.Name, in.IsStreamFold(), in.Last != nil)
-	}
-}
-
-// defined reports whether name is defined by an instruction that starts before the one at.
-func (c *checker) defined(name string, at span) bool {
-	if l, ok := c.defs[name]; ok && l < at.left {
-		return true
-	}
-	for _, f := range c.folds[name] {
-		if f.left < at.left {
-			return true
-		}
-	}
-	return false
-}
-
-// enclosingFold returns the innermost fold over iterator name that contains at.
-func (c *checker) enclosingFold(name string, at span) (span, bool) {
-	var best span
-	found := false
-	for _, f := range c.folds[name] { // sorted by start: the last match is the innermost
-		if f.contains(at) {
-			best, found = f, true
-		}
-	}
-	return best, found
-}
-
-func (c *checker) finish() {
-	for _, spans := range c.folds {
-		sort.Slice(spans, func(i, j int) bool { return spans[i].left < spans[j].left })
-	}
-	for _, u := range c.uses {
-		if !c.defined(u.name, u.at) {
-			c.errs.add(u.pos, "variable %s is not defined: no call, ap, canon, new or fold before this instruction defines it", u.name)
-		}
-	}
-	seen := map[span]bool{}
-	for _, n := range c.nexts {
-		f, ok := c.enclosingFold(n.name, n.at)
-		switch {
-		case !ok:
-			c.errs.add(n.pos, "next %s is not inside a fold with iterator %s", n.name, n.name)
-		case seen[f]:
-			c.errs.add(n.pos, "a second next %s in the same fold: a fold has at most one next per iterator", n.name)
-		default:
-			seen[f] = true
-		}
-	}
-	for _, n := range c.news {
-		if _, ok := c.enclosingFold(n.name, n.at); ok {
-			c.errs.add(n.pos, "new %s inside a fold with iterator %s: an iterator cannot be redefined", n.name, n.name)
-		}
-	}
-	for name, spans := range c.folds {
-		var prev span
-		has := false
-		for _, s := range spans {
-			if has && prev.contains(s) {
-				c.errs.add(s.pos, "fold iterator %s is already the iterator of an enclosing fold: use another name", name)
-				continue
-			}
-			prev, has = s, true
-		}
-	}
-	for _, s := range c.m.malformed {
-		c.errs.add(s.pos, "a fold over a stream or stream map cannot have instructions after next")
+		c.active[name] = c.active[name][:len(c.active[name])-1]
+		c.m.fold(spanOf(in), name, in.IsStreamFold(), in.Last != nil)
 	}
 }

@@ -7,6 +7,9 @@ import "unicode/utf8"
 // of a stack overflow. Compiled scripts stay far below it.
 const MaxDepth = 10_000
 
+// MaxScriptLen is the longest script Parse reads (positions are 32-bit).
+const MaxScriptLen = 1<<31 - 1
+
 // maxErrors is how many syntax errors are collected before parsing gives up.
 const maxErrors = 20
 
@@ -43,16 +46,22 @@ func ParseSyntax(src string) (*Script, error) {
 }
 
 type parser struct {
-	sc    scanner
-	tok   token
-	errs  ErrorList
-	depth int
+	sc      scanner
+	tok     token
+	errs    ErrorList
+	depth   int
+	nodes   nodes
+	bailing bool // a bailout is unwinding: deferred handlers must not recover it
 }
 
 // bailout unwinds the parser when there is no point in going on.
 type bailout struct{}
 
 func (p *parser) parse(src string) (root Instr) {
+	if len(src) > MaxScriptLen {
+		p.errs.add(Pos{Line: 1, Col: 1}, "the script is %d bytes, more than the %d this parser reads", len(src), MaxScriptLen)
+		return nil
+	}
 	if !utf8.ValidString(src) {
 		off := 0
 		for off < len(src) {
@@ -84,7 +93,7 @@ func (p *parser) parse(src string) (root Instr) {
 		p.error(p.tok.pos, "the script is empty: expected an instruction such as (null)")
 		return nil
 	}
-	root = p.instr("the script")
+	root = p.instr("", "the script")
 	if p.tok.kind != tEOF {
 		p.error(p.tok.pos, "unexpected %s after the end of the script: a script is exactly one instruction (wrap several in seq or par)", p.tok.describe())
 	}
@@ -97,6 +106,7 @@ func (p *parser) error(pos Pos, format string, args ...any) {
 	p.errs.add(pos, format, args...)
 	if len(p.errs) >= maxErrors {
 		p.errs.add(pos, "too many errors")
+		p.bailing = true
 		panic(bailout{})
 	}
 }
@@ -114,20 +124,25 @@ func (p *parser) fail(format string, args ...any) {
 	panic(syntaxError{})
 }
 
-// instr parses one instruction. ctx says what it is for ("the left side of seq"), for messages.
-// It returns nil when the instruction had errors (already reported).
-func (p *parser) instr(ctx string) (in Instr) {
+// instr parses one instruction. role and of say what it is for ("the left side of", "seq"), for
+// messages; they are joined only when there is an error. It returns nil when the instruction had
+// errors (already reported).
+func (p *parser) instr(role, of string) (in Instr) {
 	if p.tok.kind != tLparen {
-		p.fail("expected an instruction for %s, found %s", ctx, p.tok.describe())
+		p.fail("expected an instruction for %s%s, found %s", role, of, p.tok.describe())
 	}
 	lparen := p.tok.pos
 	p.depth++
 	if p.depth > MaxDepth {
 		p.error(lparen, "instructions are nested more than %d deep", MaxDepth)
+		p.bailing = true
 		panic(bailout{})
 	}
 	defer func() {
 		p.depth--
+		if p.bailing {
+			return // let the bailout unwind to parse without a recover and re-panic per level
+		}
 		if r := recover(); r != nil {
 			if _, ok := r.(syntaxError); !ok {
 				panic(r)
@@ -147,13 +162,19 @@ func (p *parser) instr(ctx string) (in Instr) {
 		return p.call(lparen)
 	case tSeq:
 		l, r := p.pair("seq")
-		return &Seq{p.close(lparen, "seq"), l, r}
+		n := p.nodes.seqs.new()
+		*n = Seq{p.close(lparen, "seq"), l, r}
+		return n
 	case tPar:
 		l, r := p.pair("par")
-		return &Par{p.close(lparen, "par"), l, r}
+		n := p.nodes.pars.new()
+		*n = Par{p.close(lparen, "par"), l, r}
+		return n
 	case tXor:
 		l, r := p.pair("xor")
-		return &Xor{p.close(lparen, "xor"), l, r}
+		n := p.nodes.xors.new()
+		*n = Xor{p.close(lparen, "xor"), l, r}
+		return n
 	case tNull:
 		return &Null{p.close(lparen, "null")}
 	case tNever:
@@ -165,7 +186,7 @@ func (p *parser) instr(ctx string) (in Instr) {
 		m := &Match{Mismatch: kw.kind == tMismatch}
 		m.Left = p.value(slotArg)
 		m.Right = p.value(slotArg)
-		m.Body = p.instr("the body of " + name)
+		m.Body = p.instr("the body of ", name)
 		m.Parens = p.close(lparen, name)
 		return m
 	case tFold:
@@ -176,7 +197,7 @@ func (p *parser) instr(ctx string) (in Instr) {
 		return n
 	case tNew:
 		n := &New{Var: p.variable(slotNew)}
-		n.Body = p.instr("the body of new")
+		n.Body = p.instr("the body of ", "new")
 		n.Parens = p.close(lparen, "new")
 		return n
 	case tAp:
@@ -207,8 +228,8 @@ func (p *parser) skipPast(lparen Pos) {
 }
 
 func (p *parser) pair(name string) (Instr, Instr) {
-	l := p.instr("the left side of " + name)
-	r := p.instr("the right side of " + name)
+	l := p.instr("the left side of ", name)
+	r := p.instr("the right side of ", name)
 	return l, r
 }
 
@@ -232,19 +253,23 @@ func (p *parser) expect(k kind, ctx string) Pos {
 }
 
 func (p *parser) call(lparen Pos) Instr {
-	c := &Call{}
+	c := p.nodes.calls.new()
 	c.Peer = p.value(slotPeer)
 	p.expect(tLparen, "before the service and function of call")
 	c.Service = p.value(slotTriplet)
 	c.Function = p.value(slotTriplet)
 	p.expect(tRparen, "after the service and function of call")
 	p.expect(tLbrack, "to start the arguments of call")
+	args := p.nodes.scratch[:0]
 	for p.tok.kind != tRbrack {
 		if p.tok.kind == tEOF {
 			p.fail("expected ']' to end the arguments of call, found %s", p.tok.describe())
 		}
-		c.Args = append(c.Args, p.value(slotArg))
+		args = append(args, p.value(slotArg))
 	}
+	c.Args = p.nodes.values.copy(args)
+	clear(args)
+	p.nodes.scratch = args[:0]
 	p.next()
 	if p.tok.kind != tRparen {
 		c.Output = p.variable(slotOutput)
@@ -272,12 +297,12 @@ func (p *parser) failInstr(lparen Pos) Instr {
 }
 
 func (p *parser) fold(lparen Pos) Instr {
-	f := &Fold{}
+	f := p.nodes.folds.new()
 	f.Iterable = p.value(slotIterable)
 	f.Iterator = p.variable(slotIterator)
-	f.Body = p.instr("the body of fold")
+	f.Body = p.instr("the body of ", "fold")
 	if p.tok.kind == tLparen {
-		f.Last = p.instr("the last instruction of fold")
+		f.Last = p.instr("the last instruction of ", "fold")
 	}
 	f.Parens = p.close(lparen, "fold")
 	return f
@@ -294,7 +319,7 @@ func (p *parser) ap(lparen Pos) Instr {
 		m.Parens = p.close(lparen, "ap")
 		return m
 	}
-	a := &Ap{}
+	a := p.nodes.aps.new()
 	a.Arg = p.value(slotApArg)
 	a.Dst = p.variable(slotOutput)
 	a.Parens = p.close(lparen, "ap")
@@ -334,7 +359,9 @@ func (p *parser) value(s *slot) Value {
 	case tSpecial:
 		v = &Special{ValuePos: t.pos, Kind: t.special, Lens: t.lens}
 	case tVar:
-		v = &Var{NamePos: t.pos, Name: t.name, Kind: t.varKind, Lens: t.lens}
+		x := p.nodes.vars.new()
+		*x = Var{NamePos: t.pos, Name: t.name, Kind: t.varKind, Lens: t.lens}
+		v = x
 	case tLbrack:
 		lb := t.pos
 		p.next()
@@ -366,13 +393,15 @@ func (p *parser) variable(s *slot) *Var {
 }
 
 func (p *parser) str() *String {
-	s := &String{ValuePos: p.tok.pos, Value: p.tok.name, EndPos: p.tok.end}
+	s := p.nodes.strs.new()
+	*s = String{ValuePos: p.tok.pos, Value: p.tok.name, EndPos: p.tok.end}
 	p.next()
 	return s
 }
 
 func (p *parser) number() *Number {
-	n := &Number{ValuePos: p.tok.pos, Raw: p.tok.lit, IsFloat: p.tok.kind == tFloat, Int: p.tok.i, Float: p.tok.f}
+	n := p.nodes.nums.new()
+	*n = Number{ValuePos: p.tok.pos, Raw: p.tok.lit, IsFloat: p.tok.kind == tFloat, Int: p.tok.i, Float: p.tok.f}
 	p.next()
 	return n
 }

@@ -9,9 +9,9 @@ import (
 // Pos is a position in a script: the byte offset from the start (0-based), and the line and
 // column (1-based; the column counts bytes, as Go's own tools do). The zero Pos is "no position".
 type Pos struct {
-	Offset int
-	Line   int
-	Col    int
+	Offset int32
+	Line   int32
+	Col    int32
 }
 
 // IsValid reports whether p is a real position.
@@ -26,7 +26,9 @@ func (p Pos) String() string {
 }
 
 // add returns the position n bytes further on the same line.
-func (p Pos) add(n int) Pos { return Pos{Offset: p.Offset + n, Line: p.Line, Col: p.Col + n} }
+func (p Pos) add(n int) Pos {
+	return Pos{Offset: p.Offset + int32(n), Line: p.Line, Col: p.Col + int32(n)}
+}
 
 // Error is one problem in a script, at a position.
 type Error struct {

@@ -31,9 +31,9 @@ type printer struct {
 	buf      strings.Builder
 	comments []Comment
 
-	atLineStart   bool // nothing written on the current output line yet
-	lineIsComment bool // the current output line ends in a comment: code may not follow
-	lastLine      int  // source line where the last printed code ended
+	atLineStart   bool  // nothing written on the current output line yet
+	lineIsComment bool  // the current output line ends in a comment: code may not follow
+	lastLine      int32 // source line where the last printed code ended
 }
 
 // newline starts a new output line indented by depth levels.
@@ -56,7 +56,7 @@ func (p *printer) write(s string) {
 // flushComments prints the comments that come before source offset off: a comment on the line
 // where the last printed code ended goes after that code, any other on a line of its own.
 func (p *printer) flushComments(off, depth int) {
-	for len(p.comments) > 0 && p.comments[0].Pos.Offset < off {
+	for len(p.comments) > 0 && int(p.comments[0].Pos.Offset) < off {
 		c := p.comments[0]
 		p.comments = p.comments[1:]
 		if c.Pos.Line == p.lastLine && !p.atLineStart && !p.lineIsComment {
@@ -72,7 +72,7 @@ func (p *printer) flushComments(off, depth int) {
 // closeParen writes the ")" of an instruction at depth, on a new line when the current one ends
 // in a comment.
 func (p *printer) closeParen(in Instr, depth int) {
-	p.flushComments(in.End().Offset-1, depth+1)
+	p.flushComments(int(in.End().Offset)-1, depth+1)
 	if p.lineIsComment {
 		p.newline(depth)
 	}
@@ -81,7 +81,7 @@ func (p *printer) closeParen(in Instr, depth int) {
 }
 
 func (p *printer) instr(in Instr, depth int) {
-	p.flushComments(in.Pos().Offset, depth)
+	p.flushComments(int(in.Pos().Offset), depth)
 	p.newline(depth)
 	switch in := in.(type) {
 	case *Seq:

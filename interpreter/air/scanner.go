@@ -123,7 +123,7 @@ func (s *scanner) init(src string, errs *ErrorList) {
 }
 
 func (s *scanner) pos(off int) Pos {
-	return Pos{Offset: off, Line: s.line, Col: off - s.lineStart + 1}
+	return Pos{Offset: int32(off), Line: int32(s.line), Col: int32(off - s.lineStart + 1)}
 }
 
 // next returns the next token.
@@ -175,7 +175,7 @@ func (s *scanner) next() token {
 func (s *scanner) punct(k kind) token {
 	p := s.pos(s.off)
 	s.off++
-	return token{kind: k, pos: p, end: p.add(1), lit: s.src[p.Offset:s.off]}
+	return token{kind: k, pos: p, end: p.add(1), lit: s.src[int(p.Offset):s.off]}
 }
 
 func (s *scanner) stringLit() token {
@@ -185,7 +185,7 @@ func (s *scanner) stringLit() token {
 	if n < 0 {
 		s.errs.add(p, "string literal is not terminated: AIR strings have no escapes, a literal ends at the next '\"'")
 		s.advanceLines(len(s.src))
-		return token{kind: tIllegal, pos: p, end: s.pos(s.off), lit: s.src[p.Offset:]}
+		return token{kind: tIllegal, pos: p, end: s.pos(s.off), lit: s.src[int(p.Offset):]}
 	}
 	value := rest[:n]
 	s.advanceLines(s.off + 1 + n + 1)
