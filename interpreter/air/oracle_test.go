@@ -24,7 +24,7 @@ func TestOracleAgrees(t *testing.T) {
 	dir := oracle.Require(t)
 	type input struct{ where, src string }
 	var inputs []input
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	walkTestdata(t, func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			inputs = append(inputs, input{d.Pos, strings.TrimSuffix(d.Input, "\n")})
 			return d.Expected
