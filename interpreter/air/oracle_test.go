@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,22 +19,14 @@ import (
 // minOracleInputs keeps the differential corpus from shrinking unnoticed.
 const minOracleInputs = 150
 
-// TestOracleAgrees runs every script in testdata/ through the reference parser (AquaVM 0.62,
-// ../shared/oracle) and through Parse. Both must accept or both reject; when both accept, the
-// trees must be the same, compared in the reference's own AST JSON shape, positions included.
-func TestOracleAgrees(t *testing.T) {
+// oracleInput is one script for the differential tests, and where it came from.
+type oracleInput struct{ where, src string }
+
+// compareWithOracle parses every input with the reference and with Parse and reports each
+// disagreement: in the verdict, or, when both accept, in the tree.
+func compareWithOracle(t *testing.T, inputs []oracleInput) (accepted int) {
+	t.Helper()
 	dir := oracle.Require(t)
-	type input struct{ where, src string }
-	var inputs []input
-	walkTestdata(t, func(t *testing.T, path string) {
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			inputs = append(inputs, input{d.Pos, strings.TrimSuffix(d.Input, "\n")})
-			return d.Expected
-		})
-	})
-	if len(inputs) < minOracleInputs {
-		t.Fatalf("only %d scripts in testdata, want at least %d", len(inputs), minOracleInputs)
-	}
 	scripts := make([]string, len(inputs))
 	for i, in := range inputs {
 		scripts[i] = in.src
@@ -43,24 +37,111 @@ func TestOracleAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepted := 0
 	for i, in := range inputs {
 		ref := results[i]
 		s, err := Parse(in.src)
 		switch {
 		case ref.OK && err != nil:
-			t.Errorf("%s: the reference accepts, aquanet rejects: %v\n%s", in.where, err, in.src)
+			t.Errorf("%s: the reference accepts, aquanet rejects: %v\n%q", in.where, err, in.src)
 		case !ref.OK && err == nil:
-			t.Errorf("%s: the reference rejects, aquanet accepts\n%s\nreference: %s", in.where, in.src, squash(ref.Error))
+			t.Errorf("%s: the reference rejects, aquanet accepts\n%q\nreference: %s", in.where, in.src, squash(ref.Error))
 		case ref.OK:
 			accepted++
 			ours, _ := json.Marshal(refInstr(s.Root))
 			if a, b := normJSON(t, ours), normJSON(t, ref.AST); !reflect.DeepEqual(a, b) {
-				t.Errorf("%s: trees differ\n%s\n ours: %s\n  ref: %s", in.where, in.src, ours, ref.AST)
+				t.Errorf("%s: trees differ\n%q\n ours: %s\n  ref: %s", in.where, in.src, ours, ref.AST)
 			}
 		}
 	}
+	return accepted
+}
+
+// TestOracleAgrees runs every script in testdata/ through the reference parser (AquaVM 0.62,
+// ../shared/oracle) and through Parse. Both must accept or both reject; when both accept, the
+// trees must be the same, compared in the reference's own AST JSON shape, positions included.
+func TestOracleAgrees(t *testing.T) {
+	oracle.Require(t)
+	var inputs []oracleInput
+	walkTestdata(t, func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			inputs = append(inputs, oracleInput{d.Pos, strings.TrimSuffix(d.Input, "\n")})
+			return d.Expected
+		})
+	})
+	if len(inputs) < minOracleInputs {
+		t.Fatalf("only %d scripts in testdata, want at least %d", len(inputs), minOracleInputs)
+	}
+	accepted := compareWithOracle(t, inputs)
 	t.Logf("%d scripts compared with the reference: %d accepted, %d rejected", len(inputs), accepted, len(inputs)-accepted)
+}
+
+// TestOracleAgreesOnMutants compares aquanet with the reference on scripts derived from the
+// testdata by seeded random edits: tokens replaced, dropped, duplicated or moved, characters
+// inserted and deleted. The seed is fixed, so a failure is reproducible; change it to explore.
+func TestOracleAgreesOnMutants(t *testing.T) {
+	oracle.Require(t)
+	const seed = 1
+	srcs := testdataScripts(t)
+	r := rand.New(rand.NewPCG(seed, seed))
+	var inputs []oracleInput
+	for i, src := range srcs {
+		for k := range 3 {
+			inputs = append(inputs, oracleInput{fmt.Sprintf("mutant %d of script %d (seed %d)", k, i, seed), mutate(r, src)})
+		}
+	}
+	accepted := compareWithOracle(t, inputs)
+	t.Logf("%d mutants compared with the reference: %d accepted, %d rejected", len(inputs), accepted, len(inputs)-accepted)
+}
+
+func isWord(tok string) bool { return !strings.ContainsAny(tok[:1], "()[]") }
+
+var (
+	tokenRE    = regexp.MustCompile(`\(|\)|"[^"]*"|\[\]|\[|\]|[^\s()"\[\]]+(?:\.?\[[^\s\]]*\][^\s()"\[\]]*)*`)
+	vocabulary = strings.Fields(`( ) [ ] "s" "" 0 -1 +7 1.5 +.5 1. 1.5x 123456789.12 9223372036854775808 true false
+		%init_peer_id% %last_error% %last_error%.$.message :error: :error:.$.error_code :error:.length %timestamp% %ttl%
+		x y i j $s $ss %m %mm #c #cc #$c #$cc #%c #%cc a%b x.$.a x.$.[0] x.$[1] x.$.[i]! x.$.a!.b x.length x.$
+		#cc.length #c.length #$cc.$.[0] $s.$.a %m.$.a #%cc.$.k #%cc.length -relay- call seq par xor null never
+		fail fold next new ap canon match mismatch`)
+	alphabet = []rune("()[]\"; \n\t$%#.!:_-+0123456789aбx٣²")
+)
+
+// mutate returns src with one or two random edits. Token edits splice the text, so the rest of
+// the script keeps its spacing and stays valid more often.
+func mutate(r *rand.Rand, src string) string {
+	for range 1 + r.IntN(2) {
+		if r.IntN(4) == 0 { // a character edit
+			rs := []rune(src)
+			at := r.IntN(len(rs) + 1)
+			if r.IntN(2) == 0 && at < len(rs) {
+				rs = append(rs[:at], rs[at+1:]...)
+			} else {
+				rs = append(rs[:at], append([]rune{alphabet[r.IntN(len(alphabet))]}, rs[at:]...)...)
+			}
+			src = string(rs)
+			continue
+		}
+		toks := tokenRE.FindAllStringIndex(src, -1)
+		if len(toks) == 0 {
+			return src + " (null)"
+		}
+		t := toks[r.IntN(len(toks))]
+		tok := src[t[0]:t[1]]
+		switch r.IntN(5) {
+		case 0, 1:
+			src = src[:t[0]] + " " + vocabulary[r.IntN(len(vocabulary))] + " " + src[t[1]:]
+		case 2:
+			src = src[:t[0]] + " " + src[t[1]:]
+		case 3:
+			src = src[:t[0]] + tok + " " + src[t[0]:]
+		case 4: // swap with another token of the same kind: a word with a word, a paren with a paren
+			u := toks[r.IntN(len(toks))]
+			other := src[u[0]:u[1]]
+			if u[0] > t[0] && isWord(tok) == isWord(other) {
+				src = src[:t[0]] + other + src[t[1]:u[0]] + tok + src[u[1]:]
+			}
+		}
+	}
+	return src
 }
 
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -490,6 +490,9 @@ func parseLens(raw string) (lens *Lens, msg string, at int) {
 					return nil, "expected an index or a scalar name after '['", i
 				}
 				st = Step{Kind: ScalarStep, Field: raw[i:j]}
+				if msg := crashingName(st.Field); msg != "" {
+					return nil, msg, i
+				}
 			}
 			if j >= len(raw) || raw[j] != ']' {
 				return nil, "expected ']'", j
@@ -504,6 +507,9 @@ func parseLens(raw string) (lens *Lens, msg string, at int) {
 				return nil, fmt.Sprintf("unexpected %q", r), i
 			}
 			st = Step{Kind: FieldStep, Field: raw[i : i+n]}
+			if msg := crashingName(st.Field); msg != "" {
+				return nil, msg, i
+			}
 			i += n
 		default:
 			r, _ := utf8.DecodeRuneInString(raw[i:])
@@ -522,6 +528,16 @@ func parseLens(raw string) (lens *Lens, msg string, at int) {
 		l.Flatten = true
 	}
 	return l, "", 0
+}
+
+// crashingName rejects a lens name whose last character is not ASCII: the reference's lens lexer
+// slices such a name in the middle of that character and the interpreter crashes, so no such
+// script ever runs on a reference peer. Rejecting it keeps the two in agreement.
+func crashingName(name string) string {
+	if r, _ := utf8.DecodeLastRuneInString(name); r >= utf8.RuneSelf {
+		return fmt.Sprintf("lens name %q ends in a non-ASCII character, which crashes the reference interpreter (AquaVM 0.62); end it with an ASCII character", name)
+	}
+	return ""
 }
 
 // nameLen returns the length of the name at the start of s.
