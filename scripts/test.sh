@@ -36,15 +36,21 @@ sha256_12() {
 
 # copy_sources SRC DST: the top-level files of the oracle (everything but node_modules), writable.
 copy_sources() {
-  local src=$1 dst=$2 entry
+  local src=$1 dst=$2 entry name
   mkdir -p "$dst"
   for entry in "$src"/* "$src"/.[!.]*; do
     [ -e "$entry" ] || continue
-    case "$(basename "$entry")" in node_modules | package-lock.json) continue ;; esac
-    rm -rf "${dst:?}/$(basename "$entry")"
+    name=$(basename "$entry")
+    case "$name" in node_modules | package-lock.json) continue ;; esac
+    # Leave files that are already up to date alone: another run may be using them.
+    if [ -f "$entry" ] && [ -f "$dst/$name" ] && command -v cmp >/dev/null 2>&1 &&
+      cmp -s "$entry" "$dst/$name"; then
+      continue
+    fi
+    rm -rf "${dst:?}/$name"
     cp -R "$entry" "$dst/"
+    chmod -R u+w "$dst/$name" # the shared source is read-only, and cp keeps its modes
   done
-  chmod -R u+w "$dst" # the shared source is read-only, and cp keeps its modes
 }
 
 setup_oracle() {

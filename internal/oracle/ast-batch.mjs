@@ -10,8 +10,9 @@
 //           {"ok": false, "error": "<the reference's error text>"}.
 //         The AST is copied verbatim from AquaVM's output, never re-encoded by JavaScript, so
 //         integers beyond 2^53 (e.g. 9223372036854775807) keep every digit.
-// If AquaVM itself fails on a script (a wasm trap such as stack exhaustion, which is not a parse
-// verdict), the driver prints "ast-batch: script N: ..." on stderr and exits with code 3.
+//         When AquaVM itself fails on a script (a wasm trap, e.g. stack exhaustion or a Rust panic,
+//         which is not a parse verdict), the entry is {"ok": false, "trap": true, "error": "..."}
+//         and the driver goes on with a fresh AquaVM: a trapped instance may be left broken.
 // Anything else (library logging) goes to stderr, so stdout holds only the result.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,9 +49,9 @@ try {
 if (!Array.isArray(scripts)) fail(2, 'stdin must be a JSON array of strings');
 scripts.forEach((s, i) => { if (typeof s !== 'string') fail(2, `element ${i} of stdin is not a string`); });
 
-let avm;
+let avm, lib;
 try {
-  const lib = await import(pathToFileURL(path.join(path.resolve(dir), 'avm-lib.mjs')).href);
+  lib = await import(pathToFileURL(path.join(path.resolve(dir), 'avm-lib.mjs')).href);
   avm = await lib.createAvm({ measureInner: false });
 } catch (e) {
   fail(2, `cannot start AquaVM from ${dir}: ${e && e.stack ? e.stack : e}`);
@@ -62,7 +63,14 @@ for (let i = 0; i < scripts.length; i++) {
   try {
     out = avm.ast(scripts[i]);
   } catch (e) {
-    fail(3, `script ${i}: AquaVM failed (not a parse verdict): ${String(e && e.message ? e.message : e).split('\n')[0]}`);
+    const message = String(e && e.message ? e.message : e).split('\n')[0];
+    parts.push(JSON.stringify({ ok: false, trap: true, error: message }));
+    try {
+      avm = await lib.createAvm({ measureInner: false });
+    } catch (e2) {
+      fail(2, `cannot restart AquaVM after a trap on script ${i}: ${e2 && e2.stack ? e2.stack : e2}`);
+    }
+    continue;
   }
   if (typeof out !== 'string') fail(3, `script ${i}: AquaVM returned ${typeof out}, not a string`);
   let isAst = false;

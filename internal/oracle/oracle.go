@@ -98,12 +98,16 @@ type ParseResult struct {
 	AST json.RawMessage `json:"ast,omitempty"`
 	// Error is AquaVM's error text (a rendered diagnostic) when not OK.
 	Error string `json:"error,omitempty"`
+	// Trap reports that AquaVM crashed on the script (a wasm trap: stack exhaustion on very deep
+	// nesting, or a Rust panic, e.g. on a lens field name ending in a non-ASCII letter) instead of
+	// giving a verdict; Error holds the trap. A reference peer could never run such a script.
+	Trap bool `json:"trap,omitempty"`
 }
 
 // Parse runs the reference parser over scripts in one node process and returns one result per
 // script, in order. dir is an installed oracle directory, as returned by [Dir]. The error reports
-// a failure of the oracle itself (node missing or crashing, AquaVM trapping on a script), with
-// node's stderr; a script the reference rejects is a result with OK false, not an error.
+// a failure of the oracle itself (node failing), with node's stderr. A script the reference
+// rejects is a result with OK false, not an error; one it crashes on has Trap set as well.
 func Parse(ctx context.Context, dir string, scripts []string) ([]ParseResult, error) {
 	if len(scripts) == 0 {
 		return []ParseResult{}, nil

@@ -118,7 +118,12 @@ type syntaxError struct{}
 // fail reports an error at the current token and abandons the current instruction. A malformed
 // token has been reported by the scanner already.
 func (p *parser) fail(format string, args ...any) {
-	if p.tok.kind != tIllegal {
+	switch {
+	case p.tok.kind == tIllegal:
+	case p.tok.kind == tEOF && len(p.errs) > 0 && p.errs[len(p.errs)-1].Pos == p.tok.pos:
+		// One error at the end of the script is enough: each enclosing instruction would
+		// report its own missing ')' there too.
+	default:
 		p.error(p.tok.pos, format, args...)
 	}
 	panic(syntaxError{})

@@ -88,17 +88,23 @@ type token struct {
 	b       bool        // tBool
 }
 
-// describe names the token for an error message: its text for short tokens, else its kind.
+// describe names the token for an error message: "')'", "string \"x\"", "stream $s".
 func (t *token) describe() string {
-	switch t.kind {
-	case tEOF, tLparen, tRparen, tLbrack, tRbrack:
-		return t.kind.String()
-	}
 	lit := t.lit
 	if len(lit) > 40 {
 		lit = lit[:37] + "..."
 	}
-	return fmt.Sprintf("%s %q", t.kind, lit)
+	switch t.kind {
+	case tEOF, tLparen, tRparen, tLbrack, tRbrack:
+		return t.kind.String()
+	case tIllegal:
+		return fmt.Sprintf("malformed token %s", lit)
+	case tVar:
+		return t.varKind.String() + " " + lit
+	case tSpecial:
+		return lit
+	}
+	return t.kind.String() + " " + lit
 }
 
 // Comment is a ";" comment, kept so that the printer does not drop it.

@@ -151,13 +151,8 @@ func ruleIf(ok bool) lensRule {
 
 // valueDesc names a value token for an error message: "stream $s", "string \"x\"".
 func valueDesc(t *token) string {
-	switch t.kind {
-	case tVar:
-		return fmt.Sprintf("%s %s", t.varKind, t.lit)
-	case tLbrack:
+	if t.kind == tLbrack {
 		return "an array"
-	case tSpecial:
-		return t.lit
 	}
 	return t.describe()
 }
