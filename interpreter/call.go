@@ -1,0 +1,293 @@
+package interpreter
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aquanet/aquanet/interpreter/air"
+	"github.com/aquanet/aquanet/interpreter/data"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// call executes (call PEER (SERVICE FUNCTION) [ARGS] OUTPUT) as the reference does (AIR.md §2.3):
+// forward it when PEER is another peer, ask the host for it when PEER is this one and its
+// arguments are known, or take its result from the trace and the call results.
+func (x *executor) call(c *air.Call) *execError {
+	tet, err := x.triplet(c)
+	if err != nil {
+		if err.joinable {
+			x.complete = false
+			return nil
+		}
+		x.setErrors(err, refText(c), nil, true)
+		return err
+	}
+	err = x.callResolved(c, tet)
+	if err != nil && err.joinable {
+		x.complete = false
+		return nil
+	}
+	if err != nil {
+		x.setErrors(err, refText(c), &tet, true)
+	}
+	return err
+}
+
+func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
+	peer, err := x.resolveToString(c.Peer)
+	if err != nil {
+		return data.Tetraplet{}, err
+	}
+	service, err := x.resolveToString(c.Service)
+	if err != nil {
+		return data.Tetraplet{}, err
+	}
+	function, err := x.resolveToString(c.Function)
+	if err != nil {
+		return data.Tetraplet{}, err
+	}
+	if out := c.Output; out != nil && out.Kind == air.ScalarVar {
+		if _, ok := x.scalars.folds[out.Name]; ok {
+			if _, found, _ := x.scalars.get(out.Name); !found {
+				return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, because it is an iterable", out.Name)
+			}
+		}
+		if _, found, set := x.scalars.get(out.Name); found && set && !x.scalars.couldBeSet(out.Name) {
+			return data.Tetraplet{}, uncatchable(CodeShadowingNotAllowed, "variable with name '%s' can't be shadowed, shadowing isn't supported", out.Name)
+		}
+	}
+	return data.Tetraplet{PeerPK: peer, ServiceID: service, FunctionName: function}, nil
+}
+
+// callArgs are a call's arguments, resolved.
+type callArgs struct {
+	values     []value.Value
+	tetraplets [][]data.Tetraplet
+	hash       data.CID // the CID of the arguments as a JSON array
+}
+
+func (x *executor) collectArgs(c *air.Call) (*callArgs, *execError) {
+	a := &callArgs{}
+	for _, arg := range c.Args {
+		r, err := x.resolve(arg)
+		if err != nil {
+			return nil, err
+		}
+		a.values = append(a.values, r.val)
+		a.tetraplets = append(a.tetraplets, r.tetraplets)
+	}
+	a.hash = data.CIDOf(value.Array(a.values...).AppendJSON(nil))
+	return a, nil
+}
+
+func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
+	args, argsErr := x.collectArgs(c)
+	if argsErr != nil && !argsErr.joinable {
+		return argsErr
+	}
+	m, met, err := x.trace.mergeCall()
+	if err != nil {
+		return err
+	}
+	execute, keep := true, (*data.CallState)(nil)
+	if met {
+		if execute, keep, err = x.handlePrev(m, tet, args, c.Output); err != nil {
+			return err
+		}
+	}
+	if !execute {
+		if keep != nil {
+			x.trace.push(*keep)
+		}
+		return nil
+	}
+	if tet.PeerPK != x.p.CurrentPeerID {
+		x.nextPeers[tet.PeerPK] = true
+		x.complete = false
+		x.trace.push(data.CallState{Kind: data.CallSentBy, Peer: x.p.CurrentPeerID})
+		return nil
+	}
+	if argsErr != nil { // joinable: wait for the arguments
+		if keep != nil {
+			x.trace.push(*keep)
+		}
+		return argsErr
+	}
+	x.lastCallID++
+	id := x.lastCallID
+	x.callRequests[id] = CallRequest{ID: id, Service: tet.ServiceID, Function: tet.FunctionName, Args: args.values, Tetraplets: args.tetraplets}
+	x.complete = false
+	x.trace.push(data.CallState{Kind: data.CallSentBy, Peer: x.p.CurrentPeerID, HasCallID: true, CallID: id})
+	return nil
+}
+
+// handlePrev decides what a call state found in the traces means now. It returns whether the
+// call must be made now, and the state to keep when it is not made.
+func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out *air.Var) (bool, *data.CallState, *execError) {
+	st := m.state
+	switch {
+	case st.Kind == data.CallFailed:
+		sr, val, stored, err := x.serviceInfo(st.CID)
+		if err != nil {
+			return false, nil, err
+		}
+		if err := verifyCall(args, tet, sr, stored); err != nil {
+			return false, nil, err
+		}
+		code, msg, err := failedObject(val)
+		if err != nil {
+			return false, nil, err
+		}
+		x.complete = false
+		x.record(tet.PeerPK, st.CID)
+		x.trace.push(st)
+		return false, nil, localServiceError(code, msg)
+
+	case st.Kind == data.CallSentBy && st.HasCallID && st.Peer == x.p.CurrentPeerID:
+		res, ok := x.callResults[st.CallID]
+		if !ok {
+			x.complete = false
+			return false, &st, nil
+		}
+		delete(x.callResults, st.CallID)
+		if args == nil {
+			return false, nil, uncatchable(CodeTraceError, "the arguments of call %d are not known, yet its result arrived", st.CallID)
+		}
+		return false, nil, x.serviceResult(tet, args, out, res)
+
+	case st.Kind == data.CallSentBy:
+		if tet.PeerPK == x.p.CurrentPeerID {
+			return true, &st, nil
+		}
+		x.complete = false
+		return false, &st, nil
+	}
+
+	// Executed: replay the result from the data.
+	if args == nil {
+		return false, nil, uncatchable(CodeTraceError, "the arguments of an executed call are not known")
+	}
+	switch {
+	case st.Value == data.ScalarValue && out != nil && out.Kind == air.ScalarVar:
+		sr, val, stored, err := x.serviceInfo(st.CID)
+		if err != nil {
+			return false, nil, err
+		}
+		if err := verifyCall(args, tet, sr, stored); err != nil {
+			return false, nil, err
+		}
+		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
+		if err := x.scalars.set(out.Name, agg); err != nil {
+			return false, nil, err
+		}
+		x.record(tet.PeerPK, st.CID)
+	case st.Value == data.UnusedValue && out == nil:
+	case st.Value == data.StreamValue && out != nil && out.Kind == air.StreamVar:
+		return false, nil, notYet("call results in streams")
+	default:
+		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value '%s' doesn't correspond to its instruction", callText(st))
+	}
+	x.trace.push(st)
+	return false, nil, nil
+}
+
+// CodeCallResultNotCorrespondToInstr is the reference's uncatchable CallResultNotCorrespondToInstr.
+const CodeCallResultNotCorrespondToInstr = 20006
+
+// serviceResult takes a call's result from the host.
+func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Var, res CallResult) *execError {
+	if res.RetCode != 0 {
+		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(int64(res.RetCode)), value.String(res.Result)})
+		cid := x.trackServiceResult(failed, tet, args.hash)
+		x.record(tet.PeerPK, cid)
+		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
+		return localServiceError(res.RetCode, res.Result)
+	}
+	val, perr := value.Parse([]byte(res.Result), value.Limits{})
+	if perr != nil {
+		msg := fmt.Sprintf("call_service result '%s' can't be serialized or deserialized with an error: %v", res.Result, perr)
+		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
+		cid := x.trackServiceResult(failed, tet, args.hash)
+		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
+		return localServiceError(math.MaxInt32, msg)
+	}
+	pos := x.trace.pos()
+	switch {
+	case out == nil:
+		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.UnusedValue, CID: data.CIDOf(val.AppendJSON(nil))})
+		return nil
+	case out.Kind == air.ScalarVar:
+		cid := x.trackServiceResult(val, tet, args.hash)
+		agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
+		if err := x.scalars.set(out.Name, agg); err != nil {
+			return err
+		}
+		x.record(tet.PeerPK, cid)
+		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.ScalarValue, CID: cid})
+		return nil
+	}
+	return notYet("call results in streams")
+}
+
+func (x *executor) trackServiceResult(val value.Value, tet data.Tetraplet, argHash data.CID) data.CID {
+	return x.stores.PutServiceResult(data.ServiceResult{
+		Value:        x.stores.PutValue(val),
+		ArgumentHash: argHash,
+		Tetraplet:    x.stores.PutTetraplet(tet),
+	})
+}
+
+// record notes a CID produced by peer: the current peer signs those it produced.
+func (x *executor) record(peer string, cid data.CID) {
+	if peer == x.p.CurrentPeerID {
+		x.produced = append(x.produced, cid)
+	}
+}
+
+// serviceInfo resolves a service result CID into the result, its value and its tetraplet.
+func (x *executor) serviceInfo(cid data.CID) (data.ServiceResult, value.Value, data.Tetraplet, *execError) {
+	sr, ok := x.stores.ServiceResults[cid]
+	if !ok {
+		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
+	}
+	text, ok := x.stores.Values[sr.Value]
+	if !ok {
+		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
+	}
+	tet, ok := x.stores.Tetraplets[sr.Tetraplet]
+	if !ok {
+		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
+	}
+	val, err := value.Parse(text, value.Limits{})
+	if err != nil {
+		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
+	}
+	return sr, val, tet, nil
+}
+
+// verifyCall checks that a call replayed from data is the call of the script: same arguments,
+// same tetraplet. Otherwise the data was made for another script or forged.
+func verifyCall(args *callArgs, tet data.Tetraplet, sr data.ServiceResult, stored data.Tetraplet) *execError {
+	if args == nil {
+		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
+	}
+	if args.hash != sr.ArgumentHash {
+		return uncatchable(CodeInstructionParametersMismatch, "call argument_hash mismatch: expected %s, stored %s", args.hash, sr.ArgumentHash)
+	}
+	if tet != stored {
+		return uncatchable(CodeInstructionParametersMismatch, "call tetraplet mismatch: expected %+v, stored %+v", tet, stored)
+	}
+	return nil
+}
+
+// failedObject reads {ret_code, message} back from a failed call's value.
+func failedObject(v value.Value) (int32, string, *execError) {
+	code, ok1 := v.Get("ret_code")
+	msg, ok2 := v.Get("message")
+	n, ok3 := code.Int64()
+	s, ok4 := msg.Str()
+	if !ok1 || !ok2 || !ok3 || !ok4 || n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, "", uncatchable(20012, "failed call value %s is malformed", v)
+	}
+	return int32(n), s, nil
+}

@@ -1,0 +1,561 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/aquanet/aquanet/interpreter/value"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// FormatVersion is the first byte of encoded data.
+const FormatVersion = 1
+
+// The encoding is a version byte followed by protobuf-style fields (google.golang.org/protobuf's
+// protowire), written in a fixed order with store entries sorted, so equal data encodes to equal
+// bytes. Stores are sent without their keys: a CID is the hash of its entry, so the decoder
+// recomputes it, and a store can never disagree with its keys.
+//
+//	1 state (repeated)     2 last call id
+//	3 value (repeated): canonical JSON text
+//	4 tetraplet: 1 peer_pk 2 service_id 3 function_name 4 lens
+//	5 canon element: 1 value 2 tetraplet 3 provenance kind 4 provenance cid
+//	6 canon result: 1 tetraplet 2 values (concatenated 32-byte digests)
+//	7 service result: 1 value 2 argument hash 3 tetraplet
+//	8 signature: 1 public key 2 signature
+//
+// A state is one field: 1 par (1 left, 2 right), 2 call (1 kind, 2 peer, 3 has call id,
+// 4 call id, 5 value kind, 6 cid, 7 generation), 3 fold (1 lore: 1 value pos, 2 before pos,
+// 3 before len, 4 after pos, 5 after len), 4 ap (1 gens, packed), 5 canon (1 executed, 2 sent by,
+// 3 cid). CIDs travel as their 32-byte digests.
+const (
+	fState protowire.Number = iota + 1
+	fLastCallID
+	fValue
+	fTetraplet
+	fCanonElement
+	fCanonResult
+	fServiceResult
+	fSignature
+)
+
+// ErrMalformed marks every decoding error.
+var ErrMalformed = errors.New("malformed data")
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// Encode returns d's byte encoding.
+func (d *Data) Encode() []byte {
+	b := []byte{FormatVersion}
+	for _, s := range d.Trace {
+		b = protowire.AppendTag(b, fState, protowire.BytesType)
+		b = protowire.AppendBytes(b, appendState(nil, s))
+	}
+	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
+
+	for _, c := range sortedKeys(d.Stores.Values) {
+		b = protowire.AppendTag(b, fValue, protowire.BytesType)
+		b = protowire.AppendBytes(b, d.Stores.Values[c])
+	}
+	for _, c := range sortedKeys(d.Stores.Tetraplets) {
+		t := d.Stores.Tetraplets[c]
+		var m []byte
+		m = appendString(m, 1, t.PeerPK)
+		m = appendString(m, 2, t.ServiceID)
+		m = appendString(m, 3, t.FunctionName)
+		m = appendString(m, 4, t.Lens)
+		b = appendMessage(b, fTetraplet, m)
+	}
+	for _, c := range sortedKeys(d.Stores.CanonElements) {
+		e := d.Stores.CanonElements[c]
+		var m []byte
+		m = appendCID(m, 1, e.Value)
+		m = appendCID(m, 2, e.Tetraplet)
+		m = appendVarint(m, 3, uint64(e.Provenance))
+		if e.Provenance != FromLiteral {
+			m = appendCID(m, 4, e.ProvenanceCID)
+		}
+		b = appendMessage(b, fCanonElement, m)
+	}
+	for _, c := range sortedKeys(d.Stores.CanonResults) {
+		r := d.Stores.CanonResults[c]
+		var m []byte
+		m = appendCID(m, 1, r.Tetraplet)
+		vals := make([]byte, 0, 32*len(r.Values))
+		for _, v := range r.Values {
+			vals = append(vals, v[:]...)
+		}
+		m = protowire.AppendTag(m, 2, protowire.BytesType)
+		m = protowire.AppendBytes(m, vals)
+		b = appendMessage(b, fCanonResult, m)
+	}
+	for _, c := range sortedKeys(d.Stores.ServiceResults) {
+		r := d.Stores.ServiceResults[c]
+		var m []byte
+		m = appendCID(m, 1, r.Value)
+		m = appendCID(m, 2, r.ArgumentHash)
+		m = appendCID(m, 3, r.Tetraplet)
+		b = appendMessage(b, fServiceResult, m)
+	}
+	pks := make([]string, 0, len(d.Signatures))
+	for pk := range d.Signatures {
+		pks = append(pks, pk)
+	}
+	slices.Sort(pks)
+	for _, pk := range pks {
+		var m []byte
+		m = appendString(m, 1, pk)
+		m = protowire.AppendTag(m, 2, protowire.BytesType)
+		m = protowire.AppendBytes(m, d.Signatures[pk])
+		b = appendMessage(b, fSignature, m)
+	}
+	return b
+}
+
+func appendState(b []byte, s State) []byte {
+	var m []byte
+	var num protowire.Number
+	switch s := s.(type) {
+	case ParState:
+		num = 1
+		m = appendVarint(m, 1, uint64(s.Left))
+		m = appendVarint(m, 2, uint64(s.Right))
+	case CallState:
+		num = 2
+		m = appendVarint(m, 1, uint64(s.Kind))
+		if s.Kind == CallSentBy {
+			m = appendString(m, 2, s.Peer)
+			if s.HasCallID {
+				m = appendVarint(m, 3, 1)
+				m = appendVarint(m, 4, uint64(s.CallID))
+			}
+		} else {
+			m = appendVarint(m, 5, uint64(s.Value))
+			m = appendCID(m, 6, s.CID)
+			m = appendVarint(m, 7, uint64(s.Generation))
+		}
+	case FoldState:
+		num = 3
+		for _, l := range s.Lore {
+			var lm []byte
+			lm = appendVarint(lm, 1, uint64(l.ValuePos))
+			lm = appendVarint(lm, 2, uint64(l.Before.Pos))
+			lm = appendVarint(lm, 3, uint64(l.Before.Len))
+			lm = appendVarint(lm, 4, uint64(l.After.Pos))
+			lm = appendVarint(lm, 5, uint64(l.After.Len))
+			m = appendMessage(m, 1, lm)
+		}
+	case ApState:
+		num = 4
+		var packed []byte
+		for _, g := range s.Gens {
+			packed = protowire.AppendVarint(packed, uint64(g))
+		}
+		m = protowire.AppendTag(m, 1, protowire.BytesType)
+		m = protowire.AppendBytes(m, packed)
+	case CanonState:
+		num = 5
+		if s.Executed {
+			m = appendVarint(m, 1, 1)
+			m = appendCID(m, 3, s.CID)
+		} else {
+			m = appendString(m, 2, s.SentBy)
+		}
+	}
+	return appendMessage(b, num, m)
+}
+
+func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendString(b []byte, num protowire.Number, s string) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendCID(b []byte, num protowire.Number, c CID) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, c[:])
+}
+
+func appendMessage(b []byte, num protowire.Number, m []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, m)
+}
+
+func sortedKeys[V any](m map[CID]V) []CID {
+	keys := make([]CID, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b CID) int { return bytes.Compare(a[:], b[:]) })
+	return keys
+}
+
+// Decode parses encoded data. Empty input is empty data, as in the reference. Every value must
+// be canonical JSON (what Encode writes), so that its CID is the one the reference would compute.
+// Errors wrap ErrMalformed and say what was wrong; nothing is allocated beyond what the input
+// holds.
+func Decode(buf []byte) (*Data, error) {
+	d := New()
+	if len(buf) == 0 {
+		return d, nil
+	}
+	if buf[0] != FormatVersion {
+		return nil, malformed("format version %d, this build reads version %d", buf[0], FormatVersion)
+	}
+	r := reader{buf: buf[1:]}
+	for !r.done() {
+		num, typ := r.tag()
+		if r.err != nil {
+			break
+		}
+		switch num {
+		case fLastCallID:
+			d.LastCallID = r.uint32(typ, "last call id")
+		case fState:
+			s, err := decodeState(r.bytes(typ, "state"))
+			if err != nil {
+				return nil, fmt.Errorf("state %d: %w", len(d.Trace), err)
+			}
+			d.Trace = append(d.Trace, s)
+		case fValue:
+			text := r.bytes(typ, "value")
+			if r.err != nil {
+				break
+			}
+			v, err := value.Parse(text, value.Limits{})
+			if err != nil {
+				return nil, malformed("value %d: %v", len(d.Stores.Values), err)
+			}
+			if !bytes.Equal(v.AppendJSON(nil), text) {
+				return nil, malformed("value %d is not in canonical JSON form", len(d.Stores.Values))
+			}
+			d.Stores.Values[CIDOf(text)] = bytes.Clone(text)
+		case fTetraplet:
+			f := fields(r.bytes(typ, "tetraplet"))
+			t := Tetraplet{PeerPK: f.str(1), ServiceID: f.str(2), FunctionName: f.str(3), Lens: f.str(4)}
+			if f.err != nil {
+				return nil, malformed("tetraplet: %v", f.err)
+			}
+			d.Stores.PutTetraplet(t)
+		case fCanonElement:
+			f := fields(r.bytes(typ, "canon element"))
+			e := CanonElement{Value: f.cid(1), Tetraplet: f.cid(2), Provenance: ProvenanceKind(f.uint(3)), ProvenanceCID: f.optCID(4)}
+			if f.err == nil && e.Provenance > FromCanon {
+				f.err = fmt.Errorf("unknown provenance %d", e.Provenance)
+			}
+			if f.err != nil {
+				return nil, malformed("canon element: %v", f.err)
+			}
+			d.Stores.PutCanonElement(e)
+		case fCanonResult:
+			f := fields(r.bytes(typ, "canon result"))
+			res := CanonResult{Tetraplet: f.cid(1)}
+			raw := f.raw(2)
+			if f.err == nil && len(raw)%32 != 0 {
+				f.err = errors.New("values are not a whole number of CIDs")
+			}
+			if f.err != nil {
+				return nil, malformed("canon result: %v", f.err)
+			}
+			for i := 0; i < len(raw); i += 32 {
+				res.Values = append(res.Values, CID(raw[i:i+32]))
+			}
+			d.Stores.PutCanonResult(res)
+		case fServiceResult:
+			f := fields(r.bytes(typ, "service result"))
+			sr := ServiceResult{Value: f.cid(1), ArgumentHash: f.cid(2), Tetraplet: f.cid(3)}
+			if f.err != nil {
+				return nil, malformed("service result: %v", f.err)
+			}
+			d.Stores.PutServiceResult(sr)
+		case fSignature:
+			f := fields(r.bytes(typ, "signature"))
+			pk, sig := f.str(1), f.raw(2)
+			if f.err == nil && (len(pk) != 32 || len(sig) != 64) {
+				f.err = fmt.Errorf("public key of %d bytes or signature of %d bytes, want 32 and 64", len(pk), len(sig))
+			}
+			if f.err != nil {
+				return nil, malformed("signature: %v", f.err)
+			}
+			d.Signatures[pk] = bytes.Clone(sig)
+		default:
+			r.skip(num, typ)
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return d, nil
+}
+
+func decodeState(b []byte) (State, error) {
+	r := reader{buf: b}
+	num, typ := r.tag()
+	body := r.bytes(typ, "state")
+	if r.err != nil {
+		return nil, r.err
+	}
+	if !r.done() {
+		return nil, malformed("a state holds more than one field")
+	}
+	f := fields(body)
+	var s State
+	switch num {
+	case 1:
+		s = ParState{Left: f.uint32(1), Right: f.uint32(2)}
+	case 2:
+		c := CallState{Kind: CallKind(f.uint(1))}
+		switch c.Kind {
+		case CallSentBy:
+			c.Peer = f.str(2)
+			c.HasCallID = f.uint(3) == 1
+			c.CallID = f.uint32(4)
+		case CallExecuted, CallFailed:
+			c.Value = ValueKind(f.uint(5))
+			c.CID = f.cid(6)
+			c.Generation = f.uint32(7)
+			if c.Value > UnusedValue {
+				f.err = fmt.Errorf("unknown value kind %d", c.Value)
+			}
+		default:
+			f.err = fmt.Errorf("unknown call kind %d", c.Kind)
+		}
+		s = c
+	case 3:
+		var fs FoldState
+		for _, raw := range f.all(1) {
+			l := fields(raw)
+			fs.Lore = append(fs.Lore, FoldLore{
+				ValuePos: l.uint32(1),
+				Before:   SubTrace{Pos: l.uint32(2), Len: l.uint32(3)},
+				After:    SubTrace{Pos: l.uint32(4), Len: l.uint32(5)},
+			})
+			if l.err != nil {
+				f.err = l.err
+			}
+		}
+		s = fs
+	case 4:
+		var as ApState
+		packed := f.raw(1)
+		for len(packed) > 0 && f.err == nil {
+			v, n := protowire.ConsumeVarint(packed)
+			if n < 0 || v > math.MaxUint32 {
+				f.err = errors.New("bad generation")
+				break
+			}
+			as.Gens = append(as.Gens, uint32(v))
+			packed = packed[n:]
+		}
+		s = as
+	case 5:
+		cs := CanonState{Executed: f.uint(1) == 1}
+		if cs.Executed {
+			cs.CID = f.cid(3)
+		} else {
+			cs.SentBy = f.str(2)
+		}
+		s = cs
+	default:
+		return nil, malformed("unknown state kind %d", num)
+	}
+	if f.err != nil {
+		return nil, malformed("%v", f.err)
+	}
+	return s, nil
+}
+
+// reader walks the fields of one message.
+type reader struct {
+	buf []byte
+	err error
+}
+
+func (r *reader) done() bool { return r.err != nil || len(r.buf) == 0 }
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = malformed(format, args...)
+	}
+	r.buf = nil
+}
+
+func (r *reader) tag() (protowire.Number, protowire.Type) {
+	num, typ, n := protowire.ConsumeTag(r.buf)
+	if n < 0 {
+		r.fail("bad field tag: %v", protowire.ParseError(n))
+		return 0, 0
+	}
+	r.buf = r.buf[n:]
+	return num, typ
+}
+
+func (r *reader) bytes(typ protowire.Type, what string) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if typ != protowire.BytesType {
+		r.fail("%s has wire type %d, want length-delimited", what, typ)
+		return nil
+	}
+	v, n := protowire.ConsumeBytes(r.buf)
+	if n < 0 {
+		r.fail("%s: %v", what, protowire.ParseError(n))
+		return nil
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+func (r *reader) uint32(typ protowire.Type, what string) uint32 {
+	if typ != protowire.VarintType {
+		r.fail("%s has wire type %d, want varint", what, typ)
+		return 0
+	}
+	v, n := protowire.ConsumeVarint(r.buf)
+	if n < 0 || v > math.MaxUint32 {
+		r.fail("%s is not a u32", what)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return uint32(v)
+}
+
+func (r *reader) skip(num protowire.Number, typ protowire.Type) {
+	n := protowire.ConsumeFieldValue(num, typ, r.buf)
+	if n < 0 {
+		r.fail("field %d: %v", num, protowire.ParseError(n))
+		return
+	}
+	r.buf = r.buf[n:]
+}
+
+// fieldSet is a small message read into its fields: at most a handful, so a list is enough.
+type fieldSet struct {
+	nums []protowire.Number
+	vals []uint64
+	raws [][]byte
+	err  error
+}
+
+func fields(b []byte) *fieldSet {
+	f := &fieldSet{}
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			f.err = protowire.ParseError(n)
+			return f
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				f.err = protowire.ParseError(n)
+				return f
+			}
+			f.nums, f.vals, f.raws = append(f.nums, num), append(f.vals, v), append(f.raws, nil)
+			b = b[n:]
+		case protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				f.err = protowire.ParseError(n)
+				return f
+			}
+			f.nums, f.vals, f.raws = append(f.nums, num), append(f.vals, 0), append(f.raws, v)
+			b = b[n:]
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				f.err = protowire.ParseError(n)
+				return f
+			}
+			b = b[n:]
+		}
+	}
+	return f
+}
+
+func (f *fieldSet) find(num protowire.Number) int {
+	idx := -1
+	for i, n := range f.nums {
+		if n == num {
+			if idx >= 0 && f.err == nil {
+				f.err = fmt.Errorf("field %d appears twice", num)
+			}
+			idx = i
+		}
+	}
+	return idx
+}
+
+func (f *fieldSet) uint(num protowire.Number) uint64 {
+	if i := f.find(num); i >= 0 {
+		return f.vals[i]
+	}
+	return 0
+}
+
+func (f *fieldSet) uint32(num protowire.Number) uint32 {
+	v := f.uint(num)
+	if v > math.MaxUint32 && f.err == nil {
+		f.err = fmt.Errorf("field %d is not a u32", num)
+	}
+	return uint32(v)
+}
+
+func (f *fieldSet) raw(num protowire.Number) []byte {
+	if i := f.find(num); i >= 0 {
+		return f.raws[i]
+	}
+	return nil
+}
+
+func (f *fieldSet) str(num protowire.Number) string { return string(f.raw(num)) }
+
+// cid reads a required CID field.
+func (f *fieldSet) cid(num protowire.Number) CID {
+	raw := f.raw(num)
+	if raw == nil && f.err == nil {
+		f.err = fmt.Errorf("CID field %d is missing", num)
+	}
+	return f.toCID(num, raw)
+}
+
+// optCID reads a CID field that may be absent.
+func (f *fieldSet) optCID(num protowire.Number) CID { return f.toCID(num, f.raw(num)) }
+
+func (f *fieldSet) toCID(num protowire.Number, raw []byte) CID {
+	var c CID
+	if raw == nil {
+		return c
+	}
+	if len(raw) != len(c) {
+		if f.err == nil {
+			f.err = fmt.Errorf("field %d is a CID of %d bytes, want 32", num, len(raw))
+		}
+		return c
+	}
+	copy(c[:], raw)
+	return c
+}
+
+// all returns every occurrence of a repeated length-delimited field.
+func (f *fieldSet) all(num protowire.Number) [][]byte {
+	var out [][]byte
+	for i, n := range f.nums {
+		if n == num {
+			out = append(out, f.raws[i])
+		}
+	}
+	return out
+}

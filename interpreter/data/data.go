@@ -1,0 +1,63 @@
+// Package data is the particle data AIR scripts build: the trace, the content-addressed stores
+// the trace refers to, and the signatures of the peers that produced it (../shared/AIR.md §3.3, §4).
+//
+// The model is the reference interpreter's (AquaVM 0.62), so that the two can be compared field
+// by field through the JSON view (View), which has the shape of the reference's human-readable
+// data. The byte encoding (Encode, Decode) is aquanet's own.
+package data
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"slices"
+)
+
+// Versions the JSON view reports: those of the reference whose semantics this package follows.
+const (
+	ReferenceInterpreterVersion = "0.62.0"
+	ReferenceDataVersion        = "0.17.2"
+)
+
+// Data is the interpreter's state of one particle on one peer.
+type Data struct {
+	Trace []State
+	// LastCallID is the last call id this peer handed to its host (the reference's "lcid").
+	LastCallID uint32
+	Stores     Stores
+	// Signatures maps each peer's ed25519 public key (32 bytes, as a string) to its signature
+	// over the CIDs it produced (see SigningMessage).
+	Signatures map[string][]byte
+}
+
+// New returns empty data.
+func New() *Data {
+	return &Data{Stores: NewStores(), Signatures: map[string][]byte{}}
+}
+
+// SigningMessage returns the bytes a peer signs: the text forms of the CIDs it produced, sorted,
+// and the particle id, serialized as the reference does (borsh of (Vec<String>, &str): a u32
+// little-endian count, then each string as a u32 little-endian length and its bytes).
+func SigningMessage(cids []CID, particleID string) []byte {
+	texts := make([]string, len(cids))
+	for i, c := range cids {
+		texts[i] = c.String()
+	}
+	slices.Sort(texts)
+	n := 4 + 4 + len(particleID)
+	for _, t := range texts {
+		n += 4 + len(t)
+	}
+	msg := make([]byte, 0, n)
+	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(texts)))
+	for _, t := range texts {
+		msg = binary.LittleEndian.AppendUint32(msg, uint32(len(t)))
+		msg = append(msg, t...)
+	}
+	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(particleID)))
+	return append(msg, particleID...)
+}
+
+// Sign signs the CIDs a peer produced for a particle.
+func Sign(key ed25519.PrivateKey, cids []CID, particleID string) []byte {
+	return ed25519.Sign(key, SigningMessage(cids, particleID))
+}

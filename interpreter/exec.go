@@ -1,0 +1,399 @@
+package interpreter
+
+import (
+	"strconv"
+
+	"github.com/aquanet/aquanet/interpreter/air"
+	"github.com/aquanet/aquanet/interpreter/data"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// instructionError is what %last_error% and :error: hold: the error object, the tetraplet of
+// the value that was thrown (nil for errors the interpreter raised), and its provenance.
+type instructionError struct {
+	object     value.Value
+	tetraplet  *data.Tetraplet
+	provenance provenance
+	// orig is the catchable error that an xor caught, which (fail :error:) re-throws.
+	orig *execError
+}
+
+func noError() instructionError {
+	return instructionError{object: value.Object([]string{"error_code", "message"}, []value.Value{value.Int(0), value.String("")})}
+}
+
+// errorDescriptor is %last_error% or :error: with whether it may be set now.
+type errorDescriptor struct {
+	err    instructionError
+	canSet bool
+}
+
+func errorObject(code int64, msg, instruction, peerID string) value.Value {
+	keys := []string{"error_code", "message", "instruction"}
+	vals := []value.Value{value.Int(code), value.String(msg), value.String(instruction)}
+	if peerID != "" {
+		keys = append(keys, "peer_id")
+		vals = append(vals, value.String(peerID))
+	}
+	return value.Object(keys, vals)
+}
+
+// executor is one run of a script.
+type executor struct {
+	p       Params
+	scalars *scalars
+	trace   *traceHandler
+	stores  data.Stores
+
+	callResults  map[uint32]CallResult
+	lastCallID   uint32
+	callRequests map[uint32]CallRequest
+	nextPeers    map[string]bool
+	produced     []data.CID // CIDs this peer produced or replayed: what it signs
+
+	complete   bool // subgraph completeness (AIR.md §3.2)
+	lastError  errorDescriptor
+	errorValue errorDescriptor
+}
+
+// setErrors records a catchable error in %last_error% and :error: (each only when it may be
+// set), as the reference's ExecutionCtx::set_errors does for the instruction that raised it.
+func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.Tetraplet, withPeer bool) {
+	if !e.catchable {
+		return
+	}
+	peer := x.p.CurrentPeerID
+	if tetraplet != nil && withPeer {
+		peer = tetraplet.PeerPK
+	}
+	if x.lastError.canSet && e.affectsLastError() {
+		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, peer), tetraplet: tetraplet}
+		x.lastError.canSet = false
+	}
+	if x.errorValue.canSet {
+		p := ""
+		if withPeer {
+			p = peer
+		}
+		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, p), tetraplet: tetraplet}
+	}
+	x.errorValue.canSet = false
+}
+
+// exec runs one instruction; a catchable error it returns has been recorded in the error
+// descriptors by the instruction itself (call) or here.
+func (x *executor) exec(in air.Instr) *execError {
+	if c, ok := in.(*air.Call); ok {
+		return x.call(c)
+	}
+	err := x.execOther(in)
+	if err != nil {
+		x.setErrors(err, refText(in), nil, false)
+	}
+	return err
+}
+
+// joined turns a joinable error into "skip and wait": the instruction leaves no state and its
+// subgraph is incomplete.
+func (x *executor) joined(err *execError) *execError {
+	if err != nil && err.joinable {
+		x.complete = false
+		return nil
+	}
+	return err
+}
+
+func (x *executor) execOther(in air.Instr) *execError {
+	switch in := in.(type) {
+	case *air.Seq:
+		x.complete = true
+		if err := x.exec(in.Left); err != nil {
+			return err
+		}
+		if x.complete {
+			return x.exec(in.Right)
+		}
+		return nil
+	case *air.Xor:
+		x.complete = true
+		err := x.exec(in.Left)
+		if err == nil || !err.catchable {
+			return err
+		}
+		x.complete = true
+		x.lastError.canSet = true
+		x.errorValue.err.orig = err
+		x.errorValue.canSet = true
+		rerr := x.exec(in.Right)
+		if x.errorValue.canSet {
+			x.errorValue.err = noError()
+		}
+		if rerr == nil {
+			x.errorValue.canSet = true
+		}
+		return rerr
+	case *air.Par:
+		return x.par(in)
+	case *air.Null:
+		return nil
+	case *air.Never:
+		x.complete = false
+		return nil
+	case *air.Match:
+		equal, err := x.matchValues(in.Left, in.Right)
+		if err = x.joined(err); err != nil || equal == nil {
+			return err
+		}
+		if *equal == in.Mismatch {
+			if in.Mismatch {
+				return catchable(CodeMismatchValuesEqual, "compared values do not mismatch")
+			}
+			return catchable(CodeMatchValuesNotEqual, "compared values do not match")
+		}
+		return x.exec(in.Body)
+	case *air.Fail:
+		return x.fail(in)
+	case *air.New:
+		if in.Var.Kind != air.ScalarVar {
+			return notYet("new %s", in.Var.Name)
+		}
+		x.scalars.newStart(in.Var.Name)
+		err := x.exec(in.Body)
+		if eerr := x.scalars.newEnd(in.Var.Name); err == nil {
+			err = eerr
+		}
+		return err
+	case *air.Ap:
+		return x.ap(in)
+	case *air.Fold:
+		return x.fold(in)
+	case *air.Next:
+		return x.next(in)
+	case *air.ApMap:
+		return notYet("ap to a stream map")
+	case *air.Canon:
+		return notYet("canon")
+	}
+	return notYet("%T", in)
+}
+
+// matchValues compares two values; nil with no error means a value is not known yet.
+func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
+	a, err := x.resolve(l)
+	if err != nil {
+		return nil, err
+	}
+	b, err := x.resolve(r)
+	if err != nil {
+		return nil, err
+	}
+	eq := value.Equal(a.val, b.val)
+	return &eq, nil
+}
+
+func (x *executor) par(in *air.Par) *execError {
+	f, err := x.trace.parStart()
+	if err != nil {
+		return err
+	}
+	var results [2]*execError
+	var completes [2]bool
+	for i, branch := range []air.Instr{in.Left, in.Right} {
+		_, isNext := branch.(*air.Next)
+		x.complete = !isNext
+		err := x.exec(branch)
+		switch {
+		case err == nil:
+		case err.catchable:
+			x.complete = false
+			results[i] = err
+		default:
+			x.complete = false
+			return err
+		}
+		if i == 0 {
+			x.trace.parLeftDone(f)
+		} else {
+			x.trace.parRightDone(f)
+		}
+		completes[i] = x.complete
+	}
+	x.complete = completes[0] || completes[1]
+	if results[0] == nil || results[1] == nil {
+		x.lastError.canSet = true
+		return nil
+	}
+	return results[1]
+}
+
+func (x *executor) fail(in *air.Fail) *execError {
+	var obj value.Value
+	var tetraplet *data.Tetraplet
+	var prov provenance
+	switch {
+	case in.Code != nil:
+		obj = errorObject(in.Code.Int, in.Message.Value, refText(in), x.p.InitPeerID)
+		t := x.literalTetraplet()
+		tetraplet = &t
+	default:
+		sp, isSpecial := in.Value.(*air.Special)
+		switch {
+		case isSpecial && sp.Kind == air.LastError:
+			obj, tetraplet, prov = x.lastError.err.object, x.lastError.err.tetraplet, x.lastError.err.provenance
+		case isSpecial:
+			e := x.errorValue.err
+			if err := checkErrorObject(e.object); err != nil {
+				return err
+			}
+			var result *execError
+			if e.orig != nil {
+				_ = x.throw(e.object, e.tetraplet, e.provenance)
+				result = e.orig
+			} else {
+				result = x.throw(e.object, e.tetraplet, e.provenance)
+			}
+			x.errorValue.canSet = false
+			return result
+		default:
+			r, err := x.resolve(in.Value)
+			if err != nil {
+				return err
+			}
+			obj, prov = r.val, r.provenance
+			t := r.tetraplets[0]
+			tetraplet = &t
+		}
+	}
+	if err := checkErrorObject(obj); err != nil {
+		return err
+	}
+	return x.throw(obj, tetraplet, prov)
+}
+
+// throw raises a user error with an error object, which becomes %last_error% as it is.
+func (x *executor) throw(obj value.Value, t *data.Tetraplet, prov provenance) *execError {
+	x.lastError.err = instructionError{object: obj, tetraplet: t, provenance: prov}
+	x.lastError.canSet = false
+	x.complete = false
+	e := catchable(CodeUserError, "fail with '%s' is used without corresponding xor", obj)
+	e.userError = &obj
+	return e
+}
+
+// checkErrorObject: what fail throws must be an object with a non-zero integer error_code and a
+// string message.
+func checkErrorObject(v value.Value) *execError {
+	if v.Kind() != value.KindObject {
+		return catchable(CodeInvalidErrorObject, "scalar must be an object, but got '%s'", v)
+	}
+	code, ok := v.Get("error_code")
+	if !ok {
+		return catchable(CodeInvalidErrorObject, "scalar '%s' must have field with name 'error_code'", v)
+	}
+	n, isInt := code.Int64()
+	if !isInt {
+		return catchable(CodeInvalidErrorObject, "field 'error_code' of scalar '%s' must have integer type", v)
+	}
+	if n == 0 {
+		return catchable(CodeInvalidErrorObject, "error code must be non-zero")
+	}
+	msg, ok := v.Get("message")
+	if !ok {
+		return catchable(CodeInvalidErrorObject, "scalar '%s' must have field with name 'message'", v)
+	}
+	if _, isStr := msg.Str(); !isStr {
+		return catchable(CodeInvalidErrorObject, "field 'message' of scalar '%s' must have string type", v)
+	}
+	return nil
+}
+
+func (x *executor) ap(in *air.Ap) *execError {
+	if in.Dst.Kind != air.ScalarVar {
+		return notYet("ap to a stream")
+	}
+	r, err := x.resolve(in.Arg)
+	if err != nil {
+		return x.joined(err)
+	}
+	agg := aggregate{val: r.val, tetraplet: r.tetraplets[0], tracePos: x.trace.pos(), provenance: r.provenance}
+	return x.scalars.set(in.Dst.Name, agg)
+}
+
+// foldState is a fold over a scalar's elements being executed.
+type foldState struct {
+	iterable aggregate // the array
+	cursor   int
+	body     air.Instr
+	last     air.Instr
+}
+
+func (f *foldState) current() aggregate {
+	t := f.iterable.tetraplet
+	t.Lens += ".$.[" + strconv.Itoa(f.cursor) + "]"
+	return aggregate{val: f.iterable.val.Index(f.cursor), tetraplet: t, tracePos: f.iterable.tracePos, provenance: f.iterable.provenance}
+}
+
+func (x *executor) fold(in *air.Fold) *execError {
+	if in.IsStreamFold() {
+		return notYet("fold over a stream")
+	}
+	var arr aggregate
+	switch it := in.Iterable.(type) {
+	case *air.EmptyArray:
+		return nil
+	case *air.Var:
+		if it.Kind != air.ScalarVar {
+			return notYet("fold over %s", it.Kind)
+		}
+		agg, err := x.scalar(it.Name)
+		if err != nil {
+			return x.joined(err)
+		}
+		if it.Lens != nil {
+			v, err := x.applyLens(agg.val, it.Lens)
+			if err != nil {
+				return err
+			}
+			agg.val = v
+			agg.tetraplet = withLens(agg.tetraplet, it.Lens)
+		}
+		if agg.val.Kind() != value.KindArray {
+			return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", it.Name, agg.val)
+		}
+		if agg.val.Len() == 0 {
+			return nil
+		}
+		arr = agg
+	}
+	f := &foldState{iterable: arr, body: in.Body, last: in.Last}
+	x.scalars.foldStart()
+	if _, taken := x.scalars.folds[in.Iterator.Name]; taken {
+		x.scalars.foldEnd()
+		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", in.Iterator.Name)
+	}
+	x.scalars.folds[in.Iterator.Name] = f
+	err := x.exec(in.Body)
+	delete(x.scalars.folds, in.Iterator.Name)
+	x.scalars.foldEnd()
+	return err
+}
+
+func (x *executor) next(in *air.Next) *execError {
+	f, ok := x.scalars.folds[in.Iterator.Name]
+	if !ok {
+		return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
+	}
+	if f.cursor+1 >= f.iterable.val.Len() {
+		if f.last != nil {
+			x.complete = true
+			return x.exec(f.last)
+		}
+		return nil
+	}
+	f.cursor++
+	x.scalars.nextBefore()
+	err := x.exec(f.body)
+	x.scalars.nextAfter()
+	f.cursor--
+	return err
+}

@@ -1,0 +1,149 @@
+// Package interpreter runs AIR scripts: a pure function from a script, the data this peer had,
+// the data that arrived, and the results of the calls it asked its host to make, to new data,
+// the peers the particle must go to next, and the calls to make now. It follows the reference
+// interpreter, AquaVM 0.62 (../shared/AIR.md); the same inputs always give byte-identical outputs.
+//
+// The package does no I/O, reads no clock and starts no goroutines: everything comes in through
+// the arguments of Run.
+package interpreter
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aquanet/aquanet/interpreter/data"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// Params are the facts of one run that do not come from the data.
+type Params struct {
+	InitPeerID    string // the particle's initiator, as a peer id string (12D3KooW...)
+	CurrentPeerID string // the peer running the script
+	Timestamp     uint64 // the particle's timestamp, ms since the Unix epoch
+	TTL           uint32 // the particle's ttl, ms
+	ParticleID    string
+	Key           ed25519.PrivateKey // the current peer's key: it signs the CIDs this peer produces
+}
+
+// CallResult is what the host reports for one call request: ret code 0 and the JSON text of the
+// result, or a non-zero ret code and an error (as JSON text too).
+type CallResult struct {
+	RetCode int32
+	Result  string
+}
+
+// CallRequest is a call the host must make on this peer.
+type CallRequest struct {
+	ID         uint32
+	Service    string
+	Function   string
+	Args       []value.Value
+	Tetraplets [][]data.Tetraplet // one list per argument
+}
+
+// Outcome is the result of one run.
+type Outcome struct {
+	// RetCode is 0 on success, else an error code of the reference (AIR.md §5).
+	RetCode      int64
+	ErrorMessage string
+	// Data is the new data: the encoding of data.Data. After an uncatchable or preparation
+	// error it is the previous data, unchanged.
+	Data []byte
+	// NextPeers are the peers to send the particle to, sorted and without duplicates.
+	NextPeers []string
+	// CallRequests are the calls to make on this peer, sorted by ID.
+	CallRequests []CallRequest
+}
+
+// Run executes script on the current peer. prevData is the data this peer kept from its last
+// run of the particle (empty at first), currentData the data that arrived (empty when the host
+// re-runs with call results), callResults the results of calls it requested. It never panics.
+func Run(script string, prevData, currentData []byte, callResults map[uint32]CallResult, p Params) (out Outcome) {
+	fail := func(code int64, format string, args ...any) Outcome {
+		return Outcome{RetCode: code, ErrorMessage: fmt.Sprintf(format, args...), Data: prevData}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out = fail(CodeTraceError, "internal interpreter error: %v", r)
+		}
+	}()
+	prev, err := data.Decode(prevData)
+	if err != nil {
+		return fail(CodeDataDecode, "failed to deserialize previous data: %v", err)
+	}
+	cur, err := data.Decode(currentData)
+	if err != nil {
+		return fail(CodeDataDecode, "failed to deserialize current data: %v", err)
+	}
+	if err := cur.VerifySignatures(p.ParticleID); err != nil {
+		return fail(CodeSignatureVerification, "current data signature check failed: %v", err)
+	}
+	sigs, err := data.MergeSignatures(prev, cur)
+	if err != nil {
+		return fail(CodeSignatureVerification, "merging signatures failed: %v", err)
+	}
+	parsed, err := parseCached(script)
+	if err != nil {
+		return fail(CodeAIRParse, "%v", err)
+	}
+
+	x := &executor{
+		p:            p,
+		scalars:      newScalars(),
+		trace:        newTraceHandler(prev.Trace, cur.Trace),
+		stores:       mergeStores(prev.Stores, cur.Stores),
+		callResults:  maps.Clone(callResults),
+		lastCallID:   prev.LastCallID,
+		callRequests: map[uint32]CallRequest{},
+		nextPeers:    map[string]bool{},
+		complete:     true,
+		lastError:    errorDescriptor{err: noError(), canSet: true},
+		errorValue:   errorDescriptor{err: noError(), canSet: true},
+	}
+	if x.callResults == nil {
+		x.callResults = map[uint32]CallResult{}
+	}
+	execErr := x.exec(parsed.Root)
+	if execErr != nil && !execErr.catchable {
+		return fail(execErr.code, "%s", execErr.msg)
+	}
+
+	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
+	if len(p.Key) == ed25519.PrivateKeySize {
+		pub := p.Key.Public().(ed25519.PublicKey)
+		result.Signatures[string(pub)] = data.Sign(p.Key, x.produced, p.ParticleID)
+	}
+	out = Outcome{Data: result.Encode()}
+	for peer := range x.nextPeers {
+		out.NextPeers = append(out.NextPeers, peer)
+	}
+	slices.Sort(out.NextPeers)
+	for _, id := range slices.Sorted(maps.Keys(x.callRequests)) {
+		out.CallRequests = append(out.CallRequests, x.callRequests[id])
+	}
+	switch {
+	case execErr != nil:
+		out.RetCode, out.ErrorMessage = execErr.code, execErr.msg
+	case len(x.callResults) > 0:
+		ids := slices.Sorted(maps.Keys(x.callResults))
+		out.RetCode = CodeUnprocessedCallResult
+		out.ErrorMessage = fmt.Sprintf("after finishing execution of supplied AIR, there are some unprocessed call results: %v, probably a wrong call_id used", ids)
+	}
+	return out
+}
+
+// mergeStores unions the stores of previous and current data: content-addressed entries agree
+// whenever their keys do.
+func mergeStores(a, b data.Stores) data.Stores {
+	s := data.NewStores()
+	for _, src := range []data.Stores{a, b} {
+		maps.Copy(s.Values, src.Values)
+		maps.Copy(s.Tetraplets, src.Tetraplets)
+		maps.Copy(s.CanonElements, src.CanonElements)
+		maps.Copy(s.CanonResults, src.CanonResults)
+		maps.Copy(s.ServiceResults, src.ServiceResults)
+	}
+	return s
+}

@@ -1,0 +1,239 @@
+package interpreter
+
+import (
+	"github.com/aquanet/aquanet/interpreter/data"
+)
+
+// The trace handler merges the previous trace (this peer's last data) with the current one (the
+// data that arrived) while the script runs, producing the result trace. Each state-producing
+// instruction takes the next state from a slider on each trace; a par limits both sliders to
+// the window of each of its branches. This follows the reference's trace handler
+// (crates/air-lib/trace-handler), whose rules peers must share.
+
+// slider reads a trace within a window: at most window states from pos.
+type slider struct {
+	trace  []data.State
+	pos    uint32
+	window uint32
+	seen   uint32
+}
+
+func newSlider(trace []data.State) slider {
+	return slider{trace: trace, window: uint32(len(trace))}
+}
+
+func (s *slider) next() (data.State, bool) {
+	if s.seen >= s.window || s.pos >= uint32(len(s.trace)) {
+		return nil, false
+	}
+	st := s.trace[s.pos]
+	s.pos++
+	s.seen++
+	return st, true
+}
+
+// remaining is how many states of the window are left.
+func (s *slider) remaining() uint32 { return s.window - s.seen }
+
+func (s *slider) setPosAndWindow(pos, window uint32) *execError {
+	if window != 0 && uint64(pos)+uint64(window) > uint64(len(s.trace)) {
+		return traceError("failed to set subtrace len and position: position %d and length %d are beyond the trace of %d states", pos, window, len(s.trace))
+	}
+	s.pos, s.window, s.seen = pos, window, 0
+	return nil
+}
+
+func (s *slider) setWindow(window uint32) *execError {
+	if uint64(len(s.trace))-uint64(s.pos) < uint64(window) {
+		return traceError("failed to set subtrace len: %d states requested at position %d of a trace of %d", window, s.pos, len(s.trace))
+	}
+	s.window, s.seen = window, 0
+	return nil
+}
+
+// valueSource says which data a merged state came from.
+type valueSource uint8
+
+const (
+	fromPrevious valueSource = iota // the previous data (or both)
+	fromCurrent
+)
+
+type traceHandler struct {
+	prev, cur slider
+	result    []data.State
+}
+
+func newTraceHandler(prev, cur []data.State) *traceHandler {
+	return &traceHandler{prev: newSlider(prev), cur: newSlider(cur)}
+}
+
+// pos is the position the next state will take in the result trace.
+func (h *traceHandler) pos() uint32 { return uint32(len(h.result)) }
+
+func (h *traceHandler) push(s data.State) { h.result = append(h.result, s) }
+
+// metCall is a call state found in the traces, with where it will go in the result and whence.
+type metCall struct {
+	state  data.CallState
+	pos    uint32
+	source valueSource
+}
+
+// mergeCall takes the next call state from both traces (§3.4): ok is false when neither has one.
+func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
+	ps, pok := h.prev.next()
+	cs, cok := h.cur.next()
+	pc, pIsCall := ps.(data.CallState)
+	cc, cIsCall := cs.(data.CallState)
+	if (pok && !pIsCall) || (cok && !cIsCall) {
+		return m, false, incompatibleStates(ps, cs, "call")
+	}
+	pos := h.pos()
+	switch {
+	case !pok && !cok:
+		return m, false, nil
+	case pok && !cok:
+		return metCall{pc, pos, fromPrevious}, true, nil
+	case !pok && cok:
+		return metCall{cc, pos, fromCurrent}, true, nil
+	}
+	merged, src, err := mergeCallStates(pc, cc)
+	if err != nil {
+		return m, false, err
+	}
+	return metCall{merged, pos, src}, true, nil
+}
+
+func mergeCallStates(p, c data.CallState) (data.CallState, valueSource, *execError) {
+	switch {
+	case p.Kind == data.CallFailed && c.Kind == data.CallFailed:
+		if p != c {
+			return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
+		}
+		return p, fromPrevious, nil
+	case p.Kind == data.CallSentBy && c.Kind == data.CallFailed:
+		return c, fromCurrent, nil
+	case p.Kind == data.CallFailed && c.Kind == data.CallSentBy:
+		return p, fromPrevious, nil
+	case p.Kind == data.CallSentBy && c.Kind == data.CallSentBy:
+		return p, fromPrevious, nil
+	case p.Kind == data.CallSentBy && c.Kind == data.CallExecuted:
+		return c, fromCurrent, nil
+	case p.Kind == data.CallExecuted && c.Kind == data.CallSentBy:
+		return p, fromPrevious, nil
+	case p.Kind == data.CallExecuted && c.Kind == data.CallExecuted:
+		// Stream values may sit in different generations on different peers; the CID decides.
+		if p.Value != c.Value || p.CID != c.CID {
+			return p, 0, traceError("call results are not equal: %s and %s", callText(p), callText(c))
+		}
+		return p, fromPrevious, nil
+	}
+	return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
+}
+
+func callText(c data.CallState) string {
+	switch c.Kind {
+	case data.CallSentBy:
+		return "request sent by " + c.Peer
+	case data.CallFailed:
+		return "failed " + c.CID.String()
+	}
+	return "executed " + c.CID.String()
+}
+
+func incompatibleStates(p, c data.State, want string) *execError {
+	return traceError("state from previous `%s` is incompatible with state from current `%s`, while a %s state was expected", stateName(p), stateName(c), want)
+}
+
+func stateName(s data.State) string {
+	switch s.(type) {
+	case nil:
+		return "None"
+	case data.ParState:
+		return "par"
+	case data.CallState:
+		return "call"
+	case data.FoldState:
+		return "fold"
+	case data.ApState:
+		return "ap"
+	case data.CanonState:
+		return "canon"
+	}
+	return "?"
+}
+
+// parFrame is a par being executed: where its state goes in the result, and the windows the
+// sliders take after each branch.
+type parFrame struct {
+	insertAt            int
+	saved               int
+	leftSize, rightSize int
+	prevPar, curPar     data.ParState
+	afterLeft           [2]window // prev, current
+	afterRight          [2]window
+}
+
+type window struct{ pos, len uint32 }
+
+// parStart merges the par states, reserves the par's place in the result, and limits both
+// sliders to the left branch.
+func (h *traceHandler) parStart() (*parFrame, *execError) {
+	ps, pok := h.prev.next()
+	cs, cok := h.cur.next()
+	pp, pIsPar := ps.(data.ParState)
+	cp, cIsPar := cs.(data.ParState)
+	if (pok && !pIsPar) || (cok && !cIsPar) {
+		return nil, incompatibleStates(ps, cs, "par")
+	}
+	f := &parFrame{prevPar: pp, curPar: cp}
+	var err *execError
+	if f.afterLeft[0], f.afterRight[0], err = parWindows(&h.prev, pp); err != nil {
+		return nil, err
+	}
+	if f.afterLeft[1], f.afterRight[1], err = parWindows(&h.cur, cp); err != nil {
+		return nil, err
+	}
+	f.insertAt = len(h.result)
+	h.push(data.ParState{})
+	f.saved = len(h.result)
+	if err := h.prev.setWindow(pp.Left); err != nil {
+		return nil, err
+	}
+	if err := h.cur.setWindow(cp.Left); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func parWindows(s *slider, p data.ParState) (left, right window, err *execError) {
+	size := uint64(p.Left) + uint64(p.Right)
+	if uint64(s.pos)+size > 1<<32-1 {
+		return left, right, traceError("par %v overflows the trace position %d", p, s.pos)
+	}
+	if uint64(s.remaining()) < size {
+		return left, right, traceError("par %v does not fit in the %d states left of the subtrace", p, s.remaining())
+	}
+	left = window{s.pos + p.Left, p.Left}
+	right = window{s.pos + uint32(size), s.remaining() - uint32(size)}
+	return left, right, nil
+}
+
+// parLeftDone records the left branch's size and moves the sliders to the right branch.
+func (h *traceHandler) parLeftDone(f *parFrame) {
+	f.leftSize = len(h.result) - f.saved
+	f.saved = len(h.result)
+	h.prev.setPosAndWindow(f.afterLeft[0].pos, f.afterLeft[0].len)
+	h.cur.setPosAndWindow(f.afterLeft[1].pos, f.afterLeft[1].len)
+	h.prev.setWindow(f.prevPar.Right)
+	h.cur.setWindow(f.curPar.Right)
+}
+
+// parRightDone writes the par state and moves the sliders past the whole par.
+func (h *traceHandler) parRightDone(f *parFrame) {
+	f.rightSize = len(h.result) - f.saved
+	h.result[f.insertAt] = data.ParState{Left: uint32(f.leftSize), Right: uint32(f.rightSize)}
+	h.prev.setPosAndWindow(f.afterRight[0].pos, f.afterRight[0].len)
+	h.cur.setPosAndWindow(f.afterRight[1].pos, f.afterRight[1].len)
+}
