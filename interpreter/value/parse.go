@@ -1,0 +1,448 @@
+package value
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxDepth is how many arrays and objects may be nested in a text [Parse] accepts: serde_json's
+// recursion limit of 128 rejects the 128th nested container, so 127 is the deepest accepted
+// ("[[...]]" with 127 '[' parses, with 128 it fails, in AquaVM 0.62 as here).
+const MaxDepth = 127
+
+// Limits bounds what [Parse] accepts beyond serde_json's own rules.
+type Limits struct {
+	// MaxBytes is the largest input accepted, checked before parsing; 0 means no limit.
+	MaxBytes int
+}
+
+// SyntaxError is the error [Parse] returns for input serde_json would reject (or that exceeds
+// the [Limits]).
+type SyntaxError struct {
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int
+	// Msg says what was wrong, e.g. "trailing comma" or "invalid escape \q in string".
+	Msg string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("json: %s at byte offset %d", e.Msg, e.Offset)
+}
+
+// Parse reads one JSON text exactly as AquaVM does (serde_json::from_slice::<Value>), so that a
+// service result accepted, or rejected, by one implementation is accepted, or rejected, by the
+// other, and yields the same value and so the same CID:
+//
+//   - whitespace is space, tab, LF and CR only (no BOM, no comments), around and between tokens;
+//   - exactly one value; anything but whitespace after it is an error ("trailing characters");
+//   - numbers follow RFC 8259 ("01", "-", ".5", "5.", "+1", "1e" are rejected); an integer
+//     without fraction or exponent is an unsigned integer if it fits in a u64, a negative integer
+//     if it fits in an i64, otherwise a float; "-0" is the float -0.0; a number with a fraction
+//     or exponent is a float, computed by serde_json's (not always correctly rounded) algorithm;
+//     a float beyond the f64 range is an error ("number out of range"), one below it is ±0.0;
+//   - strings: escapes \" \\ \/ \b \f \n \r \t \uXXXX (a surrogate pair makes one character;
+//     unpaired surrogates are errors); raw control characters (< 0x20) and invalid UTF-8 are
+//     errors;
+//   - objects: string keys; on duplicate keys the last value wins; trailing commas are errors;
+//   - at most [MaxDepth] nested arrays and objects.
+//
+// Every error is a *[SyntaxError]. Parse does not panic, and recurses at most MaxDepth deep.
+func Parse(data []byte, limits Limits) (Value, error) {
+	if limits.MaxBytes > 0 && len(data) > limits.MaxBytes {
+		return Value{}, &SyntaxError{Offset: limits.MaxBytes,
+			Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d bytes", len(data), limits.MaxBytes)}
+	}
+	p := parser{data: data, depth: MaxDepth}
+	p.skipSpace()
+	v, err := p.value()
+	if err != nil {
+		return Value{}, err
+	}
+	p.skipSpace()
+	if p.pos < len(p.data) {
+		return Value{}, p.errorf(p.pos, "trailing characters after the JSON value: %s", p.describe(p.pos))
+	}
+	return v, nil
+}
+
+// chunkSize is how many elements the parser's allocators get from the heap at a time, so that a
+// document of many small containers costs few allocations.
+const chunkSize = 256
+
+// parser is the state of one Parse call.
+type parser struct {
+	data  []byte
+	pos   int
+	depth int // how many more containers may be opened
+
+	elems  []Value  // array elements being read, innermost array last
+	fields []field  // object fields being read, innermost object last
+	buf    []byte   // a string with escapes being decoded
+	vals   []Value  // unused part of the current chunk of element storage
+	keys   []string // unused part of the current chunk of key storage
+	comps  []composite
+}
+
+func (p *parser) errorf(offset int, format string, args ...any) error {
+	return &SyntaxError{Offset: offset, Msg: fmt.Sprintf(format, args...)}
+}
+
+// describe names the byte at offset i for an error message.
+func (p *parser) describe(i int) string {
+	if i >= len(p.data) {
+		return "end of input"
+	}
+	c := p.data[i]
+	switch {
+	case c >= 0x20 && c < 0x7f:
+		return fmt.Sprintf("%q", rune(c))
+	case c < 0x80:
+		return fmt.Sprintf("byte 0x%02x", c)
+	}
+	if r, n := utf8.DecodeRune(p.data[i:]); r != utf8.RuneError || n > 1 {
+		return fmt.Sprintf("%q (U+%04X)", r, r)
+	}
+	return fmt.Sprintf("byte 0x%02x (not UTF-8)", c)
+}
+
+// skipSpace skips JSON whitespace: space, \t, \n and \r.
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value reads the value starting at p.pos (whitespace already skipped).
+func (p *parser) value() (Value, error) {
+	if p.pos >= len(p.data) {
+		return Value{}, p.errorf(p.pos, "unexpected end of input, expected a value")
+	}
+	switch c := p.data[p.pos]; {
+	case c == 'n':
+		return Value{}, p.literal("null")
+	case c == 't':
+		return Bool(true), p.literal("true")
+	case c == 'f':
+		return Bool(false), p.literal("false")
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	case c == '"':
+		s, err := p.str()
+		return Value{kind: KindString, s: s}, err
+	case c == '[':
+		return p.array()
+	case c == '{':
+		return p.object()
+	}
+	return Value{}, p.errorf(p.pos, "expected a value, found %s", p.describe(p.pos))
+}
+
+// literal reads the keyword word at p.pos.
+func (p *parser) literal(word string) error {
+	start := p.pos
+	for i := 0; i < len(word); i++ {
+		if p.pos >= len(p.data) {
+			return p.errorf(p.pos, "unexpected end of input in %q", word)
+		}
+		if p.data[p.pos] != word[i] {
+			return p.errorf(p.pos, "invalid literal starting at byte %d: expected %q, found %s", start, word, p.describe(p.pos))
+		}
+		p.pos++
+	}
+	return nil
+}
+
+// enter opens a container at p.pos, enforcing the depth limit.
+func (p *parser) enter() error {
+	p.depth--
+	if p.depth < 0 {
+		return p.errorf(p.pos, "recursion limit exceeded: more than %d nested arrays and objects", MaxDepth)
+	}
+	p.pos++
+	p.skipSpace()
+	return nil
+}
+
+func (p *parser) array() (Value, error) {
+	start := p.pos
+	if err := p.enter(); err != nil {
+		return Value{}, err
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		p.depth++
+		return Value{kind: KindArray, c: emptyArray}, nil
+	}
+	base := len(p.elems)
+	for {
+		v, err := p.value()
+		if err != nil {
+			return Value{}, err
+		}
+		p.elems = append(p.elems, v)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return Value{}, p.errorf(p.pos, "unexpected end of input in the array that starts at byte %d", start)
+		}
+		if c := p.data[p.pos]; c == ']' {
+			p.pos++
+			break
+		} else if c != ',' {
+			return Value{}, p.errorf(p.pos, "expected ',' or ']' in the array that starts at byte %d, found %s", start, p.describe(p.pos))
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			return Value{}, p.errorf(p.pos, "trailing comma in the array that starts at byte %d", start)
+		}
+	}
+	c := p.composite()
+	c.vals = p.allocVals(len(p.elems) - base)
+	copy(c.vals, p.elems[base:])
+	clear(p.elems[base:])
+	p.elems = p.elems[:base]
+	p.depth++
+	return Value{kind: KindArray, c: c}, nil
+}
+
+func (p *parser) object() (Value, error) {
+	start := p.pos
+	if err := p.enter(); err != nil {
+		return Value{}, err
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		p.depth++
+		return Value{kind: KindObject, c: emptyObject}, nil
+	}
+	base := len(p.fields)
+	for {
+		if p.pos >= len(p.data) {
+			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+		}
+		if p.data[p.pos] != '"' {
+			return Value{}, p.errorf(p.pos, "object key must be a string, found %s", p.describe(p.pos))
+		}
+		key, err := p.str()
+		if err != nil {
+			return Value{}, err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+		}
+		if p.data[p.pos] != ':' {
+			return Value{}, p.errorf(p.pos, "expected ':' after an object key, found %s", p.describe(p.pos))
+		}
+		p.pos++
+		p.skipSpace()
+		v, err := p.value()
+		if err != nil {
+			return Value{}, err
+		}
+		p.fields = append(p.fields, field{key, v})
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+		}
+		if c := p.data[p.pos]; c == '}' {
+			p.pos++
+			break
+		} else if c != ',' {
+			return Value{}, p.errorf(p.pos, "expected ',' or '}' in the object that starts at byte %d, found %s", start, p.describe(p.pos))
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			return Value{}, p.errorf(p.pos, "trailing comma in the object that starts at byte %d", start)
+		}
+	}
+	fs := p.fields[base:]
+	sortFields(fs)
+	n := uniqueKeys(fs)
+	c := p.composite()
+	c.keys, c.vals = p.allocKeys(n), p.allocVals(n)
+	fillFields(fs, c.keys, c.vals)
+	clear(fs)
+	p.fields = p.fields[:base]
+	p.depth++
+	return Value{kind: KindObject, c: c}, nil
+}
+
+// str reads the string starting with the '"' at p.pos and returns its contents.
+func (p *parser) str() (string, error) {
+	start := p.pos
+	p.pos++
+	for i := p.pos; i < len(p.data); {
+		switch c := p.data[i]; {
+		case c == '"':
+			s := string(p.data[p.pos:i])
+			p.pos = i + 1
+			return s, nil
+		case c == '\\':
+			return p.strEscaped(start, i)
+		case c < 0x20:
+			return "", p.errorf(i, "control character 0x%02x in a string (must be escaped)", c)
+		case c < 0x80:
+			i++
+		default:
+			r, n := utf8.DecodeRune(p.data[i:])
+			if r == utf8.RuneError && n == 1 {
+				return "", p.errorf(i, "invalid UTF-8 in a string")
+			}
+			i += n
+		}
+	}
+	return "", p.errorf(len(p.data), "unexpected end of input in the string that starts at byte %d", start)
+}
+
+// strEscaped continues str from the first backslash, at i, decoding into p.buf.
+func (p *parser) strEscaped(start, i int) (string, error) {
+	b := append(p.buf[:0], p.data[p.pos:i]...)
+	for i < len(p.data) {
+		c := p.data[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			p.buf = b
+			return string(b), nil
+		case c == '\\':
+			var err error
+			if b, i, err = p.escape(b, i); err != nil {
+				return "", err
+			}
+		case c < 0x20:
+			return "", p.errorf(i, "control character 0x%02x in a string (must be escaped)", c)
+		case c < 0x80:
+			b = append(b, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(p.data[i:])
+			if r == utf8.RuneError && n == 1 {
+				return "", p.errorf(i, "invalid UTF-8 in a string")
+			}
+			b = append(b, p.data[i:i+n]...)
+			i += n
+		}
+	}
+	return "", p.errorf(len(p.data), "unexpected end of input in the string that starts at byte %d", start)
+}
+
+// escape decodes the escape sequence at i (a backslash), appending to b; it returns the offset
+// after the sequence.
+func (p *parser) escape(b []byte, i int) ([]byte, int, error) {
+	if i+1 >= len(p.data) {
+		return b, i, p.errorf(len(p.data), "unexpected end of input in an escape sequence")
+	}
+	var c byte
+	switch e := p.data[i+1]; e {
+	case '"', '\\', '/':
+		c = e
+	case 'b':
+		c = '\b'
+	case 'f':
+		c = '\f'
+	case 'n':
+		c = '\n'
+	case 'r':
+		c = '\r'
+	case 't':
+		c = '\t'
+	case 'u':
+		return p.unicodeEscape(b, i)
+	default:
+		return b, i, p.errorf(i, "invalid escape \\%s in a string", p.describe(i+1))
+	}
+	return append(b, c), i + 2, nil
+}
+
+// unicodeEscape decodes the \uXXXX at i, and the low surrogate's \uXXXX after it when the first
+// is a high surrogate. Unpaired surrogates are errors, as in serde_json (which reports a lone
+// low surrogate, too, as a "lone leading surrogate").
+func (p *parser) unicodeEscape(b []byte, i int) ([]byte, int, error) {
+	r, err := p.hex4(i)
+	if err != nil {
+		return b, i, err
+	}
+	switch {
+	case r >= 0xDC00 && r <= 0xDFFF:
+		return b, i, p.errorf(i, "unpaired low surrogate \\u%04x in a string", r)
+	case r >= 0xD800 && r <= 0xDBFF:
+		j := i + 6
+		if j+1 >= len(p.data) || p.data[j] != '\\' || p.data[j+1] != 'u' {
+			return b, i, p.errorf(j, "unpaired high surrogate \\u%04x in a string (not followed by \\u and a low surrogate)", r)
+		}
+		lo, err := p.hex4(j)
+		if err != nil {
+			return b, i, err
+		}
+		if lo < 0xDC00 || lo > 0xDFFF {
+			return b, i, p.errorf(j, "unpaired high surrogate \\u%04x in a string (followed by \\u%04x, not a low surrogate)", r, lo)
+		}
+		r = (r-0xD800)<<10 | (lo - 0xDC00) + 0x10000
+		return utf8.AppendRune(b, r), j + 6, nil
+	}
+	return utf8.AppendRune(b, r), i + 6, nil
+}
+
+// hex4 reads the four hex digits of the \u escape at i.
+func (p *parser) hex4(i int) (rune, error) {
+	var r rune
+	for k := i + 2; k < i+6; k++ {
+		if k >= len(p.data) {
+			return 0, p.errorf(len(p.data), "unexpected end of input in the \\u escape at byte %d", i)
+		}
+		c := p.data[k]
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, p.errorf(k, "invalid \\u escape at byte %d: %s is not a hex digit", i, p.describe(k))
+		}
+	}
+	return r, nil
+}
+
+// composite, allocVals and allocKeys hand out storage from chunks; the slices returned are
+// capped, so that no two values share writable space.
+func (p *parser) composite() *composite {
+	if len(p.comps) == 0 {
+		p.comps = make([]composite, chunkSize/4)
+	}
+	c := &p.comps[0]
+	p.comps = p.comps[1:]
+	return c
+}
+
+func (p *parser) allocVals(n int) []Value {
+	if n > chunkSize/4 {
+		return make([]Value, n)
+	}
+	if len(p.vals) < n {
+		p.vals = make([]Value, chunkSize)
+	}
+	s := p.vals[:n:n]
+	p.vals = p.vals[n:]
+	return s
+}
+
+func (p *parser) allocKeys(n int) []string {
+	if n > chunkSize/4 {
+		return make([]string, n)
+	}
+	if len(p.keys) < n {
+		p.keys = make([]string, chunkSize)
+	}
+	s := p.keys[:n:n]
+	p.keys = p.keys[n:]
+	return s
+}
