@@ -49,11 +49,11 @@ func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
 	if out := c.Output; out != nil && out.Kind == air.ScalarVar {
 		if _, ok := x.scalars.folds[out.Name]; ok {
 			if _, found, _ := x.scalars.get(out.Name); !found {
-				return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, because it is an iterable", out.Name)
+				return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
 			}
 		}
 		if _, found, set := x.scalars.get(out.Name); found && set && !x.scalars.couldBeSet(out.Name) {
-			return data.Tetraplet{}, uncatchable(CodeShadowingNotAllowed, "variable with name '%s' can't be shadowed, shadowing isn't supported", out.Name)
+			return data.Tetraplet{}, uncatchable(CodeShadowingNotAllowed, "trying to shadow variable '%s', but shadowing is allowed only inside fold blocks", out.Name)
 		}
 	}
 	return data.Tetraplet{PeerPK: peer, ServiceID: service, FunctionName: function}, nil
@@ -183,7 +183,22 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		x.record(tet.PeerPK, st.CID)
 	case st.Value == data.UnusedValue && out == nil:
 	case st.Value == data.StreamValue && out != nil && out.Kind == air.StreamVar:
-		return false, nil, notYet("call results in streams")
+		sr, val, stored, err := x.serviceInfo(st.CID)
+		if err != nil {
+			return false, nil, err
+		}
+		if err := verifyCall(args, tet, sr, stored); err != nil {
+			return false, nil, err
+		}
+		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
+		gen := generation{kind: genPrevious, idx: st.Generation}
+		if m.source == fromCurrent {
+			gen.kind = genCurrent
+		}
+		if err := x.streams.add(out, agg, gen); err != nil {
+			return false, nil, err
+		}
+		x.record(tet.PeerPK, st.CID)
 	default:
 		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value '%s' doesn't correspond to its instruction", callText(st))
 	}
@@ -226,7 +241,14 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.ScalarValue, CID: cid})
 		return nil
 	}
-	return notYet("call results in streams")
+	cid := x.trackServiceResult(val, tet, args.hash)
+	agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
+	if err := x.streams.add(out, agg, generation{kind: genNew}); err != nil {
+		return err
+	}
+	x.record(tet.PeerPK, cid)
+	x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.StreamValue, CID: cid})
+	return nil
 }
 
 func (x *executor) trackServiceResult(val value.Value, tet data.Tetraplet, argHash data.CID) data.CID {

@@ -42,6 +42,7 @@ func errorObject(code int64, msg, instruction, peerID string) value.Value {
 type executor struct {
 	p       Params
 	scalars *scalars
+	streams streams
 	trace   *traceHandler
 	stores  data.Stores
 
@@ -154,12 +155,23 @@ func (x *executor) execOther(in air.Instr) *execError {
 	case *air.Fail:
 		return x.fail(in)
 	case *air.New:
-		if in.Var.Kind != air.ScalarVar {
-			return notYet("new %s", in.Var.Name)
+		name := in.Var.Name
+		var end func() *execError
+		switch in.Var.Kind {
+		case air.ScalarVar:
+			x.scalars.newStart(name)
+			end = func() *execError { return x.scalars.newEnd(name) }
+		case air.CanonStreamVar:
+			x.scalars.canons.newStart(name)
+			end = func() *execError { return x.scalars.canons.newEnd(name) }
+		case air.StreamVar:
+			x.streams.scopeStart(name, in)
+			end = func() *execError { return x.streams.scopeEnd(name, x.trace) }
+		default:
+			return notYet("new %s", name)
 		}
-		x.scalars.newStart(in.Var.Name)
 		err := x.exec(in.Body)
-		if eerr := x.scalars.newEnd(in.Var.Name); err == nil {
+		if eerr := end(); err == nil {
 			err = eerr
 		}
 		return err
@@ -172,7 +184,7 @@ func (x *executor) execOther(in air.Instr) *execError {
 	case *air.ApMap:
 		return notYet("ap to a stream map")
 	case *air.Canon:
-		return notYet("canon")
+		return x.canon(in)
 	}
 	return notYet("%T", in)
 }
@@ -308,69 +320,87 @@ func checkErrorObject(v value.Value) *execError {
 }
 
 func (x *executor) ap(in *air.Ap) *execError {
-	if in.Dst.Kind != air.ScalarVar {
-		return notYet("ap to a stream")
-	}
 	r, err := x.resolve(in.Arg)
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := aggregate{val: r.val, tetraplet: r.tetraplets[0], tracePos: x.trace.pos(), provenance: r.provenance}
-	return x.scalars.set(in.Dst.Name, agg)
+	agg := aggregate{val: r.val, tracePos: x.trace.pos(), provenance: r.provenance}
+	if len(r.tetraplets) > 0 {
+		agg.tetraplet = r.tetraplets[0]
+	}
+	if in.Dst.Kind == air.ScalarVar {
+		return x.scalars.set(in.Dst.Name, agg)
+	}
+	gen, _, err := x.trace.mergeAp()
+	if err != nil {
+		return err
+	}
+	if err := x.streams.add(in.Dst, agg, gen); err != nil {
+		return err
+	}
+	x.trace.push(data.ApState{Gens: []uint32{0}})
+	return nil
 }
 
-// foldState is a fold over a scalar's elements being executed.
+// foldState is a fold over the elements of an array or a canon stream being executed.
 type foldState struct {
-	iterable aggregate // the array
-	cursor   int
-	body     air.Instr
-	last     air.Instr
+	items  []aggregate
+	cursor int
+	body   air.Instr
+	last   air.Instr
 }
 
-func (f *foldState) current() aggregate {
-	t := f.iterable.tetraplet
-	t.Lens += ".$.[" + strconv.Itoa(f.cursor) + "]"
-	return aggregate{val: f.iterable.val.Index(f.cursor), tetraplet: t, tracePos: f.iterable.tracePos, provenance: f.iterable.provenance}
-}
+func (f *foldState) current() aggregate { return f.items[f.cursor] }
 
 func (x *executor) fold(in *air.Fold) *execError {
 	if in.IsStreamFold() {
 		return notYet("fold over a stream")
 	}
-	var arr aggregate
+	var items []aggregate
 	switch it := in.Iterable.(type) {
 	case *air.EmptyArray:
 		return nil
 	case *air.Var:
-		if it.Kind != air.ScalarVar {
+		switch it.Kind {
+		case air.ScalarVar:
+			agg, err := x.scalar(it.Name)
+			if err != nil {
+				return x.joined(err)
+			}
+			if it.Lens != nil {
+				v, err := x.applyLens(agg.val, it.Lens)
+				if err != nil {
+					return err
+				}
+				agg.val = v
+				agg.tetraplet = withLens(agg.tetraplet, it.Lens)
+			}
+			if agg.val.Kind() != value.KindArray {
+				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", it.Name, agg.val)
+			}
+			for i := range agg.val.Len() {
+				t := agg.tetraplet
+				t.Lens += ".$.[" + strconv.Itoa(i) + "]"
+				items = append(items, aggregate{val: agg.val.Index(i), tetraplet: t, tracePos: agg.tracePos, provenance: agg.provenance})
+			}
+		case air.CanonStreamVar:
+			c, err := x.canonVar(it.Name)
+			if err != nil {
+				return x.joined(err)
+			}
+			items = c.values
+		default:
 			return notYet("fold over %s", it.Kind)
 		}
-		agg, err := x.scalar(it.Name)
-		if err != nil {
-			return x.joined(err)
-		}
-		if it.Lens != nil {
-			v, err := x.applyLens(agg.val, it.Lens)
-			if err != nil {
-				return err
-			}
-			agg.val = v
-			agg.tetraplet = withLens(agg.tetraplet, it.Lens)
-		}
-		if agg.val.Kind() != value.KindArray {
-			return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", it.Name, agg.val)
-		}
-		if agg.val.Len() == 0 {
-			return nil
-		}
-		arr = agg
 	}
-	f := &foldState{iterable: arr, body: in.Body, last: in.Last}
-	x.scalars.foldStart()
+	if len(items) == 0 {
+		return nil
+	}
+	f := &foldState{items: items, body: in.Body, last: in.Last}
 	if _, taken := x.scalars.folds[in.Iterator.Name]; taken {
-		x.scalars.foldEnd()
 		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", in.Iterator.Name)
 	}
+	x.scalars.foldStart()
 	x.scalars.folds[in.Iterator.Name] = f
 	err := x.exec(in.Body)
 	delete(x.scalars.folds, in.Iterator.Name)
@@ -383,7 +413,7 @@ func (x *executor) next(in *air.Next) *execError {
 	if !ok {
 		return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
 	}
-	if f.cursor+1 >= f.iterable.val.Len() {
+	if f.cursor+1 >= len(f.items) {
 		if f.last != nil {
 			x.complete = true
 			return x.exec(f.last)

@@ -90,6 +90,9 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 		r.tetraplets = []data.Tetraplet{withLens(agg.tetraplet, v.Lens)}
 		return r, nil
 	}
+	if v.Kind == air.CanonStreamVar {
+		return x.resolveCanon(v)
+	}
 	return resolved{}, notYet("%s %s", v.Kind, v.Name)
 }
 

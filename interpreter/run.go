@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -92,6 +94,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	x := &executor{
 		p:            p,
 		scalars:      newScalars(),
+		streams:      streams{m: map[string][]streamScope{}},
 		trace:        newTraceHandler(prev.Trace, cur.Trace),
 		stores:       mergeStores(prev.Stores, cur.Stores),
 		callResults:  maps.Clone(callResults),
@@ -110,6 +113,9 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		return fail(execErr.code, "%s", execErr.msg)
 	}
 
+	if err := x.streams.compactifyAll(x.trace); err != nil {
+		return fail(err.code, "%s", err.msg)
+	}
 	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
 	if len(p.Key) == ed25519.PrivateKeySize {
 		pub := p.Key.Public().(ed25519.PublicKey)
@@ -127,9 +133,8 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	case execErr != nil:
 		out.RetCode, out.ErrorMessage = execErr.code, execErr.msg
 	case len(x.callResults) > 0:
-		ids := slices.Sorted(maps.Keys(x.callResults))
 		out.RetCode = CodeUnprocessedCallResult
-		out.ErrorMessage = fmt.Sprintf("after finishing execution of supplied AIR, there are some unprocessed call results: %v, probably a wrong call_id used", ids)
+		out.ErrorMessage = "after finishing execution of supplied AIR, there are some unprocessed call results: `" + debugCallResults(x.callResults) + "`, probably a wrong call_id used"
 	}
 	return out
 }
@@ -146,4 +151,49 @@ func mergeStores(a, b data.Stores) data.Stores {
 		maps.Copy(s.ServiceResults, src.ServiceResults)
 	}
 	return s
+}
+
+// debugCallResults renders leftover call results as the reference's error message does (Rust's
+// Debug of its map; the reference's order is a hash map's, ours is sorted by id).
+func debugCallResults(m map[uint32]CallResult) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, id := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q: CallServiceResult { ret_code: %d, result: %s }", strconv.FormatUint(uint64(id), 10), m[id].RetCode, rustDebugString(m[id].Result))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// rustDebugString quotes s as Rust's Debug for str does.
+func rustDebugString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case 0:
+			b.WriteString(`\0`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u{%x}`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -20,31 +20,54 @@ type aggregate struct {
 	provenance provenance
 }
 
-// scalarCell is one binding of a scalar at a fold depth; set is false for a binding that new
+// cell is one binding of a variable at a fold depth; set is false for a binding that new
 // opened and nothing has set yet.
-type scalarCell struct {
+type cell[T any] struct {
 	depth int
 	set   bool
-	val   aggregate
+	val   T
 }
 
-// scalars follows the reference's scoping of scalars (ValuesSparseMatrix): each fold opens a
-// depth, each iteration of its next another; a scalar set inside a fold is visible at that depth
-// only while the iteration that set it runs, and outside any fold a scalar can be set once.
-type scalars struct {
-	cells   map[string][]scalarCell // innermost binding last
+// scoped follows the reference's scoping of scalars and canon streams (ValuesSparseMatrix): each
+// fold opens a depth, each iteration of its next another; a variable set inside a fold is
+// visible at that depth only while the iteration that set it runs, and outside any fold a
+// variable can be set once.
+type scoped[T any] struct {
+	cells   map[string][]cell[T] // innermost binding last
 	allowed map[int]bool
 	depth   int
-	folds   map[string]*foldState // iterators of the folds being executed
+}
+
+func newScoped[T any]() *scoped[T] {
+	return &scoped[T]{cells: map[string][]cell[T]{}, allowed: map[int]bool{0: true}}
+}
+
+// scalars are the scalar variables, the canon streams, and the iterators of running folds.
+type scalars struct {
+	*scoped[aggregate]
+	canons *scoped[canonStream]
+	folds  map[string]*foldState
 }
 
 func newScalars() *scalars {
-	return &scalars{cells: map[string][]scalarCell{}, allowed: map[int]bool{0: true}, folds: map[string]*foldState{}}
+	return &scalars{scoped: newScoped[aggregate](), canons: newScoped[canonStream](), folds: map[string]*foldState{}}
+}
+
+// The fold and new hooks move every kind of scoped variable together.
+func (s *scalars) foldStart()  { s.scoped.foldStart(); s.canons.foldStart() }
+func (s *scalars) foldEnd()    { s.scoped.foldEnd(); s.canons.foldEnd() }
+func (s *scalars) nextBefore() { s.scoped.nextBefore(); s.canons.nextBefore() }
+func (s *scalars) nextAfter()  { s.scoped.nextAfter(); s.canons.nextAfter() }
+
+// couldBeSet reports whether a scalar named name may be set now (the reference checks the
+// scalars and the canon streams of that name).
+func (s *scalars) couldBeSet(name string) bool {
+	return s.scoped.couldBeSet(name) || s.canons.couldBeSet(name)
 }
 
 // couldBeSet reports whether name may be (re)set now: always inside a fold, and outside only
 // when it is unset or a new has reopened it.
-func (s *scalars) couldBeSet(name string) bool {
+func (s *scoped[T]) couldBeSet(name string) bool {
 	if s.depth != 0 {
 		return true
 	}
@@ -52,81 +75,81 @@ func (s *scalars) couldBeSet(name string) bool {
 	return ok && !cells[len(cells)-1].set
 }
 
-func (s *scalars) set(name string, v aggregate) *execError {
+func (s *scoped[T]) set(name string, v T) *execError {
 	cells, ok := s.cells[name]
 	if !ok {
-		s.cells[name] = []scalarCell{{depth: s.depth, set: true, val: v}}
+		s.cells[name] = []cell[T]{{depth: s.depth, set: true, val: v}}
 		return nil
 	}
 	if !s.couldBeSet(name) {
-		return uncatchable(CodeShadowingNotAllowed, "variable with name '%s' can't be shadowed, shadowing isn't supported", name)
+		return uncatchable(CodeShadowingNotAllowed, "trying to shadow variable '%s', but shadowing is allowed only inside fold blocks", name)
 	}
 	last := &cells[len(cells)-1]
 	if last.depth == s.depth {
 		last.set, last.val = true, v
 		return nil
 	}
-	s.cells[name] = append(cells, scalarCell{depth: s.depth, set: true, val: v})
+	s.cells[name] = append(cells, cell[T]{depth: s.depth, set: true, val: v})
 	return nil
 }
 
-// get returns the binding of a non-iterator scalar: found reports whether there is one visible,
+// get returns the binding of a variable (for scalars: not an iterator): found reports whether there is one visible,
 // and set whether it holds a value (a new may have cleared it).
-func (s *scalars) get(name string) (v aggregate, found, set bool) {
+func (s *scoped[T]) get(name string) (v T, found, set bool) {
 	cells, ok := s.cells[name]
 	if !ok {
-		return aggregate{}, false, false
+		return v, false, false
 	}
 	last := cells[len(cells)-1]
 	if !s.allowed[last.depth] {
-		return aggregate{}, false, false
+		return v, false, false
 	}
 	return last.val, true, last.set
 }
 
-func (s *scalars) foldStart() {
+func (s *scoped[T]) foldStart() {
 	s.depth++
 	s.allowed[s.depth] = true
 }
 
-func (s *scalars) nextBefore() {
+func (s *scoped[T]) nextBefore() {
 	delete(s.allowed, s.depth)
 	s.depth++
 	s.allowed[s.depth] = true
 }
 
-func (s *scalars) nextAfter() {
+func (s *scoped[T]) nextAfter() {
 	delete(s.allowed, s.depth)
 	s.depth--
 	s.allowed[s.depth] = true
 	s.cleanup()
 }
 
-func (s *scalars) foldEnd() {
+func (s *scoped[T]) foldEnd() {
 	delete(s.allowed, s.depth)
 	s.depth--
 	s.cleanup()
 }
 
-func (s *scalars) newStart(name string) {
-	s.cells[name] = append(s.cells[name], scalarCell{depth: s.depth})
+func (s *scoped[T]) newStart(name string) {
+	s.cells[name] = append(s.cells[name], cell[T]{depth: s.depth})
 }
 
-func (s *scalars) newEnd(name string) *execError {
+func (s *scoped[T]) newEnd(name string) *execError {
 	cells := s.cells[name]
 	if len(cells) == 0 {
-		return uncatchable(CodeScalarsStateCorrupted, "scalars state corrupted: scalar %s at depth %d", name, s.depth)
+		return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
 	}
 	last := cells[len(cells)-1]
 	if len(cells) == 1 {
 		if last.depth != s.depth {
-			return uncatchable(CodeScalarsStateCorrupted, "scalars state corrupted: scalar %s at depth %d", name, s.depth)
+			return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
 		}
 		delete(s.cells, name)
 		return nil
 	}
 	if last.depth != s.depth {
-		return uncatchable(CodeScalarsStateCorrupted, "scalars state corrupted: scalar %s at depth %d", name, s.depth)
+		return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
 	}
 	s.cells[name] = cells[:len(cells)-1]
 	return nil
@@ -134,7 +157,7 @@ func (s *scalars) newEnd(name string) *execError {
 
 // cleanup drops the bindings made deeper than the current depth (the reference's
 // cleanup_obsolete_values; it removes at most one binding per name each time).
-func (s *scalars) cleanup() {
+func (s *scoped[T]) cleanup() {
 	for name, cells := range s.cells {
 		last := cells[len(cells)-1]
 		if last.depth != 0 && last.depth > s.depth {
