@@ -152,7 +152,7 @@ func (x *executor) resolveCanon(v *air.Var) (resolved, *execError) {
 	}
 	root := provenance{kind: data.FromCanon, cid: c.cid}
 	if v.Lens == nil {
-		r := resolved{val: c.jvalue(), provenance: root}
+		r := resolved{val: c.jvalue(), provenance: root, tetraplets: []data.Tetraplet{}}
 		for _, e := range c.values {
 			r.tetraplets = append(r.tetraplets, e.tetraplet)
 		}

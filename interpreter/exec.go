@@ -47,6 +47,7 @@ type executor struct {
 	stores  data.Stores
 
 	callResults  map[uint32]CallResult
+	foldCount    uint32 // stream folds started, to tell them apart in the trace handler
 	lastCallID   uint32
 	callRequests map[uint32]CallRequest
 	nextPeers    map[string]bool
@@ -348,13 +349,17 @@ type foldState struct {
 	cursor int
 	body   air.Instr
 	last   air.Instr
+
+	stream      bool   // over one generation of a stream
+	id          uint32 // the stream fold's id in the trace handler
+	backStarted bool
 }
 
 func (f *foldState) current() aggregate { return f.items[f.cursor] }
 
 func (x *executor) fold(in *air.Fold) *execError {
 	if in.IsStreamFold() {
-		return notYet("fold over a stream")
+		return x.foldStream(in)
 	}
 	var items []aggregate
 	switch it := in.Iterable.(type) {
@@ -396,16 +401,67 @@ func (x *executor) fold(in *air.Fold) *execError {
 	if len(items) == 0 {
 		return nil
 	}
-	f := &foldState{items: items, body: in.Body, last: in.Last}
-	if _, taken := x.scalars.folds[in.Iterator.Name]; taken {
-		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", in.Iterator.Name)
+	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
+}
+
+// runFold executes a fold's body with its iterator bound (the reference's fold()).
+func (x *executor) runFold(iterator string, f *foldState) *execError {
+	if _, taken := x.scalars.folds[iterator]; taken {
+		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", iterator)
 	}
 	x.scalars.foldStart()
-	x.scalars.folds[in.Iterator.Name] = f
-	err := x.exec(in.Body)
-	delete(x.scalars.folds, in.Iterator.Name)
+	x.scalars.folds[iterator] = f
+	err := x.exec(f.body)
+	delete(x.scalars.folds, iterator)
 	x.scalars.foldEnd()
 	return err
+}
+
+// foldStream folds over a stream generation by generation, including generations the fold
+// itself adds (a recursive stream). Catchable errors in the body do not escape: another peer
+// may make progress where this one failed. The fold is complete if any generation was.
+func (x *executor) foldStream(in *air.Fold) *execError {
+	v := in.Iterable.(*air.Var)
+	if v.Kind != air.StreamVar {
+		return notYet("fold over a stream map")
+	}
+	s := x.streams.get(v.Name, int(v.NamePos.Offset))
+	if s == nil {
+		x.complete = false
+		return nil
+	}
+	x.foldCount++
+	id := x.foldCount
+	if err := x.trace.foldStart(id); err != nil {
+		return err
+	}
+	var cursor [3]int
+	gens := s.generationsFrom(cursor)
+	cursor = s.cursor()
+	if len(gens) > 0 {
+		s.addNewGeneration()
+	}
+	anyComplete := false
+	for len(gens) > 0 {
+		for _, g := range gens {
+			if err := x.trace.iterationStart(id, g[0].tracePos); err != nil {
+				return err
+			}
+			err := x.runFold(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: id})
+			if err != nil && !err.catchable {
+				return err
+			}
+			x.trace.generationEnd(id)
+			anyComplete = anyComplete || x.complete
+		}
+		gens = s.generationsFrom(cursor)
+		s.removeLastGenerationIfEmpty()
+		cursor = s.cursor()
+		s.addNewGeneration()
+	}
+	x.complete = anyComplete
+	x.trace.foldEnd(id)
+	return nil
 }
 
 func (x *executor) next(in *air.Next) *execError {
@@ -413,17 +469,42 @@ func (x *executor) next(in *air.Next) *execError {
 	if !ok {
 		return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
 	}
+	if f.stream {
+		x.trace.iterationEnd(f.id)
+	}
 	if f.cursor+1 >= len(f.items) {
+		if f.stream {
+			if err := x.trace.backIterator(f.id); err != nil {
+				return err
+			}
+		}
 		if f.last != nil {
 			x.complete = true
 			return x.exec(f.last)
 		}
+		// A stream fold without a last instruction behaves as never on its final next: more
+		// values may still come (AquaVM issue #333).
+		if f.stream && !f.backStarted {
+			f.backStarted = true
+			x.complete = false
+		}
 		return nil
 	}
 	f.cursor++
+	if f.stream {
+		if err := x.trace.iterationStart(f.id, f.items[f.cursor].tracePos); err != nil {
+			return err
+		}
+	}
 	x.scalars.nextBefore()
 	err := x.exec(f.body)
 	x.scalars.nextAfter()
+	if err != nil {
+		return err
+	}
 	f.cursor--
-	return err
+	if f.stream {
+		return x.trace.backIterator(f.id)
+	}
+	return nil
 }

@@ -48,6 +48,40 @@ func (s *stream) add(v aggregate, g generation) *execError {
 	return nil
 }
 
+// cursor is how many generations (empty ones included) the stream has of each origin.
+func (s *stream) cursor() [3]int {
+	return [3]int{len(s.gens[0]), len(s.gens[1]), len(s.gens[2])}
+}
+
+// generationsFrom returns the non-empty generations after cursor, in order. As in the reference,
+// the cursor counts every generation but is applied after empty ones are skipped.
+func (s *stream) generationsFrom(cursor [3]int) [][]aggregate {
+	var out [][]aggregate
+	for k, m := range s.gens {
+		skip := cursor[k]
+		for _, g := range m {
+			if len(g) == 0 {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, slices.Clone(g))
+		}
+	}
+	return out
+}
+
+func (s *stream) addNewGeneration() { s.gens[genNew] = append(s.gens[genNew], nil) }
+
+func (s *stream) removeLastGenerationIfEmpty() {
+	m := s.gens[genNew]
+	if len(m) > 0 && len(m[len(m)-1]) == 0 {
+		s.gens[genNew] = m[:len(m)-1]
+	}
+}
+
 // values returns the stream's values in order.
 func (s *stream) values() []aggregate {
 	var out []aggregate
@@ -177,10 +211,15 @@ func (h *traceHandler) mergeAp() (gen generation, met bool, err *execError) {
 	}
 	var st data.ApState
 	switch {
+	case pok && cok:
+		st, gen.kind = pa, genPrevious
+		h.mapPositions(schemeBoth)
 	case pok:
 		st, gen.kind = pa, genPrevious
+		h.mapPositions(schemePrevious)
 	case cok:
 		st, gen.kind = ca, genCurrent
+		h.mapPositions(schemeCurrent)
 	default:
 		return generation{kind: genNew}, false, nil
 	}

@@ -62,10 +62,18 @@ const (
 type traceHandler struct {
 	prev, cur slider
 	result    []data.State
+
+	// newToPrev and newToCur map positions of the result to the positions in the previous and
+	// current traces the states came from.
+	newToPrev, newToCur map[uint32]uint32
+	folds               map[uint32]*foldFSM
 }
 
 func newTraceHandler(prev, cur []data.State) *traceHandler {
-	return &traceHandler{prev: newSlider(prev), cur: newSlider(cur)}
+	return &traceHandler{
+		prev: newSlider(prev), cur: newSlider(cur),
+		newToPrev: map[uint32]uint32{}, newToCur: map[uint32]uint32{}, folds: map[uint32]*foldFSM{},
+	}
 }
 
 // pos is the position the next state will take in the result trace.
@@ -89,45 +97,48 @@ func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	if (pok && !pIsCall) || (cok && !cIsCall) {
 		return m, false, incompatibleStates(ps, cs, "call")
 	}
-	pos := h.pos()
+	var st data.CallState
+	var scheme mergeScheme
 	switch {
 	case !pok && !cok:
 		return m, false, nil
 	case pok && !cok:
-		return metCall{pc, pos, fromPrevious}, true, nil
+		st, scheme = pc, schemePrevious
 	case !pok && cok:
-		return metCall{cc, pos, fromCurrent}, true, nil
+		st, scheme = cc, schemeCurrent
+	default:
+		if st, scheme, err = mergeCallStates(pc, cc); err != nil {
+			return m, false, err
+		}
 	}
-	merged, src, err := mergeCallStates(pc, cc)
-	if err != nil {
-		return m, false, err
-	}
-	return metCall{merged, pos, src}, true, nil
+	pos := h.pos()
+	h.mapPositions(scheme)
+	return metCall{st, pos, scheme.source()}, true, nil
 }
 
-func mergeCallStates(p, c data.CallState) (data.CallState, valueSource, *execError) {
+func mergeCallStates(p, c data.CallState) (data.CallState, mergeScheme, *execError) {
 	switch {
 	case p.Kind == data.CallFailed && c.Kind == data.CallFailed:
 		if p != c {
 			return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
 		}
-		return p, fromPrevious, nil
+		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallFailed:
-		return c, fromCurrent, nil
+		return c, schemeCurrent, nil
 	case p.Kind == data.CallFailed && c.Kind == data.CallSentBy:
-		return p, fromPrevious, nil
+		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallSentBy:
-		return p, fromPrevious, nil
+		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallExecuted:
-		return c, fromCurrent, nil
+		return c, schemeCurrent, nil
 	case p.Kind == data.CallExecuted && c.Kind == data.CallSentBy:
-		return p, fromPrevious, nil
+		return p, schemePrevious, nil
 	case p.Kind == data.CallExecuted && c.Kind == data.CallExecuted:
 		// Stream values may sit in different generations on different peers; the CID decides.
 		if p.Value != c.Value || p.CID != c.CID {
 			return p, 0, traceError("call results are not equal: %s and %s", callText(p), callText(c))
 		}
-		return p, fromPrevious, nil
+		return p, schemeBoth, nil
 	}
 	return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
 }
