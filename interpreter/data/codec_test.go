@@ -1,0 +1,134 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+func sampleData() *Data {
+	d := New()
+	tet := d.Stores.PutTetraplet(Tetraplet{PeerPK: "12D3KooWpeer", ServiceID: "s", FunctionName: "f", Lens: ".$.a"})
+	v := d.Stores.PutValue(value.Array(value.Int(1), value.String("x\n\"")))
+	args := CIDOf([]byte("[]"))
+	sr := d.Stores.PutServiceResult(ServiceResult{Value: v, ArgumentHash: args, Tetraplet: tet})
+	el := d.Stores.PutCanonElement(CanonElement{Value: v, Tetraplet: tet, Provenance: FromServiceResult, ProvenanceCID: sr})
+	lit := d.Stores.PutCanonElement(CanonElement{Value: v, Tetraplet: tet})
+	cr := d.Stores.PutCanonResult(CanonResult{Tetraplet: tet, Values: []CID{el, lit}})
+	d.Trace = []State{
+		ParState{Left: 1, Right: 2},
+		CallState{Kind: CallSentBy, Peer: "12D3KooWpeer"},
+		CallState{Kind: CallSentBy, Peer: "12D3KooWpeer", HasCallID: true, CallID: 7},
+		CallState{Kind: CallExecuted, Value: ScalarValue, CID: sr},
+		CallState{Kind: CallExecuted, Value: StreamValue, CID: sr, Generation: 3},
+		CallState{Kind: CallExecuted, Value: UnusedValue, CID: v},
+		CallState{Kind: CallFailed, CID: sr},
+		FoldState{Lore: []FoldLore{{ValuePos: 4, Before: SubTrace{5, 1}, After: SubTrace{6, 0}}}},
+		FoldState{},
+		ApState{Gens: []uint32{2}},
+		CanonState{SentBy: "12D3KooWother"},
+		CanonState{Executed: true, CID: cr},
+	}
+	d.LastCallID = 7
+	d.Signatures[string(bytes.Repeat([]byte{1}, 32))] = bytes.Repeat([]byte{2}, 64)
+	return d
+}
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	d := sampleData()
+	enc := d.Encode()
+	got, err := Decode(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Empty slices decode as nil; compare through the canonical encoding and the view.
+	if !bytes.Equal(got.Encode(), enc) {
+		t.Fatal("re-encoding the decoded data gives other bytes")
+	}
+	a, _ := d.View()
+	b, _ := got.View()
+	if !bytes.Equal(a, b) {
+		t.Fatalf("views differ:\n%s\n%s", a, b)
+	}
+	if !reflect.DeepEqual(got.Stores, d.Stores) {
+		t.Fatal("stores differ after a round trip")
+	}
+}
+
+func TestEncodeIsDeterministic(t *testing.T) {
+	first := sampleData().Encode()
+	for range 20 {
+		if !bytes.Equal(sampleData().Encode(), first) {
+			t.Fatal("the same data encoded to different bytes (map order leaked)")
+		}
+	}
+}
+
+func TestDecodeEmptyIsEmptyData(t *testing.T) {
+	d, err := Decode(nil)
+	if err != nil || len(d.Trace) != 0 || d.LastCallID != 0 {
+		t.Fatalf("Decode(nil) = %+v, %v", d, err)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	valid := sampleData().Encode()
+	cases := map[string][]byte{
+		"version":       append([]byte{9}, valid[1:]...),
+		"truncated":     valid[:len(valid)-3],
+		"bad tag":       {FormatVersion, 0x80},
+		"non-canonical": append([]byte{FormatVersion}, appendMessage(nil, fValue, []byte(`{"b":1, "a":2}`))...),
+		"not json":      append([]byte{FormatVersion}, appendMessage(nil, fValue, []byte(`{`))...),
+		"short cid":     append([]byte{FormatVersion}, appendMessage(nil, fServiceResult, appendCID(nil, 1, CID{})[:5])...),
+		"bad state":     append([]byte{FormatVersion}, appendMessage(nil, fState, appendMessage(nil, 9, nil))...),
+		"bad call kind": append([]byte{FormatVersion}, appendMessage(nil, fState, appendMessage(nil, 2, appendVarint(nil, 1, 7)))...),
+		"short sig":     append([]byte{FormatVersion}, appendMessage(nil, fSignature, appendString(nil, 1, "k"))...),
+	}
+	for name, b := range cases {
+		if _, err := Decode(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: Decode = %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
+func TestSigningMessageLayout(t *testing.T) {
+	c := CIDOf([]byte("[]"))
+	msg := SigningMessage([]CID{c}, "p1")
+	want := append([]byte{1, 0, 0, 0, byte(len(c.String())), 0, 0, 0}, c.String()...)
+	want = append(want, 2, 0, 0, 0, 'p', '1')
+	if !bytes.Equal(msg, want) {
+		t.Fatalf("signing message %x, want %x", msg, want)
+	}
+}
+
+// FuzzDecode: any bytes decode to data or an ErrMalformed error, never a panic; what decodes
+// re-encodes canonically.
+func FuzzDecode(f *testing.F) {
+	f.Add(sampleData().Encode())
+	f.Add([]byte{})
+	f.Add([]byte{FormatVersion})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		enc := d.Encode()
+		d2, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("re-encoded data does not decode: %v", err)
+		}
+		if !bytes.Equal(d2.Encode(), enc) {
+			t.Fatal("encoding is not canonical")
+		}
+		if _, err := d.View(); err != nil {
+			t.Fatal(err)
+		}
+		d.PeerCIDs()
+	})
+}

@@ -1,0 +1,128 @@
+package interpreter
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"strings"
+	"testing"
+
+	"github.com/aquanet/aquanet/interpreter/data"
+)
+
+// testPeer returns the peer id and key of a named test peer (seed = sha256(name), the oracle's
+// rule, so the ids match the reference's runs).
+func testPeer(name string) (string, ed25519.PrivateKey) {
+	seed := sha256.Sum256([]byte(name))
+	k := ed25519.NewKeyFromSeed(seed[:])
+	return data.PeerIDOf(k.Public().(ed25519.PublicKey)), k
+}
+
+func params(peer string) Params {
+	init, _ := testPeer("alice")
+	id, key := testPeer(peer)
+	return Params{InitPeerID: init, CurrentPeerID: id, Timestamp: 1700000000000, TTL: 600000, ParticleID: "particle-1", Key: key}
+}
+
+// The expected CIDs and signature below are the reference interpreter's for the same run.
+func TestRunMatchesReferenceOnALocalCall(t *testing.T) {
+	p := params("alice")
+	script := `(seq (call %init_peer_id% ("op" "identity") ["hi" 1] r) (call "bob" ("s" "f") [r]))`
+	o1 := Run(script, nil, nil, nil, p)
+	if o1.RetCode != 0 || len(o1.CallRequests) != 1 || o1.CallRequests[0].Service != "op" || len(o1.NextPeers) != 0 {
+		t.Fatalf("first run: %+v", o1)
+	}
+	o2 := Run(script, o1.Data, nil, map[uint32]CallResult{1: {0, `{"b":null,"a":[1,2.5,"x"]}`}}, p)
+	if o2.RetCode != 0 || len(o2.CallRequests) != 0 || len(o2.NextPeers) != 1 || o2.NextPeers[0] != "bob" {
+		t.Fatalf("second run: %+v", o2)
+	}
+	d, err := data.Decode(o2.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, _ := d.View()
+	for _, want := range []string{
+		`"bagaaihrahayufhhfqbovxxb2yzntnpi4at7vd565o3ggue5s4ntnbajnbccq"`, // the service result
+		`"bagaaihra6glbkddklpqp2ny6qduruo3mkmgsmgsejdynm6qhkdlmqyocjq5q":"{\"a\":[1,2.5,\"x\"],\"b\":null}"`,
+		`"1FPP21sbqhr2LPjSnJkw5NBetPubeFG4PsQFBxHj8noTq":"15XPPE5SyudnJiRepi6VPzX9SRVdrWqh2ow9kRFbP4TBaLM7jbhbFF9B7U4G1zPE8J4U74RrUgwLXf1vvMyohffRF"`,
+	} {
+		if !strings.Contains(string(view), want) {
+			t.Errorf("data view lacks %s:\n%s", want, view)
+		}
+	}
+}
+
+func TestRunErrorsKeepPreviousData(t *testing.T) {
+	p := params("alice")
+	prev := Run(`(call %init_peer_id% ("s" "f") [] x)`, nil, nil, nil, p).Data
+	cases := []struct {
+		name     string
+		script   string
+		cur      []byte
+		code     int64
+		keepPrev bool
+	}{
+		{"parse error", `(seq (null)`, nil, CodeAIRParse, true},
+		{"garbage data", `(null)`, []byte{1, 0xff, 0xff}, CodeDataDecode, true},
+		{"wrong version", `(null)`, []byte{7}, CodeDataDecode, true},
+		{"shadowing", `(seq (ap 1 y) (ap 2 y))`, nil, CodeShadowingNotAllowed, true},
+		{"uncaught fail", `(fail 42 "boom")`, nil, CodeUserError, false},
+		{"match fails", `(match 1 2 (null))`, nil, CodeMatchValuesNotEqual, false},
+		{"fold over non-array", `(seq (ap 5 y) (fold y i (null)))`, nil, CodeFoldIteratesOverNonArray, false},
+		{"trace mismatch", `(par (null) (null))`, nil, CodeTraceError, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Run(tc.script, prev, tc.cur, nil, p)
+			if o.RetCode != tc.code || o.ErrorMessage == "" {
+				t.Fatalf("RetCode %d (%s), want %d", o.RetCode, o.ErrorMessage, tc.code)
+			}
+			if tc.keepPrev && string(o.Data) != string(prev) {
+				t.Fatal("an uncatchable error changed the data")
+			}
+		})
+	}
+}
+
+func TestRunRejectsForgedSignature(t *testing.T) {
+	bob := params("bob")
+	// bob runs a call on himself, producing a signed value.
+	script := `(seq (call "` + bob.CurrentPeerID + `" ("s" "f") [] x) (call %init_peer_id% ("s" "g") [x]))`
+	o := Run(script, nil, nil, nil, bob)
+	o = Run(script, o.Data, nil, map[uint32]CallResult{1: {0, `"v"`}}, bob)
+	d, _ := data.Decode(o.Data)
+	for pk, sig := range d.Signatures {
+		forged := append([]byte(nil), sig...)
+		forged[0] ^= 1
+		d.Signatures[pk] = forged
+	}
+	alice := params("alice")
+	if got := Run(script, nil, d.Encode(), nil, alice); got.RetCode != CodeSignatureVerification {
+		t.Fatalf("forged data: RetCode %d (%s), want %d", got.RetCode, got.ErrorMessage, CodeSignatureVerification)
+	}
+	if got := Run(script, nil, o.Data, nil, alice); got.RetCode != 0 {
+		t.Fatalf("genuine data: RetCode %d (%s)", got.RetCode, got.ErrorMessage)
+	}
+}
+
+// FuzzRun: arbitrary scripts, data and call results give an outcome, never a panic (Run turns
+// an internal panic into an error outcome, so the fuzzer checks that no outcome reports one).
+func FuzzRun(f *testing.F) {
+	p := params("alice")
+	script := `(seq (par (call %init_peer_id% ("s" "a") [] $st) (ap 5 $st)) (seq (canon %init_peer_id% $st #cc) (fold #cc i (seq (ap i $o) (seq (call %init_peer_id% ("s" "b") [i #cc]) (next i))))))`
+	d1 := Run(script, nil, nil, nil, p).Data
+	d2 := Run(script, d1, nil, map[uint32]CallResult{1: {0, `"x"`}}, p).Data
+	f.Add(script, []byte{}, d1, uint32(1), int32(0), `"x"`)
+	f.Add(script, d1, d2, uint32(2), int32(3), `{"a":1}`)
+	f.Add(`(fold $s i (seq (next i) (null)))`, d2, d1, uint32(9), int32(0), `[`)
+	f.Fuzz(func(t *testing.T, script string, prev, cur []byte, id uint32, code int32, result string) {
+		o := Run(script, prev, cur, map[uint32]CallResult{id: {code, result}}, p)
+		if strings.Contains(o.ErrorMessage, "internal interpreter error") {
+			t.Fatalf("internal error: %s", o.ErrorMessage)
+		}
+		if o.RetCode == 0 || o.RetCode >= 10000 && o.RetCode < 20000 {
+			if _, err := data.Decode(o.Data); err != nil {
+				t.Fatalf("outcome data does not decode: %v", err)
+			}
+		}
+	})
+}
