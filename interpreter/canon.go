@@ -27,9 +27,6 @@ func (c canonStream) jvalue() value.Value {
 // canon executes (canon PEER $stream #canon): on PEER, freeze the stream; elsewhere, forward.
 // A canon executed once is frozen for every peer after: its result travels in the trace.
 func (x *executor) canon(c *air.Canon) *execError {
-	if c.Src.Kind != air.StreamVar {
-		return notYet("canon of a stream map")
-	}
 	st, met, err := x.trace.mergeCanon()
 	if err != nil {
 		return err
@@ -60,6 +57,9 @@ func (x *executor) canon(c *air.Canon) *execError {
 			cs.values = append(cs.values, agg)
 		}
 		x.record(tet.PeerPK, st.CID)
+		if c.Src.Kind == air.StreamMapVar {
+			return x.canonMapEnd(c, cs.values, tet, st.CID, st)
+		}
 		return x.canonEnd(c, cs, st)
 	case met:
 		peer, err := x.resolveToString(c.Peer)
@@ -87,16 +87,14 @@ func (x *executor) canon(c *air.Canon) *execError {
 }
 
 func (x *executor) canonFirstTime(c *air.Canon, peer string) *execError {
+	if c.Src.Kind == air.StreamMapVar {
+		return x.canonMapFirstTime(c, peer)
+	}
 	cs := canonStream{tetraplet: data.Tetraplet{PeerPK: peer}}
 	if s := x.streams.get(c.Src.Name, int(c.Src.NamePos.Offset)); s != nil {
 		cs.values = slices.Clone(s.values())
 	}
-	res := data.CanonResult{Tetraplet: x.stores.PutTetraplet(cs.tetraplet)}
-	for _, v := range cs.values {
-		el := data.CanonElement{Value: x.stores.PutValue(v.val), Tetraplet: x.stores.PutTetraplet(v.tetraplet), Provenance: v.provenance.kind, ProvenanceCID: v.provenance.cid}
-		res.Values = append(res.Values, x.stores.PutCanonElement(el))
-	}
-	cs.cid = x.stores.PutCanonResult(res)
+	cs.cid = x.putCanon(cs.tetraplet, cs.values)
 	x.record(peer, cs.cid)
 	return x.canonEnd(c, cs, data.CanonState{Executed: true, CID: cs.cid})
 }

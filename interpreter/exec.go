@@ -43,6 +43,7 @@ type executor struct {
 	p       Params
 	scalars *scalars
 	streams streams
+	maps    streams // stream maps: streams of {key, value} objects
 	trace   *traceHandler
 	stores  data.Stores
 
@@ -168,8 +169,12 @@ func (x *executor) execOther(in air.Instr) *execError {
 		case air.StreamVar:
 			x.streams.scopeStart(name, in)
 			end = func() *execError { return x.streams.scopeEnd(name, x.trace) }
-		default:
-			return notYet("new %s", name)
+		case air.StreamMapVar:
+			x.maps.scopeStart(name, in)
+			end = func() *execError { return x.maps.scopeEnd(name, x.trace) }
+		default: // a canon stream map
+			x.scalars.canonMaps.newStart(name)
+			end = func() *execError { return x.scalars.canonMaps.newEnd(name) }
 		}
 		err := x.exec(in.Body)
 		if eerr := end(); err == nil {
@@ -183,7 +188,7 @@ func (x *executor) execOther(in air.Instr) *execError {
 	case *air.Next:
 		return x.next(in)
 	case *air.ApMap:
-		return notYet("ap to a stream map")
+		return x.apMap(in)
 	case *air.Canon:
 		return x.canon(in)
 	}
@@ -372,16 +377,17 @@ func (x *executor) fold(in *air.Fold) *execError {
 			if err != nil {
 				return x.joined(err)
 			}
+			expr := it.Name
 			if it.Lens != nil {
 				v, err := x.applyLens(agg.val, it.Lens)
 				if err != nil {
 					return err
 				}
-				agg.val = v
+				agg.val, agg.tracePos, expr = v, 0, refLens(it.Lens)
 				agg.tetraplet = withLens(agg.tetraplet, it.Lens)
 			}
 			if agg.val.Kind() != value.KindArray {
-				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", it.Name, agg.val)
+				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", expr, agg.val)
 			}
 			for i := range agg.val.Len() {
 				t := agg.tetraplet
@@ -394,6 +400,29 @@ func (x *executor) fold(in *air.Fold) *execError {
 				return x.joined(err)
 			}
 			items = c.values
+		case air.CanonMapVar:
+			m, err := x.canonMapVar(it.Name)
+			if err != nil {
+				return x.joined(err)
+			}
+			if it.Lens == nil {
+				items = m.pairs
+				break
+			}
+			r, err := x.resolveCanonMap(it)
+			if err != nil {
+				return x.joined(err)
+			}
+			if r.val.Kind() != value.KindArray {
+				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", refLens(it.Lens), r.val)
+			}
+			t := m.tetraplet
+			t.Lens += refLens(it.Lens)
+			for i := range r.val.Len() {
+				ti := t
+				ti.Lens += ".$.[" + strconv.Itoa(i) + "]"
+				items = append(items, aggregate{val: r.val.Index(i), tetraplet: ti, provenance: provenance{kind: data.FromCanon, cid: m.cid}})
+			}
 		default:
 			return notYet("fold over %s", it.Kind)
 		}
@@ -422,10 +451,11 @@ func (x *executor) runFold(iterator string, f *foldState) *execError {
 // may make progress where this one failed. The fold is complete if any generation was.
 func (x *executor) foldStream(in *air.Fold) *execError {
 	v := in.Iterable.(*air.Var)
-	if v.Kind != air.StreamVar {
-		return notYet("fold over a stream map")
+	reg := &x.streams
+	if v.Kind == air.StreamMapVar {
+		reg = &x.maps
 	}
-	s := x.streams.get(v.Name, int(v.NamePos.Offset))
+	s := reg.get(v.Name, int(v.NamePos.Offset))
 	if s == nil {
 		x.complete = false
 		return nil

@@ -90,8 +90,11 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 		r.tetraplets = []data.Tetraplet{withLens(agg.tetraplet, v.Lens)}
 		return r, nil
 	}
-	if v.Kind == air.CanonStreamVar {
+	switch v.Kind {
+	case air.CanonStreamVar:
 		return x.resolveCanon(v)
+	case air.CanonMapVar:
+		return x.resolveCanonMap(v)
 	}
 	return resolved{}, notYet("%s %s", v.Kind, v.Name)
 }

@@ -95,6 +95,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		p:            p,
 		scalars:      newScalars(),
 		streams:      streams{m: map[string][]streamScope{}},
+		maps:         streams{m: map[string][]streamScope{}},
 		trace:        newTraceHandler(prev.Trace, cur.Trace),
 		stores:       mergeStores(prev.Stores, cur.Stores),
 		callResults:  maps.Clone(callResults),
@@ -113,8 +114,10 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		return fail(execErr.code, "%s", execErr.msg)
 	}
 
-	if err := x.streams.compactifyAll(x.trace); err != nil {
-		return fail(err.code, "%s", err.msg)
+	for _, reg := range []*streams{&x.streams, &x.maps} {
+		if err := reg.compactifyAll(x.trace); err != nil {
+			return fail(err.code, "%s", err.msg)
+		}
 	}
 	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
 	if len(p.Key) == ed25519.PrivateKeySize {

@@ -45,19 +45,24 @@ func newScoped[T any]() *scoped[T] {
 // scalars are the scalar variables, the canon streams, and the iterators of running folds.
 type scalars struct {
 	*scoped[aggregate]
-	canons *scoped[canonStream]
-	folds  map[string]*foldState
+	canons    *scoped[canonStream]
+	canonMaps *scoped[canonMap]
+	folds     map[string]*foldState
 }
 
 func newScalars() *scalars {
-	return &scalars{scoped: newScoped[aggregate](), canons: newScoped[canonStream](), folds: map[string]*foldState{}}
+	return &scalars{scoped: newScoped[aggregate](), canons: newScoped[canonStream](), canonMaps: newScoped[canonMap](), folds: map[string]*foldState{}}
 }
 
 // The fold and new hooks move every kind of scoped variable together.
-func (s *scalars) foldStart()  { s.scoped.foldStart(); s.canons.foldStart() }
-func (s *scalars) foldEnd()    { s.scoped.foldEnd(); s.canons.foldEnd() }
-func (s *scalars) nextBefore() { s.scoped.nextBefore(); s.canons.nextBefore() }
-func (s *scalars) nextAfter()  { s.scoped.nextAfter(); s.canons.nextAfter() }
+func (s *scalars) foldStart() { s.scoped.foldStart(); s.canons.foldStart(); s.canonMaps.foldStart() }
+func (s *scalars) foldEnd()   { s.scoped.foldEnd(); s.canons.foldEnd(); s.canonMaps.foldEnd() }
+func (s *scalars) nextBefore() {
+	s.scoped.nextBefore()
+	s.canons.nextBefore()
+	s.canonMaps.nextBefore()
+}
+func (s *scalars) nextAfter() { s.scoped.nextAfter(); s.canons.nextAfter(); s.canonMaps.nextAfter() }
 
 // couldBeSet reports whether a scalar named name may be set now (the reference checks the
 // scalars and the canon streams of that name).

@@ -12,7 +12,8 @@
 //   - object keys are kept sorted bytewise (Rust's BTreeMap<String, _>), duplicates keep the
 //     last value;
 //   - [Parse] accepts what serde_json::from_slice accepts, with its (not correctly rounded)
-//     float reading, its depth limit and its reading of "-0" as the float -0.0;
+//     float reading, its depth limit and its reading of "-0" as the float -0.0 (so the
+//     canonical text of a float does not always read back as the same float);
 //   - [Value.AppendJSON] prints what serde_json::to_string prints, floats as the ryu crate does.
 //
 // Values are immutable and safe to share between goroutines. The zero Value is null.
