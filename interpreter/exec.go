@@ -106,35 +106,14 @@ func (x *executor) joined(err *execError) *execError {
 	return err
 }
 
+// execOther dispatches; each instruction has its own method so that the frames on the deeply
+// recursive paths (par and next over a thousand-element fold) stay small.
 func (x *executor) execOther(in air.Instr) *execError {
 	switch in := in.(type) {
 	case *air.Seq:
-		x.complete = true
-		if err := x.exec(in.Left); err != nil {
-			return err
-		}
-		if x.complete {
-			return x.exec(in.Right)
-		}
-		return nil
+		return x.seq(in)
 	case *air.Xor:
-		x.complete = true
-		err := x.exec(in.Left)
-		if err == nil || !err.catchable {
-			return err
-		}
-		x.complete = true
-		x.lastError.canSet = true
-		x.errorValue.err.orig = err
-		x.errorValue.canSet = true
-		rerr := x.exec(in.Right)
-		if x.errorValue.canSet {
-			x.errorValue.err = noError()
-		}
-		if rerr == nil {
-			x.errorValue.canSet = true
-		}
-		return rerr
+		return x.xor(in)
 	case *air.Par:
 		return x.par(in)
 	case *air.Null:
@@ -143,44 +122,11 @@ func (x *executor) execOther(in air.Instr) *execError {
 		x.complete = false
 		return nil
 	case *air.Match:
-		equal, err := x.matchValues(in.Left, in.Right)
-		if err = x.joined(err); err != nil || equal == nil {
-			return err
-		}
-		if *equal == in.Mismatch {
-			if in.Mismatch {
-				return catchable(CodeMismatchValuesEqual, "compared values do not mismatch")
-			}
-			return catchable(CodeMatchValuesNotEqual, "compared values do not match")
-		}
-		return x.exec(in.Body)
+		return x.match(in)
 	case *air.Fail:
 		return x.fail(in)
 	case *air.New:
-		name := in.Var.Name
-		var end func() *execError
-		switch in.Var.Kind {
-		case air.ScalarVar:
-			x.scalars.newStart(name)
-			end = func() *execError { return x.scalars.newEnd(name) }
-		case air.CanonStreamVar:
-			x.scalars.canons.newStart(name)
-			end = func() *execError { return x.scalars.canons.newEnd(name) }
-		case air.StreamVar:
-			x.streams.scopeStart(name, in)
-			end = func() *execError { return x.streams.scopeEnd(name, x.trace) }
-		case air.StreamMapVar:
-			x.maps.scopeStart(name, in)
-			end = func() *execError { return x.maps.scopeEnd(name, x.trace) }
-		default: // a canon stream map
-			x.scalars.canonMaps.newStart(name)
-			end = func() *execError { return x.scalars.canonMaps.newEnd(name) }
-		}
-		err := x.exec(in.Body)
-		if eerr := end(); err == nil {
-			err = eerr
-		}
-		return err
+		return x.newScope(in)
 	case *air.Ap:
 		return x.ap(in)
 	case *air.Fold:
@@ -193,6 +139,78 @@ func (x *executor) execOther(in air.Instr) *execError {
 		return x.canon(in)
 	}
 	return notYet("%T", in)
+}
+
+func (x *executor) seq(in *air.Seq) *execError {
+	x.complete = true
+	if err := x.exec(in.Left); err != nil {
+		return err
+	}
+	if x.complete {
+		return x.exec(in.Right)
+	}
+	return nil
+}
+
+func (x *executor) xor(in *air.Xor) *execError {
+	x.complete = true
+	err := x.exec(in.Left)
+	if err == nil || !err.catchable {
+		return err
+	}
+	x.complete = true
+	x.lastError.canSet = true
+	x.errorValue.err.orig = err
+	x.errorValue.canSet = true
+	rerr := x.exec(in.Right)
+	if x.errorValue.canSet {
+		x.errorValue.err = noError()
+	}
+	if rerr == nil {
+		x.errorValue.canSet = true
+	}
+	return rerr
+}
+
+func (x *executor) match(in *air.Match) *execError {
+	equal, err := x.matchValues(in.Left, in.Right)
+	if err = x.joined(err); err != nil || equal == nil {
+		return err
+	}
+	if *equal == in.Mismatch {
+		if in.Mismatch {
+			return catchable(CodeMismatchValuesEqual, "compared values do not mismatch")
+		}
+		return catchable(CodeMatchValuesNotEqual, "compared values do not match")
+	}
+	return x.exec(in.Body)
+}
+
+func (x *executor) newScope(in *air.New) *execError {
+	name := in.Var.Name
+	var end func() *execError
+	switch in.Var.Kind {
+	case air.ScalarVar:
+		x.scalars.newStart(name)
+		end = func() *execError { return x.scalars.newEnd(name) }
+	case air.CanonStreamVar:
+		x.scalars.canons.newStart(name)
+		end = func() *execError { return x.scalars.canons.newEnd(name) }
+	case air.StreamVar:
+		x.streams.scopeStart(name, in)
+		end = func() *execError { return x.streams.scopeEnd(name, x.trace) }
+	case air.StreamMapVar:
+		x.maps.scopeStart(name, in)
+		end = func() *execError { return x.maps.scopeEnd(name, x.trace) }
+	default: // a canon stream map
+		x.scalars.canonMaps.newStart(name)
+		end = func() *execError { return x.scalars.canonMaps.newEnd(name) }
+	}
+	err := x.exec(in.Body)
+	if eerr := end(); err == nil {
+		err = eerr
+	}
+	return err
 }
 
 // matchValues compares two values; nil with no error means a value is not known yet.

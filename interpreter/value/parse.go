@@ -88,6 +88,8 @@ type parser struct {
 	vals   []Value  // unused part of the current chunk of element storage
 	keys   []string // unused part of the current chunk of key storage
 	comps  []composite
+
+	valsChunk, keysChunk, compsChunk int // size of the last chunk allocated
 }
 
 func (p *parser) errorf(offset int, format string, args ...any) error {
@@ -285,7 +287,8 @@ func (p *parser) object() (Value, error) {
 // capped, so that no two values share writable space.
 func (p *parser) composite() *composite {
 	if len(p.comps) == 0 {
-		p.comps = make([]composite, chunkSize/4)
+		p.compsChunk = min(max(2*p.compsChunk, 2), chunkSize/4)
+		p.comps = make([]composite, p.compsChunk)
 	}
 	c := &p.comps[0]
 	p.comps = p.comps[1:]
@@ -297,7 +300,9 @@ func (p *parser) allocVals(n int) []Value {
 		return make([]Value, n)
 	}
 	if len(p.vals) < n {
-		p.vals = make([]Value, chunkSize)
+		// Chunks start small and grow, so that parsing a small value stays cheap.
+		p.valsChunk = min(max(2*p.valsChunk, 4, n), chunkSize)
+		p.vals = make([]Value, p.valsChunk)
 	}
 	s := p.vals[:n:n]
 	p.vals = p.vals[n:]
@@ -309,7 +314,8 @@ func (p *parser) allocKeys(n int) []string {
 		return make([]string, n)
 	}
 	if len(p.keys) < n {
-		p.keys = make([]string, chunkSize)
+		p.keysChunk = min(max(2*p.keysChunk, 4, n), chunkSize)
+		p.keys = make([]string, p.keysChunk)
 	}
 	s := p.keys[:n:n]
 	p.keys = p.keys[n:]

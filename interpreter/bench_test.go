@@ -1,0 +1,88 @@
+package interpreter
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The benchmarks pair with ../shared/oracle/bench.mjs, which times the reference on the same
+// work (see the closing notes for the table).
+
+// BenchmarkLocalCall: one run that emits a local call request, and one that consumes its result.
+func BenchmarkLocalCall(b *testing.B) {
+	p := params("alice")
+	script := `(call %init_peer_id% ("op" "identity") ["hi"] r)`
+	first := Run(script, nil, nil, nil, p)
+	results := map[uint32]CallResult{1: {0, `"hi"`}}
+	b.ReportAllocs()
+	for b.Loop() {
+		o := Run(script, nil, nil, nil, p)
+		if o.RetCode != 0 {
+			b.Fatal(o.ErrorMessage)
+		}
+		o = Run(script, first.Data, nil, results, p)
+		if o.RetCode != 0 {
+			b.Fatal(o.ErrorMessage)
+		}
+	}
+}
+
+// BenchmarkFold1000: a fold over 1000 elements with par emits 1000 call requests, then one run
+// consumes all 1000 results.
+func BenchmarkFold1000(b *testing.B) {
+	p := params("alice")
+	elems := make([]string, 1000)
+	for i := range elems {
+		elems[i] = strconv.Itoa(i)
+	}
+	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items i (par (call %init_peer_id% ("s" "f") [i] $r) (next i))))`
+	first := Run(script, nil, nil, nil, p)
+	second := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, "[" + strings.Join(elems, ",") + "]"}}, p)
+	if len(second.CallRequests) != 1000 {
+		b.Fatalf("%d call requests, want 1000 (%s)", len(second.CallRequests), second.ErrorMessage)
+	}
+	results := map[uint32]CallResult{}
+	for _, r := range second.CallRequests {
+		results[r.ID] = CallResult{0, fmt.Sprintf(`{"n":%d}`, r.ID)}
+	}
+	b.Run("emit", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, "[" + strings.Join(elems, ",") + "]"}}, p); len(o.CallRequests) != 1000 {
+				b.Fatal(o.ErrorMessage)
+			}
+		}
+	})
+	b.Run("consume", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o := Run(script, second.Data, nil, results, p); o.RetCode != 0 {
+				b.Fatal(o.ErrorMessage)
+			}
+		}
+	})
+}
+
+// BenchmarkReceive1MB: a peer receives data of about 1 MB (one large value in the trace) and
+// merges it with its own.
+func BenchmarkReceive1MB(b *testing.B) {
+	bob := params("bob")
+	alice := params("alice")
+	script := `(seq (call "` + bob.CurrentPeerID + `" ("s" "big") [] x) (call %init_peer_id% ("s" "got") [x.$.[0]]))`
+	o := Run(script, nil, nil, nil, bob)
+	big := `["` + strings.Repeat("a", 1<<20) + `"]`
+	o = Run(script, o.Data, nil, map[uint32]CallResult{1: {0, big}}, bob)
+	if o.RetCode != 0 {
+		b.Fatal(o.ErrorMessage)
+	}
+	b.SetBytes(int64(len(o.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := Run(script, nil, o.Data, nil, alice)
+		if r.RetCode != 0 || len(r.CallRequests) != 1 {
+			b.Fatal(r.ErrorMessage)
+		}
+	}
+}
