@@ -27,6 +27,35 @@ type Params struct {
 	TTL           uint32 // the particle's ttl, ms
 	ParticleID    string
 	Key           ed25519.PrivateKey // the current peer's key: it signs the CIDs this peer produces
+	Limits        Limits
+}
+
+// Limits bound what one run accepts; zero fields take the defaults. Exceeding one is the
+// reference's preparation error 10 (SizeLimitsExceeded), and the data is left as it was.
+type Limits struct {
+	MaxScript     int // bytes of AIR; default 1 MiB
+	MaxData       int // bytes of current data; default 64 MiB
+	MaxCallResult int // bytes of one call result; default 64 MiB
+}
+
+// Default limits.
+const (
+	DefaultMaxScript     = 1 << 20
+	DefaultMaxData       = 64 << 20
+	DefaultMaxCallResult = 64 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxScript <= 0 {
+		l.MaxScript = DefaultMaxScript
+	}
+	if l.MaxData <= 0 {
+		l.MaxData = DefaultMaxData
+	}
+	if l.MaxCallResult <= 0 {
+		l.MaxCallResult = DefaultMaxCallResult
+	}
+	return l
 }
 
 // CallResult is what the host reports for one call request: ret code 0 and the JSON text of the
@@ -71,6 +100,18 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 			out = fail(CodeTraceError, "internal interpreter error: %v", r)
 		}
 	}()
+	lim := p.Limits.withDefaults()
+	switch {
+	case len(script) > lim.MaxScript:
+		return fail(CodeSizeLimits, "the script is %d bytes, over the limit of %d", len(script), lim.MaxScript)
+	case len(currentData) > lim.MaxData:
+		return fail(CodeSizeLimits, "the current data is %d bytes, over the limit of %d", len(currentData), lim.MaxData)
+	}
+	for id, r := range callResults {
+		if len(r.Result) > lim.MaxCallResult {
+			return fail(CodeSizeLimits, "the result of call %d is %d bytes, over the limit of %d", id, len(r.Result), lim.MaxCallResult)
+		}
+	}
 	prev, err := data.Decode(prevData)
 	if err != nil {
 		return fail(CodeDataDecode, "failed to deserialize previous data: %v", err)

@@ -69,6 +69,7 @@ func TestRunErrorsKeepPreviousData(t *testing.T) {
 		{"match fails", `(match 1 2 (null))`, nil, CodeMatchValuesNotEqual, false},
 		{"fold over non-array", `(seq (ap 5 y) (fold y i (null)))`, nil, CodeFoldIteratesOverNonArray, false},
 		{"trace mismatch", `(par (null) (null))`, nil, CodeTraceError, true},
+		{"script over limit", "(null)" + strings.Repeat(" ", DefaultMaxScript), nil, CodeSizeLimits, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
