@@ -18,11 +18,11 @@ const maxScriptFile = 64 << 20
 func newAirCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "air",
-		Short: "Check and format AIR scripts",
+		Short: "Check, format and run AIR scripts",
 		Long: `AIR is the language particles carry. These commands parse scripts the way the reference
 interpreter (AquaVM 0.62) does: what it rejects, they reject, with a message and a position.`,
 	}
-	c.AddCommand(newAirCheckCmd(), newAirFmtCmd())
+	c.AddCommand(newAirCheckCmd(), newAirFmtCmd(), newAirRunCmd())
 	return c
 }
 

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/spf13/cobra"
+)
+
+func newAirRunCmd() *cobra.Command {
+	var file string
+	var asJSON, trace bool
+	c := &cobra.Command{
+		Use:   "run --scenario FILE [--json] [--trace]",
+		Short: "Run a multi-peer AIR scenario in one process, without a network",
+		Long: `Run the scenario in FILE (YAML, or JSON): its peers run the script with aquanet's
+interpreter and hand the particle to each other in a deterministic order, answering calls with
+the scenario's services and the builtins (op.noop, op.identity, op.array, op.concat,
+op.array_length, op.concat_strings, peer.identify). On the init peer, calls to callbackSrv.* and
+return.* are recorded as callbacks and errorHandlingSrv.* as errors. Each peer's key is derived
+from its name (seed = sha256(name)), so peer ids are stable.
+
+The result lists callbacks, errors, interpreter errors, steps and whether the run completed;
+--json prints it as JSON and --trace adds each peer's final data in the reference's JSON view.
+When the scenario has an expect block and the result differs, the difference is printed and the
+exit code is 1.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if file == "" {
+				return errors.New("air run needs --scenario FILE")
+			}
+			s, err := scenario.ParseFile(file)
+			if err != nil {
+				return err
+			}
+			opts := scenario.Options{}
+			if trace {
+				opts.DataView = scenario.InterpreterDataView
+			}
+			res, err := scenario.RunWith(s, interpreter.Run, opts)
+			if err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+			out := c.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				printScenarioResult(out, s.Name, res)
+			}
+			if diff := res.Check(s.Expect); diff != "" {
+				fprintf(c.ErrOrStderr(), "%s: the result differs from expect:\n%s", file, diff)
+				if !strings.HasSuffix(diff, "\n") {
+					fprintf(c.ErrOrStderr(), "\n")
+				}
+				return errExit1
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&file, "scenario", "", "the scenario file (YAML or JSON)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.Flags().BoolVar(&trace, "trace", false, "include each peer's final data (JSON view) in the result")
+	return c
+}
+
+func printScenarioResult(w io.Writer, name string, r *scenario.Result) {
+	status := "completed"
+	if !r.Completed {
+		status = "NOT completed (max_steps reached)"
+	}
+	fprintf(w, "scenario %s: %d steps, %s\n", name, r.Steps, status)
+	for _, cb := range r.Callbacks {
+		fprintf(w, "callback %s.%s %s\n", cb.Service, cb.Function, argsText(cb.Args))
+	}
+	for _, e := range r.Errors {
+		fprintf(w, "error    %s.%s %s\n", e.Service, e.Function, argsText(e.Args))
+	}
+	for _, e := range r.InterpreterErrors {
+		fprintf(w, "interpreter error on %s: %d %s\n", e.Peer, e.RetCode, e.Message)
+	}
+	for _, u := range r.Undelivered {
+		fprintf(w, "undelivered: from %s to %s\n", u.From, u.To)
+	}
+	for peer, view := range r.Data {
+		fprintf(w, "data of %s: %s\n", peer, view)
+	}
+}
+
+func argsText(args []json.RawMessage) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = string(a)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}

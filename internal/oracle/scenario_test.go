@@ -1,0 +1,355 @@
+package oracle
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aquanet/aquanet/internal/scenario/yamljson"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// scenarioDir holds the scenario files and the reference's results for them.
+const scenarioDir = "../../interpreter/testdata/scenarios"
+
+// EnvUpdateScenarios, set to "1", makes TestScenarioFiles rewrite every NAME.oracle.json and the
+// expect block of every NAME.yaml from what the reference does now, instead of comparing.
+const EnvUpdateScenarios = "AQUANET_UPDATE_SCENARIOS"
+
+func TestRunScenario(t *testing.T) {
+	dir := Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := RunScenario(ctx, dir, []byte(`{
+		"peers": ["alice", "bob", "carol"], "init": "alice",
+		"script": "(seq (par (call \"{{peer:bob}}\" (\"peer\" \"name\") [] n1) (call \"{{peer:carol}}\" (\"peer\" \"name\") [] n2)) (seq (call %init_peer_id% (\"s\" \"big\") [] big) (call %init_peer_id% (\"callbackSrv\" \"response\") [n1 n2 1.0 big])))",
+		"services": [{"peer": "*", "service": "peer", "function": "name", "result": "{{self}}"},
+		             {"peer": "alice", "service": "s", "function": "big", "result": 18446744073709551615}]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Callbacks []struct {
+			Service, Function string
+			Args              []json.RawMessage
+		}
+		Steps     int
+		Completed bool
+		Data      map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(res, &r); err != nil {
+		t.Fatalf("%v in %s", err, res)
+	}
+	if !r.Completed || len(r.Callbacks) != 1 {
+		t.Fatalf("got %s, want one callback and completed", res)
+	}
+	got := fmt.Sprintf("%s.%s %s", r.Callbacks[0].Service, r.Callbacks[0].Function, r.Callbacks[0].Args)
+	// Numbers reach the callback as AquaVM has them: the float stays a float, the u64 whole.
+	if want := `callbackSrv.response ["bob" "carol" 1.0 18446744073709551615]`; got != want {
+		t.Errorf("callback %s, want %s", got, want)
+	}
+	if len(r.Data) != 3 {
+		t.Errorf("data for %d peers, want 3", len(r.Data))
+	}
+}
+
+func TestRunScenarioErrors(t *testing.T) {
+	dir := Require(t)
+	if _, err := RunScenario(context.Background(), dir, []byte(`{"peers": `)); err == nil {
+		t.Error("invalid JSON: no error")
+	}
+	bad := map[string]string{
+		"no peers":     `{"init": "alice", "script": "(null)"}`,
+		"bad init":     `{"peers": ["alice"], "init": "bob", "script": "(null)"}`,
+		"bad template": `{"peers": ["alice"], "init": "alice", "script": "(call \"{{peer:zed}}\" (\"a\" \"b\") [])"}`,
+		"two kinds":    `{"peers": ["alice"], "init": "alice", "script": "(null)", "services": [{"peer": "*", "service": "a", "function": "b", "result": 1, "error": 2}]}`,
+	}
+	var names []string
+	var inputs [][]byte
+	for name, sc := range bad {
+		names = append(names, name)
+		inputs = append(inputs, []byte(sc))
+	}
+	// A rejected scenario does not stop the one after it.
+	inputs = append(inputs, []byte(`{"peers": ["alice"], "init": "alice", "script": "(call %init_peer_id% (\"return\" \"\") [])"}`))
+	res, err := RunScenarios(context.Background(), dir, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		if res[i].Err == nil {
+			t.Errorf("%s: no error, result %s", name, res[i].Result)
+		}
+	}
+	if last := res[len(res)-1]; last.Err != nil || !bytes.Contains(last.Result, []byte(`"callbacks":[{"service":"return"`)) {
+		t.Errorf("the valid scenario after the rejected ones: %s, %v", last.Result, last.Err)
+	}
+}
+
+// scenarioFiles returns the scenario files, sorted.
+func scenarioFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(scenarioDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scenarios in %s", scenarioDir)
+	}
+	slices.Sort(files)
+	return files
+}
+
+// TestScenarioSmoke runs three of the scenario files through the reference and checks that the
+// particle completes.
+func TestScenarioSmoke(t *testing.T) {
+	dir := Require(t)
+	var inputs [][]byte
+	names := []string{"par-join", "aqua-compiler-shape", "fold-stream-join"}
+	for _, name := range names {
+		y, err := os.ReadFile(filepath.Join(scenarioDir, name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := yamljson.Convert(y)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		inputs = append(inputs, j)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := RunScenarios(ctx, dir, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range res {
+		if o.Err != nil {
+			t.Errorf("%s: %v", names[i], o.Err)
+			continue
+		}
+		r := o.Result
+		var got struct {
+			Completed         bool
+			Callbacks         []json.RawMessage
+			InterpreterErrors []json.RawMessage `json:"interpreter_errors"`
+		}
+		if err := json.Unmarshal(r, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Completed || len(got.Callbacks) == 0 || len(got.InterpreterErrors) != 0 {
+			t.Errorf("%s: completed=%v, %d callbacks, %d interpreter errors; want completed with callbacks and no errors",
+				names[i], got.Completed, len(got.Callbacks), len(got.InterpreterErrors))
+		}
+	}
+}
+
+// TestScenarioFiles runs every scenario file through the reference and compares the result with
+// the stored NAME.oracle.json. With AQUANET_UPDATE_SCENARIOS=1 it rewrites the .oracle.json files
+// and the expect blocks of the .yaml files instead (the expect block must be the last key of the
+// file; everything from the line "expect:" on is replaced).
+func TestScenarioFiles(t *testing.T) {
+	dir := Require(t)
+	files := scenarioFiles(t)
+	var inputs [][]byte
+	for _, f := range files {
+		y, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := yamljson.Convert(y)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		inputs = append(inputs, j)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := RunScenarios(ctx, dir, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := os.Getenv(EnvUpdateScenarios) == "1"
+	for i, f := range files {
+		if res[i].Err != nil {
+			t.Errorf("%s: %v", f, res[i].Err)
+			continue
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, res[i].Result, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		pretty.WriteByte('\n')
+		oracleFile := strings.TrimSuffix(f, ".yaml") + ".oracle.json"
+		if update {
+			if err := os.WriteFile(oracleFile, pretty.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := rewriteExpect(f, inputs[i], res[i].Result); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			continue
+		}
+		stored, err := os.ReadFile(oracleFile)
+		if err != nil {
+			t.Errorf("%s: %v (run with %s=1 to create it)", f, err, EnvUpdateScenarios)
+			continue
+		}
+		if !bytes.Equal(stored, pretty.Bytes()) {
+			t.Errorf("%s: the reference's result differs from %s (run with %s=1 to update):\n%s",
+				f, filepath.Base(oracleFile), EnvUpdateScenarios, firstDifference(stored, pretty.Bytes()))
+		}
+	}
+}
+
+// firstDifference shows the first differing line of two texts.
+func firstDifference(a, b []byte) string {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
+		}
+	}
+	return "(same lines)"
+}
+
+// rewriteExpect replaces the expect block of the scenario file f with the reference's result
+// res, peer ids written back as {{peer:NAME}}.
+func rewriteExpect(f string, scenarioJSON, res []byte) error {
+	var sc struct {
+		Peers []string `json:"peers"`
+	}
+	if err := json.Unmarshal(scenarioJSON, &sc); err != nil {
+		return err
+	}
+	ids, err := peerIDs(sc.Peers)
+	if err != nil {
+		return err
+	}
+	// Longest ids first, so that no id is replaced inside another.
+	slices.SortFunc(ids, func(a, b [2]string) int { return len(b[1]) - len(a[1]) })
+	unexpand := func(s string) string {
+		for _, p := range ids {
+			s = strings.ReplaceAll(s, p[1], "{{peer:"+p[0]+"}}")
+		}
+		return s
+	}
+
+	dec := json.NewDecoder(bytes.NewReader(res))
+	dec.UseNumber()
+	var r struct {
+		Callbacks []struct {
+			Service  string            `json:"service"`
+			Function string            `json:"function"`
+			Args     []json.RawMessage `json:"args"`
+		} `json:"callbacks"`
+		Errors []struct {
+			Service  string            `json:"service"`
+			Function string            `json:"function"`
+			Args     []json.RawMessage `json:"args"`
+		} `json:"errors"`
+		InterpreterErrors []struct {
+			Peer    string      `json:"peer"`
+			RetCode json.Number `json:"ret_code"`
+			Message string      `json:"message"`
+		} `json:"interpreter_errors"`
+		Undelivered []struct {
+			From string `json:"from"`
+			To   string `json:"to"`
+		} `json:"undelivered"`
+		Steps     int  `json:"steps"`
+		Completed bool `json:"completed"`
+	}
+	if err := dec.Decode(&r); err != nil {
+		return err
+	}
+	q := func(s string) string { return string(yamljson.AppendString(nil, unexpand(s))) }
+	var b strings.Builder
+	b.WriteString("expect:   # what the reference, AquaVM 0.62, does (generated: see README.md)\n")
+	calls := func(field string, list []struct {
+		Service  string            `json:"service"`
+		Function string            `json:"function"`
+		Args     []json.RawMessage `json:"args"`
+	}) {
+		if len(list) == 0 {
+			fmt.Fprintf(&b, "  %s: []\n", field)
+			return
+		}
+		fmt.Fprintf(&b, "  %s:\n", field)
+		for _, c := range list {
+			args := make([]string, len(c.Args))
+			for i, a := range c.Args {
+				args[i] = unexpand(string(a))
+			}
+			fmt.Fprintf(&b, "    - {service: %s, function: %s, args: [%s]}\n", q(c.Service), q(c.Function), strings.Join(args, ", "))
+		}
+	}
+	calls("callbacks", r.Callbacks)
+	calls("errors", r.Errors)
+	if len(r.InterpreterErrors) == 0 {
+		b.WriteString("  interpreter_errors: []\n")
+	} else {
+		b.WriteString("  interpreter_errors:\n")
+		for _, e := range r.InterpreterErrors {
+			fmt.Fprintf(&b, "    - peer: %s\n      ret_code: %s\n      message: %s\n", e.Peer, e.RetCode, q(e.Message))
+		}
+	}
+	if len(r.Undelivered) > 0 {
+		b.WriteString("  undelivered:\n")
+		for _, u := range r.Undelivered {
+			fmt.Fprintf(&b, "    - {from: %s, to: %s}\n", u.From, q(u.To))
+		}
+	}
+	fmt.Fprintf(&b, "  steps: %d\n  completed: %v\n", r.Steps, r.Completed)
+
+	y, err := os.ReadFile(f)
+	if err != nil {
+		return err
+	}
+	text := string(y)
+	if i := strings.Index(text, "\nexpect:"); i >= 0 {
+		text = text[:i+1]
+	} else if strings.HasPrefix(text, "expect:") {
+		text = ""
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return os.WriteFile(f, []byte(text+b.String()), 0o644)
+}
+
+// peerIDs returns (name, peer id) for each name: seed sha256(name), libp2p's peer id.
+func peerIDs(names []string) ([][2]string, error) {
+	var out [][2]string
+	for _, n := range names {
+		seed := sha256.Sum256([]byte(n))
+		pub, err := crypto.UnmarshalEd25519PublicKey(ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey))
+		if err != nil {
+			return nil, err
+		}
+		id, err := peer.IDFromPublicKey(pub)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, [2]string{n, id.String()})
+	}
+	return out, nil
+}

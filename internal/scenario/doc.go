@@ -1,0 +1,32 @@
+// Package scenario runs a particle across a small simulated network of peers, with a scripted
+// host, and reports what the particle did: the results it delivered to its initiator, the
+// interpreter errors on the way, and each peer's final data.
+//
+// A scenario is a YAML (or JSON) file:
+//
+//	name: par-join
+//	peers: [alice, bob, carol]   # each name is a peer; ed25519 seed = sha256(name)
+//	init: alice                  # the initiator: the particle starts there with empty data
+//	particle: {id: p-1, timestamp: 1700000000000, ttl: 600000}   # the defaults
+//	script: |                    # {{peer:NAME}} becomes NAME's peer id
+//	  (seq (par (call "{{peer:bob}}" ("peer" "name") [] n1) (call "{{peer:carol}}" ("peer" "name") [] n2))
+//	       (call %init_peer_id% ("callbackSrv" "response") [n1 n2]))
+//	args: {relay: "{{peer:bob}}", n: 5}   # ("getDataSrv" NAME) on the init peer returns args[NAME]
+//	services:                    # extra behaviours; "*" = every peer; {{self}} = the peer's name
+//	  - {peer: "*", service: peer, function: name, result: "{{self}}"}
+//	  - {peer: bob, service: test, function: fail, error: "boom"}     # ret_code 1, result "boom"
+//	  - {peer: carol, service: counter, function: next, results: [1, 2, 3]}   # successive calls
+//	max_steps: 10000             # the default; bounds a looping script
+//	expect:                      # optional; checked by (*Result).Check
+//	  callbacks: [{service: callbackSrv, function: response, args: ["bob", "carol"]}]
+//
+// [Parse] and [ParseFile] read and validate a scenario; [Run] runs it with an interpreter given as
+// a [Step] (aquanet's interpreter.Run, or a fake in tests); [Result.Check] compares the outcome
+// with the scenario's expect block.
+//
+// The same scenario runs through the reference interpreter, AquaVM, with
+// internal/oracle.RunScenario, whose host (internal/oracle/scenario.mjs) follows the same written
+// rules, kept in host.go and at the top of scenario.mjs (a test checks that the two texts are the
+// same). Scenario files and the reference's results for them are in
+// interpreter/testdata/scenarios.
+package scenario
