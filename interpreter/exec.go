@@ -38,6 +38,11 @@ func errorObject(code int64, msg, instruction, peerID string) value.Value {
 	return value.Object(keys, vals)
 }
 
+// MaxExecDepth bounds how deeply execution nests: the script's own nesting plus one level per
+// fold iteration, since next runs the next iteration inside the current one. The reference has
+// the same shape and traps when its stack runs out; a bound turns that into an error.
+const MaxExecDepth = 100_000
+
 // executor is one run of a script.
 type executor struct {
 	p       Params
@@ -55,6 +60,7 @@ type executor struct {
 	produced     []data.CID // CIDs this peer produced or replayed: what it signs
 
 	complete   bool // subgraph completeness (AIR.md §3.2)
+	depth      int  // nesting of exec calls: instructions plus fold iterations
 	lastError  errorDescriptor
 	errorValue errorDescriptor
 }
@@ -86,6 +92,11 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 // exec runs one instruction; a catchable error it returns has been recorded in the error
 // descriptors by the instruction itself (call) or here.
 func (x *executor) exec(in air.Instr) *execError {
+	x.depth++
+	defer func() { x.depth-- }()
+	if x.depth > MaxExecDepth {
+		return uncatchable(CodeTraceError, "execution nested deeper than %d instructions (a fold over too many values?)", MaxExecDepth)
+	}
 	if c, ok := in.(*air.Call); ok {
 		return x.call(c)
 	}
