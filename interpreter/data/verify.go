@@ -54,24 +54,25 @@ func (d *Data) PeerCIDs() (map[string][]CID, error) {
 	return out, nil
 }
 
-// VerifySignatures checks that every peer that produced CIDs in d signed exactly them for
-// particleID.
+// VerifySignatures checks, as the reference does, every signature in d: each peer's signature
+// must be over exactly the CIDs it produced in d (none, for a peer that produced nothing), and
+// every peer that produced CIDs must have signed them.
 func (d *Data) VerifySignatures(particleID string) error {
 	byPeer, err := d.PeerCIDs()
 	if err != nil {
 		return err
 	}
-	keys := map[string]string{} // peer id -> public key
-	for pk := range d.Signatures {
-		keys[PeerIDOf([]byte(pk))] = pk
-	}
-	for _, peer := range slices.Sorted(maps.Keys(byPeer)) {
-		pk, ok := keys[peer]
-		if !ok {
-			return fmt.Errorf("peer %s produced values but did not sign them", peer)
-		}
+	signed := map[string]bool{}
+	for _, pk := range slices.Sorted(maps.Keys(d.Signatures)) {
+		peer := PeerIDOf([]byte(pk))
+		signed[peer] = true
 		if !ed25519.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
 			return fmt.Errorf("the signature of peer %s does not match the %d values it produced", peer, len(byPeer[peer]))
+		}
+	}
+	for _, peer := range slices.Sorted(maps.Keys(byPeer)) {
+		if !signed[peer] {
+			return fmt.Errorf("peer %s produced values but did not sign them", peer)
 		}
 	}
 	return nil
