@@ -255,8 +255,19 @@ func (x *executor) trackServiceResult(val value.Value, tet data.Tetraplet, argHa
 	return x.stores.PutServiceResult(data.ServiceResult{
 		Value:        x.stores.PutValue(val),
 		ArgumentHash: argHash,
-		Tetraplet:    x.stores.PutTetraplet(tet),
+		Tetraplet:    x.putTetraplet(tet),
 	})
+}
+
+// putTetraplet stores a tetraplet, remembering the CIDs of those already stored in this run: a
+// fold calls the same service many times.
+func (x *executor) putTetraplet(t data.Tetraplet) data.CID {
+	if c, ok := x.tetraplets[t]; ok {
+		return c
+	}
+	c := x.stores.PutTetraplet(t)
+	x.tetraplets[t] = c
+	return c
 }
 
 // record notes a CID produced by peer: the current peer signs those it produced.

@@ -51,6 +51,8 @@ type executor struct {
 	maps    streams // stream maps: streams of {key, value} objects
 	trace   *traceHandler
 	stores  data.Stores
+	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
+	tetraplets map[data.Tetraplet]data.CID
 
 	callResults  map[uint32]CallResult
 	foldCount    uint32 // stream folds started, to tell them apart in the trace handler
@@ -92,18 +94,17 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 // exec runs one instruction; a catchable error it returns has been recorded in the error
 // descriptors by the instruction itself (call) or here.
 func (x *executor) exec(in air.Instr) *execError {
-	x.depth++
-	defer func() { x.depth-- }()
-	if x.depth > MaxExecDepth {
+	if x.depth >= MaxExecDepth {
 		return uncatchable(CodeTraceError, "execution nested deeper than %d instructions (a fold over too many values?)", MaxExecDepth)
 	}
+	x.depth++
+	var err *execError
 	if c, ok := in.(*air.Call); ok {
-		return x.call(c)
-	}
-	err := x.execOther(in)
-	if err != nil {
+		err = x.call(c)
+	} else if err = x.execOther(in); err != nil {
 		x.setErrors(err, refText(in), nil, false)
 	}
+	x.depth--
 	return err
 }
 

@@ -175,9 +175,9 @@ func (x *executor) canonMapEnd(c *air.Canon, values []aggregate, tet data.Tetrap
 
 // putCanon stores a canon result and its elements, returning the result's CID.
 func (x *executor) putCanon(tet data.Tetraplet, values []aggregate) data.CID {
-	res := data.CanonResult{Tetraplet: x.stores.PutTetraplet(tet)}
+	res := data.CanonResult{Tetraplet: x.putTetraplet(tet)}
 	for _, v := range values {
-		el := data.CanonElement{Value: x.stores.PutValue(v.val), Tetraplet: x.stores.PutTetraplet(v.tetraplet), Provenance: v.provenance.kind, ProvenanceCID: v.provenance.cid}
+		el := data.CanonElement{Value: x.stores.PutValue(v.val), Tetraplet: x.putTetraplet(v.tetraplet), Provenance: v.provenance.kind, ProvenanceCID: v.provenance.cid}
 		res.Values = append(res.Values, x.stores.PutCanonElement(el))
 	}
 	return x.stores.PutCanonResult(res)

@@ -139,6 +139,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		maps:         streams{m: map[string][]streamScope{}},
 		trace:        newTraceHandler(prev.Trace, cur.Trace),
 		stores:       mergeStores(prev.Stores, cur.Stores),
+		tetraplets:   map[data.Tetraplet]data.CID{},
 		callResults:  maps.Clone(callResults),
 		lastCallID:   prev.LastCallID,
 		callRequests: map[uint32]CallRequest{},

@@ -25,10 +25,36 @@ func CIDOf(canonicalJSON []byte) CID { return blake3.Sum256(canonicalJSON) }
 // String returns the CID in the reference's text form: "b" followed by the lower-case base32 of
 // the binary CID.
 func (c CID) String() string {
-	var buf [len(cidPrefix) + 32]byte
-	copy(buf[:], cidPrefix[:])
-	copy(buf[len(cidPrefix):], c[:])
-	return "b" + strings.ToLower(b32.EncodeToString(buf[:]))
+	var buf [cidTextLen]byte
+	return string(c.AppendText(buf[:0]))
+}
+
+// cidTextLen is the length of a CID's text form: "b" and 59 base32 digits for 37 bytes.
+const cidTextLen = 1 + (8*(len(cidPrefix)+32)+4)/5
+
+const lowerBase32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+// AppendText appends the text form of c to dst without allocating: CIDs are written into every
+// hashed structure that refers to another, so this is on the interpreter's hot path.
+func (c CID) AppendText(dst []byte) []byte {
+	var raw [len(cidPrefix) + 32]byte
+	copy(raw[:], cidPrefix[:])
+	copy(raw[len(cidPrefix):], c[:])
+	dst = append(dst, 'b')
+	var acc uint64
+	bits := 0
+	for _, b := range raw {
+		acc = acc<<8 | uint64(b)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			dst = append(dst, lowerBase32[(acc>>bits)&31])
+		}
+	}
+	if bits > 0 {
+		dst = append(dst, lowerBase32[(acc<<(5-bits))&31])
+	}
+	return dst
 }
 
 // ParseCID reads the text form of a CID, accepting only CIDs of the kind AIR data uses.

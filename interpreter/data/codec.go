@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/aquanet/aquanet/interpreter/value"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -199,10 +198,10 @@ func sortedKeys[V any](m map[CID]V) []CID {
 	return keys
 }
 
-// Decode parses encoded data. Empty input is empty data, as in the reference. Every value must
-// be canonical JSON (what Encode writes), so that its CID is the one the reference would compute.
-// Errors wrap ErrMalformed and say what was wrong; nothing is allocated beyond what the input
-// holds.
+// Decode parses encoded data. Empty input is empty data, as in the reference. Values are kept as
+// the JSON text that arrived, their CIDs computed over it; they are parsed (and rejected if they
+// are not JSON) when the interpreter uses them. Errors wrap ErrMalformed and say what was wrong;
+// nothing is allocated beyond what the input holds.
 func Decode(buf []byte) (*Data, error) {
 	d := New()
 	if len(buf) == 0 {
@@ -231,13 +230,7 @@ func Decode(buf []byte) (*Data, error) {
 			if r.err != nil {
 				break
 			}
-			v, err := value.Parse(text, value.Limits{})
-			if err != nil {
-				return nil, malformed("value %d: %v", len(d.Stores.Values), err)
-			}
-			if !bytes.Equal(v.AppendJSON(nil), text) {
-				return nil, malformed("value %d is not in canonical JSON form", len(d.Stores.Values))
-			}
+			// The CID is the hash of the text as it is; the text is parsed when it is used.
 			d.Stores.Values[CIDOf(text)] = bytes.Clone(text)
 		case fTetraplet:
 			f := fields(r.bytes(typ, "tetraplet"))

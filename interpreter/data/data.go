@@ -39,8 +39,11 @@ func New() *Data {
 // little-endian count, then each string as a u32 little-endian length and its bytes).
 func SigningMessage(cids []CID, particleID string) []byte {
 	texts := make([]string, len(cids))
+	buf := make([]byte, 0, len(cids)*cidTextLen)
 	for i, c := range cids {
-		texts[i] = c.String()
+		start := len(buf)
+		buf = c.AppendText(buf)
+		texts[i] = string(buf[start:])
 	}
 	slices.Sort(texts)
 	n := 4 + 4 + len(particleID)

@@ -38,11 +38,11 @@ type ServiceResult struct {
 // AppendCanonical appends the JSON the reference hashes for a service result.
 func (r ServiceResult) AppendCanonical(dst []byte) []byte {
 	dst = append(dst, `{"value_cid":"`...)
-	dst = append(dst, r.Value.String()...)
+	dst = r.Value.AppendText(dst)
 	dst = append(dst, `","argument_hash":"`...)
-	dst = append(dst, r.ArgumentHash.String()...)
+	dst = r.ArgumentHash.AppendText(dst)
 	dst = append(dst, `","tetraplet_cid":"`...)
-	dst = append(dst, r.Tetraplet.String()...)
+	dst = r.Tetraplet.AppendText(dst)
 	return append(dst, `"}`...)
 }
 
@@ -68,9 +68,9 @@ type CanonElement struct {
 // AppendCanonical appends the JSON the reference hashes for a canon element.
 func (e CanonElement) AppendCanonical(dst []byte) []byte {
 	dst = append(dst, `{"value":"`...)
-	dst = append(dst, e.Value.String()...)
+	dst = e.Value.AppendText(dst)
 	dst = append(dst, `","tetraplet":"`...)
-	dst = append(dst, e.Tetraplet.String()...)
+	dst = e.Tetraplet.AppendText(dst)
 	dst = append(dst, `","provenance":`...)
 	dst = e.appendProvenance(dst)
 	return append(dst, '}')
@@ -81,7 +81,7 @@ func (e CanonElement) appendProvenance(dst []byte) []byte {
 	dst = append(dst, provenanceNames[e.Provenance]...)
 	if e.Provenance != FromLiteral {
 		dst = append(dst, `","cid":"`...)
-		dst = append(dst, e.ProvenanceCID.String()...)
+		dst = e.ProvenanceCID.AppendText(dst)
 	}
 	return append(dst, `"}`...)
 }
@@ -95,14 +95,14 @@ type CanonResult struct {
 // AppendCanonical appends the JSON the reference hashes for a canon result.
 func (r CanonResult) AppendCanonical(dst []byte) []byte {
 	dst = append(dst, `{"tetraplet":"`...)
-	dst = append(dst, r.Tetraplet.String()...)
+	dst = r.Tetraplet.AppendText(dst)
 	dst = append(dst, `","values":[`...)
 	for i, v := range r.Values {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '"')
-		dst = append(dst, v.String()...)
+		dst = v.AppendText(dst)
 		dst = append(dst, '"')
 	}
 	return append(dst, "]}"...)
@@ -145,7 +145,8 @@ func (s *Stores) PutTetraplet(t Tetraplet) CID {
 
 // PutServiceResult stores a service result and returns its CID.
 func (s *Stores) PutServiceResult(r ServiceResult) CID {
-	c := CIDOf(r.AppendCanonical(nil))
+	var buf [256]byte
+	c := CIDOf(r.AppendCanonical(buf[:0]))
 	s.ServiceResults[c] = r
 	return c
 }

@@ -83,6 +83,9 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		if i = skipPlainString(s, i); i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x80 || escapes[c] == 0 {
 			continue
