@@ -278,4 +278,3 @@ func (n *net) storesText(d *data.Data) string {
 	slices.Sort(lines)
 	return strings.Join(lines, "\n") + "\n"
 }
-
