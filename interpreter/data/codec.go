@@ -50,10 +50,13 @@ func malformed(format string, args ...any) error {
 
 // Encode returns d's byte encoding.
 func (d *Data) Encode() []byte {
-	b := []byte{FormatVersion}
+	b := make([]byte, 1, 64+16*len(d.Trace))
+	b[0] = FormatVersion
+	var scratch []byte // one state at a time, reused
 	for _, s := range d.Trace {
+		scratch = appendState(scratch[:0], s)
 		b = protowire.AppendTag(b, fState, protowire.BytesType)
-		b = protowire.AppendBytes(b, appendState(nil, s))
+		b = protowire.AppendBytes(b, scratch)
 	}
 	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
 
@@ -116,8 +119,10 @@ func (d *Data) Encode() []byte {
 	return b
 }
 
+// appendState appends one state (its kind's field) to b.
 func appendState(b []byte, s State) []byte {
-	var m []byte
+	var buf [96]byte
+	m := buf[:0]
 	var num protowire.Number
 	switch s := s.(type) {
 	case ParState:
@@ -432,21 +437,50 @@ func (r *reader) skip(num protowire.Number, typ protowire.Type) {
 	r.buf = r.buf[n:]
 }
 
-// fieldSet is a small message read into its fields: at most a handful, so a list is enough.
+// fieldSet is a small message read into its fields. Messages have a handful of fields, so they
+// are kept in fixed arrays (no allocation) with slices only for the rare longer message (a fold
+// state's lore).
 type fieldSet struct {
-	nums []protowire.Number
-	vals []uint64
-	raws [][]byte
+	n    int
+	nums [8]protowire.Number
+	vals [8]uint64
+	raws [8][]byte
+	more []extraField
 	err  error
 }
 
-func fields(b []byte) *fieldSet {
-	f := &fieldSet{}
+type extraField struct {
+	num protowire.Number
+	val uint64
+	raw []byte
+}
+
+func (f *fieldSet) add(num protowire.Number, val uint64, raw []byte) {
+	if f.n < len(f.nums) {
+		f.nums[f.n], f.vals[f.n], f.raws[f.n] = num, val, raw
+		f.n++
+		return
+	}
+	f.more = append(f.more, extraField{num, val, raw})
+}
+
+// field returns the i-th field.
+func (f *fieldSet) field(i int) (protowire.Number, uint64, []byte) {
+	if i < len(f.nums) {
+		return f.nums[i], f.vals[i], f.raws[i]
+	}
+	e := f.more[i-len(f.nums)]
+	return e.num, e.val, e.raw
+}
+
+func (f *fieldSet) count() int { return f.n + len(f.more) }
+
+func fields(b []byte) (f fieldSet) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
 			f.err = protowire.ParseError(n)
-			return f
+			return
 		}
 		b = b[n:]
 		switch typ {
@@ -454,48 +488,51 @@ func fields(b []byte) *fieldSet {
 			v, n := protowire.ConsumeVarint(b)
 			if n < 0 {
 				f.err = protowire.ParseError(n)
-				return f
+				return
 			}
-			f.nums, f.vals, f.raws = append(f.nums, num), append(f.vals, v), append(f.raws, nil)
+			f.add(num, v, nil)
 			b = b[n:]
 		case protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
 				f.err = protowire.ParseError(n)
-				return f
+				return
 			}
-			f.nums, f.vals, f.raws = append(f.nums, num), append(f.vals, 0), append(f.raws, v)
+			if v == nil {
+				v = []byte{} // present but empty, not absent
+			}
+			f.add(num, 0, v)
 			b = b[n:]
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
 				f.err = protowire.ParseError(n)
-				return f
+				return
 			}
 			b = b[n:]
 		}
 	}
-	return f
+	return
 }
 
-func (f *fieldSet) find(num protowire.Number) int {
-	idx := -1
-	for i, n := range f.nums {
-		if n == num {
-			if idx >= 0 && f.err == nil {
-				f.err = fmt.Errorf("field %d appears twice", num)
-			}
-			idx = i
+// find returns the value and bytes of a field that may appear once; ok is false when absent.
+func (f *fieldSet) find(num protowire.Number) (val uint64, raw []byte, ok bool) {
+	count := 0
+	for i := range f.count() {
+		if n, v, r := f.field(i); n == num {
+			val, raw, ok = v, r, true
+			count++
 		}
 	}
-	return idx
+	if count > 1 && f.err == nil {
+		f.err = fmt.Errorf("field %d appears twice", num)
+	}
+	return val, raw, ok
 }
 
 func (f *fieldSet) uint(num protowire.Number) uint64 {
-	if i := f.find(num); i >= 0 {
-		return f.vals[i]
-	}
-	return 0
+	v, _, _ := f.find(num)
+	return v
 }
 
 func (f *fieldSet) uint32(num protowire.Number) uint32 {
@@ -507,10 +544,8 @@ func (f *fieldSet) uint32(num protowire.Number) uint32 {
 }
 
 func (f *fieldSet) raw(num protowire.Number) []byte {
-	if i := f.find(num); i >= 0 {
-		return f.raws[i]
-	}
-	return nil
+	_, r, _ := f.find(num)
+	return r
 }
 
 func (f *fieldSet) str(num protowire.Number) string { return string(f.raw(num)) }
@@ -545,9 +580,9 @@ func (f *fieldSet) toCID(num protowire.Number, raw []byte) CID {
 // all returns every occurrence of a repeated length-delimited field.
 func (f *fieldSet) all(num protowire.Number) [][]byte {
 	var out [][]byte
-	for i, n := range f.nums {
-		if n == num {
-			out = append(out, f.raws[i])
+	for i := range f.count() {
+		if n, _, r := f.field(i); n == num {
+			out = append(out, r)
 		}
 	}
 	return out
