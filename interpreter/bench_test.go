@@ -10,23 +10,29 @@ import (
 // The benchmarks pair with ../shared/oracle/bench.mjs, which times the reference on the same
 // work (see the closing notes for the table).
 
-// BenchmarkLocalCall: one run that emits a local call request, and one that consumes its result.
+// BenchmarkLocalCall: the run that emits a local call request, and the run that consumes its
+// result.
 func BenchmarkLocalCall(b *testing.B) {
 	p := params("alice")
 	script := `(call %init_peer_id% ("op" "identity") ["hi"] r)`
 	first := Run(script, nil, nil, nil, p)
 	results := map[uint32]CallResult{1: {0, `"hi"`}}
-	b.ReportAllocs()
-	for b.Loop() {
-		o := Run(script, nil, nil, nil, p)
-		if o.RetCode != 0 {
-			b.Fatal(o.ErrorMessage)
+	b.Run("request", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o := Run(script, nil, nil, nil, p); o.RetCode != 0 {
+				b.Fatal(o.ErrorMessage)
+			}
 		}
-		o = Run(script, first.Data, nil, results, p)
-		if o.RetCode != 0 {
-			b.Fatal(o.ErrorMessage)
+	})
+	b.Run("result", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o := Run(script, first.Data, nil, results, p); o.RetCode != 0 {
+				b.Fatal(o.ErrorMessage)
+			}
 		}
-	}
+	})
 }
 
 // BenchmarkFold1000: a fold over 1000 elements with par emits 1000 call requests, then one run
