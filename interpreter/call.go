@@ -67,7 +67,7 @@ type callArgs struct {
 }
 
 func (x *executor) collectArgs(c *air.Call) (*callArgs, *execError) {
-	a := &callArgs{}
+	a := &callArgs{values: make([]value.Value, 0, len(c.Args)), tetraplets: make([][]data.Tetraplet, 0, len(c.Args))}
 	for _, arg := range c.Args {
 		r, err := x.resolve(arg)
 		if err != nil {
@@ -76,7 +76,17 @@ func (x *executor) collectArgs(c *air.Call) (*callArgs, *execError) {
 		a.values = append(a.values, r.val)
 		a.tetraplets = append(a.tetraplets, r.tetraplets)
 	}
-	a.hash = data.CIDOf(value.Array(a.values...).AppendJSON(nil))
+	// The arguments as a JSON array, written into a buffer reused from call to call.
+	buf := append(x.scratch[:0], '[')
+	for i, v := range a.values {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = v.AppendJSON(buf)
+	}
+	buf = append(buf, ']')
+	a.hash = data.CIDOf(buf)
+	x.scratch = buf
 	return a, nil
 }
 

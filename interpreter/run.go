@@ -187,7 +187,16 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 // mergeStores unions the stores of previous and current data: content-addressed entries agree
 // whenever their keys do.
 func mergeStores(a, b data.Stores) data.Stores {
-	s := data.NewStores()
+	// Sized for the larger side (the two mostly overlap) plus as much again: a run typically adds
+	// as many entries as the data had, and growing a map rehashes all of it.
+	size := func(x, y int) int { return 2*max(x, y) + 8 }
+	s := data.Stores{
+		Values:         make(map[data.CID][]byte, size(len(a.Values), len(b.Values))),
+		Tetraplets:     make(map[data.CID]data.Tetraplet, size(len(a.Tetraplets), len(b.Tetraplets))),
+		CanonElements:  make(map[data.CID]data.CanonElement, size(len(a.CanonElements), len(b.CanonElements))),
+		CanonResults:   make(map[data.CID]data.CanonResult, size(len(a.CanonResults), len(b.CanonResults))),
+		ServiceResults: make(map[data.CID]data.ServiceResult, size(len(a.ServiceResults), len(b.ServiceResults))),
+	}
 	for _, src := range []data.Stores{a, b} {
 		maps.Copy(s.Values, src.Values)
 		maps.Copy(s.Tetraplets, src.Tetraplets)

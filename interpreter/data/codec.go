@@ -50,7 +50,11 @@ func malformed(format string, args ...any) error {
 
 // Encode returns d's byte encoding.
 func (d *Data) Encode() []byte {
-	b := make([]byte, 1, 64+16*len(d.Trace))
+	size := 64 + 16*len(d.Trace) + 48*(len(d.Stores.Tetraplets)+len(d.Stores.CanonResults)) + 100*len(d.Stores.ServiceResults) + 130*len(d.Stores.CanonElements)
+	for _, v := range d.Stores.Values {
+		size += len(v) + 6
+	}
+	b := make([]byte, 1, size)
 	b[0] = FormatVersion
 	var scratch []byte // one state at a time, reused
 	for _, s := range d.Trace {

@@ -7,6 +7,7 @@
 package data
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
 	"slices"
@@ -38,23 +39,23 @@ func New() *Data {
 // and the particle id, serialized as the reference does (borsh of (Vec<String>, &str): a u32
 // little-endian count, then each string as a u32 little-endian length and its bytes).
 func SigningMessage(cids []CID, particleID string) []byte {
-	texts := make([]string, len(cids))
-	buf := make([]byte, 0, len(cids)*cidTextLen)
-	for i, c := range cids {
-		start := len(buf)
-		buf = c.AppendText(buf)
-		texts[i] = string(buf[start:])
+	// All texts go into one buffer and are sorted as slices of it: a run signs every CID it
+	// produced, a thousand of them after a large fold.
+	texts := make([]byte, 0, len(cids)*cidTextLen)
+	for _, c := range cids {
+		texts = c.AppendText(texts)
 	}
-	slices.Sort(texts)
-	n := 4 + 4 + len(particleID)
-	for _, t := range texts {
-		n += 4 + len(t)
+	order := make([]int, len(cids))
+	for i := range order {
+		order[i] = i
 	}
-	msg := make([]byte, 0, n)
-	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(texts)))
-	for _, t := range texts {
-		msg = binary.LittleEndian.AppendUint32(msg, uint32(len(t)))
-		msg = append(msg, t...)
+	text := func(i int) []byte { return texts[i*cidTextLen : (i+1)*cidTextLen] }
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(text(a), text(b)) })
+	msg := make([]byte, 0, 4+len(cids)*(4+cidTextLen)+4+len(particleID))
+	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(cids)))
+	for _, i := range order {
+		msg = binary.LittleEndian.AppendUint32(msg, uint32(cidTextLen))
+		msg = append(msg, text(i)...)
 	}
 	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(particleID)))
 	return append(msg, particleID...)
