@@ -50,18 +50,12 @@ func malformed(format string, args ...any) error {
 
 // Encode returns d's byte encoding.
 func (d *Data) Encode() []byte {
-	size := 64 + 16*len(d.Trace) + 48*(len(d.Stores.Tetraplets)+len(d.Stores.CanonResults)) + 100*len(d.Stores.ServiceResults) + 130*len(d.Stores.CanonElements)
-	for _, v := range d.Stores.Values {
-		size += len(v) + 6
-	}
-	b := make([]byte, 1, size)
+	// The trace is encoded first, into its own buffer, so that the whole encoding can be
+	// allocated once: growing a buffer that holds a megabyte value copies the megabyte.
+	trace := d.encodeTrace()
+	b := make([]byte, 1, 1+len(trace)+d.storesSizeBound())
 	b[0] = FormatVersion
-	var scratch []byte // one state at a time, reused
-	for _, s := range d.Trace {
-		scratch = appendState(scratch[:0], s)
-		b = protowire.AppendTag(b, fState, protowire.BytesType)
-		b = protowire.AppendBytes(b, scratch)
-	}
+	b = append(b, trace...)
 	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
 
 	for _, c := range sortedKeys(d.Stores.Values) {
@@ -122,6 +116,47 @@ func (d *Data) Encode() []byte {
 	}
 	return b
 }
+
+// encodeTrace returns the trace's states as a sequence of fState fields.
+func (d *Data) encodeTrace() []byte {
+	var trace, scratch []byte // scratch: one state at a time, reused
+	for _, s := range d.Trace {
+		scratch = appendState(scratch[:0], s)
+		trace = protowire.AppendTag(trace, fState, protowire.BytesType)
+		trace = protowire.AppendBytes(trace, scratch)
+	}
+	return trace
+}
+
+// storesSizeBound is at least the encoded size of everything after the trace: each field costs
+// at most its payload plus maxFieldOverhead (a one-byte tag and a length varint of at most five
+// bytes for any payload under 4 GiB; data is limited well below that).
+func (d *Data) storesSizeBound() int {
+	const (
+		o    = maxFieldOverhead
+		cid  = o + len(CID{})
+		elem = o + 4*cid + o
+	)
+	n := 2 * o // last call id
+	for _, v := range d.Stores.Values {
+		n += o + len(v)
+	}
+	for _, t := range d.Stores.Tetraplets {
+		n += o + 4*o + len(t.PeerPK) + len(t.ServiceID) + len(t.FunctionName) + len(t.Lens)
+	}
+	n += len(d.Stores.CanonElements) * elem
+	for _, r := range d.Stores.CanonResults {
+		n += o + cid + o + len(r.Values)*len(CID{})
+	}
+	n += len(d.Stores.ServiceResults) * (o + 3*cid)
+	for pk, sig := range d.Signatures {
+		n += o + o + len(pk) + o + len(sig)
+	}
+	return n
+}
+
+// maxFieldOverhead bounds a field's tag and length prefix (see storesSizeBound).
+const maxFieldOverhead = 6
 
 // appendState appends one state (its kind's field) to b.
 func appendState(b []byte, s State) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -63,6 +64,36 @@ func TestEncodeIsDeterministic(t *testing.T) {
 	for range 20 {
 		if !bytes.Equal(sampleData().Encode(), first) {
 			t.Fatal("the same data encoded to different bytes (map order leaked)")
+		}
+	}
+}
+
+// Encode allocates its buffer once, from a bound on the size of what follows the trace; a bound
+// that falls short makes it copy the whole encoding, megabyte values included.
+func TestEncodeSizeBoundHolds(t *testing.T) {
+	// One case per kind of entry, with fields long enough for two-byte and three-byte length
+	// prefixes, so that no entry's slack covers another's shortfall.
+	cases := map[string]func(d *Data){
+		"empty":  func(*Data) {},
+		"sample": func(d *Data) { *d = *sampleData() },
+		"tetraplet": func(d *Data) {
+			d.Stores.PutTetraplet(Tetraplet{PeerPK: strings.Repeat("p", 300), ServiceID: strings.Repeat("s", 200), FunctionName: "f", Lens: strings.Repeat(".$.a", 100)})
+		},
+		"value":     func(d *Data) { d.Stores.PutValue(value.String(strings.Repeat("v", 1<<17))) },
+		"signature": func(d *Data) { d.Signatures[strings.Repeat("k", 200)] = bytes.Repeat([]byte{3}, 64) },
+		"canon result": func(d *Data) {
+			d.Stores.PutCanonResult(CanonResult{Values: make([]CID, 300)})
+		},
+		"canon element":  func(d *Data) { d.Stores.PutCanonElement(CanonElement{Provenance: FromServiceResult}) },
+		"service result": func(d *Data) { d.Stores.PutServiceResult(ServiceResult{}) },
+		"last call id":   func(d *Data) { d.LastCallID = 1<<32 - 1 },
+	}
+	for name, fill := range cases {
+		d := New()
+		fill(d)
+		enc := d.Encode()
+		if bound := 1 + len(d.encodeTrace()) + d.storesSizeBound(); len(enc) > bound {
+			t.Errorf("%s: encoding is %d bytes, over the bound %d", name, len(enc), bound)
 		}
 	}
 }
