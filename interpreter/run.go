@@ -9,6 +9,7 @@ package interpreter
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -114,11 +115,11 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	}
 	prev, err := data.Decode(prevData)
 	if err != nil {
-		return fail(CodeDataDecode, "failed to deserialize previous data: %v", err)
+		return fail(decodeErrorCode(err), "failed to deserialize previous data: %v", err)
 	}
 	cur, err := data.Decode(currentData)
 	if err != nil {
-		return fail(CodeDataDecode, "failed to deserialize current data: %v", err)
+		return fail(decodeErrorCode(err), "failed to deserialize current data: %v", err)
 	}
 	if err := cur.VerifySignatures(p.ParticleID); err != nil {
 		return fail(CodeSignatureVerification, "current data signature check failed: %v", err)
@@ -182,6 +183,14 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		out.ErrorMessage = "after finishing execution of supplied AIR, there are some unprocessed call results: `" + debugCallResults(x.callResults) + "`, probably a wrong call_id used"
 	}
 	return out
+}
+
+// decodeErrorCode is the preparation error code for a data.Decode error.
+func decodeErrorCode(err error) int64 {
+	if errors.Is(err, data.ErrUnsupportedVersion) {
+		return CodeUnsupportedVersion
+	}
+	return CodeDataDecode
 }
 
 // mergeStores unions the stores of previous and current data: content-addressed entries agree

@@ -63,7 +63,7 @@ func TestRunErrorsKeepPreviousData(t *testing.T) {
 	}{
 		{"parse error", `(seq (null)`, nil, CodeAIRParse, true},
 		{"garbage data", `(null)`, []byte{1, 0xff, 0xff}, CodeDataDecode, true},
-		{"wrong version", `(null)`, []byte{7}, CodeDataDecode, true},
+		{"wrong version", `(null)`, []byte{7}, CodeUnsupportedVersion, true},
 		{"shadowing", `(seq (ap 1 y) (ap 2 y))`, nil, CodeShadowingNotAllowed, true},
 		{"uncaught fail", `(fail 42 "boom")`, nil, CodeUserError, false},
 		{"match fails", `(match 1 2 (null))`, nil, CodeMatchValuesNotEqual, false},

@@ -44,6 +44,10 @@ const (
 // ErrMalformed marks every decoding error.
 var ErrMalformed = errors.New("malformed data")
 
+// ErrUnsupportedVersion is wrapped by Decode's error for data in a format version this build
+// does not read (the reference's "unsupported interpreter version").
+var ErrUnsupportedVersion = errors.New("unsupported data format version")
+
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
@@ -244,7 +248,8 @@ func sortedKeys[V any](m map[CID]V) []CID {
 
 // Decode parses encoded data. Empty input is empty data, as in the reference. Values are kept as
 // the JSON text that arrived, their CIDs computed over it; they are parsed (and rejected if they
-// are not JSON) when the interpreter uses them. Errors wrap ErrMalformed and say what was wrong;
+// are not JSON) when the interpreter uses them. Errors wrap ErrMalformed (or
+// ErrUnsupportedVersion) and say what was wrong;
 // nothing is allocated beyond what the input holds.
 func Decode(buf []byte) (*Data, error) {
 	d := New()
@@ -252,7 +257,7 @@ func Decode(buf []byte) (*Data, error) {
 		return d, nil
 	}
 	if buf[0] != FormatVersion {
-		return nil, malformed("format version %d, this build reads version %d", buf[0], FormatVersion)
+		return nil, fmt.Errorf("%w: the data is in format version %d, this build reads version %d", ErrUnsupportedVersion, buf[0], FormatVersion)
 	}
 	r := reader{buf: buf[1:]}
 	for !r.done() {

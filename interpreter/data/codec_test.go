@@ -108,7 +108,6 @@ func TestDecodeEmptyIsEmptyData(t *testing.T) {
 func TestDecodeRejects(t *testing.T) {
 	valid := sampleData().Encode()
 	cases := map[string][]byte{
-		"version":       append([]byte{9}, valid[1:]...),
 		"truncated":     valid[:len(valid)-3],
 		"bad tag":       {FormatVersion, 0x80},
 		"short cid":     append([]byte{FormatVersion}, appendMessage(nil, fServiceResult, appendCID(nil, 1, CID{})[:5])...),
@@ -120,6 +119,9 @@ func TestDecodeRejects(t *testing.T) {
 		if _, err := Decode(b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: Decode = %v, want ErrMalformed", name, err)
 		}
+	}
+	if _, err := Decode(append([]byte{9}, valid[1:]...)); !errors.Is(err, ErrUnsupportedVersion) {
+		t.Errorf("version 9: Decode = %v, want ErrUnsupportedVersion", err)
 	}
 }
 
@@ -142,8 +144,8 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Decode(b)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupportedVersion) {
+				t.Fatalf("error %v wraps neither ErrMalformed nor ErrUnsupportedVersion", err)
 			}
 			return
 		}
