@@ -61,23 +61,24 @@ func (d *Data) Encode() []byte {
 	b[0] = FormatVersion
 	b = append(b, trace...)
 	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
-
+	var scratch []byte // one entry's message at a time, reused
 	for _, c := range sortedKeys(d.Stores.Values) {
 		b = protowire.AppendTag(b, fValue, protowire.BytesType)
 		b = protowire.AppendBytes(b, d.Stores.Values[c])
 	}
 	for _, c := range sortedKeys(d.Stores.Tetraplets) {
 		t := d.Stores.Tetraplets[c]
-		var m []byte
+		m := scratch[:0]
 		m = appendString(m, 1, t.PeerPK)
 		m = appendString(m, 2, t.ServiceID)
 		m = appendString(m, 3, t.FunctionName)
 		m = appendString(m, 4, t.Lens)
 		b = appendMessage(b, fTetraplet, m)
+		scratch = m
 	}
 	for _, c := range sortedKeys(d.Stores.CanonElements) {
 		e := d.Stores.CanonElements[c]
-		var m []byte
+		m := scratch[:0]
 		m = appendCID(m, 1, e.Value)
 		m = appendCID(m, 2, e.Tetraplet)
 		m = appendVarint(m, 3, uint64(e.Provenance))
@@ -85,26 +86,28 @@ func (d *Data) Encode() []byte {
 			m = appendCID(m, 4, e.ProvenanceCID)
 		}
 		b = appendMessage(b, fCanonElement, m)
+		scratch = m
 	}
 	for _, c := range sortedKeys(d.Stores.CanonResults) {
 		r := d.Stores.CanonResults[c]
-		var m []byte
+		m := scratch[:0]
 		m = appendCID(m, 1, r.Tetraplet)
-		vals := make([]byte, 0, 32*len(r.Values))
-		for _, v := range r.Values {
-			vals = append(vals, v[:]...)
-		}
 		m = protowire.AppendTag(m, 2, protowire.BytesType)
-		m = protowire.AppendBytes(m, vals)
+		m = protowire.AppendVarint(m, uint64(len(r.Values)*len(CID{})))
+		for _, v := range r.Values {
+			m = append(m, v[:]...)
+		}
 		b = appendMessage(b, fCanonResult, m)
+		scratch = m
 	}
 	for _, c := range sortedKeys(d.Stores.ServiceResults) {
 		r := d.Stores.ServiceResults[c]
-		var m []byte
+		m := scratch[:0]
 		m = appendCID(m, 1, r.Value)
 		m = appendCID(m, 2, r.ArgumentHash)
 		m = appendCID(m, 3, r.Tetraplet)
 		b = appendMessage(b, fServiceResult, m)
+		scratch = m
 	}
 	pks := make([]string, 0, len(d.Signatures))
 	for pk := range d.Signatures {
@@ -112,11 +115,12 @@ func (d *Data) Encode() []byte {
 	}
 	slices.Sort(pks)
 	for _, pk := range pks {
-		var m []byte
+		m := scratch[:0]
 		m = appendString(m, 1, pk)
 		m = protowire.AppendTag(m, 2, protowire.BytesType)
 		m = protowire.AppendBytes(m, d.Signatures[pk])
 		b = appendMessage(b, fSignature, m)
+		scratch = m
 	}
 	return b
 }
