@@ -66,12 +66,14 @@ type callArgs struct {
 	hash       data.CID // the CID of the arguments as a JSON array
 }
 
-func (x *executor) collectArgs(c *air.Call) (*callArgs, *execError) {
-	a := &callArgs{values: make([]value.Value, 0, len(c.Args)), tetraplets: make([][]data.Tetraplet, 0, len(c.Args))}
+// collectArgs resolves c's arguments into a, which the caller owns (it lives on the caller's
+// stack: a call is the interpreter's hottest path).
+func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
+	*a = callArgs{values: make([]value.Value, 0, len(c.Args)), tetraplets: make([][]data.Tetraplet, 0, len(c.Args))}
 	for _, arg := range c.Args {
 		r, err := x.resolve(arg)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.values = append(a.values, r.val)
 		a.tetraplets = append(a.tetraplets, r.tetraplets)
@@ -87,13 +89,18 @@ func (x *executor) collectArgs(c *air.Call) (*callArgs, *execError) {
 	buf = append(buf, ']')
 	a.hash = data.CIDOf(buf)
 	x.scratch = buf
-	return a, nil
+	return nil
 }
 
 func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
-	args, argsErr := x.collectArgs(c)
-	if argsErr != nil && !argsErr.joinable {
-		return argsErr
+	var resolved callArgs
+	args := &resolved
+	argsErr := x.collectArgs(c, args)
+	if argsErr != nil {
+		if !argsErr.joinable {
+			return argsErr
+		}
+		args = nil // not all arguments are available yet
 	}
 	m, met, err := x.trace.mergeCall()
 	if err != nil {
