@@ -63,7 +63,8 @@ func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
 type callArgs struct {
 	values     []value.Value
 	tetraplets [][]data.Tetraplet
-	hash       data.CID // the CID of the arguments as a JSON array
+	hash       data.CID // see argsHash
+	hashed     bool
 }
 
 // collectArgs resolves c's arguments into a, which the caller owns (it lives on the caller's
@@ -78,8 +79,16 @@ func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
 		a.values = append(a.values, r.val)
 		a.tetraplets = append(a.tetraplets, r.tetraplets)
 	}
-	// The arguments as a JSON array, written into a buffer reused from call to call.
-	buf := append(x.scratch[:0], '[')
+	return nil
+}
+
+// argsHash is the CID of a's values as a JSON array, computed once and only when needed: a run
+// that only requests a call never needs it, and the arguments may be megabytes.
+func (x *executor) argsHash(a *callArgs) data.CID {
+	if a.hashed {
+		return a.hash
+	}
+	buf := append(x.scratch[:0], '[') // reused from call to call
 	for i, v := range a.values {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -87,9 +96,9 @@ func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
 		buf = v.AppendJSON(buf)
 	}
 	buf = append(buf, ']')
-	a.hash = data.CIDOf(buf)
 	x.scratch = buf
-	return nil
+	a.hash, a.hashed = data.CIDOf(buf), true
+	return a.hash
 }
 
 func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
@@ -148,7 +157,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		if err != nil {
 			return false, nil, err
 		}
-		if err := verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr, stored); err != nil {
 			return false, nil, err
 		}
 		code, msg, err := failedObject(val)
@@ -190,7 +199,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		if err != nil {
 			return false, nil, err
 		}
-		if err := verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr, stored); err != nil {
 			return false, nil, err
 		}
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
@@ -204,7 +213,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		if err != nil {
 			return false, nil, err
 		}
-		if err := verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr, stored); err != nil {
 			return false, nil, err
 		}
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
@@ -230,7 +239,7 @@ const CodeCallResultNotCorrespondToInstr = 20006
 func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Var, res CallResult) *execError {
 	if res.RetCode != 0 {
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(int64(res.RetCode)), value.String(res.Result)})
-		cid := x.trackServiceResult(failed, tet, args.hash)
+		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
 		x.record(tet.PeerPK, cid)
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(res.RetCode, res.Result)
@@ -239,7 +248,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	if perr != nil {
 		msg := fmt.Sprintf("call_service result '%s' can't be serialized or deserialized with an error: %v", res.Result, perr)
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
-		cid := x.trackServiceResult(failed, tet, args.hash)
+		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(math.MaxInt32, msg)
 	}
@@ -249,7 +258,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.UnusedValue, CID: data.CIDOf(val.AppendJSON(nil))})
 		return nil
 	case out.Kind == air.ScalarVar:
-		cid := x.trackServiceResult(val, tet, args.hash)
+		cid := x.trackServiceResult(val, tet, x.argsHash(args))
 		agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
 		if err := x.scalars.set(out.Name, agg); err != nil {
 			return err
@@ -258,7 +267,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.ScalarValue, CID: cid})
 		return nil
 	}
-	cid := x.trackServiceResult(val, tet, args.hash)
+	cid := x.trackServiceResult(val, tet, x.argsHash(args))
 	agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
 	if err := x.streams.add(out, agg, generation{kind: genNew}); err != nil {
 		return err
@@ -317,12 +326,12 @@ func (x *executor) serviceInfo(cid data.CID) (data.ServiceResult, value.Value, d
 
 // verifyCall checks that a call replayed from data is the call of the script: same arguments,
 // same tetraplet. Otherwise the data was made for another script or forged.
-func verifyCall(args *callArgs, tet data.Tetraplet, sr data.ServiceResult, stored data.Tetraplet) *execError {
+func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.ServiceResult, stored data.Tetraplet) *execError {
 	if args == nil {
 		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
 	}
-	if args.hash != sr.ArgumentHash {
-		return uncatchable(CodeInstructionParametersMismatch, "call argument_hash mismatch: expected %s, stored %s", args.hash, sr.ArgumentHash)
+	if h := x.argsHash(args); h != sr.ArgumentHash {
+		return uncatchable(CodeInstructionParametersMismatch, "call argument_hash mismatch: expected %s, stored %s", h, sr.ArgumentHash)
 	}
 	if tet != stored {
 		return uncatchable(CodeInstructionParametersMismatch, "call tetraplet mismatch: expected %+v, stored %+v", tet, stored)
