@@ -58,7 +58,7 @@ type executor struct {
 	callResults  map[uint32]CallResult
 	foldCount    uint32 // stream folds started, to tell them apart in the trace handler
 	lastCallID   uint32
-	callRequests map[uint32]CallRequest
+	callRequests []CallRequest // in call id order: ids are handed out in sequence
 	nextPeers    map[string]bool
 	produced     []data.CID // CIDs this peer produced or replayed: what it signs
 
@@ -420,9 +420,10 @@ func (x *executor) fold(in *air.Fold) *execError {
 			if agg.val.Kind() != value.KindArray {
 				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", expr, agg.val)
 			}
+			items = make([]aggregate, 0, agg.val.Len())
 			for i := range agg.val.Len() {
 				t := agg.tetraplet
-				t.Lens += ".$.[" + strconv.Itoa(i) + "]"
+				t.Lens = elementLens(t.Lens, i)
 				items = append(items, aggregate{val: agg.val.Index(i), tetraplet: t, tracePos: agg.tracePos, provenance: agg.provenance})
 			}
 		case air.CanonStreamVar:
@@ -449,9 +450,10 @@ func (x *executor) fold(in *air.Fold) *execError {
 			}
 			t := m.tetraplet
 			t.Lens += refLens(it.Lens)
+			items = make([]aggregate, 0, r.val.Len())
 			for i := range r.val.Len() {
 				ti := t
-				ti.Lens += ".$.[" + strconv.Itoa(i) + "]"
+				ti.Lens = elementLens(ti.Lens, i)
 				items = append(items, aggregate{val: r.val.Index(i), tetraplet: ti, provenance: provenance{kind: data.FromCanon, cid: m.cid}})
 			}
 		default:
@@ -462,6 +464,15 @@ func (x *executor) fold(in *air.Fold) *execError {
 		return nil
 	}
 	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
+}
+
+// elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation.
+func elementLens(lens string, i int) string {
+	var buf [64]byte
+	b := append(buf[:0], lens...)
+	b = append(b, ".$.["...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	return string(append(b, ']'))
 }
 
 // runFold executes a fold's body with its iterator bound (the reference's fold()).

@@ -134,20 +134,19 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	}
 
 	x := &executor{
-		p:            p,
-		scalars:      newScalars(),
-		streams:      streams{m: map[string][]streamScope{}},
-		maps:         streams{m: map[string][]streamScope{}},
-		trace:        newTraceHandler(prev.Trace, cur.Trace),
-		stores:       mergeStores(prev.Stores, cur.Stores),
-		tetraplets:   map[data.Tetraplet]data.CID{},
-		callResults:  maps.Clone(callResults),
-		lastCallID:   prev.LastCallID,
-		callRequests: map[uint32]CallRequest{},
-		nextPeers:    map[string]bool{},
-		complete:     true,
-		lastError:    errorDescriptor{err: noError(), canSet: true},
-		errorValue:   errorDescriptor{err: noError(), canSet: true},
+		p:           p,
+		scalars:     newScalars(),
+		streams:     streams{m: map[string][]streamScope{}},
+		maps:        streams{m: map[string][]streamScope{}},
+		trace:       newTraceHandler(prev.Trace, cur.Trace),
+		stores:      mergeStores(prev.Stores, cur.Stores),
+		tetraplets:  map[data.Tetraplet]data.CID{},
+		callResults: maps.Clone(callResults),
+		lastCallID:  prev.LastCallID,
+		nextPeers:   map[string]bool{},
+		complete:    true,
+		lastError:   errorDescriptor{err: noError(), canSet: true},
+		errorValue:  errorDescriptor{err: noError(), canSet: true},
 	}
 	if x.callResults == nil {
 		x.callResults = map[uint32]CallResult{}
@@ -172,9 +171,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		out.NextPeers = append(out.NextPeers, peer)
 	}
 	slices.Sort(out.NextPeers)
-	for _, id := range slices.Sorted(maps.Keys(x.callRequests)) {
-		out.CallRequests = append(out.CallRequests, x.callRequests[id])
-	}
+	out.CallRequests = x.callRequests
 	switch {
 	case execErr != nil:
 		out.RetCode, out.ErrorMessage = execErr.code, execErr.msg
