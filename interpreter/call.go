@@ -28,7 +28,8 @@ func (x *executor) call(c *air.Call) *execError {
 		return nil
 	}
 	if err != nil {
-		x.setErrors(err, refText(c), &tet, true)
+		t := tet // a copy, so that tet itself stays on the stack when the call succeeds
+		x.setErrors(err, refText(c), &t, true)
 	}
 	return err
 }
@@ -147,6 +148,9 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	return nil
 }
 
+// keep returns a copy of a state to keep (handlePrev's own stays on the stack).
+func keep(s data.CallState) *data.CallState { return &s }
+
 // handlePrev decides what a call state found in the traces means now. It returns whether the
 // call must be made now, and the state to keep when it is not made.
 func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out *air.Var) (bool, *data.CallState, *execError) {
@@ -173,7 +177,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		res, ok := x.callResults[st.CallID]
 		if !ok {
 			x.complete = false
-			return false, &st, nil
+			return false, keep(st), nil
 		}
 		delete(x.callResults, st.CallID)
 		if args == nil {
@@ -183,10 +187,10 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 
 	case st.Kind == data.CallSentBy:
 		if tet.PeerPK == x.p.CurrentPeerID {
-			return true, &st, nil
+			return true, keep(st), nil
 		}
 		x.complete = false
-		return false, &st, nil
+		return false, keep(st), nil
 	}
 
 	// Executed: replay the result from the data.

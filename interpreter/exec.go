@@ -55,12 +55,14 @@ type executor struct {
 	tetraplets map[data.Tetraplet]data.CID
 	scratch    []byte // reused buffer for canonical JSON that is only hashed
 
-	callResults  map[uint32]CallResult
-	foldCount    uint32 // stream folds started, to tell them apart in the trace handler
-	lastCallID   uint32
-	callRequests []CallRequest // in call id order: ids are handed out in sequence
-	nextPeers    map[string]bool
-	produced     []data.CID // CIDs this peer produced or replayed: what it signs
+	callResults       map[uint32]CallResult
+	foldCount         uint32 // stream folds started, to tell them apart in the trace handler
+	lastCallID        uint32
+	tetrapletSlab     []data.Tetraplet // see oneTetraplet
+	tetrapletSlabSize int
+	callRequests      []CallRequest // in call id order: ids are handed out in sequence
+	nextPeers         map[string]bool
+	produced          []data.CID // CIDs this peer produced or replayed: what it signs
 
 	complete   bool // subgraph completeness (AIR.md §3.2)
 	depth      int  // nesting of exec calls: instructions plus fold iterations

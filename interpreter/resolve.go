@@ -18,7 +18,7 @@ func (x *executor) literalTetraplet() data.Tetraplet {
 }
 
 func (x *executor) constant(v value.Value) (resolved, *execError) {
-	return resolved{val: v, tetraplets: []data.Tetraplet{x.literalTetraplet()}}, nil
+	return resolved{val: v, tetraplets: x.oneTetraplet(x.literalTetraplet())}, nil
 }
 
 // resolve evaluates an argument.
@@ -64,9 +64,9 @@ func (x *executor) resolveError(d *errorDescriptor, lens *air.Lens) (resolved, *
 		r.val = v
 	}
 	if d.err.tetraplet != nil {
-		r.tetraplets = []data.Tetraplet{*d.err.tetraplet}
+		r.tetraplets = x.oneTetraplet(*d.err.tetraplet)
 	} else {
-		r.tetraplets = []data.Tetraplet{x.literalTetraplet()}
+		r.tetraplets = x.oneTetraplet(x.literalTetraplet())
 	}
 	return r, nil
 }
@@ -78,7 +78,7 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 		if err != nil {
 			return resolved{}, err
 		}
-		r := resolved{val: agg.val, tetraplets: []data.Tetraplet{agg.tetraplet}, provenance: agg.provenance}
+		r := resolved{val: agg.val, tetraplets: x.oneTetraplet(agg.tetraplet), provenance: agg.provenance}
 		if v.Lens == nil {
 			return r, nil
 		}
@@ -87,7 +87,7 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 			return resolved{}, err
 		}
 		r.val = val
-		r.tetraplets = []data.Tetraplet{withLens(agg.tetraplet, v.Lens)}
+		r.tetraplets = x.oneTetraplet(withLens(agg.tetraplet, v.Lens))
 		return r, nil
 	}
 	switch v.Kind {
@@ -216,4 +216,19 @@ func (x *executor) resolveToString(v air.Value) (string, *execError) {
 		return "", catchable(CodeNonStringTriplet, "call cannot resolve non-String triplet variable part `%s` with value '%s'", v.(*air.Var).Name, r.val)
 	}
 	return s, nil
+}
+
+// oneTetraplet returns a one-element slice holding t, cut from a per-run slab: every resolved
+// argument carries one, and a fold resolves thousands. Slabs start small and double (a run with
+// one call stays cheap) up to 128. The slice's capacity is one, so an append to it copies
+// instead of overwriting its neighbour.
+func (x *executor) oneTetraplet(t data.Tetraplet) []data.Tetraplet {
+	if len(x.tetrapletSlab) == 0 {
+		x.tetrapletSlabSize = min(max(2*x.tetrapletSlabSize, 2), 128)
+		x.tetrapletSlab = make([]data.Tetraplet, x.tetrapletSlabSize)
+	}
+	s := x.tetrapletSlab[:1:1]
+	s[0] = t
+	x.tetrapletSlab = x.tetrapletSlab[1:]
+	return s
 }
