@@ -264,6 +264,7 @@ func Decode(buf []byte) (*Data, error) {
 		return nil, fmt.Errorf("%w: the data is in format version %d, this build reads version %d", ErrUnsupportedVersion, buf[0], FormatVersion)
 	}
 	r := reader{buf: buf[1:]}
+	var lastPeer string // see decodeState
 	for !r.done() {
 		num, typ := r.tag()
 		if r.err != nil {
@@ -273,7 +274,7 @@ func Decode(buf []byte) (*Data, error) {
 		case fLastCallID:
 			d.LastCallID = r.uint32(typ, "last call id")
 		case fState:
-			s, err := decodeState(r.bytes(typ, "state"))
+			s, err := decodeState(r.bytes(typ, "state"), &lastPeer)
 			if err != nil {
 				return nil, fmt.Errorf("state %d: %w", len(d.Trace), err)
 			}
@@ -343,7 +344,17 @@ func Decode(buf []byte) (*Data, error) {
 	return d, nil
 }
 
-func decodeState(b []byte) (State, error) {
+// interned returns b as a string, *last itself when they are equal, and remembers it.
+func interned(last *string, b []byte) string {
+	if string(b) != *last { // compared without converting
+		*last = string(b)
+	}
+	return *last
+}
+
+// decodeState decodes one state; lastPeer is the peer named by the previous state, whose string
+// is reused when this state names the same peer (a trace names a few peers thousands of times).
+func decodeState(b []byte, lastPeer *string) (State, error) {
 	r := reader{buf: b}
 	num, typ := r.tag()
 	body := r.bytes(typ, "state")
@@ -362,7 +373,7 @@ func decodeState(b []byte) (State, error) {
 		c := CallState{Kind: CallKind(f.uint(1))}
 		switch c.Kind {
 		case CallSentBy:
-			c.Peer = f.str(2)
+			c.Peer = interned(lastPeer, f.raw(2))
 			c.HasCallID = f.uint(3) == 1
 			c.CallID = f.uint32(4)
 		case CallExecuted, CallFailed:
@@ -408,7 +419,7 @@ func decodeState(b []byte) (State, error) {
 		if cs.Executed {
 			cs.CID = f.cid(3)
 		} else {
-			cs.SentBy = f.str(2)
+			cs.SentBy = interned(lastPeer, f.raw(2))
 		}
 		s = cs
 	default:
