@@ -1,0 +1,87 @@
+package builtin
+
+import (
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// The argument readers fail as nox's particle-args does (crates/particle-args, args.rs and
+// args_error.rs): its messages are "Error: " and the error's text, followed there by the Rust
+// debug form of the error, which we leave out. Arguments beyond those a function reads are
+// ignored, as in nox.
+
+func missingField(field string) error {
+	return errorf("Error: Field '%s' is missing from args to call_service", field)
+}
+
+func wrongType(field, expected string, got value.Value) error {
+	return errorf("Error: Error deserializing field '%s': expected %s, got %s", field, expected, got)
+}
+
+// argString reads args[i], named field, as a string.
+func argString(args []value.Value, i int, field string) (string, error) {
+	if i >= len(args) {
+		return "", missingField(field)
+	}
+	s, ok := args[i].Str()
+	if !ok {
+		return "", wrongType(field, "String", args[i])
+	}
+	return s, nil
+}
+
+// argBytes reads args[i], named field, as an array of integers 0–255.
+func argBytes(args []value.Value, i int, field string) ([]byte, error) {
+	if i >= len(args) {
+		return nil, missingField(field)
+	}
+	v := args[i]
+	if v.Kind() != value.KindArray {
+		return nil, wrongType(field, "Vec<u8>", v)
+	}
+	b := make([]byte, v.Len())
+	for j := range b {
+		n, ok := v.Index(j).Uint64()
+		if !ok || !v.Index(j).IsInteger() || n > 255 {
+			return nil, wrongType(field, "Vec<u8>", v)
+		}
+		b[j] = byte(n)
+	}
+	return b, nil
+}
+
+// argOptBool reads an optional boolean the way Aqua passes options and nox accepts them: absent,
+// null or [] is none; b or [b] is b; anything else is an error.
+func argOptBool(args []value.Value, i int, field string) (b, set bool, err error) {
+	if i >= len(args) {
+		return false, false, nil
+	}
+	v := args[i]
+	switch v.Kind() {
+	case value.KindNull:
+		return false, false, nil
+	case value.KindBool:
+		b, _ := v.Bool()
+		return b, true, nil
+	case value.KindArray:
+		switch v.Len() {
+		case 0:
+			return false, false, nil
+		case 1:
+			if b, ok := v.Index(0).Bool(); ok {
+				return b, true, nil
+			}
+		default:
+			return false, false, errorf("Error: Option's array must contain at most 1 element, '%s' was of %d elements", field, v.Len())
+		}
+	}
+	return false, false, wrongType(field, "Option<bool>", v)
+}
+
+// bytesValue is b as an array of numbers, as serde_json writes a Vec<u8>.
+func bytesValue(b []byte) value.Value {
+	elems := make([]value.Value, len(b))
+	for i, c := range b {
+		elems[i] = value.Uint(uint64(c))
+	}
+	return value.Array(elems...)
+}
