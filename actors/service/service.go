@@ -1,0 +1,122 @@
+// Package service runs a service instance as a protoactor-go actor: it answers each Call
+// message with a Reply to the call's ReplyTo, so a particle actor can have many calls in flight
+// to many services and collect the results as messages.
+//
+// A handler's error, or its panic, becomes a failed call (ret code 1, the message as a JSON
+// string, as Fluence's node returns it), which the script can catch with xor. After a panic the
+// actor also fails, so that its supervisor restarts it (with a fresh handler state, if the
+// handler is made by a producer); which restarts happen is the supervisor's strategy.
+package service
+
+import (
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/data"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// CallContext is what a service knows about the call it serves, enough for it to decide whether
+// to serve it.
+type CallContext struct {
+	ParticleID string
+	InitPeerID string // who started the particle
+	Timestamp  uint64 // the particle's creation time, ms since the Unix epoch
+	TTL        uint32 // ms after Timestamp when the particle expires
+	Service    string // the service id the script called
+	// Tetraplets say where each argument came from: one list per argument.
+	Tetraplets [][]data.Tetraplet
+}
+
+// Handler serves the functions of a service.
+type Handler interface {
+	Call(ctx CallContext, function string, args []value.Value) (value.Value, error)
+}
+
+// HandlerFunc is a function that is a Handler.
+type HandlerFunc func(ctx CallContext, function string, args []value.Value) (value.Value, error)
+
+// Call calls f.
+func (f HandlerFunc) Call(ctx CallContext, function string, args []value.Value) (value.Value, error) {
+	return f(ctx, function, args)
+}
+
+// Call asks a service actor to run one function; it replies to ReplyTo with a Reply of the same
+// ID.
+type Call struct {
+	ID       uint32
+	Function string
+	Args     []value.Value
+	Context  CallContext
+	ReplyTo  *actor.PID
+}
+
+// Reply is a service actor's answer to a Call.
+type Reply struct {
+	ID     uint32
+	Result interpreter.CallResult
+}
+
+// Props returns the props of a service actor whose handler newHandler makes, once at the start
+// and again at every restart. Options (a dispatcher, a mailbox) are passed to protoactor.
+func Props(newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{newHandler: newHandler} }, opts...)
+}
+
+type serviceActor struct {
+	newHandler func() Handler
+	handler    Handler
+}
+
+func (s *serviceActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		s.handler = s.newHandler()
+	case *Call:
+		s.serve(ctx, m)
+	}
+}
+
+func (s *serviceActor) serve(ctx actor.Context, c *Call) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' failed in '%s': %v", c.Context.Service, c.Function, r))})
+			panic(r) // the actor fails too: its supervisor decides about the restart
+		}
+	}()
+	v, err := s.handler.Call(c.Context, c.Function, c.Args)
+	if err != nil {
+		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(err.Error())})
+		return
+	}
+	ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: interpreter.CallResult{Result: string(v.AppendJSON(nil))}})
+}
+
+// failure is a failed call with message msg: ret code 1 and the message as a JSON string.
+func failure(msg string) interpreter.CallResult {
+	return interpreter.CallResult{RetCode: 1, Result: value.String(msg).String()}
+}
+
+// Builtin returns a handler for the builtin service id of package builtin, if there is one. An
+// unknown function fails as on Fluence's node.
+func Builtin(id string) (Handler, bool) {
+	if builtin.Functions(id) == nil {
+		return nil, false
+	}
+	return HandlerFunc(func(ctx CallContext, function string, args []value.Value) (value.Value, error) {
+		f, ok := builtin.Lookup(id, function)
+		if !ok {
+			return value.Value{}, NotFound(ctx.Service, function)
+		}
+		return f(args)
+	}), true
+}
+
+// NotFound is the error of a call to a function no service provides, worded as Fluence's node
+// words it.
+func NotFound(service, function string) error {
+	return fmt.Errorf("Service with id '%s' not found (function %s)", service, function)
+}
