@@ -88,11 +88,15 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 		}
 	}()
 	v, err := s.handler.Call(c.Context, c.Function, c.Args)
+	ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: Result(v, err)})
+}
+
+// Result is the call result of a handler's answer: v as JSON, or err as a failed call.
+func Result(v value.Value, err error) interpreter.CallResult {
 	if err != nil {
-		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(err.Error())})
-		return
+		return failure(err.Error())
 	}
-	ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: interpreter.CallResult{Result: string(v.AppendJSON(nil))}})
+	return interpreter.CallResult{Result: string(v.AppendJSON(nil))}
 }
 
 // failure is a failed call with message msg: ret code 1 and the message as a JSON string.

@@ -1,0 +1,101 @@
+package registry
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// Spawn asks the registry actor to start a service with a new id; it answers ReplyTo with
+// Spawned.
+type Spawn struct {
+	ID         string
+	Owner      string // the peer that creates it; it may remove it
+	NewHandler func() service.Handler
+	ReplyTo    *actor.PID
+}
+
+// Spawned answers Spawn: Err is nil if the service runs.
+type Spawned struct {
+	ID  string
+	Err error
+}
+
+// Props returns the registry actor of node host, operated by management. It spawns a service
+// actor per builtin service at start and per Spawn; it routes every *service.Call to the service
+// its Context.Service names, by id or alias (the builtins first), and serves the srv service
+// itself. A call to a service that does not exist fails as on Fluence's node.
+//
+// Supervision: every service actor is restarted, at once, whenever it panics (protoactor's
+// restarting strategy); the call that panicked fails, the others are served.
+//
+// opts (a dispatcher, a mailbox) apply to the registry and to every service actor it spawns.
+func Props(host, management string, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &registryActor{host: host, management: management, opts: opts}
+	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
+}
+
+type registryActor struct {
+	host, management string
+	opts             []actor.PropsOption
+	builtins         map[string]*actor.PID
+	services         *Registry[*actor.PID]
+}
+
+func (r *registryActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		r.start(ctx)
+	case *Spawn:
+		ctx.Send(m.ReplyTo, &Spawned{ID: m.ID, Err: r.spawn(ctx, m)})
+	case *service.Call:
+		r.route(ctx, m)
+	}
+}
+
+// start spawns the builtins. A restart of the registry itself starts from scratch: its
+// services are its children and stop with it.
+func (r *registryActor) start(ctx actor.Context) {
+	reserved := append(builtin.Services(), "srv")
+	r.services = New[*actor.PID](r.host, r.management, reserved...)
+	r.builtins = map[string]*actor.PID{}
+	for _, id := range builtin.Services() {
+		h, _ := service.Builtin(id)
+		r.builtins[id] = ctx.Spawn(service.Props(func() service.Handler { return h }, r.opts...))
+	}
+}
+
+func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
+	if err := r.services.Add(m.ID, m.Owner, nil); err != nil {
+		return err
+	}
+	s, _ := r.services.Resolve(m.ID)
+	s.Handle = ctx.Spawn(service.Props(m.NewHandler, r.opts...))
+	return nil
+}
+
+func (r *registryActor) route(ctx actor.Context, c *service.Call) {
+	id := c.Context.Service
+	if id == "srv" {
+		v, err := r.srv(ctx, c)
+		reply(ctx, c, v, err)
+		return
+	}
+	if pid, ok := r.builtins[id]; ok {
+		ctx.Send(pid, c)
+		return
+	}
+	if s, ok := r.services.Resolve(id); ok {
+		ctx.Send(s.Handle, c)
+		return
+	}
+	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
+}
+
+// reply answers a call the registry serves itself.
+func reply(ctx actor.Context, c *service.Call, v value.Value, err error) {
+	ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(v, err)})
+}

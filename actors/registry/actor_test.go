@@ -1,0 +1,153 @@
+package registry
+
+import (
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// node is a registry actor on a seeded loop with a probe that collects what comes back.
+type node struct {
+	t        *testing.T
+	system   *actor.ActorSystem
+	loop     *dispatch.Loop
+	registry *actor.PID
+	probe    *actor.PID
+	replies  map[uint32]*service.Reply
+	spawned  []*Spawned
+	nextID   uint32
+}
+
+func newNode(t *testing.T) *node {
+	n := &node{t: t, loop: dispatch.NewLoop(1), replies: map[uint32]*service.Reply{}}
+	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	opts := []actor.PropsOption{actor.WithDispatcher(n.loop), actor.WithMailbox(dispatch.NewMailbox)}
+	n.registry = n.system.Root.Spawn(Props(host, admin, opts...))
+	n.probe = n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *service.Reply:
+			n.replies[m.ID] = m
+		case *Spawned:
+			n.spawned = append(n.spawned, m)
+		}
+	}, opts...))
+	n.run()
+	return n
+}
+
+func (n *node) run() {
+	n.t.Helper()
+	if n.loop.Run(100_000); n.loop.Pending() != 0 {
+		n.t.Fatal("the node did not go idle")
+	}
+}
+
+func (n *node) spawn(id, owner string, h service.HandlerFunc) error {
+	n.system.Root.Send(n.registry, &Spawn{ID: id, Owner: owner, NewHandler: func() service.Handler { return h }, ReplyTo: n.probe})
+	n.run()
+	last := n.spawned[len(n.spawned)-1]
+	if last.ID != id {
+		n.t.Fatalf("Spawned %q, want %q", last.ID, id)
+	}
+	return last.Err
+}
+
+// call makes one call as caller and returns its result (ret code, JSON).
+func (n *node) call(caller, svc, fn string, args ...value.Value) (int32, string) {
+	n.t.Helper()
+	n.nextID++
+	id := n.nextID
+	n.system.Root.Send(n.registry, &service.Call{ID: id, Function: fn, Args: args, ReplyTo: n.probe,
+		Context: service.CallContext{Service: svc, InitPeerID: caller}})
+	n.run()
+	r := n.replies[id]
+	if r == nil {
+		n.t.Fatalf("no reply to %s.%s", svc, fn)
+	}
+	return r.Result.RetCode, r.Result.Result
+}
+
+func (n *node) want(caller, svc, fn string, args []value.Value, code int32, result string) {
+	n.t.Helper()
+	if c, r := n.call(caller, svc, fn, args...); c != code || r != result {
+		n.t.Errorf("%s.%s by %s = %d %s, want %d %s", svc, fn, caller, c, r, code, result)
+	}
+}
+
+func str(s string) value.Value { return value.String(s) }
+
+func TestRegistryRoutesAndServesSrv(t *testing.T) {
+	n := newNode(t)
+	echo := func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		if fn == "fail" {
+			return value.Value{}, errors.New("failed on purpose")
+		}
+		return value.Array(append([]value.Value{value.String(fn)}, args...)...), nil
+	}
+	if err := n.spawn("chat-1", alice, echo); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.spawn("chat-1", bob, echo); err == nil {
+		t.Fatal("a second service with the same id was spawned")
+	}
+	if err := n.spawn("op", bob, echo); err == nil {
+		t.Fatal("a service took the id of a builtin")
+	}
+	none := []value.Value(nil)
+	n.want(alice, "chat-1", "send", []value.Value{str("hi")}, 0, `["send","hi"]`)
+	n.want(alice, "chat-1", "fail", none, 1, `"failed on purpose"`)
+	n.want(alice, "op", "concat_strings", []value.Value{str("a"), str("b")}, 0, `"ab"`)
+	n.want(alice, "nope", "f", none, 1, `"Service with id 'nope' not found (function f)"`)
+
+	// Aliases: only the host and the operator.
+	n.want(alice, "srv", "add_alias", []value.Value{str("chat"), str("chat-1")}, 1, `"This function is only available to the host or worker spells"`)
+	n.want(admin, "srv", "add_alias", []value.Value{str("chat"), str("chat-1")}, 0, `""`)
+	n.want(admin, "srv", "add_alias", []value.Value{str("op"), str("chat-1")}, 1, `"Cannot add alias 'op' because it is reserved"`)
+	n.want(admin, "srv", "add_alias", []value.Value{str("chat")}, 1, `"Error: Field 'service_id' is missing from args to call_service"`)
+	n.want(bob, "chat", "send", []value.Value{str("via alias")}, 0, `["send","via alias"]`)
+	n.want(bob, "srv", "resolve_alias", []value.Value{str("chat")}, 0, `"chat-1"`)
+	n.want(bob, "srv", "resolve_alias", []value.Value{str("nope")}, 1, `"Service with alias 'nope' is not found"`)
+	n.want(bob, "srv", "resolve_alias_opt", []value.Value{str("chat")}, 0, `["chat-1"]`)
+	n.want(bob, "srv", "resolve_alias_opt", []value.Value{str("nope")}, 0, `[]`)
+	n.want(bob, "srv", "list", none, 0, `[{"aliases":["chat"],"id":"chat-1","owner_id":"12D3Alice"}]`)
+	n.want(bob, "srv", "info", []value.Value{str("chat")}, 0, `{"aliases":["chat"],"id":"chat-1","owner_id":"12D3Alice"}`)
+	n.want(bob, "srv", "nope", none, 1, `"Service with id 'srv' not found (function nope)"`)
+
+	// Removal: guarded; afterwards the service and its alias are gone.
+	n.want(alice, "srv", "remove", []value.Value{str("chat")}, 1, `"This function is only available to the host or worker spells"`)
+	n.want(host, "srv", "remove", []value.Value{str("chat")}, 0, `""`)
+	n.want(bob, "chat", "send", none, 1, `"Service with id 'chat' not found (function send)"`)
+	n.want(bob, "chat-1", "send", none, 1, `"Service with id 'chat-1' not found (function send)"`)
+	n.want(bob, "srv", "list", none, 0, `[]`)
+}
+
+func TestPanickingServiceIsRestartedAndTheNodeKeepsServing(t *testing.T) {
+	n := newNode(t)
+	starts := 0
+	n.system.Root.Send(n.registry, &Spawn{ID: "flaky", Owner: alice, ReplyTo: n.probe, NewHandler: func() service.Handler {
+		starts++
+		return service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
+			if fn == "boom" {
+				panic("boom")
+			}
+			return value.Int(int64(starts)), nil
+		})
+	}})
+	n.run()
+	if len(n.spawned) != 1 || n.spawned[0].Err != nil {
+		t.Fatalf("spawned %+v", n.spawned)
+	}
+	n.want(alice, "flaky", "ok", nil, 0, "1")
+	n.want(alice, "flaky", "boom", nil, 1, `"service 'flaky' failed in 'boom': boom"`)
+	if starts != 2 {
+		t.Fatalf("the service started %d times, want 2 (restarted after the panic)", starts)
+	}
+	n.want(alice, "flaky", "ok", nil, 0, "2")
+	n.want(alice, "op", "identity", []value.Value{str("x")}, 0, `"x"`)
+}

@@ -1,0 +1,107 @@
+package registry
+
+import (
+	"errors"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// srv serves the srv builtin (nox's ("srv", …) arms in particle-builtins/src/builtins.rs) for
+// the services this node runs: list, info, resolve_alias, resolve_alias_opt, add_alias, remove.
+// add_alias and remove are open only to the host and the management peer, as nox's guard has it.
+// Functions that return nothing return the empty string, as nox does.
+func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, error) {
+	caller := c.Context.InitPeerID
+	str := func(i int, field string) (string, error) {
+		if i >= len(c.Args) {
+			return "", errors.New("Error: Field '" + field + "' is missing from args to call_service")
+		}
+		s, ok := c.Args[i].Str()
+		if !ok {
+			return "", errors.New("Error: Error deserializing field '" + field + "': expected String, got " + c.Args[i].String())
+		}
+		return s, nil
+	}
+	switch c.Function {
+	case "list":
+		list := r.services.List()
+		out := make([]value.Value, len(list))
+		for i, s := range list {
+			out[i] = info(s)
+		}
+		return value.Array(out...), nil
+	case "info":
+		id, err := str(0, "service_id_or_alias")
+		if err != nil {
+			return value.Value{}, err
+		}
+		s, ok := r.services.Resolve(id)
+		if !ok {
+			return value.Value{}, r.services.noSuchService(id)
+		}
+		return info(s), nil
+	case "resolve_alias", "resolve_alias_opt":
+		alias, err := str(0, "alias")
+		if err != nil {
+			return value.Value{}, err
+		}
+		id, err := r.services.ResolveAlias(alias)
+		if c.Function == "resolve_alias_opt" {
+			if err != nil {
+				return value.Array(), nil
+			}
+			return value.Array(value.String(id)), nil
+		}
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(id), nil
+	case "add_alias":
+		alias, err := str(0, "alias")
+		if err != nil {
+			return value.Value{}, err
+		}
+		id, err := str(1, "service_id")
+		if err != nil {
+			return value.Value{}, err
+		}
+		if err := r.guard(caller); err != nil {
+			return value.Value{}, err
+		}
+		return value.String(""), r.services.AddAlias(caller, alias, id)
+	case "remove":
+		id, err := str(0, "service_id_or_alias")
+		if err != nil {
+			return value.Value{}, err
+		}
+		if err := r.guard(caller); err != nil {
+			return value.Value{}, err
+		}
+		s, err := r.services.Remove(caller, id)
+		if err != nil {
+			return value.Value{}, err
+		}
+		ctx.Stop(s.Handle)
+		return value.String(""), nil
+	}
+	return value.Value{}, service.NotFound("srv", c.Function)
+}
+
+func (r *registryActor) guard(caller string) error {
+	if !r.services.privileged(caller) {
+		return errors.New("This function is only available to the host or worker spells")
+	}
+	return nil
+}
+
+// info is a service as srv.list and srv.info show it.
+func info(s *Service[*actor.PID]) value.Value {
+	aliases := make([]value.Value, len(s.Aliases))
+	for i, a := range s.Aliases {
+		aliases[i] = value.String(a)
+	}
+	return value.Object([]string{"aliases", "id", "owner_id"}, []value.Value{value.Array(aliases...), value.String(s.ID), value.String(s.Owner)})
+}
