@@ -1,0 +1,101 @@
+// Package particles holds the particle actor's logic: what one particle does on this node, from
+// its first arrival to its end. Machine is that logic as a pure state machine, in the style of
+// etcd raft's RawNode: the actor feeds it arrivals and call results and carries out the Effects
+// it returns (sending data to peers, making calls); it never does I/O itself, so tests drive it
+// step by step.
+package particles
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/aquanet/aquanet/interpreter"
+)
+
+// Machine is one particle on this node.
+type Machine struct {
+	script   string
+	params   interpreter.Params
+	prev     []byte                            // this peer's data after its last run
+	arrivals [][]byte                          // data that arrived, not yet merged
+	pending  map[uint32]bool                   // calls made, not yet answered
+	results  map[uint32]interpreter.CallResult // answers not yet given to the interpreter
+	runs     int
+}
+
+// New returns the machine of a particle with this script, on the peer and with the key params
+// name. Nothing runs until the first Arrive.
+func New(script string, params interpreter.Params) *Machine {
+	return &Machine{script: script, params: params, pending: map[uint32]bool{}, results: map[uint32]interpreter.CallResult{}}
+}
+
+// Effects is what one run asks the node to do.
+type Effects struct {
+	// Forward: send the particle with Data to these peers (sorted).
+	Forward []string
+	Data    []byte
+	// Calls to make on this peer; each answer comes back through Result.
+	Calls []interpreter.CallRequest
+	// RetCode and Error are the run's outcome (0 and "" when it succeeded).
+	RetCode int64
+	Error   string
+}
+
+// Deadline is when the particle expires, in ms since the Unix epoch.
+func (m *Machine) Deadline() uint64 { return m.params.Timestamp + uint64(m.params.TTL) }
+
+// Arrive queues data that arrived for the particle (empty for the particle's start on its
+// initiator).
+func (m *Machine) Arrive(data []byte) { m.arrivals = append(m.arrivals, data) }
+
+// Result queues the answer to call id. It reports false, and drops the answer, if no such call
+// is waiting (an answer that came twice, or to a call this machine never made).
+func (m *Machine) Result(id uint32, r interpreter.CallResult) bool {
+	if !m.pending[id] {
+		return false
+	}
+	delete(m.pending, id)
+	m.results[id] = r
+	return true
+}
+
+// Ready reports whether Step has something to do.
+func (m *Machine) Ready() bool { return len(m.arrivals) > 0 || len(m.results) > 0 }
+
+// Idle reports whether the particle is finished here for now: nothing queued and no call
+// waiting for its answer. More data may still arrive until the deadline.
+func (m *Machine) Idle() bool { return !m.Ready() && len(m.pending) == 0 }
+
+// Pending returns the ids of the calls waiting for an answer, sorted.
+func (m *Machine) Pending() []uint32 { return slices.Sorted(maps.Keys(m.pending)) }
+
+// Runs returns how many times the interpreter ran.
+func (m *Machine) Runs() int { return m.runs }
+
+// Step runs the interpreter once: on the oldest data that arrived (if any) together with every
+// answer that is in, so that answers arriving together cost one run. It returns what the node
+// must do; call it while Ready.
+func (m *Machine) Step() Effects {
+	var current []byte
+	if len(m.arrivals) > 0 {
+		current = m.arrivals[0]
+		m.arrivals[0] = nil
+		m.arrivals = m.arrivals[1:]
+	}
+	results := m.results
+	m.results = map[uint32]interpreter.CallResult{}
+	out := interpreter.Run(m.script, m.prev, current, results, m.params)
+	m.runs++
+	m.prev = out.Data
+	for _, c := range out.CallRequests {
+		m.pending[c.ID] = true
+	}
+	e := Effects{Calls: out.CallRequests, RetCode: out.RetCode, Error: out.ErrorMessage}
+	if len(out.NextPeers) > 0 {
+		e.Forward, e.Data = out.NextPeers, out.Data
+	}
+	return e
+}
+
+// Data returns this peer's current data for the particle.
+func (m *Machine) Data() []byte { return m.prev }

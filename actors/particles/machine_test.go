@@ -1,0 +1,113 @@
+package particles
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter"
+)
+
+func identity(t *testing.T, name string) scenario.Identity {
+	t.Helper()
+	id, err := scenario.NewIdentity(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func machine(t *testing.T, script string, init, self scenario.Identity) *Machine {
+	return New(script, interpreter.Params{InitPeerID: init.PeerID, CurrentPeerID: self.PeerID, Timestamp: 1_700_000_000_000,
+		TTL: 60_000, ParticleID: "p-1", Key: self.Key})
+}
+
+func TestLocalCallThenForward(t *testing.T) {
+	alice, bob := identity(t, "alice"), identity(t, "bob")
+	script := fmt.Sprintf(`(seq (call %%init_peer_id%% ("op" "identity") ["hi"] r) (call "%s" ("s" "f") [r]))`, bob.PeerID)
+	m := machine(t, script, alice, alice)
+	if m.Ready() || !m.Idle() {
+		t.Fatal("a machine with nothing arrived is ready")
+	}
+	m.Arrive(nil) // the particle starts here
+	e := m.Step()
+	if e.RetCode != 0 || len(e.Calls) != 1 || e.Calls[0].Service != "op" || e.Forward != nil {
+		t.Fatalf("first run: %+v", e)
+	}
+	if m.Idle() || !reflect.DeepEqual(m.Pending(), []uint32{e.Calls[0].ID}) {
+		t.Fatalf("pending %v after asking for a call", m.Pending())
+	}
+	if m.Result(99, interpreter.CallResult{Result: `"x"`}) {
+		t.Fatal("an answer to a call never made was accepted")
+	}
+	if !m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"hi"`}) || m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"hi"`}) {
+		t.Fatal("the answer was not accepted exactly once")
+	}
+	e = m.Step()
+	if e.RetCode != 0 || len(e.Calls) != 0 || !reflect.DeepEqual(e.Forward, []string{bob.PeerID}) || len(e.Data) == 0 {
+		t.Fatalf("second run: %+v", e)
+	}
+	if !m.Idle() || m.Runs() != 2 {
+		t.Fatalf("idle %v after %d runs", m.Idle(), m.Runs())
+	}
+	if m.Deadline() != 1_700_000_060_000 {
+		t.Fatalf("deadline %d", m.Deadline())
+	}
+
+	// Bob receives what alice sent and asks for nothing of his own: his call is to himself.
+	b := machine(t, script, alice, bob)
+	b.Arrive(e.Data)
+	be := b.Step()
+	if be.RetCode != 0 || len(be.Calls) != 1 || be.Calls[0].Service != "s" || be.Calls[0].Args[0].String() != `"hi"` {
+		t.Fatalf("bob's run: %+v", be)
+	}
+}
+
+// Answers that are in when the machine steps are given to the interpreter together: a fold of
+// five local calls costs one run for the five requests and one for all five answers.
+func TestAnswersAreBatched(t *testing.T) {
+	alice := identity(t, "alice")
+	script := `(seq (call %init_peer_id% ("op" "array") [1 2 3 4 5] items)
+	           (seq (fold items i (par (call %init_peer_id% ("s" "f") [i] $r) (next i)))
+	                (seq (canon %init_peer_id% $r #r) (call %init_peer_id% ("s" "done") [#r]))))`
+	m := machine(t, script, alice, alice)
+	m.Arrive(nil)
+	e := m.Step()
+	if len(e.Calls) != 1 || !m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `[1,2,3,4,5]`}) {
+		t.Fatalf("first run: %+v", e)
+	}
+	e = m.Step()
+	if len(e.Calls) != 5 {
+		t.Fatalf("%d calls, want 5: %+v", len(e.Calls), e)
+	}
+	for _, c := range e.Calls {
+		m.Result(c.ID, interpreter.CallResult{Result: c.Args[0].String()})
+	}
+	e = m.Step()
+	if m.Runs() != 3 || e.RetCode != 0 || len(e.Calls) != 1 || e.Calls[0].Function != "done" {
+		t.Fatalf("after the answers: %d runs, %+v", m.Runs(), e)
+	}
+	if got := e.Calls[0].Args[0].String(); got != `[1,2,3,4,5]` {
+		t.Fatalf("done got %s", got)
+	}
+}
+
+// Data arriving twice is merged once per arrival, oldest first; a failing run keeps the data.
+func TestArrivalsInOrderAndErrors(t *testing.T) {
+	alice := identity(t, "alice")
+	m := machine(t, `(seq (ap 1 x) (ap 2 x))`, alice, alice)
+	m.Arrive(nil)
+	m.Arrive(nil)
+	e := m.Step()
+	if e.RetCode != interpreter.CodeShadowingNotAllowed || e.Error == "" {
+		t.Fatalf("run: %+v", e)
+	}
+	if !m.Ready() {
+		t.Fatal("the second arrival was lost")
+	}
+	m.Step()
+	if m.Runs() != 2 || !m.Idle() {
+		t.Fatalf("%d runs, idle %v", m.Runs(), m.Idle())
+	}
+}
