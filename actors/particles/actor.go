@@ -1,0 +1,132 @@
+package particles
+
+import (
+	"crypto/ed25519"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// Config is what a particle actor needs.
+type Config struct {
+	Particle particle.Particle // as it first arrived (its Data is the first arrival)
+	Self     string            // this peer's id
+	Key      ed25519.PrivateKey
+	Clock    clock.Clock
+	Registry *actor.PID // the service registry: calls go there
+	Network  *actor.PID // sends go there, as *Send
+	Reports  *actor.PID // gets *Expired (usually the router); may be nil
+}
+
+// Arrival is more data for the particle.
+type Arrival struct{ Data []byte }
+
+// Send asks the network actor to deliver Particle to the peer To (the network actor counts the
+// hop when the peer is another node).
+type Send struct {
+	To       string
+	Particle particle.Particle
+}
+
+// Expired reports that a particle reached its deadline; Pending are the calls still unanswered.
+type Expired struct {
+	ID, InitPeerID string
+	Pending        []uint32
+}
+
+// flush is the actor's note to itself to run the interpreter on what has come in.
+type flush struct{}
+
+// expire is the deadline timer's message.
+type expire struct{}
+
+// Props returns the actor of one particle on this node. It runs the interpreter on the first
+// arrival and on every later Arrival; it sends each call the interpreter asks for to the
+// registry and feeds the answers back, all answers that are in by the time it runs together (it
+// runs on a note to itself, so answers queued behind the note join the same run); it sends the
+// data to the next peers through the network actor; and it stops itself at the particle's
+// deadline on cfg.Clock, reporting Expired.
+func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg} }, opts...)
+}
+
+type particleActor struct {
+	cfg     Config
+	m       *Machine
+	flushed bool // a flush note is queued
+	timer   clock.Timer
+}
+
+func (a *particleActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		p := a.cfg.Particle
+		a.m = New(p.Script, interpreter.Params{InitPeerID: p.InitPeerID.String(), CurrentPeerID: a.cfg.Self,
+			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key})
+		a.arm(ctx)
+		a.arrive(ctx, p.Data)
+	case *actor.Stopped:
+		if a.timer != nil {
+			a.timer.Stop()
+		}
+	case *Arrival:
+		a.arrive(ctx, msg.Data)
+	case *service.Reply:
+		if a.m.Result(msg.ID, msg.Result) {
+			a.noteFlush(ctx)
+		}
+	case flush:
+		a.flushed = false
+		a.run(ctx)
+	case expire:
+		if a.cfg.Reports != nil {
+			ctx.Send(a.cfg.Reports, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.cfg.Particle.InitPeerID.String(), Pending: a.m.Pending()})
+		}
+		ctx.Stop(ctx.Self())
+	}
+}
+
+// arm starts the deadline timer; its message comes back through the actor's mailbox.
+func (a *particleActor) arm(ctx actor.Context) {
+	now := clock.UnixMilli(a.cfg.Clock)
+	left := time.Duration(0)
+	if d := a.m.Deadline(); d > now {
+		left = time.Duration(d-now) * time.Millisecond
+	}
+	self, system := ctx.Self(), ctx.ActorSystem()
+	a.timer = a.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, expire{}) })
+}
+
+func (a *particleActor) arrive(ctx actor.Context, data []byte) {
+	a.m.Arrive(data)
+	a.noteFlush(ctx)
+}
+
+func (a *particleActor) noteFlush(ctx actor.Context) {
+	if !a.flushed {
+		a.flushed = true
+		ctx.Send(ctx.Self(), flush{})
+	}
+}
+
+func (a *particleActor) run(ctx actor.Context) {
+	p := a.cfg.Particle
+	for a.m.Ready() {
+		e := a.m.Step()
+		for _, c := range e.Calls {
+			ctx.Send(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
+				Context: service.CallContext{ParticleID: p.ID, InitPeerID: p.InitPeerID.String(), Timestamp: p.Timestamp,
+					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})
+		}
+		for _, peer := range e.Forward {
+			out := p
+			out.Data = e.Data
+			ctx.Send(a.cfg.Network, &Send{To: peer, Particle: out})
+		}
+	}
+}

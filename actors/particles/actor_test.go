@@ -1,0 +1,103 @@
+package particles
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/registry"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/particle"
+)
+
+func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
+	alice, bob := identity(t, "alice"), identity(t, "bob")
+	initID, err := peer.Decode(alice.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.UnixMilli(1_700_000_000_000)
+	clk := clock.NewManual(start)
+	loop := dispatch.NewLoop(1)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}
+	run := func() {
+		if loop.Run(100_000); loop.Pending() != 0 {
+			t.Fatal("the node did not go idle")
+		}
+	}
+
+	reg := system.Root.Spawn(registry.Props(alice.PeerID, alice.PeerID, opts...))
+	var sends []*Send
+	var expired []*Expired
+	var spawned []*registry.Spawned
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *Send:
+			sends = append(sends, m)
+		case *Expired:
+			expired = append(expired, m)
+		case *registry.Spawned:
+			spawned = append(spawned, m)
+		}
+	}, opts...))
+	var seen []service.CallContext
+	system.Root.Send(reg, &registry.Spawn{ID: "greeter", Owner: alice.PeerID, ReplyTo: probe, NewHandler: func() service.Handler {
+		return service.HandlerFunc(func(ctx service.CallContext, fn string, args []value.Value) (value.Value, error) {
+			seen = append(seen, ctx)
+			s, _ := args[0].Str()
+			return value.String("hello, " + s), nil
+		})
+	}})
+	run()
+	if len(spawned) != 1 || spawned[0].Err != nil {
+		t.Fatalf("spawned %+v", spawned)
+	}
+
+	script := fmt.Sprintf(`(seq (seq (call %%init_peer_id%% ("op" "identity") ["bob"] name)
+	                                 (call %%init_peer_id%% ("greeter" "greet") [name] r))
+	                            (call "%s" ("s" "f") [r]))`, bob.PeerID)
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(start.UnixMilli()), TTL: 60_000, Script: script}
+	pa := system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk,
+		Registry: reg, Network: probe, Reports: probe}, opts...))
+	run()
+
+	if len(sends) != 1 || sends[0].To != bob.PeerID || len(sends[0].Particle.Data) == 0 || sends[0].Particle.ID != "p-1" {
+		t.Fatalf("sends %+v", sends)
+	}
+	if len(seen) != 1 || seen[0].InitPeerID != alice.PeerID || seen[0].ParticleID != "p-1" || seen[0].Service != "greeter" ||
+		len(seen[0].Tetraplets) != 1 || seen[0].Tetraplets[0][0].FunctionName != "identity" {
+		t.Fatalf("the service saw %+v", seen)
+	}
+	// Bob's run of what alice sent asks bob for s.f with the greeting.
+	b := machine(t, script, alice, bob)
+	b.Arrive(sends[0].Particle.Data)
+	if e := b.Step(); len(e.Calls) != 1 || e.Calls[0].Args[0].String() != `"hello, bob"` {
+		t.Fatalf("bob's run: %+v", e)
+	}
+
+	// Nothing happens before the deadline; at it, the actor reports and stops.
+	clk.Advance(59 * time.Second)
+	run()
+	if len(expired) != 0 {
+		t.Fatal("expired before the deadline")
+	}
+	clk.Advance(time.Second)
+	run()
+	if len(expired) != 1 || expired[0].ID != "p-1" || len(expired[0].Pending) != 0 {
+		t.Fatalf("expired %+v", expired)
+	}
+	// A stopped actor's mail goes to dead letters: nothing more is sent.
+	system.Root.Send(pa, &Arrival{Data: nil})
+	run()
+	if len(sends) != 1 {
+		t.Fatalf("a stopped particle actor sent again: %+v", sends)
+	}
+}
