@@ -1,0 +1,127 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/registry"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// countingHandler counts log records.
+type countingHandler struct{ n *atomic.Int64 }
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (h countingHandler) Handle(context.Context, slog.Record) error { h.n.Add(1); return nil }
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h countingHandler) WithGroup(string) slog.Handler             { return h }
+
+func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
+	alice, err := scenario.NewIdentity("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := scenario.NewIdentity("bob")
+	start := time.UnixMilli(1_700_000_000_000)
+	clk := clock.NewManual(start)
+	loop := dispatch.NewLoop(1)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}
+	run := func() {
+		t.Helper()
+		if loop.Run(100_000); loop.Pending() != 0 {
+			t.Fatal("the node did not go idle")
+		}
+	}
+	var sends []*particles.Send
+	var stats *Stats
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *particles.Send:
+			sends = append(sends, m)
+		case *Stats:
+			stats = m
+		}
+	}, opts...))
+	reg := system.Root.Spawn(registry.Props(alice.PeerID, alice.PeerID, opts...))
+	var logged atomic.Int64
+	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: probe,
+		Logger: slog.New(countingHandler{&logged})}, opts...))
+	getStats := func() *Stats {
+		t.Helper()
+		stats = nil
+		system.Root.Send(rt, &GetStats{ReplyTo: probe})
+		run()
+		if stats == nil {
+			t.Fatal("no stats")
+		}
+		return stats
+	}
+
+	priv, err := crypto.UnmarshalEd25519PrivateKey(alice.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initID, _ := peer.Decode(alice.PeerID)
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(start.UnixMilli()), TTL: 60_000, MaxHops: 8,
+		Script: fmt.Sprintf(`(seq (call %%init_peer_id%% ("op" "identity") ["x"] r) (call "%s" ("s" "f") [r]))`, bob.PeerID)}
+	if err := p.Sign(priv); err != nil {
+		t.Fatal(err)
+	}
+	in := func(p particle.Particle) { system.Root.Send(rt, &Incoming{Particle: p}); run() }
+
+	in(p)
+	if len(sends) != 1 || sends[0].To != bob.PeerID {
+		t.Fatalf("sends %+v", sends)
+	}
+	in(p) // a replay
+	other := p
+	other.Data = []byte("not data") // same particle, other data: an arrival (the run fails, nothing is sent)
+	in(other)
+	s := getStats()
+	if s.Live != 1 || s.Accepted != 2 || s.Replays != 1 || len(sends) != 1 {
+		t.Fatalf("stats %+v, %d sends", s, len(sends))
+	}
+
+	forged := p
+	forged.Script += " "
+	late := p
+	late.ID = "p-late"
+	late.Timestamp = uint64(start.Add(-2 * time.Minute).UnixMilli())
+	if err := late.Sign(priv); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		in(forged)
+	}
+	in(late)
+	s = getStats()
+	if s.Rejected["bad_signature"] != 3 || s.Rejected["expired"] != 1 || s.Live != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	if logged.Load() != 2 { // one line per reason
+		t.Fatalf("%d log lines for 4 rejections of 2 reasons, want 2", logged.Load())
+	}
+	clk.Advance(time.Minute) // also the particle's deadline
+	run()
+	in(forged)
+	if logged.Load() != 3 {
+		t.Fatalf("%d log lines after the interval passed, want 3", logged.Load())
+	}
+	s = getStats()
+	if s.Expired != 1 || s.Live != 0 {
+		t.Fatalf("after the deadline: %+v", s)
+	}
+}
