@@ -1,6 +1,9 @@
 package registry
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/builtin"
@@ -33,15 +36,30 @@ type Spawned struct {
 //
 // opts (a dispatcher, a mailbox) apply to the registry and to every service actor it spawns.
 func Props(host, management string, opts ...actor.PropsOption) *actor.Props {
+	return PropsWith(Config{Host: host, Management: management}, opts...)
+}
+
+// Config is the registry actor's configuration.
+type Config struct {
+	Host, Management string
+	// NodeServices are services that need the node (such as peer): the registry spawns them
+	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
+	// over.
+	NodeServices map[string]*actor.Props
+}
+
+// PropsWith is Props with node services.
+func PropsWith(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &registryActor{host: host, management: management, opts: opts}
+		return &registryActor{host: cfg.Host, management: cfg.Management, nodeServices: cfg.NodeServices, opts: opts}
 	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
 }
 
 type registryActor struct {
 	host, management string
+	nodeServices     map[string]*actor.Props
 	opts             []actor.PropsOption
-	builtins         map[string]*actor.PID
+	builtins         map[string]*actor.PID // and node services
 	services         *Registry[*actor.PID]
 }
 
@@ -59,12 +77,16 @@ func (r *registryActor) Receive(ctx actor.Context) {
 // start spawns the builtins. A restart of the registry itself starts from scratch: its
 // services are its children and stop with it.
 func (r *registryActor) start(ctx actor.Context) {
-	reserved := append(builtin.Services(), "srv")
+	nodeIDs := slices.Sorted(maps.Keys(r.nodeServices)) // spawned in a fixed order
+	reserved := append(append(builtin.Services(), "srv"), nodeIDs...)
 	r.services = New[*actor.PID](r.host, r.management, reserved...)
 	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
 		r.builtins[id] = ctx.Spawn(service.Props(func() service.Handler { return h }, r.opts...))
+	}
+	for _, id := range nodeIDs {
+		r.builtins[id] = ctx.Spawn(r.nodeServices[id])
 	}
 }
 

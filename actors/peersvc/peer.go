@@ -1,0 +1,108 @@
+// Package peersvc is the peer builtin service, which needs the node: its identity and its clock.
+// It answers as Fluence's node does (particle-builtins/src/builtins.rs, the ("peer", …) arms):
+// identify, timestamp_ms, timestamp_sec, and timeout, which answers after the given time on the
+// node's clock without holding up anything else. The connection functions (is_connected,
+// connect, get_contact) arrive with the libp2p transport.
+package peersvc
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// Config is what the peer service knows about its node.
+type Config struct {
+	Clock       clock.Clock
+	NodeVersion string   // reported by identify
+	Addresses   []string // external addresses, reported by identify
+}
+
+// AIRVersion is the AquaVM version whose semantics the interpreter follows.
+const AIRVersion = "0.62.0"
+
+// Props returns the peer service actor.
+func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &peerActor{cfg: cfg} }, opts...)
+}
+
+type peerActor struct{ cfg Config }
+
+func (p *peerActor) Receive(ctx actor.Context) {
+	c, ok := ctx.Message().(*service.Call)
+	if !ok {
+		return
+	}
+	if c.Function == "timeout" {
+		p.timeout(ctx, c)
+		return
+	}
+	v, err := p.call(c)
+	ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(v, err)})
+}
+
+func (p *peerActor) call(c *service.Call) (value.Value, error) {
+	switch c.Function {
+	case "identify":
+		addrs := make([]value.Value, len(p.cfg.Addresses))
+		for i, a := range p.cfg.Addresses {
+			addrs[i] = value.String(a)
+		}
+		return value.Object([]string{"air_version", "external_addresses", "node_version"},
+			[]value.Value{value.String(AIRVersion), value.Array(addrs...), value.String(p.cfg.NodeVersion)}), nil
+	case "timestamp_ms":
+		return value.Uint(clock.UnixMilli(p.cfg.Clock)), nil
+	case "timestamp_sec":
+		return value.Uint(clock.UnixMilli(p.cfg.Clock) / 1000), nil
+	}
+	return value.Value{}, service.NotFound(c.Context.Service, c.Function)
+}
+
+// timeout(duration_ms, message?) answers message (or "") once duration_ms have passed on the
+// node's clock. The duration may be a number or a string of digits, as nox reads it.
+func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
+	reply := func(v value.Value, err error) {
+		ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(v, err)})
+	}
+	if len(c.Args) == 0 {
+		reply(value.Value{}, errorString("Error: Field 'duration_ms' is missing from args to call_service"))
+		return
+	}
+	ms, ok := c.Args[0].Uint64()
+	if !ok || !c.Args[0].IsInteger() {
+		s, isStr := c.Args[0].Str()
+		n, err := strconv.ParseUint(s, 10, 64)
+		if !isStr || err != nil {
+			reply(value.Value{}, errorString("Error: Error deserializing field 'duration_ms': expected u64, got "+c.Args[0].String()))
+			return
+		}
+		ms = n
+	}
+	message := value.String("")
+	if len(c.Args) > 1 {
+		m := c.Args[1]
+		if m.Kind() == value.KindArray && m.Len() == 1 { // an Aqua option
+			m = m.Index(0)
+		}
+		if s, ok := m.Str(); ok {
+			message = value.String(s)
+		} else if !(m.Kind() == value.KindNull || (m.Kind() == value.KindArray && m.Len() == 0)) {
+			reply(value.Value{}, errorString("Error: Error deserializing field 'message': expected Option<String>, got "+c.Args[1].String()))
+			return
+		}
+	}
+	d := time.Duration(min(ms, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond
+	system, to, id := ctx.ActorSystem(), c.ReplyTo, c.ID
+	p.cfg.Clock.AfterFunc(d, func() {
+		system.Root.Send(to, &service.Reply{ID: id, Result: service.Result(message, nil)})
+	})
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
