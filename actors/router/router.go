@@ -38,6 +38,13 @@ type Incoming struct{ Particle particle.Particle }
 // GetStats asks the router for its counters; it replies to ReplyTo with Stats.
 type GetStats struct{ ReplyTo *actor.PID }
 
+// NotifyDrained asks the router to send Drained to ReplyTo once no particle is live (at once
+// if none is).
+type NotifyDrained struct{ ReplyTo *actor.PID }
+
+// Drained answers NotifyDrained.
+type Drained struct{}
+
 // Stats are the router's counters.
 type Stats struct {
 	Live     int               // particles with a running actor
@@ -79,6 +86,7 @@ type routerActor struct {
 	byPID   map[string]key // particle actor id -> its particle
 	stats   Stats
 	lastLog map[string]time.Time // reason -> when it was last logged
+	waiting []*actor.PID          // to tell when no particle is live
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
@@ -91,12 +99,26 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		// A particle actor stopped (at its deadline): its entry goes with it; later copies of
 		// the particle fail validation as expired.
 		r.forget(m.Who)
+		r.tellDrained(ctx)
+	case *NotifyDrained:
+		r.waiting = append(r.waiting, m.ReplyTo)
+		r.tellDrained(ctx)
 	case *GetStats:
 		s := r.stats
 		s.Live = len(r.live)
 		s.Rejected = maps.Clone(r.stats.Rejected)
 		ctx.Send(m.ReplyTo, &s)
 	}
+}
+
+func (r *routerActor) tellDrained(ctx actor.Context) {
+	if len(r.live) > 0 {
+		return
+	}
+	for _, w := range r.waiting {
+		ctx.Send(w, &Drained{})
+	}
+	r.waiting = nil
 }
 
 func (r *routerActor) forget(pid *actor.PID) {

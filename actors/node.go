@@ -1,0 +1,217 @@
+// Package actors is aquanet's runtime: a Node is a protoactor-go actor system in which the
+// particle router, one actor per live particle, the service registry with one actor per service
+// instance, and the network actor do the work (../shared/DESIGN.md, "How AIR maps onto actors").
+// The subpackages hold each actor; this package wires them into a node.
+package actors
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/peersvc"
+	"github.com/aquanet/aquanet/actors/registry"
+	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// Env is everything a node takes from its surroundings.
+type Env struct {
+	// Key is the node's ed25519 key; its peer id is derived from it. Required.
+	Key ed25519.PrivateKey
+	// Clock gives time to everything in the node: particle validation, deadlines, peer.timeout.
+	// Required (clock.Real{} in production, a clock.Manual in tests and the simulator).
+	Clock clock.Clock
+	// Transport connects the node to others: it is called once at Start with the node's peer id
+	// and the function that takes particles in. Required (network.Hub.Join for nodes in one
+	// process).
+	Transport func(self string, deliver func(particle.Particle)) network.Transport
+	// Management is the peer id of the node's operator, who may manage every service; default
+	// the node itself.
+	Management string
+	// Logger; default discards.
+	Logger *slog.Logger
+	// Limits on arriving particles; zero fields take particle's defaults.
+	Limits particle.Limits
+	// NodeVersion is what peer.identify reports.
+	NodeVersion string
+	// ActorOptions apply to every actor the node spawns: a dispatcher and mailbox from package
+	// dispatch make the node deterministic; without them protoactor's defaults run it on
+	// goroutines.
+	ActorOptions []actor.PropsOption
+}
+
+// Node is one aquanet peer.
+type Node struct {
+	env    Env
+	self   string
+	system *actor.ActorSystem
+
+	mu       sync.Mutex
+	started  bool
+	stopping bool
+	registry *actor.PID
+	router   *actor.PID
+	network  *actor.PID
+}
+
+// NewNode checks env and returns a node that is not started.
+func NewNode(env Env) (*Node, error) {
+	if len(env.Key) != ed25519.PrivateKeySize {
+		return nil, errors.New("actors: Env.Key must be an ed25519 private key")
+	}
+	if env.Clock == nil {
+		return nil, errors.New("actors: Env.Clock is required")
+	}
+	if env.Transport == nil {
+		return nil, errors.New("actors: Env.Transport is required")
+	}
+	pub, err := crypto.UnmarshalEd25519PublicKey(env.Key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("actors: %w", err)
+	}
+	id, err := peer.IDFromPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("actors: %w", err)
+	}
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
+	}
+	n := &Node{env: env, self: id.String()}
+	if env.Management == "" {
+		n.env.Management = n.self
+	}
+	logger := env.Logger
+	n.system = actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger.With("lib", "protoactor") }),
+		// Messages to stopped actors (normal while a node stops) go to protoactor's dead letters,
+		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
+		// interval short so that a stopped node leaves no goroutine behind for long.
+		actor.WithDeadLetterThrottleInterval(10*time.Millisecond))
+	return n, nil
+}
+
+// PeerID returns the node's peer id.
+func (n *Node) PeerID() string { return n.self }
+
+// Start spawns the node's actors and connects it to its transport.
+func (n *Node) Start() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return errors.New("actors: node already started")
+	}
+	n.started = true
+	opts := n.env.ActorOptions
+	root := n.system.Root
+	n.registry = root.Spawn(registry.PropsWith(registry.Config{Host: n.self, Management: n.env.Management,
+		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Clock: n.env.Clock, NodeVersion: n.env.NodeVersion}, opts...)}}, opts...))
+	netName := "network"
+	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
+		Limits: n.env.Limits, Registry: n.registry, Network: n.system.NewLocalPID(netName)}, opts...))
+	transport := n.env.Transport(n.self, n.Deliver)
+	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
+	if err != nil {
+		return fmt.Errorf("actors: spawning the network actor: %w", err)
+	}
+	n.network = pid
+	return nil
+}
+
+// Deliver takes in a particle from the transport (or from a local client). After Stop begins,
+// particles are dropped.
+func (n *Node) Deliver(p particle.Particle) {
+	n.mu.Lock()
+	r, ok := n.router, n.started && !n.stopping
+	n.mu.Unlock()
+	if ok {
+		n.system.Root.Send(r, &router.Incoming{Particle: p})
+	}
+}
+
+// SpawnAsync starts a service with a new id, owned by the node's operator; done gets the
+// outcome, from an actor's goroutine. Use it when the node runs on a step dispatcher, whose loop
+// the caller drives.
+func (n *Node) SpawnAsync(id string, h service.Handler, done func(error)) {
+	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*registry.Spawned); ok {
+			done(m.Err)
+			ctx.Stop(ctx.Self())
+		}
+	}, n.env.ActorOptions...))
+	n.system.Root.Send(n.registry, &registry.Spawn{ID: id, Owner: n.env.Management, NewHandler: func() service.Handler { return h }, ReplyTo: reply})
+}
+
+// Spawn starts a service with a new id and waits until it runs or ctx ends. With a step
+// dispatcher, whose loop only the caller runs, use SpawnAsync instead.
+func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
+	errc := make(chan error, 1)
+	n.SpawnAsync(id, h, func(err error) { errc <- err })
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("actors: spawning service %s: %w", id, ctx.Err())
+	}
+}
+
+// Stop stops taking particles in, lets the live ones run until their deadlines or until ctx
+// ends, then stops every actor of the node and waits for them to stop.
+func (n *Node) Stop(ctx context.Context) error {
+	n.mu.Lock()
+	if !n.started || n.stopping {
+		n.mu.Unlock()
+		return errors.New("actors: node not running")
+	}
+	n.stopping = true
+	n.mu.Unlock()
+
+	drained := make(chan struct{}, 1)
+	waiter := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*router.Drained); ok {
+			drained <- struct{}{}
+		}
+	}, n.env.ActorOptions...))
+	n.system.Root.Send(n.router, &router.NotifyDrained{ReplyTo: waiter})
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("actors: stopping with particles still live: %w", ctx.Err())
+	}
+	n.stopAll([]*actor.PID{waiter, n.network, n.router, n.registry})
+	return err
+}
+
+// stopAll stops pids and waits until each has terminated (with its children).
+func (n *Node) stopAll(pids []*actor.PID) {
+	var wg sync.WaitGroup
+	wg.Add(len(pids))
+	watcher := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *actor.Started:
+			for _, p := range pids {
+				ctx.Watch(p)
+			}
+		case *actor.Terminated:
+			_ = m
+			wg.Done()
+		}
+	}, n.env.ActorOptions...))
+	for _, p := range pids {
+		n.system.Root.Stop(p)
+	}
+	wg.Wait()
+	n.system.Root.Stop(watcher)
+}

@@ -1,0 +1,112 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"go.uber.org/goleak"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/particle"
+)
+
+func TestNewNodeChecksItsEnvironment(t *testing.T) {
+	id, _ := scenario.NewIdentity("alice")
+	hub := network.NewHub()
+	for name, env := range map[string]Env{
+		"no key":       {Clock: clock.Real{}, Transport: hub.Join},
+		"no clock":     {Key: id.Key, Transport: hub.Join},
+		"no transport": {Key: id.Key, Clock: clock.Real{}},
+	} {
+		if _, err := NewNode(env); err == nil {
+			t.Errorf("%s: NewNode accepted it", name)
+		}
+	}
+}
+
+// Two nodes on goroutines (protoactor's default dispatcher), joined by a hub: a particle goes
+// from alice to bob's service and back to alice's; then both stop, leaving no goroutine behind.
+func TestTwoNodesOnGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	hub := network.NewHub()
+	node := func(name string) (*Node, scenario.Identity) {
+		id, err := scenario.NewIdentity(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.PeerID() != id.PeerID {
+			t.Fatalf("peer id %s, want %s", n.PeerID(), id.PeerID)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return n, id
+	}
+	alice, aliceID := node("alice")
+	bob, _ := node("bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if err := bob.Spawn(ctx, "greeter", service.HandlerFunc(func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		s, _ := args[0].Str()
+		return value.String("hello, " + s), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Spawn(ctx, "greeter", service.HandlerFunc(nil)); err == nil {
+		t.Fatal("a second greeter was spawned")
+	}
+	got := make(chan string, 1)
+	if err := alice.Spawn(ctx, "callback", service.HandlerFunc(func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		got <- args[0].String()
+		return value.Null(), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+
+	priv, _ := crypto.UnmarshalEd25519PrivateKey(aliceID.Key)
+	initID, _ := peer.Decode(alice.PeerID())
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 4,
+		Script: fmt.Sprintf(`(seq (call "%s" ("greeter" "greet") ["alice"] r) (call %%init_peer_id%% ("callback" "done") [r]))`, bob.PeerID())}
+	if err := p.Sign(priv); err != nil {
+		t.Fatal(err)
+	}
+	alice.Deliver(p)
+	select {
+	case r := <-got:
+		if r != `"hello, alice"` {
+			t.Fatalf("callback got %s", r)
+		}
+	case <-ctx.Done():
+		t.Fatal("no callback")
+	}
+
+	// The particle lives until its deadline: a stop that cannot wait that long says so, and
+	// still stops everything.
+	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelShort()
+	if err := alice.Stop(short); err == nil {
+		t.Error("alice stopped with a live particle and no error")
+	}
+	clk.Advance(time.Minute) // bob's copy of the particle expires
+	if err := bob.Stop(ctx); err != nil {
+		t.Errorf("bob: %v", err)
+	}
+	if err := bob.Stop(ctx); err == nil {
+		t.Error("a second Stop did not fail")
+	}
+	alice.Deliver(p) // dropped after Stop
+}
