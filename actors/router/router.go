@@ -86,7 +86,7 @@ type routerActor struct {
 	byPID   map[string]key // particle actor id -> its particle
 	stats   Stats
 	lastLog map[string]time.Time // reason -> when it was last logged
-	waiting []*actor.PID          // to tell when no particle is live
+	waiting []*actor.PID         // to tell when no particle is live
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
