@@ -1,0 +1,84 @@
+package actors
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"go.uber.org/goleak"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// A service that panics fails the call, the script's xor catches it, the service is restarted,
+// and the node goes on serving particles, that service's included.
+func TestPanickingServiceIsCaughtByXor(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	id, _ := scenario.NewIdentity("alice")
+	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		clk.Advance(time.Hour)
+		if err := n.Stop(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := n.Spawn(ctx, "flaky", service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
+		if fn == "boom" {
+			panic("flaky exploded")
+		}
+		return value.String("fine"), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 4)
+	if err := n.Spawn(ctx, "callback", service.HandlerFunc(func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		got <- fn + " " + args[0].String()
+		return value.Null(), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	priv, _ := crypto.UnmarshalEd25519PrivateKey(id.Key)
+	initID, _ := peer.Decode(id.PeerID)
+	start := func(pid, script string) {
+		p := particle.Particle{ID: pid, InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}
+		if err := p.Sign(priv); err != nil {
+			t.Fatal(err)
+		}
+		n.Deliver(p)
+	}
+	wait := func() string {
+		t.Helper()
+		select {
+		case s := <-got:
+			return s
+		case <-ctx.Done():
+			t.Fatal("no callback")
+			return ""
+		}
+	}
+	start("p-1", `(xor (call %init_peer_id% ("flaky" "boom") [] r) (call %init_peer_id% ("callback" "caught") [:error:.$.message]))`)
+	// AquaVM's message for a failed call wraps the service's (a JSON string).
+	if s := wait(); s != `caught "Local service error, ret_code is 1, error message is '\"service 'flaky' failed in 'boom': flaky exploded\"'"` {
+		t.Fatalf("got %s", s)
+	}
+	start("p-2", `(seq (call %init_peer_id% ("flaky" "ok") [] r) (call %init_peer_id% ("callback" "after") [r]))`)
+	if s := wait(); s != `after "fine"` {
+		t.Fatalf("got %s", s)
+	}
+}
