@@ -1,0 +1,112 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// BenchmarkParticles: particles through one node on protoactor's default dispatcher, each a
+// script with one local call whose result goes to a callback service on the same node (two
+// interpreter runs, two service calls). Pair it with BenchmarkPingPong.
+func BenchmarkParticles(b *testing.B) {
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	id, _ := scenario.NewIdentity("alice")
+	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	done := make(chan struct{}, 1024)
+	if err := n.Spawn(ctx, "callback", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+		done <- struct{}{}
+		return value.Null(), nil
+	})); err != nil {
+		b.Fatal(err)
+	}
+	priv, _ := crypto.UnmarshalEd25519PrivateKey(id.Key)
+	initID, _ := peer.Decode(id.PeerID)
+	script := `(seq (call %init_peer_id% ("op" "identity") ["hi"] r) (call %init_peer_id% ("callback" "done") [r]))`
+	particles := make([]particle.Particle, b.N)
+	for i := range particles {
+		p := particle.Particle{ID: fmt.Sprint("p-", i), InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 600_000, Script: script}
+		if err := p.Sign(priv); err != nil {
+			b.Fatal(err)
+		}
+		particles[i] = p
+	}
+	const inFlight = 64
+	b.ResetTimer()
+	sent := 0
+	for ; sent < min(inFlight, b.N); sent++ {
+		n.Deliver(particles[sent])
+	}
+	for range b.N {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			b.Fatal("particles stopped coming back")
+		}
+		if sent < b.N {
+			n.Deliver(particles[sent])
+			sent++
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "particles/s")
+	clk.Advance(time.Hour)
+	if err := n.Stop(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPingPong: raw protoactor round trips between two actors on the default dispatcher,
+// one in flight, the same machine and run as BenchmarkParticles.
+func BenchmarkPingPong(b *testing.B) {
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	done := make(chan struct{})
+	type ping struct {
+		left  int
+		reply *actor.PID
+	}
+	var pinger *actor.PID
+	ponger := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*ping); ok {
+			ctx.Send(m.reply, m)
+		}
+	}))
+	pinger = system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*ping); ok {
+			if m.left == 0 {
+				close(done)
+				return
+			}
+			m.left--
+			ctx.Send(ponger, m)
+		}
+	}))
+	b.ResetTimer()
+	system.Root.Send(pinger, &ping{left: b.N, reply: pinger})
+	<-done
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
+	system.Root.Stop(pinger)
+	system.Root.Stop(ponger)
+}
