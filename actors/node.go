@@ -16,6 +16,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/peersvc"
@@ -44,6 +45,9 @@ type Env struct {
 	Logger *slog.Logger
 	// Limits on arriving particles; zero fields take particle's defaults.
 	Limits particle.Limits
+	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
+	// several nodes can share one registry).
+	Metrics prometheus.Registerer
 	// NodeVersion is what peer.identify reports.
 	NodeVersion string
 	// ActorOptions apply to every actor the node spawns: a dispatcher and mailbox from package
@@ -115,11 +119,19 @@ func (n *Node) Start() error {
 	n.started = true
 	opts := n.env.ActorOptions
 	root := n.system.Root
+	var metrics *router.Metrics
+	if n.env.Metrics != nil {
+		m, err := router.NewMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics))
+		if err != nil {
+			return fmt.Errorf("actors: registering metrics: %w", err)
+		}
+		metrics = m
+	}
 	n.registry = root.Spawn(registry.PropsWith(registry.Config{Host: n.self, Management: n.env.Management,
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Clock: n.env.Clock, NodeVersion: n.env.NodeVersion}, opts...)}}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
-		Limits: n.env.Limits, Registry: n.registry, Network: n.system.NewLocalPID(netName)}, opts...))
+		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName)}, opts...))
 	transport := n.env.Transport(n.self, n.Deliver)
 	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
 	if err != nil {

@@ -3,11 +3,14 @@ package actors
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/aquanet/aquanet/actors/network"
@@ -38,12 +41,13 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	hub := network.NewHub()
+	metrics := prometheus.NewRegistry() // shared by both nodes
 	node := func(name string) (*Node, scenario.Identity) {
 		id, err := scenario.NewIdentity(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join})
+		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join, Metrics: metrics})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,6 +96,25 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no callback")
+	}
+
+	// Each node counts its arrivals: alice the start and the return, bob one.
+	want := fmt.Sprintf(`
+# HELP aquanet_router_accepted_total Particle arrivals handed to a particle actor.
+# TYPE aquanet_router_accepted_total counter
+aquanet_router_accepted_total{peer="%s"} 2
+aquanet_router_accepted_total{peer="%s"} 1
+`, alice.PeerID(), bob.PeerID())
+	if alice.PeerID() > bob.PeerID() {
+		want = fmt.Sprintf(`
+# HELP aquanet_router_accepted_total Particle arrivals handed to a particle actor.
+# TYPE aquanet_router_accepted_total counter
+aquanet_router_accepted_total{peer="%s"} 1
+aquanet_router_accepted_total{peer="%s"} 2
+`, bob.PeerID(), alice.PeerID())
+	}
+	if err := testutil.GatherAndCompare(metrics, strings.NewReader(want), "aquanet_router_accepted_total"); err != nil {
+		t.Error(err)
 	}
 
 	// The particle lives until its deadline: a stop that cannot wait that long says so, and

@@ -27,6 +27,8 @@ type Config struct {
 	Limits   particle.Limits
 	Registry *actor.PID // given to particle actors
 	Network  *actor.PID // given to particle actors
+	// Metrics, if set, are updated with the Stats.
+	Metrics *Metrics
 	// LogEvery is the least time between two log lines about rejections of one reason; default
 	// one minute.
 	LogEvery time.Duration
@@ -95,6 +97,9 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		r.incoming(ctx, m.Particle)
 	case *particles.Expired:
 		r.stats.Expired++
+		if m := r.cfg.Metrics; m != nil {
+			m.Expired.Inc()
+		}
 	case *actor.Terminated:
 		// A particle actor stopped (at its deadline): its entry goes with it; later copies of
 		// the particle fail validation as expired.
@@ -125,6 +130,9 @@ func (r *routerActor) forget(pid *actor.PID) {
 	if k, ok := r.byPID[pid.Id]; ok {
 		delete(r.byPID, pid.Id)
 		delete(r.live, k)
+		if m := r.cfg.Metrics; m != nil {
+			m.Live.Set(float64(len(r.live)))
+		}
 	}
 }
 
@@ -133,6 +141,9 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 	if err := particle.Validate(&p, now, r.cfg.Limits); err != nil {
 		reason := particle.Reason(err)
 		r.stats.Rejected[reason]++
+		if m := r.cfg.Metrics; m != nil {
+			m.Rejected.WithLabelValues(reason).Inc()
+		}
 		if last, ok := r.lastLog[reason]; !ok || now.Sub(last) >= r.cfg.LogEvery {
 			r.lastLog[reason] = now
 			r.cfg.Logger.Warn("particle rejected", "reason", reason, "error", err, "particle", p.ID,
@@ -145,10 +156,13 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 	if l, ok := r.live[k]; ok {
 		if l.seen[h] {
 			r.stats.Replays++
+			if m := r.cfg.Metrics; m != nil {
+				m.Replays.Inc()
+			}
 			return
 		}
 		l.seen[h] = true
-		r.stats.Accepted++
+		r.accepted()
 		ctx.Send(l.pid, &particles.Arrival{Data: p.Data})
 		return
 	}
@@ -156,5 +170,15 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self()}, r.opts...))
 	r.live[k] = &live{pid: pid, seen: map[[32]byte]bool{h: true}}
 	r.byPID[pid.Id] = k
+	r.accepted()
+	if m := r.cfg.Metrics; m != nil {
+		m.Live.Set(float64(len(r.live)))
+	}
+}
+
+func (r *routerActor) accepted() {
 	r.stats.Accepted++
+	if m := r.cfg.Metrics; m != nil {
+		m.Accepted.Inc()
+	}
 }

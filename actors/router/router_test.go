@@ -11,6 +11,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/particles"
@@ -57,8 +59,12 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	}, opts...))
 	reg := system.Root.Spawn(registry.Props(alice.PeerID, alice.PeerID, opts...))
 	var logged atomic.Int64
+	metrics, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
 	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: probe,
-		Logger: slog.New(countingHandler{&logged})}, opts...))
+		Logger: slog.New(countingHandler{&logged}), Metrics: metrics}, opts...))
 	getStats := func() *Stats {
 		t.Helper()
 		stats = nil
@@ -123,5 +129,18 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	s = getStats()
 	if s.Expired != 1 || s.Live != 0 {
 		t.Fatalf("after the deadline: %+v", s)
+	}
+	// The metrics say what the stats say.
+	for name, pair := range map[string][2]float64{
+		"accepted":           {testutil.ToFloat64(metrics.Accepted), float64(s.Accepted)},
+		"replays":            {testutil.ToFloat64(metrics.Replays), float64(s.Replays)},
+		"expired":            {testutil.ToFloat64(metrics.Expired), float64(s.Expired)},
+		"live":               {testutil.ToFloat64(metrics.Live), float64(s.Live)},
+		"bad_signature":      {testutil.ToFloat64(metrics.Rejected.WithLabelValues("bad_signature")), float64(s.Rejected["bad_signature"])},
+		"expired (rejected)": {testutil.ToFloat64(metrics.Rejected.WithLabelValues("expired")), float64(s.Rejected["expired"])},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("metric %s = %v, stats say %v", name, pair[0], pair[1])
+		}
 	}
 }

@@ -1,0 +1,34 @@
+package router
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the router's Prometheus metrics, kept next to its Stats.
+type Metrics struct {
+	Rejected *prometheus.CounterVec // label "reason": particle.Reason
+	Accepted prometheus.Counter
+	Replays  prometheus.Counter
+	Expired  prometheus.Counter
+	Live     prometheus.Gauge
+}
+
+// NewMetrics makes the router's metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "rejected_total",
+			Help: "Particles rejected on arrival, by reason."}, []string{"reason"}),
+		Accepted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "accepted_total",
+			Help: "Particle arrivals handed to a particle actor."}),
+		Replays: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "replays_total",
+			Help: "Arrivals dropped because the same particle with the same data came before."}),
+		Expired: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "expired_total",
+			Help: "Particles whose actor reached the deadline."}),
+		Live: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "live_particles",
+			Help: "Particles with a running actor."}),
+	}
+	for _, c := range []prometheus.Collector{m.Rejected, m.Accepted, m.Replays, m.Expired, m.Live} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
