@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -202,28 +203,43 @@ func (n *Node) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("actors: stopping with particles still live: %w", ctx.Err())
 	}
-	n.stopAll([]*actor.PID{waiter, n.network, n.router, n.registry})
+	if stopErr := n.stopAll(ctx, []*actor.PID{waiter, n.network, n.router, n.registry}); err == nil {
+		err = stopErr
+	}
 	return err
 }
 
-// stopAll stops pids and waits until each has terminated (with its children).
-func (n *Node) stopAll(pids []*actor.PID) {
-	var wg sync.WaitGroup
-	wg.Add(len(pids))
-	watcher := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		switch m := ctx.Message().(type) {
+// stopAll stops pids and waits until each has terminated (with its children), or until ctx
+// ends: an actor stuck in a handler that never returns cannot stop, and Stop must not hang on it.
+func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
+	all := make(chan struct{})
+	var left atomic.Int64
+	left.Store(int64(len(pids)))
+	watcher := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		switch c.Message().(type) {
 		case *actor.Started:
 			for _, p := range pids {
-				ctx.Watch(p)
+				c.Watch(p)
 			}
 		case *actor.Terminated:
-			_ = m
-			wg.Done()
+			if left.Add(-1) == 0 {
+				close(all)
+			}
 		}
 	}, n.env.ActorOptions...))
 	for _, p := range pids {
 		n.system.Root.Stop(p)
 	}
-	wg.Wait()
-	n.system.Root.Stop(watcher)
+	defer n.system.Root.Stop(watcher)
+	select {
+	case <-all:
+		return nil
+	case <-ctx.Done():
+		select {
+		case <-all: // both were ready
+			return nil
+		default:
+		}
+		return fmt.Errorf("actors: %d actors had not stopped when the context ended: %w", left.Load(), ctx.Err())
+	}
 }

@@ -82,3 +82,4 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 		t.Fatalf("got %s", s)
 	}
 }
+
