@@ -82,4 +82,3 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 		t.Fatalf("got %s", s)
 	}
 }
-
