@@ -15,7 +15,6 @@
 package oracle
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -23,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -117,35 +115,14 @@ func Parse(ctx context.Context, dir string, scripts []string) ([]ParseResult, er
 		return nil, fmt.Errorf("oracle: encoding scripts: %w", err)
 	}
 
-	driver, err := os.CreateTemp("", "aquanet-ast-batch-*.mjs")
+	out, err := runDriver(ctx, dir, "ast-batch", batchDriver, input)
 	if err != nil {
-		return nil, fmt.Errorf("oracle: writing the driver: %w", err)
-	}
-	defer os.Remove(driver.Name())
-	if _, err := driver.Write(batchDriver); err != nil {
-		driver.Close()
-		return nil, fmt.Errorf("oracle: writing the driver: %w", err)
-	}
-	if err := driver.Close(); err != nil {
-		return nil, fmt.Errorf("oracle: writing the driver: %w", err)
-	}
-
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "node", driver.Name())
-	cmd.Env = append(os.Environ(), EnvDir+"="+dir)
-	cmd.Stdin = bytes.NewReader(input)
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("oracle: node over %d scripts: %w", len(scripts), ctxErr)
-		}
-		return nil, fmt.Errorf("oracle: node over %d scripts: %w; stderr:\n%s", len(scripts), err, stderrSummary(stderr.Bytes()))
+		return nil, fmt.Errorf("oracle: node over %d scripts: %w", len(scripts), err)
 	}
 
 	var results []ParseResult
-	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
-		return nil, fmt.Errorf("oracle: decoding the driver's output (%d bytes): %w; stderr:\n%s", stdout.Len(), err, stderrSummary(stderr.Bytes()))
+	if err := json.Unmarshal(out, &results); err != nil {
+		return nil, fmt.Errorf("oracle: decoding the driver's output (%d bytes): %w", len(out), err)
 	}
 	if len(results) != len(scripts) {
 		return nil, fmt.Errorf("oracle: driver returned %d results for %d scripts", len(results), len(scripts))
@@ -159,27 +136,4 @@ func Parse(ctx context.Context, dir string, scripts []string) ([]ParseResult, er
 		}
 	}
 	return results, nil
-}
-
-// stderrSummary shortens node's stderr for an error message: the driver's own "ast-batch:" lines
-// if there are any (wasm failures come with stack traces hundreds of lines long), else the tail.
-func stderrSummary(b []byte) string {
-	const max = 4096
-	var own []string
-	for line := range strings.Lines(string(b)) {
-		if strings.HasPrefix(line, "ast-batch: ") {
-			own = append(own, strings.TrimRight(line, "\n"))
-		}
-	}
-	if len(own) > 0 {
-		return strings.Join(own, "\n")
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "(empty)"
-	}
-	if len(s) > max {
-		s = "..." + s[len(s)-max:]
-	}
-	return s
 }

@@ -6,9 +6,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 )
 
 // scenarioDriver is the node program that runs scenarios through AquaVM with the scenario host;
@@ -63,30 +60,9 @@ func RunScenarios(ctx context.Context, dir string, scenarios [][]byte) ([]Scenar
 	}
 	input.WriteByte(']')
 
-	driver, err := os.CreateTemp("", "aquanet-scenario-*.mjs")
+	stdout, err := runDriver(ctx, dir, "scenario", scenarioDriver, input.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("oracle: writing the scenario driver: %w", err)
-	}
-	defer os.Remove(driver.Name())
-	if _, err := driver.Write(scenarioDriver); err != nil {
-		driver.Close()
-		return nil, fmt.Errorf("oracle: writing the scenario driver: %w", err)
-	}
-	if err := driver.Close(); err != nil {
-		return nil, fmt.Errorf("oracle: writing the scenario driver: %w", err)
-	}
-
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "node", driver.Name())
-	cmd.Env = append(os.Environ(), EnvDir+"="+dir)
-	cmd.Stdin = &input
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("oracle: node over %d scenarios: %w", len(scenarios), ctxErr)
-		}
-		return nil, fmt.Errorf("oracle: node over %d scenarios: %w; stderr:\n%s", len(scenarios), err, scenarioStderr(stderr.Bytes()))
+		return nil, fmt.Errorf("oracle: node over %d scenarios: %w", len(scenarios), err)
 	}
 
 	var entries []struct {
@@ -94,8 +70,8 @@ func RunScenarios(ctx context.Context, dir string, scenarios [][]byte) ([]Scenar
 		Result json.RawMessage `json:"result"`
 		Error  string          `json:"error"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &entries); err != nil {
-		return nil, fmt.Errorf("oracle: decoding the scenario driver's output (%d bytes): %w; stderr:\n%s", stdout.Len(), err, scenarioStderr(stderr.Bytes()))
+	if err := json.Unmarshal(stdout, &entries); err != nil {
+		return nil, fmt.Errorf("oracle: decoding the scenario driver's output (%d bytes): %w", len(stdout), err)
 	}
 	if len(entries) != len(scenarios) {
 		return nil, fmt.Errorf("oracle: scenario driver returned %d results for %d scenarios", len(entries), len(scenarios))
@@ -124,19 +100,4 @@ func scenarioName(s []byte) string {
 		return ""
 	}
 	return " (" + n.Name + ")"
-}
-
-// scenarioStderr shortens node's stderr for an error message: the driver's own "scenario:" lines
-// if there are any, else the tail.
-func scenarioStderr(b []byte) string {
-	var own []string
-	for line := range strings.Lines(string(b)) {
-		if strings.HasPrefix(line, "scenario: ") {
-			own = append(own, strings.TrimRight(line, "\n"))
-		}
-	}
-	if len(own) > 0 {
-		return strings.Join(own, "\n")
-	}
-	return stderrSummary(b)
 }
