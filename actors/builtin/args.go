@@ -4,27 +4,31 @@ import (
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
-// The argument readers fail as nox's particle-args does (crates/particle-args, args.rs and
+// The argument readers fail as nox's particle-args does (the services of package actors that
+// need the node use them too) (crates/particle-args, args.rs and
 // args_error.rs): its messages are "Error: " and the error's text, followed there by the Rust
 // debug form of the error, which we leave out. Arguments beyond those a function reads are
 // ignored, as in nox.
 
-func missingField(field string) error {
+// MissingField is the error of a call without the argument named field.
+func MissingField(field string) error {
 	return errorf("Error: Field '%s' is missing from args to call_service", field)
 }
 
-func wrongType(field, expected string, got value.Value) error {
+// WrongType is the error of an argument named field that is not of the Rust type expected
+// ("String", "u64", "Option<bool>"…, as nox names them).
+func WrongType(field, expected string, got value.Value) error {
 	return errorf("Error: Error deserializing field '%s': expected %s, got %s", field, expected, got)
 }
 
-// argString reads args[i], named field, as a string.
-func argString(args []value.Value, i int, field string) (string, error) {
+// StringArg reads args[i], named field, as a string.
+func StringArg(args []value.Value, i int, field string) (string, error) {
 	if i >= len(args) {
-		return "", missingField(field)
+		return "", MissingField(field)
 	}
 	s, ok := args[i].Str()
 	if !ok {
-		return "", wrongType(field, "String", args[i])
+		return "", WrongType(field, "String", args[i])
 	}
 	return s, nil
 }
@@ -32,17 +36,17 @@ func argString(args []value.Value, i int, field string) (string, error) {
 // argBytes reads args[i], named field, as an array of integers 0–255.
 func argBytes(args []value.Value, i int, field string) ([]byte, error) {
 	if i >= len(args) {
-		return nil, missingField(field)
+		return nil, MissingField(field)
 	}
 	v := args[i]
 	if v.Kind() != value.KindArray {
-		return nil, wrongType(field, "Vec<u8>", v)
+		return nil, WrongType(field, "Vec<u8>", v)
 	}
 	b := make([]byte, v.Len())
 	for j := range b {
 		n, ok := v.Index(j).Uint64()
 		if !ok || !v.Index(j).IsInteger() || n > 255 {
-			return nil, wrongType(field, "Vec<u8>", v)
+			return nil, WrongType(field, "Vec<u8>", v)
 		}
 		b[j] = byte(n)
 	}
@@ -74,7 +78,7 @@ func argOptBool(args []value.Value, i int, field string) (b, set bool, err error
 			return false, false, errorf("Error: Option's array must contain at most 1 element, '%s' was of %d elements", field, v.Len())
 		}
 	}
-	return false, false, wrongType(field, "Option<bool>", v)
+	return false, false, WrongType(field, "Option<bool>", v)
 }
 
 // bytesValue is b as an array of numbers, as serde_json writes a Vec<u8>.

@@ -45,13 +45,13 @@ func init() {
 // int64sArg reads an argument as serde_json deserializes a Vec<i64>.
 func int64sArg(field string, v value.Value) ([]int64, error) {
 	if v.Kind() != value.KindArray {
-		return nil, wrongType(field, "Vec<i64>", v)
+		return nil, WrongType(field, "Vec<i64>", v)
 	}
 	xs := make([]int64, v.Len())
 	for i := range xs {
 		x, ok := v.Index(i).Int64()
 		if !ok {
-			return nil, wrongType(field, "Vec<i64>", v)
+			return nil, WrongType(field, "Vec<i64>", v)
 		}
 		xs[i] = x
 	}
@@ -62,13 +62,13 @@ func int64sArg(field string, v value.Value) ([]int64, error) {
 // the Rust type named in the error (Vec<String> or a HashSet).
 func stringsArg(field, expected string, v value.Value) ([]string, error) {
 	if v.Kind() != value.KindArray {
-		return nil, wrongType(field, expected, v)
+		return nil, WrongType(field, expected, v)
 	}
 	xs := make([]string, v.Len())
 	for i := range xs {
 		s, ok := v.Index(i).Str()
 		if !ok {
-			return nil, wrongType(field, expected, v)
+			return nil, WrongType(field, expected, v)
 		}
 		xs[i] = s
 	}

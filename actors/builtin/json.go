@@ -48,10 +48,10 @@ const mapType = "serde_json::map::Map<String, serde_json::value::Value>"
 // objectArg reads args[i], named field, as a JSON object.
 func objectArg(args []value.Value, i int, field string) (value.Value, error) {
 	if i >= len(args) {
-		return value.Value{}, missingField(field)
+		return value.Value{}, MissingField(field)
 	}
 	if args[i].Kind() != value.KindObject {
-		return value.Value{}, wrongType(field, mapType, args[i])
+		return value.Value{}, WrongType(field, mapType, args[i])
 	}
 	return args[i], nil
 }
@@ -90,12 +90,12 @@ func jsonPut(args []value.Value) (value.Value, error) {
 	if err != nil {
 		return value.Value{}, err
 	}
-	key, err := argString(args, 1, "key")
+	key, err := StringArg(args, 1, "key")
 	if err != nil {
 		return value.Value{}, err
 	}
 	if len(args) < 3 {
-		return value.Value{}, missingField("value")
+		return value.Value{}, MissingField("value")
 	}
 	return withPairs(obj, []value.Value{value.String(key), args[2]})
 }
@@ -119,7 +119,7 @@ func jsonParse(args []value.Value) (value.Value, error) {
 	if err := wantArgs(args, 1); err != nil {
 		return value.Value{}, err
 	}
-	s, err := argString(args, 0, "x")
+	s, err := StringArg(args, 0, "x")
 	if err != nil {
 		return value.Value{}, err
 	}

@@ -232,7 +232,7 @@ func int64Arg(field string, v value.Value) (int64, error) {
 	if i, ok := v.Int64(); ok {
 		return i, nil
 	}
-	return 0, wrongType(field, "i64", v)
+	return 0, WrongType(field, "i64", v)
 }
 
 // uint32Arg reads an argument as serde_json deserializes a u32: integers 0..2^32-1 only.
@@ -240,7 +240,7 @@ func uint32Arg(field string, v value.Value) (uint32, error) {
 	if u, ok := v.Uint64(); ok && u <= math.MaxUint32 {
 		return uint32(u), nil
 	}
-	return 0, wrongType(field, "u32", v)
+	return 0, WrongType(field, "u32", v)
 }
 
 // float64Arg reads an argument as serde_json deserializes an f64: any number, integers
@@ -249,5 +249,5 @@ func float64Arg(field string, v value.Value) (float64, error) {
 	if f, ok := v.Float64(); ok {
 		return f, nil
 	}
-	return 0, wrongType(field, "f64", v)
+	return 0, WrongType(field, "f64", v)
 }

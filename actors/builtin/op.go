@@ -84,7 +84,7 @@ func concatStrings(args []value.Value) (value.Value, error) {
 }
 
 func stringToB58(args []value.Value) (value.Value, error) {
-	s, err := argString(args, 0, "string")
+	s, err := StringArg(args, 0, "string")
 	if err != nil {
 		return value.Value{}, err
 	}
@@ -100,7 +100,7 @@ func decodeB58(s string) ([]byte, error) {
 }
 
 func stringFromB58(args []value.Value) (value.Value, error) {
-	s, err := argString(args, 0, "b58_string")
+	s, err := StringArg(args, 0, "b58_string")
 	if err != nil {
 		return value.Value{}, err
 	}
@@ -123,7 +123,7 @@ func bytesToB58(args []value.Value) (value.Value, error) {
 }
 
 func bytesFromB58(args []value.Value) (value.Value, error) {
-	s, err := argString(args, 0, "b58_string")
+	s, err := StringArg(args, 0, "b58_string")
 	if err != nil {
 		return value.Value{}, err
 	}
@@ -137,7 +137,7 @@ func bytesFromB58(args []value.Value) (value.Value, error) {
 // sha256String: (string, digest_only?, as_bytes?) -> the SHA-256 of the string as a multihash
 // (or the bare digest with digest_only), in base58 (or as a byte array with as_bytes).
 func sha256String(args []value.Value) (value.Value, error) {
-	s, err := argString(args, 0, "string")
+	s, err := StringArg(args, 0, "string")
 	if err != nil {
 		return value.Value{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -70,7 +71,7 @@ func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 		ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(v, err)})
 	}
 	if len(c.Args) == 0 {
-		reply(value.Value{}, errorString("Error: Field 'duration_ms' is missing from args to call_service"))
+		reply(value.Value{}, builtin.MissingField("duration_ms"))
 		return
 	}
 	ms, ok := c.Args[0].Uint64()
@@ -78,7 +79,7 @@ func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 		s, isStr := c.Args[0].Str()
 		n, err := strconv.ParseUint(s, 10, 64)
 		if !isStr || err != nil {
-			reply(value.Value{}, errorString("Error: Error deserializing field 'duration_ms': expected u64, got "+c.Args[0].String()))
+			reply(value.Value{}, builtin.WrongType("duration_ms", "u64", c.Args[0]))
 			return
 		}
 		ms = n
@@ -92,7 +93,7 @@ func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 		if s, ok := m.Str(); ok {
 			message = value.String(s)
 		} else if !(m.Kind() == value.KindNull || (m.Kind() == value.KindArray && m.Len() == 0)) {
-			reply(value.Value{}, errorString("Error: Error deserializing field 'message': expected Option<String>, got "+c.Args[1].String()))
+			reply(value.Value{}, builtin.WrongType("message", "Option<String>", c.Args[1]))
 			return
 		}
 	}
@@ -102,7 +103,3 @@ func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 		system.Root.Send(to, &service.Reply{ID: id, Result: service.Result(message, nil)})
 	})
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

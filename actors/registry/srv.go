@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -15,16 +16,7 @@ import (
 // Functions that return nothing return the empty string, as nox does.
 func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, error) {
 	caller := c.Context.InitPeerID
-	str := func(i int, field string) (string, error) {
-		if i >= len(c.Args) {
-			return "", errors.New("Error: Field '" + field + "' is missing from args to call_service")
-		}
-		s, ok := c.Args[i].Str()
-		if !ok {
-			return "", errors.New("Error: Error deserializing field '" + field + "': expected String, got " + c.Args[i].String())
-		}
-		return s, nil
-	}
+	str := func(i int, field string) (string, error) { return builtin.StringArg(c.Args, i, field) }
 	switch c.Function {
 	case "list":
 		list := r.services.List()
