@@ -57,6 +57,7 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 
 type particleActor struct {
 	cfg     Config
+	init    string // the particle's init peer id as text (base58: made once, not per call)
 	m       *Machine
 	flushed bool // a flush note is queued
 	timer   clock.Timer
@@ -66,7 +67,8 @@ func (a *particleActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		p := a.cfg.Particle
-		a.m = New(p.Script, interpreter.Params{InitPeerID: p.InitPeerID.String(), CurrentPeerID: a.cfg.Self,
+		a.init = p.InitPeerID.String()
+		a.m = New(p.Script, interpreter.Params{InitPeerID: a.init, CurrentPeerID: a.cfg.Self,
 			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key})
 		a.arm(ctx)
 		a.arrive(ctx, p.Data)
@@ -85,7 +87,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		a.run(ctx)
 	case expire:
 		if a.cfg.Reports != nil {
-			ctx.Send(a.cfg.Reports, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.cfg.Particle.InitPeerID.String(), Pending: a.m.Pending()})
+			ctx.Send(a.cfg.Reports, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.init, Pending: a.m.Pending()})
 		}
 		ctx.Stop(ctx.Self())
 	}
@@ -120,7 +122,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		e := a.m.Step()
 		for _, c := range e.Calls {
 			ctx.Send(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
-				Context: service.CallContext{ParticleID: p.ID, InitPeerID: p.InitPeerID.String(), Timestamp: p.Timestamp,
+				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp,
 					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})
 		}
 		for _, peer := range e.Forward {
