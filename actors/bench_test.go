@@ -3,14 +3,12 @@ package actors
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -41,16 +39,10 @@ func BenchmarkParticles(b *testing.B) {
 	})); err != nil {
 		b.Fatal(err)
 	}
-	priv, _ := crypto.UnmarshalEd25519PrivateKey(id.Key)
-	initID, _ := peer.Decode(id.PeerID)
 	script := `(seq (call %init_peer_id% ("op" "identity") ["hi"] r) (call %init_peer_id% ("callback" "done") [r]))`
 	particles := make([]particle.Particle, b.N)
 	for i := range particles {
-		p := particle.Particle{ID: fmt.Sprint("p-", i), InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 600_000, Script: script}
-		if err := p.Sign(priv); err != nil {
-			b.Fatal(err)
-		}
-		particles[i] = p
+		particles[i] = actortest.Particle(b, id, particle.Particle{ID: fmt.Sprint("p-", i), Timestamp: uint64(clk.Now().UnixMilli()), TTL: 600_000, Script: script})
 	}
 	const inFlight = 64
 	b.ResetTimer()
@@ -80,7 +72,7 @@ func BenchmarkParticles(b *testing.B) {
 // BenchmarkPingPong: raw protoactor round trips between two actors on the default dispatcher,
 // one in flight, the same machine and run as BenchmarkParticles.
 func BenchmarkPingPong(b *testing.B) {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	system := actortest.System()
 	done := make(chan struct{})
 	type ping struct {
 		left  int

@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -38,10 +36,10 @@ func heapInUse() uint64 {
 func TestTenThousandParticlesExpire(t *testing.T) {
 	const count = 10_000
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	loop := dispatch.NewLoop(1)
+	loop, opts := actortest.Loop(1)
 	id, _ := scenario.NewIdentity("alice")
 	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
-		ActorOptions: []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}})
+		ActorOptions: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,16 +53,10 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 		}
 	}
 	run()
-	priv, _ := crypto.UnmarshalEd25519PrivateKey(id.Key)
-	initID, _ := peer.Decode(id.PeerID)
 	particles := make([]particle.Particle, count)
 	for i := range particles {
-		p := particle.Particle{ID: fmt.Sprint("p-", i), InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 30_000,
-			Script: `(call %init_peer_id% ("op" "noop") [])`}
-		if err := p.Sign(priv); err != nil {
-			t.Fatal(err)
-		}
-		particles[i] = p
+		particles[i] = actortest.Particle(t, id, particle.Particle{ID: fmt.Sprint("p-", i), Timestamp: uint64(clk.Now().UnixMilli()), TTL: 30_000,
+			Script: `(call %init_peer_id% ("op" "noop") [])`})
 	}
 	baseActors, baseHeap := actorCount(n.system), heapInUse()
 

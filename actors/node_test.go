@@ -7,12 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -81,13 +80,8 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	priv, _ := crypto.UnmarshalEd25519PrivateKey(aliceID.Key)
-	initID, _ := peer.Decode(alice.PeerID())
-	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 4,
-		Script: fmt.Sprintf(`(seq (call "%s" ("greeter" "greet") ["alice"] r) (call %%init_peer_id%% ("callback" "done") [r]))`, bob.PeerID())}
-	if err := p.Sign(priv); err != nil {
-		t.Fatal(err)
-	}
+	p := actortest.Particle(t, aliceID, particle.Particle{ID: "p-1", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 4,
+		Script: fmt.Sprintf(`(seq (call "%s" ("greeter" "greet") ["alice"] r) (call %%init_peer_id%% ("callback" "done") [r]))`, bob.PeerID())})
 	alice.Deliver(p)
 	select {
 	case r := <-got:

@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"go.uber.org/goleak"
 
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -53,14 +52,8 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	priv, _ := crypto.UnmarshalEd25519PrivateKey(id.Key)
-	initID, _ := peer.Decode(id.PeerID)
 	start := func(pid, script string) {
-		p := particle.Particle{ID: pid, InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}
-		if err := p.Sign(priv); err != nil {
-			t.Fatal(err)
-		}
-		n.Deliver(p)
+		n.Deliver(actortest.Particle(t, id, particle.Particle{ID: pid, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}))
 	}
 	wait := func() string {
 		t.Helper()

@@ -2,15 +2,13 @@ package network
 
 import (
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
@@ -41,9 +39,9 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
-	w := &world{t: t, loop: dispatch.NewLoop(1), clock: clock.NewManual(time.UnixMilli(1_700_000_000_000)), hub: NewHub()}
-	w.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	w.opts = []actor.PropsOption{actor.WithDispatcher(w.loop), actor.WithMailbox(dispatch.NewMailbox)}
+	w := &world{t: t, clock: clock.NewManual(time.UnixMilli(1_700_000_000_000)), hub: NewHub()}
+	w.system = actortest.System()
+	w.loop, w.opts = actortest.Loop(1)
 	return w
 }
 
@@ -88,18 +86,9 @@ func (w *world) start(n *testNode, script string) {
 }
 
 func (w *world) particle(n *testNode, script string) particle.Particle {
-	priv, err := crypto.UnmarshalEd25519PrivateKey(n.id.Key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	initID, _ := peer.Decode(n.id.PeerID)
 	w.particles++
-	p := particle.Particle{ID: fmt.Sprint("p-", w.particles), InitPeerID: initID, Timestamp: uint64(w.clock.Now().UnixMilli()), TTL: 60_000,
-		MaxHops: 8, Script: script}
-	if err := p.Sign(priv); err != nil {
-		w.t.Fatal(err)
-	}
-	return p
+	return actortest.Particle(w.t, n.id, particle.Particle{ID: fmt.Sprint("p-", w.particles), Timestamp: uint64(w.clock.Now().UnixMilli()),
+		TTL: 60_000, MaxHops: 8, Script: script})
 }
 
 func TestTwoNodesRoundTrip(t *testing.T) {

@@ -2,14 +2,13 @@ package particles
 
 import (
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -25,9 +24,8 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	}
 	start := time.UnixMilli(1_700_000_000_000)
 	clk := clock.NewManual(start)
-	loop := dispatch.NewLoop(1)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
 	run := func() {
 		if loop.Run(100_000); loop.Pending() != 0 {
 			t.Fatal("the node did not go idle")

@@ -1,13 +1,12 @@
 package peersvc
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -16,9 +15,8 @@ import (
 
 func TestPeerService(t *testing.T) {
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_123))
-	loop := dispatch.NewLoop(1)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
 	run := func() {
 		if loop.Run(10_000); loop.Pending() != 0 {
 			t.Fatal("not idle")

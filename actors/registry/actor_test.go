@@ -2,12 +2,12 @@ package registry
 
 import (
 	"errors"
-	"log/slog"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -25,9 +25,10 @@ type node struct {
 }
 
 func newNode(t *testing.T) *node {
-	n := &node{t: t, loop: dispatch.NewLoop(1), replies: map[uint32]*service.Reply{}}
-	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	opts := []actor.PropsOption{actor.WithDispatcher(n.loop), actor.WithMailbox(dispatch.NewMailbox)}
+	n := &node{t: t, replies: map[uint32]*service.Reply{}}
+	n.system = actortest.System()
+	var opts []actor.PropsOption
+	n.loop, opts = actortest.Loop(1)
 	n.registry = n.system.Root.Spawn(Props(host, admin, opts...))
 	n.probe = n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {

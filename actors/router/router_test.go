@@ -9,12 +9,10 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -38,9 +36,8 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	bob, _ := scenario.NewIdentity("bob")
 	start := time.UnixMilli(1_700_000_000_000)
 	clk := clock.NewManual(start)
-	loop := dispatch.NewLoop(1)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewMailbox)}
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
 	run := func() {
 		t.Helper()
 		if loop.Run(100_000); loop.Pending() != 0 {
@@ -76,16 +73,8 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 		return stats
 	}
 
-	priv, err := crypto.UnmarshalEd25519PrivateKey(alice.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	initID, _ := peer.Decode(alice.PeerID)
-	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(start.UnixMilli()), TTL: 60_000, MaxHops: 8,
-		Script: fmt.Sprintf(`(seq (call %%init_peer_id%% ("op" "identity") ["x"] r) (call "%s" ("s" "f") [r]))`, bob.PeerID)}
-	if err := p.Sign(priv); err != nil {
-		t.Fatal(err)
-	}
+	p := actortest.Particle(t, alice, particle.Particle{ID: "p-1", Timestamp: uint64(start.UnixMilli()), TTL: 60_000, MaxHops: 8,
+		Script: fmt.Sprintf(`(seq (call %%init_peer_id%% ("op" "identity") ["x"] r) (call "%s" ("s" "f") [r]))`, bob.PeerID)})
 	in := func(p particle.Particle) { system.Root.Send(rt, &Incoming{Particle: p}); run() }
 
 	in(p)
@@ -106,9 +95,7 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	late := p
 	late.ID = "p-late"
 	late.Timestamp = uint64(start.Add(-2 * time.Minute).UnixMilli())
-	if err := late.Sign(priv); err != nil {
-		t.Fatal(err)
-	}
+	late = actortest.Particle(t, alice, late)
 	for range 3 {
 		in(forged)
 	}

@@ -2,12 +2,12 @@ package service
 
 import (
 	"errors"
-	"log/slog"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -30,9 +30,9 @@ type spawnReq struct {
 }
 
 func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, loop: dispatch.NewLoop(1), replies: map[uint32]*Reply{}}
-	h.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	h.opts = []actor.PropsOption{actor.WithDispatcher(h.loop), actor.WithMailbox(dispatch.NewMailbox)}
+	h := &harness{t: t, replies: map[uint32]*Reply{}}
+	h.system = actortest.System()
+	h.loop, h.opts = actortest.Loop(1)
 	parent := actor.PropsFromFunc(func(ctx actor.Context) {
 		if r, ok := ctx.Message().(*spawnReq); ok {
 			*r.out = ctx.Spawn(r.props)
