@@ -91,13 +91,6 @@ func (h *Hub) Join(peer string, deliver func(particle.Particle)) Transport {
 	return hubTransport{h}
 }
 
-// Leave removes peer: particles sent to it fail from now on.
-func (h *Hub) Leave(peer string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.peers, peer)
-}
-
 type hubTransport struct{ h *Hub }
 
 // ErrUnknownPeer is the error of a send to a peer that is not on the hub.

@@ -96,6 +96,3 @@ func (m *Machine) Step() Effects {
 	}
 	return e
 }
-
-// Data returns this peer's current data for the particle.
-func (m *Machine) Data() []byte { return m.prev }
