@@ -162,15 +162,15 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 			return
 		}
 		l.seen[h] = true
-		r.accepted()
+		r.accepted() // before the send: the particle may be done, elsewhere, before this turn ends
 		ctx.Send(l.pid, &particles.Arrival{Data: p.Data})
 		return
 	}
+	r.accepted() // before the spawn, for the same reason
 	pid := ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self()}, r.opts...))
 	r.live[k] = &live{pid: pid, seen: map[[32]byte]bool{h: true}}
 	r.byPID[pid.Id] = k
-	r.accepted()
 	if m := r.cfg.Metrics; m != nil {
 		m.Live.Set(float64(len(r.live)))
 	}
