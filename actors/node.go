@@ -128,7 +128,7 @@ func (n *Node) Start() error {
 		}
 		metrics = m
 	}
-	n.registry = root.Spawn(registry.PropsWith(registry.Config{Host: n.self, Management: n.env.Management,
+	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Clock: n.env.Clock, NodeVersion: n.env.NodeVersion}, opts...)}}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,

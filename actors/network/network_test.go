@@ -58,7 +58,7 @@ func (w *world) node(name string) *testNode {
 		w.t.Fatal(err)
 	}
 	n := &testNode{id: id}
-	n.registry = w.system.Root.Spawn(registry.Props(id.PeerID, id.PeerID, w.opts...))
+	n.registry = w.system.Root.Spawn(registry.Props(registry.Config{Host: id.PeerID, Management: id.PeerID, Clock: w.clock}, w.opts...))
 	// The router and the network actor name each other: the router is given the network
 	// actor's PID by name before it is spawned, and the transport delivers to the router.
 	netName := "net-" + name

@@ -32,7 +32,7 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 		}
 	}
 
-	reg := system.Root.Spawn(registry.Props(alice.PeerID, alice.PeerID, opts...))
+	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
 	var sends []*Send
 	var expired []*Expired
 	var spawned []*registry.Spawned

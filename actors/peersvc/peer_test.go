@@ -29,14 +29,14 @@ func TestPeerService(t *testing.T) {
 		}
 	}, opts...))
 	host := "12D3Host"
-	reg := system.Root.Spawn(registry.PropsWith(registry.Config{Host: host, Management: host,
+	reg := system.Root.Spawn(registry.Props(registry.Config{Host: host, Management: host, Clock: clk,
 		NodeServices: map[string]*actor.Props{"peer": Props(Config{Clock: clk, NodeVersion: "aquanet test", Addresses: []string{"/ip4/127.0.0.1/tcp/7777"}}, opts...)}}, opts...))
 	run()
 	var next uint32
 	send := func(svc, fn string, args ...value.Value) uint32 {
 		next++
 		system.Root.Send(reg, &service.Call{ID: next, Function: fn, Args: args, ReplyTo: probe,
-			Context: service.CallContext{Service: svc, InitPeerID: host}})
+			Context: service.CallContext{Service: svc, InitPeerID: host, Timestamp: clock.UnixMilli(clk), TTL: 60_000}})
 		run()
 		return next
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -26,41 +27,37 @@ type Spawned struct {
 	Err error
 }
 
-// Props returns the registry actor of node host, operated by management. It spawns a service
-// actor per builtin service at start and per Spawn; it routes every *service.Call to the service
-// its Context.Service names, by id or alias (the builtins first), and serves the srv service
-// itself. A call to a service that does not exist fails as on Fluence's node.
-//
-// Supervision: every service actor is restarted, at once, whenever it panics (protoactor's
-// restarting strategy); the call that panicked fails, the others are served.
-//
-// opts (a dispatcher, a mailbox) apply to the registry and to every service actor it spawns.
-func Props(host, management string, opts ...actor.PropsOption) *actor.Props {
-	return PropsWith(Config{Host: host, Management: management}, opts...)
-}
-
 // Config is the registry actor's configuration.
 type Config struct {
 	Host, Management string
+	Clock            clock.Clock // service actors skip calls that come after their particle's deadline
 	// NodeServices are services that need the node (such as peer): the registry spawns them
 	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
 	// over.
 	NodeServices map[string]*actor.Props
 }
 
-// PropsWith is Props with node services.
-func PropsWith(cfg Config, opts ...actor.PropsOption) *actor.Props {
+// Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
+// service actor per builtin service and node service at start and per Spawn; it routes every
+// *service.Call to the service its Context.Service names, by id or alias (the builtins first),
+// and serves the srv service itself. A call to a service that does not exist fails as on
+// Fluence's node.
+//
+// Supervision: every service actor is restarted, at once, whenever it panics (protoactor's
+// restarting strategy); the call that panicked fails, the others are served.
+//
+// opts (a dispatcher, a mailbox) apply to the registry and to every service actor it spawns.
+func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &registryActor{host: cfg.Host, management: cfg.Management, nodeServices: cfg.NodeServices, opts: opts}
+		return &registryActor{cfg: cfg, opts: opts}
 	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
 }
 
 type registryActor struct {
-	host, management string
-	nodeServices     map[string]*actor.Props
-	opts             []actor.PropsOption
-	builtins         map[string]*actor.PID // and node services
-	services         *Registry[*actor.PID]
+	cfg      Config
+	opts     []actor.PropsOption
+	builtins map[string]*actor.PID // and node services
+	services *Registry[*actor.PID]
 }
 
 func (r *registryActor) Receive(ctx actor.Context) {
@@ -77,16 +74,16 @@ func (r *registryActor) Receive(ctx actor.Context) {
 // start spawns the builtins. A restart of the registry itself starts from scratch: its
 // services are its children and stop with it.
 func (r *registryActor) start(ctx actor.Context) {
-	nodeIDs := slices.Sorted(maps.Keys(r.nodeServices)) // spawned in a fixed order
+	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	reserved := append(append(builtin.Services(), "srv"), nodeIDs...)
-	r.services = New[*actor.PID](r.host, r.management, reserved...)
+	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, reserved...)
 	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
-		r.builtins[id] = ctx.Spawn(service.Props(func() service.Handler { return h }, r.opts...))
+		r.builtins[id] = ctx.Spawn(service.Props(r.cfg.Clock, func() service.Handler { return h }, r.opts...))
 	}
 	for _, id := range nodeIDs {
-		r.builtins[id] = ctx.Spawn(r.nodeServices[id])
+		r.builtins[id] = ctx.Spawn(r.cfg.NodeServices[id])
 	}
 }
 
@@ -95,7 +92,7 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 		return err
 	}
 	s, _ := r.services.Resolve(m.ID)
-	s.Handle = ctx.Spawn(service.Props(m.NewHandler, r.opts...))
+	s.Handle = ctx.Spawn(service.Props(r.cfg.Clock, m.NewHandler, r.opts...))
 	return nil
 }
 

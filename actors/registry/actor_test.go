@@ -3,12 +3,14 @@ package registry
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -17,6 +19,7 @@ type node struct {
 	t        *testing.T
 	system   *actor.ActorSystem
 	loop     *dispatch.Loop
+	clock    *clock.Manual
 	registry *actor.PID
 	probe    *actor.PID
 	replies  map[uint32]*service.Reply
@@ -29,7 +32,8 @@ func newNode(t *testing.T) *node {
 	n.system = actortest.System()
 	var opts []actor.PropsOption
 	n.loop, opts = actortest.Loop(1)
-	n.registry = n.system.Root.Spawn(Props(host, admin, opts...))
+	n.clock = clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	n.registry = n.system.Root.Spawn(Props(Config{Host: host, Management: admin, Clock: n.clock}, opts...))
 	n.probe = n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
 		case *service.Reply:
@@ -65,7 +69,7 @@ func (n *node) call(caller, svc, fn string, args ...value.Value) (int32, string)
 	n.nextID++
 	id := n.nextID
 	n.system.Root.Send(n.registry, &service.Call{ID: id, Function: fn, Args: args, ReplyTo: n.probe,
-		Context: service.CallContext{Service: svc, InitPeerID: caller}})
+		Context: service.CallContext{Service: svc, InitPeerID: caller, Timestamp: clock.UnixMilli(n.clock), TTL: 60_000}})
 	n.run()
 	r := n.replies[id]
 	if r == nil {

@@ -54,7 +54,7 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 			stats = m
 		}
 	}, opts...))
-	reg := system.Root.Spawn(registry.Props(alice.PeerID, alice.PeerID, opts...))
+	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
 	var logged atomic.Int64
 	metrics, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {

@@ -6,6 +6,13 @@
 // string, as Fluence's node returns it), which the script can catch with xor. After a panic the
 // actor also fails, so that its supervisor restarts it (with a fresh handler state, if the
 // handler is made by a producer); which restarts happen is the supervisor's strategy.
+//
+// A service actor serves its calls one at a time, so a handler needs no lock for its own state.
+// The cost is that a handler that blocks holds up the later calls to the same service (never
+// those to other services, nor other particles' progress: a particle expires at its deadline
+// whatever its calls do). A call whose particle's deadline has passed by the time the call's
+// turn comes is not run: it fails at once, so a queue that built up behind a slow call drains
+// without doing work nobody waits for.
 package service
 
 import (
@@ -14,6 +21,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -30,6 +38,9 @@ type CallContext struct {
 	// Tetraplets say where each argument came from: one list per argument.
 	Tetraplets [][]data.Tetraplet
 }
+
+// Deadline is when the particle expires, in ms since the Unix epoch.
+func (c CallContext) Deadline() uint64 { return c.Timestamp + uint64(c.TTL) }
 
 // Handler serves the functions of a service.
 type Handler interface {
@@ -61,12 +72,14 @@ type Reply struct {
 }
 
 // Props returns the props of a service actor whose handler newHandler makes, once at the start
-// and again at every restart. Options (a dispatcher, a mailbox) are passed to protoactor.
-func Props(newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{newHandler: newHandler} }, opts...)
+// and again at every restart. clk tells it which calls came too late to run. Options (a
+// dispatcher, a mailbox) are passed to protoactor.
+func Props(clk clock.Clock, newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{clock: clk, newHandler: newHandler} }, opts...)
 }
 
 type serviceActor struct {
+	clock      clock.Clock
 	newHandler func() Handler
 	handler    Handler
 }
@@ -81,6 +94,11 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 }
 
 func (s *serviceActor) serve(ctx actor.Context, c *Call) {
+	if now := clock.UnixMilli(s.clock); now >= c.Context.Deadline() {
+		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': the particle expired %d ms before the call's turn came",
+			c.Context.Service, c.Function, now-c.Context.Deadline()))})
+		return
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' failed in '%s': %v", c.Context.Service, c.Function, r))})

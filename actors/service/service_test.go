@@ -3,11 +3,13 @@ package service
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -19,6 +21,7 @@ type harness struct {
 	system  *actor.ActorSystem
 	loop    *dispatch.Loop
 	opts    []actor.PropsOption
+	clock   *clock.Manual
 	parent  *actor.PID
 	probe   *actor.PID
 	replies map[uint32]*Reply
@@ -33,6 +36,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, replies: map[uint32]*Reply{}}
 	h.system = actortest.System()
 	h.loop, h.opts = actortest.Loop(1)
+	h.clock = clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	parent := actor.PropsFromFunc(func(ctx actor.Context) {
 		if r, ok := ctx.Message().(*spawnReq); ok {
 			*r.out = ctx.Spawn(r.props)
@@ -49,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) spawn(newHandler func() Handler) *actor.PID {
 	var pid *actor.PID
-	h.system.Root.Send(h.parent, &spawnReq{Props(newHandler, h.opts...), &pid})
+	h.system.Root.Send(h.parent, &spawnReq{Props(h.clock, newHandler, h.opts...), &pid})
 	h.loop.Run(1000)
 	if pid == nil {
 		h.t.Fatal("the service was not spawned")
@@ -57,9 +61,13 @@ func (h *harness) spawn(newHandler func() Handler) *actor.PID {
 	return pid
 }
 
-// call sends a call and runs the loop until it is idle; it returns the reply.
+// call sends a call and runs the loop until it is idle; it returns the reply. A call without a
+// TTL gets one of a minute from now.
 func (h *harness) call(pid *actor.PID, id uint32, c Call) *Reply {
 	h.t.Helper()
+	if c.Context.TTL == 0 {
+		c.Context.Timestamp, c.Context.TTL = clock.UnixMilli(h.clock), 60_000
+	}
 	c.ID, c.ReplyTo = id, h.probe
 	h.system.Root.Send(pid, &c)
 	if h.loop.Run(10_000); h.loop.Pending() != 0 {
@@ -152,5 +160,31 @@ func TestErrorsAndPanicsAreFailedCallsAndPanicsRestart(t *testing.T) {
 	}
 	if r := h.call(pid, 5, Call{Function: "count", Context: ctx}); r.Result.Result != "1" {
 		t.Fatalf("count after the restart = %+v, want 1 (fresh state)", r.Result)
+	}
+}
+
+// A call that reaches its turn after its particle's deadline is not run: it fails, naming the
+// reason, and the handler never sees it. One in time, at the deadline's last millisecond, runs.
+func TestCallsPastTheirDeadlineAreNotRun(t *testing.T) {
+	h := newHarness(t)
+	var ran []string
+	pid := h.spawn(func() Handler {
+		return HandlerFunc(func(ctx CallContext, fn string, args []value.Value) (value.Value, error) {
+			ran = append(ran, ctx.ParticleID)
+			return value.Null(), nil
+		})
+	})
+	now := clock.UnixMilli(h.clock)
+	late := CallContext{ParticleID: "late", Service: "svc", Timestamp: now - 1000, TTL: 1000}
+	if r := h.call(pid, 1, Call{Function: "f", Context: late}); r.Result.RetCode != 1 ||
+		r.Result.Result != `"service 'svc' did not run 'f': the particle expired 0 ms before the call's turn came"` {
+		t.Errorf("late call: %+v", r.Result)
+	}
+	inTime := CallContext{ParticleID: "in-time", Service: "svc", Timestamp: now - 999, TTL: 1000}
+	if r := h.call(pid, 2, Call{Function: "f", Context: inTime}); r.Result.RetCode != 0 {
+		t.Errorf("call in time: %+v", r.Result)
+	}
+	if len(ran) != 1 || ran[0] != "in-time" {
+		t.Errorf("the handler ran for %v, want [in-time]", ran)
 	}
 }
