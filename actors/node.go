@@ -179,6 +179,27 @@ func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
 	}
 }
 
+// Stats returns the particle router's counters (live particles, arrivals, rejections by
+// reason, expiries), or an error if ctx ends first. Like Spawn, it needs a dispatcher that runs
+// on its own.
+func (n *Node) Stats(ctx context.Context) (router.Stats, error) {
+	statsc := make(chan router.Stats, 1)
+	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*router.Stats); ok {
+			statsc <- *m
+			c.Stop(c.Self())
+		}
+	}, n.env.ActorOptions...))
+	n.system.Root.Send(n.router, &router.GetStats{ReplyTo: reply})
+	select {
+	case s := <-statsc:
+		return s, nil
+	case <-ctx.Done():
+		n.system.Root.Stop(reply)
+		return router.Stats{}, fmt.Errorf("actors: asking for the router's stats: %w", ctx.Err())
+	}
+}
+
 // Stop stops taking particles in, lets the live ones run until their deadlines or until ctx
 // ends, then stops every actor of the node and waits for them to stop.
 func (n *Node) Stop(ctx context.Context) error {

@@ -46,17 +46,19 @@ type flush struct{}
 type expire struct{}
 
 // Props returns the actor of one particle on this node. It runs the interpreter on the first
-// arrival and on every later Arrival; it sends each call the interpreter asks for to the
-// registry and feeds the answers back, all answers that are in by the time it runs together (it
+// arrival and on every later Arrival; it makes each call the interpreter asks for through a
+// child call actor (so the calls of par branches and fold iterations are in flight together)
+// and feeds the answers back, all answers that are in by the time it runs together (it
 // runs on a note to itself, so answers queued behind the note join the same run); it sends the
 // data to the next peers through the network actor; and it stops itself at the particle's
 // deadline on cfg.Clock, reporting Expired.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg} }, opts...)
+	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, opts: opts} }, opts...)
 }
 
 type particleActor struct {
 	cfg     Config
+	opts    []actor.PropsOption // the call actors run as the particle actor does
 	init    string // the particle's init peer id as text (base58: made once, not per call)
 	m       *Machine
 	flushed bool // a flush note is queued
@@ -121,9 +123,9 @@ func (a *particleActor) run(ctx actor.Context) {
 	for a.m.Ready() {
 		e := a.m.Step()
 		for _, c := range e.Calls {
-			ctx.Send(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
+			ctx.Spawn(callProps(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args,
 				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp,
-					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})
+					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}}, a.opts))
 		}
 		for _, peer := range e.Forward {
 			out := p
