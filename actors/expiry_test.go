@@ -10,8 +10,10 @@ import (
 
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -23,29 +25,40 @@ func actorCount(s *actor.ActorSystem) int {
 	return n
 }
 
-func heapInUse() uint64 {
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() uint64 {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse
+	return m.HeapAlloc
 }
 
-// 10,000 particles live until their deadline, then leave nothing behind: the node's actor count
-// and heap come back to what they were before.
+// 10,000 particles stay until their deadline, half of them finished (no actor, only their
+// entry and their data in the store), half still waiting for an answer (a particle actor and a
+// call actor each); after the deadline nothing is left: the actor count, the store and the live
+// heap are back to what they were before. Two waves warm the node up: maps keep the room they
+// grew to, and protoactor's process registry (sharded Go maps, keyed by ever new PIDs) grows by
+// less with every wave (2.2, 1.3, 0.8, 0.5 MB in a run of six), which is not a leak; a leak
+// grows by the same with every wave, and is what the measured wave adds.
 func TestTenThousandParticlesExpire(t *testing.T) {
-	const count = 10_000
+	count := 10_000
+	if raceEnabled {
+		count = 1_000
+	}
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	loop, opts := actortest.Loop(1)
 	id, _ := scenario.NewIdentity("alice")
+	// The store on disk, as in production, so that the heap is the runtime's alone.
 	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
-		ActorOptions: opts})
+		ActorOptions: opts, Store: store.Options{Dir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { n.db.Close() }) // the loop stops with the test; nothing writes after it
 	run := func() {
 		t.Helper()
 		if loop.Run(100 * count); loop.Pending() != 0 {
@@ -53,32 +66,60 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 		}
 	}
 	run()
-	particles := make([]particle.Particle, count)
-	for i := range particles {
-		particles[i] = actortest.Particle(t, id, particle.Particle{ID: fmt.Sprint("p-", i), Timestamp: uint64(clk.Now().UnixMilli()), TTL: 30_000,
-			Script: `(call %init_peer_id% ("op" "noop") [])`})
+	stored := func() int {
+		t.Helper()
+		c, err := particles.NewStore(n.db).Count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	baseActors, baseHeap := actorCount(n.system), heapInUse()
-
-	for i, p := range particles {
-		n.Deliver(p)
-		if i%500 == 499 {
-			run()
+	wave := func(name string) {
+		t.Helper()
+		ps := make([]particle.Particle, count)
+		for i := range ps {
+			script := `(call %init_peer_id% ("op" "noop") [])`
+			if i%2 == 1 {
+				script = `(call %init_peer_id% ("peer" "timeout") [60000 "never"])` // past the deadline: no answer
+			}
+			ps[i] = actortest.Particle(t, id, particle.Particle{ID: fmt.Sprint(name, "-", i), Timestamp: uint64(clk.Now().UnixMilli()), TTL: 30_000,
+				Script: script})
+		}
+		before := actorCount(n.system)
+		for i, p := range ps {
+			n.Deliver(p)
+			if i%500 == 499 {
+				run()
+			}
+		}
+		run()
+		if live := actorCount(n.system) - before; live != count {
+			t.Fatalf("%s: %d actors live, want %d (a particle actor and a call actor for each waiting particle)", name, live, count)
+		}
+		if s := stored(); s != count/2 {
+			t.Fatalf("%s: %d particles' data in the store, want %d (the finished ones)", name, s, count/2)
+		}
+		t.Logf("%s: live heap %d MB with %d particles", name, liveHeap()>>20, count)
+		clk.Advance(30 * time.Second)
+		run()
+		if after := actorCount(n.system); after != before {
+			t.Fatalf("%s: %d actors after every particle expired, %d before", name, after, before)
+		}
+		if s := stored(); s != 0 {
+			t.Fatalf("%s: %d particles' data in the store after the deadline", name, s)
 		}
 	}
-	run()
-	if live := actorCount(n.system) - baseActors; live != count {
-		t.Fatalf("%d particle actors live, want %d", live, count)
+	if raceEnabled {
+		wave("race")
+		return
 	}
-	t.Logf("heap in use: %d MB before, %d MB with %d particles live", baseHeap>>20, heapInUse()>>20, count)
-	clk.Advance(30 * time.Second)
-	run()
-	if after := actorCount(n.system); after != baseActors {
-		t.Fatalf("%d actors after every particle expired, %d before", after, baseActors)
+	wave("warm-up")
+	wave("warm-up-2")
+	base := liveHeap()
+	wave("p")
+	// Slack for the registry (above) and the runtime; 300 bytes kept per particle would be more.
+	if after := liveHeap(); after > base+3<<20 {
+		t.Fatalf("live heap %d MB after expiry, %d MB before", after>>20, base>>20)
 	}
-	particles = nil
-	// Slack for the runtime's own bookkeeping; 10,000 live particles held tens of megabytes.
-	if after := heapInUse(); after > baseHeap+4<<20 {
-		t.Fatalf("heap in use %d MB after expiry, %d MB before", after>>20, baseHeap>>20)
-	}
+	t.Logf("live heap after expiry: %d MB, before: %d MB", liveHeap()>>20, base>>20)
 }

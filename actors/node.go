@@ -15,16 +15,19 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/peersvc"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -39,6 +42,10 @@ type Env struct {
 	// and the function that takes particles in. Required (network.Hub.Join for nodes in one
 	// process).
 	Transport func(self string, deliver func(particle.Particle)) network.Transport
+	// Store says where the node's pebble database is: a directory on a filesystem that can be
+	// injected (pebble's vfs.FS). The zero value keeps it in memory. The node opens it at Start
+	// and closes it at Stop.
+	Store store.Options
 	// Management is the peer id of the node's operator, who may manage every service; default
 	// the node itself.
 	Management string
@@ -66,6 +73,7 @@ type Node struct {
 	mu       sync.Mutex
 	started  bool
 	stopping bool
+	db       *pebble.DB
 	registry *actor.PID
 	router   *actor.PID
 	network  *actor.PID
@@ -117,6 +125,15 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("actors: node already started")
 	}
+	so := n.env.Store
+	if so.Logger == nil {
+		so.Logger = n.env.Logger
+	}
+	db, err := store.Open(so)
+	if err != nil {
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.db = db
 	n.started = true
 	opts := n.env.ActorOptions
 	root := n.system.Root
@@ -124,6 +141,8 @@ func (n *Node) Start() error {
 	if n.env.Metrics != nil {
 		m, err := router.NewMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics))
 		if err != nil {
+			n.db.Close()
+			n.started = false
 			return fmt.Errorf("actors: registering metrics: %w", err)
 		}
 		metrics = m
@@ -132,7 +151,8 @@ func (n *Node) Start() error {
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Clock: n.env.Clock, NodeVersion: n.env.NodeVersion}, opts...)}}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
-		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName)}, opts...))
+		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
+		Store: particles.NewStore(db)}, opts...))
 	transport := n.env.Transport(n.self, n.Deliver)
 	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
 	if err != nil {
@@ -200,8 +220,11 @@ func (n *Node) Stats(ctx context.Context) (router.Stats, error) {
 	}
 }
 
-// Stop stops taking particles in, lets the live ones run until their deadlines or until ctx
-// ends, then stops every actor of the node and waits for them to stop.
+// Stop stops taking particles in, lets the active ones (those with data to merge or calls out)
+// go on until they are done, reach their deadlines or ctx ends, then stops every actor of the
+// node, waits for them to stop and closes the store. If an actor does not stop before ctx ends
+// (a service stuck in its handler), the store stays open, so that nothing writes to a closed
+// one, and the error says so.
 func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Lock()
 	if !n.started || n.stopping {
@@ -224,19 +247,19 @@ func (n *Node) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("actors: stopping with particles still live: %w", ctx.Err())
 	}
-	if stopErr := n.stopAll(ctx, []*actor.PID{waiter, n.network, n.router, n.registry}); err == nil {
-		err = stopErr
-	}
-	return err
+	return errors.Join(err, n.stopAll(ctx, []*actor.PID{waiter, n.network, n.router, n.registry}))
 }
 
-// stopAll stops pids and waits until each has terminated (with its children), or until ctx
-// ends: an actor stuck in a handler that never returns cannot stop, and Stop must not hang on it.
+// stopAll stops pids and waits until each has terminated (with its children), then closes the
+// store; or it returns when ctx ends: an actor stuck in a handler that never returns cannot
+// stop, and Stop must not hang on it. The store is closed only once every actor has stopped, so
+// that nothing writes to a closed one.
 func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
-	all := make(chan struct{})
+	all := make(chan error, 1)
 	var left atomic.Int64
 	left.Store(int64(len(pids)))
-	watcher := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+	// The watcher stays, if ctx ends first, to close the store once the last actor stops.
+	n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
 		switch c.Message().(type) {
 		case *actor.Started:
 			for _, p := range pids {
@@ -244,23 +267,27 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 			}
 		case *actor.Terminated:
 			if left.Add(-1) == 0 {
-				close(all)
+				var err error
+				if closeErr := n.db.Close(); closeErr != nil {
+					err = fmt.Errorf("actors: closing the store: %w", closeErr)
+				}
+				all <- err
+				c.Stop(c.Self())
 			}
 		}
 	}, n.env.ActorOptions...))
 	for _, p := range pids {
 		n.system.Root.Stop(p)
 	}
-	defer n.system.Root.Stop(watcher)
 	select {
-	case <-all:
-		return nil
+	case err := <-all:
+		return err
 	case <-ctx.Done():
 		select {
-		case <-all: // both were ready
-			return nil
+		case err := <-all: // both were ready
+			return err
 		default:
 		}
-		return fmt.Errorf("actors: %d actors had not stopped when the context ended: %w", left.Load(), ctx.Err())
+		return fmt.Errorf("actors: %d actors had not stopped when the context ended (the store closes when they do): %w", left.Load(), ctx.Err())
 	}
 }

@@ -111,14 +111,24 @@ aquanet_router_accepted_total{peer="%s"} 2
 		t.Error(err)
 	}
 
-	// The particle lives until its deadline: a stop that cannot wait that long says so, and
-	// still stops everything.
+	// A particle waiting for an answer (peer.timeout answers in a minute of the clock, which
+	// does not move) is active: a stop that cannot wait that long says so, and still stops
+	// everything.
+	alice.Deliver(actortest.Particle(t, aliceID, particle.Particle{ID: "p-2", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 120_000,
+		Script: `(call %init_peer_id% ("peer" "timeout") [60000 "late"] r)`}))
+	for s, err := alice.Stats(ctx); s.Live != 1; s, err = alice.Stats(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancelShort()
 	if err := alice.Stop(short); err == nil {
 		t.Error("alice stopped with a live particle and no error")
 	}
-	clk.Advance(time.Minute) // bob's copy of the particle expires
+	// Bob's copy of p-1 is finished: it does not hold his stop up, although its deadline is a
+	// minute away.
 	if err := bob.Stop(ctx); err != nil {
 		t.Errorf("bob: %v", err)
 	}

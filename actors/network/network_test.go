@@ -15,6 +15,7 @@ import (
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -58,12 +59,17 @@ func (w *world) node(name string) *testNode {
 		w.t.Fatal(err)
 	}
 	n := &testNode{id: id}
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { db.Close() })
 	n.registry = w.system.Root.Spawn(registry.Props(registry.Config{Host: id.PeerID, Management: id.PeerID, Clock: w.clock}, w.opts...))
 	// The router and the network actor name each other: the router is given the network
 	// actor's PID by name before it is spawned, and the transport delivers to the router.
 	netName := "net-" + name
 	n.router = w.system.Root.Spawn(router.Props(router.Config{Self: id.PeerID, Key: id.Key, Clock: w.clock, Registry: n.registry,
-		Network: w.system.NewLocalPID(netName)}, w.opts...))
+		Network: w.system.NewLocalPID(netName), Store: particles.NewStore(db)}, w.opts...))
 	transport := w.hub.Join(id.PeerID, func(p particle.Particle) { w.system.Root.Send(n.router, &router.Incoming{Particle: p}) })
 	pid, err := w.system.Root.SpawnNamed(Props(Config{Self: id.PeerID, Transport: transport, Router: n.router}, w.opts...), netName)
 	if err != nil {

@@ -2,6 +2,7 @@ package particles
 
 import (
 	"crypto/ed25519"
+	"log/slog"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -20,7 +21,16 @@ type Config struct {
 	Clock    clock.Clock
 	Registry *actor.PID // the service registry: calls go there
 	Network  *actor.PID // sends go there, as *Send
-	Reports  *actor.PID // gets *Expired (usually the router); may be nil
+	Reports  *actor.PID // gets *Finished, *Expired and *Failed (usually the router); may be nil
+	// Store keeps the particle's data on this peer between visits: the actor loads it at its
+	// start and saves it when the particle has nothing left to do here.
+	Store  *Store
+	Logger *slog.Logger // nil: discard
+}
+
+// KeyOf returns the key of particle p.
+func KeyOf(p *particle.Particle) Key {
+	return Key{ID: p.ID, InitPeerID: string(p.InitPeerID), Signature: string(p.Signature), Deadline: p.Timestamp + uint64(p.TTL)}
 }
 
 // Arrival is more data for the particle.
@@ -39,6 +49,20 @@ type Expired struct {
 	Pending        []uint32
 }
 
+// Finished reports that the particle has nothing left to do here for now, its data saved in
+// the Store, after Arrivals arrivals (the first included). The actor may then be stopped: if
+// no arrival was sent to it since (the sender counts them), nothing is lost.
+type Finished struct {
+	Key      Key
+	Arrivals int
+}
+
+// Failed reports that the actor could not go on (its saved data could not be read) and stops.
+type Failed struct {
+	Key Key
+	Err error
+}
+
 // flush is the actor's note to itself to run the interpreter on what has come in.
 type flush struct{}
 
@@ -50,28 +74,44 @@ type expire struct{}
 // child call actor (so the calls of par branches and fold iterations are in flight together)
 // and feeds the answers back, all answers that are in by the time it runs together (it
 // runs on a note to itself, so answers queued behind the note join the same run); it sends the
-// data to the next peers through the network actor; and it stops itself at the particle's
-// deadline on cfg.Clock, reporting Expired.
+// data to the next peers through the network actor. When nothing is left to do (no data to
+// merge, no call unanswered) it saves the data in cfg.Store and reports Finished, and the
+// router may stop it; an actor that is still working at the particle's deadline (on cfg.Clock)
+// stops itself, reporting Expired. If saving fails, the actor keeps the data and lives on until
+// the deadline instead.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, opts: opts} }, opts...)
 }
 
 type particleActor struct {
-	cfg     Config
-	opts    []actor.PropsOption // the call actors run as the particle actor does
-	init    string // the particle's init peer id as text (base58: made once, not per call)
-	m       *Machine
-	flushed bool // a flush note is queued
-	timer   clock.Timer
+	cfg      Config
+	opts     []actor.PropsOption // the call actors run as the particle actor does
+	key      Key
+	init     string // the particle's init peer id as text (base58: made once, not per call)
+	m        *Machine
+	arrivals int  // arrivals taken in, the first included
+	flushed  bool // a flush note is queued
+	timer    clock.Timer
 }
 
 func (a *particleActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		p := a.cfg.Particle
-		a.init = p.InitPeerID.String()
+		a.key, a.init = KeyOf(&p), p.InitPeerID.String()
 		a.m = New(p.Script, interpreter.Params{InitPeerID: a.init, CurrentPeerID: a.cfg.Self,
 			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key})
+		prev, err := a.cfg.Store.Load(a.key)
+		if err != nil {
+			// Going on without the data could repeat calls this peer made: give up instead.
+			a.report(ctx, &Failed{Key: a.key, Err: err})
+			ctx.Stop(ctx.Self())
+			return
+		}
+		a.m.Restore(prev)
 		a.arm(ctx)
 		a.arrive(ctx, p.Data)
 	case *actor.Stopped:
@@ -88,9 +128,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		a.flushed = false
 		a.run(ctx)
 	case expire:
-		if a.cfg.Reports != nil {
-			ctx.Send(a.cfg.Reports, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.init, Pending: a.m.Pending()})
-		}
+		a.report(ctx, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.init, Pending: a.m.Pending()})
 		ctx.Stop(ctx.Self())
 	}
 }
@@ -106,7 +144,14 @@ func (a *particleActor) arm(ctx actor.Context) {
 	a.timer = a.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, expire{}) })
 }
 
+func (a *particleActor) report(ctx actor.Context, msg any) {
+	if a.cfg.Reports != nil {
+		ctx.Send(a.cfg.Reports, msg)
+	}
+}
+
 func (a *particleActor) arrive(ctx actor.Context, data []byte) {
+	a.arrivals++
 	a.m.Arrive(data)
 	a.noteFlush(ctx)
 }
@@ -133,4 +178,12 @@ func (a *particleActor) run(ctx actor.Context) {
 			ctx.Send(a.cfg.Network, &Send{To: peer, Particle: out})
 		}
 	}
+	if !a.m.Idle() {
+		return
+	}
+	if err := a.cfg.Store.Save(a.key, a.m.Data()); err != nil {
+		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
+		return
+	}
+	a.report(ctx, &Finished{Key: a.key, Arrivals: a.arrivals})
 }

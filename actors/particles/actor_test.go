@@ -35,6 +35,8 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
 	var sends []*Send
 	var expired []*Expired
+	var finished []*Finished
+	store := newStore(t)
 	var spawned []*registry.Spawned
 	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
@@ -42,6 +44,8 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 			sends = append(sends, m)
 		case *Expired:
 			expired = append(expired, m)
+		case *Finished:
+			finished = append(finished, m)
 		case *registry.Spawned:
 			spawned = append(spawned, m)
 		}
@@ -64,7 +68,7 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	                            (call "%s" ("s" "f") [r]))`, bob.PeerID)
 	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(start.UnixMilli()), TTL: 60_000, Script: script}
 	pa := system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk,
-		Registry: reg, Network: probe, Reports: probe}, opts...))
+		Registry: reg, Network: probe, Reports: probe, Store: store}, opts...))
 	run()
 
 	if len(sends) != 1 || sends[0].To != bob.PeerID || len(sends[0].Particle.Data) == 0 || sends[0].Particle.ID != "p-1" {
@@ -73,6 +77,13 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	if len(seen) != 1 || seen[0].InitPeerID != alice.PeerID || seen[0].ParticleID != "p-1" || seen[0].Service != "greeter" ||
 		len(seen[0].Tetraplets) != 1 || seen[0].Tetraplets[0][0].FunctionName != "identity" {
 		t.Fatalf("the service saw %+v", seen)
+	}
+	// Done here: the data is saved and the actor says so (whoever gets the report may stop it).
+	if len(finished) != 1 || finished[0].Arrivals != 1 || finished[0].Key != KeyOf(&p) {
+		t.Fatalf("finished %+v", finished)
+	}
+	if saved, err := store.Load(KeyOf(&p)); err != nil || string(saved) != string(sends[0].Particle.Data) {
+		t.Fatalf("saved %d bytes (%v), sent %d", len(saved), err, len(sends[0].Particle.Data))
 	}
 	// Bob's run of what alice sent asks bob for s.f with the greeting.
 	b := machine(t, script, alice, bob)

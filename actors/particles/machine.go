@@ -41,6 +41,13 @@ type Effects struct {
 	Error   string
 }
 
+// Restore gives the machine the data this peer had after its last run on an earlier visit of
+// the particle (from the Store); call it before the first Step.
+func (m *Machine) Restore(prev []byte) { m.prev = prev }
+
+// Data returns this peer's data after the last run (what Restore takes back).
+func (m *Machine) Data() []byte { return m.prev }
+
 // Deadline is when the particle expires, in ms since the Unix epoch.
 func (m *Machine) Deadline() uint64 { return m.params.Timestamp + uint64(m.params.TTL) }
 

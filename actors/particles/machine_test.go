@@ -111,3 +111,35 @@ func TestArrivalsInOrderAndErrors(t *testing.T) {
 		t.Fatalf("%d runs, idle %v", m.Runs(), m.Idle())
 	}
 }
+
+// A machine restored from another's data goes on where that one stopped: the call the first
+// made is in the data, so the same arrival asks for nothing again, and the next local step runs.
+func TestRestoredMachineDoesNotRepeatCalls(t *testing.T) {
+	alice := identity(t, "alice")
+	script := `(seq (call %init_peer_id% ("op" "identity") ["hi"] r) (call %init_peer_id% ("op" "noop") [r]))`
+	m := machine(t, script, alice, alice)
+	m.Arrive(nil)
+	e := m.Step()
+	if len(e.Calls) != 1 {
+		t.Fatalf("first run: %+v", e)
+	}
+	m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"hi"`})
+	if e = m.Step(); len(e.Calls) != 1 || e.Calls[0].Function != "noop" {
+		t.Fatalf("second run: %+v", e)
+	}
+	m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `null`})
+	m.Step()
+	if !m.Idle() {
+		t.Fatal("not idle after every call was answered")
+	}
+
+	again := machine(t, script, alice, alice)
+	again.Restore(m.Data())
+	again.Arrive(nil)
+	if e := again.Step(); e.RetCode != 0 || len(e.Calls) != 0 || !again.Idle() {
+		t.Fatalf("the restored machine asked for %d calls (ret %d %s)", len(e.Calls), e.RetCode, e.Error)
+	}
+	if string(again.Data()) != string(m.Data()) {
+		t.Error("the restored machine's data changed with nothing new")
+	}
+}

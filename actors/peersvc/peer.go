@@ -65,7 +65,8 @@ func (p *peerActor) call(c *service.Call) (value.Value, error) {
 }
 
 // timeout(duration_ms, message?) answers message (or "") once duration_ms have passed on the
-// node's clock. The duration may be a number or a string of digits, as nox reads it.
+// node's clock. The duration may be a number or a string of digits, as nox reads it. A timeout
+// that ends at or after the particle's deadline is never answered.
 func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 	reply := func(v value.Value, err error) {
 		ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(v, err)})
@@ -97,7 +98,12 @@ func (p *peerActor) timeout(ctx actor.Context, c *service.Call) {
 			return
 		}
 	}
-	d := time.Duration(min(ms, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond
+	if now := clock.UnixMilli(p.cfg.Clock); ms >= c.Context.Deadline()-min(now, c.Context.Deadline()) {
+		// The answer would come when the particle is over: nobody would take it, and a timer
+		// kept for it would hold memory for nothing.
+		return
+	}
+	d := time.Duration(ms) * time.Millisecond
 	system, to, id := ctx.ActorSystem(), c.ReplyTo, c.ID
 	p.cfg.Clock.AfterFunc(d, func() {
 		system.Root.Send(to, &service.Reply{ID: id, Result: service.Result(message, nil)})

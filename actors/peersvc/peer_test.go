@@ -77,4 +77,14 @@ func TestPeerService(t *testing.T) {
 	clk.Advance(750 * time.Millisecond)
 	run()
 	check(slow, `"done"`)
+
+	// A timeout that would end with the particle (60 s after the call) is never answered, and
+	// keeps no timer.
+	past := send("peer", "timeout", value.Uint(60_000), value.String("too late"))
+	if n := clk.Pending(); n != 0 {
+		t.Errorf("%d timers pending for a timeout past the particle's deadline", n)
+	}
+	clk.Advance(time.Minute)
+	run()
+	check(past, "(no reply)")
 }

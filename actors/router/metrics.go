@@ -21,7 +21,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		Replays: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "replays_total",
 			Help: "Arrivals dropped because the same particle with the same data came before."}),
 		Expired: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "router", Name: "expired_total",
-			Help: "Particles whose actor reached the deadline."}),
+			Help: "Particles that reached their deadline on this node."}),
 		Live: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "live_particles",
 			Help: "Particles with a running actor."}),
 	}

@@ -1,7 +1,12 @@
 // Package router is the particle router actor: every particle that reaches the node comes here
 // first. It validates it (particle.Validate on the node's clock), drops replays, and hands it to
-// the particle's actor, spawning that actor, under its own supervision, on the particle's first
-// arrival.
+// the particle's actor, spawning that actor, under its own supervision, when the particle has
+// none.
+//
+// A particle on this node is active (its actor runs: it has data to merge or calls out) or
+// finished (its actor reported Finished and was stopped; its data waits in the particle store).
+// Until the particle's deadline the router keeps, for both, the entry that recognises replays;
+// at the deadline the entry and the stored data go.
 package router
 
 import (
@@ -25,8 +30,9 @@ type Config struct {
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Limits   particle.Limits
-	Registry *actor.PID // given to particle actors
-	Network  *actor.PID // given to particle actors
+	Registry *actor.PID       // given to particle actors
+	Network  *actor.PID       // given to particle actors
+	Store    *particles.Store // the particles' data between visits; required
 	// Metrics, if set, are updated with the Stats.
 	Metrics *Metrics
 	// LogEvery is the least time between two log lines about rejections of one reason; default
@@ -40,7 +46,7 @@ type Incoming struct{ Particle particle.Particle }
 // GetStats asks the router for its counters; it replies to ReplyTo with Stats.
 type GetStats struct{ ReplyTo *actor.PID }
 
-// NotifyDrained asks the router to send Drained to ReplyTo once no particle is live (at once
+// NotifyDrained asks the router to send Drained to ReplyTo once no particle is active (at once
 // if none is).
 type NotifyDrained struct{ ReplyTo *actor.PID }
 
@@ -49,23 +55,24 @@ type Drained struct{}
 
 // Stats are the router's counters.
 type Stats struct {
-	Live     int               // particles with a running actor
+	Live     int               // active particles: their actor runs
+	Finished int               // particles done here for now, waiting for more data or their deadline
 	Accepted uint64            // arrivals handed to a particle actor
 	Replays  uint64            // arrivals dropped because the same particle with the same data came before
 	Rejected map[string]uint64 // by particle.Reason
-	Expired  uint64            // particle actors that reached their deadline
+	Expired  uint64            // particles that reached their deadline here
+	Failed   uint64            // particle actors that could not go on (their data could not be read)
 }
 
-// key identifies a particle: the signature is part of it, so that a forged particle reusing an
-// id cannot reach the real one's actor.
-type key struct {
-	id, init, signature string
+type entry struct {
+	pid   *actor.PID // nil while finished
+	sent  int        // arrivals handed to pid, the first included
+	seen  map[[32]byte]bool
+	timer clock.Timer // while finished: the deadline
 }
 
-type live struct {
-	pid  *actor.PID
-	seen map[[32]byte]bool // hashes of the data that arrived
-}
+// deadline is the timer's message: a finished particle reached its deadline.
+type deadline struct{ key particles.Key }
 
 // Props returns the router actor.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
@@ -76,7 +83,7 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &routerActor{cfg: cfg, opts: opts, live: map[key]*live{}, byPID: map[string]key{},
+		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, byPID: map[string]particles.Key{},
 			stats: Stats{Rejected: map[string]uint64{}}, lastLog: map[string]time.Time{}}
 	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
 }
@@ -84,55 +91,65 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 type routerActor struct {
 	cfg     Config
 	opts    []actor.PropsOption
-	live    map[key]*live
-	byPID   map[string]key // particle actor id -> its particle
+	entries map[particles.Key]*entry
+	byPID   map[string]particles.Key // particle actor id -> its particle, until the actor terminates
+	active  int                      // entries with an actor
 	stats   Stats
 	lastLog map[string]time.Time // reason -> when it was last logged
-	waiting []*actor.PID         // to tell when no particle is live
+	waiting []*actor.PID         // to tell when no particle is active
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		// What an earlier run of the node left behind and is out of date by now.
+		if err := r.cfg.Store.DeleteExpired(clock.UnixMilli(r.cfg.Clock)); err != nil {
+			r.cfg.Logger.Error("expired particle data not deleted", "error", err)
+		}
+	case *actor.Stopped:
+		for _, e := range r.entries {
+			if e.timer != nil {
+				e.timer.Stop()
+			}
+		}
 	case *Incoming:
 		r.incoming(ctx, m.Particle)
+	case *particles.Finished:
+		r.finished(ctx, m)
 	case *particles.Expired:
-		r.stats.Expired++
-		if m := r.cfg.Metrics; m != nil {
-			m.Expired.Inc()
+		r.expired()
+	case *particles.Failed:
+		r.stats.Failed++
+		r.cfg.Logger.Error("particle dropped: its data could not be read", "particle", m.Key.ID, "error", m.Err)
+	case deadline:
+		if e, ok := r.entries[m.key]; ok && e.pid == nil {
+			r.expired()
+			r.forget(m.key)
 		}
 	case *actor.Terminated:
-		// A particle actor stopped (at its deadline): its entry goes with it; later copies of
-		// the particle fail validation as expired.
-		r.forget(m.Who)
-		r.tellDrained(ctx)
+		// A particle actor stopped: after Finished, its entry stays; otherwise (its deadline, a
+		// failure) the particle is over here, and later copies fail validation as expired.
+		k, ok := r.byPID[m.Who.Id]
+		if !ok {
+			return
+		}
+		delete(r.byPID, m.Who.Id)
+		if len(r.byPID) == 0 {
+			r.byPID = map[string]particles.Key{}
+		}
+		if e := r.entries[k]; e != nil && e.pid != nil && e.pid.Id == m.Who.Id {
+			r.setActive(-1)
+			r.forget(k)
+			r.tellDrained(ctx)
+		}
 	case *NotifyDrained:
 		r.waiting = append(r.waiting, m.ReplyTo)
 		r.tellDrained(ctx)
 	case *GetStats:
 		s := r.stats
-		s.Live = len(r.live)
+		s.Live, s.Finished = r.active, len(r.entries)-r.active
 		s.Rejected = maps.Clone(r.stats.Rejected)
 		ctx.Send(m.ReplyTo, &s)
-	}
-}
-
-func (r *routerActor) tellDrained(ctx actor.Context) {
-	if len(r.live) > 0 {
-		return
-	}
-	for _, w := range r.waiting {
-		ctx.Send(w, &Drained{})
-	}
-	r.waiting = nil
-}
-
-func (r *routerActor) forget(pid *actor.PID) {
-	if k, ok := r.byPID[pid.Id]; ok {
-		delete(r.byPID, pid.Id)
-		delete(r.live, k)
-		if m := r.cfg.Metrics; m != nil {
-			m.Live.Set(float64(len(r.live)))
-		}
 	}
 }
 
@@ -151,34 +168,94 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 		}
 		return
 	}
-	k := key{p.ID, string(p.InitPeerID), string(p.Signature)}
+	k := particles.KeyOf(&p)
 	h := sha256.Sum256(p.Data)
-	if l, ok := r.live[k]; ok {
-		if l.seen[h] {
-			r.stats.Replays++
-			if m := r.cfg.Metrics; m != nil {
-				m.Replays.Inc()
-			}
-			return
+	e, ok := r.entries[k]
+	switch {
+	case ok && e.seen[h]:
+		r.stats.Replays++
+		if m := r.cfg.Metrics; m != nil {
+			m.Replays.Inc()
 		}
-		l.seen[h] = true
-		r.accepted() // before the send: the particle may be done, elsewhere, before this turn ends
-		ctx.Send(l.pid, &particles.Arrival{Data: p.Data})
 		return
+	case ok:
+		e.seen[h] = true
+	default:
+		e = &entry{seen: map[[32]byte]bool{h: true}}
+		r.entries[k] = e
 	}
-	r.accepted() // before the spawn, for the same reason
-	pid := ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
-		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self()}, r.opts...))
-	r.live[k] = &live{pid: pid, seen: map[[32]byte]bool{h: true}}
-	r.byPID[pid.Id] = k
-	if m := r.cfg.Metrics; m != nil {
-		m.Live.Set(float64(len(r.live)))
-	}
-}
-
-func (r *routerActor) accepted() {
+	// Counted before it is handed on: the particle may be done, elsewhere, before this turn
+	// ends.
 	r.stats.Accepted++
 	if m := r.cfg.Metrics; m != nil {
 		m.Accepted.Inc()
 	}
+	if e.pid != nil {
+		e.sent++
+		ctx.Send(e.pid, &particles.Arrival{Data: p.Data})
+		return
+	}
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
+		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Logger: r.cfg.Logger}, r.opts...))
+	e.sent = 1
+	r.byPID[e.pid.Id] = k
+	r.setActive(+1)
+}
+
+// finished stops the actor of a particle that has nothing left to do, unless an arrival is on
+// its way to it (then it reports again), and keeps the entry until the deadline.
+func (r *routerActor) finished(ctx actor.Context, m *particles.Finished) {
+	e, ok := r.entries[m.Key]
+	if !ok || e.pid == nil || e.sent != m.Arrivals {
+		return
+	}
+	ctx.Stop(e.pid)
+	e.pid = nil
+	r.setActive(-1)
+	left := time.Duration(0)
+	if now := clock.UnixMilli(r.cfg.Clock); m.Key.Deadline > now {
+		left = time.Duration(m.Key.Deadline-now) * time.Millisecond
+	}
+	self, system, k := ctx.Self(), ctx.ActorSystem(), m.Key
+	e.timer = r.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, deadline{k}) })
+	r.tellDrained(ctx)
+}
+
+func (r *routerActor) expired() {
+	r.stats.Expired++
+	if m := r.cfg.Metrics; m != nil {
+		m.Expired.Inc()
+	}
+}
+
+// forget drops a particle's entry and its stored data.
+func (r *routerActor) forget(k particles.Key) {
+	delete(r.entries, k)
+	if len(r.entries) == 0 {
+		r.entries = map[particles.Key]*entry{} // Go maps do not shrink: give a burst's room back
+	}
+	if err := r.cfg.Store.Delete(k); err != nil {
+		r.cfg.Logger.Error("particle data not deleted; it goes at the next start", "particle", k.ID, "error", err)
+	}
+}
+
+func (r *routerActor) setActive(delta int) {
+	r.active += delta
+	if m := r.cfg.Metrics; m != nil {
+		m.Live.Set(float64(r.active))
+	}
+}
+
+func (r *routerActor) tellDrained(ctx actor.Context) {
+	if r.active > 0 {
+		return
+	}
+	for _, w := range r.waiting {
+		ctx.Send(w, &Drained{})
+	}
+	r.waiting = nil
 }

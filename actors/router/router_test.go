@@ -17,6 +17,7 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
+	istore "github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -60,8 +61,14 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db, err := istore.Open(istore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := particles.NewStore(db)
 	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: probe,
-		Logger: slog.New(countingHandler{&logged}), Metrics: metrics}, opts...))
+		Logger: slog.New(countingHandler{&logged}), Metrics: metrics, Store: store}, opts...))
 	getStats := func() *Stats {
 		t.Helper()
 		stats = nil
@@ -85,9 +92,14 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	other := p
 	other.Data = []byte("not data") // same particle, other data: an arrival (the run fails, nothing is sent)
 	in(other)
+	// Each time, the particle's actor finished and was stopped; the second arrival got a new
+	// actor, which took up the saved data.
 	s := getStats()
-	if s.Live != 1 || s.Accepted != 2 || s.Replays != 1 || len(sends) != 1 {
+	if s.Live != 0 || s.Finished != 1 || s.Accepted != 2 || s.Replays != 1 || len(sends) != 1 {
 		t.Fatalf("stats %+v, %d sends", s, len(sends))
+	}
+	if n, _ := store.Count(); n != 1 {
+		t.Fatalf("%d particles in the store, want 1", n)
 	}
 
 	forged := p
@@ -101,7 +113,7 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	}
 	in(late)
 	s = getStats()
-	if s.Rejected["bad_signature"] != 3 || s.Rejected["expired"] != 1 || s.Live != 1 {
+	if s.Rejected["bad_signature"] != 3 || s.Rejected["expired"] != 1 || s.Finished != 1 {
 		t.Fatalf("stats %+v", s)
 	}
 	if logged.Load() != 2 { // one line per reason
@@ -114,8 +126,11 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 		t.Fatalf("%d log lines after the interval passed, want 3", logged.Load())
 	}
 	s = getStats()
-	if s.Expired != 1 || s.Live != 0 {
+	if s.Expired != 1 || s.Live != 0 || s.Finished != 0 {
 		t.Fatalf("after the deadline: %+v", s)
+	}
+	if n, _ := store.Count(); n != 0 {
+		t.Fatalf("%d particles in the store after the deadline, want 0", n)
 	}
 	// The metrics say what the stats say.
 	for name, pair := range map[string][2]float64{

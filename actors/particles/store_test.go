@@ -1,0 +1,63 @@
+package particles
+
+import (
+	"testing"
+
+	"github.com/aquanet/aquanet/internal/store"
+)
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return NewStore(db)
+}
+
+func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
+	s := newStore(t)
+	a := Key{ID: "p-1", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	forged := a
+	forged.Signature = "other"
+	// Length prefixes keep ("ab","c") and ("a","bc") apart.
+	shifted := Key{ID: "p-1" + "12D3", InitPeerID: "A", Signature: "sig", Deadline: 1000}
+	later := Key{ID: "p-2", InitPeerID: "12D3A", Signature: "sig", Deadline: 2000}
+	for k, v := range map[Key]string{a: "a", forged: "forged", shifted: "shifted", later: "later"} {
+		if err := s.Save(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, want := range map[Key]string{a: "a", forged: "forged", shifted: "shifted", later: "later"} {
+		if got, err := s.Load(k); err != nil || string(got) != want {
+			t.Errorf("Load(%+v) = %q, %v; want %q", k, got, err, want)
+		}
+	}
+	if got, err := s.Load(Key{ID: "unknown", Deadline: 1000}); got != nil || err != nil {
+		t.Errorf("Load(unknown) = %q, %v", got, err)
+	}
+
+	// A particle is expired from its deadline on (particle.Validate).
+	if err := s.DeleteExpired(999); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(); n != 4 {
+		t.Fatalf("%d records after DeleteExpired(999), want 4", n)
+	}
+	if err := s.DeleteExpired(1000); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(); n != 1 {
+		t.Fatalf("%d records after DeleteExpired(1000), want 1", n)
+	}
+	if got, _ := s.Load(later); string(got) != "later" {
+		t.Errorf("the later particle's data is %q", got)
+	}
+	if err := s.Delete(later); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(); n != 0 {
+		t.Fatalf("%d records after Delete, want 0", n)
+	}
+}

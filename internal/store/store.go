@@ -1,0 +1,76 @@
+// Package store opens a node's one pebble database and names the key spaces in it. Every part
+// of a node that persists something (particle data now; services, trust, the ledger and DHT
+// records later) keeps its keys under its own one-byte prefix, listed here so that no two
+// parts can collide.
+//
+// The filesystem is injected (pebble's vfs.FS): a directory on the OS's filesystem in
+// production, memory in tests, a crashable memory filesystem in the simulator.
+package store
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Key-space prefixes: the first byte of every key.
+const (
+	// ParticleData holds each particle's data on this peer between its visits, until its
+	// deadline (package actors/particles).
+	ParticleData byte = 'p'
+)
+
+// Options say where the database lives.
+type Options struct {
+	// Dir is the database's directory. Empty means memory: nothing outlives the process.
+	Dir string
+	// FS is the filesystem Dir is on; nil means the OS's (or memory, when Dir is empty).
+	FS vfs.FS
+	// Logger gets pebble's own messages (background errors, slow disks); nil discards them.
+	Logger *slog.Logger
+}
+
+// Open opens (creating if need be) the database o names.
+func Open(o Options) (*pebble.DB, error) {
+	fs, dir := o.FS, o.Dir
+	switch {
+	case fs == nil && dir == "":
+		fs = vfs.NewMem()
+	case fs == nil:
+		fs = vfs.Default
+	}
+	if dir == "" {
+		dir = "aquanet"
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{FS: fs, Logger: pebbleLogger{logger}})
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+// pebbleLogger carries pebble's printf-style messages to slog.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Info(fmt.Sprintf(format, args...), "lib", "pebble")
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "lib", "pebble")
+}
+
+// Fatalf is pebble's report of a state it cannot go on from (a corrupt store, a failed WAL
+// write): it logs and then panics, as pebble's own default logger exits the process, so the
+// node fails loudly instead of losing data quietly.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg, "lib", "pebble", "fatal", true)
+	panic("pebble: " + msg)
+}
