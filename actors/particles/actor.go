@@ -24,8 +24,11 @@ type Config struct {
 	Reports  *actor.PID // gets *Finished, *Expired and *Failed (usually the router); may be nil
 	// Store keeps the particle's data on this peer between visits: the actor loads it at its
 	// start and saves it when the particle has nothing left to do here.
-	Store  *Store
-	Logger *slog.Logger // nil: discard
+	Store *Store
+	// Restore says the store may hold data of this particle (it was here before); without it
+	// the actor does not look.
+	Restore bool
+	Logger  *slog.Logger // nil: discard
 }
 
 // KeyOf returns the key of particle p.
@@ -104,14 +107,16 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		a.key, a.init = KeyOf(&p), p.InitPeerID.String()
 		a.m = New(p.Script, interpreter.Params{InitPeerID: a.init, CurrentPeerID: a.cfg.Self,
 			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key})
-		prev, err := a.cfg.Store.Load(a.key)
-		if err != nil {
-			// Going on without the data could repeat calls this peer made: give up instead.
-			a.report(ctx, &Failed{Key: a.key, Err: err})
-			ctx.Stop(ctx.Self())
-			return
+		if a.cfg.Restore {
+			prev, err := a.cfg.Store.Load(a.key)
+			if err != nil {
+				// Going on without the data could repeat calls this peer made: give up instead.
+				a.report(ctx, &Failed{Key: a.key, Err: err})
+				ctx.Stop(ctx.Self())
+				return
+			}
+			a.m.Restore(prev)
 		}
-		a.m.Restore(prev)
 		a.arm(ctx)
 		a.arrive(ctx, p.Data)
 	case *actor.Stopped:

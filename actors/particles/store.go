@@ -87,6 +87,25 @@ func (s *Store) DeleteExpired(now uint64) error {
 	return nil
 }
 
+// LastDeadline returns the latest deadline of the particles with data in the store, and
+// false if there are none.
+func (s *Store) LastDeadline() (uint64, bool, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{store.ParticleData}, UpperBound: []byte{store.ParticleData + 1}})
+	if err != nil {
+		return 0, false, err
+	}
+	var d uint64
+	ok := it.Last() && len(it.Key()) >= 9
+	if ok {
+		d = binary.BigEndian.Uint64(it.Key()[1:9])
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return 0, false, fmt.Errorf("particles: reading the store: %w", err)
+	}
+	return d, ok, it.Close()
+}
+
 // Count returns how many particles have data in the store.
 func (s *Store) Count() (int, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{store.ParticleData}, UpperBound: []byte{store.ParticleData + 1}})

@@ -34,6 +34,9 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 			t.Errorf("Load(%+v) = %q, %v; want %q", k, got, err, want)
 		}
 	}
+	if d, ok, err := s.LastDeadline(); d != 2000 || !ok || err != nil {
+		t.Errorf("LastDeadline() = %d, %v, %v; want 2000", d, ok, err)
+	}
 	if got, err := s.Load(Key{ID: "unknown", Deadline: 1000}); got != nil || err != nil {
 		t.Errorf("Load(unknown) = %q, %v", got, err)
 	}
@@ -59,5 +62,8 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 	}
 	if n, _ := s.Count(); n != 0 {
 		t.Fatalf("%d records after Delete, want 0", n)
+	}
+	if _, ok, err := s.LastDeadline(); ok || err != nil {
+		t.Errorf("an empty store has a last deadline (%v)", err)
 	}
 }

@@ -94,17 +94,27 @@ type routerActor struct {
 	entries map[particles.Key]*entry
 	byPID   map[string]particles.Key // particle actor id -> its particle, until the actor terminates
 	active  int                      // entries with an actor
-	stats   Stats
-	lastLog map[string]time.Time // reason -> when it was last logged
-	waiting []*actor.PID         // to tell when no particle is active
+	// storedBefore is the latest deadline of the data the store held at the start: a new
+	// particle with a later one cannot have data there.
+	storedBefore uint64
+	stats        Stats
+	lastLog      map[string]time.Time // reason -> when it was last logged
+	waiting      []*actor.PID         // to tell when no particle is active
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		// What an earlier run of the node left behind and is out of date by now.
+		// What an earlier run of the node left behind: what is out of date goes, and the rest
+		// is looked for when its particle comes back.
 		if err := r.cfg.Store.DeleteExpired(clock.UnixMilli(r.cfg.Clock)); err != nil {
 			r.cfg.Logger.Error("expired particle data not deleted", "error", err)
+		}
+		if d, ok, err := r.cfg.Store.LastDeadline(); err != nil {
+			r.cfg.Logger.Error("particle store unreadable: every new particle looks for old data", "error", err)
+			r.storedBefore = ^uint64(0)
+		} else if ok {
+			r.storedBefore = d
 		}
 	case *actor.Stopped:
 		for _, e := range r.entries {
@@ -195,12 +205,14 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle) {
 		ctx.Send(e.pid, &particles.Arrival{Data: p.Data})
 		return
 	}
+	restore := ok || k.Deadline <= r.storedBefore // finished here, or maybe before a restart
 	if e.timer != nil {
 		e.timer.Stop()
 		e.timer = nil
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
-		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Logger: r.cfg.Logger}, r.opts...))
+		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
+		Logger: r.cfg.Logger}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)

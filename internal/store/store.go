@@ -12,6 +12,7 @@ import (
 	"log/slog"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -48,7 +49,12 @@ func Open(o Options) (*pebble.DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{FS: fs, Logger: pebbleLogger{logger}})
+	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}}
+	// Bloom filters on every level (the later levels take the first's): most lookups are for
+	// keys that are not there (a particle's first arrival), and without a filter each one
+	// reads every table that might hold it.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
