@@ -40,7 +40,8 @@ type Env struct {
 	Clock clock.Clock
 	// Transport connects the node to others: it is called once at Start with the node's peer id
 	// and the function that takes particles in. Required (network.Hub.Join for nodes in one
-	// process).
+	// process). If the transport is also a peersvc.Connectivity, it answers peer.is_connected,
+	// peer.get_contact and peer.connect; otherwise those fail.
 	Transport func(self string, deliver func(particle.Particle)) network.Transport
 	// Store says where the node's pebble database is: a directory on a filesystem that can be
 	// injected (pebble's vfs.FS). The zero value keeps it in memory. The node opens it at Start
@@ -147,13 +148,15 @@ func (n *Node) Start() error {
 		}
 		metrics = m
 	}
+	transport := n.env.Transport(n.self, n.Deliver)
+	connectivity, _ := transport.(peersvc.Connectivity) // without it, peer.connect and the like fail
 	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
-		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Clock: n.env.Clock, NodeVersion: n.env.NodeVersion}, opts...)}}, opts...))
+		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
+			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Connectivity: connectivity}, opts...)}}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
 		Store: particles.NewStore(db)}, opts...))
-	transport := n.env.Transport(n.self, n.Deliver)
 	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
 	if err != nil {
 		return fmt.Errorf("actors: spawning the network actor: %w", err)

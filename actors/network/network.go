@@ -6,7 +6,6 @@ package network
 
 import (
 	"log/slog"
-	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -71,42 +70,4 @@ func (n *networkActor) Receive(ctx actor.Context) {
 		s := n.stats
 		ctx.Send(m.ReplyTo, &s)
 	}
-}
-
-// Hub connects nodes in one process: each joins with the function that takes particles in
-// (usually a send to its router), and gets a Transport to the others.
-type Hub struct {
-	mu    sync.Mutex
-	peers map[string]func(particle.Particle)
-}
-
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{peers: map[string]func(particle.Particle){}} }
-
-// Join adds peer to the hub; deliver receives every particle sent to it.
-func (h *Hub) Join(peer string, deliver func(particle.Particle)) Transport {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.peers[peer] = deliver
-	return hubTransport{h}
-}
-
-type hubTransport struct{ h *Hub }
-
-// ErrUnknownPeer is the error of a send to a peer that is not on the hub.
-type ErrUnknownPeer struct{ Peer string }
-
-func (e *ErrUnknownPeer) Error() string { return "peer " + e.Peer + " is not connected" }
-
-func (t hubTransport) Send(to string, p particle.Particle) error {
-	t.h.mu.Lock()
-	deliver, ok := t.h.peers[to]
-	t.h.mu.Unlock()
-	if !ok {
-		return &ErrUnknownPeer{Peer: to}
-	}
-	// The receiver gets its own copy of the data: in one process nothing else separates them.
-	p.Data = append([]byte(nil), p.Data...)
-	deliver(p)
-	return nil
 }

@@ -1,8 +1,8 @@
 // Package peersvc is the peer builtin service, which needs the node: its identity and its clock.
 // It answers as Fluence's node does (particle-builtins/src/builtins.rs, the ("peer", …) arms):
-// identify, timestamp_ms, timestamp_sec, and timeout, which answers after the given time on the
-// node's clock without holding up anything else. The connection functions (is_connected,
-// connect, get_contact) arrive with the libp2p transport.
+// identify, timestamp_ms, timestamp_sec; timeout, which answers after the given time on the
+// node's clock without holding up anything else; and the connection functions is_connected,
+// get_contact and connect, which ask the node's transport (its Connectivity).
 package peersvc
 
 import (
@@ -19,9 +19,12 @@ import (
 
 // Config is what the peer service knows about its node.
 type Config struct {
-	Clock       clock.Clock
-	NodeVersion string   // reported by identify
-	Addresses   []string // external addresses, reported by identify
+	Host, Management string // who may call connect
+	Clock            clock.Clock
+	NodeVersion      string   // reported by identify
+	Addresses        []string // external addresses, reported by identify
+	// Connectivity answers the connection functions; without it they fail.
+	Connectivity Connectivity
 }
 
 // AIRVersion is the AquaVM version whose semantics the interpreter follows.
@@ -39,8 +42,12 @@ func (p *peerActor) Receive(ctx actor.Context) {
 	if !ok {
 		return
 	}
-	if c.Function == "timeout" {
+	switch c.Function {
+	case "timeout":
 		p.timeout(ctx, c)
+		return
+	case "connect":
+		p.connect(ctx, c)
 		return
 	}
 	v, err := p.call(c)
@@ -60,6 +67,10 @@ func (p *peerActor) call(c *service.Call) (value.Value, error) {
 		return value.Uint(clock.UnixMilli(p.cfg.Clock)), nil
 	case "timestamp_sec":
 		return value.Uint(clock.UnixMilli(p.cfg.Clock) / 1000), nil
+	case "is_connected":
+		return p.isConnected(c)
+	case "get_contact":
+		return p.getContact(c)
 	}
 	return value.Value{}, service.NotFound(c.Context.Service, c.Function)
 }
