@@ -40,7 +40,7 @@ type Config struct {
 // Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
 // service actor per builtin service and node service at start and per Spawn; it routes every
 // *service.Call to the service its Context.Service names, by id or alias (the builtins first),
-// and serves the srv service itself. A call to a service that does not exist fails as on
+// and serves the srv and stat services itself. A call to a service that does not exist fails as on
 // Fluence's node.
 //
 // Supervision: every service actor is restarted, at once, whenever it panics (protoactor's
@@ -75,7 +75,7 @@ func (r *registryActor) Receive(ctx actor.Context) {
 // services are its children and stop with it.
 func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
-	reserved := append(append(builtin.Services(), "srv"), nodeIDs...)
+	reserved := append(append(builtin.Services(), "srv", "stat"), nodeIDs...)
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, reserved...)
 	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
@@ -98,9 +98,13 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 
 func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	id := c.Context.Service
-	if id == "srv" {
+	switch id {
+	case "srv":
 		v, err := r.srv(ctx, c)
 		reply(ctx, c, v, err)
+		return
+	case "stat":
+		r.stat(ctx, c)
 		return
 	}
 	if pid, ok := r.builtins[id]; ok {

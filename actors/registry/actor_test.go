@@ -2,6 +2,8 @@ package registry
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,4 +157,61 @@ func TestPanickingServiceIsRestartedAndTheNodeKeepsServing(t *testing.T) {
 	}
 	n.want(alice, "flaky", "ok", nil, 0, "2")
 	n.want(alice, "op", "identity", []value.Value{str("x")}, 0, `"x"`)
+}
+
+// stat.service_stat shows a spawned service's counters, per function and in total, in the shape
+// of aqua-lib's StatResult; they survive a restart of the service's actor. service_memory is
+// empty for a Go service. Builtins and unknown services have no stats.
+func TestStatShowsAServicesCounters(t *testing.T) {
+	n := newNode(t)
+	if err := n.spawn("calc", alice, func(c service.CallContext, fn string, _ []value.Value) (value.Value, error) {
+		switch fn {
+		case "slow":
+			n.clock.Advance(250 * time.Millisecond) // the call takes a quarter of a second
+			return value.Null(), nil
+		case "fail":
+			return value.Value{}, errors.New("no")
+		case "boom":
+			panic("boom")
+		}
+		return value.Value{}, service.NotFound(c.Service, fn)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.spawn("idle", alice, nil); err != nil {
+		t.Fatal(err)
+	}
+	n.want(admin, "srv", "add_alias", []value.Value{str("calculator"), str("calc")}, 0, `""`)
+	ts := clock.UnixMilli(n.clock)
+	n.call(alice, "calc", "slow")
+	n.call(alice, "calc", "slow")
+	n.call(alice, "calc", "fail")
+	n.call(alice, "calc", "boom") // the actor restarts; the counts stay
+	n.call(alice, "calc", "nope") // counted in the totals only
+	later := ts + 500
+
+	stats := func(success, failed int, times string, timestamps ...uint64) string {
+		tss := make([]string, len(timestamps))
+		for i, t := range timestamps {
+			tss[i] = strconv.FormatUint(t, 10)
+		}
+		zeros := strings.TrimSuffix(strings.Repeat("0.0,", success), ",")
+		total := map[int]string{0: "0.0", 1: "0.25", 2: "0.5"}[success]
+		avg := map[bool]string{true: "0.25", false: "0.0"}[success > 0]
+		return `{"call_time_sec":{"avg":` + avg + `,"series":[` + times + `],"total":` + total + `},"failed_req_count":` + strconv.Itoa(failed) +
+			`,"memory_deltas_bytes":{"avg":0.0,"series":[` + zeros + `],"total":0.0},"success_req_count":` + strconv.Itoa(success) +
+			`,"timestamps":[` + strings.Join(tss, ",") + `]}`
+	}
+	want := `{"error":"","result":[{"functions_stats":[` +
+		`{"name":"boom","stats":` + stats(0, 1, "", later) + `},` +
+		`{"name":"fail","stats":` + stats(0, 1, "", later) + `},` +
+		`{"name":"slow","stats":` + stats(2, 0, "0.25,0.25", ts, ts+250) + `}],` +
+		`"total_stats":` + stats(2, 3, "0.25,0.25", ts, ts+250, later, later, later) + `}],"status":true}`
+	n.want(bob, "stat", "service_stat", []value.Value{str("calculator")}, 0, want)
+	n.want(bob, "stat", "service_stat", []value.Value{str("idle")}, 0, "{\"error\":\"No stats were collected for the `idle` service\",\"result\":[],\"status\":false}")
+	n.want(bob, "stat", "service_stat", []value.Value{str("op")}, 1, `"Service with id 'op' not found"`)
+	n.want(bob, "stat", "service_stat", nil, 1, `"Error: Field 'service_id' is missing from args to call_service"`)
+	n.want(bob, "stat", "service_memory", []value.Value{str("calc")}, 0, `[]`)
+	n.want(bob, "stat", "service_memory", []value.Value{str("nope")}, 1, `"Service with id 'nope' not found"`)
+	n.want(bob, "stat", "nope", []value.Value{str("calc")}, 1, `"Service with id 'stat' not found (function nope)"`)
 }

@@ -16,6 +16,7 @@
 package service
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -74,14 +75,19 @@ type Reply struct {
 // Props returns the props of a service actor whose handler newHandler makes, once at the start
 // and again at every restart. clk tells it which calls came too late to run. Options (a
 // dispatcher, a mailbox) are passed to protoactor.
+//
+// The actor counts its calls (successes, failures, durations on clk) and answers StatQuery
+// with the counts; they survive restarts.
 func Props(clk clock.Clock, newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{clock: clk, newHandler: newHandler} }, opts...)
+	st := &stats{}
+	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{clock: clk, newHandler: newHandler, stats: st} }, opts...)
 }
 
 type serviceActor struct {
 	clock      clock.Clock
 	newHandler func() Handler
 	handler    Handler
+	stats      *stats // the incarnations of the actor run one after another: no lock
 }
 
 func (s *serviceActor) Receive(ctx actor.Context) {
@@ -90,6 +96,8 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 		s.handler = s.newHandler()
 	case *Call:
 		s.serve(ctx, m)
+	case *StatQuery:
+		ctx.Send(m.ReplyTo, &Reply{ID: m.ID, Result: Result(s.stats.result(m.ServiceID), nil)})
 	}
 }
 
@@ -99,13 +107,17 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 			c.Context.Service, c.Function, now-c.Context.Deadline()))})
 		return
 	}
+	start := s.clock.Now()
 	defer func() {
 		if r := recover(); r != nil {
+			s.stats.record(c.Function, false, false, 0, c.Context.Timestamp)
 			ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' failed in '%s': %v", c.Context.Service, c.Function, r))})
 			panic(r) // the actor fails too: its supervisor decides about the restart
 		}
 	}()
 	v, err := s.handler.Call(c.Context, c.Function, c.Args)
+	var nf *notFoundError
+	s.stats.record(c.Function, err == nil, errors.As(err, &nf), s.clock.Now().Sub(start).Seconds(), c.Context.Timestamp)
 	ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: Result(v, err)})
 }
 
@@ -138,7 +150,14 @@ func Builtin(id string) (Handler, bool) {
 }
 
 // NotFound is the error of a call to a function no service provides, worded as Fluence's node
-// words it.
+// words it. A handler should return it for a function it does not have: such calls count in
+// the service's stats, but not under the function's name.
 func NotFound(service, function string) error {
-	return fmt.Errorf("Service with id '%s' not found (function %s)", service, function)
+	return &notFoundError{service, function}
+}
+
+type notFoundError struct{ service, function string }
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("Service with id '%s' not found (function %s)", e.service, e.function)
 }
