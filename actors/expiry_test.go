@@ -13,7 +13,6 @@ import (
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
-	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -51,7 +50,7 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 	id, _ := scenario.NewIdentity("alice")
 	// The store on disk, as in production, so that the heap is the runtime's alone.
 	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
-		ActorOptions: opts, Store: store.Options{Dir: t.TempDir()}})
+		ActorOptions: opts, DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,17 +37,18 @@ type Env struct {
 	// Key is the node's ed25519 key; its peer id is derived from it. Required.
 	Key ed25519.PrivateKey
 	// Clock gives time to everything in the node: particle validation, deadlines, peer.timeout.
-	// Required (clock.Real{} in production, a clock.Manual in tests and the simulator).
+	// Default: the real clock (a clock.Manual in tests and the simulator).
 	Clock clock.Clock
 	// Transport connects the node to others: it is called once at Start with the node's peer id
 	// and the function that takes particles in. Required (network.Hub.Join for nodes in one
 	// process). If the transport is also a peersvc.Connectivity, it answers peer.is_connected,
 	// peer.get_contact and peer.connect; otherwise those fail.
 	Transport func(self string, deliver func(particle.Particle)) network.Transport
-	// Store says where the node's pebble database is: a directory on a filesystem that can be
-	// injected (pebble's vfs.FS). The zero value keeps it in memory. The node opens it at Start
-	// and closes it at Stop.
-	Store store.Options
+	// DataDir is the directory of the node's pebble database, on FS (default: the OS's
+	// filesystem). Without a DataDir the database is in memory and dies with the node. The node
+	// opens it at Start and closes it at Stop.
+	DataDir string
+	FS      vfs.FS
 	// Management is the peer id of the node's operator, who may manage every service; default
 	// the node itself.
 	Management string
@@ -86,7 +88,7 @@ func NewNode(env Env) (*Node, error) {
 		return nil, errors.New("actors: Env.Key must be an ed25519 private key")
 	}
 	if env.Clock == nil {
-		return nil, errors.New("actors: Env.Clock is required")
+		env.Clock = clock.Real{}
 	}
 	if env.Transport == nil {
 		return nil, errors.New("actors: Env.Transport is required")
@@ -126,11 +128,7 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("actors: node already started")
 	}
-	so := n.env.Store
-	if so.Logger == nil {
-		so.Logger = n.env.Logger
-	}
-	db, err := store.Open(so)
+	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger})
 	if err != nil {
 		return fmt.Errorf("actors: %w", err)
 	}

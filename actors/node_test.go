@@ -25,12 +25,18 @@ func TestNewNodeChecksItsEnvironment(t *testing.T) {
 	hub := network.NewHub()
 	for name, env := range map[string]Env{
 		"no key":       {Clock: clock.Real{}, Transport: hub.Join},
-		"no clock":     {Key: id.Key, Transport: hub.Join},
 		"no transport": {Key: id.Key, Clock: clock.Real{}},
 	} {
 		if _, err := NewNode(env); err == nil {
 			t.Errorf("%s: NewNode accepted it", name)
 		}
+	}
+	n, err := NewNode(Env{Key: id.Key, Transport: hub.Join})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := n.env.Clock.(clock.Real); !ok {
+		t.Errorf("a node without a clock has %T, want the real clock", n.env.Clock)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
-	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -35,7 +34,7 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	done := make(chan string, 4)
 	start := func() *Node {
 		t.Helper()
-		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, Store: store.Options{Dir: "alice", FS: fs}})
+		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
 		if err != nil {
 			t.Fatal(err)
 		}
