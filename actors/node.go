@@ -163,14 +163,17 @@ func (n *Node) Start() error {
 	return nil
 }
 
-// Deliver takes in a particle from the transport (or from a local client). After Stop begins,
-// particles are dropped.
+// Deliver takes in a particle from the transport (or from a local client). It validates the
+// particle (signature included) on the caller's goroutine, so that transports delivering from
+// several goroutines check signatures in parallel; the router counts and logs what fails.
+// After Stop begins, particles are dropped.
 func (n *Node) Deliver(p particle.Particle) {
 	n.mu.Lock()
 	r, ok := n.router, n.started && !n.stopping
 	n.mu.Unlock()
 	if ok {
-		n.system.Root.Send(r, &router.Incoming{Particle: p})
+		err := particle.Validate(&p, n.env.Clock.Now(), n.env.Limits)
+		n.system.Root.Send(r, &router.Checked{Particle: p, Err: err})
 	}
 }
 

@@ -98,6 +98,17 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 		t.Fatal("no callback")
 	}
 
+	// Deliver validates on the caller's goroutine; the router counts what failed.
+	forged := p
+	forged.Script += " "
+	alice.Deliver(forged)
+	for s, err := alice.Stats(ctx); s.Rejected["bad_signature"] != 1; s, err = alice.Stats(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+
 	// Each node counts its arrivals: alice the start and the return, bob one.
 	want := fmt.Sprintf(`
 # HELP aquanet_router_accepted_total Particle arrivals handed to a particle actor.

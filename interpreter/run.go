@@ -29,6 +29,13 @@ type Params struct {
 	ParticleID    string
 	Key           ed25519.PrivateKey // the current peer's key: it signs the CIDs this peer produces
 	Limits        Limits
+	// SignOnlyToSend skips the signing (an ed25519 signature, the costliest step of a short
+	// run) when the run sends the data to no peer: only the peers that receive data check its
+	// signatures, and a run that sends signs everything this peer produced so far, so the data
+	// that leaves the peer is byte for byte the reference's. The data of a run that did not
+	// sign carries this peer's signature from its last run that did (or none); it is for this
+	// peer to keep as previous data. The reference signs on every run.
+	SignOnlyToSend bool
 }
 
 // Limits bound what one run accepts; zero fields take the defaults. Exceeding one is the
@@ -162,7 +169,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		}
 	}
 	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
-	if len(p.Key) == ed25519.PrivateKeySize {
+	if len(p.Key) == ed25519.PrivateKeySize && (!p.SignOnlyToSend || len(x.nextPeers) > 0) {
 		pub := p.Key.Public().(ed25519.PublicKey)
 		result.Signatures[string(pub)] = data.Sign(p.Key, x.produced, p.ParticleID)
 	}

@@ -127,3 +127,46 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// With SignOnlyToSend, runs that send nowhere do not sign, and the data of the run that sends
+// is byte for byte what signing on every run gives (the reference's).
+func TestSignOnlyToSendSendsTheSameData(t *testing.T) {
+	script := `(seq (seq (call %init_peer_id% ("a" "f") [] x) (call %init_peer_id% ("b" "g") [x] y)) (call "bob" ("s" "f") [y]))`
+	results := []map[uint32]CallResult{nil, {1: {0, `"x"`}}, {2: {0, `[1,2]`}}}
+	runAll := func(p Params) (kept [][]byte, sent []byte) {
+		var prev []byte
+		for _, r := range results {
+			o := Run(script, prev, nil, r, p)
+			if o.RetCode != 0 {
+				t.Fatalf("run: %d %s", o.RetCode, o.ErrorMessage)
+			}
+			if len(o.NextPeers) > 0 {
+				sent = o.Data
+			} else {
+				kept = append(kept, o.Data)
+			}
+			prev = o.Data
+		}
+		return kept, sent
+	}
+	every := params("alice")
+	lazy := every
+	lazy.SignOnlyToSend = true
+	keptEvery, sentEvery := runAll(every)
+	keptLazy, sentLazy := runAll(lazy)
+	if sentEvery == nil || string(sentLazy) != string(sentEvery) {
+		t.Fatal("the data sent differs when only sending runs sign")
+	}
+	for i := range keptLazy {
+		d, err := data.Decode(keptLazy[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Signatures) != 0 {
+			t.Errorf("run %d sent nothing but signed", i+1)
+		}
+		if e, _ := data.Decode(keptEvery[i]); len(e.Signatures) != 1 {
+			t.Errorf("run %d: signing on every run left %d signatures", i+1, len(e.Signatures))
+		}
+	}
+}

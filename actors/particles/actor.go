@@ -106,7 +106,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		p := a.cfg.Particle
 		a.key, a.init = KeyOf(&p), p.InitPeerID.String()
 		a.m = New(p.Script, interpreter.Params{InitPeerID: a.init, CurrentPeerID: a.cfg.Self,
-			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key})
+			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true})
 		if a.cfg.Restore {
 			prev, err := a.cfg.Store.Load(a.key)
 			if err != nil {
