@@ -1,0 +1,123 @@
+package p2p
+
+import (
+	"bufio"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// rawStream opens a particle stream from a to b, to write anything at all on it.
+func rawStream(t *testing.T, a, b *peerT) network.Stream {
+	t.Helper()
+	if err := a.tr.Bootstrap(context.Background(), addrStrings(b.tr)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.tr.Host().NewStream(context.Background(), b.tr.ID(), Protocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func waitCount(t *testing.T, what string, get func() float64, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for get() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v, want %v", what, get(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Frames that are not particles are dropped and counted, and the stream goes on: a particle
+// after them arrives.
+func TestGarbageFramesAreDropped(t *testing.T) {
+	a, b := newPeer(t, "alice", nil, nil), newPeer(t, "bob", loopback[:1], nil)
+	s := rawStream(t, a, b)
+	var out []byte
+	for _, garbage := range [][]byte{{}, {0xff}, []byte("not a particle at all"), {1, 0x0a, 0xff, 0xff, 0xff}} {
+		out = appendFrame(out, garbage)
+	}
+	good := signed(t, a.id, "after-garbage", nil)
+	out = appendFrame(out, good.Encode())
+	if _, err := s.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.inbox.wait(t, 1); got[0].ID != "after-garbage" {
+		t.Fatalf("delivered %+v", got)
+	}
+	if got := testutil.ToFloat64(b.tr.metrics.dropped.WithLabelValues("malformed")); got != 4 {
+		t.Errorf("%v malformed frames counted, want 4", got)
+	}
+}
+
+// A frame over the size limit resets the stream before anything of it is read; the peer can
+// open another one.
+func TestOversizeFrameResetsTheStream(t *testing.T) {
+	a := newPeer(t, "alice", nil, nil)
+	b := newPeer(t, "bob", loopback[:1], func(c *Config) { c.Limits.MaxScript, c.Limits.MaxData = 1000, 1000 })
+	s := rawStream(t, a, b)
+	// It claims 1 GiB and sends 4 bytes: the claim alone is refused.
+	if _, err := s.Write([]byte{0x80, 0x80, 0x80, 0x80, 0x04, 'j', 'u', 'n', 'k'}); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, "oversize frames", func() float64 { return testutil.ToFloat64(b.tr.metrics.dropped.WithLabelValues("oversize")) }, 1)
+	if _, err := bufio.NewReader(s).ReadByte(); err == nil {
+		t.Fatal("the stream was not reset")
+	}
+	if err := a.tr.Send(b.id.PeerID, signed(t, a.id, "after-reset", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.inbox.wait(t, 1); got[0].ID != "after-reset" {
+		t.Fatalf("delivered %+v", got)
+	}
+}
+
+// A flood from one peer is cut at its rate; another peer's particle still gets through, and
+// promptly.
+func TestFloodFromOnePeerIsRateLimited(t *testing.T) {
+	b := newPeer(t, "bob", loopback[:1], func(c *Config) { c.Rate, c.Burst = 100, 100 })
+	flooder, other := newPeer(t, "flooder", nil, nil), newPeer(t, "carol", nil, nil)
+	s := rawStream(t, flooder, b)
+	flood := signed(t, flooder.id, "flood", nil)
+	frame := appendFrame(nil, flood.Encode())
+	var burst []byte
+	for range 1000 {
+		burst = append(burst, frame...)
+	}
+	// The flood goes on while carol sends: at most 100 bursts of 1,000, until she is through.
+	stop, flooded := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(flooded)
+		for range 100 {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Write(burst); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); s.Reset(); <-flooded }()
+	waitCount(t, "rate-limited frames", func() float64 { return testutil.ToFloat64(b.tr.metrics.dropped.WithLabelValues("rate_limited")) }, 1000)
+	if err := other.tr.Bootstrap(context.Background(), addrStrings(b.tr)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := other.tr.Send(b.id.PeerID, signed(t, other.id, "from-carol", nil)); err != nil {
+		t.Fatal(err)
+	}
+	b.inbox.waitFor(t, "from-carol")
+	t.Logf("carol's particle arrived %v after it was sent, during the flood", time.Since(start))
+	taken, cut := testutil.ToFloat64(b.tr.metrics.received), testutil.ToFloat64(b.tr.metrics.dropped.WithLabelValues("rate_limited"))
+	if taken >= cut {
+		t.Errorf("%v particles taken in and %v cut: the flood was not held to its rate of 100/s", taken, cut)
+	}
+}

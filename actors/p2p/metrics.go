@@ -1,0 +1,37 @@
+package p2p
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the transport's counters; without a registerer they count all the same.
+type metrics struct {
+	received, sent prometheus.Counter
+	dropped        *prometheus.CounterVec // by reason
+	peers          prometheus.Gauge
+}
+
+// Drop reasons, the values of aquanet_p2p_dropped_total's label.
+var dropReasons = []string{"bad_peer_id", "unreachable", "queue_full", "write_error", "oversize", "read_error", "malformed", "rate_limited"}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		received: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "received_total",
+			Help: "Particles read from peers' streams and handed to the node."}),
+		sent: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "sent_total",
+			Help: "Particles written to peers' streams."}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "dropped_total",
+			Help: "Particles (or frames) dropped, by reason."}, []string{"reason"}),
+		peers: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "peers",
+			Help: "Peers with a connection."}),
+	}
+	for _, r := range dropReasons {
+		m.dropped.WithLabelValues(r) // every reason shows, at 0, from the start
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.received, m.sent, m.dropped, m.peers} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,358 @@
+// Package p2p is the node's libp2p transport: particles travel between peers on a protocol of
+// aquanet's own, /aquanet/particle/1.0.0, as length-prefixed frames (frame.go) of the particle
+// codec, one long-lived stream per peer and direction.
+//
+// The host listens on TCP, QUIC and WebSocket, secures connections with Noise, multiplexes them
+// with Yamux, runs identify and ping, and keeps its connections within a connection manager's
+// watermarks and a resource manager's limits (at most a few particle streams per peer).
+// Sending never blocks: each peer has a bounded queue, drained by its own sender; a full queue
+// drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
+// the rest), each counted by reason. Receiving decodes each frame within the particle limits,
+// rate-limits each peer, and hands the particle to the node, which validates it on the
+// stream's goroutine, so that one slow or hostile peer holds up only its own streams.
+//
+// A client is a transport that does not listen: it connects to its relay node, and particles
+// for it come back over that connection.
+package p2p
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"github.com/libp2p/go-libp2p/p2p/transport/websocket"
+	"github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	anet "github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// Protocol is the libp2p protocol particles travel on.
+const Protocol = protocol.ID("/aquanet/particle/1.0.0")
+
+// Config configures a transport. Zero fields take the defaults named.
+type Config struct {
+	// Key is the peer's ed25519 key. Required.
+	Key ed25519.PrivateKey
+	// Listen are the multiaddrs to listen on (e.g. /ip4/127.0.0.1/tcp/7777,
+	// /ip4/127.0.0.1/udp/7777/quic-v1, /ip4/127.0.0.1/tcp/7778/ws). None: a client, which
+	// listens nowhere.
+	Listen []string
+	// Clock gives the time for stream deadlines and rate limits; default the real clock.
+	Clock clock.Clock
+	// Logger; default discards.
+	Logger *slog.Logger
+	// Metrics, if set, gets the transport's metrics and libp2p's own.
+	Metrics prometheus.Registerer
+	// Limits bound arriving particles; a frame over Limits.MaxPacket is refused before it is
+	// read.
+	Limits particle.Limits
+	// QueueLen is how many particles may wait for one peer; default 256.
+	QueueLen int
+	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
+	// Burst at once; defaults 2,000/s and 4,000.
+	Rate  float64
+	Burst int
+	// DialTimeout bounds connecting to a peer and opening a stream; default 10 s.
+	DialTimeout time.Duration
+	// WriteTimeout bounds writing one particle; default 10 s.
+	WriteTimeout time.Duration
+	// ConnLow and ConnHigh are the connection manager's watermarks; defaults 128 and 512.
+	ConnLow, ConnHigh int
+	// UserAgent is announced by identify.
+	UserAgent string
+}
+
+func (c Config) withDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.QueueLen <= 0 {
+		c.QueueLen = 256
+	}
+	if c.Rate <= 0 {
+		c.Rate = 2000
+	}
+	if c.Burst <= 0 {
+		c.Burst = 4000
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ConnLow <= 0 {
+		c.ConnLow = 128
+	}
+	if c.ConnHigh <= c.ConnLow {
+		c.ConnHigh = 4 * c.ConnLow
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "aquanet"
+	}
+	return c
+}
+
+// Transport is a libp2p host carrying particles. It is a network.Transport and a
+// peersvc.Connectivity.
+type Transport struct {
+	cfg     Config
+	host    host.Host
+	metrics *metrics
+
+	mu      sync.Mutex
+	deliver func(particle.Particle)
+	senders map[peer.ID]*sender
+	buckets map[peer.ID]*bucket
+	closed  bool
+	wg      sync.WaitGroup // senders and connection attempts
+}
+
+// New starts a libp2p host with cfg. Close stops it.
+func New(cfg Config) (*Transport, error) {
+	cfg = cfg.withDefaults()
+	if len(cfg.Key) != ed25519.PrivateKeySize {
+		return nil, errors.New("p2p: Config.Key must be an ed25519 private key")
+	}
+	priv, err := crypto.UnmarshalEd25519PrivateKey(cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: %w", err)
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: registering metrics: %w", err)
+	}
+	cm, err := connmgr.NewConnManager(cfg.ConnLow, cfg.ConnHigh)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: %w", err)
+	}
+	limits := rcmgr.DefaultLimits
+	limits.AddProtocolPeerLimit(Protocol, rcmgr.BaseLimit{Streams: 8, StreamsInbound: 4, StreamsOutbound: 4, Memory: 2 * int64(cfg.Limits.MaxPacket)},
+		rcmgr.BaseLimitIncrease{})
+	var rmOpts []rcmgr.Option
+	if cfg.Metrics == nil {
+		rmOpts = append(rmOpts, rcmgr.WithMetricsDisabled())
+	}
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rmOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: resource manager: %w", err)
+	}
+	opts := []libp2p.Option{
+		libp2p.Identity(priv),
+		libp2p.Transport(tcp.NewTCPTransport), libp2p.Transport(quic.NewTransport), libp2p.Transport(websocket.New),
+		libp2p.Security(noise.ID, noise.New),
+		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
+		libp2p.ConnectionManager(cm),
+		libp2p.ResourceManager(rm),
+		libp2p.Ping(true),
+		libp2p.UserAgent(cfg.UserAgent),
+		libp2p.DisableRelay(),
+	}
+	if len(cfg.Listen) == 0 {
+		opts = append(opts, libp2p.NoListenAddrs)
+	} else {
+		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
+	}
+	if cfg.Metrics != nil {
+		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
+	} else {
+		opts = append(opts, libp2p.DisableMetrics())
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		rm.Close()
+		return nil, fmt.Errorf("p2p: starting the libp2p host: %w", err)
+	}
+	t := &Transport{cfg: cfg, host: h, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
+	h.Network().Notify(&network.NotifyBundle{
+		ConnectedF:    func(n network.Network, _ network.Conn) { t.metrics.peers.Set(float64(len(n.Peers()))) },
+		DisconnectedF: t.disconnected,
+	})
+	h.SetStreamHandler(Protocol, t.receive)
+	return t, nil
+}
+
+// Join attaches the transport to a node: particles that arrive go to deliver. Its shape is
+// actors.Env.Transport's.
+func (t *Transport) Join(self string, deliver func(particle.Particle)) anet.Transport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.deliver = deliver
+	return t
+}
+
+// ID returns the transport's peer id.
+func (t *Transport) ID() peer.ID { return t.host.ID() }
+
+// Addrs returns the addresses the transport listens on, each ending in /p2p/<peer id>, as a
+// peer would dial them.
+func (t *Transport) Addrs() []multiaddr.Multiaddr {
+	if len(t.host.Addrs()) == 0 { // a client
+		return nil
+	}
+	addrs, _ := peer.AddrInfoToP2pAddrs(&peer.AddrInfo{ID: t.host.ID(), Addrs: t.host.Addrs()})
+	return addrs
+}
+
+// Host returns the libp2p host (for the DHT and tests).
+func (t *Transport) Host() host.Host { return t.host }
+
+// Bootstrap connects to the peers at addrs (multiaddrs ending in /p2p/<peer id>), each within
+// the dial timeout, and returns the errors of those that failed.
+func (t *Transport) Bootstrap(ctx context.Context, addrs []string) error {
+	var errs []error
+	for _, a := range addrs {
+		info, err := peer.AddrInfoFromString(a)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("bootstrap address %q: %w", a, err))
+			continue
+		}
+		dctx, cancel := context.WithTimeout(ctx, t.cfg.DialTimeout)
+		err = t.host.Connect(dctx, *info)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("bootstrap peer %s: %w", info.ID, err))
+			continue
+		}
+		t.host.ConnManager().Protect(info.ID, "bootstrap")
+	}
+	return errors.Join(errs...)
+}
+
+// ErrUnreachable is the error of a send to a peer the transport has no connection to and no
+// address for.
+var ErrUnreachable = errors.New("not connected and no address known")
+
+// Send queues p for the peer to. It fails at once if to is not a peer id, if there is no way
+// to reach it, or if its queue is full; a failure later (the dial or the write) drops the
+// particle with a log line and a count.
+func (t *Transport) Send(to string, p particle.Particle) error {
+	id, err := peer.Decode(to)
+	if err != nil {
+		t.metrics.dropped.WithLabelValues("bad_peer_id").Inc()
+		return fmt.Errorf("p2p: peer %q: %w", to, err)
+	}
+	if t.host.Network().Connectedness(id) != network.Connected && len(t.host.Peerstore().Addrs(id)) == 0 {
+		t.metrics.dropped.WithLabelValues("unreachable").Inc()
+		return fmt.Errorf("p2p: peer %s: %w", to, ErrUnreachable)
+	}
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return errors.New("p2p: transport closed")
+	}
+	s := t.senders[id]
+	if s == nil {
+		s = t.startSender(id)
+		t.senders[id] = s
+	}
+	t.mu.Unlock()
+	select {
+	case s.queue <- p:
+		return nil
+	default:
+		t.metrics.dropped.WithLabelValues("queue_full").Inc()
+		return fmt.Errorf("p2p: peer %s: queue full (%d particles waiting)", to, t.cfg.QueueLen)
+	}
+}
+
+// Connected reports whether there is a connection to the peer.
+func (t *Transport) Connected(to string) bool {
+	id, err := peer.Decode(to)
+	return err == nil && id != t.host.ID() && t.host.Network().Connectedness(id) == network.Connected
+}
+
+// Contact returns the addresses of a connected peer.
+func (t *Transport) Contact(to string) ([]string, bool) {
+	if !t.Connected(to) {
+		return nil, false
+	}
+	id, _ := peer.Decode(to)
+	var addrs []string
+	for _, c := range t.host.Network().ConnsToPeer(id) {
+		addrs = append(addrs, c.RemoteMultiaddr().String())
+	}
+	return addrs, true
+}
+
+// Connect connects to the peer (at addrs, if given, kept for later dials) in the background
+// and calls done with the outcome.
+func (t *Transport) Connect(to string, addrs []string, done func(bool)) {
+	id, err := peer.Decode(to)
+	if err != nil {
+		done(false)
+		return
+	}
+	info := peer.AddrInfo{ID: id}
+	for _, a := range addrs {
+		if ma, err := multiaddr.NewMultiaddr(a); err == nil {
+			info.Addrs = append(info.Addrs, ma)
+		}
+	}
+	if len(info.Addrs) > 0 {
+		t.host.Peerstore().AddAddrs(id, info.Addrs, peerstore.TempAddrTTL)
+	}
+	t.background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.DialTimeout)
+		defer cancel()
+		done(t.host.Connect(ctx, info) == nil)
+	})
+}
+
+// disconnected stops the sender of a peer whose last connection closed, and forgets its rate.
+func (t *Transport) disconnected(n network.Network, c network.Conn) {
+	t.metrics.peers.Set(float64(len(n.Peers())))
+	id := c.RemotePeer()
+	if n.Connectedness(id) == network.Connected {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.buckets, id)
+	if s := t.senders[id]; s != nil && !s.isDialing() {
+		delete(t.senders, id)
+		s.stop()
+	}
+}
+
+// Close stops the senders and the host.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	for id, s := range t.senders {
+		delete(t.senders, id)
+		s.stop()
+	}
+	t.mu.Unlock()
+	err := t.host.Close()
+	t.wg.Wait()
+	return err
+}
