@@ -59,8 +59,10 @@ type Env struct {
 	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
 	// several nodes can share one registry).
 	Metrics prometheus.Registerer
-	// NodeVersion is what peer.identify reports.
+	// NodeVersion and Addresses (the multiaddrs others reach the node at) are what
+	// peer.identify reports.
 	NodeVersion string
+	Addresses   []string
 	// ActorOptions apply to every actor the node spawns: a dispatcher and mailbox from package
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
@@ -110,7 +112,10 @@ func NewNode(env Env) (*Node, error) {
 	}
 	logger := env.Logger
 	n.system = actor.NewActorSystem(
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger.With("lib", "protoactor") }),
+		// protoactor's own info lines (system started, and the like) are debug lines for us.
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return slog.New(quieter{logger.Handler()}).With("lib", "protoactor")
+		}),
 		// Messages to stopped actors (normal while a node stops) go to protoactor's dead letters,
 		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
 		// interval short so that a stopped node leaves no goroutine behind for long.
@@ -150,7 +155,7 @@ func (n *Node) Start() error {
 	connectivity, _ := transport.(peersvc.Connectivity) // without it, peer.connect and the like fail
 	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
-			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Connectivity: connectivity}, opts...)}}, opts...))
+			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)}}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
@@ -295,3 +300,23 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 		return fmt.Errorf("actors: %d actors had not stopped when the context ended (the store closes when they do): %w", left.Load(), ctx.Err())
 	}
 }
+
+// quieter is a handler that lowers records below warnings to debug.
+type quieter struct{ slog.Handler }
+
+func (q quieter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < slog.LevelWarn {
+		r.Level = slog.LevelDebug
+	}
+	if !q.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quieter) Enabled(ctx context.Context, l slog.Level) bool {
+	return q.Handler.Enabled(ctx, l) || l < slog.LevelWarn && q.Handler.Enabled(ctx, slog.LevelDebug)
+}
+
+func (q quieter) WithAttrs(as []slog.Attr) slog.Handler { return quieter{q.Handler.WithAttrs(as)} }
+func (q quieter) WithGroup(g string) slog.Handler       { return quieter{q.Handler.WithGroup(g)} }

@@ -64,8 +64,9 @@ func Open(o Options) (*pebble.DB, error) {
 // pebbleLogger carries pebble's printf-style messages to slog.
 type pebbleLogger struct{ l *slog.Logger }
 
+// Infof is pebble's chatter (WAL replays, compactions): debug level for us.
 func (p pebbleLogger) Infof(format string, args ...any) {
-	p.l.Info(fmt.Sprintf(format, args...), "lib", "pebble")
+	p.l.Debug(fmt.Sprintf(format, args...), "lib", "pebble")
 }
 
 func (p pebbleLogger) Errorf(format string, args ...any) {

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/aquanet/aquanet/actors"
+	"github.com/aquanet/aquanet/actors/p2p"
+	"github.com/aquanet/aquanet/internal/keyfile"
+)
+
+const nodeLong = `Runs an aquanet node: a libp2p peer that carries particles, runs their AIR and serves
+the builtin services.
+
+Every setting comes from its flag, else its environment variable, else the config file
+(--config, TOML; see node.example.toml), else the default:
+
+  --listen MULTIADDR     AQUANET_LISTEN     listen = [...]     /ip4/127.0.0.1/tcp/7770 and
+                                                               /ip4/127.0.0.1/udp/7770/quic-v1
+  --bootstrap MULTIADDR  AQUANET_BOOTSTRAP  bootstrap = [...]  none
+  --data-dir DIR         AQUANET_DATA_DIR   data_dir = "..."   ~/.aquanet
+  --http HOST:PORT       AQUANET_HTTP       http = "..."       127.0.0.1:7780 ("off": none)
+  --log-format FORMAT    AQUANET_LOG_FORMAT log_format = "..." text (or json)
+  --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
+  --config FILE          AQUANET_CONFIG
+
+--listen and --bootstrap may repeat or take comma-separated lists, as do their variables.
+The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store.
+At start the node prints its peer id and the addresses to reach it at; /metrics (Prometheus)
+and /healthz are served on the HTTP address. SIGINT or SIGTERM stops it gracefully: no new
+particles, the active ones get up to 10 s to finish, then everything closes.`
+
+func newNodeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a node",
+		Long:  nodeLong,
+		Args:  usageArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			path, _ := c.Flags().GetString("config")
+			if !c.Flags().Changed("config") {
+				path = os.Getenv("AQUANET_CONFIG")
+			}
+			cfg, err := loadNodeConfig(path, os.Getenv, c.Flags())
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runNode(ctx, cfg, c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringArray("listen", nil, "multiaddr to listen on (repeatable, or comma-separated)")
+	f.StringArray("bootstrap", nil, "multiaddr of a peer to connect to at start, ending in /p2p/<peer id> (repeatable, or comma-separated)")
+	f.String("data-dir", "", "directory of the node's key and store (default ~/.aquanet)")
+	f.String("http", "", `host:port for /metrics and /healthz, or "off" (default 127.0.0.1:7780)`)
+	f.String("log-format", "", "text or json (default text)")
+	f.String("log-level", "", "debug, info, warn or error (default info)")
+	f.String("config", "", "TOML config file")
+	return cmd
+}
+
+// runNode runs a node with cfg until ctx ends.
+func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) error {
+	logger := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data-dir: %w", err)
+	}
+	key, created, err := nodeKey(filepath.Join(cfg.DataDir, "node.key"))
+	if err != nil {
+		return err
+	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	tr, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Logger: logger.With("part", "p2p"), Metrics: metrics,
+		UserAgent: "aquanet/" + versionString()})
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	var addrs []string
+	for _, a := range tr.Addrs() {
+		addrs = append(addrs, a.String())
+	}
+	node, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join, DataDir: filepath.Join(cfg.DataDir, "store"),
+		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs})
+	if err != nil {
+		return err
+	}
+	if err := node.Start(); err != nil {
+		return err
+	}
+
+	var srv *http.Server
+	var httpAddr string
+	if cfg.HTTP != "off" {
+		ln, err := net.Listen("tcp", cfg.HTTP)
+		if err != nil {
+			stopNode(node, logger)
+			return fmt.Errorf("http %s: %w", cfg.HTTP, err)
+		}
+		httpAddr = ln.Addr().String()
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{Registry: metrics}))
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed at Shutdown
+	}
+
+	fprintf(stdout, "aquanet node %s\n", node.PeerID())
+	for _, a := range addrs {
+		fprintf(stdout, "listening on %s\n", a)
+	}
+	if httpAddr != "" {
+		fprintf(stdout, "metrics on http://%s/metrics\n", httpAddr)
+	}
+	logger.Info("node started", "peer", node.PeerID(), "data_dir", cfg.DataDir, "new_key", created)
+
+	if len(cfg.Bootstrap) > 0 {
+		if err := tr.Bootstrap(ctx, cfg.Bootstrap); err != nil {
+			logger.Warn("bootstrap incomplete", "error", err) // the node serves anyway; peers may come later
+		}
+	}
+	<-ctx.Done()
+	logger.Info("stopping")
+	if srv != nil {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(shutdown) //nolint:errcheck // the process is ending
+		cancel()
+	}
+	return stopNode(node, logger)
+}
+
+func stopNode(node *actors.Node, logger *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := node.Stop(ctx); err != nil {
+		logger.Warn("node stopped with work left", "error", err)
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// nodeKey reads the node's key file, or makes one (mode 0600) if there is none.
+func nodeKey(path string) (ed25519.PrivateKey, bool, error) {
+	created := false
+	priv, err := keyfile.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if priv, err = keyfile.Generate(rand.Reader); err != nil {
+			return nil, false, err
+		}
+		if err = keyfile.Write(path, priv, false); err != nil {
+			return nil, false, err
+		}
+		created = true
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	raw, err := priv.Raw()
+	if err != nil || len(raw) != ed25519.PrivateKeySize {
+		return nil, false, fmt.Errorf("%s: not an ed25519 key", path)
+	}
+	return ed25519.PrivateKey(raw), created, nil
+}
+
+func newLogger(cfg nodeConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel)) //nolint:errcheck // checked by nodeConfig.check
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
