@@ -28,11 +28,11 @@ log_format = "json"
 	}
 	want := nodeConfig{
 		Listen:    []string{"/ip4/127.0.0.1/tcp/4", "/ip4/127.0.0.1/tcp/5", "/ip4/127.0.0.1/tcp/6"}, // flag over file
-		Bootstrap: []string{env["AQUANET_BOOTSTRAP"]},                                           // env
-		DataDir:   "from-env",                                                                   // env over file
-		HTTP:      "127.0.0.1:3",                                                                // flag over env over file
-		LogFormat: "json",                                                                       // file
-		LogLevel:  "info",                                                                       // default
+		Bootstrap: []string{env["AQUANET_BOOTSTRAP"]},                                               // env
+		DataDir:   "from-env",                                                                       // env over file
+		HTTP:      "127.0.0.1:3",                                                                    // flag over env over file
+		LogFormat: "json",                                                                           // file
+		LogLevel:  "info",                                                                           // default
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
