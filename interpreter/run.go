@@ -94,6 +94,10 @@ type Outcome struct {
 	NextPeers []string
 	// CallRequests are the calls to make on this peer, sorted by ID.
 	CallRequests []CallRequest
+	// Complete says the script ran to its end on this peer: its root instruction completed,
+	// in AquaVM's sense (AIR.md §3.2; a par is complete once one of its branches is). A client
+	// that started the particle takes it for the script's end.
+	Complete bool
 }
 
 // Run executes script on the current peer. prevData is the data this peer kept from its last
@@ -179,6 +183,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	}
 	slices.Sort(out.NextPeers)
 	out.CallRequests = x.callRequests
+	out.Complete = execErr == nil && x.complete
 	switch {
 	case execErr != nil:
 		out.RetCode, out.ErrorMessage = execErr.code, execErr.msg

@@ -170,3 +170,31 @@ func TestSignOnlyToSendSendsTheSameData(t *testing.T) {
 		}
 	}
 }
+
+// Complete says the script ran to its end here: not while a call is out or the particle must
+// go elsewhere first; a par is complete with one of its branches (AquaVM's rule).
+func TestOutcomeComplete(t *testing.T) {
+	p := params("alice")
+	for _, tc := range []struct {
+		script  string
+		results map[uint32]CallResult
+		want    bool
+	}{
+		{`(null)`, nil, true},
+		{`(call %init_peer_id% ("s" "f") [])`, nil, false},
+		{`(call %init_peer_id% ("s" "f") [])`, map[uint32]CallResult{1: {0, `1`}}, true},
+		{`(call "bob" ("s" "f") [])`, nil, false},
+		{`(par (call "bob" ("s" "f") []) (null))`, nil, true},
+		{`(seq (call "bob" ("s" "f") []) (null))`, nil, false},
+		{`(fail 1 "no")`, nil, false},
+		{`(xor (fail 1 "no") (null))`, nil, true},
+	} {
+		var prev []byte
+		if tc.results != nil {
+			prev = Run(tc.script, nil, nil, nil, p).Data
+		}
+		if o := Run(tc.script, prev, nil, tc.results, p); o.Complete != tc.want {
+			t.Errorf("%s with %v: Complete = %v, want %v (ret %d %s)", tc.script, tc.results, o.Complete, tc.want, o.RetCode, o.ErrorMessage)
+		}
+	}
+}

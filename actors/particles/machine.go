@@ -24,7 +24,7 @@ type Machine struct {
 }
 
 // New returns the machine of a particle with this script, on the peer and with the key params
-// name. Nothing runs until the first Arrive.
+// name (and its signing policy). Nothing runs until the first Arrive.
 func New(script string, params interpreter.Params) *Machine {
 	return &Machine{script: script, params: params, pending: map[uint32]bool{}, results: map[uint32]interpreter.CallResult{}}
 }
@@ -39,6 +39,8 @@ type Effects struct {
 	// RetCode and Error are the run's outcome (0 and "" when it succeeded).
 	RetCode int64
 	Error   string
+	// Complete: the script ran to its end on this peer (interpreter.Outcome.Complete).
+	Complete bool
 }
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
@@ -97,7 +99,7 @@ func (m *Machine) Step() Effects {
 	for _, c := range out.CallRequests {
 		m.pending[c.ID] = true
 	}
-	e := Effects{Calls: out.CallRequests, RetCode: out.RetCode, Error: out.ErrorMessage}
+	e := Effects{Calls: out.CallRequests, RetCode: out.RetCode, Error: out.ErrorMessage, Complete: out.Complete}
 	if len(out.NextPeers) > 0 {
 		e.Forward, e.Data = out.NextPeers, out.Data
 	}
