@@ -142,24 +142,32 @@ func (n *Node) Start() error {
 	opts := n.env.ActorOptions
 	root := n.system.Root
 	var metrics *router.Metrics
+	var particleMetrics *particles.Metrics
+	var registryMetrics *registry.Metrics
 	if n.env.Metrics != nil {
-		m, err := router.NewMetrics(prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics))
+		reg := prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics)
+		var err error
+		if metrics, err = router.NewMetrics(reg); err == nil {
+			if particleMetrics, err = particles.NewMetrics(reg); err == nil {
+				registryMetrics, err = registry.NewMetrics(reg)
+			}
+		}
 		if err != nil {
 			n.db.Close()
 			n.started = false
 			return fmt.Errorf("actors: registering metrics: %w", err)
 		}
-		metrics = m
 	}
 	transport := n.env.Transport(n.self, n.Deliver)
 	connectivity, _ := transport.(peersvc.Connectivity) // without it, peer.connect and the like fail
 	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
-			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)}}, opts...))
+			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
+		Metrics: registryMetrics}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
-		Store: particles.NewStore(db)}, opts...))
+		Store: particles.NewStore(db), ParticleMetrics: particleMetrics}, opts...))
 	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
 	if err != nil {
 		return fmt.Errorf("actors: spawning the network actor: %w", err)

@@ -127,6 +127,37 @@ aquanet_router_accepted_total{peer="%s"} 2
 	if err := testutil.GatherAndCompare(metrics, strings.NewReader(want), "aquanet_router_accepted_total"); err != nil {
 		t.Error(err)
 	}
+	// Each ran its Go service once; the interpreter ran on both (alice: start, return, the
+	// callback's answer; bob: arrival, the greeter's answer).
+	mfs, err := metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			who, kind := "", ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "peer" {
+					who = map[string]string{alice.PeerID(): "alice", bob.PeerID(): "bob"}[l.GetValue()]
+				} else {
+					kind = " " + l.GetValue()
+				}
+			}
+			labels := who + kind
+			switch mf.GetName() {
+			case "aquanet_service_calls_total":
+				seen[labels] = m.GetCounter().GetValue()
+			case "aquanet_interpreter_run_seconds":
+				seen[labels+" runs"] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for k, v := range map[string]float64{"alice spawned": 1, "bob spawned": 1, "alice builtin": 0, "alice runs": 3, "bob runs": 2} {
+		if seen[k] != v {
+			t.Errorf("metric %q = %v, want %v (all: %v)", k, seen[k], v, seen)
+		}
+	}
 
 	// A particle waiting for an answer (peer.timeout answers in a minute of the clock, which
 	// does not move) is active: a stop that cannot wait that long says so, and still stops

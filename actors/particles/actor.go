@@ -29,6 +29,7 @@ type Config struct {
 	// the actor does not look.
 	Restore bool
 	Logger  *slog.Logger // nil: discard
+	Metrics *Metrics     // nil: none
 }
 
 // KeyOf returns the key of particle p.
@@ -171,7 +172,11 @@ func (a *particleActor) noteFlush(ctx actor.Context) {
 func (a *particleActor) run(ctx actor.Context) {
 	p := a.cfg.Particle
 	for a.m.Ready() {
+		start := a.cfg.Clock.Now()
 		e := a.m.Step()
+		if m := a.cfg.Metrics; m != nil {
+			m.Runs.Observe(a.cfg.Clock.Now().Sub(start).Seconds())
+		}
 		for _, c := range e.Calls {
 			ctx.Spawn(callProps(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args,
 				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp,

@@ -35,6 +35,7 @@ type Config struct {
 	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
 	// over.
 	NodeServices map[string]*actor.Props
+	Metrics      *Metrics // nil: none
 }
 
 // Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
@@ -100,21 +101,30 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	id := c.Context.Service
 	switch id {
 	case "srv":
+		r.cfg.Metrics.call("srv")
 		v, err := r.srv(ctx, c)
 		reply(ctx, c, v, err)
 		return
 	case "stat":
+		r.cfg.Metrics.call("stat")
 		r.stat(ctx, c)
 		return
 	}
 	if pid, ok := r.builtins[id]; ok {
+		if _, node := r.cfg.NodeServices[id]; node {
+			r.cfg.Metrics.call("node")
+		} else {
+			r.cfg.Metrics.call("builtin")
+		}
 		ctx.Send(pid, c)
 		return
 	}
 	if s, ok := r.services.Resolve(id); ok {
+		r.cfg.Metrics.call("spawned")
 		ctx.Send(s.Handle, c)
 		return
 	}
+	r.cfg.Metrics.call("unknown")
 	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
 }
 

@@ -33,8 +33,9 @@ type Config struct {
 	Registry *actor.PID       // given to particle actors
 	Network  *actor.PID       // given to particle actors
 	Store    *particles.Store // the particles' data between visits; required
-	// Metrics, if set, are updated with the Stats.
-	Metrics *Metrics
+	// Metrics, if set, are updated with the Stats; ParticleMetrics go to the particle actors.
+	Metrics         *Metrics
+	ParticleMetrics *particles.Metrics
 	// LogEvery is the least time between two log lines about rejections of one reason; default
 	// one minute.
 	LogEvery time.Duration
@@ -223,7 +224,7 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle, invalid e
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
