@@ -121,3 +121,31 @@ func TestFloodFromOnePeerIsRateLimited(t *testing.T) {
 		t.Errorf("%v particles taken in and %v cut: the flood was not held to its rate of 100/s", taken, cut)
 	}
 }
+
+// A peer that stops reading holds up only its own queue: it fills, further particles for it
+// are dropped and counted, and particles for another peer go through at once.
+func TestSlowPeerStallsNoOther(t *testing.T) {
+	a := newPeer(t, "alice", nil, func(c *Config) { c.QueueLen, c.WriteTimeout = 8, 30 * time.Second })
+	slow, carol := newPeer(t, "slow", loopback[:1], nil), newPeer(t, "carol", loopback[:1], nil)
+	stuck := make(chan struct{})
+	defer close(stuck)
+	slow.tr.Host().SetStreamHandler(Protocol, func(s network.Stream) { <-stuck; s.Reset() }) // reads nothing
+	for _, p := range []*peerT{slow, carol} {
+		if err := a.tr.Bootstrap(context.Background(), addrStrings(p.tr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := signed(t, a.id, "big", make([]byte, 512<<10)) // flow control stops the writes soon
+	for i := 0; testutil.ToFloat64(a.tr.metrics.dropped.WithLabelValues("queue_full")) == 0; i++ {
+		if i == 1000 {
+			t.Fatal("1,000 particles queued for a peer that reads nothing, and none dropped")
+		}
+		a.tr.Send(slow.id.PeerID, big)
+	}
+	start := time.Now()
+	if err := a.tr.Send(carol.id.PeerID, signed(t, a.id, "for-carol", nil)); err != nil {
+		t.Fatal(err)
+	}
+	carol.inbox.waitFor(t, "for-carol")
+	t.Logf("carol's particle arrived %v after it was sent, with the slow peer's queue full", time.Since(start))
+}
