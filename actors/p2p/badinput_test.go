@@ -125,7 +125,7 @@ func TestFloodFromOnePeerIsRateLimited(t *testing.T) {
 // A peer that stops reading holds up only its own queue: it fills, further particles for it
 // are dropped and counted, and particles for another peer go through at once.
 func TestSlowPeerStallsNoOther(t *testing.T) {
-	a := newPeer(t, "alice", nil, func(c *Config) { c.QueueLen, c.WriteTimeout = 8, 30 * time.Second })
+	a := newPeer(t, "alice", nil, func(c *Config) { c.QueueLen, c.WriteTimeout = 8, 30*time.Second })
 	slow, carol := newPeer(t, "slow", loopback[:1], nil), newPeer(t, "carol", loopback[:1], nil)
 	stuck := make(chan struct{})
 	defer close(stuck)
