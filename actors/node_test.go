@@ -128,7 +128,14 @@ aquanet_router_accepted_total{peer="%s"} 2
 		t.Error(err)
 	}
 	// Each ran its Go service once; the interpreter ran on both (alice: start, return, the
-	// callback's answer; bob: arrival, the greeter's answer).
+	// callback's answer; bob: arrival, the greeter's answer). Alice's last run comes after the
+	// callback: wait until her particle is done.
+	for s, err := alice.Stats(ctx); s.Live != 0; s, err = alice.Stats(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	mfs, err := metrics.Gather()
 	if err != nil {
 		t.Fatal(err)
