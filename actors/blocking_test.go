@@ -128,10 +128,10 @@ func TestBlockingHandlerBlocksNoOtherParticle(t *testing.T) {
 // that answered a request stop on their own), failing the test after a second.
 func settledActorCount(t *testing.T, n *Node) int {
 	t.Helper()
-	last, same := actorCount(n.system), 0
+	last, same := n.Actors(), 0
 	for range 1000 {
 		time.Sleep(time.Millisecond)
-		c := actorCount(n.system)
+		c := n.Actors()
 		if c != last {
 			last, same = c, 0
 			continue

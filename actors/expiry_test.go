@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/particles"
@@ -15,14 +13,6 @@ import (
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/particle"
 )
-
-func actorCount(s *actor.ActorSystem) int {
-	n := 0
-	for _, bucket := range s.ProcessRegistry.LocalPIDs.LocalPIDs {
-		n += bucket.Count()
-	}
-	return n
-}
 
 // liveHeap returns the bytes of live heap objects after a full collection.
 func liveHeap() uint64 {
@@ -84,7 +74,7 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 			ps[i] = actortest.Particle(t, id, particle.Particle{ID: fmt.Sprint(name, "-", i), Timestamp: uint64(clk.Now().UnixMilli()), TTL: 30_000,
 				Script: script})
 		}
-		before := actorCount(n.system)
+		before := n.Actors()
 		for i, p := range ps {
 			n.Deliver(p)
 			if i%500 == 499 {
@@ -92,7 +82,7 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 			}
 		}
 		run()
-		if live := actorCount(n.system) - before; live != count {
+		if live := n.Actors() - before; live != count {
 			t.Fatalf("%s: %d actors live, want %d (a particle actor and a call actor for each waiting particle)", name, live, count)
 		}
 		if s := stored(); s != count/2 {
@@ -101,7 +91,7 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 		t.Logf("%s: live heap %d MB with %d particles", name, liveHeap()>>20, count)
 		clk.Advance(30 * time.Second)
 		run()
-		if after := actorCount(n.system); after != before {
+		if after := n.Actors(); after != before {
 			t.Fatalf("%s: %d actors after every particle expired, %d before", name, after, before)
 		}
 		if s := stored(); s != 0 {

@@ -216,23 +216,39 @@ func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
 	}
 }
 
+// StatsAsync asks for the particle router's counters; done gets them, from an actor's
+// goroutine. Use it when the node runs on a step dispatcher, whose loop the caller drives.
+func (n *Node) StatsAsync(done func(router.Stats)) {
+	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*router.Stats); ok {
+			done(*m)
+			c.Stop(c.Self())
+		}
+	}, n.env.ActorOptions...))
+	n.system.Root.Send(n.router, &router.GetStats{ReplyTo: reply})
+}
+
+// Actors returns how many actors the node's system has: with nothing going on, the node's
+// own (router, registry and services, network); each live particle adds its actor and its
+// call actors.
+func (n *Node) Actors() int {
+	count := 0
+	for _, bucket := range n.system.ProcessRegistry.LocalPIDs.LocalPIDs {
+		count += bucket.Count()
+	}
+	return count
+}
+
 // Stats returns the particle router's counters (live particles, arrivals, rejections by
 // reason, expiries), or an error if ctx ends first. Like Spawn, it needs a dispatcher that runs
 // on its own.
 func (n *Node) Stats(ctx context.Context) (router.Stats, error) {
 	statsc := make(chan router.Stats, 1)
-	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*router.Stats); ok {
-			statsc <- *m
-			c.Stop(c.Self())
-		}
-	}, n.env.ActorOptions...))
-	n.system.Root.Send(n.router, &router.GetStats{ReplyTo: reply})
+	n.StatsAsync(func(s router.Stats) { statsc <- s })
 	select {
 	case s := <-statsc:
 		return s, nil
 	case <-ctx.Done():
-		n.system.Root.Stop(reply)
 		return router.Stats{}, fmt.Errorf("actors: asking for the router's stats: %w", ctx.Err())
 	}
 }

@@ -13,6 +13,19 @@ import (
 // single message.
 func NewMailbox() actor.Mailbox { return &mailbox{} }
 
+// Turn is one message handled by one actor: what a simulator's event log records.
+type Turn struct {
+	Actor   *actor.PID // nil if the mailbox's invoker is not an actor context
+	Message any
+	System  bool
+}
+
+// NewObservedMailbox returns a producer of NewMailbox's mailboxes that call observe before
+// each message they hand to their actor.
+func NewObservedMailbox(observe func(Turn)) actor.MailboxProducer {
+	return func() actor.Mailbox { return &mailbox{observe: observe} }
+}
+
 type mailbox struct {
 	mu        sync.Mutex
 	system    []any
@@ -22,6 +35,7 @@ type mailbox struct {
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
+	observe    func(Turn)
 }
 
 func (m *mailbox) PostUserMessage(msg any) {
@@ -66,6 +80,13 @@ func (m *mailbox) UserMessageCount() int {
 func (m *mailbox) processOne() {
 	msg, system := m.pop()
 	if msg != nil {
+		if m.observe != nil {
+			t := Turn{Message: msg, System: system}
+			if c, ok := m.invoker.(interface{ Self() *actor.PID }); ok {
+				t.Actor = c.Self()
+			}
+			m.observe(t)
+		}
 		m.invoke(msg, system)
 	}
 	m.mu.Lock()

@@ -2,7 +2,9 @@ package dispatch
 
 import (
 	"fmt"
+	"log/slog"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -48,5 +50,28 @@ func TestMailboxOrderSuspensionAndFailures(t *testing.T) {
 	want := []string{"sys s1", "sys s2", "user u1", "failed boom: boom", "user u2"}
 	if !reflect.DeepEqual(rec.log, want) {
 		t.Fatalf("log %q, want %q", rec.log, want)
+	}
+}
+
+// An observed mailbox reports each message with the actor that handles it, in the order they
+// are handled.
+func TestObservedMailboxReportsTurns(t *testing.T) {
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	loop := NewLoop(1)
+	var turns []string
+	opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(NewObservedMailbox(func(tn Turn) {
+		if s, ok := tn.Message.(string); ok {
+			turns = append(turns, tn.Actor.Id+":"+s)
+		}
+	}))}
+	pid, err := system.Root.SpawnNamed(actor.PropsFromFunc(func(actor.Context) {}, opts...), "observed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	system.Root.Send(pid, "a")
+	system.Root.Send(pid, "b")
+	loop.Run(100)
+	if want := []string{"observed:a", "observed:b"}; !slices.Equal(turns, want) {
+		t.Fatalf("turns %v, want %v", turns, want)
 	}
 }

@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// NetFaults are the simulated network's misbehaviours.
+type NetFaults struct {
+	Loss      float64       // probability a particle is lost
+	Duplicate float64       // probability it is delivered twice
+	MinDelay  time.Duration // each delivery takes a delay drawn uniformly from [MinDelay, MaxDelay]:
+	MaxDelay  time.Duration // independent delays reorder particles
+}
+
+// Net is the simulated network: a transport per node, deliveries on the virtual clock after a
+// seeded delay, with loss and duplication. It is the network actor's transport, as a Hub or
+// libp2p is, so nothing above it can tell.
+type Net struct {
+	clock  *clock.Manual
+	rnd    *rand.Rand
+	faults NetFaults
+	log    *EventLog
+	peers  map[string]func(particle.Particle)
+	names  map[string]string // peer id -> node name, for the log
+	stats  NetStats
+}
+
+// NetStats count what the network did.
+type NetStats struct {
+	Sent, Delivered, Lost, Duplicated uint64
+}
+
+func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {
+	return &Net{clock: clk, rnd: newRand(seed, "net"), faults: faults, log: log,
+		peers: map[string]func(particle.Particle){}, names: map[string]string{}}
+}
+
+// join is actors.Env.Transport for the node called name.
+func (n *Net) join(name string) func(self string, deliver func(particle.Particle)) network.Transport {
+	return func(self string, deliver func(particle.Particle)) network.Transport {
+		n.peers[self] = deliver
+		n.names[self] = name
+		return &netTransport{n: n, from: self}
+	}
+}
+
+type netTransport struct {
+	n    *Net
+	from string
+}
+
+var errNoSuchPeer = errors.New("no such peer on the simulated network")
+
+func (t *netTransport) Send(to string, p particle.Particle) error {
+	n := t.n
+	deliver, ok := n.peers[to]
+	if !ok {
+		return fmt.Errorf("%s: %w", to, errNoSuchPeer)
+	}
+	n.stats.Sent++
+	what := fmt.Sprintf("send %s %s->%s", p.ID, n.names[t.from], n.names[to])
+	if n.rnd.Float64() < n.faults.Loss {
+		n.stats.Lost++
+		n.log.add(n.clock.Now(), "lose "+what)
+		return nil
+	}
+	copies := 1
+	if n.rnd.Float64() < n.faults.Duplicate {
+		n.stats.Duplicated++
+		copies = 2
+	}
+	n.log.add(n.clock.Now(), fmt.Sprintf("%s x%d", what, copies))
+	for range copies {
+		q := p
+		q.Data = append([]byte(nil), p.Data...) // the receiver's own copy
+		delay := n.faults.MinDelay
+		if span := n.faults.MaxDelay - n.faults.MinDelay; span > 0 {
+			delay += time.Duration(n.rnd.Int64N(int64(span) + 1))
+		}
+		n.clock.AfterFunc(delay, func() {
+			n.stats.Delivered++
+			n.log.add(n.clock.Now(), "deliver "+what)
+			deliver(q)
+		})
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+// Package sim runs many aquanet nodes in one process, deterministically: the real node code
+// (actors, interpreter, services) on one seeded scheduler (dispatch.Loop) and one virtual clock
+// that jumps to the next timer when nothing is runnable, joined by a simulated network that
+// loses, duplicates and reorders particles. Every actor turn, delivery, fault and clock step
+// goes into an event log whose hash a seed reproduces bit for bit; checkers judge the outcome.
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/actors"
+	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/rng"
+	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// Options are what one run does; a seed and a fault class expand into them (Expand).
+type Options struct {
+	Seed     uint64        `json:"seed"`
+	Nodes    int           `json:"nodes"`
+	Duration time.Duration `json:"duration"` // virtual time in which messages are sent
+	Faults   string        `json:"faults"`   // none or net
+	Net      NetFaults     `json:"net"`
+	Messages int           `json:"messages"`
+	TTL      time.Duration `json:"ttl"` // of each message's particle
+	// KeepEvents keeps the text of every event (for finding where two runs diverge).
+	KeepEvents bool `json:"-"`
+}
+
+// Fault classes.
+var FaultClasses = []string{"none", "net"}
+
+// Expand fills in what the seed decides: with faults "net", the network's loss (0–30%),
+// duplication (0–50%) and delay spread; the message count if zero.
+func Expand(o Options) (Options, error) {
+	if o.Nodes < 4 {
+		return o, fmt.Errorf("nodes %d: the messenger needs at least 4 (a relay, two members, a non-member)", o.Nodes)
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Minute
+	}
+	if o.TTL <= 0 {
+		o.TTL = time.Minute
+	}
+	if o.Messages <= 0 {
+		o.Messages = 2 * o.Nodes
+	}
+	r := newRand(o.Seed, "expand")
+	o.Net = NetFaults{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+	switch o.Faults {
+	case "none":
+	case "net":
+		o.Net.Loss = 0.3 * r.Float64()
+		o.Net.Duplicate = 0.5 * r.Float64()
+		o.Net.MaxDelay = time.Duration(1+r.IntN(500)) * time.Millisecond
+	default:
+		return o, fmt.Errorf("faults %q: want one of %s", o.Faults, strings.Join(FaultClasses, ", "))
+	}
+	return o, nil
+}
+
+// Check is one checker's verdict.
+type Check struct {
+	Pass   bool   `json:"pass"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Result is what a run found.
+type Result struct {
+	Seed           uint64           `json:"seed"`
+	Options        Options          `json:"options"`
+	Hash           string           `json:"hash"`
+	Events         int              `json:"events"`
+	VirtualSeconds float64          `json:"virtual_seconds"`
+	RealSeconds    float64          `json:"real_seconds"`
+	Checks         map[string]Check `json:"checks"`
+	Net            NetStats         `json:"net"`
+	Log            *EventLog        `json:"-"`
+}
+
+// Passed reports whether every check passed.
+func (r *Result) Passed() bool {
+	for _, c := range r.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+func newRand(seed uint64, label string) *rand.Rand { return rng.New(rng.Derive(seed, label)) }
+
+// simNode is one node of the simulation.
+type simNode struct {
+	name string
+	id   scenario.Identity
+	node *actors.Node
+}
+
+// Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
+// report how long the run took.
+func Run(o Options, realNow func() time.Time) (*Result, error) {
+	began := realNow()
+	start := time.UnixMilli(1_700_000_000_000)
+	clk := clock.NewManual(start)
+	log := newEventLog(start, o.KeepEvents)
+	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
+	net := newNet(clk, o.Seed, o.Net, log)
+	failures := &failureCounter{}
+	quiet := slog.New(failures)
+
+	nodes := make([]*simNode, o.Nodes)
+	for i := range nodes {
+		name := fmt.Sprintf("n%d", i)
+		id, err := scenario.NewIdentity(fmt.Sprintf("sim-%d-%s", o.Seed, name))
+		if err != nil {
+			return nil, err
+		}
+		observe := func(t dispatch.Turn) { log.add(clk.Now(), turnText(name, t)) }
+		opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
+		n, err := actors.NewNode(actors.Env{Key: id.Key, Clock: clk, Transport: net.join(name), Logger: quiet, ActorOptions: opts})
+		if err != nil {
+			return nil, err
+		}
+		if err := n.Start(); err != nil {
+			return nil, err
+		}
+		nodes[i] = &simNode{name: name, id: id, node: n}
+	}
+	// Node 0 is the relay; the last node is not a member.
+	var members []string
+	for _, n := range nodes[1 : len(nodes)-1] {
+		members = append(members, n.id.PeerID)
+	}
+	chat := newMessenger(nodes[0].id.PeerID, members)
+	var spawnErr error
+	spawn := func(n *simNode, services map[string]service.HandlerFunc) {
+		for _, name := range slices.Sorted(maps.Keys(services)) {
+			n.node.SpawnAsync(name, services[name], func(err error) {
+				if err != nil && spawnErr == nil {
+					spawnErr = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
+				}
+			})
+		}
+	}
+	spawn(nodes[0], chat.relayServices())
+	for _, n := range nodes {
+		spawn(n, chat.peerServices(n.name))
+	}
+	loop.Run(1 << 30)
+	if spawnErr != nil {
+		return nil, spawnErr
+	}
+	baseActors := make([]int, len(nodes))
+	for i, n := range nodes {
+		baseActors[i] = n.node.Actors()
+	}
+
+	// The workload: each message from a seeded sender at a seeded time.
+	wr := newRand(o.Seed, "workload")
+	for k := range o.Messages {
+		from := 1 + wr.IntN(len(nodes)-1)
+		at := time.Duration(wr.Int64N(int64(o.Duration)))
+		msg := &message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, nodes[from].name),
+			Member: from < len(nodes)-1, Expected: len(members) - 1}
+		chat.byID[msg.ID] = msg
+		sender := nodes[from]
+		clk.AfterFunc(at, func() {
+			p, err := signedParticle(sender.id, msg.ID, clk.Now(), o.TTL)
+			if err != nil {
+				panic(err) // a scenario identity always signs
+			}
+			log.add(clk.Now(), "start "+msg.ID+" at "+sender.name)
+			sender.node.Deliver(p)
+		})
+	}
+
+	// Run: everything runnable, then the clock to the next timer, until the workload's
+	// particles are all past their deadlines.
+	end := start.Add(o.Duration + o.TTL + time.Second)
+	const maxSteps = 50_000_000
+	steps := 0
+	for {
+		steps += loop.Run(maxSteps - steps)
+		if steps >= maxSteps {
+			return nil, errors.New("the run did not settle within 50,000,000 steps")
+		}
+		next, ok := clk.Next()
+		if !ok || next.After(end) {
+			break
+		}
+		log.add(next, "clock")
+		clk.AdvanceTo(next)
+	}
+	clk.AdvanceTo(end)
+	loop.Run(maxSteps)
+
+	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
+		VirtualSeconds: end.Sub(start).Seconds()}
+	res.Checks["no_actor_failures"] = failures.check()
+	res.Checks["delivered_at_most_once"] = chat.atMostOnce()
+	if o.Faults == "none" {
+		res.Checks["all_delivered"] = chat.allDelivered(nodes)
+	}
+	res.Checks["no_leaks"] = leaks(nodes, baseActors, loop)
+	res.Hash, res.Events = log.Hash(), log.Len()
+	res.RealSeconds = realNow().Sub(began).Seconds()
+	return res, nil
+}
+
+// turnText is an actor turn as the log has it: node, actor, message type.
+func turnText(node string, t dispatch.Turn) string {
+	who := "?"
+	if t.Actor != nil {
+		who = t.Actor.Id
+	}
+	return fmt.Sprintf("turn %s %s %T", node, who, t.Message)
+}
+
+func signedParticle(from scenario.Identity, id string, now time.Time, ttl time.Duration) (particle.Particle, error) {
+	priv, err := crypto.UnmarshalEd25519PrivateKey(from.Key)
+	if err != nil {
+		return particle.Particle{}, err
+	}
+	init, err := peer.Decode(from.PeerID)
+	if err != nil {
+		return particle.Particle{}, err
+	}
+	p := particle.Particle{ID: id, InitPeerID: init, Timestamp: uint64(now.UnixMilli()), TTL: uint32(ttl.Milliseconds()),
+		MaxHops: particle.DefaultMaxHops, Script: messengerScript}
+	return p, p.Sign(priv)
+}
+
+// atMostOnce: no member got a message twice, whatever the network duplicated.
+func (m *messenger) atMostOnce() Check {
+	var bad []string
+	for _, id := range slices.Sorted(maps.Keys(m.received)) {
+		for _, who := range slices.Sorted(maps.Keys(m.received[id])) {
+			if n := m.received[id][who]; n > 1 {
+				bad = append(bad, fmt.Sprintf("%s got %s %d times", who, id, n))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return Check{Detail: strings.Join(bad, "; ")}
+	}
+	return Check{Pass: true}
+}
+
+// allDelivered (without faults): every member's message reached every other member and its
+// sender heard so; every non-member heard the chat's error.
+func (m *messenger) allDelivered(nodes []*simNode) Check {
+	var bad []string
+	for _, id := range slices.Sorted(maps.Keys(m.byID)) {
+		msg := m.byID[id]
+		want := "Cannot send a message to the chat"
+		if msg.Member {
+			want = fmt.Sprintf("delivered %d", msg.Expected)
+			if got := len(m.received[id]); got != msg.Expected {
+				bad = append(bad, fmt.Sprintf("%s reached %d members, want %d", id, got, msg.Expected))
+			}
+		}
+		if got := m.outcome[id]; got != want {
+			bad = append(bad, fmt.Sprintf("%s from %s: sender heard %q, want %q", id, nodes[msg.From].name, got, want))
+		}
+	}
+	if len(bad) > 0 {
+		return Check{Detail: strings.Join(bad, "; ")}
+	}
+	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(m.byID))}
+}
+
+// leaks: after every deadline, no node has a particle left, and each has the actors it started
+// with.
+func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) Check {
+	stats := make([]router.Stats, len(nodes))
+	for i, n := range nodes {
+		n.node.StatsAsync(func(s router.Stats) { stats[i] = s })
+	}
+	loop.Run(1 << 30)
+	var bad []string
+	for i, n := range nodes {
+		if s := stats[i]; s.Live != 0 || s.Finished != 0 {
+			bad = append(bad, fmt.Sprintf("%s: %d live and %d finished particles after every deadline", n.name, s.Live, s.Finished))
+		}
+		if a := n.node.Actors(); a != base[i] {
+			bad = append(bad, fmt.Sprintf("%s: %d actors, %d at the start", n.name, a, base[i]))
+		}
+	}
+	if len(bad) > 0 {
+		return Check{Detail: strings.Join(bad, "; ")}
+	}
+	return Check{Pass: true}
+}
+
+// failureCounter is the nodes' log handler: it drops everything but counts actor failures
+// (protoactor's "Recovering" lines) and errors.
+type failureCounter struct {
+	failures []string
+}
+
+func (f *failureCounter) Enabled(context.Context, slog.Level) bool { return true }
+
+func (f *failureCounter) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "Recovering") || r.Level >= slog.LevelError {
+		if len(f.failures) < 10 {
+			f.failures = append(f.failures, r.Message)
+		}
+	}
+	return nil
+}
+
+func (f *failureCounter) WithAttrs([]slog.Attr) slog.Handler { return f }
+func (f *failureCounter) WithGroup(string) slog.Handler      { return f }
+
+func (f *failureCounter) check() Check {
+	if len(f.failures) > 0 {
+		return Check{Detail: strings.Join(f.failures, "; ")}
+	}
+	return Check{Pass: true}
+}

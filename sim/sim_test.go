@@ -1,0 +1,48 @@
+package sim
+
+import (
+	"testing"
+	"time"
+)
+
+func run(t *testing.T, o Options) *Result {
+	t.Helper()
+	o, err := Expand(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(o, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Without faults the messenger delivers everything, and every check passes.
+func TestMessengerWithoutFaults(t *testing.T) {
+	r := run(t, Options{Seed: 1, Nodes: 5, Duration: time.Minute, Faults: "none", Messages: 6})
+	for name, c := range r.Checks {
+		if !c.Pass {
+			t.Errorf("check %s failed: %s", name, c.Detail)
+		}
+	}
+	t.Logf("%d events, hash %s, %.0f virtual s in %.2f real s; net %+v", r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net)
+}
+
+// A seed replays bit for bit: the same options give the same event log.
+func TestSameSeedSameRun(t *testing.T) {
+	for _, faults := range []string{"none", "net"} {
+		a := run(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
+		b := run(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
+		if i, diverged := Diverge(a.Log, b.Log); diverged {
+			t.Fatalf("faults %s: runs diverge at event %d: %q vs %q", faults, i, a.Log.Event(i).What, b.Log.Event(i).What)
+		}
+		if a.Hash != b.Hash {
+			t.Fatalf("faults %s: same events, different hashes", faults)
+		}
+		c := run(t, Options{Seed: 8, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5})
+		if c.Hash == a.Hash {
+			t.Errorf("faults %s: seeds 7 and 8 gave the same run", faults)
+		}
+	}
+}
