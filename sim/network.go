@@ -30,16 +30,22 @@ type Net struct {
 	peers  map[string]func(particle.Particle)
 	names  map[string]string // peer id -> node name, for the log
 	stats  NetStats
+
+	// Partitions: group[peer] says which side of a split a peer is on (no entry: no split);
+	// with oneWay, only side 0 → side 1 is cut. A clogged peer neither sends nor receives.
+	group   map[string]int
+	oneWay  bool
+	clogged map[string]bool
 }
 
 // NetStats count what the network did.
 type NetStats struct {
-	Sent, Delivered, Lost, Duplicated uint64
+	Sent, Delivered, Lost, Duplicated, Cut uint64
 }
 
 func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {
 	return &Net{clock: clk, rnd: newRand(seed, "net"), faults: faults, log: log,
-		peers: map[string]func(particle.Particle){}, names: map[string]string{}}
+		peers: map[string]func(particle.Particle){}, names: map[string]string{}, clogged: map[string]bool{}}
 }
 
 // join is actors.Env.Transport for the node called name.
@@ -66,6 +72,11 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 	}
 	n.stats.Sent++
 	what := fmt.Sprintf("send %s %s->%s", p.ID, n.names[t.from], n.names[to])
+	if n.isCut(t.from, to) {
+		n.stats.Cut++
+		n.log.add(n.clock.Now(), "cut "+what)
+		return nil
+	}
 	if n.rnd.Float64() < n.faults.Loss {
 		n.stats.Lost++
 		n.log.add(n.clock.Now(), "lose "+what)
@@ -84,11 +95,52 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 		if span := n.faults.MaxDelay - n.faults.MinDelay; span > 0 {
 			delay += time.Duration(n.rnd.Int64N(int64(span) + 1))
 		}
+		from := t.from
 		n.clock.AfterFunc(delay, func() {
+			if n.isCut(from, to) { // the link broke while the particle was on it
+				n.stats.Cut++
+				n.log.add(n.clock.Now(), "cut in flight "+what)
+				return
+			}
 			n.stats.Delivered++
 			n.log.add(n.clock.Now(), "deliver "+what)
 			deliver(q)
 		})
 	}
 	return nil
+}
+
+// isCut reports whether a partition or a clog stops a particle from going from one peer to
+// another.
+func (n *Net) isCut(from, to string) bool {
+	if n.clogged[from] || n.clogged[to] {
+		return true
+	}
+	gf, okf := n.group[from]
+	gt, okt := n.group[to]
+	if !okf || !okt || gf == gt {
+		return false
+	}
+	return !n.oneWay || gf == 0
+}
+
+// split cuts the network in two: side 1 holds the given peers. oneWay cuts only side 0 → 1.
+func (n *Net) split(side1 []string, oneWay bool) {
+	n.group = map[string]int{}
+	for p := range n.peers {
+		n.group[p] = 0
+	}
+	for _, p := range side1 {
+		n.group[p] = 1
+	}
+	n.oneWay = oneWay
+}
+
+// heal ends every partition and clog and, with all, the network's loss and duplication too.
+func (n *Net) heal(all bool) {
+	n.group, n.oneWay = nil, false
+	clear(n.clogged)
+	if all {
+		n.faults.Loss, n.faults.Duplicate = 0, 0
+	}
 }

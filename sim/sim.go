@@ -32,22 +32,28 @@ import (
 
 // Options are what one run does; a seed and a fault class expand into them (Expand).
 type Options struct {
-	Seed     uint64        `json:"seed"`
-	Nodes    int           `json:"nodes"`
-	Duration time.Duration `json:"duration"` // virtual time in which messages are sent
-	Faults   string        `json:"faults"`   // none or net
-	Net      NetFaults     `json:"net"`
-	Messages int           `json:"messages"`
-	TTL      time.Duration `json:"ttl"` // of each message's particle
+	Seed     uint64          `json:"seed"`
+	Nodes    int             `json:"nodes"`
+	Duration time.Duration   `json:"duration"` // virtual time in which messages are sent
+	Faults   string          `json:"faults"`   // a fault class: FaultClasses
+	Net      NetFaults       `json:"net"`
+	Splits   []split         `json:"splits,omitempty"`   // partitions in the safety phase
+	Swizzles []swizzle       `json:"swizzles,omitempty"` // swizzle-clogs in the safety phase
+	Skews    []time.Duration `json:"skews,omitempty"`    // each node's clock skew
+	Messages int             `json:"messages"`           // sent in the safety phase
+	TTL      time.Duration   `json:"ttl"`                // of each message's particle
 	// KeepEvents keeps the text of every event (for finding where two runs diverge).
 	KeepEvents bool `json:"-"`
 }
 
-// Fault classes.
-var FaultClasses = []string{"none", "net"}
+// Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
+// one-way, and swizzle-clogs); all (both, and clock skew up to 10 s per node).
+var FaultClasses = []string{"none", "net", "partition", "all"}
 
-// Expand fills in what the seed decides: with faults "net", the network's loss (0–30%),
-// duplication (0–50%) and delay spread; the message count if zero.
+// Expand fills in what the seed decides (as VOPR does, every rate is drawn): with faults
+// "net", the network's loss (0–30%), duplication (0–50%) and delay spread; with "partition",
+// 1–5 splits of 1–30 s and 0–2 swizzle-clogs; with "all", both and each node's clock skew
+// (within ±0–10 s); the message count if zero.
 func Expand(o Options) (Options, error) {
 	if o.Nodes < 4 {
 		return o, fmt.Errorf("nodes %d: the messenger needs at least 4 (a relay, two members, a non-member)", o.Nodes)
@@ -63,14 +69,25 @@ func Expand(o Options) (Options, error) {
 	}
 	r := newRand(o.Seed, "expand")
 	o.Net = NetFaults{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
-	switch o.Faults {
-	case "none":
-	case "net":
+	if !slices.Contains(FaultClasses, o.Faults) {
+		return o, fmt.Errorf("faults %q: want one of %s", o.Faults, strings.Join(FaultClasses, ", "))
+	}
+	o.Splits, o.Swizzles, o.Skews = nil, nil, nil
+	if o.Faults == "net" || o.Faults == "all" {
 		o.Net.Loss = 0.3 * r.Float64()
 		o.Net.Duplicate = 0.5 * r.Float64()
 		o.Net.MaxDelay = time.Duration(1+r.IntN(500)) * time.Millisecond
-	default:
-		return o, fmt.Errorf("faults %q: want one of %s", o.Faults, strings.Join(FaultClasses, ", "))
+	}
+	if o.Faults == "partition" || o.Faults == "all" {
+		o.Splits = drawSplits(r, o.Nodes, 1+r.IntN(5), o.Duration)
+		o.Swizzles = drawSwizzles(r, o.Nodes, r.IntN(3), o.Duration)
+	}
+	if o.Faults == "all" {
+		maxSkew := time.Duration(r.Int64N(int64(10 * time.Second)))
+		o.Skews = make([]time.Duration, o.Nodes)
+		for i := range o.Skews {
+			o.Skews[i] = time.Duration(r.Int64N(int64(2*maxSkew)+1)) - maxSkew
+		}
 	}
 	return o, nil
 }
@@ -108,9 +125,10 @@ func newRand(seed uint64, label string) *rand.Rand { return rng.New(rng.Derive(s
 
 // simNode is one node of the simulation.
 type simNode struct {
-	name string
-	id   scenario.Identity
-	node *actors.Node
+	name  string
+	id    scenario.Identity
+	node  *actors.Node
+	clock clock.Clock
 }
 
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
@@ -134,14 +152,18 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 		}
 		observe := func(t dispatch.Turn) { log.add(clk.Now(), turnText(name, t)) }
 		opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
-		n, err := actors.NewNode(actors.Env{Key: id.Key, Clock: clk, Transport: net.join(name), Logger: quiet, ActorOptions: opts})
+		var nodeClock clock.Clock = clk
+		if o.Skews != nil {
+			nodeClock = skewClock{clk, o.Skews[i]}
+		}
+		n, err := actors.NewNode(actors.Env{Key: id.Key, Clock: nodeClock, Transport: net.join(name), Logger: quiet, ActorOptions: opts})
 		if err != nil {
 			return nil, err
 		}
 		if err := n.Start(); err != nil {
 			return nil, err
 		}
-		nodes[i] = &simNode{name: name, id: id, node: n}
+		nodes[i] = &simNode{name: name, id: id, node: n, clock: nodeClock}
 	}
 	// Node 0 is the relay; the last node is not a member.
 	var members []string
@@ -172,17 +194,12 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 		baseActors[i] = n.node.Actors()
 	}
 
-	// The workload: each message from a seeded sender at a seeded time.
-	wr := newRand(o.Seed, "workload")
-	for k := range o.Messages {
-		from := 1 + wr.IntN(len(nodes)-1)
-		at := time.Duration(wr.Int64N(int64(o.Duration)))
-		msg := &message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, nodes[from].name),
-			Member: from < len(nodes)-1, Expected: len(members) - 1}
+	// The safety phase: each message from a seeded sender at a seeded time, under the faults.
+	send := func(msg *message, at time.Duration) {
 		chat.byID[msg.ID] = msg
-		sender := nodes[from]
+		sender := nodes[msg.From]
 		clk.AfterFunc(at, func() {
-			p, err := signedParticle(sender.id, msg.ID, clk.Now(), o.TTL)
+			p, err := signedParticle(sender.id, msg.ID, sender.clock.Now(), o.TTL)
 			if err != nil {
 				panic(err) // a scenario identity always signs
 			}
@@ -190,10 +207,36 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 			sender.node.Deliver(p)
 		})
 	}
+	wr := newRand(o.Seed, "workload")
+	for k := range o.Messages {
+		from := 1 + wr.IntN(len(nodes)-1)
+		send(&message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, nodes[from].name),
+			Member: from < len(nodes)-1, Expected: len(members) - 1}, time.Duration(wr.Int64N(int64(o.Duration))))
+	}
+	peers := make([]string, len(nodes))
+	for i, n := range nodes {
+		peers[i] = n.id.PeerID
+	}
+	scheduleFaults(o, clk, net, peers, log)
+	// The liveness phase: every fault heals; then each member sends one message, which must
+	// get through.
+	clk.AfterFunc(o.Duration, func() { log.add(clk.Now(), "heal"); net.heal(true) })
+	var live []string
+	for i := 1; i < len(nodes)-1; i++ {
+		msg := &message{ID: fmt.Sprintf("live-%d", i), From: i, Text: fmt.Sprintf("after healing, from %s", nodes[i].name),
+			Member: true, Expected: len(members) - 1}
+		live = append(live, msg.ID)
+		send(msg, o.Duration+time.Second+time.Duration(i)*500*time.Millisecond)
+	}
 
-	// Run: everything runnable, then the clock to the next timer, until the workload's
-	// particles are all past their deadlines.
-	end := start.Add(o.Duration + o.TTL + time.Second)
+	// Run: everything runnable, then the clock to the next timer, until every particle is
+	// past its deadline on every node's clock: a sender's clock may be ahead by maxSkew (its
+	// particles' deadlines are later) and a receiver's behind by as much (it sees them later).
+	maxSkew := time.Duration(0)
+	for _, s := range o.Skews {
+		maxSkew = max(maxSkew, s, -s)
+	}
+	end := start.Add(o.Duration + time.Second + time.Duration(len(nodes))*500*time.Millisecond + o.TTL + 2*maxSkew + time.Second)
 	const maxSteps = 50_000_000
 	steps := 0
 	for {
@@ -216,8 +259,9 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	res.Checks["no_actor_failures"] = failures.check()
 	res.Checks["delivered_at_most_once"] = chat.atMostOnce()
 	if o.Faults == "none" {
-		res.Checks["all_delivered"] = chat.allDelivered(nodes)
+		res.Checks["all_delivered"] = chat.allDelivered(nodes, nil)
 	}
+	res.Checks["liveness"] = chat.allDelivered(nodes, live)
 	res.Checks["no_leaks"] = leaks(nodes, baseActors, loop)
 	res.Hash, res.Events = log.Hash(), log.Len()
 	res.RealSeconds = realNow().Sub(began).Seconds()
@@ -263,11 +307,14 @@ func (m *messenger) atMostOnce() Check {
 	return Check{Pass: true}
 }
 
-// allDelivered (without faults): every member's message reached every other member and its
+// allDelivered: every member's message (of ids; all if nil) reached every other member and its
 // sender heard so; every non-member heard the chat's error.
-func (m *messenger) allDelivered(nodes []*simNode) Check {
+func (m *messenger) allDelivered(nodes []*simNode, ids []string) Check {
+	if ids == nil {
+		ids = slices.Sorted(maps.Keys(m.byID))
+	}
 	var bad []string
-	for _, id := range slices.Sorted(maps.Keys(m.byID)) {
+	for _, id := range ids {
 		msg := m.byID[id]
 		want := "Cannot send a message to the chat"
 		if msg.Member {
@@ -283,7 +330,7 @@ func (m *messenger) allDelivered(nodes []*simNode) Check {
 	if len(bad) > 0 {
 		return Check{Detail: strings.Join(bad, "; ")}
 	}
-	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(m.byID))}
+	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(ids))}
 }
 
 // leaks: after every deadline, no node has a particle left, and each has the actors it started

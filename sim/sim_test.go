@@ -46,3 +46,27 @@ func TestSameSeedSameRun(t *testing.T) {
 		}
 	}
 }
+
+// Under every fault class the checks hold; seed 4 of "all" once left finished particles on
+// nodes whose clocks ran behind (the run ended before their deadlines came on those clocks),
+// kept as a regression.
+func TestEveryFaultClass(t *testing.T) {
+	for _, faults := range FaultClasses {
+		cut := uint64(0)
+		for _, seed := range []uint64{1, 2, 3, 4} {
+			r := run(t, Options{Seed: seed, Nodes: 5, Duration: 2 * time.Minute, Faults: faults})
+			for name, c := range r.Checks {
+				if !c.Pass {
+					t.Errorf("faults %s, seed %d: check %s failed: %s", faults, seed, name, c.Detail)
+				}
+			}
+			if _, ok := r.Checks["liveness"]; !ok {
+				t.Errorf("faults %s, seed %d: no liveness check", faults, seed)
+			}
+			cut += r.Net.Cut
+		}
+		if (faults == "partition" || faults == "all") && cut == 0 {
+			t.Errorf("faults %s: four seeds and no particle was cut by a partition or a clog", faults)
+		}
+	}
+}

@@ -132,8 +132,8 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool) error {
 func printSimResult(w io.Writer, r *sim.Result) {
 	fprintf(w, "seed %d: %d nodes, %d messages, faults %s (loss %.1f%%, duplicates %.1f%%, delay %v-%v)\n", r.Seed, r.Options.Nodes,
 		r.Options.Messages, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
-	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated\n",
-		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated)
+	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
+		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
 	names := make([]string, 0, len(r.Checks))
 	for n := range r.Checks {
 		names = append(names, n)
