@@ -253,6 +253,20 @@ func (n *Node) Stats(ctx context.Context) (router.Stats, error) {
 	}
 }
 
+// Kill abandons the node as a crash would: nothing more is taken in and the store is closed
+// at once, whatever the actors had in flight. It is for simulators, which stop running the
+// node's actors themselves (and take the filesystem's crash image first); the actor system is
+// left to the garbage collector.
+func (n *Node) Kill() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.started || n.stopping {
+		return errors.New("actors: node not running")
+	}
+	n.stopping = true
+	return n.db.Close()
+}
+
 // Stop stops taking particles in, lets the active ones (those with data to merge or calls out)
 // go on until they are done, reach their deadlines or ctx ends, then stops every actor of the
 // node, waits for them to stop and closes the store. If an actor does not stop before ctx ends

@@ -36,6 +36,7 @@ type Net struct {
 	group   map[string]int
 	oneWay  bool
 	clogged map[string]bool
+	down    map[string]bool // crashed peers: nothing reaches them
 }
 
 // NetStats count what the network did.
@@ -45,7 +46,7 @@ type NetStats struct {
 
 func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {
 	return &Net{clock: clk, rnd: newRand(seed, "net"), faults: faults, log: log,
-		peers: map[string]func(particle.Particle){}, names: map[string]string{}, clogged: map[string]bool{}}
+		peers: map[string]func(particle.Particle){}, names: map[string]string{}, clogged: map[string]bool{}, down: map[string]bool{}}
 }
 
 // join is actors.Env.Transport for the node called name.
@@ -113,7 +114,7 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 // isCut reports whether a partition or a clog stops a particle from going from one peer to
 // another.
 func (n *Net) isCut(from, to string) bool {
-	if n.clogged[from] || n.clogged[to] {
+	if n.clogged[from] || n.clogged[to] || n.down[to] {
 		return true
 	}
 	gf, okf := n.group[from]

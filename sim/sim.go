@@ -16,14 +16,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/router"
-	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/rng"
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -40,6 +39,7 @@ type Options struct {
 	Splits   []split         `json:"splits,omitempty"`   // partitions in the safety phase
 	Swizzles []swizzle       `json:"swizzles,omitempty"` // swizzle-clogs in the safety phase
 	Skews    []time.Duration `json:"skews,omitempty"`    // each node's clock skew
+	Crashes  []crash         `json:"crashes,omitempty"`  // kills and restarts in the safety phase
 	Messages int             `json:"messages"`           // sent in the safety phase
 	TTL      time.Duration   `json:"ttl"`                // of each message's particle
 	// KeepEvents keeps the text of every event (for finding where two runs diverge).
@@ -47,8 +47,10 @@ type Options struct {
 }
 
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
-// one-way, and swizzle-clogs); all (both, and clock skew up to 10 s per node).
-var FaultClasses = []string{"none", "net", "partition", "all"}
+// one-way, and swizzle-clogs); crash (nodes killed and restarted from their disks, which keep
+// a seeded share of unsynced writes); all (every one of them, and clock skew up to 10 s per
+// node).
+var FaultClasses = []string{"none", "net", "partition", "crash", "all"}
 
 // Expand fills in what the seed decides (as VOPR does, every rate is drawn): with faults
 // "net", the network's loss (0–30%), duplication (0–50%) and delay spread; with "partition",
@@ -72,7 +74,7 @@ func Expand(o Options) (Options, error) {
 	if !slices.Contains(FaultClasses, o.Faults) {
 		return o, fmt.Errorf("faults %q: want one of %s", o.Faults, strings.Join(FaultClasses, ", "))
 	}
-	o.Splits, o.Swizzles, o.Skews = nil, nil, nil
+	o.Splits, o.Swizzles, o.Skews, o.Crashes = nil, nil, nil, nil
 	if o.Faults == "net" || o.Faults == "all" {
 		o.Net.Loss = 0.3 * r.Float64()
 		o.Net.Duplicate = 0.5 * r.Float64()
@@ -81,6 +83,9 @@ func Expand(o Options) (Options, error) {
 	if o.Faults == "partition" || o.Faults == "all" {
 		o.Splits = drawSplits(r, o.Nodes, 1+r.IntN(5), o.Duration)
 		o.Swizzles = drawSwizzles(r, o.Nodes, r.IntN(3), o.Duration)
+	}
+	if o.Faults == "crash" || o.Faults == "all" {
+		o.Crashes = drawCrashes(r, o.Nodes, 1+r.IntN(3), o.Duration)
 	}
 	if o.Faults == "all" {
 		maxSkew := time.Duration(r.Int64N(int64(10 * time.Second)))
@@ -123,12 +128,43 @@ func (r *Result) Passed() bool {
 
 func newRand(seed uint64, label string) *rand.Rand { return rng.New(rng.Derive(seed, label)) }
 
-// simNode is one node of the simulation.
+// simNode is one node of the simulation, across its incarnations.
 type simNode struct {
-	name  string
-	id    scenario.Identity
-	node  *actors.Node
-	clock clock.Clock
+	name    string
+	id      scenario.Identity
+	clock   clock.Clock
+	fs      *vfs.MemFS // its disk, which outlives crashes
+	node    *actors.Node
+	gate    *gate
+	down    bool
+	crashes int
+}
+
+// simulation is one run's world.
+type simulation struct {
+	clk    *clock.Manual
+	loop   *dispatch.Loop
+	log    *EventLog
+	net    *Net
+	logger *slog.Logger
+	nodes  []*simNode
+	chat   *messenger
+	err    error // the first failure to spawn or restart
+}
+
+// spawnServices starts the messenger's services on n (the relay's too on node 0).
+func (s *simulation) spawnServices(n *simNode) {
+	services := s.chat.peerServices(n.name)
+	if n == s.nodes[0] {
+		maps.Copy(services, s.chat.relayServices())
+	}
+	for _, name := range slices.Sorted(maps.Keys(services)) {
+		n.node.SpawnAsync(name, services[name], func(err error) {
+			if err != nil && s.err == nil {
+				s.err = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
+			}
+		})
+	}
 }
 
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
@@ -141,7 +177,7 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
 	net := newNet(clk, o.Seed, o.Net, log)
 	failures := &failureCounter{}
-	quiet := slog.New(failures)
+	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures)}
 
 	nodes := make([]*simNode, o.Nodes)
 	for i := range nodes {
@@ -150,44 +186,28 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		observe := func(t dispatch.Turn) { log.add(clk.Now(), turnText(name, t)) }
-		opts := []actor.PropsOption{actor.WithDispatcher(loop), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 		var nodeClock clock.Clock = clk
 		if o.Skews != nil {
 			nodeClock = skewClock{clk, o.Skews[i]}
 		}
-		n, err := actors.NewNode(actors.Env{Key: id.Key, Clock: nodeClock, Transport: net.join(name), Logger: quiet, ActorOptions: opts})
-		if err != nil {
-			return nil, err
-		}
-		if err := n.Start(); err != nil {
-			return nil, err
-		}
-		nodes[i] = &simNode{name: name, id: id, node: n, clock: nodeClock}
+		nodes[i] = &simNode{name: name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
 	}
+	s.nodes = nodes
 	// Node 0 is the relay; the last node is not a member.
 	var members []string
 	for _, n := range nodes[1 : len(nodes)-1] {
 		members = append(members, n.id.PeerID)
 	}
 	chat := newMessenger(nodes[0].id.PeerID, members)
-	var spawnErr error
-	spawn := func(n *simNode, services map[string]service.HandlerFunc) {
-		for _, name := range slices.Sorted(maps.Keys(services)) {
-			n.node.SpawnAsync(name, services[name], func(err error) {
-				if err != nil && spawnErr == nil {
-					spawnErr = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
-				}
-			})
+	s.chat = chat
+	for _, n := range nodes {
+		if err := s.start(n); err != nil {
+			return nil, err
 		}
 	}
-	spawn(nodes[0], chat.relayServices())
-	for _, n := range nodes {
-		spawn(n, chat.peerServices(n.name))
-	}
 	loop.Run(1 << 30)
-	if spawnErr != nil {
-		return nil, spawnErr
+	if s.err != nil {
+		return nil, s.err
 	}
 	baseActors := make([]int, len(nodes))
 	for i, n := range nodes {
@@ -218,9 +238,16 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 		peers[i] = n.id.PeerID
 	}
 	scheduleFaults(o, clk, net, peers, log)
+	s.scheduleCrashes(o)
 	// The liveness phase: every fault heals; then each member sends one message, which must
 	// get through.
-	clk.AfterFunc(o.Duration, func() { log.add(clk.Now(), "heal"); net.heal(true) })
+	clk.AfterFunc(o.Duration, func() {
+		log.add(clk.Now(), "heal")
+		net.heal(true)
+		for _, n := range nodes {
+			s.restart(n)
+		}
+	})
 	var live []string
 	for i := 1; i < len(nodes)-1; i++ {
 		msg := &message{ID: fmt.Sprintf("live-%d", i), From: i, Text: fmt.Sprintf("after healing, from %s", nodes[i].name),
@@ -253,6 +280,9 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	}
 	clk.AdvanceTo(end)
 	loop.Run(maxSteps)
+	if s.err != nil {
+		return nil, s.err
+	}
 
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
 		VirtualSeconds: end.Sub(start).Seconds()}

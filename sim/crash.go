@@ -1,0 +1,102 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/aquanet/aquanet/actors"
+	"github.com/aquanet/aquanet/actors/dispatch"
+)
+
+// crash kills a node at At and restarts it Down later from its disk as the crash left it:
+// what was synced, and each unsynced block with probability UnsyncedPercent.
+type crash struct {
+	At, Down        time.Duration
+	Node            int
+	UnsyncedPercent int
+}
+
+func drawCrashes(r *rand.Rand, nodes, count int, d time.Duration) []crash {
+	out := make([]crash, count)
+	for i := range out {
+		out[i] = crash{At: time.Duration(r.Int64N(int64(d))), Down: time.Second + time.Duration(r.Int64N(int64(29*time.Second))),
+			Node: r.IntN(nodes), UnsyncedPercent: r.IntN(101)}
+	}
+	return out
+}
+
+// gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
+// the node crashes, after which they are dropped.
+type gate struct {
+	loop *dispatch.Loop
+	dead bool
+}
+
+func (g *gate) Schedule(fn func()) {
+	g.loop.Schedule(func() {
+		if !g.dead {
+			fn()
+		}
+	})
+}
+
+func (*gate) Throughput() int { return 1 }
+
+// start starts the node's next incarnation on its filesystem.
+func (s *simulation) start(n *simNode) error {
+	n.gate = &gate{loop: s.loop}
+	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
+	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
+	node, err := actors.NewNode(actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
+		ActorOptions: opts, DataDir: "store", FS: n.fs})
+	if err != nil {
+		return err
+	}
+	if err := node.Start(); err != nil {
+		return err
+	}
+	n.node, n.down = node, false
+	s.spawnServices(n)
+	return nil
+}
+
+// scheduleCrashes puts o's crashes on the clock. A node already down when its next crash
+// comes stays down until its restart.
+func (s *simulation) scheduleCrashes(o Options) {
+	for _, c := range o.Crashes {
+		if c.At >= o.Duration {
+			continue
+		}
+		n := s.nodes[c.Node]
+		s.clk.AfterFunc(c.At, func() {
+			if n.down {
+				return
+			}
+			s.log.add(s.clk.Now(), fmt.Sprintf("crash %s keeping %d%% of unsynced data", n.name, c.UnsyncedPercent))
+			n.down, n.gate.dead = true, true
+			s.net.down[n.id.PeerID] = true
+			image := n.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: c.UnsyncedPercent, RNG: newRand(uint64(c.At), "crash")})
+			n.node.Kill() //nolint:errcheck // the node is gone either way
+			n.fs = image
+			n.crashes++
+			s.clk.AfterFunc(c.Down, func() { s.restart(n) })
+		})
+	}
+}
+
+// restart brings a crashed node back (if it is still down: the healing at the end of the
+// safety phase may have done it already).
+func (s *simulation) restart(n *simNode) {
+	if !n.down {
+		return
+	}
+	s.log.add(s.clk.Now(), "restart "+n.name)
+	delete(s.net.down, n.id.PeerID)
+	if err := s.start(n); err != nil && s.err == nil {
+		s.err = fmt.Errorf("restarting %s: %w", n.name, err)
+	}
+}
