@@ -65,7 +65,7 @@ func newSimCmd() *cobra.Command {
 	f.StringVar(&seeds, "seeds", "", "A..B: run every seed from A to B, stopping at the first failure")
 	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (at least 4)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time in which the messages are sent")
-	f.StringVar(&o.Faults, "faults", "none", "none or net")
+	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
 	f.StringVar(&workload, "workload", "messenger", "the workload (messenger)")
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")

@@ -47,7 +47,7 @@ func TestSimJSONAndDeterminism(t *testing.T) {
 func TestSimRefusesBadOptions(t *testing.T) {
 	for args, want := range map[string]string{
 		"--nodes 3":            "at least 4",
-		"--faults crash":       `faults "crash"`,
+		"--faults fire":        `faults "fire"`,
 		"--seeds 5..2":         "A <= B",
 		"--workload chat.yaml": "only messenger",
 	} {
