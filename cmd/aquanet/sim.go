@@ -20,10 +20,18 @@ the workload (node 0 is the relay, the last node is not a member, the others are
 is sent by a seeded node at a seeded time). The seed decides everything: the same seed and
 flags give the same run, event for event, and the event log's hash says so.
 
---faults none runs a perfect network; --faults net lets the seed draw the network's loss
-(0-30%), duplication (0-50%) and delays (reordering). Checks: no actor failed; no member got a
-message twice; without faults, every message reached every other member and its sender heard
-so; after every deadline no particle or actor is left on any node.
+The run has two phases: for --duration, messages go out under the faults; then every fault
+heals (crashed nodes restart) and each member sends one more message, which must get through.
+Fault classes, each rate drawn by the seed:
+  none       a perfect network
+  net        loss (0-30%), duplication (0-50%), delays up to 0.5 s (reordering)
+  partition  1-5 splits of 1-30 s (symmetric or one-way) and swizzle-clogs
+  crash      1-3 nodes killed and restarted 1-30 s later from their disks, which keep what
+             was synced and a seeded share of the rest
+  all        every one of them, and each node's clock skewed by up to 10 s
+Checks: no actor failed; no member got a message twice; without faults, every message reached
+every other member and its sender heard so; after healing, every new message gets through
+(liveness); after every deadline no particle or actor is left on any node.
 
 --check-determinism runs each seed twice and fails, naming the first event where the runs
 diverge, if their logs differ. --seeds A..B runs every seed from A to B (swarm mode) and stops
