@@ -28,6 +28,7 @@ import (
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -63,6 +64,9 @@ type Env struct {
 	// peer.identify reports.
 	NodeVersion string
 	Addresses   []string
+	// Faults are fault points for a simulator (internal/fault); nil, as in production, injects
+	// none.
+	Faults fault.Points
 	// ActorOptions apply to every actor the node spawns: a dispatcher and mailbox from package
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
@@ -163,11 +167,11 @@ func (n *Node) Start() error {
 	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
-		Metrics: registryMetrics}, opts...))
+		Metrics: registryMetrics, Faults: n.env.Faults}, opts...))
 	netName := "network"
 	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
-		Store: particles.NewStore(db), ParticleMetrics: particleMetrics}, opts...))
+		Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults}, opts...))
 	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
 	if err != nil {
 		return fmt.Errorf("actors: spawning the network actor: %w", err)

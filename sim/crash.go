@@ -52,7 +52,7 @@ func (s *simulation) start(n *simNode) error {
 	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 	node, err := actors.NewNode(actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, DataDir: "store", FS: n.fs})
+		ActorOptions: opts, DataDir: "store", FS: n.fs, Faults: s.faults})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/rng"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/particle"
@@ -40,8 +41,11 @@ type Options struct {
 	Swizzles []swizzle       `json:"swizzles,omitempty"` // swizzle-clogs in the safety phase
 	Skews    []time.Duration `json:"skews,omitempty"`    // each node's clock skew
 	Crashes  []crash         `json:"crashes,omitempty"`  // kills and restarts in the safety phase
-	Messages int             `json:"messages"`           // sent in the safety phase
-	TTL      time.Duration   `json:"ttl"`                // of each message's particle
+	// Buggify turns on the fault points in the node code (internal/fault): each point is
+	// enabled for the run with probability 1/2 and then fires 1 time in 10.
+	Buggify  bool          `json:"buggify,omitempty"`
+	Messages int           `json:"messages"` // sent in the safety phase
+	TTL      time.Duration `json:"ttl"`      // of each message's particle
 	// KeepEvents keeps the text of every event (for finding where two runs diverge).
 	KeepEvents bool `json:"-"`
 }
@@ -49,7 +53,7 @@ type Options struct {
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
 // one-way, and swizzle-clogs); crash (nodes killed and restarted from their disks, which keep
 // a seeded share of unsynced writes); all (every one of them, and clock skew up to 10 s per
-// node).
+// node, and the fault points in the node code).
 var FaultClasses = []string{"none", "net", "partition", "crash", "all"}
 
 // Expand fills in what the seed decides (as VOPR does, every rate is drawn): with faults
@@ -87,6 +91,7 @@ func Expand(o Options) (Options, error) {
 	if o.Faults == "crash" || o.Faults == "all" {
 		o.Crashes = drawCrashes(r, o.Nodes, 1+r.IntN(3), o.Duration)
 	}
+	o.Buggify = o.Faults == "all"
 	if o.Faults == "all" {
 		maxSkew := time.Duration(r.Int64N(int64(10 * time.Second)))
 		o.Skews = make([]time.Duration, o.Nodes)
@@ -113,6 +118,7 @@ type Result struct {
 	RealSeconds    float64          `json:"real_seconds"`
 	Checks         map[string]Check `json:"checks"`
 	Net            NetStats         `json:"net"`
+	FaultsFired    []string         `json:"faults_fired,omitempty"` // fault points: point=count
 	Log            *EventLog        `json:"-"`
 }
 
@@ -149,7 +155,8 @@ type simulation struct {
 	logger *slog.Logger
 	nodes  []*simNode
 	chat   *messenger
-	err    error // the first failure to spawn or restart
+	faults fault.Points // nil without Buggify
+	err    error        // the first failure to spawn or restart
 }
 
 // spawnServices starts the messenger's services on n (the relay's too on node 0).
@@ -178,6 +185,11 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	net := newNet(clk, o.Seed, o.Net, log)
 	failures := &failureCounter{}
 	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures)}
+	var points *fault.Seeded
+	if o.Buggify {
+		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
+		s.faults = points
+	}
 
 	nodes := make([]*simNode, o.Nodes)
 	for i := range nodes {
@@ -244,6 +256,9 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	clk.AfterFunc(o.Duration, func() {
 		log.add(clk.Now(), "heal")
 		net.heal(true)
+		if points != nil {
+			points.Off()
+		}
 		for _, n := range nodes {
 			s.restart(n)
 		}
@@ -293,6 +308,9 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	}
 	res.Checks["liveness"] = chat.allDelivered(nodes, live)
 	res.Checks["no_leaks"] = leaks(nodes, baseActors, loop)
+	if points != nil {
+		res.FaultsFired = points.Fired()
+	}
 	res.Hash, res.Events = log.Hash(), log.Len()
 	res.RealSeconds = realNow().Sub(began).Seconds()
 	return res, nil
@@ -387,7 +405,8 @@ func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) Check {
 }
 
 // failureCounter is the nodes' log handler: it drops everything but counts actor failures
-// (protoactor's "Recovering" lines) and errors.
+// (protoactor's "Recovering" lines: an actor panicked). Error lines are not failures: a fault
+// the simulation injects is logged as an error where it happens.
 type failureCounter struct {
 	failures []string
 }
@@ -395,7 +414,7 @@ type failureCounter struct {
 func (f *failureCounter) Enabled(context.Context, slog.Level) bool { return true }
 
 func (f *failureCounter) Handle(_ context.Context, r slog.Record) error {
-	if strings.Contains(r.Message, "Recovering") || r.Level >= slog.LevelError {
+	if strings.Contains(r.Message, "Recovering") {
 		if len(f.failures) < 10 {
 			f.failures = append(f.failures, r.Message)
 		}

@@ -2,6 +2,7 @@ package particles
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -30,6 +32,9 @@ type Config struct {
 	Restore bool
 	Logger  *slog.Logger // nil: discard
 	Metrics *Metrics     // nil: none
+	// Faults are the fault points (nil outside a simulation): "particle.save" makes saving the
+	// data fail, so the actor keeps it until the deadline.
+	Faults fault.Points
 }
 
 // KeyOf returns the key of particle p.
@@ -66,6 +71,9 @@ type Failed struct {
 	Key Key
 	Err error
 }
+
+// errInjected is the failure of a fault point.
+var errInjected = errors.New("a fault was injected")
 
 // flush is the actor's note to itself to run the interpreter on what has come in.
 type flush struct{}
@@ -191,7 +199,11 @@ func (a *particleActor) run(ctx actor.Context) {
 	if !a.m.Idle() {
 		return
 	}
-	if err := a.cfg.Store.Save(a.key, a.m.Data()); err != nil {
+	err := errInjected
+	if !fault.On(a.cfg.Faults, "particle.save") {
+		err = a.cfg.Store.Save(a.key, a.m.Data())
+	}
+	if err != nil {
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}

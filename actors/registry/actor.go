@@ -9,6 +9,7 @@ import (
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -30,7 +31,8 @@ type Spawned struct {
 // Config is the registry actor's configuration.
 type Config struct {
 	Host, Management string
-	Clock            clock.Clock // service actors skip calls that come after their particle's deadline
+	Clock            clock.Clock  // service actors skip calls that come after their particle's deadline
+	Faults           fault.Points // the service actors' fault points (nil: none)
 	// NodeServices are services that need the node (such as peer): the registry spawns them
 	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
 	// over.
@@ -81,7 +83,7 @@ func (r *registryActor) start(ctx actor.Context) {
 	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
-		r.builtins[id] = ctx.Spawn(service.Props(r.cfg.Clock, func() service.Handler { return h }, r.opts...))
+		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
 	}
 	for _, id := range nodeIDs {
 		r.builtins[id] = ctx.Spawn(r.cfg.NodeServices[id])
@@ -93,7 +95,7 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 		return err
 	}
 	s, _ := r.services.Resolve(m.ID)
-	s.Handle = ctx.Spawn(service.Props(r.cfg.Clock, m.NewHandler, r.opts...))
+	s.Handle = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, m.NewHandler, r.opts...))
 	return nil
 }
 

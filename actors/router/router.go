@@ -20,6 +20,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 	// Metrics, if set, are updated with the Stats; ParticleMetrics go to the particle actors.
 	Metrics         *Metrics
 	ParticleMetrics *particles.Metrics
+	Faults          fault.Points // given to particle actors
 	// LogEvery is the least time between two log lines about rejections of one reason; default
 	// one minute.
 	LogEvery time.Duration
@@ -224,7 +226,7 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle, invalid e
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)

@@ -18,11 +18,13 @@ package service
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -72,19 +74,29 @@ type Reply struct {
 	Result interpreter.CallResult
 }
 
+// Env is what a service actor takes from its node: the clock, which tells it which calls came
+// too late to run, and the fault points (nil outside a simulation): "service.fail" fails a call
+// without running it, "service.delay" holds its answer back for a second.
+type Env struct {
+	Clock  clock.Clock
+	Faults fault.Points
+}
+
 // Props returns the props of a service actor whose handler newHandler makes, once at the start
-// and again at every restart. clk tells it which calls came too late to run. Options (a
-// dispatcher, a mailbox) are passed to protoactor.
+// and again at every restart. Options (a dispatcher, a mailbox) are passed to protoactor.
 //
 // The actor counts its calls (successes, failures, durations on clk) and answers StatQuery
 // with the counts; they survive restarts.
-func Props(clk clock.Clock, newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
+func Props(env Env, newHandler func() Handler, opts ...actor.PropsOption) *actor.Props {
 	st := &stats{}
-	return actor.PropsFromProducer(func() actor.Actor { return &serviceActor{clock: clk, newHandler: newHandler, stats: st} }, opts...)
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &serviceActor{clock: env.Clock, faults: env.Faults, newHandler: newHandler, stats: st}
+	}, opts...)
 }
 
 type serviceActor struct {
 	clock      clock.Clock
+	faults     fault.Points
 	newHandler func() Handler
 	handler    Handler
 	stats      *stats // the incarnations of the actor run one after another: no lock
@@ -107,6 +119,10 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 			c.Context.Service, c.Function, now-c.Context.Deadline()))})
 		return
 	}
+	if fault.On(s.faults, "service.fail") {
+		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': a fault was injected", c.Context.Service, c.Function))})
+		return
+	}
 	start := s.clock.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -118,7 +134,13 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 	v, err := s.handler.Call(c.Context, c.Function, c.Args)
 	var nf *notFoundError
 	s.stats.record(c.Function, err == nil, errors.As(err, &nf), s.clock.Now().Sub(start).Seconds(), c.Context.Timestamp)
-	ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: Result(v, err)})
+	reply := &Reply{ID: c.ID, Result: Result(v, err)}
+	if fault.On(s.faults, "service.delay") {
+		system, to := ctx.ActorSystem(), c.ReplyTo
+		s.clock.AfterFunc(time.Second, func() { system.Root.Send(to, reply) })
+		return
+	}
+	ctx.Send(c.ReplyTo, reply)
 }
 
 // Result is the call result of a handler's answer: v as JSON, or err as a failed call.

@@ -53,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) spawn(newHandler func() Handler) *actor.PID {
 	var pid *actor.PID
-	h.system.Root.Send(h.parent, &spawnReq{Props(h.clock, newHandler, h.opts...), &pid})
+	h.system.Root.Send(h.parent, &spawnReq{Props(Env{Clock: h.clock}, newHandler, h.opts...), &pid})
 	h.loop.Run(1000)
 	if pid == nil {
 		h.t.Fatal("the service was not spawned")
@@ -186,5 +186,42 @@ func TestCallsPastTheirDeadlineAreNotRun(t *testing.T) {
 	}
 	if len(ran) != 1 || ran[0] != "in-time" {
 		t.Errorf("the handler ran for %v, want [in-time]", ran)
+	}
+}
+
+// onlyPoint is fault points where exactly one point always fires.
+type onlyPoint string
+
+func (p onlyPoint) Fire(point string) bool { return point == string(p) }
+
+// The service actor's fault points: "service.fail" fails a call without running the handler;
+// "service.delay" answers a second later on the clock.
+func TestServiceFaultPoints(t *testing.T) {
+	ran := 0
+	handler := func() Handler {
+		return HandlerFunc(func(CallContext, string, []value.Value) (value.Value, error) { ran++; return value.Int(1), nil })
+	}
+	h := newHarness(t)
+	var failing *actor.PID
+	h.system.Root.Send(h.parent, &spawnReq{Props(Env{Clock: h.clock, Faults: onlyPoint("service.fail")}, handler, h.opts...), &failing})
+	h.loop.Run(1000)
+	if r := h.call(failing, 1, Call{Function: "f", Context: CallContext{Service: "svc"}}); r.Result.RetCode != 1 ||
+		r.Result.Result != `"service 'svc' did not run 'f': a fault was injected"` || ran != 0 {
+		t.Fatalf("service.fail: %+v, handler ran %d times", r.Result, ran)
+	}
+
+	var slow *actor.PID
+	h.system.Root.Send(h.parent, &spawnReq{Props(Env{Clock: h.clock, Faults: onlyPoint("service.delay")}, handler, h.opts...), &slow})
+	h.loop.Run(1000)
+	h.system.Root.Send(slow, &Call{ID: 2, Function: "f", ReplyTo: h.probe,
+		Context: CallContext{Service: "svc", Timestamp: clock.UnixMilli(h.clock), TTL: 60_000}})
+	h.loop.Run(1000)
+	if h.replies[2] != nil || ran != 1 {
+		t.Fatalf("service.delay answered at once (ran %d)", ran)
+	}
+	h.clock.Advance(time.Second)
+	h.loop.Run(1000)
+	if r := h.replies[2]; r == nil || r.Result.Result != "1" {
+		t.Fatalf("service.delay: no answer a second later: %+v", r)
 	}
 }

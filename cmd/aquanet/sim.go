@@ -28,7 +28,9 @@ Fault classes, each rate drawn by the seed:
   partition  1-5 splits of 1-30 s (symmetric or one-way) and swizzle-clogs
   crash      1-3 nodes killed and restarted 1-30 s later from their disks, which keep what
              was synced and a seeded share of the rest
-  all        every one of them, and each node's clock skewed by up to 10 s
+  all        every one of them, each node's clock skewed by up to 10 s, and the fault points
+             in the node code (a service call failed or its answer held back, particle
+             data not saved)
 Checks: no actor failed; no member got a message twice; without faults, every message reached
 every other member and its sender heard so; after healing, every new message gets through
 (liveness); after every deadline no particle or actor is left on any node.
@@ -142,6 +144,9 @@ func printSimResult(w io.Writer, r *sim.Result) {
 		r.Options.Messages, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
 	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
 		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
+	if len(r.FaultsFired) > 0 {
+		fprintf(w, "  fault points fired: %s\n", strings.Join(r.FaultsFired, " "))
+	}
 	names := make([]string, 0, len(r.Checks))
 	for n := range r.Checks {
 		names = append(names, n)
