@@ -2,9 +2,13 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -60,18 +64,88 @@ type message struct {
 	Expected int  // deliveries it needs: the other members
 }
 
-// messenger is the workload's state: what was delivered where, and what each sender heard.
+// messenger is the built-in workload: the paper's chat on nodes n0 (the relay, which hosts
+// app, members and history), n1 … n(N-2) (the members) and n(N-1) (not a member). Its state
+// says what was delivered where, and what each sender heard.
 type messenger struct {
-	relay    string   // peer id of node 0, which hosts app, members and history
+	nodes    []*simNode
+	relay    string   // peer id of n0
 	members  []string // peer ids
 	byID     map[string]*message
 	received map[string]map[string]int // particle id -> recipient node name -> deliveries
 	outcome  map[string]string         // particle id -> "delivered N" or the error
+	live     []string                  // the liveness phase's messages
 }
 
-func newMessenger(relay string, members []string) *messenger {
-	return &messenger{relay: relay, members: members, byID: map[string]*message{},
-		received: map[string]map[string]int{}, outcome: map[string]string{}}
+func newMessenger() *messenger {
+	return &messenger{byID: map[string]*message{}, received: map[string]map[string]int{}, outcome: map[string]string{}}
+}
+
+func (m *messenger) identities(o Options) ([]scenario.Identity, error) {
+	if o.Nodes < 4 {
+		return nil, fmt.Errorf("nodes %d: the messenger needs at least 4 (a relay, two members, a non-member)", o.Nodes)
+	}
+	ids := make([]scenario.Identity, o.Nodes)
+	for i := range ids {
+		id, err := scenario.NewIdentity(fmt.Sprintf("sim-%d-n%d", o.Seed, i))
+		if err != nil {
+			return nil, err
+		}
+		id.Name = fmt.Sprintf("n%d", i)
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func (m *messenger) prepare(s *simulation) {
+	m.nodes = s.nodes
+	m.relay = s.nodes[0].id.PeerID
+	for _, n := range s.nodes[1 : len(s.nodes)-1] {
+		m.members = append(m.members, n.id.PeerID)
+	}
+}
+
+func (m *messenger) services(n *simNode) map[string]service.HandlerFunc {
+	services := m.peerServices(n.name)
+	if n == m.nodes[0] {
+		maps.Copy(services, m.relayServices())
+	}
+	return services
+}
+
+// send starts msg at virtual time at.
+func (m *messenger) send(s *simulation, o Options, msg *message, at time.Duration) {
+	m.byID[msg.ID] = msg
+	s.startAt(at, m.nodes[msg.From], msg.ID, messengerScript, o.TTL)
+}
+
+// safety: each message from a seeded sender at a seeded time.
+func (m *messenger) safety(s *simulation, o Options) {
+	wr := newRand(o.Seed, "workload")
+	for k := range o.Messages {
+		from := 1 + wr.IntN(len(m.nodes)-1)
+		m.send(s, o, &message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, m.nodes[from].name),
+			Member: from < len(m.nodes)-1, Expected: len(m.members) - 1}, time.Duration(wr.Int64N(int64(o.Duration))))
+	}
+}
+
+// liveness: one message from each member, half a second apart.
+func (m *messenger) liveness(s *simulation, o Options, at time.Duration) time.Duration {
+	for i := 1; i < len(m.nodes)-1; i++ {
+		msg := &message{ID: fmt.Sprintf("live-%d", i), From: i, Text: fmt.Sprintf("after healing, from %s", m.nodes[i].name),
+			Member: true, Expected: len(m.members) - 1}
+		m.live = append(m.live, msg.ID)
+		m.send(s, o, msg, at+time.Duration(i)*500*time.Millisecond)
+	}
+	return time.Duration(len(m.nodes)) * 500 * time.Millisecond
+}
+
+func (m *messenger) check(_ *simulation, o Options, checks map[string]Check) {
+	checks["delivered_at_most_once"] = m.atMostOnce()
+	if o.Faults == "none" {
+		checks["all_delivered"] = m.allDelivered(nil)
+	}
+	checks["liveness"] = m.allDelivered(m.live)
 }
 
 // relayServices are the relay's: app.resolve_backend, members.is_member/list, history.add.
@@ -141,4 +215,46 @@ func (m *messenger) peerServices(name string) map[string]service.HandlerFunc {
 			return value.Value{}, service.NotFound("chat", fn)
 		},
 	}
+}
+
+// atMostOnce: no member got a message twice, whatever the network duplicated.
+func (m *messenger) atMostOnce() Check {
+	var bad []string
+	for _, id := range slices.Sorted(maps.Keys(m.received)) {
+		for _, who := range slices.Sorted(maps.Keys(m.received[id])) {
+			if n := m.received[id][who]; n > 1 {
+				bad = append(bad, fmt.Sprintf("%s got %s %d times", who, id, n))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return Check{Detail: strings.Join(bad, "; ")}
+	}
+	return Check{Pass: true}
+}
+
+// allDelivered: every member's message (of ids; all if nil) reached every other member and its
+// sender heard so; every non-member heard the chat's error.
+func (m *messenger) allDelivered(ids []string) Check {
+	if ids == nil {
+		ids = slices.Sorted(maps.Keys(m.byID))
+	}
+	var bad []string
+	for _, id := range ids {
+		msg := m.byID[id]
+		want := "Cannot send a message to the chat"
+		if msg.Member {
+			want = fmt.Sprintf("delivered %d", msg.Expected)
+			if got := len(m.received[id]); got != msg.Expected {
+				bad = append(bad, fmt.Sprintf("%s reached %d members, want %d", id, got, msg.Expected))
+			}
+		}
+		if got := m.outcome[id]; got != want {
+			bad = append(bad, fmt.Sprintf("%s from %s: sender heard %q, want %q", id, m.nodes[msg.From].name, got, want))
+		}
+	}
+	if len(bad) > 0 {
+		return Check{Detail: strings.Join(bad, "; ")}
+	}
+	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(ids))}
 }

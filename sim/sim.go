@@ -23,6 +23,7 @@ import (
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/rng"
@@ -134,9 +135,25 @@ func (r *Result) Passed() bool {
 
 func newRand(seed uint64, label string) *rand.Rand { return rng.New(rng.Derive(seed, label)) }
 
+// workload is what the nodes of a run do.
+type workload interface {
+	// identities names the nodes (and so gives their keys).
+	identities(o Options) ([]scenario.Identity, error)
+	// prepare sets the workload up on the nodes, before they start.
+	prepare(s *simulation)
+	// services are n's services (for each of its incarnations).
+	services(n *simNode) map[string]service.HandlerFunc
+	// safety starts the particles of the safety phase; liveness those that must get through
+	// after healing, from at on, and says how long after at the last one starts.
+	safety(s *simulation, o Options)
+	liveness(s *simulation, o Options, at time.Duration) time.Duration
+	// check adds the workload's verdicts.
+	check(s *simulation, o Options, checks map[string]Check)
+}
+
 // simNode is one node of the simulation, across its incarnations.
 type simNode struct {
-	name    string
+	name    string // the identity's name
 	id      scenario.Identity
 	clock   clock.Clock
 	fs      *vfs.MemFS // its disk, which outlives crashes
@@ -154,17 +171,14 @@ type simulation struct {
 	net    *Net
 	logger *slog.Logger
 	nodes  []*simNode
-	chat   *messenger
+	work   workload
 	faults fault.Points // nil without Buggify
 	err    error        // the first failure to spawn or restart
 }
 
-// spawnServices starts the messenger's services on n (the relay's too on node 0).
+// spawnServices starts the workload's services on n.
 func (s *simulation) spawnServices(n *simNode) {
-	services := s.chat.peerServices(n.name)
-	if n == s.nodes[0] {
-		maps.Copy(services, s.chat.relayServices())
-	}
+	services := s.work.services(n)
 	for _, name := range slices.Sorted(maps.Keys(services)) {
 		n.node.SpawnAsync(name, services[name], func(err error) {
 			if err != nil && s.err == nil {
@@ -174,9 +188,26 @@ func (s *simulation) spawnServices(n *simNode) {
 	}
 }
 
+// startAt starts a particle of script with id at sender, at virtual time at.
+func (s *simulation) startAt(at time.Duration, sender *simNode, id, script string, ttl time.Duration) {
+	s.clk.AfterFunc(at, func() {
+		p, err := signedParticle(sender.id, id, script, sender.clock.Now(), ttl)
+		if err != nil {
+			panic(err) // a scenario identity always signs
+		}
+		s.log.add(s.clk.Now(), "start "+id+" at "+sender.name)
+		sender.node.Deliver(p)
+	})
+}
+
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
 // report how long the run took.
 func Run(o Options, realNow func() time.Time) (*Result, error) {
+	return run(o, newMessenger(), realNow)
+}
+
+// run runs o with the workload work.
+func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	began := realNow()
 	start := time.UnixMilli(1_700_000_000_000)
 	clk := clock.NewManual(start)
@@ -184,34 +215,27 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
 	net := newNet(clk, o.Seed, o.Net, log)
 	failures := &failureCounter{}
-	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures)}
+	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures), work: work}
 	var points *fault.Seeded
 	if o.Buggify {
 		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
 		s.faults = points
 	}
 
-	nodes := make([]*simNode, o.Nodes)
-	for i := range nodes {
-		name := fmt.Sprintf("n%d", i)
-		id, err := scenario.NewIdentity(fmt.Sprintf("sim-%d-%s", o.Seed, name))
-		if err != nil {
-			return nil, err
-		}
+	ids, err := work.identities(o)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*simNode, len(ids))
+	for i, id := range ids {
 		var nodeClock clock.Clock = clk
 		if o.Skews != nil {
-			nodeClock = skewClock{clk, o.Skews[i]}
+			nodeClock = skewClock{clk, o.Skews[i%len(o.Skews)]}
 		}
-		nodes[i] = &simNode{name: name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
+		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
 	}
 	s.nodes = nodes
-	// Node 0 is the relay; the last node is not a member.
-	var members []string
-	for _, n := range nodes[1 : len(nodes)-1] {
-		members = append(members, n.id.PeerID)
-	}
-	chat := newMessenger(nodes[0].id.PeerID, members)
-	s.chat = chat
+	work.prepare(s)
 	for _, n := range nodes {
 		if err := s.start(n); err != nil {
 			return nil, err
@@ -226,25 +250,8 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 		baseActors[i] = n.node.Actors()
 	}
 
-	// The safety phase: each message from a seeded sender at a seeded time, under the faults.
-	send := func(msg *message, at time.Duration) {
-		chat.byID[msg.ID] = msg
-		sender := nodes[msg.From]
-		clk.AfterFunc(at, func() {
-			p, err := signedParticle(sender.id, msg.ID, sender.clock.Now(), o.TTL)
-			if err != nil {
-				panic(err) // a scenario identity always signs
-			}
-			log.add(clk.Now(), "start "+msg.ID+" at "+sender.name)
-			sender.node.Deliver(p)
-		})
-	}
-	wr := newRand(o.Seed, "workload")
-	for k := range o.Messages {
-		from := 1 + wr.IntN(len(nodes)-1)
-		send(&message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, nodes[from].name),
-			Member: from < len(nodes)-1, Expected: len(members) - 1}, time.Duration(wr.Int64N(int64(o.Duration))))
-	}
+	// The safety phase: the workload's particles under the faults.
+	work.safety(s, o)
 	peers := make([]string, len(nodes))
 	for i, n := range nodes {
 		peers[i] = n.id.PeerID
@@ -263,14 +270,9 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 			s.restart(n)
 		}
 	})
-	var live []string
-	for i := 1; i < len(nodes)-1; i++ {
-		msg := &message{ID: fmt.Sprintf("live-%d", i), From: i, Text: fmt.Sprintf("after healing, from %s", nodes[i].name),
-			Member: true, Expected: len(members) - 1}
-		live = append(live, msg.ID)
-		send(msg, o.Duration+time.Second+time.Duration(i)*500*time.Millisecond)
-	}
-
+	// The liveness phase: once everything has healed, the workload's last particles must get
+	// through.
+	liveFor := work.liveness(s, o, o.Duration+time.Second)
 	// Run: everything runnable, then the clock to the next timer, until every particle is
 	// past its deadline on every node's clock: a sender's clock may be ahead by maxSkew (its
 	// particles' deadlines are later) and a receiver's behind by as much (it sees them later).
@@ -278,7 +280,7 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	for _, s := range o.Skews {
 		maxSkew = max(maxSkew, s, -s)
 	}
-	end := start.Add(o.Duration + time.Second + time.Duration(len(nodes))*500*time.Millisecond + o.TTL + 2*maxSkew + time.Second)
+	end := start.Add(o.Duration + time.Second + liveFor + o.TTL + 2*maxSkew + time.Second)
 	const maxSteps = 50_000_000
 	steps := 0
 	for {
@@ -302,11 +304,7 @@ func Run(o Options, realNow func() time.Time) (*Result, error) {
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
 		VirtualSeconds: end.Sub(start).Seconds()}
 	res.Checks["no_actor_failures"] = failures.check()
-	res.Checks["delivered_at_most_once"] = chat.atMostOnce()
-	if o.Faults == "none" {
-		res.Checks["all_delivered"] = chat.allDelivered(nodes, nil)
-	}
-	res.Checks["liveness"] = chat.allDelivered(nodes, live)
+	work.check(s, o, res.Checks)
 	res.Checks["no_leaks"] = leaks(nodes, baseActors, loop)
 	if points != nil {
 		res.FaultsFired = points.Fired()
@@ -325,7 +323,7 @@ func turnText(node string, t dispatch.Turn) string {
 	return fmt.Sprintf("turn %s %s %T", node, who, t.Message)
 }
 
-func signedParticle(from scenario.Identity, id string, now time.Time, ttl time.Duration) (particle.Particle, error) {
+func signedParticle(from scenario.Identity, id, script string, now time.Time, ttl time.Duration) (particle.Particle, error) {
 	priv, err := crypto.UnmarshalEd25519PrivateKey(from.Key)
 	if err != nil {
 		return particle.Particle{}, err
@@ -335,50 +333,8 @@ func signedParticle(from scenario.Identity, id string, now time.Time, ttl time.D
 		return particle.Particle{}, err
 	}
 	p := particle.Particle{ID: id, InitPeerID: init, Timestamp: uint64(now.UnixMilli()), TTL: uint32(ttl.Milliseconds()),
-		MaxHops: particle.DefaultMaxHops, Script: messengerScript}
+		MaxHops: particle.DefaultMaxHops, Script: script}
 	return p, p.Sign(priv)
-}
-
-// atMostOnce: no member got a message twice, whatever the network duplicated.
-func (m *messenger) atMostOnce() Check {
-	var bad []string
-	for _, id := range slices.Sorted(maps.Keys(m.received)) {
-		for _, who := range slices.Sorted(maps.Keys(m.received[id])) {
-			if n := m.received[id][who]; n > 1 {
-				bad = append(bad, fmt.Sprintf("%s got %s %d times", who, id, n))
-			}
-		}
-	}
-	if len(bad) > 0 {
-		return Check{Detail: strings.Join(bad, "; ")}
-	}
-	return Check{Pass: true}
-}
-
-// allDelivered: every member's message (of ids; all if nil) reached every other member and its
-// sender heard so; every non-member heard the chat's error.
-func (m *messenger) allDelivered(nodes []*simNode, ids []string) Check {
-	if ids == nil {
-		ids = slices.Sorted(maps.Keys(m.byID))
-	}
-	var bad []string
-	for _, id := range ids {
-		msg := m.byID[id]
-		want := "Cannot send a message to the chat"
-		if msg.Member {
-			want = fmt.Sprintf("delivered %d", msg.Expected)
-			if got := len(m.received[id]); got != msg.Expected {
-				bad = append(bad, fmt.Sprintf("%s reached %d members, want %d", id, got, msg.Expected))
-			}
-		}
-		if got := m.outcome[id]; got != want {
-			bad = append(bad, fmt.Sprintf("%s from %s: sender heard %q, want %q", id, nodes[msg.From].name, got, want))
-		}
-	}
-	if len(bad) > 0 {
-		return Check{Detail: strings.Join(bad, "; ")}
-	}
-	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(ids))}
 }
 
 // leaks: after every deadline, no node has a particle left, and each has the actors it started

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-func run(t *testing.T, o Options) *Result {
+func runT(t *testing.T, o Options) *Result {
 	t.Helper()
 	o, err := Expand(o)
 	if err != nil {
@@ -20,7 +20,7 @@ func run(t *testing.T, o Options) *Result {
 
 // Without faults the messenger delivers everything, and every check passes.
 func TestMessengerWithoutFaults(t *testing.T) {
-	r := run(t, Options{Seed: 1, Nodes: 5, Duration: time.Minute, Faults: "none", Messages: 6})
+	r := runT(t, Options{Seed: 1, Nodes: 5, Duration: time.Minute, Faults: "none", Messages: 6})
 	for name, c := range r.Checks {
 		if !c.Pass {
 			t.Errorf("check %s failed: %s", name, c.Detail)
@@ -32,15 +32,15 @@ func TestMessengerWithoutFaults(t *testing.T) {
 // A seed replays bit for bit: the same options give the same event log.
 func TestSameSeedSameRun(t *testing.T) {
 	for _, faults := range []string{"none", "net"} {
-		a := run(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
-		b := run(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
+		a := runT(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
+		b := runT(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
 		if i, diverged := Diverge(a.Log, b.Log); diverged {
 			t.Fatalf("faults %s: runs diverge at event %d: %q vs %q", faults, i, a.Log.Event(i).What, b.Log.Event(i).What)
 		}
 		if a.Hash != b.Hash {
 			t.Fatalf("faults %s: same events, different hashes", faults)
 		}
-		c := run(t, Options{Seed: 8, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5})
+		c := runT(t, Options{Seed: 8, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5})
 		if c.Hash == a.Hash {
 			t.Errorf("faults %s: seeds 7 and 8 gave the same run", faults)
 		}
@@ -54,7 +54,7 @@ func TestEveryFaultClass(t *testing.T) {
 	for _, faults := range FaultClasses {
 		cut := uint64(0)
 		for _, seed := range []uint64{1, 2, 3, 4} {
-			r := run(t, Options{Seed: seed, Nodes: 5, Duration: 2 * time.Minute, Faults: faults})
+			r := runT(t, Options{Seed: seed, Nodes: 5, Duration: 2 * time.Minute, Faults: faults})
 			for name, c := range r.Checks {
 				if !c.Pass {
 					t.Errorf("faults %s, seed %d: check %s failed: %s", faults, seed, name, c.Detail)
