@@ -25,8 +25,11 @@ type split struct {
 	OneWay  bool  // only side 0 → side 1 is cut
 }
 
-// drawSplits draws count partitions within d.
+// drawSplits draws count partitions within d (none for a single node).
 func drawSplits(r *rand.Rand, nodes, count int, d time.Duration) []split {
+	if nodes < 2 {
+		return nil
+	}
 	out := make([]split, count)
 	for i := range out {
 		s := split{At: time.Duration(r.Int64N(int64(d))), For: time.Second + time.Duration(r.Int64N(int64(29*time.Second))), OneWay: r.IntN(2) == 0}

@@ -1,8 +1,13 @@
 package sim
 
 import (
+	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aquanet/aquanet/internal/scenario"
 )
 
 func runT(t *testing.T, o Options) *Result {
@@ -68,5 +73,51 @@ func TestEveryFaultClass(t *testing.T) {
 		if (faults == "partition" || faults == "all") && cut == 0 {
 			t.Errorf("faults %s: four seeds and no particle was cut by a partition or a clog", faults)
 		}
+	}
+}
+
+// Scenario files as the workload: their peers are the nodes; without faults every start calls
+// back the same; with faults what comes back is what the fault-free run got, and all of it
+// after healing. Every scenario of the interpreter's set that real nodes can run (no rules for
+// services a node has itself) is tried.
+func TestScenarioWorkload(t *testing.T) {
+	files, err := filepath.Glob("../interpreter/testdata/scenarios/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, withCallbacks := 0, 0
+	for _, file := range files {
+		sc, err := scenario.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, faults := range []string{"none", "all"} {
+			o, err := Expand(Options{Seed: 3, Nodes: len(sc.Peers), Duration: 30 * time.Second, Faults: faults, Messages: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := RunScenario(o, sc, time.Now)
+			if errors.Is(err, ErrUnfit) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s, faults %s: %v", sc.Name, faults, err)
+			}
+			for name, c := range r.Checks {
+				if !c.Pass {
+					t.Errorf("%s, faults %s: check %s failed: %s", sc.Name, faults, name, c.Detail)
+				}
+			}
+			if faults == "none" {
+				ran++
+				if c := r.Checks["every_start_called_back"]; !strings.Contains(c.Detail, " 0 callbacks each") {
+					withCallbacks++
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d scenarios ran on simulated nodes, %d of them with callbacks", ran, len(files), withCallbacks)
+	if ran < len(files)/2 || withCallbacks < ran/2 {
+		t.Errorf("only %d scenarios ran (%d with callbacks)", ran, withCallbacks)
 	}
 }

@@ -143,8 +143,24 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 	ctx.Send(c.ReplyTo, reply)
 }
 
+// Failure is an error a handler returns to fail the call with a ret code and value of its
+// own choosing; any other error fails it with ret code 1 and the error's message as a JSON
+// string, as Fluence's node does.
+type Failure struct {
+	RetCode int32 // not 0
+	Value   value.Value
+}
+
+func (f *Failure) Error() string {
+	return fmt.Sprintf("call failed with ret code %d: %s", f.RetCode, f.Value)
+}
+
 // Result is the call result of a handler's answer: v as JSON, or err as a failed call.
 func Result(v value.Value, err error) interpreter.CallResult {
+	var f *Failure
+	if errors.As(err, &f) && f.RetCode != 0 {
+		return interpreter.CallResult{RetCode: f.RetCode, Result: string(f.Value.AppendJSON(nil))}
+	}
 	if err != nil {
 		return failure(err.Error())
 	}

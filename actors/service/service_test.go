@@ -225,3 +225,13 @@ func TestServiceFaultPoints(t *testing.T) {
 		t.Fatalf("service.delay: no answer a second later: %+v", r)
 	}
 }
+
+func TestFailureCarriesItsRetCodeAndValue(t *testing.T) {
+	r := Result(value.Value{}, &Failure{RetCode: 42, Value: value.Array(value.String("why"))})
+	if r.RetCode != 42 || r.Result != `["why"]` {
+		t.Fatalf("Result(Failure) = %+v", r)
+	}
+	if r := Result(value.Value{}, errors.New("plain")); r.RetCode != 1 || r.Result != `"plain"` {
+		t.Fatalf("Result(error) = %+v", r)
+	}
+}

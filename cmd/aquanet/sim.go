@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,13 +12,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/sim"
 )
 
 const simLong = `Runs aquanet nodes in one process, deterministically: the real node code on one seeded
-scheduler and a virtual clock, joined by a simulated network, with the paper's messenger as
-the workload (node 0 is the relay, the last node is not a member, the others are; each message
-is sent by a seeded node at a seeded time). The seed decides everything: the same seed and
+scheduler and a virtual clock, joined by a simulated network. The workload is the paper's
+messenger (node 0 is the relay, the last node is not a member, the others are; each message is
+sent by a seeded node at a seeded time) or scenario files of "aquanet air run" (--workload
+FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
+nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv; with faults,
+the callbacks must be those of the same seed's fault-free run). The seed decides everything: the same seed and
 flags give the same run, event for event, and the event log's hash says so.
 
 The run has two phases: for --duration, messages go out under the faults; then every fault
@@ -42,7 +47,8 @@ replays it.`
 
 func newSimCmd() *cobra.Command {
 	var o sim.Options
-	var seeds, workload string
+	var seeds string
+	var workloads []string
 	var check, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net] [--messages N] [--check-determinism] [--json]",
@@ -50,8 +56,19 @@ func newSimCmd() *cobra.Command {
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if workload != "messenger" {
-				return fmt.Errorf("--workload %q: only messenger is built in", workload)
+			var scenarios []*scenario.Scenario // nil: the messenger
+			for _, w := range workloads {
+				if w == "messenger" {
+					if len(workloads) > 1 {
+						return errors.New("--workload messenger runs alone, not with scenario files")
+					}
+					break
+				}
+				sc, err := scenario.ParseFile(w)
+				if err != nil {
+					return fmt.Errorf("--workload: %w", err)
+				}
+				scenarios = append(scenarios, sc)
 			}
 			list := []uint64{o.Seed}
 			if seeds != "" {
@@ -63,8 +80,18 @@ func newSimCmd() *cobra.Command {
 			for _, seed := range list {
 				opts := o
 				opts.Seed = seed
-				if err := simOne(c, opts, check, asJSON); err != nil {
-					return err
+				if scenarios == nil {
+					if err := simOne(c, opts, check, asJSON, "messenger", sim.Run); err != nil {
+						return err
+					}
+					continue
+				}
+				for i, sc := range scenarios {
+					opts.Nodes = len(sc.Peers)
+					runSc := func(o sim.Options, now func() time.Time) (*sim.Result, error) { return sim.RunScenario(o, sc, now) }
+					if err := simOne(c, opts, check, asJSON, workloads[i], runSc); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -76,7 +103,7 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (at least 4)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time in which the messages are sent")
 	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
-	f.StringVar(&workload, "workload", "messenger", "the workload (messenger)")
+	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object")
@@ -99,18 +126,18 @@ func seedRange(s string) ([]uint64, error) {
 }
 
 // simOne runs one seed (twice with check) and prints its result; a failed check is an error.
-func simOne(c *cobra.Command, o sim.Options, check, asJSON bool) error {
+func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error)) error {
 	o, err := sim.Expand(o)
 	if err != nil {
 		return err
 	}
 	o.KeepEvents = check
-	res, err := sim.Run(o, time.Now)
+	res, err := runner(o, time.Now)
 	if err != nil {
 		return fmt.Errorf("seed %d: %w", o.Seed, err)
 	}
 	if check {
-		again, err := sim.Run(o, time.Now)
+		again, err := runner(o, time.Now)
 		if err != nil {
 			return fmt.Errorf("seed %d, second run: %w", o.Seed, err)
 		}
@@ -129,7 +156,7 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool) error {
 		printSimResult(out, res)
 	}
 	if !res.Passed() {
-		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages)
+		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d --workload %s", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages, workload)
 		if check {
 			replay += " --check-determinism"
 		}

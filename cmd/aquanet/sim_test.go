@@ -49,11 +49,32 @@ func TestSimRefusesBadOptions(t *testing.T) {
 		"--nodes 3":            "at least 4",
 		"--faults fire":        `faults "fire"`,
 		"--seeds 5..2":         "A <= B",
-		"--workload chat.yaml": "only messenger",
+		"--workload nope.yaml": "nope.yaml",
 	} {
 		code, _, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
 		if code != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("sim %s: exit %d, stderr %q, want it to say %q", args, code, errOut, want)
 		}
+	}
+}
+
+func TestSimScenarioWorkload(t *testing.T) {
+	code, out, errOut := aquanet(t, "", "sim", "--workload", "../../interpreter/testdata/scenarios/messenger-member.yaml",
+		"--faults", "net", "--seed", "2", "--duration", "30s", "--messages", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Options struct{ Nodes int } `json:"options"`
+		Checks  map[string]struct {
+			Pass   bool
+			Detail string
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Checks["same_as_fault_free"]; !c.Pass || r.Options.Nodes < 2 || !r.Checks["liveness"].Pass {
+		t.Fatalf("result %s", out)
 	}
 }

@@ -225,3 +225,19 @@ func argTexts(args []value.Value) []json.RawMessage {
 	}
 	return out
 }
+
+// Host answers calls as a run of the scenario does (its rules, then the init peer's
+// getDataSrv, callbackSrv, return and errorHandlingSrv, then the emulated builtins), for
+// runners that drive the peers themselves, such as the simulator. Rules with a results list
+// count their calls per Host.
+type Host struct{ h *host }
+
+// NewHost returns a host for s with fresh rule counters.
+func NewHost(s *Scenario) *Host {
+	return &Host{&host{s: s, ids: s.ids, ruleCalls: map[ruleKey]int{}}}
+}
+
+// Answer answers a call to service.function with args on the peer called peer.
+func (h *Host) Answer(peer, service, function string, args []value.Value) (interpreter.CallResult, error) {
+	return h.h.answer(peer, service, function, args)
+}
