@@ -61,7 +61,8 @@ type message struct {
 	From     int    // node index
 	Text     string
 	Member   bool // whether its sender is a member
-	Expected int  // deliveries it needs: the other members
+	Room     int  // the chat it goes to
+	Expected int  // deliveries it needs: the room's other members
 }
 
 // messenger is the built-in workload: the paper's chat on nodes n0 (the relay, which hosts
@@ -69,16 +70,19 @@ type message struct {
 // says what was delivered where, and what each sender heard.
 type messenger struct {
 	nodes    []*simNode
-	relay    string   // peer id of n0
-	members  []string // peer ids
+	relay    string     // peer id of n0
+	members  []string   // peer ids
+	rooms    [][]string // the chats: members' peer ids, each in one room
+	roomOf   map[string]int
 	byID     map[string]*message
 	received map[string]map[string]int // particle id -> recipient node name -> deliveries
 	outcome  map[string]string         // particle id -> "delivered N" or the error
 	live     []string                  // the liveness phase's messages
+	roomSize int                       // members per chat; 0: one chat of all
 }
 
-func newMessenger() *messenger {
-	return &messenger{byID: map[string]*message{}, received: map[string]map[string]int{}, outcome: map[string]string{}}
+func newMessenger(roomSize int) *messenger {
+	return &messenger{roomSize: roomSize, byID: map[string]*message{}, received: map[string]map[string]int{}, outcome: map[string]string{}}
 }
 
 func (m *messenger) identities(o Options) ([]scenario.Identity, error) {
@@ -103,6 +107,39 @@ func (m *messenger) prepare(s *simulation) {
 	for _, n := range s.nodes[1 : len(s.nodes)-1] {
 		m.members = append(m.members, n.id.PeerID)
 	}
+	m.rooms, m.roomOf = splitRooms(m.members, m.roomSize), map[string]int{}
+	for r, room := range m.rooms {
+		for _, p := range room {
+			m.roomOf[p] = r
+		}
+	}
+}
+
+// splitRooms puts members in rooms of size (all in one if size is 0), in order; a last room
+// of one joins the one before (a chat needs someone to talk to).
+func splitRooms(members []string, size int) [][]string {
+	if size <= 0 || size >= len(members) {
+		return [][]string{members}
+	}
+	var rooms [][]string
+	for i := 0; i < len(members); i += size {
+		rooms = append(rooms, slices.Clone(members[i:min(i+size, len(members))]))
+	}
+	if last := rooms[len(rooms)-1]; len(last) == 1 {
+		rooms[len(rooms)-2] = append(rooms[len(rooms)-2], last...)
+		rooms = rooms[:len(rooms)-1]
+	}
+	return rooms
+}
+
+// newMessage is a message from node from: to its room, or to room 0 for the non-member.
+func (m *messenger) newMessage(id string, from int, text string) *message {
+	member := from < len(m.nodes)-1
+	room := 0
+	if member {
+		room = m.roomOf[m.nodes[from].id.PeerID]
+	}
+	return &message{ID: id, From: from, Text: text, Member: member, Room: room, Expected: len(m.rooms[room]) - 1}
 }
 
 func (m *messenger) services(n *simNode) map[string]service.HandlerFunc {
@@ -124,16 +161,15 @@ func (m *messenger) safety(s *simulation, o Options) {
 	wr := newRand(o.Seed, "workload")
 	for k := range o.Messages {
 		from := 1 + wr.IntN(len(m.nodes)-1)
-		m.send(s, o, &message{ID: fmt.Sprintf("msg-%d", k), From: from, Text: fmt.Sprintf("hello %d from %s", k, m.nodes[from].name),
-			Member: from < len(m.nodes)-1, Expected: len(m.members) - 1}, time.Duration(wr.Int64N(int64(o.Duration))))
+		m.send(s, o, m.newMessage(fmt.Sprintf("msg-%d", k), from, fmt.Sprintf("hello %d from %s", k, m.nodes[from].name)),
+			time.Duration(wr.Int64N(int64(o.Duration))))
 	}
 }
 
 // liveness: one message from each member, half a second apart.
 func (m *messenger) liveness(s *simulation, o Options, at time.Duration) time.Duration {
 	for i := 1; i < len(m.nodes)-1; i++ {
-		msg := &message{ID: fmt.Sprintf("live-%d", i), From: i, Text: fmt.Sprintf("after healing, from %s", m.nodes[i].name),
-			Member: true, Expected: len(m.members) - 1}
+		msg := m.newMessage(fmt.Sprintf("live-%d", i), i, fmt.Sprintf("after healing, from %s", m.nodes[i].name))
 		m.live = append(m.live, msg.ID)
 		m.send(s, o, msg, at+time.Duration(i)*500*time.Millisecond)
 	}
@@ -150,27 +186,36 @@ func (m *messenger) check(_ *simulation, o Options, checks map[string]Check) {
 
 // relayServices are the relay's: app.resolve_backend, members.is_member/list, history.add.
 func (m *messenger) relayServices() map[string]service.HandlerFunc {
-	return map[string]service.HandlerFunc{
-		"app": func(service.CallContext, string, []value.Value) (value.Value, error) {
+	services := map[string]service.HandlerFunc{
+		"app": func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
+			chat, _ := args[0].Str()
+			var r int
+			if _, err := fmt.Sscanf(chat, "chat-%d", &r); err != nil || r < 0 || r >= len(m.rooms) {
+				return value.Value{}, fmt.Errorf("app: no chat %q", chat)
+			}
 			return value.Object([]string{"history", "history_peer", "members", "members_peer"},
-				[]value.Value{value.String("history"), value.String(m.relay), value.String("members"), value.String(m.relay)}), nil
+				[]value.Value{value.String("history"), value.String(m.relay), value.String(fmt.Sprintf("members-%d", r)), value.String(m.relay)}), nil
 		},
-		"members": func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		"history": func(service.CallContext, string, []value.Value) (value.Value, error) { return value.Null(), nil },
+	}
+	for r, room := range m.rooms {
+		name := fmt.Sprintf("members-%d", r)
+		services[name] = func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
 			switch fn {
 			case "is_member":
 				p, _ := args[0].Str()
-				return value.Bool(slices.Contains(m.members, p)), nil
+				return value.Bool(slices.Contains(room, p)), nil
 			case "list":
-				vs := make([]value.Value, len(m.members))
-				for i, p := range m.members {
+				vs := make([]value.Value, len(room))
+				for i, p := range room {
 					vs[i] = value.String(p)
 				}
 				return value.Array(vs...), nil
 			}
-			return value.Value{}, service.NotFound("members", fn)
-		},
-		"history": func(service.CallContext, string, []value.Value) (value.Value, error) { return value.Null(), nil },
+			return value.Value{}, service.NotFound(name, fn)
+		}
 	}
+	return services
 }
 
 // peerServices are every peer's: load (the arguments of the particles it sends) and chat
@@ -186,7 +231,7 @@ func (m *messenger) peerServices(name string) map[string]service.HandlerFunc {
 			case "relay":
 				return value.String(m.relay), nil
 			case "chat_id":
-				return value.String("chat"), nil
+				return value.String(fmt.Sprintf("chat-%d", msg.Room)), nil
 			case "message":
 				return value.String(msg.Text), nil
 			case "expected":

@@ -45,8 +45,9 @@ type Options struct {
 	// Buggify turns on the fault points in the node code (internal/fault): each point is
 	// enabled for the run with probability 1/2 and then fires 1 time in 10.
 	Buggify  bool          `json:"buggify,omitempty"`
-	Messages int           `json:"messages"` // sent in the safety phase
-	TTL      time.Duration `json:"ttl"`      // of each message's particle
+	Room     int           `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
+	Messages int           `json:"messages"`       // sent in the safety phase
+	TTL      time.Duration `json:"ttl"`            // of each message's particle
 	// KeepEvents keeps the text of every event (for finding where two runs diverge).
 	KeepEvents bool `json:"-"`
 }
@@ -203,7 +204,7 @@ func (s *simulation) startAt(at time.Duration, sender *simNode, id, script strin
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
 // report how long the run took.
 func Run(o Options, realNow func() time.Time) (*Result, error) {
-	return run(o, newMessenger(), realNow)
+	return run(o, newMessenger(o.Room), realNow)
 }
 
 // run runs o with the workload work.

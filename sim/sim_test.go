@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,5 +120,21 @@ func TestScenarioWorkload(t *testing.T) {
 	t.Logf("%d of %d scenarios ran on simulated nodes, %d of them with callbacks", ran, len(files), withCallbacks)
 	if ran < len(files)/2 || withCallbacks < ran/2 {
 		t.Errorf("only %d scenarios ran (%d with callbacks)", ran, withCallbacks)
+	}
+}
+
+func TestRooms(t *testing.T) {
+	ids := []string{"a", "b", "c", "d", "e", "f", "g"}
+	for size, want := range map[int]string{0: "[[a b c d e f g]]", 3: "[[a b c] [d e f g]]", 2: "[[a b] [c d] [e f g]]", 4: "[[a b c d] [e f g]]", 7: "[[a b c d e f g]]"} {
+		if got := fmt.Sprint(splitRooms(ids, size)); got != want {
+			t.Errorf("rooms of %d: %s, want %s", size, got, want)
+		}
+	}
+	// Twelve nodes in rooms of three: every message reaches its own room only.
+	r := runT(t, Options{Seed: 2, Nodes: 12, Duration: time.Minute, Faults: "none", Room: 3})
+	for name, c := range r.Checks {
+		if !c.Pass {
+			t.Errorf("check %s failed: %s", name, c.Detail)
+		}
 	}
 }

@@ -105,6 +105,7 @@ func newSimCmd() *cobra.Command {
 	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
 	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
+	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object")
 	return cmd
@@ -156,7 +157,7 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, workload string
 		printSimResult(out, res)
 	}
 	if !res.Passed() {
-		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d --workload %s", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages, workload)
+		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d --room %d --workload %s", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages, o.Room, workload)
 		if check {
 			replay += " --check-determinism"
 		}
