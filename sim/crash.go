@@ -76,7 +76,7 @@ func (s *simulation) scheduleCrashes(o Options) {
 			if n.down {
 				return
 			}
-			s.log.add(s.clk.Now(), fmt.Sprintf("crash %s keeping %d%% of unsynced data", n.name, c.UnsyncedPercent))
+			s.log.mark(s.clk.Now(), fmt.Sprintf("crash %s keeping %d%% of unsynced data", n.name, c.UnsyncedPercent))
 			n.down, n.gate.dead = true, true
 			s.net.down[n.id.PeerID] = true
 			image := n.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: c.UnsyncedPercent, RNG: newRand(uint64(c.At), "crash")})
@@ -94,7 +94,7 @@ func (s *simulation) restart(n *simNode) {
 	if !n.down {
 		return
 	}
-	s.log.add(s.clk.Now(), "restart "+n.name)
+	s.log.mark(s.clk.Now(), "restart "+n.name)
 	delete(s.net.down, n.id.PeerID)
 	if err := s.start(n); err != nil && s.err == nil {
 		s.err = fmt.Errorf("restarting %s: %w", n.name, err)

@@ -19,6 +19,7 @@ type EventLog struct {
 	descs []string        // the events themselves, if kept
 	ats   []time.Duration // and when they happened
 	keep  bool
+	marks []Event // faults and healing, always kept: the report marks them
 }
 
 // Event is one entry of the log.
@@ -49,6 +50,15 @@ func (l *EventLog) add(now time.Time, what string) {
 		l.ats = append(l.ats, now.Sub(l.start))
 	}
 }
+
+// mark records a fault (or the healing) as an event that the report shows.
+func (l *EventLog) mark(now time.Time, what string) {
+	l.marks = append(l.marks, Event{Index: len(l.fps), At: now.Sub(l.start), What: what})
+	l.add(now, what)
+}
+
+// Marks returns the faults and the healing, in order.
+func (l *EventLog) Marks() []Event { return l.marks }
 
 // Len returns the number of events.
 func (l *EventLog) Len() int { return len(l.fps) }

@@ -85,11 +85,11 @@ func scheduleFaults(o Options, clk *clock.Manual, net *Net, peers []string, log 
 			side1[i] = peers[n]
 		}
 		at(s.At, func() {
-			log.add(clk.Now(), fmt.Sprintf("split %s one_way=%v", names(s.Side1), s.OneWay))
+			log.mark(clk.Now(), fmt.Sprintf("split %s one_way=%v", names(s.Side1), s.OneWay))
 			net.split(side1, s.OneWay)
 		})
 		at(s.At+s.For, func() {
-			log.add(clk.Now(), "unsplit")
+			log.mark(clk.Now(), "unsplit")
 			net.group = nil
 		})
 	}
@@ -97,7 +97,7 @@ func scheduleFaults(o Options, clk *clock.Manual, net *Net, peers []string, log 
 		t := z.At
 		for _, n := range z.Nodes {
 			p := peers[n]
-			at(t, func() { log.add(clk.Now(), fmt.Sprintf("clog n%d", n)); net.clogged[p] = true })
+			at(t, func() { log.mark(clk.Now(), fmt.Sprintf("clog n%d", n)); net.clogged[p] = true })
 			t += z.Gap
 		}
 		t += z.Hold
@@ -105,7 +105,7 @@ func scheduleFaults(o Options, clk *clock.Manual, net *Net, peers []string, log 
 		newRand(uint64(z.At), "unclog").Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, n := range order {
 			p := peers[n]
-			at(t, func() { log.add(clk.Now(), fmt.Sprintf("unclog n%d", n)); delete(net.clogged, p) })
+			at(t, func() { log.mark(clk.Now(), fmt.Sprintf("unclog n%d", n)); delete(net.clogged, p) })
 			t += z.Gap
 		}
 	}

@@ -30,6 +30,8 @@ type Net struct {
 	peers  map[string]func(particle.Particle)
 	names  map[string]string // peer id -> node name, for the log
 	stats  NetStats
+	hops   []Hop // every particle on the network, when kept
+	keep   bool
 
 	// Partitions: group[peer] says which side of a split a peer is on (no entry: no split);
 	// with oneWay, only side 0 → side 1 is cut. A clogged peer neither sends nor receives.
@@ -37,6 +39,24 @@ type Net struct {
 	oneWay  bool
 	clogged map[string]bool
 	down    map[string]bool // crashed peers: nothing reaches them
+}
+
+// Hop is one particle's trip between two nodes, as the report draws it.
+type Hop struct {
+	Particle string        `json:"particle"`
+	From, To string        `json:"-"`
+	Sent     time.Duration `json:"sent"`
+	Arrived  time.Duration `json:"arrived"` // when it was delivered, or dropped on the way
+	Fate     string        `json:"fate"`    // delivered, lost, cut
+}
+
+// maxHops bounds the hops a report keeps.
+const maxHops = 20_000
+
+func (n *Net) hop(h Hop) {
+	if n.keep && len(n.hops) < maxHops {
+		n.hops = append(n.hops, h)
+	}
 }
 
 // NetStats count what the network did.
@@ -73,14 +93,18 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 	}
 	n.stats.Sent++
 	what := fmt.Sprintf("send %s %s->%s", p.ID, n.names[t.from], n.names[to])
+	sent := n.clock.Now().Sub(n.log.start)
+	fromName, toName := n.names[t.from], n.names[to]
 	if n.isCut(t.from, to) {
 		n.stats.Cut++
 		n.log.add(n.clock.Now(), "cut "+what)
+		n.hop(Hop{p.ID, fromName, toName, sent, sent, "cut"})
 		return nil
 	}
 	if n.rnd.Float64() < n.faults.Loss {
 		n.stats.Lost++
 		n.log.add(n.clock.Now(), "lose "+what)
+		n.hop(Hop{p.ID, fromName, toName, sent, sent, "lost"})
 		return nil
 	}
 	copies := 1
@@ -98,11 +122,14 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 		}
 		from := t.from
 		n.clock.AfterFunc(delay, func() {
+			arrived := n.clock.Now().Sub(n.log.start)
 			if n.isCut(from, to) { // the link broke while the particle was on it
 				n.stats.Cut++
 				n.log.add(n.clock.Now(), "cut in flight "+what)
+				n.hop(Hop{p.ID, fromName, toName, sent, arrived, "cut"})
 				return
 			}
+			n.hop(Hop{p.ID, fromName, toName, sent, arrived, "delivered"})
 			n.stats.Delivered++
 			n.log.add(n.clock.Now(), "deliver "+what)
 			deliver(q)

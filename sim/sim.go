@@ -48,8 +48,10 @@ type Options struct {
 	Room     int           `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
 	Messages int           `json:"messages"`       // sent in the safety phase
 	TTL      time.Duration `json:"ttl"`            // of each message's particle
-	// KeepEvents keeps the text of every event (for finding where two runs diverge).
+	// KeepEvents keeps the text of every event (for finding where two runs diverge); KeepHops
+	// every particle's trips (for the report).
 	KeepEvents bool `json:"-"`
+	KeepHops   bool `json:"-"`
 }
 
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
@@ -121,7 +123,20 @@ type Result struct {
 	Checks         map[string]Check `json:"checks"`
 	Net            NetStats         `json:"net"`
 	FaultsFired    []string         `json:"faults_fired,omitempty"` // fault points: point=count
+	Nodes          []NodeStats      `json:"nodes"`
+	Hops           []Hop            `json:"-"` // with KeepHops
+	Marks          []Event          `json:"-"` // faults and healing
 	Log            *EventLog        `json:"-"`
+}
+
+// NodeStats are one node's counters at the end of a run.
+type NodeStats struct {
+	Name     string `json:"name"`
+	Accepted uint64 `json:"accepted"` // particle arrivals taken in
+	Rejected uint64 `json:"rejected"` // by validation
+	Replays  uint64 `json:"replays"`
+	Expired  uint64 `json:"expired"`
+	Crashes  int    `json:"crashes"`
 }
 
 // Passed reports whether every check passed.
@@ -215,6 +230,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	log := newEventLog(start, o.KeepEvents)
 	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
 	net := newNet(clk, o.Seed, o.Net, log)
+	net.keep = o.KeepHops
 	failures := &failureCounter{}
 	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures), work: work}
 	var points *fault.Seeded
@@ -262,7 +278,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	// The liveness phase: every fault heals; then each member sends one message, which must
 	// get through.
 	clk.AfterFunc(o.Duration, func() {
-		log.add(clk.Now(), "heal")
+		log.mark(clk.Now(), "heal")
 		net.heal(true)
 		if points != nil {
 			points.Off()
@@ -306,7 +322,16 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		VirtualSeconds: end.Sub(start).Seconds()}
 	res.Checks["no_actor_failures"] = failures.check()
 	work.check(s, o, res.Checks)
-	res.Checks["no_leaks"] = leaks(nodes, baseActors, loop)
+	var stats []router.Stats
+	res.Checks["no_leaks"], stats = leaks(nodes, baseActors, loop)
+	for i, n := range nodes {
+		ns := NodeStats{Name: n.name, Accepted: stats[i].Accepted, Replays: stats[i].Replays, Expired: stats[i].Expired, Crashes: n.crashes}
+		for _, c := range stats[i].Rejected {
+			ns.Rejected += c
+		}
+		res.Nodes = append(res.Nodes, ns)
+	}
+	res.Hops, res.Marks = net.hops, log.Marks()
 	if points != nil {
 		res.FaultsFired = points.Fired()
 	}
@@ -340,7 +365,7 @@ func signedParticle(from scenario.Identity, id, script string, now time.Time, tt
 
 // leaks: after every deadline, no node has a particle left, and each has the actors it started
 // with.
-func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) Check {
+func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) (Check, []router.Stats) {
 	stats := make([]router.Stats, len(nodes))
 	for i, n := range nodes {
 		n.node.StatsAsync(func(s router.Stats) { stats[i] = s })
@@ -356,9 +381,9 @@ func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) Check {
 		}
 	}
 	if len(bad) > 0 {
-		return Check{Detail: strings.Join(bad, "; ")}
+		return Check{Detail: strings.Join(bad, "; ")}, stats
 	}
-	return Check{Pass: true}
+	return Check{Pass: true}, stats
 }
 
 // failureCounter is the nodes' log handler: it drops everything but counts actor failures

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,11 +48,11 @@ replays it.`
 
 func newSimCmd() *cobra.Command {
 	var o sim.Options
-	var seeds string
+	var seeds, report string
 	var workloads []string
 	var check, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net] [--messages N] [--check-determinism] [--json]",
+		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|FILE...] [--check-determinism] [--report out.html] [--json]",
 		Short: "Simulate a network of nodes, deterministically, with faults",
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
@@ -81,7 +82,7 @@ func newSimCmd() *cobra.Command {
 				opts := o
 				opts.Seed = seed
 				if scenarios == nil {
-					if err := simOne(c, opts, check, asJSON, "messenger", sim.Run); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, "messenger", sim.Run); err != nil {
 						return err
 					}
 					continue
@@ -89,7 +90,7 @@ func newSimCmd() *cobra.Command {
 				for i, sc := range scenarios {
 					opts.Nodes = len(sc.Peers)
 					runSc := func(o sim.Options, now func() time.Time) (*sim.Result, error) { return sim.RunScenario(o, sc, now) }
-					if err := simOne(c, opts, check, asJSON, workloads[i], runSc); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, workloads[i], runSc); err != nil {
 						return err
 					}
 				}
@@ -108,6 +109,7 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object")
+	f.StringVar(&report, "report", "", "write an HTML report of the run (the last seed's, with --seeds) to this file")
 	return cmd
 }
 
@@ -127,12 +129,12 @@ func seedRange(s string) ([]uint64, error) {
 }
 
 // simOne runs one seed (twice with check) and prints its result; a failed check is an error.
-func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error)) error {
+func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error)) error {
 	o, err := sim.Expand(o)
 	if err != nil {
 		return err
 	}
-	o.KeepEvents = check
+	o.KeepEvents, o.KeepHops = check, report != ""
 	res, err := runner(o, time.Now)
 	if err != nil {
 		return fmt.Errorf("seed %d: %w", o.Seed, err)
@@ -148,6 +150,11 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, workload string
 			det = sim.Check{Detail: fmt.Sprintf("the runs diverge at event %d: %q (at %v) vs %q (at %v)", i, a.What, a.At, b.What, b.At)}
 		}
 		res.Checks["determinism"] = det
+	}
+	if report != "" {
+		if err := writeSimReport(report, res); err != nil {
+			return err
+		}
 	}
 	out := c.OutOrStdout()
 	if asJSON {
@@ -191,4 +198,16 @@ func printSimResult(w io.Writer, r *sim.Result) {
 		}
 		fprintf(w, "%s\n", line)
 	}
+}
+
+func writeSimReport(path string, r *sim.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := sim.WriteReport(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("--report %s: %w", path, err)
+	}
+	return f.Close()
 }
