@@ -52,6 +52,9 @@ type Options struct {
 	// every particle's trips (for the report).
 	KeepEvents bool `json:"-"`
 	KeepHops   bool `json:"-"`
+	// Progress, if set, is told how far the run is (virtual time done and to do) about a
+	// hundred times a run.
+	Progress func(done, total time.Duration) `json:"-"`
 }
 
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
@@ -300,6 +303,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	end := start.Add(o.Duration + time.Second + liveFor + o.TTL + 2*maxSkew + time.Second)
 	const maxSteps = 50_000_000
 	steps := 0
+	reported := start
 	for {
 		steps += loop.Run(maxSteps - steps)
 		if steps >= maxSteps {
@@ -311,6 +315,10 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		}
 		log.add(next, "clock")
 		clk.AdvanceTo(next)
+		if o.Progress != nil && next.Sub(reported) >= end.Sub(start)/100 {
+			reported = next
+			o.Progress(next.Sub(start), end.Sub(start))
+		}
 	}
 	clk.AdvanceTo(end)
 	loop.Run(maxSteps)

@@ -135,6 +135,13 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 		return err
 	}
 	o.KeepEvents, o.KeepHops = check, report != ""
+	if isTerminal(c.ErrOrStderr()) {
+		errw := c.ErrOrStderr()
+		o.Progress = func(done, total time.Duration) {
+			fprintf(errw, "\r  seed %d: %3.0f%% of %v virtual", o.Seed, 100*done.Seconds()/total.Seconds(), total.Round(time.Second))
+		}
+		defer fprintf(errw, "\r\033[K")
+	}
 	res, err := runner(o, time.Now)
 	if err != nil {
 		return fmt.Errorf("seed %d: %w", o.Seed, err)
@@ -210,4 +217,14 @@ func writeSimReport(path string, r *sim.Result) error {
 		return fmt.Errorf("--report %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// isTerminal reports whether w is a terminal (a progress line is only for people).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
