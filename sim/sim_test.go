@@ -35,9 +35,10 @@ func TestMessengerWithoutFaults(t *testing.T) {
 	t.Logf("%d events, hash %s, %.0f virtual s in %.2f real s; net %+v", r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net)
 }
 
-// A seed replays bit for bit: the same options give the same event log.
+// A seed replays bit for bit: the same options give the same event log, under every fault
+// class.
 func TestSameSeedSameRun(t *testing.T) {
-	for _, faults := range []string{"none", "net"} {
+	for _, faults := range FaultClasses {
 		a := runT(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
 		b := runT(t, Options{Seed: 7, Nodes: 5, Duration: time.Minute, Faults: faults, Messages: 5, KeepEvents: true})
 		if i, diverged := Diverge(a.Log, b.Log); diverged {
