@@ -28,6 +28,7 @@ import (
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/rng"
 	"github.com/aquanet/aquanet/internal/scenario"
+	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -154,6 +155,12 @@ func (r *Result) Passed() bool {
 
 func newRand(seed uint64, label string) *rand.Rand { return rng.New(rng.Derive(seed, label)) }
 
+// callKey names a call: the particle, the node, the interpreter's call id.
+type callKey struct {
+	particle, node string
+	id             uint32
+}
+
 // workload is what the nodes of a run do.
 type workload interface {
 	// identities names the nodes (and so gives their keys).
@@ -192,14 +199,25 @@ type simulation struct {
 	nodes  []*simNode
 	work   workload
 	faults fault.Points // nil without Buggify
-	err    error        // the first failure to spawn or restart
+	calls  map[callKey]int
+	twice  []string // calls that ran more than once
+	err    error    // the first failure to spawn or restart
 }
 
-// spawnServices starts the workload's services on n.
+// spawnServices starts the workload's services on n, each counting its calls by (particle,
+// node, call id): no call may run twice.
 func (s *simulation) spawnServices(n *simNode) {
 	services := s.work.services(n)
 	for _, name := range slices.Sorted(maps.Keys(services)) {
-		n.node.SpawnAsync(name, services[name], func(err error) {
+		h := services[name]
+		counted := service.HandlerFunc(func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
+			k := callKey{c.ParticleID, n.name, c.CallID}
+			if s.calls[k]++; s.calls[k] == 2 && len(s.twice) < 10 {
+				s.twice = append(s.twice, fmt.Sprintf("%s.%s of %s on %s (call %d)", c.Service, fn, c.ParticleID, n.name, c.CallID))
+			}
+			return h(c, fn, args)
+		})
+		n.node.SpawnAsync(name, counted, func(err error) {
 			if err != nil && s.err == nil {
 				s.err = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
 			}
@@ -235,7 +253,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	net := newNet(clk, o.Seed, o.Net, log)
 	net.keep = o.KeepHops
 	failures := &failureCounter{}
-	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures), work: work}
+	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures), work: work, calls: map[callKey]int{}}
 	var points *fault.Seeded
 	if o.Buggify {
 		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
@@ -329,6 +347,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
 		VirtualSeconds: end.Sub(start).Seconds()}
 	res.Checks["no_actor_failures"] = failures.check()
+	res.Checks["calls_at_most_once"] = verdict(s.twice, fmt.Sprintf("%d calls to the workload's services", len(s.calls)))
 	work.check(s, o, res.Checks)
 	var stats []router.Stats
 	res.Checks["no_leaks"], stats = leaks(nodes, baseActors, loop)

@@ -187,7 +187,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		}
 		for _, c := range e.Calls {
 			ctx.Spawn(callProps(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args,
-				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp,
+				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp, CallID: c.ID,
 					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}}, a.opts))
 		}
 		for _, peer := range e.Forward {

@@ -38,6 +38,7 @@ type CallContext struct {
 	Timestamp  uint64 // the particle's creation time, ms since the Unix epoch
 	TTL        uint32 // ms after Timestamp when the particle expires
 	Service    string // the service id the script called
+	CallID     uint32 // the interpreter's id of this call within the particle on this peer
 	// Tetraplets say where each argument came from: one list per argument.
 	Tetraplets [][]data.Tetraplet
 }

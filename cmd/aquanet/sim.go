@@ -175,7 +175,8 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 		if check {
 			replay += " --check-determinism"
 		}
-		fprintf(c.ErrOrStderr(), "seed %d failed; options: %+v\nreplay: %s\n", o.Seed, o, replay)
+		expanded, _ := json.Marshal(o)
+		fprintf(c.ErrOrStderr(), "seed %d failed; it expanded to: %s\nreplay: %s\n", o.Seed, expanded, replay)
 		return errExit1
 	}
 	return nil
