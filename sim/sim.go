@@ -45,7 +45,9 @@ type Options struct {
 	Crashes  []crash         `json:"crashes,omitempty"`  // kills and restarts in the safety phase
 	// Buggify turns on the fault points in the node code (internal/fault): each point is
 	// enabled for the run with probability 1/2 and then fires 1 time in 10.
-	Buggify  bool          `json:"buggify,omitempty"`
+	Buggify bool `json:"buggify,omitempty"`
+	// Points, if set, are the only fault points that may fire.
+	Points   []string      `json:"points,omitempty"`
 	Room     int           `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
 	Messages int           `json:"messages"`       // sent in the safety phase
 	TTL      time.Duration `json:"ttl"`            // of each message's particle
@@ -257,6 +259,9 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	var points *fault.Seeded
 	if o.Buggify {
 		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
+		if o.Points != nil {
+			points.Only(o.Points...)
+		}
 		s.faults = points
 	}
 

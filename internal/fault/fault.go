@@ -35,6 +35,7 @@ type Seeded struct {
 	rate    float64
 	enabled map[string]bool
 	fired   map[string]int
+	only    map[string]bool // if set, the only points that may fire
 	off     bool
 }
 
@@ -44,7 +45,7 @@ func NewSeeded(rnd *rand.Rand, enable, rate float64) *Seeded {
 }
 
 func (s *Seeded) Fire(point string) bool {
-	if s.off {
+	if s.off || (s.only != nil && !s.only[point]) {
 		return false
 	}
 	on, seen := s.enabled[point]
@@ -57,6 +58,14 @@ func (s *Seeded) Fire(point string) bool {
 	}
 	s.fired[point]++
 	return true
+}
+
+// Only restricts the points that may fire to these.
+func (s *Seeded) Only(points ...string) {
+	s.only = map[string]bool{}
+	for _, p := range points {
+		s.only[p] = true
+	}
 }
 
 // Off stops every point from firing from now on.

@@ -51,3 +51,11 @@ func TestSeededIsReproducible(t *testing.T) {
 		t.Errorf("Fired() = %v", got)
 	}
 }
+
+func TestOnlyRestrictsThePoints(t *testing.T) {
+	s := NewSeeded(rand.New(rand.NewPCG(3, 0)), 1, 1)
+	s.Only("b")
+	if s.Fire("a") || !s.Fire("b") {
+		t.Fatal("Only did not restrict the points")
+	}
+}
