@@ -42,7 +42,9 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --config FILE          AQUANET_CONFIG
 
---listen and --bootstrap may repeat or take comma-separated lists, as do their variables.
+--listen and --bootstrap may repeat or take comma-separated lists, as do their variables. A
+bootstrap peer that cannot be reached is tried again (every 5 s, then less often, up to every
+minute) until it is; the node serves meanwhile.
 The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store.
 At start the node prints its peer id and the addresses to reach it at; /metrics (Prometheus)
 and /healthz are served on the HTTP address. SIGINT or SIGTERM stops it gracefully: no new
@@ -136,12 +138,13 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	}
 	logger.Info("node started", "peer", node.PeerID(), "data_dir", cfg.DataDir, "new_key", created)
 
-	if len(cfg.Bootstrap) > 0 {
-		if err := tr.Bootstrap(ctx, cfg.Bootstrap); err != nil {
-			logger.Warn("bootstrap incomplete", "error", err) // the node serves anyway; peers may come later
-		}
-	}
+	bootstrapped := make(chan struct{})
+	go func() {
+		defer close(bootstrapped)
+		bootstrap(ctx, tr, cfg.Bootstrap, logger)
+	}()
 	<-ctx.Done()
+	<-bootstrapped
 	logger.Info("stopping")
 	if srv != nil {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -193,4 +196,32 @@ func newLogger(cfg nodeConfig, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// bootstrap connects to the bootstrap peers, and keeps trying those it cannot reach (they may
+// start later) every 5 s, doubling up to a minute, until it reaches them or ctx ends. The node
+// serves all along.
+func bootstrap(ctx context.Context, tr *p2p.Transport, addrs []string, logger *slog.Logger) {
+	wait := 5 * time.Second
+	for len(addrs) > 0 {
+		var left []string
+		for _, a := range addrs {
+			if err := tr.Bootstrap(ctx, []string{a}); err != nil {
+				left = append(left, a)
+				logger.Warn("bootstrap peer not reached; trying again", "addr", a, "in", wait, "error", err)
+			} else {
+				logger.Info("bootstrap peer connected", "addr", a)
+			}
+		}
+		addrs = left
+		if len(addrs) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
