@@ -25,6 +25,17 @@ func BenchmarkLocalCall(b *testing.B) {
 			}
 		}
 	})
+	// As a node runs it (Params.SignOnlyToSend): the run sends nowhere, so it does not sign.
+	node := p
+	node.SignOnlyToSend = true
+	b.Run("request-as-node", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o := Run(script, nil, nil, nil, node); o.RetCode != 0 {
+				b.Fatal(o.ErrorMessage)
+			}
+		}
+	})
 	b.Run("result", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -24,6 +24,7 @@ const ref = JSON.parse(fs.readFileSync(refJson, 'utf8'));
 const minOf = (runs, k) => Math.min(...runs.map((r) => r[k]));
 const rows = [
   ['a script with one local call: the run that requests it', ref.single_call_request_200x.inner_wasm.min_ms, best['LocalCall/request']],
+  ['the same, as a node runs it (it signs only runs that send)', ref.single_call_request_200x.inner_wasm.min_ms, best['LocalCall/request-as-node']],
   ['fold over 1000 with par: emit 1000 requests', minOf(ref.fold_par_1000, 'inner_emit'), best['Fold1000/emit']],
   ['fold over 1000 with par: consume 1000 results', minOf(ref.fold_par_1000, 'inner_consume'), best['Fold1000/consume']],
   ['a peer receives 1 MB of data', ref.big_value_1000000.inner_wasm_ms_bob, best['Receive1MB']],
