@@ -16,56 +16,12 @@ import (
 
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/chat"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
-
-// messengerScript is the paper's messenger ("Composition example") in AIR. The sender loads
-// its arguments, asks the relay's app service for the chat's backend, checks with the members
-// service that it is a member, stores the message in the history, and delivers it to every other
-// member in parallel; once both deliveries are back (the fold + canon + match join: a canon
-// is fixed when it first runs, so waiting for n values takes a fold over the stream that
-// re-canonicalizes until n are in) it reports "delivered". A non-member gets the chat's error
-// instead.
-const messengerScript = `
-(seq
-  (seq
-    (seq
-      (call %init_peer_id% ("load" "relay") [] relay)
-      (call %init_peer_id% ("load" "chat_id") [] chat_id))
-    (call %init_peer_id% ("load" "message") [] message))
-  (seq
-    (call relay ("app" "resolve_backend") [chat_id] backend)
-    (seq
-      (call backend.$.members_peer (backend.$.members "is_member") [%init_peer_id%] is_member)
-      (xor
-        (match is_member true
-          (seq
-            (seq
-              (call backend.$.history_peer (backend.$.history "add") [%init_peer_id% message])
-              (call backend.$.members_peer (backend.$.members "list") [] peers))
-            (seq
-              (fold peers p
-                (par
-                  (xor
-                    (mismatch p %init_peer_id%
-                      (call p ("chat" "message") [%init_peer_id% message] $acc))
-                    (null))
-                  (next p)))
-              (seq
-                (new $inc
-                  (fold $acc r
-                    (seq
-                      (seq (ap r $inc) (canon %init_peer_id% $inc #inc))
-                      (xor (match #inc.length 2 (null)) (next r)))
-                    (never)))
-                (seq
-                  (canon %init_peer_id% $acc #acc)
-                  (call %init_peer_id% ("chat" "delivered") [#acc.length]))))))
-        (call %init_peer_id% ("chat" "error") ["Cannot send a message to the chat"])))))
-`
 
 // messenger is the chat of the paper on five nodes in one process: the relay hosts the app,
 // members and history services; alice, bob and carol are members; dave is not.
@@ -170,6 +126,8 @@ func (m *messenger) send(from, message string) error {
 			return value.String(relay), nil
 		case "chat_id":
 			return value.String("chat-1"), nil
+		case "expected":
+			return value.Int(2), nil // the other two members
 		}
 		return value.String(message), nil
 	}))
@@ -186,7 +144,7 @@ func (m *messenger) send(from, message string) error {
 		return err
 	}
 	p := particle.Particle{ID: "msg-" + from, InitPeerID: initID, Timestamp: uint64(m.clock.Now().UnixMilli()), TTL: 120_000,
-		MaxHops: 16, Script: messengerScript}
+		MaxHops: 16, Script: chat.Script}
 	if err := p.Sign(priv); err != nil {
 		return err
 	}

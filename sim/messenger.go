@@ -8,52 +8,10 @@ import (
 	"time"
 
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/chat"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
-
-// messengerScript is the paper's chat for any number of members: the sender loads its
-// arguments, asks the relay's app for the chat's backend, checks that it is a member, stores
-// the message in the history and delivers it to every other member in parallel; when the
-// expected number of deliveries is back (the fold + canon + match join) it reports
-// chat.delivered with their count. A non-member gets chat.error instead.
-const messengerScript = `
-(seq
-  (seq
-    (seq (call %init_peer_id% ("load" "relay") [] relay)
-         (call %init_peer_id% ("load" "chat_id") [] chat_id))
-    (seq (call %init_peer_id% ("load" "message") [] message)
-         (call %init_peer_id% ("load" "expected") [] expected)))
-  (seq
-    (call relay ("app" "resolve_backend") [chat_id] backend)
-    (seq
-      (call backend.$.members_peer (backend.$.members "is_member") [%init_peer_id%] is_member)
-      (xor
-        (match is_member true
-          (seq
-            (seq
-              (call backend.$.history_peer (backend.$.history "add") [%init_peer_id% message])
-              (call backend.$.members_peer (backend.$.members "list") [] peers))
-            (seq
-              (fold peers p
-                (par
-                  (xor
-                    (mismatch p %init_peer_id%
-                      (call p ("chat" "message") [%init_peer_id% message] $acc))
-                    (null))
-                  (next p)))
-              (seq
-                (new $inc
-                  (fold $acc r
-                    (seq
-                      (seq (ap r $inc) (canon %init_peer_id% $inc #inc))
-                      (xor (match #inc.length expected (null)) (next r)))
-                    (never)))
-                (seq
-                  (canon %init_peer_id% $acc #acc)
-                  (call %init_peer_id% ("chat" "delivered") [#acc.length]))))))
-        (call %init_peer_id% ("chat" "error") ["Cannot send a message to the chat"])))))
-`
 
 // message is one chat message of the workload.
 type message struct {
@@ -153,7 +111,7 @@ func (m *messenger) services(n *simNode) map[string]service.HandlerFunc {
 // send starts msg at virtual time at.
 func (m *messenger) send(s *simulation, o Options, msg *message, at time.Duration) {
 	m.byID[msg.ID] = msg
-	s.startAt(at, m.nodes[msg.From], msg.ID, messengerScript, o.TTL)
+	s.startAt(at, m.nodes[msg.From], msg.ID, chat.Script, o.TTL)
 }
 
 // safety: each message from a seeded sender at a seeded time.
