@@ -23,13 +23,7 @@ import (
 func BenchmarkParticles(b *testing.B) {
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id, _ := scenario.NewIdentity("alice")
-	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		b.Fatal(err)
-	}
+	n := startNode(b, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	done := make(chan struct{}, 1024)

@@ -27,13 +27,7 @@ func TestBlockingHandlerBlocksNoOtherParticle(t *testing.T) {
 	defer cancel()
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id, _ := scenario.NewIdentity("alice")
-	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
 	release := make(chan struct{})
 	released := false
 	defer func() {

@@ -39,14 +39,8 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 	loop, opts := actortest.Loop(1)
 	id, _ := scenario.NewIdentity("alice")
 	// The store on disk, as in production, so that the heap is the runtime's alone.
-	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
 		ActorOptions: opts, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { n.db.Close() }) // the loop stops with the test; nothing writes after it
 	run := func() {
 		t.Helper()

@@ -24,13 +24,7 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 	defer cancel()
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id, _ := scenario.NewIdentity("alice")
-	n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
 	defer func() {
 		clk.Advance(time.Hour)
 		if err := n.Stop(ctx); err != nil {

@@ -34,13 +34,7 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	done := make(chan string, 4)
 	start := func() *Node {
 		t.Helper()
-		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
+		n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
 		if err := n.Spawn(ctx, "counter", service.HandlerFunc(func(c service.CallContext, _ string, _ []value.Value) (value.Value, error) {
 			calls.Add(1)
 			done <- c.ParticleID
