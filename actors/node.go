@@ -165,7 +165,7 @@ func (n *Node) Start() error {
 	transport := n.env.Transport(n.self, n.Deliver)
 	connectivity, _ := transport.(peersvc.Connectivity) // without it, peer.connect and the like fail
 	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
-		NodeServices: map[string]*actor.Props{"peer": peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
+		NodeServices: map[string]*actor.Props{peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
 		Metrics: registryMetrics, Faults: n.env.Faults}, opts...))
 	netName := "network"
@@ -219,6 +219,16 @@ func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
 		return fmt.Errorf("actors: spawning service %s: %w", id, ctx.Err())
 	}
 }
+
+// peerService is the id of the one service a node runs next to the builtins (package peersvc).
+const peerService = "peer"
+
+// nodeServices are the services a node runs next to the builtins.
+var nodeServices = []string{peerService}
+
+// ReservedServices returns the service ids every node serves itself (its builtins, srv, stat,
+// peer): a Go service cannot take one.
+func ReservedServices() []string { return registry.Reserved(nodeServices...) }
 
 // StatsAsync asks for the particle router's counters; done gets them, from an actor's
 // goroutine. Use it when the node runs on a step dispatcher, whose loop the caller drives.

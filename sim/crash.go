@@ -59,7 +59,7 @@ func (s *simulation) start(n *simNode) error {
 	if err := node.Start(); err != nil {
 		return err
 	}
-	n.node, n.down = node, false
+	n.node = node
 	s.spawnServices(n)
 	return nil
 }
@@ -73,11 +73,11 @@ func (s *simulation) scheduleCrashes(o Options) {
 		}
 		n := s.nodes[c.Node]
 		s.clk.AfterFunc(c.At, func() {
-			if n.down {
+			if n.gate.dead {
 				return
 			}
 			s.log.mark(s.clk.Now(), fmt.Sprintf("crash %s keeping %d%% of unsynced data", n.name, c.UnsyncedPercent))
-			n.down, n.gate.dead = true, true
+			n.gate.dead = true
 			s.net.down[n.id.PeerID] = true
 			image := n.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: c.UnsyncedPercent, RNG: newRand(uint64(c.At), "crash")})
 			n.node.Kill() //nolint:errcheck // the node is gone either way
@@ -91,7 +91,7 @@ func (s *simulation) scheduleCrashes(o Options) {
 // restart brings a crashed node back (if it is still down: the healing at the end of the
 // safety phase may have done it already).
 func (s *simulation) restart(n *simNode) {
-	if !n.down {
+	if !n.gate.dead {
 		return
 	}
 	s.log.mark(s.clk.Now(), "restart "+n.name)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -97,7 +97,7 @@ func (w *scenarioWorkload) prepare(s *simulation) {
 var ErrUnfit = errors.New("the scenario does not fit real nodes")
 
 // reserved are the services a node has itself.
-var reserved = append(append([]string{}, builtin.Services()...), "peer", "srv", "stat")
+var reserved = actors.ReservedServices()
 
 func (w *scenarioWorkload) services(n *simNode) map[string]service.HandlerFunc {
 	names := map[string]bool{}

@@ -186,8 +186,7 @@ type simNode struct {
 	clock   clock.Clock
 	fs      *vfs.MemFS // its disk, which outlives crashes
 	node    *actors.Node
-	gate    *gate
-	down    bool
+	gate    *gate // its incarnation's: dead while the node is down
 	crashes int
 }
 

@@ -74,12 +74,17 @@ func (r *registryActor) Receive(ctx actor.Context) {
 	}
 }
 
+// Reserved returns the service ids a registry with these node services keeps for itself: the
+// builtins, srv, stat and the node services. No spawned service or alias may take one.
+func Reserved(nodeServices ...string) []string {
+	return append(append(builtin.Services(), "srv", "stat"), nodeServices...)
+}
+
 // start spawns the builtins. A restart of the registry itself starts from scratch: its
 // services are its children and stop with it.
 func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
-	reserved := append(append(builtin.Services(), "srv", "stat"), nodeIDs...)
-	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, reserved...)
+	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)
 	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
