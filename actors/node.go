@@ -67,6 +67,10 @@ type Env struct {
 	// Faults are fault points for a simulator (internal/fault); nil, as in production, injects
 	// none.
 	Faults fault.Points
+	// OnActorFailure, if set, hears of every actor of the node that failed (panicked) and was
+	// handled by its supervisor: the actor's id and the reason. It runs on the failing actor's
+	// goroutine and must not block.
+	OnActorFailure func(actor string, reason any)
 	// ActorOptions apply to every actor the node spawns: a dispatcher and mailbox from package
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
@@ -124,6 +128,15 @@ func NewNode(env Env) (*Node, error) {
 		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
 		// interval short so that a stopped node leaves no goroutine behind for long.
 		actor.WithDeadLetterThrottleInterval(10*time.Millisecond))
+	if f := env.OnActorFailure; f != nil {
+		// Every supervisor strategy publishes its decisions on the system's event stream,
+		// synchronously.
+		n.system.EventStream.Subscribe(func(evt any) {
+			if e, ok := evt.(*actor.SupervisorEvent); ok {
+				f(e.Child.Id, e.Reason)
+			}
+		})
+	}
 	return n, nil
 }
 

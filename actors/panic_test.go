@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,7 +25,9 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 	defer cancel()
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id, _ := scenario.NewIdentity("alice")
-	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
+	failed := make(chan string, 4)
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
+		OnActorFailure: func(_ string, reason any) { failed <- fmt.Sprint(reason) }})
 	defer func() {
 		clk.Advance(time.Hour)
 		if err := n.Stop(ctx); err != nil {
@@ -67,5 +70,17 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 	start("p-2", `(seq (call %init_peer_id% ("flaky" "ok") [] r) (call %init_peer_id% ("callback" "after") [r]))`)
 	if s := wait(); s != `after "fine"` {
 		t.Fatalf("got %s", s)
+	}
+	// The node heard of the failure, once.
+	select {
+	case r := <-failed:
+		if r != "flaky exploded" {
+			t.Errorf("failure reported with reason %q", r)
+		}
+	case <-ctx.Done():
+		t.Error("OnActorFailure did not hear of the panic")
+	}
+	if len(failed) != 0 {
+		t.Errorf("%d more failures reported", len(failed))
 	}
 }

@@ -52,7 +52,11 @@ func (s *simulation) start(n *simNode) error {
 	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 	node, err := actors.NewNode(actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, DataDir: "store", FS: n.fs, Faults: s.faults})
+		ActorOptions: opts, DataDir: "store", FS: n.fs, Faults: s.faults, OnActorFailure: func(who string, reason any) {
+			if len(s.failures) < 10 {
+				s.failures = append(s.failures, fmt.Sprintf("%s: actor %s failed: %v", n.name, who, reason))
+			}
+		}})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@
 package sim
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -192,17 +191,18 @@ type simNode struct {
 
 // simulation is one run's world.
 type simulation struct {
-	clk    *clock.Manual
-	loop   *dispatch.Loop
-	log    *EventLog
-	net    *Net
-	logger *slog.Logger
-	nodes  []*simNode
-	work   workload
-	faults fault.Points // nil without Buggify
-	calls  map[callKey]int
-	twice  []string // calls that ran more than once
-	err    error    // the first failure to spawn or restart
+	clk      *clock.Manual
+	loop     *dispatch.Loop
+	log      *EventLog
+	net      *Net
+	logger   *slog.Logger
+	nodes    []*simNode
+	work     workload
+	faults   fault.Points // nil without Buggify
+	calls    map[callKey]int
+	twice    []string // calls that ran more than once
+	failures []string // actors that failed (at most 10)
+	err      error    // the first failure to spawn or restart
 }
 
 // spawnServices starts the workload's services on n, each counting its calls by (particle,
@@ -253,8 +253,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
 	net := newNet(clk, o.Seed, o.Net, log)
 	net.keep = o.KeepHops
-	failures := &failureCounter{}
-	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(failures), work: work, calls: map[callKey]int{}}
+	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(slog.DiscardHandler), work: work, calls: map[callKey]int{}}
 	var points *fault.Seeded
 	if o.Buggify {
 		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
@@ -350,7 +349,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
 		VirtualSeconds: end.Sub(start).Seconds()}
-	res.Checks["no_actor_failures"] = failures.check()
+	res.Checks["no_actor_failures"] = verdict(s.failures, "")
 	res.Checks["calls_at_most_once"] = verdict(s.twice, fmt.Sprintf("%d calls to the workload's services", len(s.calls)))
 	work.check(s, o, res.Checks)
 	var stats []router.Stats
@@ -415,32 +414,4 @@ func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) (Check, []router.S
 		return Check{Detail: strings.Join(bad, "; ")}, stats
 	}
 	return Check{Pass: true}, stats
-}
-
-// failureCounter is the nodes' log handler: it drops everything but counts actor failures
-// (protoactor's "Recovering" lines: an actor panicked). Error lines are not failures: a fault
-// the simulation injects is logged as an error where it happens.
-type failureCounter struct {
-	failures []string
-}
-
-func (f *failureCounter) Enabled(context.Context, slog.Level) bool { return true }
-
-func (f *failureCounter) Handle(_ context.Context, r slog.Record) error {
-	if strings.Contains(r.Message, "Recovering") {
-		if len(f.failures) < 10 {
-			f.failures = append(f.failures, r.Message)
-		}
-	}
-	return nil
-}
-
-func (f *failureCounter) WithAttrs([]slog.Attr) slog.Handler { return f }
-func (f *failureCounter) WithGroup(string) slog.Handler      { return f }
-
-func (f *failureCounter) check() Check {
-	if len(f.failures) > 0 {
-		return Check{Detail: strings.Join(f.failures, "; ")}
-	}
-	return Check{Pass: true}
 }
