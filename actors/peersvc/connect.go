@@ -40,14 +40,24 @@ func peerArg(args []value.Value) (string, error) {
 	return s, nil
 }
 
-// isConnected(peer_id) -> bool.
-func (p *peerActor) isConnected(c *service.Call) (value.Value, error) {
+// connectedPeer reads the peer id of is_connected and get_contact, and checks that there is a
+// transport to ask about it.
+func (p *peerActor) connectedPeer(c *service.Call) (string, error) {
 	id, err := peerArg(c.Args)
 	if err != nil {
-		return value.Value{}, err
+		return "", err
 	}
 	if p.cfg.Connectivity == nil {
-		return value.Value{}, errNoConnectivity
+		return "", errNoConnectivity
+	}
+	return id, nil
+}
+
+// isConnected(peer_id) -> bool.
+func (p *peerActor) isConnected(c *service.Call) (value.Value, error) {
+	id, err := p.connectedPeer(c)
+	if err != nil {
+		return value.Value{}, err
 	}
 	return value.Bool(p.cfg.Connectivity.Connected(id)), nil
 }
@@ -55,12 +65,9 @@ func (p *peerActor) isConnected(c *service.Call) (value.Value, error) {
 // getContact(peer_id) -> {peer_id, addresses} of a connected peer, or "" (nox's empty outcome)
 // for another.
 func (p *peerActor) getContact(c *service.Call) (value.Value, error) {
-	id, err := peerArg(c.Args)
+	id, err := p.connectedPeer(c)
 	if err != nil {
 		return value.Value{}, err
-	}
-	if p.cfg.Connectivity == nil {
-		return value.Value{}, errNoConnectivity
 	}
 	addrs, ok := p.cfg.Connectivity.Contact(id)
 	if !ok {
