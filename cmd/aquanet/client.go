@@ -128,7 +128,7 @@ func (c *client) run(ctx context.Context, script string, args map[string]value.V
 				}
 				m.Result(call.ID, r)
 			}
-			if e.Complete && m.Idle() && !m.Ready() {
+			if e.Complete && m.Idle() { // idle: nothing queued, no call out
 				if failed > 0 {
 					return fmt.Errorf("the script reported %d error(s)", failed)
 				}
