@@ -12,7 +12,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 
-	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
@@ -28,28 +27,8 @@ func BenchmarkHop(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	aliceID, bobID := actortest.Identity(b, "alice"), actortest.Identity(b, "bob")
-	start := func(id string, key []byte) (*p2p.Transport, *actors.Node) {
-		tr, err := p2p.New(p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			b.Fatal(err)
-		}
-		return tr, n
-	}
-	aTr, a := start("alice", aliceID.Key)
-	bTr, bn := start("bob", bobID.Key)
-	defer func() {
-		a.Stop(ctx)
-		bn.Stop(ctx)
-		aTr.Close()
-		bTr.Close()
-	}()
+	aTr, a := startNode(b, aliceID.Key, nil)
+	bTr, _ := startNode(b, bobID.Key, nil)
 	if err := aTr.Bootstrap(ctx, []string{bTr.Addrs()[0].String()}); err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
@@ -22,19 +21,7 @@ func TestNodeRejectsForgedAndExpiredParticlesOverTheWire(t *testing.T) {
 	defer cancel()
 	bob, alice := actortest.Identity(t, "bob"), actortest.Identity(t, "alice")
 	metrics := prometheus.NewRegistry()
-	tr, err := p2p.New(p2p.Config{Key: bob.Key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Metrics: metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	node, err := actors.NewNode(actors.Env{Key: bob.Key, Transport: tr.Join, Metrics: metrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := node.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer node.Stop(ctx)
+	tr, node := startNode(t, bob.Key, metrics)
 	got := make(chan string, 4)
 	if err := node.Spawn(ctx, "inbox", service.HandlerFunc(func(c service.CallContext, _ string, args []value.Value) (value.Value, error) {
 		got <- c.ParticleID
