@@ -17,28 +17,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const realStdoutWrite = process.stdout.write.bind(process.stdout);
-const toStderr = (...args) => process.stderr.write(args.map(String).join(' ') + '\n');
-// marine-js reports wasm failures with console.log: keep stdout for the result alone.
-console.log = toStderr;
-console.info = toStderr;
-console.debug = toStderr;
-console.warn = toStderr;
-process.stdout.write = process.stderr.write.bind(process.stderr);
+import { driverIO } from './driver-io.mjs';
 
-function fail(code, msg) {
-  process.stderr.write(`ast-batch: ${msg}\n`);
-  process.exit(code);
-}
-
-const dir = process.env.AQUANET_ORACLE_DIR;
-if (!dir) fail(2, 'AQUANET_ORACLE_DIR is not set (want an oracle directory where npm install has run)');
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const { out: realStdoutWrite, fail, readStdin, oracleDir: dir } = driverIO('ast-batch');
 
 let scripts;
 try {

@@ -3,30 +3,37 @@ package oracle
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
+// driverIO is the module every driver imports for its standard streams.
+//
+//go:embed driver-io.mjs
+var driverIO []byte
+
 // runDriver runs the node program driver (called name in messages; its own stderr lines start
-// with "name: ") with input on stdin, in the oracle directory dir, and returns its stdout.
+// with "name: ") with input on stdin, in the oracle directory dir, and returns its stdout. The
+// driver runs from a temporary directory, next to driver-io.mjs.
 func runDriver(ctx context.Context, dir, name string, driver, input []byte) ([]byte, error) {
-	f, err := os.CreateTemp("", "aquanet-"+name+"-*.mjs")
+	tmp, err := os.MkdirTemp("", "aquanet-"+name+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("writing the driver: %w", err)
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(driver); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("writing the driver: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("writing the driver: %w", err)
+	defer os.RemoveAll(tmp)
+	prog := filepath.Join(tmp, name+".mjs")
+	for file, text := range map[string][]byte{prog: driver, filepath.Join(tmp, "driver-io.mjs"): driverIO} {
+		if err := os.WriteFile(file, text, 0o600); err != nil {
+			return nil, fmt.Errorf("writing the driver: %w", err)
+		}
 	}
 
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "node", f.Name())
+	cmd := exec.CommandContext(ctx, "node", prog)
 	cmd.Env = append(os.Environ(), EnvDir+"="+dir)
 	cmd.Stdin = bytes.NewReader(input)
 	cmd.Stdout = &stdout
