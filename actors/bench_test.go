@@ -42,7 +42,7 @@ func BenchmarkParticles(b *testing.B) {
 	b.ResetTimer()
 	sent := 0
 	for ; sent < min(inFlight, b.N); sent++ {
-		n.Deliver(particles[sent])
+		n.Deliver(n.PeerID(), particles[sent])
 	}
 	for range b.N {
 		select {
@@ -51,7 +51,7 @@ func BenchmarkParticles(b *testing.B) {
 			b.Fatal("particles stopped coming back")
 		}
 		if sent < b.N {
-			n.Deliver(particles[sent])
+			n.Deliver(n.PeerID(), particles[sent])
 			sent++
 		}
 	}

@@ -58,7 +58,7 @@ func TestBlockingHandlerBlocksNoOtherParticle(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := func(pid string, ttl uint32, script string) {
-		n.Deliver(actortest.Particle(t, id, particle.Particle{ID: pid, Timestamp: uint64(clk.Now().UnixMilli()), TTL: ttl, Script: script}))
+		n.Deliver(n.PeerID(), actortest.Particle(t, id, particle.Particle{ID: pid, Timestamp: uint64(clk.Now().UnixMilli()), TTL: ttl, Script: script}))
 	}
 	wait := func(want string) {
 		t.Helper()

@@ -47,7 +47,7 @@ func ExampleNode_Spawn() {
 	priv, _ := crypto.UnmarshalEd25519PrivateKey(key)
 	p.InitPeerID, _ = peer.IDFromPrivateKey(priv)
 	p.Sign(priv)
-	node.Deliver(p)
+	node.Deliver(node.PeerID(), p)
 	select {
 	case answer := <-done:
 		fmt.Println(answer)

@@ -148,7 +148,7 @@ func (m *messenger) send(from, message string) error {
 	if err := p.Sign(priv); err != nil {
 		return err
 	}
-	m.nodes[from].Deliver(p)
+	m.nodes[from].Deliver(m.nodes[from].PeerID(), p)
 	return nil
 }
 

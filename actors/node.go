@@ -27,6 +27,7 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
@@ -41,10 +42,11 @@ type Env struct {
 	// Default: the real clock (a clock.Manual in tests and the simulator).
 	Clock clock.Clock
 	// Transport connects the node to others: it is called once at Start with the node's peer id
-	// and the function that takes particles in. Required (network.Hub.Join for nodes in one
-	// process). If the transport is also a peersvc.Connectivity, it answers peer.is_connected,
-	// peer.get_contact and peer.connect; otherwise those fail.
-	Transport func(self string, deliver func(particle.Particle)) network.Transport
+	// and the inbox that takes particles in (the Node itself). Required (network.Hub.Join for
+	// nodes in one process, p2p.Transport.Join on libp2p). If the transport is also a
+	// core.Connectivity, it answers peer.is_connected, peer.get_contact and peer.connect;
+	// otherwise those fail.
+	Transport core.Join
 	// DataDir is the directory of the node's pebble database, on FS (default: the OS's
 	// filesystem). Without a DataDir the database is in memory and dies with the node. The node
 	// opens it at Start and closes it at Stop.
@@ -87,6 +89,7 @@ type Node struct {
 	started  bool
 	stopping bool
 	db       *pebble.DB
+	root     *actor.PID // the node root actor: the parent of all the others
 	registry *actor.PID
 	router   *actor.PID
 	network  *actor.PID
@@ -157,7 +160,6 @@ func (n *Node) Start() error {
 	n.db = db
 	n.started = true
 	opts := n.env.ActorOptions
-	root := n.system.Root
 	var metrics *router.Metrics
 	var particleMetrics *particles.Metrics
 	var registryMetrics *registry.Metrics
@@ -175,35 +177,45 @@ func (n *Node) Start() error {
 			return fmt.Errorf("actors: registering metrics: %w", err)
 		}
 	}
-	transport := n.env.Transport(n.self, n.Deliver)
-	connectivity, _ := transport.(peersvc.Connectivity) // without it, peer.connect and the like fail
-	n.registry = root.Spawn(registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
+	transport := n.env.Transport(n.self, n)
+	connectivity, _ := transport.(core.Connectivity) // without it, peer.connect and the like fail
+	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
-		Metrics: registryMetrics, Faults: n.env.Faults}, opts...))
-	netName := "network"
-	n.router = root.Spawn(router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
-		Limits: n.env.Limits, Metrics: metrics, Registry: n.registry, Network: n.system.NewLocalPID(netName),
-		Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults}, opts...))
-	pid, err := root.SpawnNamed(network.Props(network.Config{Self: n.self, Transport: transport, Router: n.router, Logger: n.env.Logger}, opts...), netName)
-	if err != nil {
-		return fmt.Errorf("actors: spawning the network actor: %w", err)
+		Metrics: registryMetrics, Faults: n.env.Faults}, opts...)
+	routerProps := func(registry, network *actor.PID) *actor.Props {
+		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
+			Limits: n.env.Limits, Metrics: metrics, Registry: registry, Network: network,
+			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults}, opts...)
 	}
-	n.network = pid
+	networkProps := func(router *actor.PID) *actor.Props {
+		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger}, opts...)
+	}
+	pids, err := spawnRoot(n.system, n.env, registryProps, routerProps, networkProps)
+	if err != nil {
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.root, n.registry, n.router, n.network = pids.root, pids.registry, pids.router, pids.network
 	return nil
 }
 
-// Deliver takes in a particle from the transport (or from a local client). It validates the
-// particle (signature included) on the caller's goroutine, so that transports delivering from
-// several goroutines check signatures in parallel; the router counts and logs what fails.
-// After Stop begins, particles are dropped.
-func (n *Node) Deliver(p particle.Particle) {
+var _ core.Inbox = (*Node)(nil)
+
+// Deliver takes in a particle that arrived from the peer from (the node is the core.Inbox of
+// its transport; a local client may call it too). It validates the particle (signature
+// included) on the caller's goroutine, so that transports delivering from several goroutines
+// check signatures in parallel, and hands it to the network actor, the node's one door for
+// particles in both directions; the router counts and logs what fails validation. After Stop
+// begins, particles are dropped.
+func (n *Node) Deliver(from string, p particle.Particle) {
 	n.mu.Lock()
-	r, ok := n.router, n.started && !n.stopping
+	net, ok := n.network, n.started && !n.stopping
 	n.mu.Unlock()
 	if ok {
 		err := particle.Validate(&p, n.env.Clock.Now(), n.env.Limits)
-		n.system.Root.Send(r, &router.Checked{Particle: p, Err: err})
+		n.system.Root.Send(net, &network.Inbound{From: from, Particle: p, Err: err})
 	}
 }
 
@@ -321,7 +333,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("actors: stopping with particles still live: %w", ctx.Err())
 	}
-	return errors.Join(err, n.stopAll(ctx, []*actor.PID{waiter, n.network, n.router, n.registry}))
+	return errors.Join(err, n.stopAll(ctx, []*actor.PID{waiter, n.root}))
 }
 
 // stopAll stops pids and waits until each has terminated (with its children), then closes the

@@ -88,7 +88,7 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 
 	p := actortest.Particle(t, aliceID, particle.Particle{ID: "p-1", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 4,
 		Script: fmt.Sprintf(`(seq (call "%s" ("greeter" "greet") ["alice"] r) (call %%init_peer_id%% ("callback" "done") [r]))`, bob.PeerID())})
-	alice.Deliver(p)
+	alice.Deliver(alice.PeerID(), p)
 	select {
 	case r := <-got:
 		if r != `"hello, alice"` {
@@ -101,7 +101,7 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 	// Deliver validates on the caller's goroutine; the router counts what failed.
 	forged := p
 	forged.Script += " "
-	alice.Deliver(forged)
+	alice.Deliver(alice.PeerID(), forged)
 	for s, err := alice.Stats(ctx); s.Rejected["bad_signature"] != 1; s, err = alice.Stats(ctx) {
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ aquanet_router_accepted_total{peer="%s"} 2
 	// A particle waiting for an answer (peer.timeout answers in a minute of the clock, which
 	// does not move) is active: a stop that cannot wait that long says so, and still stops
 	// everything.
-	alice.Deliver(actortest.Particle(t, aliceID, particle.Particle{ID: "p-2", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 120_000,
+	alice.Deliver(alice.PeerID(), actortest.Particle(t, aliceID, particle.Particle{ID: "p-2", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 120_000,
 		Script: `(call %init_peer_id% ("peer" "timeout") [60000 "late"] r)`}))
 	for s, err := alice.Stats(ctx); s.Live != 1; s, err = alice.Stats(ctx) {
 		if err != nil {
@@ -190,5 +190,5 @@ aquanet_router_accepted_total{peer="%s"} 2
 	if err := bob.Stop(ctx); err == nil {
 		t.Error("a second Stop did not fail")
 	}
-	alice.Deliver(p) // dropped after Stop
+	alice.Deliver(alice.PeerID(), p) // dropped after Stop
 }

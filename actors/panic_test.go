@@ -50,7 +50,7 @@ func TestPanickingServiceIsCaughtByXor(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := func(pid, script string) {
-		n.Deliver(actortest.Particle(t, id, particle.Particle{ID: pid, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}))
+		n.Deliver(n.PeerID(), actortest.Particle(t, id, particle.Particle{ID: pid, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}))
 	}
 	wait := func() string {
 		t.Helper()

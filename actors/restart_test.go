@@ -58,8 +58,8 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	long := actortest.Particle(t, id, particle.Particle{ID: "long", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script})
 
 	n := start()
-	n.Deliver(short)
-	n.Deliver(long)
+	n.Deliver(n.PeerID(), short)
+	n.Deliver(n.PeerID(), long)
 	<-done
 	<-done
 	finished(n, 2)
@@ -81,7 +81,7 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	if err != nil || c != 1 {
 		t.Fatalf("%d particles' data after the restart (%v), want 1: the expired one is gone", c, err)
 	}
-	n.Deliver(long)
+	n.Deliver(n.PeerID(), long)
 	finished(n, 1)
 	if got := calls.Load(); got != 2 {
 		t.Fatalf("counter ran %d times, want 2: the restarted node ran a call again", got)

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -27,7 +27,7 @@ type Net struct {
 	rnd    *rand.Rand
 	faults NetFaults
 	log    *EventLog
-	peers  map[string]func(particle.Particle)
+	peers  map[string]core.Inbox
 	names  map[string]string // peer id -> node name, for the log
 	stats  NetStats
 	hops   []Hop // every particle on the network, when kept
@@ -66,13 +66,13 @@ type NetStats struct {
 
 func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {
 	return &Net{clock: clk, rnd: newRand(seed, "net"), faults: faults, log: log,
-		peers: map[string]func(particle.Particle){}, names: map[string]string{}, clogged: map[string]bool{}, down: map[string]bool{}}
+		peers: map[string]core.Inbox{}, names: map[string]string{}, clogged: map[string]bool{}, down: map[string]bool{}}
 }
 
-// join is actors.Env.Transport for the node called name.
-func (n *Net) join(name string) func(self string, deliver func(particle.Particle)) network.Transport {
-	return func(self string, deliver func(particle.Particle)) network.Transport {
-		n.peers[self] = deliver
+// join is actors.Env.Transport (a core.Join) for the node called name.
+func (n *Net) join(name string) core.Join {
+	return func(self string, in core.Inbox) core.Transport {
+		n.peers[self] = in
 		n.names[self] = name
 		return &netTransport{n: n, from: self}
 	}
@@ -87,7 +87,7 @@ var errNoSuchPeer = errors.New("no such peer on the simulated network")
 
 func (t *netTransport) Send(to string, p particle.Particle) error {
 	n := t.n
-	deliver, ok := n.peers[to]
+	in, ok := n.peers[to]
 	if !ok {
 		return fmt.Errorf("%s: %w", to, errNoSuchPeer)
 	}
@@ -132,7 +132,7 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 			n.hop(Hop{p.ID, fromName, toName, sent, arrived, "delivered"})
 			n.stats.Delivered++
 			n.log.add(n.clock.Now(), "deliver "+what)
-			deliver(q)
+			in.Deliver(from, q)
 		})
 	}
 	return nil

@@ -234,7 +234,7 @@ func (s *simulation) startAt(at time.Duration, sender *simNode, id, script strin
 			panic(err) // a scenario identity always signs
 		}
 		s.log.add(s.clk.Now(), "start "+id+" at "+sender.name)
-		sender.node.Deliver(p)
+		sender.node.Deliver(sender.node.PeerID(), p)
 	})
 }
 

@@ -3,24 +3,27 @@ package network
 import (
 	"sync"
 
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/particle"
 )
 
-// Hub connects nodes in one process: each joins with the function that takes particles in
-// (usually a send to its router), and gets a Transport to the others.
+// Hub connects nodes in one process: each joins with the inbox that takes its particles in,
+// and gets a Transport to the others.
 type Hub struct {
 	mu    sync.Mutex
-	peers map[string]func(particle.Particle)
+	peers map[string]core.Inbox
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{peers: map[string]func(particle.Particle){}} }
+func NewHub() *Hub { return &Hub{peers: map[string]core.Inbox{}} }
 
-// Join adds peer to the hub; deliver receives every particle sent to it.
-func (h *Hub) Join(peer string, deliver func(particle.Particle)) Transport {
+var _ core.Join = (*Hub)(nil).Join
+
+// Join adds peer to the hub; in receives every particle sent to it. Its shape is core.Join.
+func (h *Hub) Join(peer string, in core.Inbox) core.Transport {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.peers[peer] = deliver
+	h.peers[peer] = in
 	return hubTransport{h, peer}
 }
 
@@ -31,6 +34,11 @@ type hubTransport struct {
 	self string
 }
 
+var (
+	_ core.Transport    = hubTransport{}
+	_ core.Connectivity = hubTransport{}
+)
+
 // ErrUnknownPeer is the error of a send to a peer that is not on the hub.
 type ErrUnknownPeer struct{ Peer string }
 
@@ -38,14 +46,14 @@ func (e *ErrUnknownPeer) Error() string { return "peer " + e.Peer + " is not con
 
 func (t hubTransport) Send(to string, p particle.Particle) error {
 	t.h.mu.Lock()
-	deliver, ok := t.h.peers[to]
+	in, ok := t.h.peers[to]
 	t.h.mu.Unlock()
 	if !ok {
 		return &ErrUnknownPeer{Peer: to}
 	}
 	// The receiver gets its own copy of the data: in one process nothing else separates them.
 	p.Data = append([]byte(nil), p.Data...)
-	deliver(p)
+	in.Deliver(t.self, p)
 	return nil
 }
 

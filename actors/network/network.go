@@ -1,7 +1,10 @@
-// Package network is the node's network actor: sending a particle to a peer is a message to it.
-// It hands particles for other peers to a Transport and short-circuits those for this peer back
-// to the router. Transports: Hub, in memory, joins several nodes in one process; libp2p and the
-// simulator's network come later, and nothing above this actor can tell them apart.
+// Package network is the node's network actor, the node's one door to other peers in both
+// directions: sending a particle to a peer is a message to it, and every particle a transport
+// receives comes in through it. It hands particles for other peers to the node's
+// core.Transport, short-circuits those for this peer back to the router, and passes what arrives
+// on to the router. Transports: Hub (in memory, several nodes in one process), actors/p2p
+// (libp2p) and the simulator's network; nothing above this actor can tell them apart, and one
+// suite, core/coretest, checks all three.
 package network
 
 import (
@@ -11,22 +14,28 @@ import (
 
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/particle"
 )
-
-// Transport delivers particles to other peers.
-type Transport interface {
-	// Send delivers p to the peer to, or fails saying why. It must not block for long: the
-	// network actor calls it from its mailbox.
-	Send(to string, p particle.Particle) error
-}
 
 // Config is what the network actor needs.
 type Config struct {
 	Self      string
-	Transport Transport
-	Router    *actor.PID // particles for this peer go back here
+	Transport core.Transport
+	Router    *actor.PID // particles that arrive, and those for this peer, go here
 	Logger    *slog.Logger
+	// Failed, if set, hears of every particle that could not be sent (on the actor's goroutine;
+	// it must not block): the node tells the particle's client, and counts it.
+	Failed func(to string, p particle.Particle, err error)
+}
+
+// Inbound is a particle a transport received from the peer From; Err is the outcome of its
+// validation (particle.Validate on the node's clock and limits), which the transport's own
+// goroutine ran so that signatures are checked in parallel.
+type Inbound struct {
+	From     string
+	Particle particle.Particle
+	Err      error
 }
 
 // GetStats asks for the counters; the reply to ReplyTo is a Stats.
@@ -34,7 +43,7 @@ type GetStats struct{ ReplyTo *actor.PID }
 
 // Stats are the network actor's counters.
 type Stats struct {
-	Sent, Local, Failed uint64
+	Received, Sent, Local, Failed uint64
 }
 
 // Props returns the network actor.
@@ -52,10 +61,13 @@ type networkActor struct {
 
 func (n *networkActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *Inbound:
+		n.stats.Received++
+		ctx.Send(n.cfg.Router, &router.Checked{From: m.From, Particle: m.Particle, Err: m.Err})
 	case *particles.Send:
 		if m.To == n.cfg.Self {
 			n.stats.Local++
-			ctx.Send(n.cfg.Router, &router.Incoming{Particle: m.Particle})
+			ctx.Send(n.cfg.Router, &router.Incoming{From: n.cfg.Self, Particle: m.Particle})
 			return
 		}
 		p := m.Particle
@@ -63,6 +75,9 @@ func (n *networkActor) Receive(ctx actor.Context) {
 		if err := n.cfg.Transport.Send(m.To, p); err != nil {
 			n.stats.Failed++
 			n.cfg.Logger.Warn("particle not sent", "to", m.To, "particle", p.ID, "error", err)
+			if n.cfg.Failed != nil {
+				n.cfg.Failed(m.To, p, err)
+			}
 			return
 		}
 		n.stats.Sent++

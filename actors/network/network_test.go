@@ -13,6 +13,7 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/internal/store"
@@ -70,7 +71,9 @@ func (w *world) node(name string) *testNode {
 	netName := "net-" + name
 	n.router = w.system.Root.Spawn(router.Props(router.Config{Self: id.PeerID, Key: id.Key, Clock: w.clock, Registry: n.registry,
 		Network: w.system.NewLocalPID(netName), Store: particles.NewStore(db)}, w.opts...))
-	transport := w.hub.Join(id.PeerID, func(p particle.Particle) { w.system.Root.Send(n.router, &router.Incoming{Particle: p}) })
+	transport := w.hub.Join(id.PeerID, core.InboxFunc(func(from string, p particle.Particle) {
+		w.system.Root.Send(n.router, &router.Incoming{From: from, Particle: p})
+	}))
 	pid, err := w.system.Root.SpawnNamed(Props(Config{Self: id.PeerID, Transport: transport, Router: n.router}, w.opts...), netName)
 	if err != nil {
 		w.t.Fatal(err)

@@ -50,7 +50,7 @@ func BenchmarkHop(b *testing.B) {
 		particleSize = ps[0].EncodedLen() + 600 // the data it carries back (measured: ~600 bytes)
 		b.ResetTimer()
 		for i := range ps {
-			a.Deliver(ps[i])
+			a.Deliver(a.PeerID(), ps[i])
 			select {
 			case <-done:
 			case <-ctx.Done():

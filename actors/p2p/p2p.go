@@ -41,7 +41,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
-	anet "github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -117,15 +117,15 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Transport is a libp2p host carrying particles. It is a network.Transport and a
-// peersvc.Connectivity.
+// Transport is a libp2p host carrying particles. It is a core.Transport and a
+// core.Connectivity.
 type Transport struct {
 	cfg     Config
 	host    host.Host
 	metrics *metrics
 
 	mu      sync.Mutex
-	deliver func(particle.Particle)
+	inbox   core.Inbox
 	senders map[peer.ID]*sender
 	buckets map[peer.ID]*bucket
 	closed  bool
@@ -196,12 +196,17 @@ func New(cfg Config) (*Transport, error) {
 	return t, nil
 }
 
-// Join attaches the transport to a node: particles that arrive go to deliver. Its shape is
-// actors.Env.Transport's.
-func (t *Transport) Join(self string, deliver func(particle.Particle)) anet.Transport {
+var (
+	_ core.Join         = (*Transport)(nil).Join
+	_ core.Connectivity = (*Transport)(nil)
+)
+
+// Join attaches the transport to a node: particles that arrive go to in, from the peer at the
+// other end of the stream. Its shape is core.Join.
+func (t *Transport) Join(self string, in core.Inbox) core.Transport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.deliver = deliver
+	t.inbox = in
 	return t
 }
 

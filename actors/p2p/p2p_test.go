@@ -24,7 +24,8 @@ type inbox struct {
 
 func newInbox() *inbox { return &inbox{ch: make(chan struct{}, 1024)} }
 
-func (b *inbox) deliver(p particle.Particle) {
+// Deliver makes inbox a core.Inbox.
+func (b *inbox) Deliver(_ string, p particle.Particle) {
 	b.mu.Lock()
 	b.got = append(b.got, p)
 	b.mu.Unlock()
@@ -92,7 +93,7 @@ func newPeer(t *testing.T, name string, listen []string, tweak func(*Config)) *p
 	}
 	t.Cleanup(func() { tr.Close() })
 	p := &peerT{id: id, tr: tr, inbox: newInbox()}
-	tr.Join(id.PeerID, p.inbox.deliver)
+	tr.Join(id.PeerID, p.inbox)
 	return p
 }
 

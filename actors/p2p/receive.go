@@ -47,10 +47,10 @@ func (t *Transport) receive(s network.Stream) {
 		}
 		t.metrics.received.Inc()
 		t.mu.Lock()
-		deliver := t.deliver
+		in := t.inbox
 		t.mu.Unlock()
-		if deliver != nil {
-			deliver(*p)
+		if in != nil {
+			in.Deliver(from.String(), *p)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
@@ -18,6 +19,7 @@ import (
 // Config is what a particle actor needs.
 type Config struct {
 	Particle particle.Particle // as it first arrived (its Data is the first arrival)
+	From     string            // the peer it first arrived from
 	Self     string            // this peer's id
 	Key      ed25519.PrivateKey
 	Clock    clock.Clock
@@ -26,7 +28,7 @@ type Config struct {
 	Reports  *actor.PID // gets *Finished, *Expired and *Failed (usually the router); may be nil
 	// Store keeps the particle's data on this peer between visits: the actor loads it at its
 	// start and saves it when the particle has nothing left to do here.
-	Store *Store
+	Store core.Store
 	// Restore says the store may hold data of this particle (it was here before); without it
 	// the actor does not look.
 	Restore bool
@@ -42,8 +44,11 @@ func KeyOf(p *particle.Particle) Key {
 	return Key{ID: p.ID, InitPeerID: string(p.InitPeerID), Signature: string(p.Signature), Deadline: p.Timestamp + uint64(p.TTL)}
 }
 
-// Arrival is more data for the particle.
-type Arrival struct{ Data []byte }
+// Arrival is more data for the particle, from the peer From.
+type Arrival struct {
+	From string
+	Data []byte
+}
 
 // Send asks the network actor to deliver Particle to the peer To (the network actor counts the
 // hop when the peer is another node).
@@ -82,67 +87,97 @@ type flush struct{}
 type expire struct{}
 
 // Props returns the actor of one particle on this node. It runs the interpreter on the first
-// arrival and on every later Arrival; it makes each call the interpreter asks for through a
-// child call actor (so the calls of par branches and fold iterations are in flight together)
-// and feeds the answers back, all answers that are in by the time it runs together (it
-// runs on a note to itself, so answers queued behind the note join the same run); it sends the
-// data to the next peers through the network actor. When nothing is left to do (no data to
-// merge, no call unanswered) it saves the data in cfg.Store and reports Finished, and the
-// router may stop it; an actor that is still working at the particle's deadline (on cfg.Clock)
-// stops itself, reporting Expired. If saving fails, the actor keeps the data and lives on until
-// the deadline instead.
+// arrival and on every later Arrival; it sends each call the interpreter asks for to the
+// registry, with itself as the address of the answer (so the calls of par branches and fold
+// iterations are in flight together), and feeds the answers back, all answers that are in by
+// the time it runs together (it runs on a note to itself, so answers queued behind the note join
+// the same run); it sends the data to the next peers through the network actor. When nothing is
+// left to do (no data to merge, no call unanswered) it saves the data in cfg.Store and reports
+// Finished, and the router may stop it; an actor that is still working at the particle's
+// deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor keeps the
+// data and lives on until the deadline instead.
+//
+// Supervision: the particle's state (its Machine, the arrivals counted, the calls and sends not
+// yet made) lives outside the actor instance, in the Props, so that an actor restarted after a
+// failure goes on where it was: nothing that arrived is lost, and answers to calls already out
+// reach it, since a restart keeps the actor's address. A call or send is taken off the outbox
+// before it is made, so that a failure part-way never makes one twice (a call lost that way is
+// answered by nobody, and the particle ends at its deadline, as with a lost message).
+// Why no child actor per call: a restart stops an actor's children, and their answers with
+// them.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, opts: opts} }, opts...)
+	st := &state{}
+	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, st: st} }, opts...)
 }
 
-type particleActor struct {
-	cfg      Config
-	opts     []actor.PropsOption // the call actors run as the particle actor does
+// state is what a particle actor keeps across restarts.
+type state struct {
 	key      Key
 	init     string // the particle's init peer id as text (base58: made once, not per call)
 	m        *Machine
-	arrivals int  // arrivals taken in, the first included
-	flushed  bool // a flush note is queued
+	arrivals int             // arrivals taken in, the first included
+	flushed  bool            // a flush note is queued
+	calls    []*service.Call // to make, in order
+	sends    []*Send         // to hand to the network actor, in order
 	timer    clock.Timer
 }
 
+type particleActor struct {
+	cfg Config
+	st  *state
+}
+
 func (a *particleActor) Receive(ctx actor.Context) {
+	st := a.st
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
+		if st.m != nil { // restarted: go on from the state kept
+			a.arm(ctx)
+			a.drain(ctx)
+			st.flushed = false
+			if st.m.Ready() {
+				a.noteFlush(ctx)
+			}
+			return
+		}
 		p := a.cfg.Particle
-		a.key, a.init = KeyOf(&p), p.InitPeerID.String()
-		a.m = New(p.Script, interpreter.Params{InitPeerID: a.init, CurrentPeerID: a.cfg.Self,
+		st.key, st.init = KeyOf(&p), p.InitPeerID.String()
+		st.m = New(p.Script, interpreter.Params{InitPeerID: st.init, CurrentPeerID: a.cfg.Self,
 			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true})
 		if a.cfg.Restore {
-			prev, err := a.cfg.Store.Load(a.key)
+			prev, err := a.cfg.Store.Load(st.key)
 			if err != nil {
 				// Going on without the data could repeat calls this peer made: give up instead.
-				a.report(ctx, &Failed{Key: a.key, Err: err})
+				a.report(ctx, &Failed{Key: st.key, Err: err})
 				ctx.Stop(ctx.Self())
 				return
 			}
-			a.m.Restore(prev)
+			st.m.Restore(prev)
 		}
 		a.arm(ctx)
 		a.arrive(ctx, p.Data)
-	case *actor.Stopped:
-		if a.timer != nil {
-			a.timer.Stop()
+	case *actor.Restarting, *actor.Stopped:
+		if st.timer != nil {
+			st.timer.Stop()
+			st.timer = nil
 		}
 	case *Arrival:
 		a.arrive(ctx, msg.Data)
 	case *service.Reply:
-		if a.m.Result(msg.ID, msg.Result) {
+		if fault.On(a.cfg.Faults, "particle.panic") {
+			panic(fault.Panic{Point: "particle.panic"})
+		}
+		if st.m.Result(msg.ID, msg.Result) {
 			a.noteFlush(ctx)
 		}
 	case flush:
-		a.flushed = false
+		st.flushed = false
 		a.run(ctx)
 	case expire:
-		a.report(ctx, &Expired{ID: a.cfg.Particle.ID, InitPeerID: a.init, Pending: a.m.Pending()})
+		a.report(ctx, &Expired{ID: a.cfg.Particle.ID, InitPeerID: st.init, Pending: st.m.Pending()})
 		ctx.Stop(ctx.Self())
 	}
 }
@@ -151,11 +186,11 @@ func (a *particleActor) Receive(ctx actor.Context) {
 func (a *particleActor) arm(ctx actor.Context) {
 	now := clock.UnixMilli(a.cfg.Clock)
 	left := time.Duration(0)
-	if d := a.m.Deadline(); d > now {
+	if d := a.st.m.Deadline(); d > now {
 		left = time.Duration(d-now) * time.Millisecond
 	}
 	self, system := ctx.Self(), ctx.ActorSystem()
-	a.timer = a.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, expire{}) })
+	a.st.timer = a.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, expire{}) })
 }
 
 func (a *particleActor) report(ctx actor.Context, msg any) {
@@ -165,47 +200,67 @@ func (a *particleActor) report(ctx actor.Context, msg any) {
 }
 
 func (a *particleActor) arrive(ctx actor.Context, data []byte) {
-	a.arrivals++
-	a.m.Arrive(data)
+	a.st.arrivals++
+	a.st.m.Arrive(data)
 	a.noteFlush(ctx)
 }
 
 func (a *particleActor) noteFlush(ctx actor.Context) {
-	if !a.flushed {
-		a.flushed = true
+	if !a.st.flushed {
+		a.st.flushed = true
 		ctx.Send(ctx.Self(), flush{})
 	}
 }
 
 func (a *particleActor) run(ctx actor.Context) {
-	p := a.cfg.Particle
-	for a.m.Ready() {
+	st, p := a.st, a.cfg.Particle
+	for st.m.Ready() {
 		start := a.cfg.Clock.Now()
-		e := a.m.Step()
+		e := st.m.Step()
 		if m := a.cfg.Metrics; m != nil {
 			m.Runs.Observe(a.cfg.Clock.Now().Sub(start).Seconds())
 		}
 		for _, c := range e.Calls {
-			ctx.Spawn(callProps(a.cfg.Registry, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args,
-				Context: service.CallContext{ParticleID: p.ID, InitPeerID: a.init, Timestamp: p.Timestamp, CallID: c.ID,
-					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}}, a.opts))
+			st.calls = append(st.calls, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
+				Context: service.CallContext{ParticleID: p.ID, InitPeerID: st.init, Timestamp: p.Timestamp, CallID: c.ID,
+					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})
 		}
 		for _, peer := range e.Forward {
 			out := p
 			out.Data = e.Data
-			ctx.Send(a.cfg.Network, &Send{To: peer, Particle: out})
+			st.sends = append(st.sends, &Send{To: peer, Particle: out})
 		}
+		a.drain(ctx)
 	}
-	if !a.m.Idle() {
+	if !st.m.Idle() {
 		return
 	}
 	err := errInjected
 	if !fault.On(a.cfg.Faults, "particle.save") {
-		err = a.cfg.Store.Save(a.key, a.m.Data())
+		err = a.cfg.Store.Save(st.key, st.m.Data())
 	}
 	if err != nil {
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}
-	a.report(ctx, &Finished{Key: a.key, Arrivals: a.arrivals})
+	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals})
+}
+
+// drain makes the calls and sends of the outbox, each taken off before it is made.
+func (a *particleActor) drain(ctx actor.Context) {
+	st := a.st
+	for len(st.calls) > 0 {
+		c := st.calls[0]
+		st.calls = st.calls[1:]
+		ctx.Send(a.cfg.Registry, c)
+		if len(st.calls) > 0 && fault.On(a.cfg.Faults, "particle.panic") {
+			panic(fault.Panic{Point: "particle.panic"}) // part-way through a run's calls
+		}
+	}
+	for len(st.sends) > 0 {
+		s := st.sends[0]
+		st.sends = st.sends[1:]
+		ctx.Send(a.cfg.Network, s)
+	}
+	st.calls, st.sends = nil, nil
 }

@@ -8,15 +8,14 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/store"
 )
 
-// Key identifies a particle on this node: the signature is part of it, so that a forged
-// particle reusing an id and initiator cannot reach the real one's actor or data.
-type Key struct {
-	ID, InitPeerID, Signature string
-	Deadline                  uint64 // ms since the Unix epoch
-}
+// Key identifies a particle on this node (core.ParticleKey).
+type Key = core.ParticleKey
+
+var _ core.Store = (*Store)(nil)
 
 // Store keeps each particle's data on this peer between its visits, so that a particle whose
 // work here is done needs no actor until more of it arrives, and so that a restarted node goes

@@ -10,20 +10,13 @@ import (
 
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
-// Connectivity is what the node's transport knows about other peers: the connection functions
-// of the peer service ask it.
-type Connectivity interface {
-	// Connected reports whether there is a connection to the peer.
-	Connected(peer string) bool
-	// Contact returns the addresses of a connected peer; ok is false if it is not connected.
-	Contact(peer string) (addrs []string, ok bool)
-	// Connect tries to connect to the peer (at addrs, if any are given) and calls done with
-	// the outcome, from any goroutine; it must not block.
-	Connect(peer string, addrs []string, done func(ok bool))
-}
+// Connectivity is what the node's transport knows about other peers (core.Connectivity): the
+// connection functions of the peer service ask it.
+type Connectivity = core.Connectivity
 
 // errNoConnectivity is the answer of a node whose transport does not track connections.
 var errNoConnectivity = errors.New("this node's transport does not track connections")

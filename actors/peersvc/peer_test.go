@@ -11,6 +11,7 @@ import (
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -115,8 +116,8 @@ func TestPeerConnectivity(t *testing.T) {
 	host, admin, other, stranger := actortest.Identity(t, "host").PeerID, actortest.Identity(t, "admin").PeerID,
 		actortest.Identity(t, "other").PeerID, actortest.Identity(t, "stranger").PeerID
 	hub := network.NewHub()
-	hub.Join(other, func(particle.Particle) {})
-	transport := hub.Join(host, func(particle.Particle) {})
+	hub.Join(other, core.InboxFunc(func(string, particle.Particle) {}))
+	transport := hub.Join(host, core.InboxFunc(func(string, particle.Particle) {}))
 	h := newHarness(t, Config{Host: host, Management: admin, Connectivity: transport.(Connectivity)})
 	p := func(id string) value.Value { return value.String(id) }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/actors/supervise"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -46,14 +47,16 @@ type Config struct {
 // and serves the srv and stat services itself. A call to a service that does not exist fails as on
 // Fluence's node.
 //
-// Supervision: every service actor is restarted, at once, whenever it panics (protoactor's
-// restarting strategy); the call that panicked fails, the others are served.
+// Supervision: a service actor that panics is restarted (supervise.Strategy: the call that
+// panicked fails, the others are served; more than ten failures within ten seconds of the
+// node's clock stop it). The registry itself is supervised by the node root, which resumes it
+// with its table and its services after a failure (actors.spawnRoot).
 //
 // opts (a dispatcher, a mailbox) apply to the registry and to every service actor it spawns.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &registryActor{cfg: cfg, opts: opts}
-	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
+	}, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: cfg.Clock}))...)
 }
 
 type registryActor struct {
@@ -70,6 +73,9 @@ func (r *registryActor) Receive(ctx actor.Context) {
 	case *Spawn:
 		ctx.Send(m.ReplyTo, &Spawned{ID: m.ID, Err: r.spawn(ctx, m)})
 	case *service.Call:
+		if fault.On(r.cfg.Faults, "registry.panic") {
+			panic(fault.Panic{Point: "registry.panic"})
+		}
 		r.route(ctx, m)
 	}
 }
@@ -80,8 +86,8 @@ func Reserved(nodeServices ...string) []string {
 	return append(append(builtin.Services(), "srv", "stat"), nodeServices...)
 }
 
-// start spawns the builtins. A restart of the registry itself starts from scratch: its
-// services are its children and stop with it.
+// start spawns the builtins. The node root never restarts the registry (it resumes it), so
+// this runs once.
 func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)

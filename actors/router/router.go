@@ -12,6 +12,7 @@ package router
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"maps"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/supervise"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/particle"
@@ -31,9 +34,9 @@ type Config struct {
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Limits   particle.Limits
-	Registry *actor.PID       // given to particle actors
-	Network  *actor.PID       // given to particle actors
-	Store    *particles.Store // the particles' data between visits; required
+	Registry *actor.PID // given to particle actors
+	Network  *actor.PID // given to particle actors
+	Store    core.Store // the particles' data between visits; required
 	// Metrics, if set, are updated with the Stats; ParticleMetrics go to the particle actors.
 	Metrics         *Metrics
 	ParticleMetrics *particles.Metrics
@@ -43,14 +46,19 @@ type Config struct {
 	LogEvery time.Duration
 }
 
-// Incoming is a particle that reached this node; the router validates it.
-type Incoming struct{ Particle particle.Particle }
+// Incoming is a particle that reached this node from the peer From (this node's own id for a
+// particle it sends itself); the router validates it.
+type Incoming struct {
+	From     string
+	Particle particle.Particle
+}
 
 // Checked is a particle that reached this node and that whoever hands it in has validated
 // already (particle.Validate on the node's clock and limits; Err is the outcome): a transport
 // that does so on its own goroutines spreads the cost of checking signatures, the largest of
 // a short particle's, over the machine's cores instead of the router's one mailbox.
 type Checked struct {
+	From     string
 	Particle particle.Particle
 	Err      error
 }
@@ -97,7 +105,10 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, byPID: map[string]particles.Key{},
 			stats: Stats{Rejected: map[string]uint64{}}, lastLog: map[string]time.Time{}}
-	}, append(opts, actor.WithSupervisor(actor.NewRestartingStrategy()))...)
+	}, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: cfg.Clock, HandBack: true,
+		GiveUp: func(child *actor.PID, message, reason any) {
+			cfg.Logger.Error("a message failed a particle actor twice and is dropped", "actor", child.Id, "message", fmt.Sprintf("%T", message), "reason", reason)
+		}}))...)
 }
 
 type routerActor struct {
@@ -135,9 +146,11 @@ func (r *routerActor) Receive(ctx actor.Context) {
 			}
 		}
 	case *Incoming:
-		r.incoming(ctx, m.Particle, particle.Validate(&m.Particle, r.cfg.Clock.Now(), r.cfg.Limits))
+		r.faultPoint()
+		r.incoming(ctx, m.From, m.Particle, particle.Validate(&m.Particle, r.cfg.Clock.Now(), r.cfg.Limits))
 	case *Checked:
-		r.incoming(ctx, m.Particle, m.Err)
+		r.faultPoint()
+		r.incoming(ctx, m.From, m.Particle, m.Err)
 	case *particles.Finished:
 		r.finished(ctx, m)
 	case *particles.Expired:
@@ -177,7 +190,15 @@ func (r *routerActor) Receive(ctx actor.Context) {
 	}
 }
 
-func (r *routerActor) incoming(ctx actor.Context, p particle.Particle, invalid error) {
+// faultPoint panics when the simulator (or a test) injects a failure of the router: the
+// router's supervisor must then lose nothing (actors.spawnRoot).
+func (r *routerActor) faultPoint() {
+	if fault.On(r.cfg.Faults, "router.panic") {
+		panic(fault.Panic{Point: "router.panic"})
+	}
+}
+
+func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Particle, invalid error) {
 	if err := invalid; err != nil {
 		now := r.cfg.Clock.Now()
 		reason := particle.Reason(err)
@@ -216,7 +237,7 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle, invalid e
 	}
 	if e.pid != nil {
 		e.sent++
-		ctx.Send(e.pid, &particles.Arrival{Data: p.Data})
+		ctx.Send(e.pid, &particles.Arrival{From: from, Data: p.Data})
 		return
 	}
 	restore := ok || k.Deadline <= r.storedBefore // finished here, or maybe before a restart
@@ -224,7 +245,7 @@ func (r *routerActor) incoming(ctx actor.Context, p particle.Particle, invalid e
 		e.timer.Stop()
 		e.timer = nil
 	}
-	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
+	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
 		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults}, r.opts...))
 	e.sent = 1

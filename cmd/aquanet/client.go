@@ -16,6 +16,7 @@ import (
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -59,12 +60,12 @@ func dialClient(ctx context.Context, relayAddr string, timeout time.Duration, lo
 		return nil, err
 	}
 	c := &client{key: key, self: tr.ID().String(), relay: info.ID.String(), tr: tr, inbox: make(chan particle.Particle, 64), logger: logger}
-	tr.Join(c.self, func(p particle.Particle) {
+	tr.Join(c.self, core.InboxFunc(func(_ string, p particle.Particle) {
 		select {
 		case c.inbox <- p:
 		default: // a flood: the client keeps what it can take
 		}
-	})
+	}))
 	if err := tr.Bootstrap(ctx, []string{relayAddr}); err != nil {
 		tr.Close()
 		return nil, fmt.Errorf("connecting to the relay: %w", err)

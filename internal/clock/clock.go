@@ -10,28 +10,18 @@
 // mailbox and lets the simulator order it.
 package clock
 
-import "time"
+import (
+	"time"
 
-// Clock tells the time and schedules callbacks.
-//
-// Implementations are safe for concurrent use.
-type Clock interface {
-	// Now returns the current time of this clock.
-	Now() time.Time
+	"github.com/aquanet/aquanet/core"
+)
 
-	// AfterFunc arranges for f to be called once the clock has moved d past the current time and
-	// returns a Timer that can cancel the call. A d of zero or less makes f due immediately. The
-	// goroutine f runs on depends on the implementation: Real runs it on its own goroutine, Manual
-	// runs it on the goroutine that advances the clock. f must not block.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+// Clock tells the time and schedules callbacks; the interface is core.Clock (a leaf package,
+// so that transports and other implementations need not import the runtime).
+type Clock = core.Clock
 
 // Timer is a pending call scheduled by Clock.AfterFunc.
-type Timer interface {
-	// Stop cancels the call. It reports whether the call was still pending; false means f has
-	// already been called or the timer was stopped before.
-	Stop() bool
-}
+type Timer = core.Timer
 
 // UnixMilli returns c's current time in milliseconds since the Unix epoch, the unit particles
 // carry. Times before the epoch are reported as 0.

@@ -80,3 +80,9 @@ func (s *Seeded) Fired() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Panic is the reason of a panic that a fault point injected ("router.panic" and the like), so
+// that whoever hears of actor failures can tell an injected one from a real one.
+type Panic struct{ Point string }
+
+func (p Panic) String() string { return "fault injected at " + p.Point }
