@@ -276,6 +276,9 @@ func (t *Transport) Send(to string, p particle.Particle) error {
 		t.senders[id] = s
 	}
 	t.mu.Unlock()
+	// The sender goroutine encodes it later: it gets its own copy of the data, which the caller
+	// may reuse once Send returns (core.Transport; coretest checks it).
+	p.Data = append([]byte(nil), p.Data...)
 	select {
 	case s.queue <- p:
 		return nil
