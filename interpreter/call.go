@@ -190,6 +190,12 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 			return true, keep(st), nil
 		}
 		x.complete = false
+		if st.Peer != x.p.CurrentPeerID {
+			if x.awaited == nil {
+				x.awaited = map[Awaited]bool{}
+			}
+			x.awaited[Awaited{Peer: tet.PeerPK, RequestedBy: st.Peer}] = true
+		}
 		return false, keep(st), nil
 	}
 

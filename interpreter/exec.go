@@ -62,6 +62,7 @@ type executor struct {
 	tetrapletSlabSize int
 	callRequests      []CallRequest // in call id order: ids are handed out in sequence
 	nextPeers         map[string]bool
+	awaited           map[Awaited]bool // see Outcome.Awaited
 	produced          []data.CID // CIDs this peer produced or replayed: what it signs
 
 	complete   bool // subgraph completeness (AIR.md §3.2)

@@ -8,6 +8,7 @@
 package interpreter
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -73,6 +74,10 @@ type CallResult struct {
 	Result  string
 }
 
+// Awaited is a call that waits for Peer to make it, requested by the peer RequestedBy (which
+// sent the particle to Peer, or tried to).
+type Awaited struct{ Peer, RequestedBy string }
+
 // CallRequest is a call the host must make on this peer.
 type CallRequest struct {
 	ID         uint32
@@ -94,6 +99,12 @@ type Outcome struct {
 	NextPeers []string
 	// CallRequests are the calls to make on this peer, sorted by ID.
 	CallRequests []CallRequest
+	// Awaited are the calls another peer requested that wait, unanswered, for a peer that is
+	// not this one, as this run met them (sorted, without duplicates). The reference reports no
+	// such thing and neither does the data: the node uses it to act as a relay, passing on a
+	// client's particle to the peers its client named but could not reach, and the answer back
+	// to the client.
+	Awaited []Awaited
 	// Complete says the script ran to its end on this peer: its root instruction completed,
 	// in AquaVM's sense (AIR.md §3.2; a par is complete once one of its branches is). A client
 	// that started the particle takes it for the script's end.
@@ -182,6 +193,12 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		out.NextPeers = append(out.NextPeers, peer)
 	}
 	slices.Sort(out.NextPeers)
+	for a := range x.awaited {
+		out.Awaited = append(out.Awaited, a)
+	}
+	slices.SortFunc(out.Awaited, func(a, b Awaited) int {
+		return cmp.Or(strings.Compare(a.Peer, b.Peer), strings.Compare(a.RequestedBy, b.RequestedBy))
+	})
 	out.CallRequests = x.callRequests
 	out.Complete = execErr == nil && x.complete
 	switch {

@@ -72,7 +72,17 @@ func (n *networkActor) Receive(ctx actor.Context) {
 		}
 		p := m.Particle
 		p.HopCount++ // this peer forwards it
-		if err := n.cfg.Transport.Send(m.To, p); err != nil {
+		if m.IfConnected {
+			if c, ok := n.cfg.Transport.(core.Connectivity); !ok || !c.Connected(m.To) {
+				return
+			}
+		}
+		err := n.cfg.Transport.Send(m.To, p)
+		if err != nil && m.Via != "" && m.Via != m.To {
+			n.cfg.Logger.Debug("particle sent on through the peer it came from", "to", m.To, "via", m.Via, "particle", p.ID, "error", err)
+			err = n.cfg.Transport.Send(m.Via, p)
+		}
+		if err != nil {
 			n.stats.Failed++
 			n.cfg.Logger.Warn("particle not sent", "to", m.To, "particle", p.ID, "error", err)
 			if n.cfg.Failed != nil {

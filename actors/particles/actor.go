@@ -55,6 +55,11 @@ type Arrival struct {
 type Send struct {
 	To       string
 	Particle particle.Particle
+	// Via, if set, is where to send it instead when To cannot be reached: the peer a particle
+	// for its initiator came from, the initiator's relay when the initiator is a client.
+	Via string
+	// IfConnected: send only over a connection the node already has, else not at all.
+	IfConnected bool
 }
 
 // Expired reports that a particle reached its deadline; Pending are the calls still unanswered.
@@ -119,6 +124,7 @@ type state struct {
 	init     string // the particle's init peer id as text (base58: made once, not per call)
 	m        *Machine
 	arrivals int             // arrivals taken in, the first included
+	via      string          // the last peer other than this one and the initiator it came from
 	flushed  bool            // a flush note is queued
 	calls    []*service.Call // to make, in order
 	sends    []*Send         // to hand to the network actor, in order
@@ -158,14 +164,14 @@ func (a *particleActor) Receive(ctx actor.Context) {
 			st.m.Restore(prev)
 		}
 		a.arm(ctx)
-		a.arrive(ctx, p.Data)
+		a.arrive(ctx, a.cfg.From, p.Data)
 	case *actor.Restarting, *actor.Stopped:
 		if st.timer != nil {
 			st.timer.Stop()
 			st.timer = nil
 		}
 	case *Arrival:
-		a.arrive(ctx, msg.Data)
+		a.arrive(ctx, msg.From, msg.Data)
 	case *service.Reply:
 		if fault.On(a.cfg.Faults, "particle.panic") {
 			panic(fault.Panic{Point: "particle.panic"})
@@ -199,9 +205,12 @@ func (a *particleActor) report(ctx actor.Context, msg any) {
 	}
 }
 
-func (a *particleActor) arrive(ctx actor.Context, data []byte) {
+func (a *particleActor) arrive(ctx actor.Context, from string, data []byte) {
 	a.st.arrivals++
-	a.st.m.Arrive(data)
+	if from != a.cfg.Self && from != a.st.init {
+		a.st.via = from
+	}
+	a.st.m.ArriveFrom(from, data)
 	a.noteFlush(ctx)
 }
 
@@ -228,7 +237,16 @@ func (a *particleActor) run(ctx actor.Context) {
 		for _, peer := range e.Forward {
 			out := p
 			out.Data = e.Data
-			st.sends = append(st.sends, &Send{To: peer, Particle: out})
+			s := &Send{To: peer, Particle: out}
+			if peer == st.init {
+				s.Via = st.via
+			}
+			st.sends = append(st.sends, s)
+		}
+		for _, pass := range e.Pass {
+			out := p
+			out.Data = e.PassData
+			st.sends = append(st.sends, &Send{To: pass.To, Particle: out, IfConnected: pass.IfConnected})
 		}
 		a.drain(ctx)
 	}

@@ -17,7 +17,7 @@ type Machine struct {
 	script   string
 	params   interpreter.Params
 	prev     []byte                            // this peer's data after its last run
-	arrivals [][]byte                          // data that arrived, not yet merged
+	arrivals []arrival                         // data that arrived, not yet merged
 	pending  map[uint32]bool                   // calls made, not yet answered
 	results  map[uint32]interpreter.CallResult // answers not yet given to the interpreter
 	runs     int
@@ -27,6 +27,12 @@ type Machine struct {
 // name (and its signing policy). Nothing runs until the first Arrive.
 func New(script string, params interpreter.Params) *Machine {
 	return &Machine{script: script, params: params, pending: map[uint32]bool{}, results: map[uint32]interpreter.CallResult{}}
+}
+
+// arrival is data that arrived from the peer from ("" if unknown).
+type arrival struct {
+	from string
+	data []byte
 }
 
 // Effects is what one run asks the node to do.
@@ -41,6 +47,18 @@ type Effects struct {
 	Error   string
 	// Complete: the script ran to its end on this peer (interpreter.Outcome.Complete).
 	Complete bool
+	// Pass: send the data that arrived (PassData, unchanged) on to these peers, as a relay
+	// does for its client (see Step).
+	Pass     []Pass
+	PassData []byte
+}
+
+// Pass is a relay's send of a particle it does not run for itself.
+type Pass struct {
+	To string
+	// IfConnected: only over a connection the node already has (a client's relay passing the
+	// particle back to its client); otherwise it is not sent.
+	IfConnected bool
 }
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
@@ -54,8 +72,13 @@ func (m *Machine) Data() []byte { return m.prev }
 func (m *Machine) Deadline() uint64 { return m.params.Timestamp + uint64(m.params.TTL) }
 
 // Arrive queues data that arrived for the particle (empty for the particle's start on its
-// initiator).
-func (m *Machine) Arrive(data []byte) { m.arrivals = append(m.arrivals, data) }
+// initiator), from a peer not known.
+func (m *Machine) Arrive(data []byte) { m.ArriveFrom("", data) }
+
+// ArriveFrom queues data that arrived for the particle from the peer from.
+func (m *Machine) ArriveFrom(from string, data []byte) {
+	m.arrivals = append(m.arrivals, arrival{from, data})
+}
 
 // Result queues the answer to call id. It reports false, and drops the answer, if no such call
 // is waiting (an answer that came twice, or to a call this machine never made).
@@ -86,9 +109,10 @@ func (m *Machine) Runs() int { return m.runs }
 // must do; call it while Ready.
 func (m *Machine) Step() Effects {
 	var current []byte
+	from := ""
 	if len(m.arrivals) > 0 {
-		current = m.arrivals[0]
-		m.arrivals[0] = nil
+		current, from = m.arrivals[0].data, m.arrivals[0].from
+		m.arrivals[0] = arrival{}
 		m.arrivals = m.arrivals[1:]
 	}
 	results := m.results
@@ -103,5 +127,44 @@ func (m *Machine) Step() Effects {
 	if len(out.NextPeers) > 0 {
 		e.Forward, e.Data = out.NextPeers, out.Data
 	}
+	if e.Pass = m.relay(from, out); len(e.Pass) > 0 {
+		e.PassData = current
+	}
 	return e
+}
+
+// relay returns where a relay passes on data that arrived from the peer from. A client (a
+// peer that listens nowhere) sends its particle to its relay whatever peer it is for, but the
+// interpreter on the relay sees calls the client requested of another peer as the client's
+// business and names no next peer for them (as the reference's does). So the node passes on:
+//   - data from the particle's initiator to the peers of the calls the initiator requested
+//     and no one answered yet (the client could not reach them itself);
+//   - data from another peer, holding a call that peer requested of the initiator, to the
+//     initiator, if this node has a connection to it (it is the initiator's relay, and the
+//     other peer, unable to reach the initiator, sent it through the peer the particle came
+//     from: particles.Send.Via).
+//
+// Passing never runs anything here, and it sends to peers the initiator itself named, or to
+// the initiator: it cannot make a particle go where its script does not lead.
+func (m *Machine) relay(from string, out interpreter.Outcome) []Pass {
+	self, init := m.params.CurrentPeerID, m.params.InitPeerID
+	if from == "" || from == self || init == self || len(out.Awaited) == 0 {
+		return nil
+	}
+	var pass []Pass
+	seen := map[string]bool{self: true}
+	for _, p := range out.NextPeers {
+		seen[p] = true
+	}
+	for _, a := range out.Awaited {
+		switch {
+		case from == init && a.RequestedBy == init && !seen[a.Peer]:
+			seen[a.Peer] = true
+			pass = append(pass, Pass{To: a.Peer})
+		case from != init && a.Peer == init && a.RequestedBy == from && !seen[init]:
+			seen[init] = true
+			pass = append(pass, Pass{To: init, IfConnected: true})
+		}
+	}
+	return pass
 }
