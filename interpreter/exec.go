@@ -63,7 +63,7 @@ type executor struct {
 	callRequests      []CallRequest // in call id order: ids are handed out in sequence
 	nextPeers         map[string]bool
 	awaited           map[Awaited]bool // see Outcome.Awaited
-	produced          []data.CID // CIDs this peer produced or replayed: what it signs
+	produced          []data.CID       // CIDs this peer produced or replayed: what it signs
 
 	complete   bool // subgraph completeness (AIR.md §3.2)
 	depth      int  // nesting of exec calls: instructions plus fold iterations
