@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aquanet/aquanet/client"
+	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -26,9 +29,12 @@ script's client-side parts itself, serving, as "aquanet air run" does:
   errorHandlingSrv.F    printed to standard error; the run then fails
   op, math, cmp, array, json, debug   the pure builtins
 
+The script is checked first, as "aquanet air check" does: its errors are printed as
+FILE:LINE:COL: message (-e for a script given with -e) and nothing is sent.
+
 It exits 0 when the script has run to its end on the client, and 1 on an interpreter error,
 an error reported through errorHandlingSrv, a transport error, or when the TTL ends first
-(it never waits longer than the TTL).`
+(it never waits longer than the TTL); the error of a run that started names its particle.`
 
 func newRunCmd() *cobra.Command {
 	var relay, scriptFile, inline string
@@ -41,7 +47,7 @@ func newRunCmd() *cobra.Command {
 		Long:  runLong,
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			script, err := runScript(c, scriptFile, inline)
+			script, name, err := runScript(c, scriptFile, inline)
 			if err != nil {
 				return err
 			}
@@ -55,24 +61,34 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A script that cannot run is reported as "air check" reports it, before any
+			// connection is made.
+			if _, err := air.Parse(script); err != nil {
+				printScriptErrors(c.ErrOrStderr(), name, err)
+				return errExit1
+			}
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelError}))
 			ctx := c.Context()
 			start := time.Now()
-			cl, err := dialClient(ctx, relay, min(ttl, 10*time.Second), logger)
+			dctx, cancel := context.WithTimeout(ctx, min(ttl, 10*time.Second))
+			cl, err := client.Dial(dctx, relay, client.WithLogger(logger))
+			cancel()
 			if err != nil {
 				return err
 			}
 			defer cl.Close()
 			out, errw := c.OutOrStdout(), c.ErrOrStderr()
-			report := func(ev clientEvent) {
+			report := func(ev client.Event) {
 				w := out
 				if ev.Error {
 					w = errw
 				}
 				printEvent(w, ev, asJSON)
 			}
-			err = cl.run(ctx, script, args, ttl-time.Since(start), report)
-			if errors.Is(err, errExpired) {
+			// The TTL counts from the start: what connecting took is not given again.
+			left := max(ttl-time.Since(start), time.Millisecond)
+			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report))
+			if errors.Is(err, client.ErrExpired) {
 				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable or a call failed there", err, ttl)
 			}
 			return err
@@ -88,24 +104,26 @@ func newRunCmd() *cobra.Command {
 	return cmd
 }
 
-// runScript returns the script of --script FILE or -e AIR, within a particle's script limit.
-func runScript(c *cobra.Command, file, inline string) (string, error) {
+// runScript returns the script of --script FILE or -e AIR, within a particle's script limit,
+// and the name its errors go under: FILE, or -e.
+func runScript(c *cobra.Command, file, inline string) (script, name string, err error) {
 	switch {
 	case file != "" && inline != "":
-		return "", errors.New("run takes --script FILE or -e AIR, not both")
+		return "", "", errors.New("run takes --script FILE or -e AIR, not both")
 	case inline != "":
-		return inline, nil
+		script, name = inline, "-e"
 	case file == "":
-		return "", errors.New("run needs a script: --script FILE or -e AIR")
-	}
-	script, err := readScript(c, file)
-	if err != nil {
-		return "", err
+		return "", "", errors.New("run needs a script: --script FILE or -e AIR")
+	default:
+		if script, err = readScript(c, file); err != nil {
+			return "", "", err
+		}
+		name = file
 	}
 	if max := (particle.Limits{}).WithDefaults().MaxScript; len(script) > max {
-		return "", fmt.Errorf("%s: %d bytes, over a particle's limit of %d", file, len(script), max)
+		return "", "", fmt.Errorf("%s: %d bytes, over a particle's limit of %d", name, len(script), max)
 	}
-	return script, nil
+	return script, name, nil
 }
 
 func parseRunArgs(list []string) (map[string]value.Value, error) {
@@ -124,9 +142,15 @@ func parseRunArgs(list []string) (map[string]value.Value, error) {
 	return args, nil
 }
 
-func printEvent(w io.Writer, ev clientEvent, asJSON bool) {
+// printEvent prints one callback or error as it arrives: SERVICE.FUNCTION: ARGS, or with
+// --json a JSON object per line.
+func printEvent(w io.Writer, ev client.Event, asJSON bool) {
 	if asJSON {
-		b, _ := json.Marshal(ev)
+		b, _ := json.Marshal(struct {
+			Service  string        `json:"service"`
+			Function string        `json:"function"`
+			Args     []value.Value `json:"args"`
+		}{ev.Service, ev.Function, ev.Args})
 		fprintf(w, "%s\n", b)
 		return
 	}

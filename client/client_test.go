@@ -1,0 +1,352 @@
+package client_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"go.uber.org/goleak"
+
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/client"
+	"github.com/aquanet/aquanet/interpreter/value"
+)
+
+// testCtx bounds a test's runs, far beyond any TTL the tests give: a run that ends by its own
+// TTL ends long before.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func dial(t *testing.T, r *relay, opts ...client.Option) *client.Client {
+	t.Helper()
+	c, err := client.Dial(testCtx(t), r.Addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// nowhere returns the peer id of a peer nobody knows: a particle for it is dropped on the way.
+func nowhere(t *testing.T) string {
+	t.Helper()
+	_, pub, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := peer.IDFromPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
+
+// Every callback comes back, to OnEvent as it is served and in the Result, in order; the
+// response is the Result's Response.
+func TestCallbacksComeBack(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	if c.RelayID() != r.ID || c.PeerID() == r.ID || !strings.HasPrefix(c.PeerID(), "12D3KooW") {
+		t.Fatalf("client %s, relay %s (want the relay's id %s)", c.PeerID(), c.RelayID(), r.ID)
+	}
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("callbackSrv" "log") ["before"])
+  (seq
+    (call "%s" ("op" "concat_strings") ["a" "b"] ab)
+    (seq
+      (call %%init_peer_id%% ("callbackSrv" "response") [ab 7])
+      (call %%init_peer_id%% ("return" "") ["after"]))))`, r.ID)
+	var streamed []client.Event
+	res, err := c.Run(testCtx(t), script, nil, client.OnEvent(func(e client.Event) { streamed = append(streamed, e) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`callbackSrv.log ["before"]`, `callbackSrv.response ["ab",7]`, `return. ["after"]`}
+	if got := describe(res.Events); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	if got := describe(streamed); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("OnEvent saw %q, want %q", got, want)
+	}
+	if resp, ok := res.Response(); !ok || len(resp) != 2 || resp[0].String() != `"ab"` {
+		t.Errorf("Response() = %v, %v", resp, ok)
+	}
+	if len(res.ParticleID) != 36 {
+		t.Errorf("particle id %q is not a UUID", res.ParticleID)
+	}
+}
+
+func describe(evs []client.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, fmt.Sprintf("%s.%s %s", e.Service, e.Function, value.Array(e.Args...)))
+	}
+	return out
+}
+
+// A call to errorHandlingSrv fails the run with ErrScriptFailed, naming the particle; the
+// error's event is in the Result.
+func TestErrorHandlingSrvFailsTheRun(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(xor
+  (seq
+    (call "%s" ("no-such-service" "f") [])
+    (call %%init_peer_id%% ("callbackSrv" "response") ["unreachable"]))
+  (call %%init_peer_id%% ("errorHandlingSrv" "error") [%%last_error%% 1]))`, r.ID)
+	res, err := c.Run(testCtx(t), script, nil)
+	if !errors.Is(err, client.ErrScriptFailed) {
+		t.Fatalf("err = %v, want ErrScriptFailed", err)
+	}
+	var re *client.RunError
+	if !errors.As(err, &re) || res == nil || re.ParticleID != res.ParticleID || !strings.Contains(err.Error(), res.ParticleID) {
+		t.Fatalf("err %v does not name the particle (result %+v)", err, res)
+	}
+	if len(res.Events) != 1 || !res.Events[0].Error || !strings.Contains(res.Events[0].Args[0].String(), "no-such-service") {
+		t.Fatalf("events %+v, want one errorHandlingSrv call about no-such-service", res.Events)
+	}
+	if _, ok := res.Response(); ok {
+		t.Error("a failed run has a response")
+	}
+}
+
+// A particle that cannot complete ends with ErrExpired when its TTL ends, not when the
+// caller's context does.
+func TestTTLExpiry(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call "%s" ("op" "noop") [])
+  (call %%init_peer_id%% ("callbackSrv" "response") []))`, nowhere(t))
+	res, err := c.Run(testCtx(t), script, nil, client.WithTTL(time.Second))
+	if !errors.Is(err, client.ErrExpired) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrExpired", err)
+	}
+	if res == nil || !strings.Contains(err.Error(), res.ParticleID) {
+		t.Fatalf("err %v does not name the particle", err)
+	}
+}
+
+// A service given to Serve is called by the script with the particle's context; its answer
+// goes on to the relay and back; its error is a failed call that xor catches; without it the
+// call fails as an unknown service.
+func TestServedService(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	var calls []service.CallContext
+	c.Serve("greeter", service.HandlerFunc(func(cc service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		calls = append(calls, cc)
+		name, ok := args[0].Str()
+		if fn != "greet" || !ok {
+			return value.Value{}, fmt.Errorf("greeter: no %s(%v)", fn, args)
+		}
+		return value.String("hello, " + name), nil
+	}))
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("getDataSrv" "name") [] name)
+  (seq
+    (xor
+      (call %%init_peer_id%% ("greeter" "greet") [name] greeting)
+      (call %%init_peer_id%% ("getDataSrv" "fallback") [] greeting))
+    (seq
+      (call "%s" ("op" "concat_strings") [greeting "!"] answer)
+      (call %%init_peer_id%% ("callbackSrv" "response") [answer]))))`, r.ID)
+	for _, tc := range []struct {
+		name any
+		want string
+	}{
+		{"alice", `"hello, alice!"`},
+		{42, `"fallback!"`}, // the handler's error, caught
+	} {
+		args := map[string]value.Value{"name": value.String(fmt.Sprint(tc.name)), "fallback": value.String("fallback")}
+		if n, ok := tc.name.(int); ok {
+			args["name"] = value.Int(int64(n))
+		}
+		res, err := c.Run(testCtx(t), script, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := res.Response(); len(resp) != 1 || resp[0].String() != tc.want {
+			t.Errorf("name %v: response %v, want %s", tc.name, resp, tc.want)
+		}
+		cc := calls[len(calls)-1]
+		if cc.ParticleID != res.ParticleID || cc.InitPeerID != c.PeerID() || cc.Service != "greeter" || cc.Deadline() <= cc.Timestamp {
+			t.Errorf("call context %+v (particle %s, client %s)", cc, res.ParticleID, c.PeerID())
+		}
+	}
+
+	c.Serve("greeter", nil)
+	_, err := c.Run(testCtx(t), `(call %init_peer_id% ("greeter" "greet") ["x"] r)`, nil)
+	if err == nil || !strings.Contains(err.Error(), "Service with id 'greeter' not found") {
+		t.Fatalf("after Serve(nil): %v", err)
+	}
+}
+
+// A panicking handler fails its call, and the run goes on to catch it.
+func TestServedServicePanics(t *testing.T) {
+	c := dial(t, newRelay(t))
+	c.Serve("bad", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+		panic("boom")
+	}))
+	res, err := c.Run(testCtx(t), `
+(xor
+  (call %init_peer_id% ("bad" "f") [])
+  (call %init_peer_id% ("callbackSrv" "response") [%last_error%.$.message]))`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := res.Response(); len(resp) != 1 || !strings.Contains(resp[0].String(), "boom") {
+		t.Fatalf("response %v, want the panic's message", resp)
+	}
+}
+
+// Cancelling the context ends the run at once, with the context's error, long before its TTL.
+func TestContextCancellation(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	c.Serve("stop", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+		cancel()
+		return value.Null(), nil
+	}))
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("stop" "now") [])
+  (call "%s" ("op" "noop") []))`, nowhere(t))
+	res, err := c.Run(ctx, script, nil, client.WithTTL(time.Hour))
+	if !errors.Is(err, context.Canceled) || errors.Is(err, client.ErrExpired) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if res == nil || !strings.Contains(err.Error(), res.ParticleID) {
+		t.Fatalf("err %v does not name the particle", err)
+	}
+}
+
+// Runs in parallel on one client each get their own particle's answers.
+func TestConcurrentRuns(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("getDataSrv" "n") [] n)
+  (seq
+    (call "%s" ("math" "add") [n 1000] m)
+    (call %%init_peer_id%% ("callbackSrv" "response") [m])))`, r.ID)
+	const runs = 8
+	var wg sync.WaitGroup
+	errs := make([]error, runs)
+	for i := range runs {
+		wg.Go(func() {
+			res, err := c.Run(testCtx(t), script, map[string]value.Value{"n": value.Int(int64(i))})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if resp, _ := res.Response(); len(resp) != 1 || resp[0].String() != fmt.Sprint(1000+i) {
+				errs[i] = fmt.Errorf("run %d: response %v", i, resp)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Close ends a run in flight with ErrClosed, refuses new runs, and leaves no goroutine of the
+// client's (nor libp2p's) behind.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	r := newRelay(t)
+	opt := goleak.IgnoreCurrent()
+	c, err := client.Dial(testCtx(t), r.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(testCtx(t), fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, r.ID), nil); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	c.Serve("started", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+		close(started)
+		return value.Null(), nil
+	}))
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Run(testCtx(t), fmt.Sprintf(`(seq (call %%init_peer_id%% ("started" "f") []) (call "%s" ("op" "noop") []))`, nowhere(t)), nil)
+		done <- err
+	}()
+	<-started
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("run in flight at Close: %v, want ErrClosed", err)
+	}
+	if _, err := c.Run(testCtx(t), `(null)`, nil); !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("run after Close: %v, want ErrClosed", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	goleak.VerifyNone(t, opt)
+}
+
+// A relay that cannot be reached is one error line that names the relay and the address.
+func TestDialErrors(t *testing.T) {
+	id := nowhere(t)
+	_, err := client.Dial(testCtx(t), "/ip4/127.0.0.1/tcp/1/p2p/"+id)
+	if err == nil {
+		t.Fatal("dialled a closed port")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "relay "+id) || !strings.Contains(msg, "/ip4/127.0.0.1/tcp/1") ||
+		strings.Contains(msg, "bootstrap") {
+		t.Errorf("dial error %q: want one line naming the relay and its address", msg)
+	}
+
+	_, err = client.Dial(testCtx(t), "/ip4/127.0.0.1/tcp/1")
+	if err == nil || !strings.Contains(err.Error(), "/p2p/<peer id>") {
+		t.Errorf("relay address without a peer id: %v", err)
+	}
+	_, err = client.Dial(testCtx(t), "/ip4/127.0.0.1/tcp/1/p2p/"+id, client.WithKey(ed25519.PrivateKey("short")))
+	if err == nil || !strings.Contains(err.Error(), "WithKey") {
+		t.Errorf("a bad key: %v", err)
+	}
+}
+
+// WithKey gives the client its identity; a TTL out of range is refused before anything is sent.
+func TestKeyAndTTLOptions(t *testing.T) {
+	r := newRelay(t)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	priv, _ := crypto.UnmarshalEd25519PrivateKey(key)
+	want, _ := peer.IDFromPrivateKey(priv)
+	c := dial(t, r, client.WithKey(key))
+	if c.PeerID() != want.String() {
+		t.Fatalf("peer id %s, want %s", c.PeerID(), want)
+	}
+	for _, ttl := range []time.Duration{0, -time.Second, time.Microsecond, 50 * 24 * time.Hour} {
+		if res, err := c.Run(testCtx(t), `(null)`, nil, client.WithTTL(ttl)); err == nil || res != nil || !strings.Contains(err.Error(), "TTL") {
+			t.Errorf("TTL %v: %v, %v", ttl, res, err)
+		}
+	}
+	if _, err := c.Run(testCtx(t), `(seq (null)`, nil); err == nil || !strings.Contains(err.Error(), "interpreter error") {
+		t.Errorf("a script that does not parse: %v", err)
+	}
+}

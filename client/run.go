@@ -1,0 +1,234 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// DefaultTTL is a particle's time to live when Run is not given WithTTL.
+const DefaultTTL = 30 * time.Second
+
+// ErrExpired is the error of a run whose script did not complete on the client within the
+// particle's TTL: a peer on its way may be unreachable, or a call failed there with nothing to
+// catch it.
+var ErrExpired = errors.New("the script did not complete within its TTL")
+
+// ErrScriptFailed is the error of a run whose script called errorHandlingSrv (how Aqua reports
+// an error to the caller). The calls are in the Result's Events.
+var ErrScriptFailed = errors.New("the script reported an error")
+
+// RunError is the error of a run once its particle exists: it names the particle, so that the
+// run can be found in the nodes' logs and metrics. Err is the cause: ErrExpired, ErrScriptFailed,
+// ErrClosed, the context's error, an interpreter error or a transport error.
+type RunError struct {
+	ParticleID string
+	Err        error
+}
+
+func (e *RunError) Error() string { return fmt.Sprintf("particle %s: %v", e.ParticleID, e.Err) }
+
+// Unwrap returns Err, for errors.Is and errors.As.
+func (e *RunError) Unwrap() error { return e.Err }
+
+var _ error = (*RunError)(nil)
+
+// Event is a call the script made to callbackSrv, return or errorHandlingSrv on the client.
+// Aqua compiles a function's result to callbackSrv.response, each call of a callback argument
+// to callbackSrv.<its name>, and an error the function does not catch to errorHandlingSrv.
+type Event struct {
+	// Service is callbackSrv, return or errorHandlingSrv.
+	Service string
+	// Function is the function the script called, e.g. response.
+	Function string
+	// Args are the call's arguments, as the script passed them.
+	Args []value.Value
+	// Error is set for a call to errorHandlingSrv. Its arguments are usually the error
+	// (%last_error%: an object with a message and ret_code) and a number that says where
+	// the script caught it.
+	Error bool
+}
+
+// Result is what came back from a run.
+type Result struct {
+	// ParticleID is the id of the run's particle.
+	ParticleID string
+	// Events are the calls to callbackSrv, return and errorHandlingSrv, in the order the
+	// client served them.
+	Events []Event
+}
+
+// Response returns the arguments of the first call to callbackSrv.response or to return: what
+// an Aqua function returns to its caller. It reports false if there was none.
+func (r *Result) Response() ([]value.Value, bool) {
+	for _, e := range r.Events {
+		if (e.Service == "callbackSrv" && e.Function == "response") || e.Service == "return" {
+			return e.Args, true
+		}
+	}
+	return nil, false
+}
+
+// RunOption configures Run.
+type RunOption func(*runConfig)
+
+// runConfig is what the RunOptions set.
+type runConfig struct {
+	ttl     time.Duration // the particle's TTL, and Run's longest wait
+	onEvent func(Event)   // nil: events only go to the Result
+}
+
+// WithTTL sets the particle's time to live, which is also the longest Run waits; default
+// DefaultTTL. It is counted in whole milliseconds, at least one.
+func WithTTL(ttl time.Duration) RunOption { return func(c *runConfig) { c.ttl = ttl } }
+
+// OnEvent makes Run call f with each Event as the client serves it, before the script goes
+// on, on Run's goroutine: a stream of results for scripts that call back more than once. The
+// events are in the Result too.
+func OnEvent(f func(Event)) RunOption { return func(c *runConfig) { c.onEvent = f } }
+
+// Run starts a particle with script and runs it until it completes on the client (its root
+// instruction completed and no call is waiting), fails, its TTL ends or ctx is done. args are
+// what getDataSrv returns, by name.
+//
+// Once the particle exists, Run returns its Result, with the events served so far, together
+// with any error, a *RunError: errors.Is(err, ErrExpired) tells a TTL that ran out,
+// errors.Is(err, ErrScriptFailed) a call to errorHandlingSrv. A Run that did not start (a bad
+// option, a closed client) returns a nil Result.
+func (c *Client) Run(ctx context.Context, script string, args map[string]value.Value, opts ...RunOption) (*Result, error) {
+	cfg := runConfig{ttl: DefaultTTL}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.ttl < time.Millisecond || cfg.ttl.Milliseconds() > math.MaxUint32 {
+		return nil, fmt.Errorf("client: TTL %v: want between 1ms and %v", cfg.ttl, time.Duration(math.MaxUint32)*time.Millisecond)
+	}
+	p := particle.Particle{ID: newParticleID(), InitPeerID: c.self, Timestamp: uint64(time.Now().UnixMilli()),
+		TTL: uint32(cfg.ttl.Milliseconds()), MaxHops: particle.DefaultMaxHops, Script: script}
+	if err := p.Sign(c.priv); err != nil {
+		return nil, fmt.Errorf("client: signing the particle: %w", err)
+	}
+	inbox := make(chan particle.Particle, inboxLen)
+	c.mu.Lock()
+	if c.isClosed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c.runs[p.ID] = inbox
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.runs, p.ID)
+		c.mu.Unlock()
+	}()
+
+	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, inbox: inbox, res: &Result{ParticleID: p.ID}}
+	// The particle's own deadline, not a timer from now: signing and registering took time
+	// that the TTL counts too, and the peers expire the particle at this very instant.
+	deadline, cancel := context.WithDeadline(ctx, time.UnixMilli(int64(p.Timestamp)+int64(p.TTL)))
+	defer cancel()
+	if err := r.loop(ctx, deadline); err != nil {
+		return r.res, &RunError{ParticleID: p.ID, Err: err}
+	}
+	return r.res, nil
+}
+
+// run is one Run's particle on the client. Only Run's goroutine touches it.
+type run struct {
+	c       *Client
+	p       particle.Particle
+	args    map[string]value.Value
+	onEvent func(Event)
+	inbox   chan particle.Particle
+	res     *Result
+	failed  int // calls to errorHandlingSrv
+}
+
+// loop drives the particle's state machine: it runs the interpreter while there is something
+// to run, sends the particle where the script says, serves the client's calls, and waits for
+// the particle to come back.
+//
+// NB: the machine is the one a node runs for each particle (package actors/particles), here
+// driven by a plain loop instead of an actor: the client serves its calls at once, on this
+// goroutine, so the answers go into the next step without a message round trip.
+func (r *run) loop(ctx, deadline context.Context) error {
+	self := r.c.self.String()
+	m := particles.New(r.p.Script, interpreter.Params{InitPeerID: self, CurrentPeerID: self, Timestamp: r.p.Timestamp,
+		TTL: r.p.TTL, ParticleID: r.p.ID, Key: r.c.key, SignOnlyToSend: true})
+	m.Arrive(nil) // the start: no data yet, as on any initiator
+	for {
+		for m.Ready() {
+			e := m.Step()
+			if e.RetCode != 0 {
+				return fmt.Errorf("interpreter error %d on the client: %s", e.RetCode, e.Error)
+			}
+			for _, to := range e.Forward {
+				if err := r.send(to, e.Data); err != nil {
+					return err
+				}
+			}
+			for _, call := range e.Calls {
+				m.Result(call.ID, r.serve(call))
+			}
+			// The end on the client: the root instruction completed (a par completes with its
+			// first branch) and nothing is left for this peer to do. A run that has more to
+			// do here goes on, even if the script is complete, so that no callback is lost.
+			if e.Complete && m.Idle() {
+				if r.failed > 0 {
+					return fmt.Errorf("%w (%d call(s) to errorHandlingSrv)", ErrScriptFailed, r.failed)
+				}
+				return nil
+			}
+		}
+		// Nothing to run: wait for the particle to come back, or for the run to end.
+		select {
+		case in := <-r.inbox:
+			m.Arrive(in.Data)
+		case <-deadline.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return ErrExpired
+		case <-r.c.closed:
+			return ErrClosed
+		}
+	}
+}
+
+// send sends the particle with data to the peer to: directly if the client is connected to
+// it, else through the relay, which runs the script up to the same point and forwards it.
+func (r *run) send(to string, data []byte) error {
+	if to != r.c.relay.String() && !r.c.tr.Connected(to) {
+		to = r.c.relay.String()
+	}
+	out := r.p
+	out.Data = data
+	if err := r.c.tr.Send(to, out); err != nil {
+		select {
+		case <-r.c.closed: // the transport failed because Close stopped it
+			return ErrClosed
+		default:
+		}
+		return fmt.Errorf("sending the particle to %s: %w", to, err)
+	}
+	return nil
+}
+
+// newParticleID returns a random UUID (version 4), the form Fluence's clients use. It is
+// random rather than counted so that no two clients' particles share an id: nodes tell
+// particles apart by (id, init peer) and drop replays of an id they have seen.
+func newParticleID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read does not fail
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// unknownPeer returns a valid peer id that no node knows.
+func unknownPeer(t *testing.T) string {
+	t.Helper()
+	_, key, _ := ed25519.GenerateKey(nil)
+	priv, err := crypto.UnmarshalEd25519PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := peer.IDFromPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
+
+// oneErrorLine checks that stderr is one "aquanet: " line and returns it.
+func oneErrorLine(t *testing.T, stderr string) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "aquanet: ") {
+		t.Fatalf("stderr %q: want one 'aquanet: ' line", stderr)
+	}
+	return lines[0]
+}
+
+// A relay that cannot be reached is one error line that says "relay", names its peer id and
+// the address that failed.
+func TestRunUnreachableRelay(t *testing.T) {
+	id := unknownPeer(t)
+	code, out, stderr := aquanet(t, "", "run", "--relay", "/ip4/127.0.0.1/tcp/1/p2p/"+id, "-e", "(null)")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	line := oneErrorLine(t, stderr)
+	if !strings.Contains(line, "connecting to the relay "+id+": /ip4/127.0.0.1/tcp/1: ") || strings.Contains(line, "bootstrap") {
+		t.Errorf("error %q: want it to name the relay and its address", line)
+	}
+}
+
+// A script that does not parse is reported as air check reports it, FILE:LINE:COL: message,
+// before anything is dialled: the relay here is a closed port, which is never mentioned.
+func TestRunChecksTheScriptFirst(t *testing.T) {
+	relay := "/ip4/127.0.0.1/tcp/1/p2p/" + unknownPeer(t)
+	file := filepath.Join(t.TempDir(), "bad.air")
+	if err := os.WriteFile(file, []byte("(seq\n  (null)\n  (call x (\"s\" \"f\") []))\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--script", file}, file + ":3:9: "},
+		{[]string{"-e", "(seq (null) (nul))"}, "-e:1:14: "},
+	} {
+		code, out, stderr := aquanet(t, "", append([]string{"run", "--relay", relay}, tc.args...)...)
+		if code != 1 || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, code, out)
+		}
+		if !strings.HasPrefix(stderr, tc.want) || strings.Contains(stderr, "relay") {
+			t.Errorf("%v: stderr %q, want the script's error at %s and no connection", tc.args, stderr, tc.want)
+		}
+		for _, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+			if !regexp.MustCompile(`^.+:\d+:\d+: \S`).MatchString(l) {
+				t.Errorf("%v: line %q is not FILE:LINE:COL: message", tc.args, l)
+			}
+		}
+	}
+}
+
+// A run that fails through errorHandlingSrv, and one whose TTL ends, each end with one error
+// line that names the particle.
+func TestRunFailuresNameTheParticle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	n := startNode(t, "n1")
+	particleErr := regexp.MustCompile(`^aquanet: particle [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}: `)
+
+	failing := fmt.Sprintf(`
+(xor
+  (call "%s" ("no-such-service" "f") [])
+  (call %%init_peer_id%% ("errorHandlingSrv" "error") [%%last_error%%.$.message 1]))`, n.peerID)
+	code, out, stderr := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "-e", failing)
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if code != 1 || out != "" || len(lines) != 2 || !strings.HasPrefix(lines[0], "error: errorHandlingSrv.error: ") ||
+		!particleErr.MatchString(lines[1]) || !strings.Contains(lines[1], "the script reported an error") {
+		t.Errorf("failing run: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+
+	lost := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, unknownPeer(t))
+	code, out, stderr = aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "1s", "-e", lost)
+	if line := oneErrorLine(t, stderr); code != 1 || out != "" || !particleErr.MatchString(line) ||
+		!strings.Contains(line, "did not complete within its TTL (--ttl 1s)") {
+		t.Errorf("expired run: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
