@@ -142,6 +142,12 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("p2p: %w", err)
 	}
+	listenAddrs := make([]multiaddr.Multiaddr, len(cfg.Listen))
+	for i, a := range cfg.Listen {
+		if listenAddrs[i], err = multiaddr.NewMultiaddr(a); err != nil {
+			return nil, fmt.Errorf("p2p: listen address %q: %w", a, err)
+		}
+	}
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: registering metrics: %w", err)
@@ -163,7 +169,12 @@ func New(cfg Config) (*Transport, error) {
 	}
 	opts := []libp2p.Option{
 		libp2p.Identity(priv),
-		libp2p.Transport(tcp.NewTCPTransport), libp2p.Transport(quic.NewTransport), libp2p.Transport(websocket.New),
+		// Without reuseport, a TCP port in use is an error (listen.go). The cost: TCP dials
+		// leave from an ephemeral port, not the listen port, so the peer dialled sees (and its
+		// Contact reports) an address it cannot dial back. Peers learn a node's listen
+		// addresses from identify, and hole punching, which the shared port is for, is off
+		// (no relay). QUIC dials still leave from the listen socket.
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()), libp2p.Transport(quic.NewTransport), libp2p.Transport(websocket.New),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionManager(cm),
@@ -171,11 +182,7 @@ func New(cfg Config) (*Transport, error) {
 		libp2p.Ping(true),
 		libp2p.UserAgent(cfg.UserAgent),
 		libp2p.DisableRelay(),
-	}
-	if len(cfg.Listen) == 0 {
-		opts = append(opts, libp2p.NoListenAddrs)
-	} else {
-		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
+		libp2p.NoListenAddrs, // listen, below, takes the addresses one at a time
 	}
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
@@ -186,6 +193,10 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		rm.Close()
 		return nil, fmt.Errorf("p2p: starting the libp2p host: %w", err)
+	}
+	if err := listen(h.Network(), listenAddrs); err != nil {
+		h.Close()
+		return nil, err
 	}
 	t := &Transport{cfg: cfg, host: h, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
 	h.Network().Notify(&network.NotifyBundle{

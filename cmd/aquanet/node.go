@@ -42,7 +42,9 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --config FILE          AQUANET_CONFIG
 
---listen and --bootstrap may repeat or take comma-separated lists, as do their variables. A
+--listen and --bootstrap may repeat or take comma-separated lists, as do their variables. The
+node listens on every --listen address or does not start: one in use (by another node, say)
+is an error naming it. A
 bootstrap peer that cannot be reached is tried again (every 5 s, then less often, up to every
 minute) until it is; the node serves meanwhile.
 The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store.
