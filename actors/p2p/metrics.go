@@ -7,6 +7,9 @@ type metrics struct {
 	received, sent prometheus.Counter
 	dropped        *prometheus.CounterVec // by reason
 	peers          prometheus.Gauge
+
+	bootstrapConnected prometheus.Gauge   // bootstrap peers with a connection
+	bootstrapLost      prometheus.Counter // connected bootstrap peers that went away
 }
 
 // Drop reasons, the values of aquanet_p2p_dropped_total's label.
@@ -22,12 +25,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Particles (or frames) dropped, by reason."}, []string{"reason"}),
 		peers: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "peers",
 			Help: "Peers with a connection."}),
+		bootstrapConnected: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "bootstrap_connected",
+			Help: "Bootstrap peers with a connection."}),
+		bootstrapLost: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "bootstrap_disconnects_total",
+			Help: "Times a connected bootstrap peer went away (it is dialled again)."}),
 	}
 	for _, r := range dropReasons {
 		m.dropped.WithLabelValues(r) // every reason shows, at 0, from the start
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.received, m.sent, m.dropped, m.peers} {
+		for _, c := range []prometheus.Collector{m.received, m.sent, m.dropped, m.peers, m.bootstrapConnected, m.bootstrapLost} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

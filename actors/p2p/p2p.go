@@ -2,15 +2,17 @@
 // aquanet's own, /aquanet/particle/1.0.0, as length-prefixed frames (frame.go) of the particle
 // codec, one long-lived stream per peer and direction.
 //
-// The host listens on TCP, QUIC and WebSocket, secures connections with Noise, multiplexes them
-// with Yamux, runs identify and ping, and keeps its connections within a connection manager's
-// watermarks and a resource manager's limits (at most a few particle streams per peer).
+// The host listens on TCP, QUIC and WebSocket, on every address it is given or not at all
+// (listen.go), secures connections with Noise, multiplexes them with Yamux, runs identify and
+// ping, and keeps its connections within a connection manager's watermarks and a resource
+// manager's limits (at most a few particle streams per peer).
 // Sending never blocks: each peer has a bounded queue, drained by its own sender; a full queue
 // drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
 // the rest), each counted by reason. Receiving decodes each frame within the particle limits,
 // rate-limits each peer, and hands the particle to the node, which validates it on the
 // stream's goroutine, so that one slow or hostile peer holds up only its own streams.
 //
+// A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
 // for it come back over that connection.
 package p2p
@@ -80,6 +82,10 @@ type Config struct {
 	ConnLow, ConnHigh int
 	// UserAgent is announced by identify.
 	UserAgent string
+	// BootstrapBackoff is how long StartBootstrap waits before dialling again a bootstrap peer
+	// it could not reach, or that went away; each failed dial doubles the wait, up to
+	// BootstrapBackoffMax. Defaults 5 s and 1 min (at least BootstrapBackoff).
+	BootstrapBackoff, BootstrapBackoffMax time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -114,6 +120,13 @@ func (c Config) withDefaults() Config {
 	if c.UserAgent == "" {
 		c.UserAgent = "aquanet"
 	}
+	if c.BootstrapBackoff <= 0 {
+		c.BootstrapBackoff = 5 * time.Second
+	}
+	if c.BootstrapBackoffMax <= 0 {
+		c.BootstrapBackoffMax = time.Minute
+	}
+	c.BootstrapBackoffMax = max(c.BootstrapBackoffMax, c.BootstrapBackoff)
 	return c
 }
 
@@ -124,12 +137,17 @@ type Transport struct {
 	host    host.Host
 	metrics *metrics
 
-	mu      sync.Mutex
-	inbox   core.Inbox
-	senders map[peer.ID]*sender
-	buckets map[peer.ID]*bucket
-	closed  bool
-	wg      sync.WaitGroup // senders and connection attempts
+	// ctx ends at Close, and with it the connection attempts and the bootstrap loops.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	inbox     core.Inbox
+	senders   map[peer.ID]*sender
+	buckets   map[peer.ID]*bucket
+	bootstrap map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
+	closed    bool
+	wg        sync.WaitGroup // senders, connection attempts and bootstrap loops
 }
 
 // New starts a libp2p host with cfg. Close stops it.
@@ -141,6 +159,12 @@ func New(cfg Config) (*Transport, error) {
 	priv, err := crypto.UnmarshalEd25519PrivateKey(cfg.Key)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: %w", err)
+	}
+	listenAddrs := make([]multiaddr.Multiaddr, len(cfg.Listen))
+	for i, a := range cfg.Listen {
+		if listenAddrs[i], err = multiaddr.NewMultiaddr(a); err != nil {
+			return nil, fmt.Errorf("p2p: listen address %q: %w", a, err)
+		}
 	}
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
@@ -163,7 +187,12 @@ func New(cfg Config) (*Transport, error) {
 	}
 	opts := []libp2p.Option{
 		libp2p.Identity(priv),
-		libp2p.Transport(tcp.NewTCPTransport), libp2p.Transport(quic.NewTransport), libp2p.Transport(websocket.New),
+		// Without reuseport, a TCP port in use is an error (listen.go). The cost: TCP dials
+		// leave from an ephemeral port, not the listen port, so the peer dialled sees (and its
+		// Contact reports) an address it cannot dial back. Peers learn a node's listen
+		// addresses from identify, and hole punching, which the shared port is for, is off
+		// (no relay). QUIC dials still leave from the listen socket.
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()), libp2p.Transport(quic.NewTransport), libp2p.Transport(websocket.New),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionManager(cm),
@@ -171,11 +200,7 @@ func New(cfg Config) (*Transport, error) {
 		libp2p.Ping(true),
 		libp2p.UserAgent(cfg.UserAgent),
 		libp2p.DisableRelay(),
-	}
-	if len(cfg.Listen) == 0 {
-		opts = append(opts, libp2p.NoListenAddrs)
-	} else {
-		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
+		libp2p.NoListenAddrs, // listen, below, takes the addresses one at a time
 	}
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
@@ -187,7 +212,12 @@ func New(cfg Config) (*Transport, error) {
 		rm.Close()
 		return nil, fmt.Errorf("p2p: starting the libp2p host: %w", err)
 	}
+	if err := listen(h.Network(), listenAddrs); err != nil {
+		h.Close()
+		return nil, err
+	}
 	t := &Transport{cfg: cfg, host: h, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF:    func(n network.Network, _ network.Conn) { t.metrics.peers.Set(float64(len(n.Peers()))) },
 		DisconnectedF: t.disconnected,
@@ -225,28 +255,6 @@ func (t *Transport) Addrs() []multiaddr.Multiaddr {
 
 // Host returns the libp2p host (for the DHT and tests).
 func (t *Transport) Host() host.Host { return t.host }
-
-// Bootstrap connects to the peers at addrs (multiaddrs ending in /p2p/<peer id>), each within
-// the dial timeout, and returns the errors of those that failed.
-func (t *Transport) Bootstrap(ctx context.Context, addrs []string) error {
-	var errs []error
-	for _, a := range addrs {
-		info, err := peer.AddrInfoFromString(a)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("bootstrap address %q: %w", a, err))
-			continue
-		}
-		dctx, cancel := context.WithTimeout(ctx, t.cfg.DialTimeout)
-		err = t.host.Connect(dctx, *info)
-		cancel()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("bootstrap peer %s: %w", info.ID, err))
-			continue
-		}
-		t.host.ConnManager().Protect(info.ID, "bootstrap")
-	}
-	return errors.Join(errs...)
-}
 
 // ErrUnreachable is the error of a send to a peer the transport has no connection to and no
 // address for.
@@ -325,13 +333,14 @@ func (t *Transport) Connect(to string, addrs []string, done func(bool)) {
 		t.host.Peerstore().AddAddrs(id, info.Addrs, peerstore.TempAddrTTL)
 	}
 	t.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.DialTimeout)
+		ctx, cancel := context.WithTimeout(t.ctx, t.cfg.DialTimeout)
 		defer cancel()
 		done(t.host.Connect(ctx, info) == nil)
 	})
 }
 
-// disconnected stops the sender of a peer whose last connection closed, and forgets its rate.
+// disconnected stops the sender of a peer whose last connection closed, forgets its rate, and
+// tells its bootstrap loop, if it is a bootstrap peer.
 func (t *Transport) disconnected(n network.Network, c network.Conn) {
 	t.metrics.peers.Set(float64(len(n.Peers())))
 	id := c.RemotePeer()
@@ -341,13 +350,19 @@ func (t *Transport) disconnected(n network.Network, c network.Conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.buckets, id)
+	if gone := t.bootstrap[id]; gone != nil {
+		select {
+		case gone <- struct{}{}:
+		default: // already told
+		}
+	}
 	if s := t.senders[id]; s != nil && !s.isDialing() {
 		delete(t.senders, id)
 		s.stop()
 	}
 }
 
-// Close stops the senders and the host.
+// Close stops the senders, the bootstrap loops and the host.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -355,6 +370,7 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
+	t.cancel()
 	for id, s := range t.senders {
 		delete(t.senders, id)
 		s.stop()

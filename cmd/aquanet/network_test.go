@@ -121,7 +121,8 @@ func (n *nodeProc) metric(t *testing.T, name string) string {
 }
 
 // Three nodes in a line, 1 - 2 - 3; a client of node 1 calls a service on node 3 through node 2
-// and gets the answer. With node 2 killed, the next particle fails within its TTL, saying so.
+// and gets the answer. With node 2 killed, the next particle fails within its TTL, saying so, and
+// node 3 counts its bootstrap peer gone.
 func TestThreeNodesInALine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -130,7 +131,9 @@ func TestThreeNodesInALine(t *testing.T) {
 	n2 := startNode(t, "n2", "--bootstrap", n1.tcpAddr(t))
 	n3 := startNode(t, "n3", "--bootstrap", n2.tcpAddr(t))
 	// node 3 has node 2 among its peers once its bootstrap is through.
-	waitFor(t, "node 3 connected", func() bool { return n3.metric(t, "aquanet_p2p_peers") == "1" })
+	waitFor(t, "node 3 connected", func() bool {
+		return n3.metric(t, "aquanet_p2p_peers") == "1" && n3.metric(t, "aquanet_p2p_bootstrap_connected") == "1"
+	})
 
 	script := fmt.Sprintf(`
 (seq
@@ -167,6 +170,9 @@ func TestThreeNodesInALine(t *testing.T) {
 	if took > 6*time.Second {
 		t.Errorf("the failed run took %v with a TTL of 3s", took)
 	}
+	waitFor(t, "node 3 counting its bootstrap peer gone", func() bool {
+		return n3.metric(t, "aquanet_p2p_bootstrap_connected") == "0" && n3.metric(t, "aquanet_p2p_bootstrap_disconnects_total") == "1"
+	})
 	waitFor(t, "node 1 counting the particle it could not send", func() bool {
 		v := n1.metric(t, `aquanet_p2p_dropped_total{reason="unreachable"}`)
 		return v != "" && v != "0"

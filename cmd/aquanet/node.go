@@ -42,9 +42,11 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --config FILE          AQUANET_CONFIG
 
---listen and --bootstrap may repeat or take comma-separated lists, as do their variables. A
-bootstrap peer that cannot be reached is tried again (every 5 s, then less often, up to every
-minute) until it is; the node serves meanwhile.
+--listen and --bootstrap may repeat or take comma-separated lists, as do their variables. The
+node listens on every --listen address or does not start: one in use (by another node, say)
+is an error naming it. A bootstrap peer that cannot be reached, or that goes away (it
+restarts, say), is dialled again (after 5 s, then less often, up to every minute) until it is
+back; the node serves meanwhile, and logs each loss and reconnection.
 The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store.
 At start the node prints its peer id and the addresses to reach it at; /metrics (Prometheus)
 and /healthz are served on the HTTP address. SIGINT or SIGTERM stops it gracefully: no new
@@ -112,6 +114,10 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	if err := node.Start(); err != nil {
 		return err
 	}
+	if err := tr.StartBootstrap(cfg.Bootstrap); err != nil {
+		stopNode(node, logger)
+		return err
+	}
 
 	var srv *http.Server
 	var httpAddr string
@@ -138,13 +144,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	}
 	logger.Info("node started", "peer", node.PeerID(), "data_dir", cfg.DataDir, "new_key", created)
 
-	bootstrapped := make(chan struct{})
-	go func() {
-		defer close(bootstrapped)
-		bootstrap(ctx, tr, cfg.Bootstrap, logger)
-	}()
 	<-ctx.Done()
-	<-bootstrapped
 	logger.Info("stopping")
 	if srv != nil {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -196,32 +196,4 @@ func newLogger(cfg nodeConfig, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// bootstrap connects to the bootstrap peers, and keeps trying those it cannot reach (they may
-// start later) every 5 s, doubling up to a minute, until it reaches them or ctx ends. The node
-// serves all along.
-func bootstrap(ctx context.Context, tr *p2p.Transport, addrs []string, logger *slog.Logger) {
-	wait := 5 * time.Second
-	for len(addrs) > 0 {
-		var left []string
-		for _, a := range addrs {
-			if err := tr.Bootstrap(ctx, []string{a}); err != nil {
-				left = append(left, a)
-				logger.Warn("bootstrap peer not reached; trying again", "addr", a, "in", wait, "error", err)
-			} else {
-				logger.Info("bootstrap peer connected", "addr", a)
-			}
-		}
-		addrs = left
-		if len(addrs) == 0 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Minute)
-	}
 }
