@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,6 +180,11 @@ func (n *Node) Start() error {
 	}
 	transport := n.env.Transport(n.self, n)
 	connectivity, _ := transport.(core.Connectivity) // without it, peer.connect and the like fail
+	if late, ok := transport.(core.LateFailures); ok {
+		if tell := n.tellInitiator(transport); tell != nil {
+			late.OnUndelivered(tell)
+		}
+	}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
@@ -189,7 +195,8 @@ func (n *Node) Start() error {
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
-		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger}, opts...)
+		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,
+			Failed: n.tellInitiator(transport)}, opts...)
 	}
 	pids, err := spawnRoot(n.system, n.env, registryProps, routerProps, networkProps)
 	if err != nil {
@@ -202,6 +209,22 @@ func (n *Node) Start() error {
 }
 
 var _ core.Inbox = (*Node)(nil)
+
+// tellInitiator returns what the network actor calls when a particle could not be sent: if the
+// transport can send notices, the particle's initiator, when it is a peer connected to this
+// node (a client of this relay), hears which peer could not be reached and why.
+func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Particle, err error) {
+	notifier, ok := t.(core.Notifier)
+	if !ok {
+		return nil
+	}
+	return func(to string, p particle.Particle, err error) {
+		if init := p.InitPeerID.String(); init != n.self && init != to {
+			// A reason in one line: libp2p's dial errors list every address on a line of its own.
+			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, Reason: strings.Join(strings.Fields(err.Error()), " ")})
+		}
+	}
+}
 
 // Deliver takes in a particle that arrived from the peer from (the node is the core.Inbox of
 // its transport; a local client may call it too). It validates the particle (signature

@@ -43,6 +43,7 @@ type Client struct {
 	// held while a handler runs or a particle is sent.
 	mu       sync.Mutex
 	runs     map[string]chan particle.Particle // each Run's inbox, by particle id
+	notices  map[string][]core.Notice          // what the relay said of each Run's particle
 	services map[string]*served                // by service id
 	isClosed bool
 }
@@ -100,9 +101,10 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 		return nil, err
 	}
 	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}),
-		runs: map[string]chan particle.Particle{}, services: map[string]*served{}}
+		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, services: map[string]*served{}}
 	// Join before connecting: the relay may send as soon as the connection is up.
 	tr.Join(c.self.String(), core.InboxFunc(func(_ string, p particle.Particle) { c.deliver(p) }))
+	tr.OnNotice(c.notice)
 	start := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
@@ -169,6 +171,22 @@ func (c *Client) deliver(p particle.Particle) {
 	select {
 	case inbox <- p:
 	default: // a flood: the Run keeps what it can take
+	}
+}
+
+// maxNotices bounds what the client keeps of the notices about one particle.
+const maxNotices = 8
+
+// notice keeps what the relay says of a Run's particle it could not send on (core.Notice);
+// notices from other peers, or about other particles, are dropped.
+func (c *Client) notice(from string, n core.Notice) {
+	if from != c.relay.String() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.runs[n.ParticleID]; ok && len(c.notices[n.ParticleID]) < maxNotices {
+		c.notices[n.ParticleID] = append(c.notices[n.ParticleID], n)
 	}
 }
 

@@ -127,6 +127,7 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 	defer func() {
 		c.mu.Lock()
 		delete(c.runs, p.ID)
+		delete(c.notices, p.ID)
 		c.mu.Unlock()
 	}()
 
@@ -136,6 +137,15 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 	deadline, cancel := context.WithDeadline(ctx, time.UnixMilli(int64(p.Timestamp)+int64(p.TTL)))
 	defer cancel()
 	if err := r.loop(ctx, deadline); err != nil {
+		if errors.Is(err, ErrExpired) {
+			c.mu.Lock()
+			notices := c.notices[p.ID]
+			c.mu.Unlock()
+			if len(notices) > 0 {
+				n := notices[0]
+				err = fmt.Errorf("%w: no answer from %s: the relay could not send the particle there (%s)", err, n.Peer, n.Reason)
+			}
+		}
 		return r.res, &RunError{ParticleID: p.ID, Err: err}
 	}
 	return r.res, nil

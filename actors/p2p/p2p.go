@@ -141,13 +141,15 @@ type Transport struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	inbox     core.Inbox
-	senders   map[peer.ID]*sender
-	buckets   map[peer.ID]*bucket
-	bootstrap map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
-	closed    bool
-	wg        sync.WaitGroup // senders, connection attempts and bootstrap loops
+	mu    sync.Mutex
+	inbox core.Inbox
+	// onUndelivered hears of particles given up after Send (OnUndelivered).
+	onUndelivered func(to string, p particle.Particle, err error)
+	senders       map[peer.ID]*sender
+	buckets       map[peer.ID]*bucket
+	bootstrap     map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
+	closed        bool
+	wg            sync.WaitGroup // senders, connection attempts and bootstrap loops
 }
 
 // New starts a libp2p host with cfg. Close stops it.

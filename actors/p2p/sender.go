@@ -76,6 +76,7 @@ func (s *sender) run() {
 		}
 		s.t.metrics.dropped.WithLabelValues("write_error").Inc()
 		s.t.cfg.Logger.Warn("particle not sent", "to", s.peer.String(), "particle", p.ID, "error", err)
+		s.t.undelivered(s.peer.String(), p, err)
 	}
 }
 
@@ -88,10 +89,12 @@ func (s *sender) giveUp(p particle.Particle, err error) {
 	}
 	s.t.mu.Unlock()
 	n := 1
+	s.t.undelivered(s.peer.String(), p, err)
 	for {
 		select {
-		case <-s.queue:
+		case q := <-s.queue:
 			n++
+			s.t.undelivered(s.peer.String(), q, err)
 			continue
 		default:
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -125,6 +126,7 @@ type state struct {
 	m        *Machine
 	arrivals int             // arrivals taken in, the first included
 	via      string          // the last peer other than this one and the initiator it came from
+	complete bool            // the last run completed the script here
 	flushed  bool            // a flush note is queued
 	calls    []*service.Call // to make, in order
 	sends    []*Send         // to hand to the network actor, in order
@@ -177,12 +179,20 @@ func (a *particleActor) Receive(ctx actor.Context) {
 			panic(fault.Panic{Point: "particle.panic"})
 		}
 		if st.m.Result(msg.ID, msg.Result) {
+			if msg.Result.RetCode != 0 {
+				if m := a.cfg.Metrics; m != nil {
+					m.FailedCalls.Inc()
+				}
+				a.cfg.Logger.Debug("particle call failed", "particle", a.cfg.Particle.ID, "init_peer", st.init, "call", msg.ID,
+					"ret_code", msg.Result.RetCode, "result", msg.Result.Result)
+			}
 			a.noteFlush(ctx)
 		}
 	case flush:
 		st.flushed = false
 		a.run(ctx)
 	case expire:
+		a.cfg.Logger.Debug("particle expired here", "particle", a.cfg.Particle.ID, "init_peer", st.init, "pending_calls", st.m.Pending())
 		a.report(ctx, &Expired{ID: a.cfg.Particle.ID, InitPeerID: st.init, Pending: st.m.Pending()})
 		ctx.Stop(ctx.Self())
 	}
@@ -226,8 +236,18 @@ func (a *particleActor) run(ctx actor.Context) {
 	for st.m.Ready() {
 		start := a.cfg.Clock.Now()
 		e := st.m.Step()
+		st.complete = e.Complete
 		if m := a.cfg.Metrics; m != nil {
 			m.Runs.Observe(a.cfg.Clock.Now().Sub(start).Seconds())
+			if e.RetCode != 0 {
+				m.Errors.WithLabelValues(strconv.FormatInt(e.RetCode, 10)).Inc()
+			}
+		}
+		if e.RetCode != 0 {
+			a.cfg.Logger.Debug("particle run failed", "particle", p.ID, "init_peer", st.init, "ret_code", e.RetCode, "error", e.Error)
+		}
+		if len(e.Forward) > 0 || len(e.Pass) > 0 {
+			a.cfg.Logger.Debug("particle sent on", "particle", p.ID, "init_peer", st.init, "to", e.Forward, "passed_to", passTo(e.Pass))
 		}
 		for _, c := range e.Calls {
 			st.calls = append(st.calls, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
@@ -261,7 +281,16 @@ func (a *particleActor) run(ctx actor.Context) {
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}
+	a.cfg.Logger.Debug("particle done here for now", "particle", p.ID, "init_peer", st.init, "runs", st.m.Runs(), "complete", st.complete)
 	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals})
+}
+
+func passTo(ps []Pass) []string {
+	var to []string
+	for _, p := range ps {
+		to = append(to, p.To)
+	}
+	return to
 }
 
 // drain makes the calls and sends of the outbox, each taken off before it is made.

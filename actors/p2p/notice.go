@@ -1,0 +1,100 @@
+package p2p
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// NoticeProtocol carries core.Notice, one JSON object per stream, from a node to a client
+// over their existing connection.
+const NoticeProtocol = protocol.ID("/aquanet/notice/1.0.0")
+
+// maxNotice bounds a notice on the wire.
+const maxNotice = 1024
+
+var _ core.Notifier = (*Transport)(nil)
+
+// Notify sends n to the peer to on a stream of its own, if the transport has a connection to
+// it; it never dials. It returns at once; the send runs on a goroutine of its own, within a
+// second.
+func (t *Transport) Notify(to string, n core.Notice) {
+	id, err := peer.Decode(to)
+	if err != nil || t.host.Network().Connectedness(id) != network.Connected {
+		return
+	}
+	if len(n.Reason) > core.MaxNoticeReason {
+		n.Reason = n.Reason[:core.MaxNoticeReason]
+	}
+	b, err := json.Marshal(n)
+	if err != nil || len(b) > maxNotice {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.background(func() {
+		ctx, cancel := context.WithTimeout(network.WithNoDial(t.ctx, "notice"), time.Second)
+		defer cancel()
+		s, err := t.host.NewStream(ctx, id, NoticeProtocol)
+		if err != nil {
+			t.cfg.Logger.Debug("notice not sent", "to", to, "particle", n.ParticleID, "error", err)
+			return
+		}
+		s.SetWriteDeadline(t.cfg.Clock.Now().Add(time.Second))
+		if _, err := s.Write(b); err != nil {
+			s.Reset()
+			return
+		}
+		s.Close()
+	})
+}
+
+// OnNotice makes the transport take notices in, handing each to f (on a stream's goroutine)
+// with the peer it came from. Without it the transport refuses the notice protocol: nodes take
+// no notices, clients do.
+func (t *Transport) OnNotice(f func(from string, n core.Notice)) {
+	t.host.SetStreamHandler(NoticeProtocol, func(s network.Stream) {
+		defer s.Close()
+		s.SetReadDeadline(t.cfg.Clock.Now().Add(time.Second))
+		b, err := io.ReadAll(io.LimitReader(s, maxNotice+1))
+		if err != nil || len(b) > maxNotice {
+			s.Reset()
+			return
+		}
+		var n core.Notice
+		if json.Unmarshal(b, &n) != nil || n.ParticleID == "" {
+			return
+		}
+		f(s.Conn().RemotePeer().String(), n)
+	})
+}
+
+var _ core.LateFailures = (*Transport)(nil)
+
+// OnUndelivered makes the transport tell f of every particle it gives up after Send returned
+// (the peer could not be dialled, a write failed), on the sender's goroutine.
+func (t *Transport) OnUndelivered(f func(to string, p particle.Particle, err error)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onUndelivered = f
+}
+
+func (t *Transport) undelivered(to string, p particle.Particle, err error) {
+	t.mu.Lock()
+	f := t.onUndelivered
+	t.mu.Unlock()
+	if f != nil {
+		f(to, p, err)
+	}
+}

@@ -1,0 +1,30 @@
+package core
+
+import "github.com/aquanet/aquanet/particle"
+
+// Notice is what a node tells the initiator of a particle, over a connection the node already
+// has to it (a client and its relay), when it could not send the particle on: without it a
+// client whose particle died on the way could only wait for the TTL and guess why.
+type Notice struct {
+	ParticleID string `json:"particle_id"`
+	Peer       string `json:"peer"`   // the peer the particle could not be sent to
+	Reason     string `json:"reason"` // why, in a line
+}
+
+// MaxNoticeReason bounds a notice's reason; a longer one is cut.
+const MaxNoticeReason = 256
+
+// Notifier is a Transport that can send notices.
+type Notifier interface {
+	// Notify sends n to the peer to if there is a connection to it, and does nothing
+	// otherwise (a notice never opens a connection). It must not block: it may send later, or
+	// not at all.
+	Notify(to string, n Notice)
+}
+
+// LateFailures is a Transport that may fail to deliver a particle after Send returned nil (it
+// sends on goroutines of its own): it tells f of every particle it gives up, from any
+// goroutine; f must not block.
+type LateFailures interface {
+	OnUndelivered(f func(to string, p particle.Particle, err error))
+}
