@@ -36,6 +36,9 @@ type Params struct {
 	// sign carries this peer's signature from its last run that did (or none); it is for this
 	// peer to keep as previous data. The reference signs on every run.
 	SignOnlyToSend bool
+	// ParseCache keeps the trees of scripts run before, for the node's runs to share; nil
+	// parses the script on every run.
+	ParseCache *ParseCache
 }
 
 // Limits bound what one run accepts; zero fields take the defaults. Exceeding one is the
@@ -139,7 +142,7 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	if err != nil {
 		return fail(CodeSignatureVerification, "merging signatures failed: %v", err)
 	}
-	parsed, err := parseCached(script)
+	parsed, err := p.ParseCache.Parse(script)
 	if err != nil {
 		return fail(CodeAIRParse, "%v", err)
 	}
