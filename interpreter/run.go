@@ -115,17 +115,15 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 			out = fail(CodeTraceError, "internal interpreter error: %v", r)
 		}
 	}()
+	// The size limits are checked where, and reported as, the reference checks them with its
+	// hard limits on: the script and the current data first, the call results once the data is
+	// read and the script parsed.
 	lim := p.Limits.withDefaults()
 	switch {
 	case len(script) > lim.MaxScript:
-		return fail(CodeSizeLimits, "the script is %d bytes, over the limit of %d", len(script), lim.MaxScript)
+		return fail(CodeSizeLimits, "air size: %d bytes is bigger than the limit allowed: %d bytes", len(script), lim.MaxScript)
 	case len(currentData) > lim.MaxData:
-		return fail(CodeSizeLimits, "the current data is %d bytes, over the limit of %d", len(currentData), lim.MaxData)
-	}
-	for id, r := range callResults {
-		if len(r.Result) > lim.MaxCallResult {
-			return fail(CodeSizeLimits, "the result of call %d is %d bytes, over the limit of %d", id, len(r.Result), lim.MaxCallResult)
-		}
+		return fail(CodeSizeLimits, "Current_data particle size: %d bytes is bigger than the limit allowed: %d bytes", len(currentData), lim.MaxData)
 	}
 	prev, err := data.Decode(prevData)
 	if err != nil {
@@ -145,6 +143,12 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	parsed, err := p.ParseCache.Parse(script)
 	if err != nil {
 		return fail(CodeAIRParse, "%v", err)
+	}
+	for _, r := range callResults {
+		if len(r.Result) > lim.MaxCallResult {
+			// Naming no call, as the reference: which of several is too big is nobody's concern.
+			return fail(CodeSizeLimits, "Call result size is bigger than the limit allowed: %d bytes", lim.MaxCallResult)
+		}
 	}
 
 	x := &executor{
