@@ -10,10 +10,17 @@ import (
 // The benchmarks pair with ../shared/oracle/bench.mjs, which times the reference on the same
 // work (see the closing notes for the table).
 
+// benchParams are a test peer's params with a parse cache of its own, as a node runs scripts.
+func benchParams(peer string) Params {
+	p := params(peer)
+	p.ParseCache = NewParseCache(0)
+	return p
+}
+
 // BenchmarkLocalCall: the run that emits a local call request, and the run that consumes its
 // result.
 func BenchmarkLocalCall(b *testing.B) {
-	p := params("alice")
+	p := benchParams("alice")
 	script := `(call %init_peer_id% ("op" "identity") ["hi"] r)`
 	first := Run(script, nil, nil, nil, p)
 	results := map[uint32]CallResult{1: {0, `"hi"`}}
@@ -49,7 +56,7 @@ func BenchmarkLocalCall(b *testing.B) {
 // BenchmarkFold1000: a fold over 1000 elements with par emits 1000 call requests, then one run
 // consumes all 1000 results.
 func BenchmarkFold1000(b *testing.B) {
-	p := params("alice")
+	p := benchParams("alice")
 	elems := make([]string, 1000)
 	for i := range elems {
 		elems[i] = strconv.Itoa(i)
@@ -85,8 +92,8 @@ func BenchmarkFold1000(b *testing.B) {
 // BenchmarkReceive1MB: a peer receives data of about 1 MB (one large value in the trace) and
 // merges it with its own.
 func BenchmarkReceive1MB(b *testing.B) {
-	bob := params("bob")
-	alice := params("alice")
+	bob := benchParams("bob")
+	alice := benchParams("alice")
 	script := `(seq (call "` + bob.CurrentPeerID + `" ("s" "big") [] x) (call %init_peer_id% ("s" "got") [x.$.[0]]))`
 	o := Run(script, nil, nil, nil, bob)
 	big := `["` + strings.Repeat("a", 1<<20) + `"]`

@@ -37,6 +37,9 @@ type Params struct {
 	// sign carries this peer's signature from its last run that did (or none); it is for this
 	// peer to keep as previous data. The reference signs on every run.
 	SignOnlyToSend bool
+	// ParseCache keeps the trees of scripts run before, for the node's runs to share; nil
+	// parses the script on every run.
+	ParseCache *ParseCache
 }
 
 // Limits bound what one run accepts; zero fields take the defaults. Exceeding one is the
@@ -123,17 +126,15 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 			out = fail(CodeTraceError, "internal interpreter error: %v", r)
 		}
 	}()
+	// The size limits are checked where, and reported as, the reference checks them with its
+	// hard limits on: the script and the current data first, the call results once the data is
+	// read and the script parsed.
 	lim := p.Limits.withDefaults()
 	switch {
 	case len(script) > lim.MaxScript:
-		return fail(CodeSizeLimits, "the script is %d bytes, over the limit of %d", len(script), lim.MaxScript)
+		return fail(CodeSizeLimits, "air size: %d bytes is bigger than the limit allowed: %d bytes", len(script), lim.MaxScript)
 	case len(currentData) > lim.MaxData:
-		return fail(CodeSizeLimits, "the current data is %d bytes, over the limit of %d", len(currentData), lim.MaxData)
-	}
-	for id, r := range callResults {
-		if len(r.Result) > lim.MaxCallResult {
-			return fail(CodeSizeLimits, "the result of call %d is %d bytes, over the limit of %d", id, len(r.Result), lim.MaxCallResult)
-		}
+		return fail(CodeSizeLimits, "Current_data particle size: %d bytes is bigger than the limit allowed: %d bytes", len(currentData), lim.MaxData)
 	}
 	prev, err := data.Decode(prevData)
 	if err != nil {
@@ -150,9 +151,15 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	if err != nil {
 		return fail(CodeSignatureVerification, "merging signatures failed: %v", err)
 	}
-	parsed, err := parseCached(script)
+	parsed, err := p.ParseCache.Parse(script)
 	if err != nil {
 		return fail(CodeAIRParse, "%v", err)
+	}
+	for _, r := range callResults {
+		if len(r.Result) > lim.MaxCallResult {
+			// Naming no call, as the reference: which of several is too big is nobody's concern.
+			return fail(CodeSizeLimits, "Call result size is bigger than the limit allowed: %d bytes", lim.MaxCallResult)
+		}
 	}
 
 	x := &executor{

@@ -156,51 +156,50 @@ func serdeMessage(s string, err error) string {
 	if !errors.As(err, &se) {
 		return err.Error()
 	}
-	msg, at := serdeCode(s, se.Msg, se.Offset)
+	msg, at := serdeCode(s, se)
 	at = max(0, min(at, len(s)))
 	lineStart := strings.LastIndexByte(s[:at], '\n') + 1
 	line := 1 + strings.Count(s[:lineStart], "\n")
 	return fmt.Sprintf("%s at line %d column %d", msg, line, at-lineStart)
 }
 
-// serdeCode maps value.Parse's error (message msg at offset o) to serde_json's message for
-// the same fault, and the read position serde_json reports it at. One known approximation:
-// an exponent too long for an i32 ("1e99999999999") is reported at the number's end, where
-// serde_json reports it at the digit that overflowed.
-func serdeCode(s, msg string, o int) (string, int) {
-	has := func(sub string) bool { return strings.Contains(msg, sub) }
+// serdeCode maps value.Parse's error se, for the text s, to serde_json's message for the same
+// fault, and the read position serde_json reports it at. It goes by se's kind and offsets,
+// never by its wording. One known approximation: an exponent too long for an i32
+// ("1e99999999999") is reported at the number's end, where serde_json reports it at the digit
+// that overflowed.
+func serdeCode(s string, se *value.SyntaxError) (string, int) {
 	const (
 		eofValue  = "EOF while parsing a value"
 		eofString = "EOF while parsing a string"
 	)
+	o := se.Offset
 	// prev is the last byte before o that is not whitespace.
 	prev := byte(0)
 	if t := strings.TrimRight(s[:min(o, len(s))], " \t\n\r"); t != "" {
 		prev = t[len(t)-1]
 	}
-	switch {
-	case has("recursion limit"):
+	switch se.Kind {
+	case value.ErrRecursionLimit:
 		return "recursion limit exceeded", o + 1
-	case has("number out of range"):
+	case value.ErrNumberOutOfRange:
 		// Reported after the number's last character (o is its start).
 		end := o
 		for end < len(s) && strings.IndexByte("+-.eE0123456789", s[end]) >= 0 {
 			end++
 		}
 		return "number out of range", end
-	case has("trailing characters"):
+	case value.ErrTrailingCharacters:
 		return "trailing characters", o + 1
-	case has("trailing comma"):
+	case value.ErrTrailingComma:
 		return "trailing comma", o + 1
-	case has("control character"):
+	case value.ErrControlCharacter:
 		return "control character (\\u0000-\\u001F) found while parsing a string", o + 1
-	case has("unpaired low surrogate"):
-		// o is the escape's backslash; serde_json has read its four hex digits.
+	case value.ErrLoneLowSurrogate, value.ErrNotLowSurrogate:
+		// o is the escape's backslash (of the second escape, after a high surrogate);
+		// serde_json has read its four hex digits.
 		return "lone leading surrogate in hex escape", o + 6
-	case has("not a low surrogate"):
-		// o is the second escape's backslash.
-		return "lone leading surrogate in hex escape", o + 6
-	case has("unpaired high surrogate"):
+	case value.ErrLoneHighSurrogate:
 		// o is just after the high surrogate: serde_json wants "\\u" there.
 		switch {
 		case o >= len(s):
@@ -211,48 +210,47 @@ func serdeCode(s, msg string, o int) (string, int) {
 			return eofString, len(s)
 		}
 		return "unexpected end of hex escape", o + 2
-	case has("invalid \\u escape at byte"):
+	case value.ErrInvalidHexEscape:
 		// serde_json reads the four hex digits only if they are all there.
-		var esc int
-		if _, err := fmt.Sscanf(msg, "invalid \\u escape at byte %d", &esc); err == nil && esc+6 > len(s) {
+		if se.Start+6 > len(s) {
 			return eofString, len(s)
 		}
 		return "invalid escape", o + 1
-	case has("invalid escape"):
+	case value.ErrInvalidEscape:
 		// o is the backslash; serde_json has read the letter after it.
 		return "invalid escape", o + 2
-	case has("invalid UTF-8"):
+	case value.ErrInvalidUTF8:
 		// Cannot happen: the argument is a string, so valid UTF-8.
 		return "invalid unicode code point", o + 1
-	case has("unexpected end of input in the string"), has("unexpected end of input in an escape"),
-		has("unexpected end of input in the \\u escape"):
+	case value.ErrEOFInString:
 		return eofString, len(s)
-	case has("unexpected end of input in a number"):
+	case value.ErrEOFInNumber:
 		return eofValue, len(s)
-	case has("invalid number"):
+	case value.ErrInvalidNumber:
 		return "invalid number", o + 1
-	case has("unexpected end of input in the array"):
+	case value.ErrEOFInArray:
 		return "EOF while parsing a list", len(s)
-	case has("unexpected end of input in the object"):
+	case value.ErrEOFInObject:
 		if prev == ',' {
 			return eofValue, len(s) // {"a": 1,
 		}
 		return "EOF while parsing an object", len(s)
-	case has("unexpected end of input"):
+	case value.ErrEOF:
 		if prev == '[' {
 			return "EOF while parsing a list", len(s) // [
 		}
 		return eofValue, len(s)
-	case has("invalid literal"):
+	case value.ErrInvalidLiteral:
 		return "expected ident", o + 1
-	case has("object key must be a string"):
+	case value.ErrKeyNotString:
 		return "key must be a string", o + 1
-	case has("expected ':'"):
+	case value.ErrExpectedColon:
 		return "expected `:`", o + 1
-	case has("expected ',' or ']'"):
+	case value.ErrExpectedCommaOrBracket:
 		return "expected `,` or `]`", o + 1
-	case has("expected ',' or '}'"):
+	case value.ErrExpectedCommaOrBrace:
 		return "expected `,` or `}`", o + 1
 	}
+	// ErrExpectedValue (and ErrTooLarge, which json.parse sets no limit for).
 	return "expected value", o + 1
 }

@@ -1,6 +1,9 @@
 package builtin
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -139,5 +142,63 @@ func TestJSONParseDeep(t *testing.T) {
 	want := parseErr(text[:maxQuoted]+"…", "recursion limit exceeded at line 1 column 128")
 	if err == nil || err.Error() != want {
 		t.Fatalf("parse of 128 '[' = %v, want %q", err, want)
+	}
+}
+
+// TestJSONParseGoesByKind: json.parse picks serde_json's message from the kind and offsets of
+// value.Parse's error, never from its wording, so rewording the parser's messages leaves
+// json.parse's as they are. One text per kind of error.
+func TestJSONParseGoesByKind(t *testing.T) {
+	cases := []struct {
+		text, serde string
+	}{
+		{strings.Repeat("[", 128), "recursion limit exceeded at line 1 column 128"},
+		{"", "EOF while parsing a value at line 1 column 0"},
+		{"[", "EOF while parsing a list at line 1 column 1"},
+		{"-", "EOF while parsing a value at line 1 column 1"},
+		{`"ab\u00`, "EOF while parsing a string at line 1 column 7"},
+		{"[1", "EOF while parsing a list at line 1 column 2"},
+		{`{"a":1,`, "EOF while parsing a value at line 1 column 7"},
+		{`{"a"`, "EOF while parsing an object at line 1 column 4"},
+		{"x", "expected value at line 1 column 1"},
+		{"nulx", "expected ident at line 1 column 4"},
+		{"01", "invalid number at line 1 column 2"},
+		{"[\n 1e400]", "number out of range at line 2 column 6"},
+		{"\"a\x01\"", `control character (\u0000-\u001F) found while parsing a string at line 1 column 3`},
+		{"\"\xff\"", "invalid unicode code point at line 1 column 2"},
+		{`"\x"`, "invalid escape at line 1 column 3"},
+		{`"\u12x4"`, "invalid escape at line 1 column 6"},
+		{`"\u12x`, "EOF while parsing a string at line 1 column 6"},
+		{`"\udc00"`, "lone leading surrogate in hex escape at line 1 column 7"},
+		{`"\ud800"`, "unexpected end of hex escape at line 1 column 8"},
+		{`"\ud800\u0041"`, "lone leading surrogate in hex escape at line 1 column 13"},
+		{"{1:2}", "key must be a string at line 1 column 2"},
+		{`{"a" 1}`, "expected `:` at line 1 column 6"},
+		{"[1 2]", "expected `,` or `]` at line 1 column 4"},
+		{`{"a":1 2}`, "expected `,` or `}` at line 1 column 8"},
+		{"[1,]", "trailing comma at line 1 column 4"},
+		{"1 2", "trailing characters at line 1 column 3"},
+	}
+	kinds := map[value.SyntaxErrorKind]bool{}
+	for _, c := range cases {
+		_, err := value.Parse([]byte(c.text), value.Limits{})
+		var se *value.SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("Parse(%q) = %v, want a *value.SyntaxError", c.text, err)
+		}
+		kinds[se.Kind] = true
+		if got := serdeMessage(c.text, err); got != c.serde {
+			t.Errorf("%q: %q, want %q", c.text, got, c.serde)
+		}
+		reworded := *se
+		reworded.Msg = "reworded"
+		if got := serdeMessage(c.text, fmt.Errorf("wrapped: %w", &reworded)); got != c.serde {
+			t.Errorf("%q reworded (%v): %q, want %q", c.text, se.Kind, got, c.serde)
+		}
+	}
+	for k := value.ErrRecursionLimit; k <= value.ErrTrailingCharacters; k++ {
+		if !kinds[k] {
+			t.Errorf("no case of %v", k)
+		}
 	}
 }

@@ -24,7 +24,9 @@ type Machine struct {
 }
 
 // New returns the machine of a particle with this script, on the peer and with the key params
-// name (and its signing policy). Nothing runs until the first Arrive.
+// name (and its signing policy). params.ParseCache should be the node's own cache, which all
+// its machines share; with none, every Step parses the script. Nothing runs until the first
+// Arrive.
 func New(script string, params interpreter.Params) *Machine {
 	return &Machine{script: script, params: params, pending: map[uint32]bool{}, results: map[uint32]interpreter.CallResult{}}
 }

@@ -143,3 +143,27 @@ func TestRestoredMachineDoesNotRepeatCalls(t *testing.T) {
 		t.Error("the restored machine's data changed with nothing new")
 	}
 }
+
+// TestMachinesShareTheNodesParseCache: the machines of one node parse a script once between
+// them when their params carry the node's cache; another node's cache sees none of it.
+func TestMachinesShareTheNodesParseCache(t *testing.T) {
+	alice := identity(t, "alice")
+	script := `(call %init_peer_id% ("op" "identity") ["hi"] r)`
+	node, other := interpreter.NewParseCache(0), interpreter.NewParseCache(0)
+	for i := range 3 {
+		m := New(script, interpreter.Params{InitPeerID: alice.PeerID, CurrentPeerID: alice.PeerID, Timestamp: 1_700_000_000_000,
+			TTL: 60_000, ParticleID: fmt.Sprintf("p-%d", i), Key: alice.Key, ParseCache: node})
+		m.Arrive(nil)
+		e := m.Step()
+		m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"hi"`})
+		if e = m.Step(); e.RetCode != 0 || !e.Complete {
+			t.Fatalf("particle %d: %+v", i, e)
+		}
+	}
+	if got := node.Stats(); got != (interpreter.ParseCacheStats{Hits: 5, Misses: 1, Len: 1}) {
+		t.Errorf("node cache after 6 runs of one script: %+v, want 5 hits and 1 miss", got)
+	}
+	if got := other.Stats(); got != (interpreter.ParseCacheStats{}) {
+		t.Errorf("another node's cache: %+v", got)
+	}
+}

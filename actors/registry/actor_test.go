@@ -215,3 +215,33 @@ func TestStatShowsAServicesCounters(t *testing.T) {
 	n.want(bob, "stat", "service_memory", []value.Value{str("nope")}, 1, `"Service with id 'nope' not found"`)
 	n.want(bob, "stat", "nope", []value.Value{str("calc")}, 1, `"Service with id 'stat' not found (function nope)"`)
 }
+
+// TestNotFoundAsNox: nox words a missing service and a missing function of a service it has
+// (a builtin, or a custom service) alike, "Service with id 'S' not found (function F)": the
+// builtin answers NotDefined and the call falls through to the app services, which lack S
+// (particle-builtins/src/builtins.rs, aquamarine/src/particle_functions.rs). It says so before
+// it reads any argument.
+func TestNotFoundAsNox(t *testing.T) {
+	n := newNode(t)
+	if err := n.spawn("calc", alice, func(c service.CallContext, fn string, _ []value.Value) (value.Value, error) {
+		if fn == "add" {
+			return value.Int(3), nil
+		}
+		return value.Value{}, service.NotFound(c.Service, fn)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ svc, fn, want string }{
+		// A missing service.
+		{"nosuch", "f", `"Service with id 'nosuch' not found (function f)"`},
+		// A missing function of a service the node has.
+		{"op", "nosuch", `"Service with id 'op' not found (function nosuch)"`},
+		{"json", "obj_pairs", `"Service with id 'json' not found (function obj_pairs)"`},
+		{"srv", "nosuch", `"Service with id 'srv' not found (function nosuch)"`},
+		{"stat", "nosuch", `"Service with id 'stat' not found (function nosuch)"`},
+		{"calc", "sub", `"Service with id 'calc' not found (function sub)"`},
+	} {
+		n.want(bob, c.svc, c.fn, nil, 1, c.want)
+	}
+	n.want(bob, "calc", "add", nil, 0, "3")
+}

@@ -15,15 +15,16 @@ import (
 // with the memory of each Wasm module of the service: a Go service has none of its own (it
 // shares the node's), so its list is empty.
 func (r *registryActor) stat(ctx actor.Context, c *service.Call) {
-	id, err := builtin.StringArg(c.Args, 0, "service_id")
-	if err != nil {
-		reply(ctx, c, value.Value{}, err)
-		return
-	}
+	// The function first: on nox an unknown one is not found whatever its arguments.
 	switch c.Function {
 	case "service_stat", "service_memory":
 	default:
 		reply(ctx, c, value.Value{}, service.NotFound("stat", c.Function))
+		return
+	}
+	id, err := builtin.StringArg(c.Args, 0, "service_id")
+	if err != nil {
+		reply(ctx, c, value.Value{}, err)
 		return
 	}
 	s, ok := r.services.Resolve(id)

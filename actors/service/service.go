@@ -191,6 +191,13 @@ func Builtin(id string) (Handler, bool) {
 // NotFound is the error of a call to a function no service provides, worded as Fluence's node
 // words it. A handler should return it for a function it does not have: such calls count in
 // the service's stats, but not under the function's name.
+//
+// On nox the text is the same whether the service is missing or only the function is: a
+// builtin, or a custom service, that lacks the function answers NotDefined and the call falls
+// through to the app services, which lack the service, so the node reports "Service with id
+// 'op' not found (function nosuch)" for ("op" "nosuch") as for ("nosuch" "f")
+// (particle-builtins/src/builtins.rs builtins_call and call, aquamarine/src/particle_functions.rs).
+// Only a Wasm (Marine) service words a missing function differently, and aquanet has none.
 func NotFound(service, function string) error {
 	return &notFoundError{service, function}
 }

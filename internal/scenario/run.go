@@ -71,7 +71,8 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 
 	h := &host{s: s, ids: ids, ruleCalls: map[ruleKey]int{}}
 	res := &Result{Callbacks: []Call{}, Errors: []Call{}, InterpreterErrors: []InterpreterError{}}
-	stored := map[string][]byte{} // by name
+	stored := map[string][]byte{}         // by name
+	cache := interpreter.NewParseCache(1) // every peer runs the one script
 	queue := []delivery{{to: init.PeerID, results: map[uint32]interpreter.CallResult{}}}
 	for len(queue) > 0 {
 		d := queue[0]
@@ -94,6 +95,7 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 			TTL:           s.Particle.TTL,
 			ParticleID:    s.Particle.ID,
 			Key:           id.Key,
+			ParseCache:    cache,
 		})
 		if out.RetCode != 0 {
 			res.InterpreterErrors = append(res.InterpreterErrors, InterpreterError{Peer: name, RetCode: out.RetCode, Message: out.ErrorMessage})

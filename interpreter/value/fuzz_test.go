@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// FuzzParse: Parse never panics; every error is a *SyntaxError inside the input; what Parse
+// FuzzParse: Parse never panics; every error is a *SyntaxError of some kind inside the input; what Parse
 // accepts encoding/json accepts too (serde_json's JSON is a subset of Go's); and whatever parses
 // survives the round trip: Parse(AppendJSON(v)) succeeds, is Equal to v and prints the same
 // bytes — except for floats that serde_json itself does not read back (its float reading is not
@@ -27,7 +27,8 @@ func FuzzParse(f *testing.F) {
 		v, err := Parse(data, Limits{})
 		if err != nil {
 			var se *SyntaxError
-			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(data) || se.Msg == "" {
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(data) || se.Msg == "" ||
+				se.Kind == 0 || !errors.Is(err, se.Kind) || se.Start < 0 || se.Start > se.Offset {
 				t.Fatalf("bad error %v (%T) for a %d-byte input", err, err, len(data))
 			}
 			return

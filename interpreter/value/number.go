@@ -36,14 +36,14 @@ func (p *parser) number() (Value, error) {
 		p.pos++
 	}
 	if p.pos >= len(p.data) {
-		return Value{}, p.errorf(p.pos, "unexpected end of input in a number")
+		return Value{}, p.errorf(ErrEOFInNumber, p.pos, "unexpected end of input in a number")
 	}
 	var sig uint64
 	switch c := p.data[p.pos]; {
 	case c == '0':
 		p.pos++
 		if p.pos < len(p.data) && isDigit(p.data[p.pos]) {
-			return Value{}, p.errorf(p.pos, "invalid number: leading zero")
+			return Value{}, p.errorf(ErrInvalidNumber, p.pos, "invalid number: leading zero")
 		}
 	case c >= '1' && c <= '9':
 		sig = uint64(c - '0')
@@ -57,7 +57,7 @@ func (p *parser) number() (Value, error) {
 			p.pos++
 		}
 	default:
-		return Value{}, p.errorf(p.pos, "invalid number: expected a digit, found %s", p.describe(p.pos))
+		return Value{}, p.errorf(ErrInvalidNumber, p.pos, "invalid number: expected a digit, found %s", p.describe(p.pos))
 	}
 	if p.pos < len(p.data) {
 		switch p.data[p.pos] {
@@ -124,9 +124,9 @@ func (p *parser) decimal(start int, neg bool, sig uint64, exp int32) (float64, e
 	}
 	if digits == 0 {
 		if p.pos >= len(p.data) {
-			return 0, p.errorf(p.pos, "unexpected end of input in a number: expected a digit after '.'")
+			return 0, p.errorf(ErrEOFInNumber, p.pos, "unexpected end of input in a number: expected a digit after '.'")
 		}
-		return 0, p.errorf(p.pos, "invalid number: expected a digit after '.', found %s", p.describe(p.pos))
+		return 0, p.errorf(ErrInvalidNumber, p.pos, "invalid number: expected a digit after '.', found %s", p.describe(p.pos))
 	}
 	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
 		return p.exponent(start, neg, sig, exp)
@@ -143,10 +143,10 @@ func (p *parser) exponent(start int, neg bool, sig uint64, exp int32) (float64, 
 		p.pos++
 	}
 	if p.pos >= len(p.data) {
-		return 0, p.errorf(p.pos, "unexpected end of input in a number: expected a digit in the exponent")
+		return 0, p.errorf(ErrEOFInNumber, p.pos, "unexpected end of input in a number: expected a digit in the exponent")
 	}
 	if !isDigit(p.data[p.pos]) {
-		return 0, p.errorf(p.pos, "invalid number: expected a digit in the exponent, found %s", p.describe(p.pos))
+		return 0, p.errorf(ErrInvalidNumber, p.pos, "invalid number: expected a digit in the exponent, found %s", p.describe(p.pos))
 	}
 	e := int32(p.data[p.pos] - '0')
 	p.pos++
@@ -156,7 +156,7 @@ func (p *parser) exponent(start int, neg bool, sig uint64, exp int32) (float64, 
 		if e >= math.MaxInt32/10 && (e > math.MaxInt32/10 || d > math.MaxInt32%10) {
 			// The exponent does not fit in an i32: infinity is an error, zero is ±0.0.
 			if sig != 0 && positive {
-				return 0, p.errorf(start, "number out of range")
+				return 0, p.errorf(ErrNumberOutOfRange, start, "number out of range")
 			}
 			for p.pos < len(p.data) && isDigit(p.data[p.pos]) {
 				p.pos++
@@ -202,7 +202,7 @@ func (p *parser) fromParts(start int, neg bool, sig uint64, exp int32) (float64,
 			if exp >= 0 {
 				f *= pow10[abs]
 				if math.IsInf(f, 0) {
-					return 0, p.errorf(start, "number out of range")
+					return 0, p.errorf(ErrNumberOutOfRange, start, "number out of range")
 				}
 			} else {
 				f /= pow10[abs]
@@ -213,7 +213,7 @@ func (p *parser) fromParts(start int, neg bool, sig uint64, exp int32) (float64,
 			break
 		}
 		if exp >= 0 {
-			return 0, p.errorf(start, "number out of range")
+			return 0, p.errorf(ErrNumberOutOfRange, start, "number out of range")
 		}
 		f /= 1e308
 		exp += 308

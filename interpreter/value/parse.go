@@ -17,20 +17,6 @@ type Limits struct {
 	MaxBytes int
 }
 
-// SyntaxError is the error [Parse] returns for input serde_json would reject (or that exceeds
-// the [Limits]).
-type SyntaxError struct {
-	// Offset is the byte offset in the input where the problem was found.
-	Offset int
-	// Msg says what was wrong, e.g. "trailing comma in the array that starts at byte 0".
-	Msg string
-}
-
-// Error returns "json: <Msg> at byte offset <Offset>".
-func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("json: %s at byte offset %d", e.Msg, e.Offset)
-}
-
 // Parse reads one JSON text exactly as AquaVM does (serde_json::from_slice::<Value>), so that a
 // service result accepted, or rejected, by one implementation is accepted, or rejected, by the
 // other, and yields the same value and so the same CID:
@@ -56,7 +42,7 @@ func (e *SyntaxError) Error() string {
 // Every error is a *[SyntaxError]. Parse does not panic, and recurses at most MaxDepth deep.
 func Parse(data []byte, limits Limits) (Value, error) {
 	if limits.MaxBytes > 0 && len(data) > limits.MaxBytes {
-		return Value{}, &SyntaxError{Offset: limits.MaxBytes,
+		return Value{}, &SyntaxError{Kind: ErrTooLarge, Offset: limits.MaxBytes, Start: limits.MaxBytes,
 			Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d bytes", len(data), limits.MaxBytes)}
 	}
 	p := parser{data: data, depth: MaxDepth}
@@ -67,7 +53,7 @@ func Parse(data []byte, limits Limits) (Value, error) {
 	}
 	p.skipSpace()
 	if p.pos < len(p.data) {
-		return Value{}, p.errorf(p.pos, "trailing characters after the JSON value: %s", p.describe(p.pos))
+		return Value{}, p.errorf(ErrTrailingCharacters, p.pos, "trailing characters after the JSON value: %s", p.describe(p.pos))
 	}
 	return v, nil
 }
@@ -92,8 +78,14 @@ type parser struct {
 	valsChunk, keysChunk, compsChunk int // size of the last chunk allocated
 }
 
-func (p *parser) errorf(offset int, format string, args ...any) error {
-	return &SyntaxError{Offset: offset, Msg: fmt.Sprintf(format, args...)}
+// errorf is the error of kind at offset.
+func (p *parser) errorf(kind SyntaxErrorKind, offset int, format string, args ...any) error {
+	return p.errorIn(kind, offset, offset, format, args...)
+}
+
+// errorIn is the error of kind at offset, inside the construct that starts at start.
+func (p *parser) errorIn(kind SyntaxErrorKind, offset, start int, format string, args ...any) error {
+	return &SyntaxError{Kind: kind, Offset: offset, Start: start, Msg: fmt.Sprintf(format, args...)}
 }
 
 // describe names the byte at offset i for an error message.
@@ -129,7 +121,7 @@ func (p *parser) skipSpace() {
 // value reads the value starting at p.pos (whitespace already skipped).
 func (p *parser) value() (Value, error) {
 	if p.pos >= len(p.data) {
-		return Value{}, p.errorf(p.pos, "unexpected end of input, expected a value")
+		return Value{}, p.errorf(ErrEOF, p.pos, "unexpected end of input, expected a value")
 	}
 	switch c := p.data[p.pos]; {
 	case c == 'n':
@@ -148,7 +140,7 @@ func (p *parser) value() (Value, error) {
 	case c == '{':
 		return p.object()
 	}
-	return Value{}, p.errorf(p.pos, "expected a value, found %s", p.describe(p.pos))
+	return Value{}, p.errorf(ErrExpectedValue, p.pos, "expected a value, found %s", p.describe(p.pos))
 }
 
 // literal reads the keyword word at p.pos.
@@ -156,10 +148,10 @@ func (p *parser) literal(word string) error {
 	start := p.pos
 	for i := 0; i < len(word); i++ {
 		if p.pos >= len(p.data) {
-			return p.errorf(p.pos, "unexpected end of input in %q", word)
+			return p.errorf(ErrEOF, p.pos, "unexpected end of input in %q", word)
 		}
 		if p.data[p.pos] != word[i] {
-			return p.errorf(p.pos, "invalid literal starting at byte %d: expected %q, found %s", start, word, p.describe(p.pos))
+			return p.errorIn(ErrInvalidLiteral, p.pos, start, "invalid literal starting at byte %d: expected %q, found %s", start, word, p.describe(p.pos))
 		}
 		p.pos++
 	}
@@ -170,7 +162,7 @@ func (p *parser) literal(word string) error {
 func (p *parser) enter() error {
 	p.depth--
 	if p.depth < 0 {
-		return p.errorf(p.pos, "recursion limit exceeded: more than %d nested arrays and objects", MaxDepth)
+		return p.errorf(ErrRecursionLimit, p.pos, "recursion limit exceeded: more than %d nested arrays and objects", MaxDepth)
 	}
 	p.pos++
 	p.skipSpace()
@@ -196,18 +188,18 @@ func (p *parser) array() (Value, error) {
 		p.elems = append(p.elems, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return Value{}, p.errorf(p.pos, "unexpected end of input in the array that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrEOFInArray, p.pos, start, "unexpected end of input in the array that starts at byte %d", start)
 		}
 		if c := p.data[p.pos]; c == ']' {
 			p.pos++
 			break
 		} else if c != ',' {
-			return Value{}, p.errorf(p.pos, "expected ',' or ']' in the array that starts at byte %d, found %s", start, p.describe(p.pos))
+			return Value{}, p.errorIn(ErrExpectedCommaOrBracket, p.pos, start, "expected ',' or ']' in the array that starts at byte %d, found %s", start, p.describe(p.pos))
 		}
 		p.pos++
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == ']' {
-			return Value{}, p.errorf(p.pos, "trailing comma in the array that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrTrailingComma, p.pos, start, "trailing comma in the array that starts at byte %d", start)
 		}
 	}
 	c := p.composite()
@@ -232,10 +224,10 @@ func (p *parser) object() (Value, error) {
 	base := len(p.fields)
 	for {
 		if p.pos >= len(p.data) {
-			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrEOFInObject, p.pos, start, "unexpected end of input in the object that starts at byte %d", start)
 		}
 		if p.data[p.pos] != '"' {
-			return Value{}, p.errorf(p.pos, "object key must be a string, found %s", p.describe(p.pos))
+			return Value{}, p.errorf(ErrKeyNotString, p.pos, "object key must be a string, found %s", p.describe(p.pos))
 		}
 		key, err := p.str()
 		if err != nil {
@@ -243,10 +235,10 @@ func (p *parser) object() (Value, error) {
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrEOFInObject, p.pos, start, "unexpected end of input in the object that starts at byte %d", start)
 		}
 		if p.data[p.pos] != ':' {
-			return Value{}, p.errorf(p.pos, "expected ':' after an object key, found %s", p.describe(p.pos))
+			return Value{}, p.errorf(ErrExpectedColon, p.pos, "expected ':' after an object key, found %s", p.describe(p.pos))
 		}
 		p.pos++
 		p.skipSpace()
@@ -257,18 +249,18 @@ func (p *parser) object() (Value, error) {
 		p.fields = append(p.fields, field{key, v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return Value{}, p.errorf(p.pos, "unexpected end of input in the object that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrEOFInObject, p.pos, start, "unexpected end of input in the object that starts at byte %d", start)
 		}
 		if c := p.data[p.pos]; c == '}' {
 			p.pos++
 			break
 		} else if c != ',' {
-			return Value{}, p.errorf(p.pos, "expected ',' or '}' in the object that starts at byte %d, found %s", start, p.describe(p.pos))
+			return Value{}, p.errorIn(ErrExpectedCommaOrBrace, p.pos, start, "expected ',' or '}' in the object that starts at byte %d, found %s", start, p.describe(p.pos))
 		}
 		p.pos++
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == '}' {
-			return Value{}, p.errorf(p.pos, "trailing comma in the object that starts at byte %d", start)
+			return Value{}, p.errorIn(ErrTrailingComma, p.pos, start, "trailing comma in the object that starts at byte %d", start)
 		}
 	}
 	fs := p.fields[base:]

@@ -21,84 +21,85 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		in     string
 		offset int
+		kind   SyntaxErrorKind
 		msg    string
 	}{
-		{"", 0, "unexpected end of input, expected a value"},
-		{" \n\t\r", 4, "unexpected end of input, expected a value"},
-		{"\ufeff1", 0, `expected a value, found '\ufeff' (U+FEFF)`},
-		{"\v1", 0, "expected a value, found byte 0x0b"},
-		{"\u00a01", 0, `expected a value, found '\u00a0' (U+00A0)`},
-		{"\xff", 0, "expected a value, found byte 0xff (not UTF-8)"},
-		{"nul", 3, `unexpected end of input in "null"`},
-		{"nulL", 3, `invalid literal starting at byte 0: expected "null", found 'L'`},
-		{"True", 0, "expected a value, found 'T'"},
-		{"nulll", 4, "trailing characters after the JSON value: 'l'"},
-		{"1 2", 2, "trailing characters"},
-		{"{}x", 2, "trailing characters"},
-		{"1 // c", 2, "trailing characters"},
-		{"/* c */ 1", 0, "expected a value, found '/'"},
-		{"01", 1, "invalid number: leading zero"},
-		{"-01", 2, "invalid number: leading zero"},
-		{"-", 1, "unexpected end of input in a number"},
-		{"-a", 1, "invalid number: expected a digit, found 'a'"},
-		{"+1", 0, "expected a value, found '+'"},
-		{".5", 0, "expected a value, found '.'"},
-		{"5.", 2, "unexpected end of input in a number: expected a digit after '.'"},
-		{"5.e3", 2, "invalid number: expected a digit after '.', found 'e'"},
-		{"1e", 2, "unexpected end of input in a number: expected a digit in the exponent"},
-		{"1e+", 3, "unexpected end of input in a number: expected a digit in the exponent"},
-		{"1ex", 2, "invalid number: expected a digit in the exponent, found 'x'"},
-		{"NaN", 0, "expected a value, found 'N'"},
-		{"Infinity", 0, "expected a value, found 'I'"},
-		{"1e309", 0, "number out of range"},
-		{"-1e309", 0, "number out of range"},
-		{"[1, 1e400]", 4, "number out of range"},
-		{"1e99999999999", 0, "number out of range"},
-		{"1" + strings.Repeat("0", 309), 0, "number out of range"},
-		{"1.7976931348623159e308", 0, "number out of range"},
-		{`"abc`, 4, "unexpected end of input in the string that starts at byte 0"},
-		{`"\`, 2, "unexpected end of input in an escape sequence"},
-		{`"\q"`, 1, `invalid escape \'q' in a string`},
-		{`"\U0041"`, 1, `invalid escape \'U' in a string`},
-		{`"\u12"`, 5, `invalid \u escape at byte 1: '"' is not a hex digit`},
-		{`"\u12g4"`, 5, `invalid \u escape at byte 1: 'g' is not a hex digit`},
-		{`"\u00`, 5, `unexpected end of input in the \u escape at byte 1`},
-		{`"\udc00"`, 1, `unpaired low surrogate \udc00 in a string`},
-		{`"\ud800"`, 7, `unpaired high surrogate \ud800 in a string (not followed by \u and a low surrogate)`},
-		{`"\ud800x"`, 7, `unpaired high surrogate \ud800`},
-		{`"\ud800\n"`, 7, `unpaired high surrogate \ud800`},
-		{`"\ud800\u0041"`, 7, `unpaired high surrogate \ud800 in a string (followed by \u0041, not a low surrogate)`},
-		{`"\ud800\ud800"`, 7, `followed by \ud800, not a low surrogate`},
-		{"\"a\x00\"", 2, "control character 0x00 in a string (must be escaped)"},
-		{"\"\x1f\"", 1, "control character 0x1f in a string"},
-		{"\"\t\"", 1, "control character 0x09 in a string"},
-		{"\"\\n\n\"", 3, "control character 0x0a in a string"},
-		{"\"\xff\"", 1, "invalid UTF-8 in a string"},
-		{"\"\xed\xa0\x80\"", 1, "invalid UTF-8 in a string"}, // a UTF-8-encoded surrogate
-		{"\"\xc0\xaf\"", 1, "invalid UTF-8 in a string"},     // overlong
-		{"\"\\n\xe2\x82\"", 3, "invalid UTF-8 in a string"},
-		{"[", 1, "unexpected end of input, expected a value"},
-		{"[1", 2, "unexpected end of input in the array that starts at byte 0"},
-		{"[1,", 3, "unexpected end of input, expected a value"},
-		{"[1,]", 3, "trailing comma in the array that starts at byte 0"},
-		{"[ 1 , ]", 6, "trailing comma"},
-		{"[,1]", 1, "expected a value, found ','"},
-		{"[1 2]", 3, "expected ',' or ']' in the array that starts at byte 0, found '2'"},
-		{"[1}", 2, "expected ',' or ']'"},
-		{"{", 1, "unexpected end of input in the object that starts at byte 0"},
-		{`{"a"`, 4, "unexpected end of input in the object"},
-		{`{"a" 1}`, 5, "expected ':' after an object key, found '1'"},
-		{`{"a":}`, 5, "expected a value, found '}'"},
-		{`{"a":1`, 6, "unexpected end of input in the object"},
-		{`{"a":1,}`, 7, "trailing comma in the object that starts at byte 0"},
-		{`{"a":1 "b":2}`, 7, "expected ',' or '}' in the object that starts at byte 0, found '\"'"},
-		{`{a:1}`, 1, "object key must be a string, found 'a'"},
-		{`{1:1}`, 1, "object key must be a string, found '1'"},
-		{`{,}`, 1, "object key must be a string, found ','"},
-		{`[{"a":[1,}]}]`, 9, "expected a value, found '}'"},
-		{strings.Repeat("[", 128) + strings.Repeat("]", 128), 127, "recursion limit exceeded: more than 127 nested arrays and objects"},
-		{strings.Repeat(`{"a":`, 128) + "1" + strings.Repeat("}", 128), 127 * 5, "recursion limit exceeded"},
-		{strings.Repeat("[", 1000000), 127, "recursion limit exceeded"},
+		{"", 0, ErrEOF, "unexpected end of input, expected a value"},
+		{" \n\t\r", 4, ErrEOF, "unexpected end of input, expected a value"},
+		{"\ufeff1", 0, ErrExpectedValue, `expected a value, found '\ufeff' (U+FEFF)`},
+		{"\v1", 0, ErrExpectedValue, "expected a value, found byte 0x0b"},
+		{"\u00a01", 0, ErrExpectedValue, `expected a value, found '\u00a0' (U+00A0)`},
+		{"\xff", 0, ErrExpectedValue, "expected a value, found byte 0xff (not UTF-8)"},
+		{"nul", 3, ErrEOF, `unexpected end of input in "null"`},
+		{"nulL", 3, ErrInvalidLiteral, `invalid literal starting at byte 0: expected "null", found 'L'`},
+		{"True", 0, ErrExpectedValue, "expected a value, found 'T'"},
+		{"nulll", 4, ErrTrailingCharacters, "trailing characters after the JSON value: 'l'"},
+		{"1 2", 2, ErrTrailingCharacters, "trailing characters"},
+		{"{}x", 2, ErrTrailingCharacters, "trailing characters"},
+		{"1 // c", 2, ErrTrailingCharacters, "trailing characters"},
+		{"/* c */ 1", 0, ErrExpectedValue, "expected a value, found '/'"},
+		{"01", 1, ErrInvalidNumber, "invalid number: leading zero"},
+		{"-01", 2, ErrInvalidNumber, "invalid number: leading zero"},
+		{"-", 1, ErrEOFInNumber, "unexpected end of input in a number"},
+		{"-a", 1, ErrInvalidNumber, "invalid number: expected a digit, found 'a'"},
+		{"+1", 0, ErrExpectedValue, "expected a value, found '+'"},
+		{".5", 0, ErrExpectedValue, "expected a value, found '.'"},
+		{"5.", 2, ErrEOFInNumber, "unexpected end of input in a number: expected a digit after '.'"},
+		{"5.e3", 2, ErrInvalidNumber, "invalid number: expected a digit after '.', found 'e'"},
+		{"1e", 2, ErrEOFInNumber, "unexpected end of input in a number: expected a digit in the exponent"},
+		{"1e+", 3, ErrEOFInNumber, "unexpected end of input in a number: expected a digit in the exponent"},
+		{"1ex", 2, ErrInvalidNumber, "invalid number: expected a digit in the exponent, found 'x'"},
+		{"NaN", 0, ErrExpectedValue, "expected a value, found 'N'"},
+		{"Infinity", 0, ErrExpectedValue, "expected a value, found 'I'"},
+		{"1e309", 0, ErrNumberOutOfRange, "number out of range"},
+		{"-1e309", 0, ErrNumberOutOfRange, "number out of range"},
+		{"[1, 1e400]", 4, ErrNumberOutOfRange, "number out of range"},
+		{"1e99999999999", 0, ErrNumberOutOfRange, "number out of range"},
+		{"1" + strings.Repeat("0", 309), 0, ErrNumberOutOfRange, "number out of range"},
+		{"1.7976931348623159e308", 0, ErrNumberOutOfRange, "number out of range"},
+		{`"abc`, 4, ErrEOFInString, "unexpected end of input in the string that starts at byte 0"},
+		{`"\`, 2, ErrEOFInString, "unexpected end of input in an escape sequence"},
+		{`"\q"`, 1, ErrInvalidEscape, `invalid escape \'q' in a string`},
+		{`"\U0041"`, 1, ErrInvalidEscape, `invalid escape \'U' in a string`},
+		{`"\u12"`, 5, ErrInvalidHexEscape, `invalid \u escape at byte 1: '"' is not a hex digit`},
+		{`"\u12g4"`, 5, ErrInvalidHexEscape, `invalid \u escape at byte 1: 'g' is not a hex digit`},
+		{`"\u00`, 5, ErrEOFInString, `unexpected end of input in the \u escape at byte 1`},
+		{`"\udc00"`, 1, ErrLoneLowSurrogate, `unpaired low surrogate \udc00 in a string`},
+		{`"\ud800"`, 7, ErrLoneHighSurrogate, `unpaired high surrogate \ud800 in a string (not followed by \u and a low surrogate)`},
+		{`"\ud800x"`, 7, ErrLoneHighSurrogate, `unpaired high surrogate \ud800`},
+		{`"\ud800\n"`, 7, ErrLoneHighSurrogate, `unpaired high surrogate \ud800`},
+		{`"\ud800\u0041"`, 7, ErrNotLowSurrogate, `unpaired high surrogate \ud800 in a string (followed by \u0041, not a low surrogate)`},
+		{`"\ud800\ud800"`, 7, ErrNotLowSurrogate, `followed by \ud800, not a low surrogate`},
+		{"\"a\x00\"", 2, ErrControlCharacter, "control character 0x00 in a string (must be escaped)"},
+		{"\"\x1f\"", 1, ErrControlCharacter, "control character 0x1f in a string"},
+		{"\"\t\"", 1, ErrControlCharacter, "control character 0x09 in a string"},
+		{"\"\\n\n\"", 3, ErrControlCharacter, "control character 0x0a in a string"},
+		{"\"\xff\"", 1, ErrInvalidUTF8, "invalid UTF-8 in a string"},
+		{"\"\xed\xa0\x80\"", 1, ErrInvalidUTF8, "invalid UTF-8 in a string"}, // a UTF-8-encoded surrogate
+		{"\"\xc0\xaf\"", 1, ErrInvalidUTF8, "invalid UTF-8 in a string"},     // overlong
+		{"\"\\n\xe2\x82\"", 3, ErrInvalidUTF8, "invalid UTF-8 in a string"},
+		{"[", 1, ErrEOF, "unexpected end of input, expected a value"},
+		{"[1", 2, ErrEOFInArray, "unexpected end of input in the array that starts at byte 0"},
+		{"[1,", 3, ErrEOF, "unexpected end of input, expected a value"},
+		{"[1,]", 3, ErrTrailingComma, "trailing comma in the array that starts at byte 0"},
+		{"[ 1 , ]", 6, ErrTrailingComma, "trailing comma"},
+		{"[,1]", 1, ErrExpectedValue, "expected a value, found ','"},
+		{"[1 2]", 3, ErrExpectedCommaOrBracket, "expected ',' or ']' in the array that starts at byte 0, found '2'"},
+		{"[1}", 2, ErrExpectedCommaOrBracket, "expected ',' or ']'"},
+		{"{", 1, ErrEOFInObject, "unexpected end of input in the object that starts at byte 0"},
+		{`{"a"`, 4, ErrEOFInObject, "unexpected end of input in the object"},
+		{`{"a" 1}`, 5, ErrExpectedColon, "expected ':' after an object key, found '1'"},
+		{`{"a":}`, 5, ErrExpectedValue, "expected a value, found '}'"},
+		{`{"a":1`, 6, ErrEOFInObject, "unexpected end of input in the object"},
+		{`{"a":1,}`, 7, ErrTrailingComma, "trailing comma in the object that starts at byte 0"},
+		{`{"a":1 "b":2}`, 7, ErrExpectedCommaOrBrace, "expected ',' or '}' in the object that starts at byte 0, found '\"'"},
+		{`{a:1}`, 1, ErrKeyNotString, "object key must be a string, found 'a'"},
+		{`{1:1}`, 1, ErrKeyNotString, "object key must be a string, found '1'"},
+		{`{,}`, 1, ErrKeyNotString, "object key must be a string, found ','"},
+		{`[{"a":[1,}]}]`, 9, ErrExpectedValue, "expected a value, found '}'"},
+		{strings.Repeat("[", 128) + strings.Repeat("]", 128), 127, ErrRecursionLimit, "recursion limit exceeded: more than 127 nested arrays and objects"},
+		{strings.Repeat(`{"a":`, 128) + "1" + strings.Repeat("}", 128), 127 * 5, ErrRecursionLimit, "recursion limit exceeded"},
+		{strings.Repeat("[", 1000000), 127, ErrRecursionLimit, "recursion limit exceeded"},
 	}
 	for _, tc := range tests {
 		v, err := Parse([]byte(tc.in), Limits{})
@@ -110,9 +111,59 @@ func TestParseErrors(t *testing.T) {
 		if se.Offset != tc.offset || !strings.Contains(se.Msg, tc.msg) {
 			t.Errorf("Parse(%.40q): error at %d %q; want at %d, containing %q", tc.in, se.Offset, se.Msg, tc.offset, tc.msg)
 		}
+		if se.Kind != tc.kind || !errors.Is(err, tc.kind) || errors.Is(err, ErrExpectedValue) != (tc.kind == ErrExpectedValue) {
+			t.Errorf("Parse(%.40q): kind %v, want %v", tc.in, se.Kind, tc.kind)
+		}
 		if want := "json: " + se.Msg + " at byte offset "; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("Error() = %q, want prefix %q", err.Error(), want)
 		}
+	}
+}
+
+// TestParseErrorStart: the offset of the construct an error is in, which a caller needs to
+// place the error the way serde_json does.
+func TestParseErrorStart(t *testing.T) {
+	tests := []struct {
+		in    string
+		kind  SyntaxErrorKind
+		start int
+	}{
+		{" [1 2]", ErrExpectedCommaOrBracket, 1},
+		{`[{"a":1 2}]`, ErrExpectedCommaOrBrace, 1},
+		{"[0, [1,]]", ErrTrailingComma, 4},
+		{`[{"a":1,}]`, ErrTrailingComma, 1},
+		{"[[1", ErrEOFInArray, 1},
+		{`[{"a"`, ErrEOFInObject, 1},
+		{`["x", "abc`, ErrEOFInString, 6},
+		{`"ab\`, ErrEOFInString, 3},
+		{`"ab\u00`, ErrEOFInString, 3},
+		{`"ab\u0g00"`, ErrInvalidHexEscape, 3},
+		{`"\ud800\u0041"`, ErrNotLowSurrogate, 1},
+		{`"\ud800x"`, ErrLoneHighSurrogate, 1},
+		{"[nulx]", ErrInvalidLiteral, 1},
+		{"1 2", ErrTrailingCharacters, 2}, // no construct: Start is Offset
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.in), Limits{})
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.Kind != tc.kind || se.Start != tc.start {
+			t.Errorf("Parse(%q) = %#v, want kind %v starting at %d", tc.in, err, tc.kind, tc.start)
+		}
+	}
+}
+
+// TestSyntaxErrorKinds: every kind names itself, as an error of its own.
+func TestSyntaxErrorKinds(t *testing.T) {
+	seen := map[string]bool{}
+	for k := ErrTooLarge; k <= ErrTrailingCharacters; k++ {
+		msg := k.Error()
+		if !strings.HasPrefix(msg, "json: ") || strings.Contains(msg, "kind") || seen[msg] {
+			t.Errorf("kind %d: Error() = %q, want a distinct name", k, msg)
+		}
+		seen[msg] = true
+	}
+	if got := SyntaxErrorKind(200).Error(); got != "json: syntax error kind 200" {
+		t.Errorf("unknown kind: %q", got)
 	}
 }
 
@@ -123,7 +174,7 @@ func TestParseLimits(t *testing.T) {
 	}
 	_, err := Parse(in, Limits{MaxBytes: len(in) - 1})
 	var se *SyntaxError
-	if !errors.As(err, &se) || se.Offset != len(in)-1 || !strings.Contains(se.Msg, "input of 9 bytes exceeds the limit of 8 bytes") {
+	if !errors.As(err, &se) || se.Kind != ErrTooLarge || se.Offset != len(in)-1 || !strings.Contains(se.Msg, "input of 9 bytes exceeds the limit of 8 bytes") {
 		t.Errorf("over the limit: %v", err)
 	}
 	// The limit is checked before parsing: an invalid text over the limit reports the limit.

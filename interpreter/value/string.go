@@ -22,18 +22,18 @@ func (p *parser) str() (string, error) {
 		case c == '\\':
 			return p.strEscaped(start, i)
 		case c < 0x20:
-			return "", p.errorf(i, "control character 0x%02x in a string (must be escaped)", c)
+			return "", p.errorf(ErrControlCharacter, i, "control character 0x%02x in a string (must be escaped)", c)
 		case c < 0x80:
 			i++
 		default:
 			r, n := utf8.DecodeRune(p.data[i:])
 			if r == utf8.RuneError && n == 1 {
-				return "", p.errorf(i, "invalid UTF-8 in a string")
+				return "", p.errorf(ErrInvalidUTF8, i, "invalid UTF-8 in a string")
 			}
 			i += n
 		}
 	}
-	return "", p.errorf(len(p.data), "unexpected end of input in the string that starts at byte %d", start)
+	return "", p.errorIn(ErrEOFInString, len(p.data), start, "unexpected end of input in the string that starts at byte %d", start)
 }
 
 // strEscaped continues str from the first backslash, at i, decoding into p.buf.
@@ -52,27 +52,27 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 				return "", err
 			}
 		case c < 0x20:
-			return "", p.errorf(i, "control character 0x%02x in a string (must be escaped)", c)
+			return "", p.errorf(ErrControlCharacter, i, "control character 0x%02x in a string (must be escaped)", c)
 		case c < 0x80:
 			b = append(b, c)
 			i++
 		default:
 			r, n := utf8.DecodeRune(p.data[i:])
 			if r == utf8.RuneError && n == 1 {
-				return "", p.errorf(i, "invalid UTF-8 in a string")
+				return "", p.errorf(ErrInvalidUTF8, i, "invalid UTF-8 in a string")
 			}
 			b = append(b, p.data[i:i+n]...)
 			i += n
 		}
 	}
-	return "", p.errorf(len(p.data), "unexpected end of input in the string that starts at byte %d", start)
+	return "", p.errorIn(ErrEOFInString, len(p.data), start, "unexpected end of input in the string that starts at byte %d", start)
 }
 
 // escape decodes the escape sequence at i (a backslash), appending to b; it returns the offset
 // after the sequence.
 func (p *parser) escape(b []byte, i int) ([]byte, int, error) {
 	if i+1 >= len(p.data) {
-		return b, i, p.errorf(len(p.data), "unexpected end of input in an escape sequence")
+		return b, i, p.errorIn(ErrEOFInString, len(p.data), i, "unexpected end of input in an escape sequence")
 	}
 	var c byte
 	switch e := p.data[i+1]; e {
@@ -91,7 +91,7 @@ func (p *parser) escape(b []byte, i int) ([]byte, int, error) {
 	case 'u':
 		return p.unicodeEscape(b, i)
 	default:
-		return b, i, p.errorf(i, "invalid escape \\%s in a string", p.describe(i+1))
+		return b, i, p.errorf(ErrInvalidEscape, i, "invalid escape \\%s in a string", p.describe(i+1))
 	}
 	return append(b, c), i + 2, nil
 }
@@ -106,18 +106,18 @@ func (p *parser) unicodeEscape(b []byte, i int) ([]byte, int, error) {
 	}
 	switch {
 	case r >= 0xDC00 && r <= 0xDFFF:
-		return b, i, p.errorf(i, "unpaired low surrogate \\u%04x in a string", r)
+		return b, i, p.errorf(ErrLoneLowSurrogate, i, "unpaired low surrogate \\u%04x in a string", r)
 	case r >= 0xD800 && r <= 0xDBFF:
 		j := i + 6
 		if j+1 >= len(p.data) || p.data[j] != '\\' || p.data[j+1] != 'u' {
-			return b, i, p.errorf(j, "unpaired high surrogate \\u%04x in a string (not followed by \\u and a low surrogate)", r)
+			return b, i, p.errorIn(ErrLoneHighSurrogate, j, i, "unpaired high surrogate \\u%04x in a string (not followed by \\u and a low surrogate)", r)
 		}
 		lo, err := p.hex4(j)
 		if err != nil {
 			return b, i, err
 		}
 		if lo < 0xDC00 || lo > 0xDFFF {
-			return b, i, p.errorf(j, "unpaired high surrogate \\u%04x in a string (followed by \\u%04x, not a low surrogate)", r, lo)
+			return b, i, p.errorIn(ErrNotLowSurrogate, j, i, "unpaired high surrogate \\u%04x in a string (followed by \\u%04x, not a low surrogate)", r, lo)
 		}
 		r = (r-0xD800)<<10 | (lo - 0xDC00) + 0x10000
 		return utf8.AppendRune(b, r), j + 6, nil
@@ -130,7 +130,7 @@ func (p *parser) hex4(i int) (rune, error) {
 	var r rune
 	for k := i + 2; k < i+6; k++ {
 		if k >= len(p.data) {
-			return 0, p.errorf(len(p.data), "unexpected end of input in the \\u escape at byte %d", i)
+			return 0, p.errorIn(ErrEOFInString, len(p.data), i, "unexpected end of input in the \\u escape at byte %d", i)
 		}
 		c := p.data[k]
 		switch {
@@ -141,7 +141,7 @@ func (p *parser) hex4(i int) (rune, error) {
 		case c >= 'A' && c <= 'F':
 			r = r<<4 | rune(c-'A'+10)
 		default:
-			return 0, p.errorf(k, "invalid \\u escape at byte %d: %s is not a hex digit", i, p.describe(k))
+			return 0, p.errorIn(ErrInvalidHexEscape, k, i, "invalid \\u escape at byte %d: %s is not a hex digit", i, p.describe(k))
 		}
 	}
 	return r, nil
