@@ -32,6 +32,7 @@ import (
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -192,7 +193,8 @@ func (n *Node) Start() error {
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Metrics: metrics, Registry: registry, Network: network,
-			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults}, opts...)
+			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
+			ParseCache: interpreter.NewParseCache(0)}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,

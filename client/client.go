@@ -16,6 +16,7 @@ import (
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -44,6 +45,7 @@ type Client struct {
 	mu       sync.Mutex
 	runs     map[string]chan particle.Particle // each Run's inbox, by particle id
 	notices  map[string][]core.Notice          // what the relay said of each Run's particle
+	parsed   *interpreter.ParseCache           // the scripts this client ran, parsed
 	services map[string]*served                // by service id
 	isClosed bool
 }
@@ -101,7 +103,8 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 		return nil, err
 	}
 	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}),
-		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, services: map[string]*served{}}
+		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, services: map[string]*served{},
+		parsed: interpreter.NewParseCache(16)}
 	// Join before connecting: the relay may send as soon as the connection is up.
 	tr.Join(c.self.String(), core.InboxFunc(func(_ string, p particle.Particle) { c.deliver(p) }))
 	tr.OnNotice(c.notice)

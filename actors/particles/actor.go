@@ -38,6 +38,8 @@ type Config struct {
 	// Faults are the fault points (nil outside a simulation): "particle.save" makes saving the
 	// data fail, so the actor keeps it until the deadline.
 	Faults fault.Points
+	// ParseCache is the node's cache of parsed scripts (nil: parse at every run).
+	ParseCache *interpreter.ParseCache
 }
 
 // KeyOf returns the key of particle p.
@@ -154,7 +156,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		p := a.cfg.Particle
 		st.key, st.init = KeyOf(&p), p.InitPeerID.String()
 		st.m = New(p.Script, interpreter.Params{InitPeerID: st.init, CurrentPeerID: a.cfg.Self,
-			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true})
+			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache})
 		if a.cfg.Restore {
 			prev, err := a.cfg.Store.Load(st.key)
 			if err != nil {

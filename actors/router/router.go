@@ -24,6 +24,7 @@ import (
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	Metrics         *Metrics
 	ParticleMetrics *particles.Metrics
 	Faults          fault.Points // given to particle actors
+	// ParseCache is the node's cache of parsed scripts, given to particle actors (nil: none).
+	ParseCache *interpreter.ParseCache
 	// LogEvery is the least time between two log lines about rejections of one reason; default
 	// one minute.
 	LogEvery time.Duration
@@ -247,7 +250,7 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
