@@ -96,6 +96,18 @@ func (s *simulation) scheduleCrashes(o Options) {
 	}
 }
 
+// release kills every node still running, closing its store: a finished run must leave
+// nothing behind, and an open pebble store keeps goroutines that hold the whole run's world
+// (a swarm of a thousand seeds grew to gigabytes).
+func (s *simulation) release() {
+	for _, n := range s.nodes {
+		if n.node != nil && !n.gate.dead {
+			n.gate.dead = true
+			n.node.Kill() //nolint:errcheck // the run is over: its verdicts are in
+		}
+	}
+}
+
 // restart brings a crashed node back (if it is still down: the healing at the end of the
 // safety phase may have done it already).
 func (s *simulation) restart(n *simNode) {

@@ -1,19 +1,25 @@
 package sim
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// WriteReport writes r as one self-contained HTML page: the options the seed expanded to, the
-// checks' verdicts, each node's counters, and a timeline of the particles hopping between the
-// nodes (a sequence diagram: a lane per node, time downwards, an arrow per trip, coloured by
-// its fate) with the faults and the healing marked. r needs its hops (Options.KeepHops).
+// WriteReport writes r as one self-contained HTML page (no external resources): a verdict,
+// the faults the seed drew and when each struck, then a timeline of the particles hopping
+// between the nodes that fills the window (a sequence diagram: a lane per node, time
+// downwards, an arrow per trip coloured by its fate, the faults marked), zoomed to where the
+// events are, with zoom and scroll controls, a label on hovering an arrow and its details in
+// a side panel on clicking it; then the checks, each node's counters and the options. The
+// page's script lays the timeline out; r needs its hops (Options.KeepHops).
 func WriteReport(w io.Writer, r *Result) error {
 	opts, err := json.MarshalIndent(r.Options, "", "  ")
 	if err != nil {
@@ -23,54 +29,65 @@ func WriteReport(w io.Writer, r *Result) error {
 	for i, n := range r.Nodes {
 		lanes[n.Name] = i
 	}
-	const laneGap, top, pxPerSecond = 90, 40, 40.0
-	end := time.Duration(r.VirtualSeconds * float64(time.Second))
-	y := func(d time.Duration) float64 { return top + d.Seconds()*pxPerSecond }
-	x := func(name string) float64 { return 60 + float64(lanes[name]*laneGap) }
 	var arrows []arrow
 	for _, h := range r.Hops {
-		arrows = append(arrows, arrow{X1: x(h.From), Y1: y(h.Sent), X2: x(h.To), Y2: y(h.Arrived), Fate: h.Fate,
-			Title: fmt.Sprintf("%s %s → %s, %v → %v: %s", h.Particle, h.From, h.To, h.Sent.Round(time.Millisecond), h.Arrived.Round(time.Millisecond), h.Fate)})
+		arrows = append(arrows, arrow{Particle: h.Particle, From: lanes[h.From], To: lanes[h.To], Sent: ms(h.Sent), Arrived: ms(h.Arrived),
+			Fate: h.Fate, Title: fmt.Sprintf("%s: %s → %s, sent %v, %s", h.Particle, h.From, h.To, round(h.Sent), fate(h))})
 	}
 	var marks []mark
 	for _, m := range r.Marks {
-		marks = append(marks, mark{Y: y(m.At), Text: fmt.Sprintf("%v %s", m.At.Round(time.Millisecond), m.What)})
+		marks = append(marks, mark{At: ms(m.At), Time: round(m.At).String(), What: m.What})
 	}
-	var ls []lane
-	for _, n := range r.Nodes {
-		ls = append(ls, lane{X: x(n.Name), Name: n.Name})
-	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range r.Checks {
-			if !yield(k) {
-				return
-			}
-		}
-	})
 	var checks []checkRow
-	for _, n := range names {
-		checks = append(checks, checkRow{Name: n, Pass: r.Checks[n].Pass, Detail: r.Checks[n].Detail})
+	failed := 0
+	for _, n := range slices.Sorted(maps.Keys(r.Checks)) {
+		c := r.Checks[n]
+		checks = append(checks, checkRow{Name: n, Pass: c.Pass, Detail: c.Detail})
+		if !c.Pass {
+			failed++
+		}
 	}
 	return reportTemplate.Execute(w, reportData{
-		Result: r, Options: string(opts), Checks: checks, Lanes: ls, Arrows: arrows, Marks: marks,
-		Width: 60 + len(r.Nodes)*laneGap, Height: int(y(end)) + 20, Bottom: y(end), Truncated: len(r.Hops) >= maxHops,
-		Fired: strings.Join(r.FaultsFired, " "),
+		Result: r, Options: string(opts), Checks: checks, Failed: failed, Lanes: r.Nodes, Arrows: arrows, Marks: marks,
+		Spans: spans(r), Faults: r.FaultLines(), End: ms(time.Duration(r.VirtualSeconds * float64(time.Second))),
+		Truncated: len(r.Hops) >= maxHops, Script: template.JS(reportScript),
 	})
+}
+
+// ms is d in milliseconds, as the page's script reads times.
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64)
+}
+
+// fate says what became of a trip, and when.
+func fate(h Hop) string {
+	switch {
+	case h.Fate == "delivered":
+		return fmt.Sprintf("delivered at %v (took %v)", round(h.Arrived), round(h.Arrived-h.Sent))
+	case h.Arrived == h.Sent:
+		return h.Fate + " as it was sent"
+	}
+	return fmt.Sprintf("%s in flight at %v", h.Fate, round(h.Arrived))
 }
 
 type arrow struct {
-	X1, Y1, X2, Y2 float64
-	Fate, Title    string
+	Particle      string
+	From, To      int // lanes
+	Sent, Arrived string
+	Fate, Title   string
 }
 
 type mark struct {
-	Y    float64
-	Text string
+	At, Time, What string
 }
 
-type lane struct {
-	X    float64
-	Name string
+// span is a fault that lasts: a node down or clogged (on its lane), or a partition (across
+// every lane).
+type span struct {
+	Kind     string // down, clog, split
+	Lane     int    // -1: every lane
+	From, To string
+	Title    string
 }
 
 type checkRow struct {
@@ -79,74 +96,95 @@ type checkRow struct {
 }
 
 type reportData struct {
-	Result        *Result
-	Options       string
-	Checks        []checkRow
-	Lanes         []lane
-	Arrows        []arrow
-	Marks         []mark
-	Width, Height int
-	Bottom        float64
-	Truncated     bool
-	Fired         string
+	Result    *Result
+	Options   string
+	Checks    []checkRow
+	Failed    int
+	Lanes     []NodeStats
+	Arrows    []arrow
+	Marks     []mark
+	Spans     []span
+	Faults    []string
+	End       string
+	Truncated bool
+	Script    template.JS
 }
 
-var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>aquanet sim, seed {{.Result.Seed}}</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222 }
-table { border-collapse: collapse; margin: .5em 0 1.5em }
-td, th { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top }
-.pass { color: #176c2b } .fail { color: #b00020; font-weight: bold }
-pre { background: #f6f6f6; padding: .6em; max-height: 20em; overflow: auto }
-svg line.delivered { stroke: #2f6fdf } svg line.lost { stroke: #b00020; stroke-dasharray: 4 3 }
-svg line.cut { stroke: #e08a00; stroke-dasharray: 2 2 } svg line { stroke-width: 1.2 }
-svg .lane { stroke: #bbb } svg .mark { stroke: #b00020; stroke-opacity: .35 } svg text { font-size: 11px }
-#filter { margin-bottom: .5em }
-</style></head>
-<body>
-<h1>aquanet sim: seed {{.Result.Seed}}</h1>
-<p>{{len .Result.Nodes}} nodes, faults <b>{{.Result.Options.Faults}}</b>, {{.Result.Events}} events,
-hash <code>{{.Result.Hash}}</code>, {{printf "%.0f" .Result.VirtualSeconds}} virtual seconds in {{printf "%.2f" .Result.RealSeconds}} real seconds.
-Network: {{.Result.Net.Sent}} sent, {{.Result.Net.Delivered}} delivered, {{.Result.Net.Lost}} lost, {{.Result.Net.Duplicated}} duplicated, {{.Result.Net.Cut}} cut.
-{{if .Fired}}Fault points fired: {{.Fired}}.{{end}}</p>
-<h2>Checks</h2>
-<table id="checks"><tr><th>check</th><th>verdict</th><th>detail</th></tr>
-{{range .Checks}}<tr><td>{{.Name}}</td><td class="{{if .Pass}}pass{{else}}fail{{end}}">{{if .Pass}}pass{{else}}FAIL{{end}}</td><td>{{.Detail}}</td></tr>
-{{end}}</table>
-<h2>Nodes</h2>
-<table id="nodes"><tr><th>node</th><th>arrivals</th><th>rejected</th><th>replays</th><th>expired</th><th>crashes</th></tr>
-{{range .Result.Nodes}}<tr><td>{{.Name}}</td><td>{{.Accepted}}</td><td>{{.Rejected}}</td><td>{{.Replays}}</td><td>{{.Expired}}</td><td>{{.Crashes}}</td></tr>
-{{end}}</table>
-<h2>Timeline</h2>
-<p>A lane per node, virtual time downwards; an arrow per particle trip: <span style="color:#2f6fdf">delivered</span>,
-<span style="color:#b00020">lost</span>, <span style="color:#e08a00">cut by a partition, a clog or a crash</span>; faults and the healing are the red lines.
-{{if .Truncated}}Only the first trips are drawn.{{end}}</p>
-<input id="filter" placeholder="show one particle (its id)">
-<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}">
-{{range .Lanes}}<line class="lane" x1="{{.X}}" y1="30" x2="{{.X}}" y2="{{$.Bottom}}"/><text x="{{.X}}" y="20" text-anchor="middle">{{.Name}}</text>
-{{end}}{{range .Marks}}<line class="mark" x1="0" y1="{{.Y}}" x2="{{$.Width}}" y2="{{.Y}}"><title>{{.Text}}</title></line>
-{{end}}{{range .Arrows}}<line class="{{.Fate}}" x1="{{.X1}}" y1="{{.Y1}}" x2="{{.X2}}" y2="{{.Y2}}"><title>{{.Title}}</title></line>
-{{end}}</svg>
-<h2>Faults</h2>
-<pre id="marks">{{range .Marks}}{{.Text}}
-{{end}}</pre>
-<h2>Options</h2>
-<pre id="options">{{.Options}}</pre>
-<script>
-(function () {
-  var filter = document.getElementById("filter");
-  var arrows = document.querySelectorAll("#timeline line:not(.lane):not(.mark)");
-  filter.addEventListener("input", function () {
-    var want = filter.value.trim();
-    arrows.forEach(function (a) {
-      var t = a.querySelector("title").textContent;
-      a.style.display = !want || t.indexOf(want + " ") === 0 ? "" : "none";
-    });
-  });
-  document.body.dataset.ready = String(arrows.length);
-})();
-</script>
-</body></html>
-`))
+// spans pairs the marks that begin and end a lasting fault: a crash and its restart, a clog
+// and its unclog, a split and its unsplit; the healing ends whatever is still on.
+func spans(r *Result) []span {
+	lane := map[string]int{}
+	for i, n := range r.Nodes {
+		lane[n.Name] = i
+		lane[fmt.Sprintf("n%d", i)] = i // clogs name nodes by index
+	}
+	type open struct {
+		at   time.Duration
+		what string
+	}
+	down, clogged := map[int]open{}, map[int]open{}
+	var split *open
+	var out []span
+	end := func(kind string, l int, o open, at time.Duration, how string) {
+		name := "every node"
+		if l >= 0 {
+			name = r.nodeName(l)
+		}
+		out = append(out, span{Kind: kind, Lane: l, From: ms(o.at), To: ms(at),
+			Title: fmt.Sprintf("%s: %s from %v to %v (%s)", name, o.what, round(o.at), round(at), how)})
+	}
+	for _, m := range r.Marks {
+		word, rest, _ := strings.Cut(m.What, " ")
+		node, _, _ := strings.Cut(rest, " ")
+		l, known := lane[node]
+		switch {
+		case word == "crash" && known:
+			down[l] = open{m.At, "down after a crash"}
+		case word == "restart" && known:
+			if o, ok := down[l]; ok {
+				end("down", l, o, m.At, "restarted")
+				delete(down, l)
+			}
+		case word == "clog" && known:
+			clogged[l] = open{m.At, "clogged"}
+		case word == "unclog" && known:
+			if o, ok := clogged[l]; ok {
+				end("clog", l, o, m.At, "unclogged")
+				delete(clogged, l)
+			}
+		case word == "split":
+			if split != nil {
+				end("split", -1, *split, m.At, "another split")
+			}
+			side, oneWay, _ := strings.Cut(rest, " one_way=")
+			what := "partition of {" + side + "} from the rest"
+			if oneWay == "true" {
+				what += ", one way: only towards {" + side + "}"
+			}
+			split = &open{m.At, what}
+		case word == "unsplit" && split != nil:
+			end("split", -1, *split, m.At, "healed")
+			split = nil
+		case word == "heal":
+			for _, l := range slices.Sorted(maps.Keys(clogged)) {
+				end("clog", l, clogged[l], m.At, "the healing")
+			}
+			clear(clogged)
+			if split != nil {
+				end("split", -1, *split, m.At, "the healing")
+				split = nil
+			}
+		}
+	}
+	return out
+}
+
+//go:embed report.html
+var reportPage string
+
+//go:embed report.js
+var reportScript string
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"mul100": func(f float64) float64 { return 100 * f },
+}).Parse(reportPage))

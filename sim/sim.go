@@ -276,6 +276,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
 	}
 	s.nodes = nodes
+	defer s.release()
 	work.prepare(s)
 	for _, n := range nodes {
 		if err := s.start(n); err != nil {

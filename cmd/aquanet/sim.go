@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +38,18 @@ Checks: no actor failed; no member got a message twice; without faults, every me
 every other member and its sender heard so; after healing, every new message gets through
 (liveness); after every deadline no particle or actor is left on any node.
 
+Each run prints its options, the faults the seed drew (crashes and restarts, partitions,
+swizzle-clogs, clock skews, the fault points that fired) and the checks' verdicts; with
+--json, one object per run instead.
+
 --check-determinism runs each seed twice and fails, naming the first event where the runs
 diverge, if their logs differ. --seeds A..B runs every seed from A to B (swarm mode) and stops
-at the first failure. A failure prints the seed, what it expanded to, and the command that
-replays it.`
+at the first failure, then prints the totals in one line ("total: ..."), or with --json in one
+last object:
+  {"summary": {"seeds": N, "runs": N, "passed": N, "failed": N, "errors": N,
+               "virtual_seconds": S, "real_seconds": S, "events": N}}
+(runs: a seed runs each --workload file; errors: runs that could not run to their end). A
+failure prints the seed, what it expanded to, and the command that replays it.`
 
 func newSimCmd() *cobra.Command {
 	var o sim.Options
@@ -57,6 +62,9 @@ func newSimCmd() *cobra.Command {
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := refuseNegative(o); err != nil {
+				return err
+			}
 			var scenarios []*scenario.Scenario // nil: the messenger
 			for _, w := range workloads {
 				if w == "messenger" {
@@ -71,31 +79,39 @@ func newSimCmd() *cobra.Command {
 				}
 				scenarios = append(scenarios, sc)
 			}
-			list := []uint64{o.Seed}
+			from, to := o.Seed, o.Seed
 			if seeds != "" {
 				var err error
-				if list, err = seedRange(seeds); err != nil {
+				if from, to, err = seedRange(seeds); err != nil {
 					return err
 				}
 			}
-			for _, seed := range list {
+			// A swarm ends with its totals, whether it ran through or stopped at a failure.
+			var sum swarmSummary
+			if seeds != "" {
+				began := time.Now()
+				defer func() { sum.RealSeconds = time.Since(began).Seconds(); sum.print(c.OutOrStdout(), asJSON) }()
+			}
+			for seed := from; ; seed++ {
 				opts := o
 				opts.Seed = seed
+				sum.Seeds++
 				if scenarios == nil {
-					if err := simOne(c, opts, check, asJSON, report, "messenger", sim.Run); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, "messenger", sim.Run, &sum); err != nil {
 						return err
 					}
-					continue
 				}
 				for i, sc := range scenarios {
 					opts.Nodes = len(sc.Peers)
 					runSc := func(o sim.Options, now func() time.Time) (*sim.Result, error) { return sim.RunScenario(o, sc, now) }
-					if err := simOne(c, opts, check, asJSON, report, workloads[i], runSc); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, workloads[i], runSc, &sum); err != nil {
 						return err
 					}
 				}
+				if seed == to {
+					return nil
+				}
 			}
-			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -108,28 +124,38 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
-	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object")
+	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object, and a swarm's totals as a last one")
 	f.StringVar(&report, "report", "", "write an HTML report of the run (the last seed's, with --seeds) to this file")
 	return cmd
 }
 
 // seedRange parses A..B.
-func seedRange(s string) ([]uint64, error) {
+func seedRange(s string) (from, to uint64, err error) {
 	a, b, ok := strings.Cut(s, "..")
 	from, err1 := strconv.ParseUint(a, 10, 64)
 	to, err2 := strconv.ParseUint(b, 10, 64)
 	if !ok || err1 != nil || err2 != nil || to < from || to-from >= 1_000_000 {
-		return nil, fmt.Errorf("--seeds %q: want A..B with A <= B, at most a million seeds", s)
+		return 0, 0, fmt.Errorf("--seeds %q: want A..B with A <= B, at most a million seeds", s)
 	}
-	var out []uint64
-	for x := from; x <= to; x++ {
-		out = append(out, x)
-	}
-	return out, nil
+	return from, to, nil
 }
 
-// simOne runs one seed (twice with check) and prints its result; a failed check is an error.
-func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error)) error {
+// refuseNegative refuses the options that sim.Expand would quietly take for "the default".
+func refuseNegative(o sim.Options) error {
+	switch {
+	case o.Duration <= 0:
+		return fmt.Errorf("--duration %v: want a positive duration", o.Duration)
+	case o.Messages < 0:
+		return fmt.Errorf("--messages %d: want 0 (twice the nodes) or more", o.Messages)
+	case o.Room < 0:
+		return fmt.Errorf("--room %d: want 0 (one room of all members) or more", o.Room)
+	}
+	return nil
+}
+
+// simOne runs one seed (twice with check), prints its result and adds it to sum; a failed
+// check is an error.
+func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error), sum *swarmSummary) error {
 	o, err := sim.Expand(o)
 	if err != nil {
 		return err
@@ -144,11 +170,13 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 	}
 	res, err := runner(o, time.Now)
 	if err != nil {
+		sum.Errors++
 		return fmt.Errorf("seed %d: %w", o.Seed, err)
 	}
 	if check {
 		again, err := runner(o, time.Now)
 		if err != nil {
+			sum.Errors++
 			return fmt.Errorf("seed %d, second run: %w", o.Seed, err)
 		}
 		det := sim.Check{Pass: true, Detail: "two runs, hash " + again.Hash}
@@ -163,6 +191,7 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 			return err
 		}
 	}
+	sum.add(res)
 	out := c.OutOrStdout()
 	if asJSON {
 		b, _ := json.Marshal(res)
@@ -180,52 +209,4 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 		return errExit1
 	}
 	return nil
-}
-
-func printSimResult(w io.Writer, r *sim.Result) {
-	fprintf(w, "seed %d: %d nodes, %d messages, faults %s (loss %.1f%%, duplicates %.1f%%, delay %v-%v)\n", r.Seed, r.Options.Nodes,
-		r.Options.Messages, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
-	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
-		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
-	if len(r.FaultsFired) > 0 {
-		fprintf(w, "  fault points fired: %s\n", strings.Join(r.FaultsFired, " "))
-	}
-	names := make([]string, 0, len(r.Checks))
-	for n := range r.Checks {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		verdict := "pass"
-		if !r.Checks[n].Pass {
-			verdict = "FAIL"
-		}
-		line := "  " + verdict + " " + n
-		if d := r.Checks[n].Detail; d != "" {
-			line += ": " + d
-		}
-		fprintf(w, "%s\n", line)
-	}
-}
-
-func writeSimReport(path string, r *sim.Result) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--report: %w", err)
-	}
-	if err := sim.WriteReport(f, r); err != nil {
-		f.Close()
-		return fmt.Errorf("--report %s: %w", path, err)
-	}
-	return f.Close()
-}
-
-// isTerminal reports whether w is a terminal (a progress line is only for people).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -12,11 +13,12 @@ func TestSimJSONAndDeterminism(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines for 3 seeds:\n%s", len(lines), out)
+	if len(lines) != 4 {
+		t.Fatalf("%d lines for 3 seeds and the summary:\n%s", len(lines), out)
 	}
 	hashes := map[string]bool{}
-	for i, l := range lines {
+	var events int
+	for i, l := range lines[:3] {
 		var r struct {
 			Seed           uint64                         `json:"seed"`
 			Options        map[string]any                 `json:"options"`
@@ -38,22 +40,67 @@ func TestSimJSONAndDeterminism(t *testing.T) {
 			}
 		}
 		hashes[r.Hash] = true
+		events += r.Events
 	}
 	if len(hashes) != 3 {
 		t.Errorf("three seeds, %d distinct hashes", len(hashes))
+	}
+	var sum struct {
+		Summary *struct {
+			Seeds, Runs, Passed, Failed, Errors, Events int
+			VirtualSeconds                              float64 `json:"virtual_seconds"`
+			RealSeconds                                 float64 `json:"real_seconds"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(lines[3]), &sum); err != nil || sum.Summary == nil {
+		t.Fatalf("the last line is no summary (%v): %s", err, lines[3])
+	}
+	if s := *sum.Summary; s.Seeds != 3 || s.Runs != 3 || s.Passed != 3 || s.Failed != 0 || s.Errors != 0 || s.Events != events ||
+		s.VirtualSeconds < 180 || s.RealSeconds <= 0 {
+		t.Errorf("summary %+v, want 3 seeds passed with %d events", s, events)
+	}
+}
+
+// A swarm's text ends with its totals; each run names the faults its seed drew.
+func TestSimTextSummaryAndFaults(t *testing.T) {
+	code, out, errOut := aquanet(t, "", "sim", "--seeds", "1..2", "--faults", "all", "--duration", "1m")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"\n  crashes: ", "\n  partitions: ", "\n  clock skews: n0 ", "\n  fault points: on, "} {
+		if strings.Count(out, want) != 2 {
+			t.Errorf("not one %q per seed:\n%s", want, out)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !regexp.MustCompile(`^total: 2 seeds, 2 passed, 0 failed; \S+ virtual in [0-9.]+ real s; [1-9]\d* events$`).MatchString(last) {
+		t.Errorf("the last line is no total: %q", last)
+	}
+	code, out, _ = aquanet(t, "", "sim", "--seed", "1", "--faults", "none", "--duration", "10s")
+	if code != 0 || strings.Contains(out, "total:") || strings.Contains(out, "crashes:") {
+		t.Errorf("one fault-free seed: exit %d, a total or faults in\n%s", code, out)
 	}
 }
 
 func TestSimRefusesBadOptions(t *testing.T) {
 	for args, want := range map[string]string{
-		"--nodes 3":            "at least 4",
-		"--faults fire":        `faults "fire"`,
-		"--seeds 5..2":         "A <= B",
-		"--workload nope.yaml": "nope.yaml",
+		"--nodes 3":                     "at least 4",
+		"--nodes 3 --seeds 1..3 --json": "at least 4",
+		"--nodes 0":                     "nodes 0",
+		"--faults fire":                 `faults "fire"`,
+		"--seeds 5..2":                  "A <= B",
+		"--seeds 5":                     "A..B",
+		"--workload nope.yaml":          "nope.yaml",
+		"--duration -1s":                "--duration -1s",
+		"--duration 0s":                 "--duration 0s",
+		"--messages -3":                 "--messages -3",
+		"--room -1":                     "--room -1",
+		"--seed -1":                     "--seed",
+		"extra":                         "no arguments",
 	} {
-		code, _, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
-		if code != 1 || !strings.Contains(errOut, want) {
-			t.Errorf("sim %s: exit %d, stderr %q, want it to say %q", args, code, errOut, want)
+		code, out, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
+		if code != 1 || !strings.HasPrefix(errOut, "aquanet: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) || out != "" {
+			t.Errorf("sim %s: exit %d, stdout %q, stderr %q; want exit 1 and one line \"aquanet: ...\" saying %q", args, code, out, errOut, want)
 		}
 	}
 }
