@@ -100,8 +100,8 @@ func TestBlockingHandlerBlocksNoOtherParticle(t *testing.T) {
 
 	clk.Advance(time.Second) // the deadline of "blocked" and "queued"
 	waitFor(0, 1)
-	// "blocked" had a call actor still waiting, "queued" had one: they are gone with their
-	// particles, and what is left is the node.
+	// "blocked" and "queued" had their particle actors still waiting: they are gone, and what is
+	// left is the node.
 	if live := settledActorCount(t, n); live != base {
 		t.Errorf("%d actors after the expiry, %d before the particles", live, base)
 	}

@@ -24,8 +24,8 @@ func liveHeap() uint64 {
 }
 
 // 10,000 particles stay until their deadline, half of them finished (no actor, only their
-// entry and their data in the store), half still waiting for an answer (a particle actor and a
-// call actor each); after the deadline nothing is left: the actor count, the store and the live
+// entry and their data in the store), half still waiting for an answer (a particle actor
+// each); after the deadline nothing is left: the actor count, the store and the live
 // heap are back to what they were before. Two waves warm the node up: maps keep the room they
 // grew to, and protoactor's process registry (sharded Go maps, keyed by ever new PIDs) grows by
 // less with every wave (2.2, 1.3, 0.8, 0.5 MB in a run of six), which is not a leak; a leak

@@ -293,8 +293,7 @@ func (n *Node) StatsAsync(done func(router.Stats)) {
 }
 
 // Actors returns how many actors the node's system has: with nothing going on, the node's
-// own (router, registry and services, network); each live particle adds its actor and its
-// call actors.
+// own (the root, router, registry and services, network); each live particle adds its actor.
 func (n *Node) Actors() int {
 	count := 0
 	for _, bucket := range n.system.ProcessRegistry.LocalPIDs.LocalPIDs {
