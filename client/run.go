@@ -17,6 +17,20 @@ import (
 // DefaultTTL is a particle's time to live when Run is not given WithTTL.
 const DefaultTTL = 30 * time.Second
 
+// NoAnswerError is the error of a run that expired after its relay said it could not send the
+// particle on to Peer (core.Notice). errors.Is(err, ErrExpired) holds for it too.
+type NoAnswerError struct {
+	Peer   string // the peer the relay could not reach
+	Reason string // what the relay said, in a line
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("%v: no answer from %s: the relay could not send the particle there (%s)", ErrExpired, e.Peer, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrExpired) hold.
+func (e *NoAnswerError) Unwrap() error { return ErrExpired }
+
 // ErrExpired is the error of a run whose script did not complete on the client within the
 // particle's TTL: a peer on its way may be unreachable, or a call failed there with nothing to
 // catch it.
@@ -142,8 +156,7 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 			notices := c.notices[p.ID]
 			c.mu.Unlock()
 			if len(notices) > 0 {
-				n := notices[0]
-				err = fmt.Errorf("%w: no answer from %s: the relay could not send the particle there (%s)", err, n.Peer, n.Reason)
+				err = &NoAnswerError{Peer: notices[0].Peer, Reason: notices[0].Reason}
 			}
 		}
 		return r.res, &RunError{ParticleID: p.ID, Err: err}

@@ -24,10 +24,10 @@ import (
 // countingHandler counts log records.
 type countingHandler struct{ n *atomic.Int64 }
 
-func (h countingHandler) Enabled(context.Context, slog.Level) bool  { return true }
-func (h countingHandler) Handle(context.Context, slog.Record) error { h.n.Add(1); return nil }
-func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
-func (h countingHandler) WithGroup(string) slog.Handler             { return h }
+func (h countingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h countingHandler) Handle(context.Context, slog.Record) error    { h.n.Add(1); return nil }
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h countingHandler) WithGroup(string) slog.Handler                { return h }
 
 func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	alice, err := scenario.NewIdentity("alice")

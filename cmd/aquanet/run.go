@@ -88,7 +88,8 @@ func newRunCmd() *cobra.Command {
 			// The TTL counts from the start: what connecting took is not given again.
 			left := max(ttl-time.Since(start), time.Millisecond)
 			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report))
-			if errors.Is(err, client.ErrExpired) {
+			var noAnswer *client.NoAnswerError
+			if errors.Is(err, client.ErrExpired) && !errors.As(err, &noAnswer) {
 				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable or a call failed there", err, ttl)
 			}
 			return err
