@@ -1,11 +1,9 @@
 package actors
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,33 +15,15 @@ import (
 	"github.com/aquanet/aquanet/particle"
 )
 
-// lockedBuffer is a log destination several goroutines write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A call that fails without xor, and a script the interpreter rejects, are not silent (issue 12,
 // fault 2): each is counted in the node's metrics and logged at debug with the particle's id.
 func TestFailuresAreCountedAndLogged(t *testing.T) {
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id := actortest.Identity(t, "alice")
 	reg := prometheus.NewRegistry()
-	var logs lockedBuffer
+	var logs actortest.Logs
 	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, Metrics: reg,
-		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Logger: logs.Logger(slog.LevelDebug)})
 	defer func() {
 		clk.Advance(time.Hour)
 		if err := n.Stop(context.Background()); err != nil {

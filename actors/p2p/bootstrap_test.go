@@ -1,10 +1,8 @@
 package p2p
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +12,6 @@ import (
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/internal/clock"
 )
-
-// logBuffer is a log destination the test can read while the transport writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // eventually polls ok until it holds, failing the test after a generous bound.
 func eventually(t *testing.T, what string, ok func() bool) {
@@ -80,8 +58,8 @@ func withPeer(addrs []string, id string) []string {
 // failure up to a minute; once connected, none; once the peer is gone, 5 s again.
 func TestBootstrapBackoffDoublesAndResets(t *testing.T) {
 	clk := clock.NewManual(time.Now())
-	var logs logBuffer
-	b := newPeer(t, "bob", nil, func(c *Config) { c.Clock, c.Logger = clk, logs.logger() })
+	var logs actortest.Logs
+	b := newPeer(t, "bob", nil, func(c *Config) { c.Clock, c.Logger = clk, logs.Logger(slog.LevelInfo) })
 	alice := actortest.Identity(t, "alice")
 	addrs := freeAddrs(t, false)
 	if err := b.tr.StartBootstrap(withPeer(addrs, alice.PeerID)); err != nil {
@@ -141,7 +119,7 @@ func TestBootstrapBackoffDoublesAndResets(t *testing.T) {
 // until it is back, and particles cross again. Closed, the transports leave no goroutine behind.
 func TestBootstrapPeerRestarts(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
-	var logs logBuffer
+	var logs actortest.Logs
 	alice := actortest.Identity(t, "alice")
 	addrs := freeAddrs(t, true)
 	a, err := New(Config{Key: alice.Key, Listen: addrs})
@@ -149,7 +127,7 @@ func TestBootstrapPeerRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newPeer(t, "bob", loopback[:1], func(c *Config) {
-		c.Logger = logs.logger()
+		c.Logger = logs.Logger(slog.LevelInfo)
 		c.BootstrapBackoff, c.BootstrapBackoffMax = 20*time.Millisecond, 200*time.Millisecond
 		c.DialTimeout = 2 * time.Second // a dial of QUIC to a closed port waits this long
 	})
