@@ -18,13 +18,18 @@ import (
 const DefaultTTL = 30 * time.Second
 
 // NoAnswerError is the error of a run that expired after its relay said it could not send the
-// particle on to Peer (core.Notice). errors.Is(err, ErrExpired) holds for it too.
+// particle on to Peer, or that the script failed on Peer (core.Notice). errors.Is(err,
+// ErrExpired) holds for it too.
 type NoAnswerError struct {
-	Peer   string // the peer the relay could not reach
+	Peer   string // the peer the relay could not reach, or where the script failed
+	Failed bool   // the script failed on Peer
 	Reason string // what the relay said, in a line
 }
 
 func (e *NoAnswerError) Error() string {
+	if e.Failed {
+		return fmt.Sprintf("%v: the script failed on %s: %s", ErrExpired, e.Peer, e.Reason)
+	}
 	return fmt.Sprintf("%v: no answer from %s: the relay could not send the particle there (%s)", ErrExpired, e.Peer, e.Reason)
 }
 
@@ -156,7 +161,7 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 			notices := c.notices[p.ID]
 			c.mu.Unlock()
 			if len(notices) > 0 {
-				err = &NoAnswerError{Peer: notices[0].Peer, Reason: notices[0].Reason}
+				err = &NoAnswerError{Peer: notices[0].Peer, Failed: notices[0].Failed, Reason: notices[0].Reason}
 			}
 		}
 		return r.res, &RunError{ParticleID: p.ID, Err: err}

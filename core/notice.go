@@ -3,12 +3,18 @@ package core
 import "github.com/aquanet/aquanet/particle"
 
 // Notice is what a node tells the initiator of a particle, over a connection the node already
-// has to it (a client and its relay), when it could not send the particle on: without it a
-// client whose particle died on the way could only wait for the TTL and guess why.
+// has to it (a client and its relay), when it could not send the particle on, or when the
+// script failed there: without it a client whose particle died on the way could only wait for
+// the TTL and guess why.
 type Notice struct {
 	ParticleID string `json:"particle_id"`
-	Peer       string `json:"peer"`   // the peer the particle could not be sent to
-	Reason     string `json:"reason"` // why, in a line
+	// Peer is the peer the particle could not be sent to; with Failed, the node where the
+	// script failed.
+	Peer string `json:"peer"`
+	// Failed: the script failed on Peer with an error that nothing caught (Reason is the
+	// interpreter's error).
+	Failed bool   `json:"failed,omitempty"`
+	Reason string `json:"reason"` // why, in a line
 }
 
 // MaxNoticeReason bounds a notice's reason; a longer one is cut.

@@ -91,6 +91,10 @@ func (n *networkActor) Receive(ctx actor.Context) {
 			return
 		}
 		n.stats.Sent++
+	case *particles.Notify:
+		if nt, ok := n.cfg.Transport.(core.Notifier); ok {
+			nt.Notify(m.To, m.Notice)
+		}
 	case *GetStats:
 		s := n.stats
 		ctx.Send(m.ReplyTo, &s)

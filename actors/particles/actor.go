@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -63,6 +64,13 @@ type Send struct {
 	Via string
 	// IfConnected: send only over a connection the node already has, else not at all.
 	IfConnected bool
+}
+
+// Notify asks the network actor to send Notice to the peer To if it has a connection to it
+// (core.Notifier).
+type Notify struct {
+	To     string
+	Notice core.Notice
 }
 
 // Expired reports that a particle reached its deadline; Pending are the calls still unanswered.
@@ -247,6 +255,10 @@ func (a *particleActor) run(ctx actor.Context) {
 		}
 		if e.RetCode != 0 {
 			a.cfg.Logger.Debug("particle run failed", "particle", p.ID, "init_peer", st.init, "ret_code", e.RetCode, "error", e.Error)
+			if st.init != a.cfg.Self { // its initiator hears of it, if it is a client of this node
+				ctx.Send(a.cfg.Network, &Notify{To: st.init, Notice: core.Notice{ParticleID: p.ID, Peer: a.cfg.Self, Failed: true,
+					Reason: strings.Join(strings.Fields(e.Error), " ")}})
+			}
 		}
 		if len(e.Forward) > 0 || len(e.Pass) > 0 {
 			a.cfg.Logger.Debug("particle sent on", "particle", p.ID, "init_peer", st.init, "to", e.Forward, "passed_to", passTo(e.Pass))

@@ -9,8 +9,8 @@ import (
 
 // A client's particle whose first call is on another node than its relay, with nothing to do
 // on the relay (issue 12, fault 1): the relay passes it on, the other node sends the answer
-// back through it, and the run completes. With that node gone, the relay tells the client,
-// whose error names the peer it could not reach.
+// back through it, and the run completes. A script that fails on the relay, or a node the relay
+// cannot reach, makes the client's error say so (issue 12, fault 2).
 func TestRelayPassesOnAClientsParticle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -23,6 +23,13 @@ func TestRelayPassesOnAClientsParticle(t *testing.T) {
 	code, out, errOut := aquanet(t, "", "run", "--relay", n1.tcpAddr(t), "--ttl", "10s", "-e", script)
 	if code != 0 || out != "callbackSrv.response: \"x\"\n" {
 		t.Fatalf("run: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+
+	// A call that fails with nothing to catch it: the relay says where the script failed, and why.
+	failing := fmt.Sprintf(`(call "%s" ("op" "nosuch") [])`, n1.peerID)
+	code, _, errOut = aquanet(t, "", "run", "--relay", n1.tcpAddr(t), "--ttl", "2s", "-e", failing)
+	if code != 1 || !strings.Contains(errOut, "the script failed on "+n1.peerID) || !strings.Contains(errOut, "Service with id 'op' not found (function nosuch)") {
+		t.Fatalf("run with a failing call: exit %d, stderr %s", code, errOut)
 	}
 
 	n2.cmd.Process.Signal(syscall.SIGKILL)
