@@ -6,7 +6,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -51,17 +50,9 @@ func TestBusyPortFailsStart(t *testing.T) {
 			}
 		})
 	}
-	// libp2p's identify service lets its last goroutine go a moment after Close returns: give
-	// the failed hosts' goroutines a generous while to end before calling any a leak.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		err := goleak.Find(opt)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-	}
+	// The first host's identify service starts its push goroutine when it gets to it, which
+	// may be after IgnoreCurrent took its snapshot: that goroutine is the first's, not a leak.
+	goleak.VerifyNone(t, opt, goleak.IgnoreTopFunction("github.com/libp2p/go-libp2p/p2p/protocol/identify.(*idService).loop.func1"))
 
 	// Each dial of the first's address reaches the first: no second listener shares the port.
 	for i := range 3 {
