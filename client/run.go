@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -16,6 +17,17 @@ import (
 
 // DefaultTTL is a particle's time to live when Run is not given WithTTL.
 const DefaultTTL = 30 * time.Second
+
+// RejectedError is the error of a run whose particle the relay refused as it arrived (it was
+// expired, its TTL over the relay's limit, its signature bad...): the run ends at once.
+type RejectedError struct {
+	Peer   string // the relay
+	Reason string // why, as the relay said it
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("the relay %s refused the particle: %s", e.Peer, e.Reason)
+}
 
 // NoAnswerError is the error of a run that expired after its relay said it could not send the
 // particle on to Peer, or that the script failed on Peer (core.Notice). errors.Is(err,
@@ -142,15 +154,18 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 		return nil, ErrClosed
 	}
 	c.runs[p.ID] = inbox
+	rejected := make(chan core.Notice, 1)
+	c.rejected[p.ID] = rejected
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		delete(c.runs, p.ID)
 		delete(c.notices, p.ID)
+		delete(c.rejected, p.ID)
 		c.mu.Unlock()
 	}()
 
-	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, inbox: inbox, res: &Result{ParticleID: p.ID}}
+	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, inbox: inbox, rejected: rejected, res: &Result{ParticleID: p.ID}}
 	// The particle's own deadline, not a timer from now: signing and registering took time
 	// that the TTL counts too, and the peers expire the particle at this very instant.
 	deadline, cancel := context.WithDeadline(ctx, time.UnixMilli(int64(p.Timestamp)+int64(p.TTL)))
@@ -171,13 +186,14 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 
 // run is one Run's particle on the client. Only Run's goroutine touches it.
 type run struct {
-	c       *Client
-	p       particle.Particle
-	args    map[string]value.Value
-	onEvent func(Event)
-	inbox   chan particle.Particle
-	res     *Result
-	failed  int // calls to errorHandlingSrv
+	c        *Client
+	p        particle.Particle
+	args     map[string]value.Value
+	onEvent  func(Event)
+	inbox    chan particle.Particle
+	rejected chan core.Notice
+	res      *Result
+	failed   int // calls to errorHandlingSrv
 }
 
 // loop drives the particle's state machine: it runs the interpreter while there is something
@@ -225,6 +241,8 @@ func (r *run) loop(ctx, deadline context.Context) error {
 				return ctx.Err()
 			}
 			return ErrExpired
+		case n := <-r.rejected:
+			return &RejectedError{Peer: n.Peer, Reason: n.Reason}
 		case <-r.c.closed:
 			return ErrClosed
 		}

@@ -13,8 +13,11 @@ type Notice struct {
 	Peer string `json:"peer"`
 	// Failed: the script failed on Peer with an error that nothing caught (Reason is the
 	// interpreter's error).
-	Failed bool   `json:"failed,omitempty"`
-	Reason string `json:"reason"` // why, in a line
+	Failed bool `json:"failed,omitempty"`
+	// Rejected: Peer refused the particle as it arrived (particle.Validate: expired, TTL too
+	// long, bad signature...); it went no further.
+	Rejected bool   `json:"rejected,omitempty"`
+	Reason   string `json:"reason"` // why, in a line
 }
 
 // MaxNoticeReason bounds a notice's reason; a longer one is cut.

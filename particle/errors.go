@@ -21,6 +21,8 @@ var (
 	ErrFromFuture = errors.New("from the future")
 	// ErrTooManyHops: the hop count is over the initiator's max hops.
 	ErrTooManyHops = errors.New("too many hops")
+	// ErrTTLTooLong: the time to live is over the peer's Limits.MaxTTL.
+	ErrTTLTooLong = errors.New("ttl too long")
 	// ErrBadSignature: the signature is missing or is not the init peer's over the signed fields.
 	ErrBadSignature = errors.New("bad signature")
 )
@@ -35,11 +37,12 @@ var kinds = []struct {
 	{ErrExpired, "expired"},
 	{ErrFromFuture, "from_future"},
 	{ErrTooManyHops, "too_many_hops"},
+	{ErrTTLTooLong, "ttl_too_long"},
 	{ErrBadSignature, "bad_signature"},
 }
 
 // Reason returns a short, stable label for the kind of err ("malformed", "too_large", "expired",
-// "from_future", "too_many_hops", "bad_signature", "unsupported_version"), suitable for a metric
+// "from_future", "too_many_hops", "ttl_too_long", "bad_signature", "unsupported_version"), suitable for a metric
 // label, or "other" when err is none of this package's kinds.
 func Reason(err error) string {
 	for _, k := range kinds {

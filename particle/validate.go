@@ -16,6 +16,11 @@ type Limits struct {
 	MaxPacket int
 	// MaxClockSkew is how far ahead of the local clock a timestamp may be. Default 60 s.
 	MaxClockSkew time.Duration
+	// MaxTTL is the longest time to live a peer accepts (ErrTTLTooLong): a particle's state
+	// lives on every peer it visits until its deadline, so a stranger must not set one weeks
+	// away (the field allows 49.7 days). Default 10 minutes, five times the TTL Fluence's
+	// tooling gives particles by default (120 s).
+	MaxTTL time.Duration
 }
 
 // Defaults for Limits.
@@ -23,6 +28,7 @@ const (
 	DefaultMaxScript    = 1 << 20
 	DefaultMaxData      = 64 << 20
 	DefaultMaxClockSkew = 60 * time.Second
+	DefaultMaxTTL       = 10 * time.Minute
 	packetOverhead      = 64 << 10
 )
 
@@ -47,12 +53,16 @@ func (l Limits) WithDefaults() Limits {
 	if l.MaxClockSkew <= 0 {
 		l.MaxClockSkew = DefaultMaxClockSkew
 	}
+	if l.MaxTTL <= 0 {
+		l.MaxTTL = DefaultMaxTTL
+	}
 	return l
 }
 
 // Validate decides whether a peer whose clock reads now accepts p. It checks, cheapest first:
 // the fields are well formed (ErrMalformed), the script and data are within limits
-// (ErrTooLarge), the hop count is within max hops (ErrTooManyHops), the particle has not expired
+// (ErrTooLarge), the hop count is within max hops (ErrTooManyHops), the TTL within MaxTTL
+// (ErrTTLTooLong), the particle has not expired
 // (ErrExpired: timestamp + ttl <= now) and is not from the future (ErrFromFuture: timestamp >
 // now + MaxClockSkew), the script is UTF-8 (ErrMalformed), and last the signature
 // (ErrBadSignature). The error is an *Error naming the first problem found.
@@ -79,6 +89,8 @@ func Validate(p *Particle, now time.Time, limits Limits) error {
 		return newError(ErrTooLarge, "data is %d bytes, limit %d", len(p.Data), lim.MaxData)
 	case p.HopCount > p.MaxHops:
 		return newError(ErrTooManyHops, "hop count %d is over max hops %d", p.HopCount, p.MaxHops)
+	case time.Duration(p.TTL)*time.Millisecond > lim.MaxTTL:
+		return newError(ErrTTLTooLong, "ttl %v is over this peer's limit of %v", time.Duration(p.TTL)*time.Millisecond, lim.MaxTTL)
 	}
 
 	nowMs := now.UnixMilli()

@@ -209,6 +209,11 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		if m := r.cfg.Metrics; m != nil {
 			m.Rejected.WithLabelValues(reason).Inc()
 		}
+		if init := p.InitPeerID.String(); from == init && from != r.cfg.Self && r.cfg.Network != nil {
+			// Straight from its initiator (a client of this node): it hears why, if connected.
+			ctx.Send(r.cfg.Network, &particles.Notify{To: init, Notice: core.Notice{ParticleID: p.ID, Peer: r.cfg.Self, Rejected: true,
+				Reason: err.Error()}})
+		}
 		if last, ok := r.lastLog[reason]; !ok || now.Sub(last) >= r.cfg.LogEvery {
 			r.lastLog[reason] = now
 			r.cfg.Logger.Warn("particle rejected", "reason", reason, "error", err, "particle", p.ID,

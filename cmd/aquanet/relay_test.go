@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A client's particle whose first call is on another node than its relay, with nothing to do
@@ -41,5 +42,23 @@ func TestRelayPassesOnAClientsParticle(t *testing.T) {
 	}
 	if strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Errorf("the error is more than one line: %q", errOut)
+	}
+}
+
+// A particle its relay refuses (here a TTL over the node's limit: issue 13) ends the run at once
+// with the relay's reason, not after the TTL.
+func TestRelayRefusalEndsTheRunAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	n := startNode(t, "n")
+	script := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, n.peerID)
+	start := time.Now()
+	code, _, errOut := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "1h", "-e", script)
+	if code != 1 || !strings.Contains(errOut, "refused the particle") || !strings.Contains(errOut, "ttl too long") {
+		t.Fatalf("run with a one-hour TTL: exit %d, stderr %s", code, errOut)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("the refused run took %v", took)
 	}
 }
