@@ -9,6 +9,7 @@ import (
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/particle"
@@ -39,7 +40,7 @@ func TestTenThousandParticlesExpire(t *testing.T) {
 	loop, opts := actortest.Loop(1)
 	id, _ := scenario.NewIdentity("alice")
 	// The store on disk, as in production, so that the heap is the runtime's alone.
-	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join,
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, Bounds: router.Bounds{MaxParticlesPerInit: 20_000},
 		ActorOptions: opts, DataDir: t.TempDir()})
 	t.Cleanup(func() { n.db.Close() }) // the loop stops with the test; nothing writes after it
 	run := func() {

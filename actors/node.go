@@ -61,6 +61,9 @@ type Env struct {
 	Logger *slog.Logger
 	// Limits on arriving particles; zero fields take particle's defaults.
 	Limits particle.Limits
+	// Bounds on what strangers can make the node keep or do (particles per initiator,
+	// arrivals per particle); zero fields take router's defaults.
+	Bounds router.Bounds
 	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
 	// several nodes can share one registry).
 	Metrics prometheus.Registerer
@@ -192,7 +195,7 @@ func (n *Node) Start() error {
 		Metrics: registryMetrics, Faults: n.env.Faults}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
-			Limits: n.env.Limits, Metrics: metrics, Registry: registry, Network: network,
+			Limits: n.env.Limits, Bounds: n.env.Bounds, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
 			ParseCache: interpreter.NewParseCache(0)}, opts...)
 	}

@@ -12,6 +12,7 @@ package router
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -47,6 +48,48 @@ type Config struct {
 	// LogEvery is the least time between two log lines about rejections of one reason; default
 	// one minute.
 	LogEvery time.Duration
+	Bounds
+}
+
+// Bounds are what strangers can make the router keep or do (docs/SECURITY.md); a zero field
+// takes its default. Over a bound, an arrival is rejected and counted under its reason.
+type Bounds struct {
+	// MaxArrivals: arrivals with different data of one particle (default 256): each costs an
+	// interpreter run, and the signature covers the script, not the data.
+	MaxArrivals int
+	// MaxArrivalsPerSender: of those, from one peer (default 64).
+	MaxArrivalsPerSender int
+	// MaxParticlesPerInit: particles of one initiator known here, active or waiting for their
+	// deadline (default 1,024).
+	MaxParticlesPerInit int
+	// MaxParticles: all of them (default 100,000).
+	MaxParticles int
+}
+
+// Defaults of Config's bounds.
+const (
+	DefaultMaxArrivals          = 256
+	DefaultMaxArrivalsPerSender = 64
+	DefaultMaxParticlesPerInit  = 1024
+	DefaultMaxParticles         = 100_000
+)
+
+// Rejections of the router's own (particle.Reason labels the others), counted under
+// "too_many_arrivals" and "too_many_particles".
+var (
+	ErrTooManyArrivals  = errors.New("too many arrivals of this particle")
+	ErrTooManyParticles = errors.New("too many particles")
+)
+
+// reasonOf labels a rejection for the stats and metrics.
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, ErrTooManyArrivals):
+		return "too_many_arrivals"
+	case errors.Is(err, ErrTooManyParticles):
+		return "too_many_particles"
+	}
+	return particle.Reason(err)
 }
 
 // Incoming is a particle that reached this node from the peer From (this node's own id for a
@@ -91,7 +134,8 @@ type entry struct {
 	pid   *actor.PID // nil while finished
 	sent  int        // arrivals handed to pid, the first included
 	seen  map[[32]byte]bool
-	timer clock.Timer // while finished: the deadline
+	from  map[string]int // arrivals accepted, by sender
+	timer clock.Timer    // while finished: the deadline
 }
 
 // deadline is the timer's message: a finished particle reached its deadline.
@@ -102,11 +146,20 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	if cfg.LogEvery <= 0 {
 		cfg.LogEvery = time.Minute
 	}
+	for _, b := range []struct {
+		v   *int
+		def int
+	}{{&cfg.MaxArrivals, DefaultMaxArrivals}, {&cfg.MaxArrivalsPerSender, DefaultMaxArrivalsPerSender},
+		{&cfg.MaxParticlesPerInit, DefaultMaxParticlesPerInit}, {&cfg.MaxParticles, DefaultMaxParticles}} {
+		if *b.v <= 0 {
+			*b.v = b.def
+		}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, byPID: map[string]particles.Key{},
+		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, perInit: map[string]int{}, byPID: map[string]particles.Key{},
 			stats: Stats{Rejected: map[string]uint64{}}, lastLog: map[string]time.Time{}}
 	}, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: cfg.Clock, HandBack: true,
 		GiveUp: func(child *actor.PID, message, reason any) {
@@ -118,6 +171,7 @@ type routerActor struct {
 	cfg     Config
 	opts    []actor.PropsOption
 	entries map[particles.Key]*entry
+	perInit map[string]int           // entries by initiator
 	byPID   map[string]particles.Key // particle actor id -> its particle, until the actor terminates
 	active  int                      // entries with an actor
 	// storedBefore is the latest deadline of the data the store held at the start: a new
@@ -202,23 +256,8 @@ func (r *routerActor) faultPoint() {
 }
 
 func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Particle, invalid error) {
-	if err := invalid; err != nil {
-		now := r.cfg.Clock.Now()
-		reason := particle.Reason(err)
-		r.stats.Rejected[reason]++
-		if m := r.cfg.Metrics; m != nil {
-			m.Rejected.WithLabelValues(reason).Inc()
-		}
-		if init := p.InitPeerID.String(); from == init && from != r.cfg.Self && r.cfg.Network != nil {
-			// Straight from its initiator (a client of this node): it hears why, if connected.
-			ctx.Send(r.cfg.Network, &particles.Notify{To: init, Notice: core.Notice{ParticleID: p.ID, Peer: r.cfg.Self, Rejected: true,
-				Reason: err.Error()}})
-		}
-		if last, ok := r.lastLog[reason]; !ok || now.Sub(last) >= r.cfg.LogEvery {
-			r.lastLog[reason] = now
-			r.cfg.Logger.Warn("particle rejected", "reason", reason, "error", err, "particle", p.ID,
-				"init_peer", p.InitPeerID.String(), "rejected_so_far", r.stats.Rejected[reason])
-		}
+	if invalid != nil {
+		r.reject(ctx, from, p, invalid)
 		return
 	}
 	k := particles.KeyOf(&p)
@@ -231,12 +270,53 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 			m.Replays.Inc()
 		}
 		return
+	case ok && len(e.seen) >= r.cfg.MaxArrivals:
+		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data, the limit", ErrTooManyArrivals, len(e.seen)))
+		return
+	case ok && e.from[from] >= r.cfg.MaxArrivalsPerSender:
+		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data from %s, the limit per sender", ErrTooManyArrivals, e.from[from], from))
+		return
 	case ok:
 		e.seen[h] = true
+	case r.perInit[k.InitPeerID] >= r.cfg.MaxParticlesPerInit:
+		r.reject(ctx, from, p, fmt.Errorf("%w: %d of its initiator are here, the limit per initiator", ErrTooManyParticles, r.perInit[k.InitPeerID]))
+		return
+	case len(r.entries) >= r.cfg.MaxParticles:
+		r.reject(ctx, from, p, fmt.Errorf("%w: %d are here, the limit", ErrTooManyParticles, len(r.entries)))
+		return
 	default:
-		e = &entry{seen: map[[32]byte]bool{h: true}}
+		e = &entry{seen: map[[32]byte]bool{h: true}, from: map[string]int{}}
 		r.entries[k] = e
+		r.perInit[k.InitPeerID]++
 	}
+	e.from[from]++
+	r.accept(ctx, from, p, k, e, ok)
+}
+
+// reject counts and logs a particle the node does not take, and tells its initiator why if it
+// came straight from it (a client of this node).
+func (r *routerActor) reject(ctx actor.Context, from string, p particle.Particle, err error) {
+	now := r.cfg.Clock.Now()
+	reason := reasonOf(err)
+	r.stats.Rejected[reason]++
+	if m := r.cfg.Metrics; m != nil {
+		m.Rejected.WithLabelValues(reason).Inc()
+	}
+	if init := p.InitPeerID.String(); from == init && from != r.cfg.Self && r.cfg.Network != nil {
+		// Straight from its initiator (a client of this node): it hears why, if connected.
+		ctx.Send(r.cfg.Network, &particles.Notify{To: init, Notice: core.Notice{ParticleID: p.ID, Peer: r.cfg.Self, Rejected: true,
+			Reason: err.Error()}})
+	}
+	if last, ok := r.lastLog[reason]; !ok || now.Sub(last) >= r.cfg.LogEvery {
+		r.lastLog[reason] = now
+		r.cfg.Logger.Warn("particle rejected", "reason", reason, "error", err, "particle", p.ID,
+			"init_peer", p.InitPeerID.String(), "rejected_so_far", r.stats.Rejected[reason])
+	}
+}
+
+// accept hands an arrival to its particle's actor, spawning it if the particle has none (ok:
+// the particle was known here).
+func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle, k particles.Key, e *entry, ok bool) {
 	// Counted before it is handed on: the particle may be done, elsewhere, before this turn
 	// ends.
 	r.stats.Accepted++
@@ -290,6 +370,9 @@ func (r *routerActor) expired() {
 // forget drops a particle's entry and its stored data.
 func (r *routerActor) forget(k particles.Key) {
 	delete(r.entries, k)
+	if r.perInit[k.InitPeerID]--; r.perInit[k.InitPeerID] <= 0 {
+		delete(r.perInit, k.InitPeerID)
+	}
 	if len(r.entries) == 0 {
 		r.entries = map[particles.Key]*entry{} // Go maps do not shrink: give a burst's room back
 	}

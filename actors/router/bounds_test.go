@@ -1,0 +1,141 @@
+package router
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/internal/actortest"
+	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/registry"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
+	istore "github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// boundedRouter is a router on the deterministic loop with bounds b, and what it tells.
+type boundedRouter struct {
+	t      *testing.T
+	system *actor.ActorSystem
+	loop   interface {
+		Run(int) int
+		Pending() int
+	}
+	rt, probe *actor.PID
+	clk       *clock.Manual
+	stats     *Stats
+	notices   []*particles.Notify
+}
+
+func newBoundedRouter(t *testing.T, b Bounds) *boundedRouter {
+	alice := actortest.Identity(t, "alice")
+	r := &boundedRouter{t: t, clk: clock.NewManual(time.UnixMilli(1_700_000_000_000)), system: actortest.System()}
+	loop, opts := actortest.Loop(1)
+	r.loop = loop
+	r.probe = r.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *Stats:
+			r.stats = m
+		case *particles.Notify:
+			r.notices = append(r.notices, m)
+		}
+	}, opts...))
+	reg := r.system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: r.clk}, opts...))
+	db, err := istore.Open(istore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r.rt = r.system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: reg, Network: r.probe,
+		Store: particles.NewStore(db), Bounds: b}, opts...))
+	r.run()
+	return r
+}
+
+func (r *boundedRouter) run() {
+	r.t.Helper()
+	if r.loop.Run(1_000_000); r.loop.Pending() != 0 {
+		r.t.Fatal("the router did not go idle")
+	}
+}
+
+func (r *boundedRouter) in(from string, p particle.Particle) {
+	r.system.Root.Send(r.rt, &Incoming{From: from, Particle: p})
+}
+
+func (r *boundedRouter) getStats() *Stats {
+	r.t.Helper()
+	r.system.Root.Send(r.rt, &GetStats{ReplyTo: r.probe})
+	r.run()
+	return r.stats
+}
+
+// One signed particle sent again with 3,000 different data is at most MaxArrivals arrivals
+// (interpreter runs), at most MaxArrivalsPerSender of them from one sender; the rest are
+// rejected and counted (issue 13, item 5).
+func TestArrivalsOfOneParticleAreBounded(t *testing.T) {
+	r := newBoundedRouter(t, Bounds{})
+	mallory := actortest.Identity(t, "mallory")
+	p := actortest.Particle(t, mallory, particle.Particle{ID: "p", Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 8,
+		Script: `(call %init_peer_id% ("op" "noop") [])`})
+	for i := range 3000 {
+		q := p
+		q.Data = []byte(fmt.Sprint("variant ", i))
+		r.in(fmt.Sprint("sender-", i%10), q) // ten senders
+	}
+	r.run()
+	s := r.getStats()
+	if s.Accepted != DefaultMaxArrivals || s.Rejected["too_many_arrivals"] != 3000-DefaultMaxArrivals {
+		t.Fatalf("3,000 data variants: %d accepted, rejected %v; want %d accepted", s.Accepted, s.Rejected, DefaultMaxArrivals)
+	}
+
+	// One sender alone gets no more than its share.
+	r = newBoundedRouter(t, Bounds{})
+	for i := range 200 {
+		q := p
+		q.Data = []byte(fmt.Sprint("variant ", i))
+		r.in("sender", q)
+	}
+	if s := r.getStats(); s.Accepted != DefaultMaxArrivalsPerSender || s.Rejected["too_many_arrivals"] != 200-DefaultMaxArrivalsPerSender {
+		t.Fatalf("one sender's 200 variants: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+}
+
+// An initiator cannot make the node keep more than MaxParticlesPerInit particles, nor all
+// initiators together more than MaxParticles; a client refused so hears why.
+func TestParticlesPerInitiatorAreBounded(t *testing.T) {
+	r := newBoundedRouter(t, Bounds{MaxParticlesPerInit: 5, MaxParticles: 8})
+	mallory, bob := actortest.Identity(t, "mallory"), actortest.Identity(t, "bob")
+	start := func(key scenario.Identity, id string) {
+		r.in(key.PeerID, actortest.Particle(t, key, particle.Particle{ID: id, Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000,
+			MaxHops: 8, Script: `(call %init_peer_id% ("op" "noop") [])`}))
+	}
+	for i := range 7 {
+		start(mallory, fmt.Sprint("m-", i))
+	}
+	r.run()
+	if s := r.getStats(); s.Accepted != 5 || s.Rejected["too_many_particles"] != 2 {
+		t.Fatalf("mallory's 7 particles: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	if len(r.notices) != 2 || !r.notices[0].Notice.Rejected || r.notices[0].To != mallory.PeerID {
+		t.Fatalf("notices %+v", r.notices)
+	}
+	for i := range 5 {
+		start(bob, fmt.Sprint("b-", i))
+	}
+	r.run()
+	if s := r.getStats(); s.Accepted != 8 || s.Rejected["too_many_particles"] != 4 {
+		t.Fatalf("then bob's 5: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	// After the deadlines the room is back.
+	r.clk.Advance(2 * time.Minute)
+	r.run()
+	start(mallory, "m-later")
+	r.run()
+	if s := r.getStats(); s.Accepted != 9 {
+		t.Fatalf("after the deadlines: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+}
