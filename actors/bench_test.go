@@ -10,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -19,11 +20,19 @@ import (
 
 // BenchmarkParticles: particles through one node on protoactor's default dispatcher, each a
 // script with one local call whose result goes to a callback service on the same node (two
-// interpreter runs, two service calls). Pair it with BenchmarkPingPong.
+// interpreter runs, two service calls, two synced saves before them). Pair it with
+// BenchmarkPingPong. "memory" keeps the node's store in memory, "disk" in a directory.
 func BenchmarkParticles(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchmarkParticles(b, "") })
+	b.Run("disk", func(b *testing.B) { benchmarkParticles(b, b.TempDir()) })
+}
+
+func benchmarkParticles(b *testing.B, dir string) {
 	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
 	id, _ := scenario.NewIdentity("alice")
-	n := startNode(b, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join})
+	// Every particle comes from one initiator and stays until its deadline: lift the bounds.
+	n := startNode(b, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: dir,
+		Bounds: router.Bounds{MaxParticlesPerInit: 1 << 30, MaxParticles: 1 << 30}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	done := make(chan struct{}, 1024)

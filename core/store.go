@@ -12,8 +12,11 @@ type ParticleKey struct {
 // node goes on from the data it had. Methods are safe for concurrent use; an error means the
 // store could not be read or written (the data is then neither lost nor half-written).
 type Store interface {
-	// Save keeps data as the particle's data, replacing what was there.
+	// Save keeps data as the particle's data, replacing what was there; a machine crash may
+	// lose it.
 	Save(k ParticleKey, data []byte) error
+	// SaveDurably is Save that returns only once the data is on disk.
+	SaveDurably(k ParticleKey, data []byte) error
 	// Load returns the particle's data, or nil with no error if there is none.
 	Load(k ParticleKey) ([]byte, error)
 	// Delete drops the particle's data, if any.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/p2p"
+	"github.com/aquanet/aquanet/actors/router"
 )
 
 // startNode starts a node with key on a libp2p transport listening on loopback TCP, with its
@@ -17,7 +18,9 @@ import (
 func startNode(t testing.TB, key ed25519.PrivateKey, reg *prometheus.Registry) (*p2p.Transport, *actors.Node) {
 	t.Helper()
 	cfg := p2p.Config{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}}
-	env := actors.Env{Key: key}
+	// BenchmarkHop sends b.N particles of one initiator, each kept until its deadline: no
+	// bound on particles per initiator here.
+	env := actors.Env{Key: key, Bounds: router.Bounds{MaxParticlesPerInit: 1 << 30, MaxParticles: 1 << 30}}
 	if reg != nil {
 		cfg.Metrics, env.Metrics = reg, reg
 	}

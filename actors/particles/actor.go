@@ -3,6 +3,7 @@ package particles
 import (
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -263,7 +265,20 @@ func (a *particleActor) run(ctx actor.Context) {
 		if len(e.Forward) > 0 || len(e.Pass) > 0 {
 			a.cfg.Logger.Debug("particle sent on", "particle", p.ID, "init_peer", st.init, "to", e.Forward, "passed_to", passTo(e.Pass))
 		}
-		for _, c := range e.Calls {
+		calls := e.Calls
+		if len(calls) > 0 {
+			// What this run asked for is on disk before any call runs: after a machine crash
+			// the restored data says the calls were made, and none runs twice (at most once:
+			// an answer lost with the crash is not asked for again).
+			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data()); err != nil {
+				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
+				for _, c := range calls {
+					st.m.Result(c.ID, service.Result(value.Value{}, fmt.Errorf("the node could not save the particle's data before the call: %w", err)))
+				}
+				calls = nil
+			}
+		}
+		for _, c := range calls {
 			st.calls = append(st.calls, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
 				Context: service.CallContext{ParticleID: p.ID, InitPeerID: st.init, Timestamp: p.Timestamp, CallID: c.ID,
 					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})

@@ -22,9 +22,11 @@ var _ core.Store = (*Store)(nil)
 // on from the data it had. Records live until the particle's deadline; keys sort by deadline,
 // so dropping the expired ones is one range deletion.
 //
-// Writes are not synced: a process crash loses nothing (pebble's WAL is written), a machine
-// crash may lose the last writes, which costs repeated work, never wrong data (the other peers
-// still verify whatever this one sends).
+// Save does not sync: a process crash loses nothing (pebble's WAL is written), a machine crash
+// may lose the last writes, which costs repeated work, never wrong data (the other peers still
+// verify whatever this one sends). SaveDurably syncs, for data that must not be lost: the
+// particle actor saves its data so before it makes calls, so that a crash cannot make it run
+// a call again.
 type Store struct{ db *pebble.DB }
 
 // NewStore returns the particle data store in db.
@@ -49,6 +51,16 @@ func storeKey(k Key) []byte {
 // Save keeps data as the particle's data.
 func (s *Store) Save(k Key, data []byte) error {
 	if err := s.db.Set(storeKey(k), data, pebble.NoSync); err != nil {
+		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// SaveDurably keeps data as the particle's data and returns once it is on disk (synced): what
+// must survive a machine crash, such as the calls a particle has asked for before they run.
+// Concurrent callers share syncs (pebble commits their writes together).
+func (s *Store) SaveDurably(k Key, data []byte) error {
+	if err := s.db.Set(storeKey(k), data, pebble.Sync); err != nil {
 		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
 	}
 	return nil
