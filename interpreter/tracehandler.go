@@ -1,6 +1,8 @@
 package interpreter
 
 import (
+	"fmt"
+
 	"github.com/aquanet/aquanet/interpreter/data"
 )
 
@@ -116,11 +118,15 @@ func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	return metCall{st, pos, scheme.source()}, true, nil
 }
 
+// mergeCallStates merges the states of one call in the previous and the current data. Two
+// versions of a particle that disagree on a result (a peer that answered a call twice, or data
+// rewritten on the way) are rejected, as the reference's call merger rejects them, with its
+// words: the result of a call must be the same wherever it is read.
 func mergeCallStates(p, c data.CallState) (data.CallState, mergeScheme, *execError) {
 	switch {
 	case p.Kind == data.CallFailed && c.Kind == data.CallFailed:
 		if p != c {
-			return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
+			return p, 0, incompatibleCalls(p, c)
 		}
 		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallFailed:
@@ -128,6 +134,8 @@ func mergeCallStates(p, c data.CallState) (data.CallState, mergeScheme, *execErr
 	case p.Kind == data.CallFailed && c.Kind == data.CallSentBy:
 		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallSentBy:
+		// The senders may differ: any peer may have forwarded the call (the reference's
+		// aquavm#137).
 		return p, schemePrevious, nil
 	case p.Kind == data.CallSentBy && c.Kind == data.CallExecuted:
 		return c, schemeCurrent, nil
@@ -136,12 +144,44 @@ func mergeCallStates(p, c data.CallState) (data.CallState, mergeScheme, *execErr
 	case p.Kind == data.CallExecuted && c.Kind == data.CallExecuted:
 		// Stream values may sit in different generations on different peers; the CID decides.
 		if p.Value != c.Value || p.CID != c.CID {
-			return p, 0, traceError("call results are not equal: %s and %s", callText(p), callText(c))
+			return p, 0, traceError("values in call results are not equal: %s != %s", valueRefDebug(p), valueRefDebug(c))
 		}
 		return p, schemeBoth, nil
 	}
-	return p, 0, traceError("incompatible call results: %s and %s", callText(p), callText(c))
+	return p, 0, incompatibleCalls(p, c)
 }
+
+func incompatibleCalls(p, c data.CallState) *execError {
+	return traceError("previous and current call results are incompatible: '%s' '%s'", callDebug(p), callDebug(c))
+}
+
+// callDebug renders a call state as the reference's error messages do (Rust's Debug of its
+// CallResult).
+func callDebug(c data.CallState) string {
+	switch c.Kind {
+	case data.CallSentBy:
+		if c.HasCallID {
+			return fmt.Sprintf("RequestSentBy(PeerIdWithCallId { peer_id: %s, call_id: %d })", rustDebugString(c.Peer), c.CallID)
+		}
+		return "RequestSentBy(PeerId(" + rustDebugString(c.Peer) + "))"
+	case data.CallFailed:
+		return "Failed(" + cidDebug(c.CID) + ")"
+	}
+	return "Executed(" + valueRefDebug(c) + ")"
+}
+
+// valueRefDebug renders an executed call's value as Rust's Debug of the reference's ValueRef.
+func valueRefDebug(c data.CallState) string {
+	switch c.Value {
+	case data.StreamValue:
+		return fmt.Sprintf("Stream { cid: %s, generation: %d }", cidDebug(c.CID), c.Generation)
+	case data.UnusedValue:
+		return "Unused(" + cidDebug(c.CID) + ")"
+	}
+	return "Scalar(" + cidDebug(c.CID) + ")"
+}
+
+func cidDebug(c data.CID) string { return `CID("` + c.String() + `")` }
 
 func callText(c data.CallState) string {
 	switch c.Kind {

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aquanet/aquanet/sim"
 )
 
 func TestSimJSONAndDeterminism(t *testing.T) {
@@ -123,5 +131,63 @@ func TestSimScenarioWorkload(t *testing.T) {
 	}
 	if c := r.Checks["same_as_fault_free"]; !c.Pass || r.Options.Nodes < 2 || !r.Checks["liveness"].Pass {
 		t.Fatalf("result %s", out)
+	}
+}
+
+// --check-determinism on two runs that differ (the second run, through the runner, sends one
+// more message) fails the seed and names the first event where the runs diverge, found here by
+// comparing the two runs' events one by one.
+func TestSimCheckDeterminismReportsDivergence(t *testing.T) {
+	o, err := sim.Expand(sim.Options{Seed: 7, Nodes: 4, Duration: time.Minute, Faults: "net", Messages: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []*sim.Result
+	runner := func(o sim.Options, now func() time.Time) (*sim.Result, error) {
+		if len(runs) == 1 {
+			o.Messages++
+		}
+		r, err := sim.Run(o, now)
+		runs = append(runs, r)
+		return r, err
+	}
+	var out, errOut bytes.Buffer
+	c := &cobra.Command{}
+	c.SetOut(&out)
+	c.SetErr(&errOut)
+	var sum swarmSummary
+	if err := simOne(c, o, true, true, "", "messenger", runner, &sum); !errors.Is(err, errExit1) {
+		t.Fatalf("simOne = %v, want exit 1; stderr: %s", err, errOut.String())
+	}
+	if len(runs) != 2 {
+		t.Fatalf("%d runs, want 2", len(runs))
+	}
+	a, b := runs[0].Log, runs[1].Log
+	first := -1
+	for i := range max(a.Len(), b.Len()) {
+		if a.Event(i) != b.Event(i) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		t.Fatal("the two runs did not differ: the test's premise failed")
+	}
+	var res struct {
+		Checks map[string]struct {
+			Pass   bool
+			Detail string
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	ea, eb := a.Event(first), b.Event(first)
+	want := fmt.Sprintf("the runs diverge at event %d: %q (at %v) vs %q (at %v)", first, ea.What, ea.At, eb.What, eb.At)
+	if det := res.Checks["determinism"]; det.Pass || det.Detail != want {
+		t.Errorf("determinism check %+v\nwant failed with %q", det, want)
+	}
+	if !strings.Contains(errOut.String(), "seed 7 failed") || !strings.Contains(errOut.String(), "--check-determinism") {
+		t.Errorf("stderr does not give the failing seed's replay: %s", errOut.String())
 	}
 }
