@@ -8,9 +8,11 @@
 // manager's limits (at most a few particle streams per peer).
 // Sending never blocks: each peer has a bounded queue, drained by its own sender; a full queue
 // drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
-// the rest), each counted by reason. Receiving decodes each frame within the particle limits,
-// rate-limits each peer, and hands the particle to the node, which validates it on the
-// stream's goroutine, so that one slow or hostile peer holds up only its own streams.
+// the rest), each counted by reason. Receiving reads each frame as its bytes arrive, its
+// memory reserved first from the resource manager and a transport-wide cap on bytes in flight
+// (memory.go), rate-limits each peer, decodes the frame within the particle limits, and hands
+// the particle to the node, which validates it on the stream's goroutine, so that one slow or
+// hostile peer holds up only its own streams. docs/SECURITY.md lists the limits.
 //
 // A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
@@ -75,8 +77,8 @@ type Config struct {
 	// MaxFrameBytesInFlight that of all the frames being read, from all peers. A frame's
 	// buffer grows with the bytes that arrive, and may briefly be held twice as it grows: each
 	// must be at least twice MaxParticleSize. A frame that would go over either resets its
-	// stream. Defaults twice MaxParticleSize, and the larger of 64 MiB and twice
-	// MaxPeerFrameBytes.
+	// stream. Defaults twice MaxParticleSize, and the larger of DefaultMaxFrameBytesInFlight
+	// and twice MaxPeerFrameBytes.
 	MaxPeerFrameBytes, MaxFrameBytesInFlight int
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
@@ -102,6 +104,9 @@ type Config struct {
 // far larger than any real one, small enough that a few hostile frames do not add up.
 const DefaultMaxParticleSize = 4 << 20
 
+// DefaultMaxFrameBytesInFlight is the least default of Config.MaxFrameBytesInFlight.
+const DefaultMaxFrameBytesInFlight = 64 << 20
+
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = clock.Real{}
@@ -119,7 +124,7 @@ func (c Config) withDefaults() Config {
 		c.MaxPeerFrameBytes = 2 * c.MaxParticleSize
 	}
 	if c.MaxFrameBytesInFlight <= 0 {
-		c.MaxFrameBytesInFlight = max(64<<20, 2*c.MaxPeerFrameBytes)
+		c.MaxFrameBytesInFlight = max(DefaultMaxFrameBytesInFlight, 2*c.MaxPeerFrameBytes)
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 256

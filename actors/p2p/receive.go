@@ -78,10 +78,11 @@ func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver 
 	}
 }
 
-// dropReason is the drop reason of the error that ended a stream; "" is its clean end.
+// dropReason is the drop reason of the error that ended a stream; "" is its clean end (nil
+// or io.EOF).
 func dropReason(err error) string {
 	switch {
-	case errors.Is(err, io.EOF):
+	case err == nil || errors.Is(err, io.EOF):
 		return ""
 	case errors.Is(err, ErrFrameTooLarge):
 		return "oversize"
