@@ -3,6 +3,7 @@ package p2p
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"runtime"
@@ -16,15 +17,18 @@ func TestFramesRoundTrip(t *testing.T) {
 		stream = appendFrame(stream, p)
 	}
 	r := bufio.NewReader(bytes.NewReader(stream))
-	var buf []byte
+	mem := &countingMemory{}
 	for i, want := range payloads {
-		got, err := readFrame(r, 1<<20, buf)
+		got, err := readFrame(r, 1<<20, mem)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("frame %d: %d bytes, %v; want %d bytes", i, len(got), err, len(want))
 		}
-		buf = got
+		if mem.held != cap(got) || cap(got) > max(firstChunk, 2*len(want)) {
+			t.Fatalf("frame %d of %d bytes: a buffer of %d bytes, %d reserved", i, len(want), cap(got), mem.held)
+		}
+		mem.release(cap(got))
 	}
-	if _, err := readFrame(r, 1<<20, buf); err != io.EOF {
+	if _, err := readFrame(r, 1<<20, mem); err != io.EOF {
 		t.Fatalf("after the last frame: %v, want io.EOF", err)
 	}
 }
@@ -68,6 +72,65 @@ func TestHugeDeclaredLengthAllocatesNothing(t *testing.T) {
 	}
 }
 
+// countingMemory is a frameMemory that refuses to hold more than limit bytes (if set) and
+// remembers the most it held.
+type countingMemory struct{ held, peak, limit int }
+
+var errTestMemory = errors.New("test memory limit")
+
+func (m *countingMemory) reserve(n int) error {
+	if m.limit > 0 && m.held+n > m.limit {
+		return errTestMemory
+	}
+	m.held += n
+	m.peak = max(m.peak, m.held)
+	return nil
+}
+
+func (m *countingMemory) release(n int) { m.held -= n }
+
+// A frame's buffer follows the bytes that arrive, not its declared length: a frame that
+// declares 1 MiB and sends nothing, or a little, allocates and reserves nothing, or a chunk.
+func TestFrameBufferGrowsWithWhatArrives(t *testing.T) {
+	for _, sent := range []int{0, 1, 100, firstChunk, firstChunk + 1, 100_000} {
+		stream := append(binary.AppendUvarint(nil, 1<<20), make([]byte, sent)...)
+		r := bufio.NewReaderSize(bytes.NewReader(stream), 16)
+		mem := &countingMemory{}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := readFrame(r, 1<<20, mem)
+		runtime.ReadMemStats(&after)
+		if err != io.ErrUnexpectedEOF {
+			t.Fatalf("%d bytes sent of 1 MiB: err %v", sent, err)
+		}
+		bound := 0
+		if sent > 0 {
+			bound = max(firstChunk, 2*sent)
+		}
+		if mem.peak > bound+bound/2 || mem.held != 0 {
+			t.Errorf("%d bytes sent of 1 MiB: %d bytes reserved at most, %d still held; want at most %d, none held", sent, mem.peak, mem.held, bound+bound/2)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > uint64(2*bound)+1024 {
+			t.Errorf("%d bytes sent of 1 MiB: %d bytes allocated", sent, n)
+		}
+	}
+}
+
+// A frame whose memory is refused fails with the refusal, holding nothing.
+func TestFrameMemoryRefused(t *testing.T) {
+	stream := appendFrame(nil, make([]byte, 20_000))
+	mem := &countingMemory{limit: 16 << 10}
+	_, err := readFrame(bufio.NewReader(bytes.NewReader(stream)), 1<<20, mem)
+	if !errors.Is(err, errTestMemory) || mem.held != 0 {
+		t.Fatalf("err %v, %d bytes still held", err, mem.held)
+	}
+	// With room for the buffer as it grows (twice the frame), it is read.
+	mem = &countingMemory{limit: 40_000}
+	if p, err := readFrame(bufio.NewReader(bytes.NewReader(stream)), 1<<20, mem); err != nil || len(p) != 20_000 {
+		t.Fatalf("%d bytes, %v", len(p), err)
+	}
+}
+
 func FuzzReadFrame(f *testing.F) {
 	f.Add(appendFrame(nil, []byte("particle")))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
@@ -75,14 +138,22 @@ func FuzzReadFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		r := bufio.NewReader(bytes.NewReader(stream))
 		var frames [][]byte
+		mem := &countingMemory{}
 		for range 100 {
-			p, err := readFrame(r, 4096, nil)
+			p, err := readFrame(r, 4096, mem)
 			if err != nil {
+				if mem.held != 0 {
+					t.Fatalf("%d bytes still reserved after %v", mem.held, err)
+				}
 				break
 			}
 			if len(p) > 4096 {
 				t.Fatalf("a %d-byte frame passed a 4096-byte limit", len(p))
 			}
+			if mem.held != cap(p) || cap(p) > max(firstChunk, 2*len(p)) {
+				t.Fatalf("a %d-byte frame in a %d-byte buffer, %d bytes reserved", len(p), cap(p), mem.held)
+			}
+			mem.release(cap(p))
 			frames = append(frames, p)
 		}
 		// What was read, written again, reads back the same (lengths may have been written

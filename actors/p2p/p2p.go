@@ -8,9 +8,11 @@
 // manager's limits (at most a few particle streams per peer).
 // Sending never blocks: each peer has a bounded queue, drained by its own sender; a full queue
 // drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
-// the rest), each counted by reason. Receiving decodes each frame within the particle limits,
-// rate-limits each peer, and hands the particle to the node, which validates it on the
-// stream's goroutine, so that one slow or hostile peer holds up only its own streams.
+// the rest), each counted by reason. Receiving reads each frame as its bytes arrive, its
+// memory reserved first from the resource manager and a transport-wide cap on bytes in flight
+// (memory.go), rate-limits each peer, decodes the frame within the particle limits, and hands
+// the particle to the node, which validates it on the stream's goroutine, so that one slow or
+// hostile peer holds up only its own streams. docs/SECURITY.md lists the limits.
 //
 // A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
@@ -65,9 +67,19 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics, if set, gets the transport's metrics and libp2p's own.
 	Metrics prometheus.Registerer
-	// Limits bound arriving particles; a frame over Limits.MaxPacket is refused before it is
-	// read.
+	// Limits bound arriving particles. Its MaxPacket is MaxParticleSize, or less if set less.
 	Limits particle.Limits
+	// MaxParticleSize is the longest frame (one encoded particle) taken from a peer, in bytes: a
+	// frame that declares more resets its stream before anything of it is read. Default
+	// DefaultMaxParticleSize, or Limits.MaxPacket if that is set and smaller.
+	MaxParticleSize int
+	// MaxPeerFrameBytes bounds the memory of the frames being read from one peer at once, and
+	// MaxFrameBytesInFlight that of all the frames being read, from all peers. A frame's
+	// buffer grows with the bytes that arrive, and may briefly be held twice as it grows: each
+	// must be at least twice MaxParticleSize. A frame that would go over either resets its
+	// stream. Defaults twice MaxParticleSize, and the larger of DefaultMaxFrameBytesInFlight
+	// and twice MaxPeerFrameBytes.
+	MaxPeerFrameBytes, MaxFrameBytesInFlight int
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
 	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
@@ -88,6 +100,13 @@ type Config struct {
 	BootstrapBackoff, BootstrapBackoffMax time.Duration
 }
 
+// DefaultMaxParticleSize is the default of Config.MaxParticleSize: room for a script and data
+// far larger than any real one, small enough that a few hostile frames do not add up.
+const DefaultMaxParticleSize = 4 << 20
+
+// DefaultMaxFrameBytesInFlight is the least default of Config.MaxFrameBytesInFlight.
+const DefaultMaxFrameBytesInFlight = 64 << 20
+
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = clock.Real{}
@@ -96,6 +115,17 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	c.Limits = c.Limits.WithDefaults()
+	if c.MaxParticleSize <= 0 {
+		c.MaxParticleSize = DefaultMaxParticleSize
+	}
+	c.MaxParticleSize = min(c.MaxParticleSize, c.Limits.MaxPacket)
+	c.Limits.MaxPacket = c.MaxParticleSize
+	if c.MaxPeerFrameBytes <= 0 {
+		c.MaxPeerFrameBytes = 2 * c.MaxParticleSize
+	}
+	if c.MaxFrameBytesInFlight <= 0 {
+		c.MaxFrameBytesInFlight = max(DefaultMaxFrameBytesInFlight, 2*c.MaxPeerFrameBytes)
+	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 256
 	}
@@ -141,6 +171,8 @@ type Transport struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	inFlight inFlight // bytes of the frames being read, on all streams
+
 	mu    sync.Mutex
 	inbox core.Inbox
 	// onUndelivered hears of particles given up after Send (OnUndelivered).
@@ -157,6 +189,10 @@ func New(cfg Config) (*Transport, error) {
 	cfg = cfg.withDefaults()
 	if len(cfg.Key) != ed25519.PrivateKeySize {
 		return nil, errors.New("p2p: Config.Key must be an ed25519 private key")
+	}
+	if cfg.MaxPeerFrameBytes < 2*cfg.MaxParticleSize || cfg.MaxFrameBytesInFlight < 2*cfg.MaxParticleSize {
+		return nil, fmt.Errorf("p2p: MaxPeerFrameBytes (%d) and MaxFrameBytesInFlight (%d) must each be at least twice MaxParticleSize (%d): a frame's buffer may briefly be held twice as it grows",
+			cfg.MaxPeerFrameBytes, cfg.MaxFrameBytesInFlight, cfg.MaxParticleSize)
 	}
 	priv, err := crypto.UnmarshalEd25519PrivateKey(cfg.Key)
 	if err != nil {
@@ -176,14 +212,11 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("p2p: %w", err)
 	}
-	limits := rcmgr.DefaultLimits
-	limits.AddProtocolPeerLimit(Protocol, rcmgr.BaseLimit{Streams: 8, StreamsInbound: 4, StreamsOutbound: 4, Memory: 2 * int64(cfg.Limits.MaxPacket)},
-		rcmgr.BaseLimitIncrease{})
 	var rmOpts []rcmgr.Option
 	if cfg.Metrics == nil {
 		rmOpts = append(rmOpts, rcmgr.WithMetricsDisabled())
 	}
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rmOpts...)
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(resourceLimits(cfg)), rmOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: resource manager: %w", err)
 	}
@@ -218,14 +251,22 @@ func New(cfg Config) (*Transport, error) {
 		h.Close()
 		return nil, err
 	}
-	t := &Transport{cfg: cfg, host: h, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
-	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t := newTransport(cfg, m)
+	t.host = h
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF:    func(n network.Network, _ network.Conn) { t.metrics.peers.Set(float64(len(n.Peers()))) },
 		DisconnectedF: t.disconnected,
 	})
 	h.SetStreamHandler(Protocol, t.receive)
 	return t, nil
+}
+
+// newTransport is a transport with cfg (defaults set) and no host yet.
+func newTransport(cfg Config, m *metrics) *Transport {
+	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
+	t.inFlight.max, t.inFlight.gauge = int64(cfg.MaxFrameBytesInFlight), m.bytesInFlight
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	return t
 }
 
 var (

@@ -12,47 +12,104 @@ import (
 	"github.com/aquanet/aquanet/particle"
 )
 
+// readBufferSize is the buffer each inbound stream reads through: small, as every open stream
+// holds one, and a frame's payload is read past it into the frame's own buffer.
+const readBufferSize = 4 << 10
+
 // receive reads the particles of one inbound stream (libp2p runs it on the stream's own
-// goroutine) until the stream ends. A frame over the size limit resets the stream: the rest of
-// it cannot be trusted to be framed. A frame that is not a particle, or one over the peer's
-// rate, is dropped and the stream read on.
+// goroutine) until the stream ends, and hands them to the node. A stream whose frame cannot
+// be taken in (too large, or no memory for it) is reset: the rest of it cannot be trusted to
+// be framed, and a peer that wants to be heard sends smaller particles or sends them later.
 func (t *Transport) receive(s network.Stream) {
-	from := s.Conn().RemotePeer()
-	defer s.Close()
-	r := bufio.NewReaderSize(s, 64<<10)
-	var buf []byte
-	for {
-		payload, err := readFrame(r, t.cfg.Limits.MaxPacket, buf)
-		if err != nil {
-			if errors.Is(err, ErrFrameTooLarge) {
-				t.metrics.dropped.WithLabelValues("oversize").Inc()
-				t.cfg.Logger.Warn("particle stream reset", "from", from.String(), "error", err)
-				s.Reset()
-			} else if !errors.Is(err, io.EOF) {
-				t.metrics.dropped.WithLabelValues("read_error").Inc()
-				t.cfg.Logger.Debug("particle stream broken", "from", from.String(), "error", err)
-			}
-			return
-		}
-		buf = payload
-		if !t.allow(from) {
-			t.metrics.dropped.WithLabelValues("rate_limited").Inc()
-			continue
-		}
-		p, err := particle.Decode(payload, t.cfg.Limits)
-		if err != nil {
-			t.metrics.dropped.WithLabelValues("malformed").Inc()
-			t.cfg.Logger.Debug("frame is not a particle", "from", from.String(), "error", err)
-			continue
-		}
-		t.metrics.received.Inc()
-		t.mu.Lock()
-		in := t.inbox
-		t.mu.Unlock()
-		if in != nil {
-			in.Deliver(from.String(), *p)
-		}
+	err := t.readParticles(s.Conn().RemotePeer(), s, s.Scope(), t.deliver)
+	if errors.Is(err, ErrFrameTooLarge) || errors.Is(err, errMemory) || errors.Is(err, errInFlight) {
+		s.Reset()
+		return
 	}
+	s.Close()
+}
+
+// deliver hands p to the node the transport is joined to, if any.
+func (t *Transport) deliver(from string, p particle.Particle) {
+	t.mu.Lock()
+	in := t.inbox
+	t.mu.Unlock()
+	if in != nil {
+		in.Deliver(from, p)
+	}
+}
+
+// readParticles reads frames from r until it ends or fails, charging each frame's memory to
+// mem (and the transport's bytes in flight) as it arrives: a frame over the size limit or the
+// memory limits ends the stream with an error, as does a broken stream; a frame that is not a
+// particle, or one over the peer's rate, is dropped and the stream read on. Each is counted.
+// The particles that pass go to deliver. A clean end of the stream is nil.
+func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver func(string, particle.Particle)) error {
+	br := bufio.NewReaderSize(r, readBufferSize)
+	charge := streamMemory{scope: mem, inFlight: &t.inFlight}
+	for {
+		n, err := readLength(br, t.cfg.MaxParticleSize)
+		if err == nil {
+			t.metrics.frames.Inc()
+			var payload []byte
+			payload, err = readBody(br, n, charge)
+			t.metrics.frames.Dec()
+			if err == nil {
+				p := t.take(from, payload)
+				charge.release(cap(payload))
+				if p != nil {
+					t.metrics.received.Inc()
+					deliver(from.String(), *p)
+				}
+				continue
+			}
+		}
+		switch reason := dropReason(err); reason {
+		case "":
+			return nil
+		case "read_error":
+			t.metrics.dropped.WithLabelValues(reason).Inc()
+			t.cfg.Logger.Debug("particle stream broken", "from", from.String(), "error", err)
+		default:
+			t.metrics.dropped.WithLabelValues(reason).Inc()
+			t.cfg.Logger.Warn("particle stream reset", "from", from.String(), "error", err)
+		}
+		return err
+	}
+}
+
+// dropReason is the drop reason of the error that ended a stream; "" is its clean end (nil
+// or io.EOF).
+func dropReason(err error) string {
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return ""
+	case errors.Is(err, ErrFrameTooLarge):
+		return "oversize"
+	case errors.Is(err, errMemory):
+		return "memory"
+	case errors.Is(err, errInFlight):
+		return "in_flight"
+	default:
+		return "read_error"
+	}
+}
+
+// take decodes one frame's payload, within the peer's rate; nil is a frame dropped (and
+// counted). The particle owns its memory (particle.Decode copies): the frame's buffer is free
+// once it is decoded, and delivery, which may take a while, holds none of it.
+func (t *Transport) take(from peer.ID, payload []byte) *particle.Particle {
+	if !t.allow(from) {
+		t.metrics.dropped.WithLabelValues("rate_limited").Inc()
+		return nil
+	}
+	p, err := particle.Decode(payload, t.cfg.Limits)
+	if err != nil {
+		t.metrics.dropped.WithLabelValues("malformed").Inc()
+		t.cfg.Logger.Debug("frame is not a particle", "from", from.String(), "error", err)
+		return nil
+	}
+	return p
 }
 
 // bucket is a peer's token bucket: Rate tokens a second, at most Burst.

@@ -79,6 +79,8 @@ func newNodeCmd() *cobra.Command {
 	f.String("http", "", `host:port for /metrics and /healthz, or "off" (default 127.0.0.1:7780)`)
 	f.String("log-format", "", "text or json (default text)")
 	f.String("log-level", "", "debug, info, warn or error (default info)")
+	f.Int("max-particle-size", 0, fmt.Sprintf("the longest particle taken from a peer, in bytes (default %d)", p2p.DefaultMaxParticleSize))
+	f.Int("max-frame-bytes-in-flight", 0, fmt.Sprintf("the most bytes of particles being received from all peers at once (default %d)", p2p.DefaultMaxFrameBytesInFlight))
 	f.String("config", "", "TOML config file")
 	return cmd
 }
@@ -97,7 +99,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	tr, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Logger: logger.With("part", "p2p"), Metrics: metrics,
-		UserAgent: "aquanet/" + versionString()})
+		UserAgent: "aquanet/" + versionString(), MaxParticleSize: cfg.MaxParticleSize, MaxFrameBytesInFlight: cfg.MaxFrameBytesInFlight})
 	if err != nil {
 		return err
 	}

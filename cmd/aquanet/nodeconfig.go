@@ -7,11 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/multiformats/go-multiaddr"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/aquanet/aquanet/actors/p2p"
 )
 
 // nodeConfig is everything `aquanet node` can be told. Each setting comes from, in order of
@@ -23,6 +26,11 @@ type nodeConfig struct {
 	HTTP      string   `toml:"http"`       // host:port of /metrics and /healthz; "off" turns it off
 	LogFormat string   `toml:"log_format"` // text or json
 	LogLevel  string   `toml:"log_level"`  // debug, info, warn, error
+
+	// Bytes: the longest particle taken from a peer, and the most of the particles being
+	// received from all peers at once (p2p.Config).
+	MaxParticleSize       int `toml:"max_particle_size"`
+	MaxFrameBytesInFlight int `toml:"max_frame_bytes_in_flight"`
 }
 
 // Defaults: a node that works on a fresh machine with no configuration at all.
@@ -42,6 +50,9 @@ func defaultNodeConfig() nodeConfig {
 		HTTP:      defaultHTTPAddr,
 		LogFormat: "text",
 		LogLevel:  "info",
+
+		MaxParticleSize:       p2p.DefaultMaxParticleSize,
+		MaxFrameBytesInFlight: p2p.DefaultMaxFrameBytesInFlight,
 	}
 }
 
@@ -58,7 +69,12 @@ var nodeSettings = []nodeSetting{
 	{"http", "AQUANET_HTTP", false},
 	{"log-format", "AQUANET_LOG_FORMAT", false},
 	{"log-level", "AQUANET_LOG_LEVEL", false},
+	{"max-particle-size", "AQUANET_MAX_PARTICLE_SIZE", false},
+	{"max-frame-bytes-in-flight", "AQUANET_MAX_FRAME_BYTES_IN_FLIGHT", false},
 }
+
+// minParticleSize is the smallest max-particle-size: below it, ordinary particles would not fit.
+const minParticleSize = 4 << 10
 
 // maxConfigFile bounds the config file read.
 const maxConfigFile = 1 << 20
@@ -79,10 +95,11 @@ func loadNodeConfig(path string, getenv func(string) string, flags *pflag.FlagSe
 		}
 		if s.list {
 			cfg.setList(s.flag, splitList(v))
-		} else {
-			cfg.set(s.flag, v)
+		} else if err := cfg.set(s.flag, v); err != nil {
+			return nodeConfig{}, fmt.Errorf("%s: %w", s.env, err)
 		}
 	}
+	var flagErr error
 	flags.Visit(func(f *pflag.Flag) {
 		for _, s := range nodeSettings {
 			if s.flag != f.Name {
@@ -95,11 +112,14 @@ func loadNodeConfig(path string, getenv func(string) string, flags *pflag.FlagSe
 					all = append(all, splitList(v)...)
 				}
 				cfg.setList(s.flag, all)
-			} else {
-				cfg.set(s.flag, f.Value.String())
+			} else if err := cfg.set(s.flag, f.Value.String()); err != nil && flagErr == nil {
+				flagErr = fmt.Errorf("--%s: %w", s.flag, err)
 			}
 		}
 	})
+	if flagErr != nil {
+		return nodeConfig{}, flagErr
+	}
 	return cfg, cfg.check()
 }
 
@@ -133,7 +153,7 @@ func readConfigFile(path string, cfg *nodeConfig) error {
 	return nil
 }
 
-func (c *nodeConfig) set(name, v string) {
+func (c *nodeConfig) set(name, v string) error {
 	switch name {
 	case "data-dir":
 		c.DataDir = v
@@ -143,7 +163,18 @@ func (c *nodeConfig) set(name, v string) {
 		c.LogFormat = v
 	case "log-level":
 		c.LogLevel = v
+	case "max-particle-size", "max-frame-bytes-in-flight":
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a number of bytes", v)
+		}
+		if name == "max-particle-size" {
+			c.MaxParticleSize = n
+		} else {
+			c.MaxFrameBytesInFlight = n
+		}
 	}
+	return nil
 }
 
 func (c *nodeConfig) setList(name string, vs []string) {
@@ -196,6 +227,13 @@ func (c nodeConfig) check() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.MaxParticleSize < minParticleSize {
+		return fmt.Errorf("max-particle-size %d: want at least %d bytes", c.MaxParticleSize, minParticleSize)
+	}
+	if c.MaxFrameBytesInFlight < 2*c.MaxParticleSize {
+		return fmt.Errorf("max-frame-bytes-in-flight %d: want at least twice max-particle-size (%d bytes): a particle's buffer may briefly be held twice as it arrives",
+			c.MaxFrameBytesInFlight, 2*c.MaxParticleSize)
 	}
 	return nil
 }

@@ -15,11 +15,13 @@ func TestNodeConfigPrecedence(t *testing.T) {
 data_dir = "from-file"
 http = "127.0.0.1:1"
 log_format = "json"
+max_particle_size = 1000000
+max_frame_bytes_in_flight = 3000000
 `), 0o600)
-	env := map[string]string{"AQUANET_DATA_DIR": "from-env", "AQUANET_HTTP": "127.0.0.1:2",
+	env := map[string]string{"AQUANET_DATA_DIR": "from-env", "AQUANET_HTTP": "127.0.0.1:2", "AQUANET_MAX_PARTICLE_SIZE": "1048576",
 		"AQUANET_BOOTSTRAP": "/ip4/127.0.0.1/tcp/9/p2p/12D3KooWKbUZwkD18jfVFX2qtrNGsGVJZCRPRS7aB6jqNvZS62hb"}
 	cmd := newNodeCmd()
-	if err := cmd.ParseFlags([]string{"--http", "127.0.0.1:3", "--listen", "/ip4/127.0.0.1/tcp/4,/ip4/127.0.0.1/tcp/5", "--listen", "/ip4/127.0.0.1/tcp/6"}); err != nil {
+	if err := cmd.ParseFlags([]string{"--http", "127.0.0.1:3", "--max-frame-bytes-in-flight", "8388608", "--listen", "/ip4/127.0.0.1/tcp/4,/ip4/127.0.0.1/tcp/5", "--listen", "/ip4/127.0.0.1/tcp/6"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := loadNodeConfig(file, func(k string) string { return env[k] }, cmd.Flags())
@@ -33,6 +35,9 @@ log_format = "json"
 		HTTP:      "127.0.0.1:3",                                                                    // flag over env over file
 		LogFormat: "json",                                                                           // file
 		LogLevel:  "info",                                                                           // default
+
+		MaxParticleSize:       1 << 20, // env over file
+		MaxFrameBytesInFlight: 8 << 20, // flag over file
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
@@ -53,7 +58,7 @@ func TestNodeConfigDefaultsAndExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ex.Listen) != 3 || ex.DataDir != "aquanet-data" {
+	if len(ex.Listen) != 3 || ex.DataDir != "aquanet-data" || ex.MaxParticleSize != cfg.MaxParticleSize || ex.MaxFrameBytesInFlight != cfg.MaxFrameBytesInFlight {
 		t.Fatalf("example: %+v", ex)
 	}
 }
@@ -78,6 +83,10 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"bootstrap without id": {"", map[string]string{"AQUANET_BOOTSTRAP": "/ip4/127.0.0.1/tcp/7770"}, "must end in /p2p/<peer id>"},
 		"log format":           {"", map[string]string{"AQUANET_LOG_FORMAT": "xml"}, `log-format "xml"`},
 		"log level":            {"", map[string]string{"AQUANET_LOG_LEVEL": "loud"}, `log-level "loud"`},
+		"size not a number":    {"", map[string]string{"AQUANET_MAX_PARTICLE_SIZE": "4MiB"}, `AQUANET_MAX_PARTICLE_SIZE: "4MiB" is not a number of bytes`},
+		"size too small":       {write("small.toml", "max_particle_size = 10\n"), nil, "max-particle-size 10: want at least"},
+		"in flight too small":  {write("flight.toml", "max_frame_bytes_in_flight = 4194304\n"), nil, "max-frame-bytes-in-flight 4194304: want at least twice max-particle-size"},
+		"size as a string":     {write("string.toml", "max_particle_size = \"4MiB\"\n"), nil, "string.toml:1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			getenv := none
