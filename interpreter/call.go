@@ -142,6 +142,11 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 		}
 		return argsErr
 	}
+	for _, v := range args.values {
+		if err := x.budget.chargeValue(v); err != nil {
+			return err
+		}
+	}
 	x.lastCallID++
 	id := x.lastCallID
 	x.callRequests = append(x.callRequests, CallRequest{ID: id, Service: tet.ServiceID, Function: tet.FunctionName, Args: args.values, Tetraplets: args.tetraplets})
@@ -215,6 +220,9 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 			return false, nil, err
 		}
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
+		if err := x.budget.chargeValue(val); err != nil {
+			return false, nil, err
+		}
 		if err := x.scalars.set(out.Name, agg); err != nil {
 			return false, nil, err
 		}
@@ -232,6 +240,9 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		gen := generation{kind: genPrevious, idx: st.Generation}
 		if m.source == fromCurrent {
 			gen.kind = genCurrent
+		}
+		if err := x.budget.chargeValue(val); err != nil {
+			return false, nil, err
 		}
 		if err := x.streams.add(out, agg, gen); err != nil {
 			return false, nil, err
@@ -272,6 +283,9 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	case out.Kind == air.ScalarVar:
 		cid := x.trackServiceResult(val, tet, x.argsHash(args))
 		agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
+		if err := x.budget.chargeValue(val); err != nil {
+			return err
+		}
 		if err := x.scalars.set(out.Name, agg); err != nil {
 			return err
 		}
@@ -281,6 +295,9 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	}
 	cid := x.trackServiceResult(val, tet, x.argsHash(args))
 	agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
+	if err := x.budget.chargeValue(val); err != nil {
+		return err
+	}
 	if err := x.streams.add(out, agg, generation{kind: genNew}); err != nil {
 		return err
 	}

@@ -100,6 +100,9 @@ func (x *executor) canonFirstTime(c *air.Canon, peer string) *execError {
 }
 
 func (x *executor) canonEnd(c *air.Canon, cs canonStream, st data.CanonState) *execError {
+	if err := x.chargeCanon(cs.values); err != nil {
+		return err
+	}
 	if err := x.scalars.canons.set(c.Dst.Name, cs); err != nil {
 		return err
 	}
@@ -190,4 +193,14 @@ func (x *executor) resolveCanon(v *air.Var) (resolved, *execError) {
 		return resolved{}, err
 	}
 	return resolved{val: val, tetraplets: []data.Tetraplet{el.tetraplet}, provenance: el.provenance}, nil
+}
+
+// chargeCanon charges the budget for the values a canon binds.
+func (x *executor) chargeCanon(values []aggregate) *execError {
+	for _, v := range values {
+		if err := x.budget.chargeValue(v.val); err != nil {
+			return err
+		}
+	}
+	return nil
 }

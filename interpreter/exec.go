@@ -69,6 +69,7 @@ type executor struct {
 	depth      int  // nesting of exec calls: instructions plus fold iterations
 	lastError  errorDescriptor
 	errorValue errorDescriptor
+	budget     budget
 }
 
 // setErrors records a catchable error in %last_error% and :error: (each only when it may be
@@ -98,6 +99,14 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 // exec runs one instruction; a catchable error it returns has been recorded in the error
 // descriptors by the instruction itself (call) or here.
 func (x *executor) exec(in air.Instr) *execError {
+	// Every instruction is a step, a fold's body once per iteration: this is where a run that
+	// would go on too long stops (one increment and one comparison on the hot path).
+	x.budget.steps++
+	if x.budget.steps >= x.budget.nextCheck {
+		if err := x.budget.check(); err != nil {
+			return err
+		}
+	}
 	if x.depth >= MaxExecDepth {
 		return uncatchable(CodeTraceError, "execution nested deeper than %d instructions (a fold over too many values?)", MaxExecDepth)
 	}
@@ -368,6 +377,9 @@ func (x *executor) ap(in *air.Ap) *execError {
 	if len(r.tetraplets) > 0 {
 		agg.tetraplet = r.tetraplets[0]
 	}
+	if err := x.budget.chargeValue(r.val); err != nil {
+		return err
+	}
 	if in.Dst.Kind == air.ScalarVar {
 		return x.scalars.set(in.Dst.Name, agg)
 	}
@@ -466,6 +478,7 @@ func (x *executor) fold(in *air.Fold) *execError {
 	if len(items) == 0 {
 		return nil
 	}
+	x.budget.chargeSteps(len(items))
 	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
 }
 
@@ -522,6 +535,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 			if err := x.trace.iterationStart(id, g[0].tracePos); err != nil {
 				return err
 			}
+			x.budget.chargeSteps(len(g))
 			err := x.runFold(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: id})
 			if err != nil && !err.catchable {
 				return err

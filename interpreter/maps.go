@@ -70,6 +70,9 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 		}
 	}
 	agg.val = kvPair(key, agg.val)
+	if err := x.budget.chargeValue(agg.val); err != nil {
+		return err
+	}
 	if err := x.maps.add(in.Map, agg, gen); err != nil {
 		return err
 	}
@@ -151,6 +154,9 @@ func (x *executor) canonMapFirstTime(c *air.Canon, peer string) *execError {
 }
 
 func (x *executor) canonMapEnd(c *air.Canon, values []aggregate, tet data.Tetraplet, cid data.CID, st data.CanonState) *execError {
+	if err := x.chargeCanon(values); err != nil {
+		return err
+	}
 	if c.Dst.Kind == air.ScalarVar {
 		if len(values) == 0 {
 			return uncatchable(20016, "can not find JValue to produce scalar from")

@@ -40,17 +40,26 @@ type Params struct {
 	// ParseCache keeps the trees of scripts run before, for the node's runs to share; nil
 	// parses the script on every run.
 	ParseCache *ParseCache
+	// Now tells the time, in ms since the Unix epoch, for the run to stop once the particle's
+	// deadline (Timestamp+TTL) has passed (CodeDeadlinePassed). The run calls it at most once
+	// every 1024 steps, so a slow clock costs little; nil checks no deadline. It is the
+	// caller's clock, so that the package reads none.
+	Now func() int64
 }
 
-// Limits bound what one run accepts; zero fields take the defaults. Exceeding one is the
-// reference's preparation error 10 (SizeLimitsExceeded), and the data is left as it was.
+// Limits bound what one run accepts and spends; zero fields take the defaults. Exceeding a
+// size limit is the reference's preparation error 10 (SizeLimitsExceeded); exceeding a budget is
+// aquanet's CodeStepBudgetExceeded or CodeMemoryBudgetExceeded (see budget for what counts).
+// Either way the data is left as it was.
 type Limits struct {
 	MaxScript     int // bytes of AIR; default 1 MiB
 	MaxData       int // bytes of current data; default 64 MiB
 	MaxCallResult int // bytes of one call result; default 64 MiB
+	MaxSteps      int // instructions and fold iterations of one run; default DefaultMaxSteps
+	MaxMemory     int // estimated bytes of the values one run binds; default DefaultMaxMemory
 }
 
-// Default limits.
+// Default size limits.
 const (
 	DefaultMaxScript     = 1 << 20
 	DefaultMaxData       = 64 << 20
@@ -66,6 +75,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCallResult <= 0 {
 		l.MaxCallResult = DefaultMaxCallResult
+	}
+	if l.MaxSteps <= 0 {
+		l.MaxSteps = DefaultMaxSteps
+	}
+	if l.MaxMemory <= 0 {
+		l.MaxMemory = DefaultMaxMemory
 	}
 	return l
 }
@@ -112,6 +127,9 @@ type Outcome struct {
 	// in AquaVM's sense (AIR.md §3.2; a par is complete once one of its branches is). A client
 	// that started the particle takes it for the script's end.
 	Complete bool
+	// Steps and Memory are what the run spent of its budget (Limits.MaxSteps, MaxMemory); 0
+	// when it stopped before executing the script.
+	Steps, Memory int64
 }
 
 // Run executes script on the current peer. prevData is the data this peer kept from its last
@@ -176,11 +194,13 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		complete:    true,
 		lastError:   errorDescriptor{err: noError(), canSet: true},
 		errorValue:  errorDescriptor{err: noError(), canSet: true},
+		budget:      newBudget(lim, &p),
 	}
 	if x.callResults == nil {
 		x.callResults = map[uint32]CallResult{}
 	}
 	execErr := x.exec(parsed.Root)
+	defer func() { out.Steps, out.Memory = x.budget.steps, x.budget.memory }()
 	if execErr != nil && !execErr.catchable {
 		return fail(execErr.code, "%s", execErr.msg)
 	}

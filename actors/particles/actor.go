@@ -166,7 +166,8 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		p := a.cfg.Particle
 		st.key, st.init = KeyOf(&p), p.InitPeerID.String()
 		st.m = New(p.Script, interpreter.Params{InitPeerID: st.init, CurrentPeerID: a.cfg.Self,
-			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache})
+			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache,
+			Now: func() int64 { return int64(clock.UnixMilli(a.cfg.Clock)) }})
 		if a.cfg.Restore {
 			prev, err := a.cfg.Store.Load(st.key)
 			if err != nil {
