@@ -57,20 +57,29 @@ func (c CID) AppendText(dst []byte) []byte {
 	return dst
 }
 
-// ParseCID reads the text form of a CID, accepting only CIDs of the kind AIR data uses.
+// ParseCID reads the text form of a CID, accepting only CIDs of the kind AIR data uses, and
+// only in the one text String gives: as the reference's strict decoder, it refuses upper case,
+// line breaks (which encoding/base32 would skip) and a last digit with stray bits set, so that
+// no two texts name one CID.
 func ParseCID(s string) (CID, error) {
 	var c CID
 	if !strings.HasPrefix(s, "b") {
 		return c, errors.New("CID does not start with the base32 multibase prefix 'b'")
 	}
+	if strings.IndexFunc(s[1:], func(r rune) bool { return !strings.ContainsRune(lowerBase32, r) }) >= 0 {
+		return c, errors.New("CID is not valid lower-case base32")
+	}
 	raw, err := b32.DecodeString(strings.ToUpper(s[1:]))
 	if err != nil {
-		return c, errors.New("CID is not valid base32")
+		return c, errors.New("CID is not valid lower-case base32")
 	}
 	if len(raw) != len(cidPrefix)+32 || string(raw[:len(cidPrefix)]) != string(cidPrefix[:]) {
 		return c, errors.New("CID is not a CIDv1 with the JSON codec and a blake3-256 hash")
 	}
 	copy(c[:], raw[len(cidPrefix):])
+	if c.String() != s {
+		return CID{}, errors.New("CID is not in its canonical text form")
+	}
 	return c, nil
 }
 
