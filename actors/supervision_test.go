@@ -162,7 +162,15 @@ func TestRouterFailureLosesNothing(t *testing.T) {
 	s := newSupervised(t)
 	// p-1 waits on peer.timeout while the router fails on p-2.
 	s.start("p-1", `(seq (call %init_peer_id% ("peer" "timeout") [1000 "x"] x) `+fourCalls+`)`)
-	s.points.Arm("router.panic", "-x")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) { // p-1 is in
+		if st, err := s.n.Stats(s.ctx); err == nil && st.Accepted == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("p-1 was not accepted")
+		}
+	}
+	s.points.Arm("router.panic", "x")
 	s.start("p-2", fourCalls)
 	if got := s.wait(); got != doneABCD {
 		t.Fatalf("got %s", got)
