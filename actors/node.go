@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -225,8 +224,7 @@ func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Partic
 	}
 	return func(to string, p particle.Particle, err error) {
 		if init := p.InitPeerID.String(); init != n.self && init != to {
-			// A reason in one line: libp2p's dial errors list every address on a line of its own.
-			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, Reason: strings.Join(strings.Fields(err.Error()), " ")})
+			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, Reason: err.Error()})
 		}
 	}
 }

@@ -26,7 +26,8 @@ const MaxNoticeReason = 256
 // Notifier is a Transport that can send notices.
 type Notifier interface {
 	// Notify sends n to the peer to if there is a connection to it, and does nothing
-	// otherwise (a notice never opens a connection). It must not block: it may send later, or
+	// otherwise (a notice never opens a connection). It sends the reason in one line (libp2p's
+	// dial errors put every address on a line of its own), cut to MaxNoticeReason. It must not block: it may send later, or
 	// not at all.
 	Notify(to string, n Notice)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -31,6 +32,7 @@ func (t *Transport) Notify(to string, n core.Notice) {
 	if err != nil || t.host.Network().Connectedness(id) != network.Connected {
 		return
 	}
+	n.Reason = strings.Join(strings.Fields(n.Reason), " ")
 	if len(n.Reason) > core.MaxNoticeReason {
 		n.Reason = n.Reason[:core.MaxNoticeReason]
 	}

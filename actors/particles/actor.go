@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -260,7 +259,7 @@ func (a *particleActor) run(ctx actor.Context) {
 			a.cfg.Logger.Debug("particle run failed", "particle", p.ID, "init_peer", st.init, "ret_code", e.RetCode, "error", e.Error)
 			if st.init != a.cfg.Self { // its initiator hears of it, if it is a client of this node
 				ctx.Send(a.cfg.Network, &Notify{To: st.init, Notice: core.Notice{ParticleID: p.ID, Peer: a.cfg.Self, Failed: true,
-					Reason: strings.Join(strings.Fields(e.Error), " ")}})
+					Reason: e.Error}})
 			}
 		}
 		if len(e.Forward) > 0 || len(e.Pass) > 0 {
