@@ -34,7 +34,10 @@ FILE:LINE:COL: message (-e for a script given with -e) and nothing is sent.
 
 It exits 0 when the script has run to its end on the client, and 1 on an interpreter error,
 an error reported through errorHandlingSrv, a transport error, or when the TTL ends first
-(it never waits longer than the TTL); the error of a run that started names its particle.`
+(it never waits longer than the TTL); the error of a run that started names its particle.
+If the relay refuses the particle (a node takes TTLs up to 10 minutes by default), the run
+ends at once with the relay's reason; if the relay could not send it on, or the script failed
+on it with nothing to catch the error, the error at the TTL's end says which peer and why.`
 
 func newRunCmd() *cobra.Command {
 	var relay, scriptFile, inline string
