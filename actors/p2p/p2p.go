@@ -392,7 +392,7 @@ func (t *Transport) disconnected(n network.Network, c network.Conn) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.buckets, id)
+	// The peer's rate bucket stays: a reconnect must not refill it (allow prunes full ones).
 	if gone := t.bootstrap[id]; gone != nil {
 		select {
 		case gone <- struct{}{}:

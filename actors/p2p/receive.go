@@ -118,6 +118,19 @@ type bucket struct {
 	last   time.Time
 }
 
+// maxBuckets is how many peers' rate buckets the transport keeps before it drops the full
+// ones (a full bucket says nothing a new one would not).
+const maxBuckets = 4096
+
+// pruneBuckets drops the buckets that have refilled by now.
+func (t *Transport) pruneBuckets(now time.Time) {
+	for id, b := range t.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*t.cfg.Rate >= float64(t.cfg.Burst) {
+			delete(t.buckets, id)
+		}
+	}
+}
+
 // allow takes a token from the peer's bucket, if there is one.
 func (t *Transport) allow(id peer.ID) bool {
 	now := t.cfg.Clock.Now()
@@ -125,6 +138,9 @@ func (t *Transport) allow(id peer.ID) bool {
 	defer t.mu.Unlock()
 	b := t.buckets[id]
 	if b == nil {
+		if len(t.buckets) >= maxBuckets {
+			t.pruneBuckets(now)
+		}
 		b = &bucket{tokens: float64(t.cfg.Burst), last: now}
 		t.buckets[id] = b
 	}
