@@ -96,3 +96,57 @@ func interpreterErrors(t *testing.T, reg *prometheus.Registry) map[string]float6
 	}
 	return out
 }
+
+// The node's Budget reaches every run: with a step budget of 100, a fold over 200 values fails
+// with the step budget error where the default budget serves it.
+func TestNodeBudgetApplies(t *testing.T) {
+	script := `(seq (call %init_peer_id% ("json" "parse") ["[` + strings.Repeat("0,", 199) + `0]"] xs)
+  (seq (fold xs a (seq (null) (next a))) (call %init_peer_id% ("callback" "done") ["folded"])))`
+	for _, tc := range []struct {
+		name   string
+		budget interpreter.Limits
+		served bool
+	}{{"default", interpreter.Limits{}, true}, {"100 steps", interpreter.Limits{MaxSteps: 100}, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+			id := actortest.Identity(t, "alice")
+			reg := prometheus.NewRegistry()
+			n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, Metrics: reg, Budget: tc.budget})
+			defer func() {
+				clk.Advance(time.Hour)
+				if err := n.Stop(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			done := make(chan struct{}, 1)
+			if err := n.Spawn(ctx, "callback", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+				done <- struct{}{}
+				return value.Null(), nil
+			})); err != nil {
+				t.Fatal(err)
+			}
+			n.Deliver(n.PeerID(), actortest.Particle(t, id, particle.Particle{ID: "fold", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 5_000, Script: script}))
+			code := strconv.Itoa(interpreter.CodeStepBudgetExceeded)
+			for {
+				select {
+				case <-done:
+					if !tc.served {
+						t.Fatal("the fold was served within a budget of 100 steps")
+					}
+					return
+				case <-ctx.Done():
+					t.Fatalf("neither served nor stopped by the budget (errors %v)", interpreterErrors(t, reg))
+				case <-time.After(time.Millisecond):
+				}
+				if errs := interpreterErrors(t, reg); errs[code] > 0 {
+					if tc.served {
+						t.Fatalf("the default budget stopped a fold of 200: %v", errs)
+					}
+					return
+				}
+			}
+		})
+	}
+}

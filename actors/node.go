@@ -63,6 +63,9 @@ type Env struct {
 	// Bounds on what strangers can make the node keep or do (particles per initiator,
 	// arrivals per particle); zero fields take router's defaults.
 	Bounds router.Bounds
+	// Budget is what one interpreter run of a particle may spend (steps, memory) and accept
+	// (sizes); zero fields take the interpreter's defaults (interpreter.Limits).
+	Budget interpreter.Limits
 	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
 	// several nodes can share one registry).
 	Metrics prometheus.Registerer
@@ -194,7 +197,7 @@ func (n *Node) Start() error {
 		Metrics: registryMetrics, Faults: n.env.Faults}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
-			Limits: n.env.Limits, Bounds: n.env.Bounds, Metrics: metrics, Registry: registry, Network: network,
+			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
 			ParseCache: interpreter.NewParseCache(0)}, opts...)
 	}

@@ -42,6 +42,8 @@ type Config struct {
 	Faults fault.Points
 	// ParseCache is the node's cache of parsed scripts (nil: parse at every run).
 	ParseCache *interpreter.ParseCache
+	// Budget is what one interpreter run may spend and accept (zero fields: the defaults).
+	Budget interpreter.Limits
 }
 
 // KeyOf returns the key of particle p.
@@ -165,7 +167,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		p := a.cfg.Particle
 		st.key, st.init = KeyOf(&p), p.InitPeerID.String()
 		st.m = New(p.Script, interpreter.Params{InitPeerID: st.init, CurrentPeerID: a.cfg.Self,
-			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache,
+			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache, Limits: a.cfg.Budget,
 			Now: func() int64 { return int64(clock.UnixMilli(a.cfg.Clock)) }})
 		if a.cfg.Restore {
 			prev, err := a.cfg.Store.Load(st.key)
