@@ -257,6 +257,13 @@ func (a *particleActor) run(ctx actor.Context) {
 				m.Errors.WithLabelValues(strconv.FormatInt(e.RetCode, 10)).Inc()
 			}
 		}
+		if d := e.Dropped; d.Code != 0 {
+			if m := a.cfg.Metrics; m != nil {
+				m.Errors.WithLabelValues(strconv.FormatInt(d.Code, 10)).Inc()
+			}
+			a.cfg.Logger.Debug("particle data refused; the answers that were in ran without it", "particle", p.ID, "init_peer", st.init,
+				"ret_code", d.Code, "error", d.Error)
+		}
 		if e.RetCode != 0 {
 			a.cfg.Logger.Debug("particle run failed", "particle", p.ID, "init_peer", st.init, "ret_code", e.RetCode, "error", e.Error)
 			if st.init != a.cfg.Self { // its initiator hears of it, if it is a client of this node

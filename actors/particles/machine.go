@@ -53,6 +53,25 @@ type Effects struct {
 	// does for its client (see Step).
 	Pass     []Pass
 	PassData []byte
+	// Dropped, if its Code is not 0, is why the data that arrived was refused in a run that
+	// also had answers to give: the answers then ran on their own, and this Effects is that
+	// run's.
+	Dropped Failure
+}
+
+// Failure is an interpreter run's error.
+type Failure struct {
+	Code  int64
+	Error string
+}
+
+// leftDataAsItWas reports whether a run that ended with code changed nothing: the preparation
+// errors (the data, its signatures, sizes, the script), the uncatchable ones (a trace that does
+// not merge) and the budget's.
+func leftDataAsItWas(code int64) bool {
+	return code > 0 && code < interpreter.CodeLocalServiceError ||
+		code >= interpreter.CodeTraceError && code < interpreter.CodeUnprocessedCallResult ||
+		code >= interpreter.CodeStepBudgetExceeded
 }
 
 // Pass is a relay's send of a particle it does not run for itself.
@@ -106,13 +125,14 @@ func (m *Machine) Pending() []uint32 { return slices.Sorted(maps.Keys(m.pending)
 // Runs returns how many times the interpreter ran.
 func (m *Machine) Runs() int { return m.runs }
 
-// Step runs the interpreter once: on the oldest data that arrived (if any) together with every
-// answer that is in, so that answers arriving together cost one run. It returns what the node
-// must do; call it while Ready.
+// Step runs the interpreter: on the oldest data that arrived (if any) together with every
+// answer that is in, so that answers arriving together cost one run; if that run fails on the
+// data before changing anything, once more on the answers alone (Effects.Dropped). It returns
+// what the node must do; call it while Ready.
 func (m *Machine) Step() Effects {
 	var current []byte
-	from := ""
-	if len(m.arrivals) > 0 {
+	from, arrived := "", len(m.arrivals) > 0
+	if arrived {
 		current, from = m.arrivals[0].data, m.arrivals[0].from
 		m.arrivals[0] = arrival{}
 		m.arrivals = m.arrivals[1:]
@@ -121,11 +141,23 @@ func (m *Machine) Step() Effects {
 	m.results = map[uint32]interpreter.CallResult{}
 	out := interpreter.Run(m.script, m.prev, current, results, m.params)
 	m.runs++
+	var dropped Failure
+	if arrived && len(results) > 0 && leftDataAsItWas(out.RetCode) {
+		// The run failed before it could change anything, and the arrival may be why (data that
+		// does not decode or verify, or that disagrees with this peer's): the answers must not
+		// go down with it, or their calls would never be answered. They run again on their own;
+		// the arrival is dropped. Data that fails its checks costs the checks, not a run: the
+		// interpreter decodes and verifies it before it executes anything.
+		dropped = Failure{Code: out.RetCode, Error: out.ErrorMessage}
+		from, current = "", nil
+		out = interpreter.Run(m.script, m.prev, nil, results, m.params)
+		m.runs++
+	}
 	m.prev = out.Data
 	for _, c := range out.CallRequests {
 		m.pending[c.ID] = true
 	}
-	e := Effects{Calls: out.CallRequests, RetCode: out.RetCode, Error: out.ErrorMessage, Complete: out.Complete}
+	e := Effects{Calls: out.CallRequests, RetCode: out.RetCode, Error: out.ErrorMessage, Complete: out.Complete, Dropped: dropped}
 	if len(out.NextPeers) > 0 {
 		e.Forward, e.Data = out.NextPeers, out.Data
 	}

@@ -173,10 +173,21 @@ func FuzzMachine(f *testing.F) {
 // stepAndCheck steps m once and checks what the step did.
 func stepAndCheck(t *testing.T, m *Machine, asked map[uint32]bool) {
 	t.Helper()
-	prev, runs, before := m.Data(), m.Runs(), m.Pending()
+	prev, runs, before, answers := m.Data(), m.Runs(), m.Pending(), len(m.results)
 	e := m.Step()
-	if m.Runs() != runs+1 {
-		t.Fatalf("a step made %d runs", m.Runs()-runs)
+	want := runs + 1
+	if e.Dropped.Code != 0 {
+		want++
+		if answers == 0 || !keptData(e.Dropped.Code) {
+			t.Fatalf("data dropped (%d %s) with %d answers in", e.Dropped.Code, e.Dropped.Error, answers)
+		}
+	}
+	if m.Runs() != want {
+		t.Fatalf("a step made %d runs, want %d", m.Runs()-runs, want-runs)
+	}
+	if keptData(e.RetCode) && answers > 0 {
+		// The answers in the fuzz are valid; a run that changed nothing lost them.
+		t.Fatalf("a run that failed (%d %s) lost %d answers", e.RetCode, e.Error, answers)
 	}
 	if keptData(e.RetCode) {
 		if !bytes.Equal(m.Data(), prev) || e.Calls != nil || e.Forward != nil {

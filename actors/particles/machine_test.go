@@ -1,6 +1,7 @@
 package particles
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"testing"
@@ -166,4 +167,57 @@ func TestMachinesShareTheNodesParseCache(t *testing.T) {
 	if got := other.Stats(); got != (interpreter.ParseCacheStats{}) {
 		t.Errorf("another node's cache: %+v", got)
 	}
+}
+
+// Data that fails its checks, arriving while answers wait for a run, does not take the answers
+// down with it (FuzzMachine found them lost): they run on their own, and the refused data is
+// reported in Effects.Dropped.
+func TestRefusedDataKeepsTheAnswers(t *testing.T) {
+	alice, bob := identity(t, "alice"), identity(t, "bob")
+	script := fmt.Sprintf(`(seq (call %%init_peer_id%% ("op" "identity") ["hi"] r) (call "%s" ("s" "f") [r]))`, bob.PeerID)
+	for name, tc := range map[string]struct {
+		data []byte
+		code int64
+	}{
+		"garbage":  {[]byte("\x01not data at all"), interpreter.CodeDataDecode},
+		"tampered": {tamperedData(t, script, alice, bob), interpreter.CodeSignatureVerification},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := machine(t, script, alice, alice)
+			m.Arrive(nil)
+			first := m.Step()
+			if len(first.Calls) != 1 {
+				t.Fatalf("first run: %+v", first)
+			}
+			m.Result(first.Calls[0].ID, interpreter.CallResult{Result: `"hi"`})
+			m.ArriveFrom(bob.PeerID, tc.data)
+			e := m.Step()
+			if e.Dropped.Code != tc.code || e.Dropped.Error == "" {
+				t.Fatalf("the refused data is not reported: %+v", e)
+			}
+			if e.RetCode != 0 || !reflect.DeepEqual(e.Forward, []string{bob.PeerID}) || len(m.Pending()) != 0 || !m.Idle() {
+				t.Fatalf("the answer did not run: ret %d %q, forward %v, pending %v", e.RetCode, e.Error, e.Forward, m.Pending())
+			}
+			if e.Pass != nil {
+				t.Fatalf("refused data passed on: %v", e.Pass)
+			}
+		})
+	}
+}
+
+// tamperedData returns data alice sends to bob for the particle, with the last byte (in its
+// signature) changed.
+func tamperedData(t *testing.T, script string, alice, bob scenario.Identity) []byte {
+	t.Helper()
+	m := machine(t, script, alice, alice)
+	m.Arrive(nil)
+	e := m.Step()
+	m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"hi"`})
+	e = m.Step()
+	if len(e.Data) == 0 {
+		t.Fatalf("no data to tamper with: %+v", e)
+	}
+	d := bytes.Clone(e.Data)
+	d[len(d)-1] ^= 1
+	return d
 }
