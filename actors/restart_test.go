@@ -20,9 +20,9 @@ import (
 )
 
 // A node restarted on its store goes on from the data it had: a copy of a particle that
-// arrives again after the restart (the replay filter is gone with the old process) does not
-// run the calls the node made before. Data of particles whose deadline passed while the node
-// was down is gone at the start.
+// arrives again after the restart is still a replay (the store keeps which arrivals it merged),
+// and one with other data runs without repeating the calls the node made before. Data of
+// particles whose deadline passed while the node was down is gone at the start.
 func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -82,7 +82,22 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 		t.Fatalf("%d particles' data after the restart (%v), want 1: the expired one is gone", c, err)
 	}
 	n.Deliver(n.PeerID(), long)
+	for s, err := n.Stats(ctx); s.Replays != 1; s, err = n.Stats(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Accepted != 0 {
+			t.Fatalf("a replay after the restart was accepted: %+v", s)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	other := long
+	other.Data = []byte("\x01other data") // not a replay; fails to decode, changes nothing
+	n.Deliver(n.PeerID(), other)
 	finished(n, 1)
+	if s, err := n.Stats(ctx); err != nil || s.Accepted != 1 || s.Replays != 1 {
+		t.Fatalf("after a replay and new data: %+v (%v), want one replay and one accepted", s, err)
+	}
 	if got := calls.Load(); got != 2 {
 		t.Fatalf("counter ran %d times, want 2: the restarted node ran a call again", got)
 	}

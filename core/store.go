@@ -7,22 +7,31 @@ type ParticleKey struct {
 	Deadline                  uint64 // ms since the Unix epoch
 }
 
+// DataHash identifies one arrival of a particle: the SHA-256 of the data it carried. A node
+// that saw an arrival already drops a copy of it as a replay.
+type DataHash = [32]byte
+
 // Store keeps each particle's data on a peer between its visits, until the particle's deadline,
 // so that a particle whose work is done needs no actor until more of it arrives, and a restarted
-// node goes on from the data it had. Methods are safe for concurrent use; an error means the
-// store could not be read or written (the data is then neither lost nor half-written).
+// node goes on from the data it had. With the data it keeps which arrivals the data has merged,
+// so that a restarted node still knows a replay. Methods are safe for concurrent use; an error
+// means the store could not be read or written (the data is then neither lost nor
+// half-written).
 type Store interface {
-	// Save keeps data as the particle's data, replacing what was there; a machine crash may
-	// lose it.
-	Save(k ParticleKey, data []byte) error
-	// SaveDurably is Save that returns only once the data is on disk.
-	SaveDurably(k ParticleKey, data []byte) error
+	// Save keeps data as the particle's data, replacing what was there, and adds merged (the
+	// arrivals merged into it since the last save) to the arrivals saved, in one write; a
+	// machine crash may lose it.
+	Save(k ParticleKey, data []byte, merged []DataHash) error
+	// SaveDurably is Save that returns only once the write is on disk.
+	SaveDurably(k ParticleKey, data []byte, merged []DataHash) error
 	// Load returns the particle's data, or nil with no error if there is none.
 	Load(k ParticleKey) ([]byte, error)
-	// Delete drops the particle's data, if any.
+	// Merged returns the arrivals saved as merged into the particle's data, in no order.
+	Merged(k ParticleKey) ([]DataHash, error)
+	// Delete drops the particle's data and arrivals, if any.
 	Delete(k ParticleKey) error
-	// DeleteExpired drops the data of every particle whose deadline is at or before now (ms
-	// since the Unix epoch).
+	// DeleteExpired drops the data and arrivals of every particle whose deadline is at or
+	// before now (ms since the Unix epoch).
 	DeleteExpired(now uint64) error
 	// LastDeadline returns the latest deadline of the data held; ok is false if none is.
 	LastDeadline() (deadline uint64, ok bool, err error)

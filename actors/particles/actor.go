@@ -23,6 +23,7 @@ import (
 type Config struct {
 	Particle particle.Particle // as it first arrived (its Data is the first arrival)
 	From     string            // the peer it first arrived from
+	Hash     core.DataHash     // of Particle.Data: the first arrival
 	Self     string            // this peer's id
 	Key      ed25519.PrivateKey
 	Clock    clock.Clock
@@ -51,10 +52,11 @@ func KeyOf(p *particle.Particle) Key {
 	return Key{ID: p.ID, InitPeerID: string(p.InitPeerID), Signature: string(p.Signature), Deadline: p.Timestamp + uint64(p.TTL)}
 }
 
-// Arrival is more data for the particle, from the peer From.
+// Arrival is more data for the particle, from the peer From; Hash is its core.DataHash.
 type Arrival struct {
 	From string
 	Data []byte
+	Hash core.DataHash
 }
 
 // Send asks the network actor to deliver Particle to the peer To (the network actor counts the
@@ -138,6 +140,8 @@ type state struct {
 	init     string // the particle's init peer id as text (base58: made once, not per call)
 	m        *Machine
 	arrivals int             // arrivals taken in, the first included
+	queued   []core.DataHash // of the arrivals the machine has not run yet, oldest first
+	merged   []core.DataHash // of the arrivals run since the data was last saved
 	via      string          // the last peer other than this one and the initiator it came from
 	complete bool            // the last run completed the script here
 	flushed  bool            // a flush note is queued
@@ -180,14 +184,14 @@ func (a *particleActor) Receive(ctx actor.Context) {
 			st.m.Restore(prev)
 		}
 		a.arm(ctx)
-		a.arrive(ctx, a.cfg.From, p.Data)
+		a.arrive(ctx, a.cfg.From, p.Data, a.cfg.Hash)
 	case *actor.Restarting, *actor.Stopped:
 		if st.timer != nil {
 			st.timer.Stop()
 			st.timer = nil
 		}
 	case *Arrival:
-		a.arrive(ctx, msg.From, msg.Data)
+		a.arrive(ctx, msg.From, msg.Data, msg.Hash)
 	case *service.Reply:
 		if fault.On(a.cfg.Faults, "particle.panic") {
 			panic(fault.Panic{Point: "particle.panic"})
@@ -229,8 +233,9 @@ func (a *particleActor) report(ctx actor.Context, msg any) {
 	}
 }
 
-func (a *particleActor) arrive(ctx actor.Context, from string, data []byte) {
+func (a *particleActor) arrive(ctx actor.Context, from string, data []byte, h core.DataHash) {
 	a.st.arrivals++
+	a.st.queued = append(a.st.queued, h)
 	if from != a.cfg.Self && from != a.st.init {
 		a.st.via = from
 	}
@@ -249,6 +254,9 @@ func (a *particleActor) run(ctx actor.Context) {
 	st, p := a.st, a.cfg.Particle
 	for st.m.Ready() {
 		start := a.cfg.Clock.Now()
+		if st.m.Queued() > 0 { // this run takes the oldest arrival in
+			st.merged, st.queued = append(st.merged, st.queued[0]), st.queued[1:]
+		}
 		e := st.m.Step()
 		st.complete = e.Complete
 		if m := a.cfg.Metrics; m != nil {
@@ -279,7 +287,9 @@ func (a *particleActor) run(ctx actor.Context) {
 			// What this run asked for is on disk before any call runs: after a machine crash
 			// the restored data says the calls were made, and none runs twice (at most once:
 			// an answer lost with the crash is not asked for again).
-			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data()); err != nil {
+			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data(), st.merged); err == nil {
+				st.merged = nil
+			} else {
 				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
 				for _, c := range calls {
 					st.m.Result(c.ID, service.Result(value.Value{}, fmt.Errorf("the node could not save the particle's data before the call: %w", err)))
@@ -313,12 +323,13 @@ func (a *particleActor) run(ctx actor.Context) {
 	}
 	err := errInjected
 	if !fault.On(a.cfg.Faults, "particle.save") {
-		err = a.cfg.Store.Save(st.key, st.m.Data())
+		err = a.cfg.Store.Save(st.key, st.m.Data(), st.merged)
 	}
 	if err != nil {
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}
+	st.merged = nil
 	a.cfg.Logger.Debug("particle done here for now", "particle", p.ID, "init_peer", st.init, "runs", st.m.Runs(), "complete", st.complete)
 	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals})
 }

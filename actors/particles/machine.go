@@ -119,6 +119,9 @@ func (m *Machine) Ready() bool { return len(m.arrivals) > 0 || len(m.results) > 
 // waiting for its answer. More data may still arrive until the deadline.
 func (m *Machine) Idle() bool { return !m.Ready() && len(m.pending) == 0 }
 
+// Queued returns how many arrivals wait for a run; Step takes the oldest in.
+func (m *Machine) Queued() int { return len(m.arrivals) }
+
 // Pending returns the ids of the calls waiting for an answer, sorted.
 func (m *Machine) Pending() []uint32 { return slices.Sorted(maps.Keys(m.pending)) }
 

@@ -1,6 +1,7 @@
 package particles
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -19,22 +20,24 @@ var _ core.Store = (*Store)(nil)
 
 // Store keeps each particle's data on this peer between its visits, so that a particle whose
 // work here is done needs no actor until more of it arrives, and so that a restarted node goes
-// on from the data it had. Records live until the particle's deadline; keys sort by deadline,
-// so dropping the expired ones is one range deletion.
+// on from the data it had; beside the data, one record per arrival merged into it, so that a
+// restarted node still drops replays. Records live until the particle's deadline; keys start
+// with the deadline, so dropping the expired ones is one range deletion per kind.
 //
 // Save does not sync: a process crash loses nothing (pebble's WAL is written), a machine crash
 // may lose the last writes, which costs repeated work, never wrong data (the other peers still
-// verify whatever this one sends). SaveDurably syncs, for data that must not be lost: the
-// particle actor saves its data so before it makes calls, so that a crash cannot make it run
-// a call again.
+// verify whatever this one sends). The data and the arrivals it merged are written together,
+// so the store never says an arrival is merged into data it lost. SaveDurably syncs, for data
+// that must not be lost: the particle actor saves its data so before it makes calls, so that a
+// crash cannot make it run a call again.
 type Store struct{ db *pebble.DB }
 
 // NewStore returns the particle data store in db.
 func NewStore(db *pebble.DB) *Store { return &Store{db: db} }
 
-// storeKey is the prefix, the deadline (big-endian, so keys sort by it) and a hash of the rest
-// of the particle's key.
-func storeKey(k Key) []byte {
+// keyPrefix is a key space's prefix byte, the particle's deadline (big-endian, so keys sort by
+// it) and a hash of the rest of its key.
+func keyPrefix(space byte, k Key) []byte {
 	h := sha256.New()
 	for _, s := range []string{k.ID, k.InitPeerID, k.Signature} {
 		var n [8]byte
@@ -42,25 +45,47 @@ func storeKey(k Key) []byte {
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
-	b := make([]byte, 1, 1+8+sha256.Size)
-	b[0] = store.ParticleData
+	b := make([]byte, 1, 1+8+sha256.Size+sha256.Size)
+	b[0] = space
 	b = binary.BigEndian.AppendUint64(b, k.Deadline)
 	return h.Sum(b)
 }
 
-// Save keeps data as the particle's data.
-func (s *Store) Save(k Key, data []byte) error {
-	if err := s.db.Set(storeKey(k), data, pebble.NoSync); err != nil {
-		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
-	}
-	return nil
+// dataKey is where a particle's data is.
+func dataKey(k Key) []byte { return keyPrefix(store.ParticleData, k) }
+
+// arrivalKey is the record of one arrival merged into a particle's data.
+func arrivalKey(k Key, h core.DataHash) []byte {
+	return append(keyPrefix(store.ParticleArrivals, k), h[:]...)
 }
 
-// SaveDurably keeps data as the particle's data and returns once it is on disk (synced): what
-// must survive a machine crash, such as the calls a particle has asked for before they run.
-// Concurrent callers share syncs (pebble commits their writes together).
-func (s *Store) SaveDurably(k Key, data []byte) error {
-	if err := s.db.Set(storeKey(k), data, pebble.Sync); err != nil {
+// Save keeps data as the particle's data, with the arrivals merged into it.
+func (s *Store) Save(k Key, data []byte, merged []core.DataHash) error {
+	return s.save(k, data, merged, pebble.NoSync)
+}
+
+// SaveDurably keeps data as the particle's data, with the arrivals merged into it, and returns
+// once it is on disk (synced): what must survive a machine crash, such as the calls a particle
+// has asked for before they run. Concurrent callers share syncs (pebble commits their writes
+// together).
+func (s *Store) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
+	return s.save(k, data, merged, pebble.Sync)
+}
+
+func (s *Store) save(k Key, data []byte, merged []core.DataHash, opts *pebble.WriteOptions) error {
+	var err error
+	if len(merged) == 0 {
+		err = s.db.Set(dataKey(k), data, opts)
+	} else {
+		b := s.db.NewBatch()
+		b.Set(dataKey(k), data, nil)
+		for _, h := range merged {
+			b.Set(arrivalKey(k, h), nil, nil)
+		}
+		err = b.Commit(opts)
+		b.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
 	}
 	return nil
@@ -68,7 +93,7 @@ func (s *Store) SaveDurably(k Key, data []byte) error {
 
 // Load returns the particle's data, or nil if there is none.
 func (s *Store) Load(k Key) ([]byte, error) {
-	v, closer, err := s.db.Get(storeKey(k))
+	v, closer, err := s.db.Get(dataKey(k))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, nil
 	}
@@ -79,20 +104,62 @@ func (s *Store) Load(k Key) ([]byte, error) {
 	return append([]byte(nil), v...), nil
 }
 
-// Delete drops the particle's data.
+// Merged returns the arrivals saved as merged into the particle's data, in the order of their
+// hashes.
+func (s *Store) Merged(k Key) ([]core.DataHash, error) {
+	prefix := keyPrefix(store.ParticleArrivals, k)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("particles: reading the arrivals of particle %s: %w", k.ID, err)
+	}
+	var out []core.DataHash
+	for it.First(); it.Valid(); it.Next() {
+		if key := it.Key(); len(key) == len(prefix)+sha256.Size {
+			out = append(out, core.DataHash(key[len(prefix):]))
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return nil, fmt.Errorf("particles: reading the arrivals of particle %s: %w", k.ID, err)
+	}
+	return out, it.Close()
+}
+
+// prefixEnd is the least key after every key that starts with prefix (prefix is never all
+// 0xff: it starts with a key space's byte).
+func prefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i]++; end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// Delete drops the particle's data and arrivals.
 func (s *Store) Delete(k Key) error {
-	if err := s.db.Delete(storeKey(k), pebble.NoSync); err != nil {
+	prefix := keyPrefix(store.ParticleArrivals, k)
+	b := s.db.NewBatch()
+	defer b.Close()
+	b.Delete(dataKey(k), nil)
+	b.DeleteRange(prefix, prefixEnd(prefix), nil)
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting the data of particle %s: %w", k.ID, err)
 	}
 	return nil
 }
 
-// DeleteExpired drops the data of every particle expired at now (ms since the Unix epoch; a
-// particle is expired from its deadline on, as particle.Validate has it): what a node that
-// stopped, or crashed, left behind.
+// DeleteExpired drops the data and arrivals of every particle expired at now (ms since the
+// Unix epoch; a particle is expired from its deadline on, as particle.Validate has it): what a
+// node that stopped, or crashed, left behind.
 func (s *Store) DeleteExpired(now uint64) error {
-	end := binary.BigEndian.AppendUint64([]byte{store.ParticleData}, now+1)
-	if err := s.db.DeleteRange([]byte{store.ParticleData}, end, pebble.NoSync); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, space := range []byte{store.ParticleData, store.ParticleArrivals} {
+		b.DeleteRange([]byte{space}, binary.BigEndian.AppendUint64([]byte{space}, now+1), nil)
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting expired particle data: %w", err)
 	}
 	return nil

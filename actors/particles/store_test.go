@@ -1,7 +1,12 @@
 package particles
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"slices"
 	"testing"
+
+	"github.com/aquanet/aquanet/core"
 
 	"github.com/aquanet/aquanet/internal/store"
 )
@@ -25,7 +30,7 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 	shifted := Key{ID: "p-1" + "12D3", InitPeerID: "A", Signature: "sig", Deadline: 1000}
 	later := Key{ID: "p-2", InitPeerID: "12D3A", Signature: "sig", Deadline: 2000}
 	for k, v := range map[Key]string{a: "a", forged: "forged", shifted: "shifted", later: "later"} {
-		if err := s.Save(k, []byte(v)); err != nil {
+		if err := s.Save(k, []byte(v), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,5 +70,64 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 	}
 	if _, ok, err := s.LastDeadline(); ok || err != nil {
 		t.Errorf("an empty store has a last deadline (%v)", err)
+	}
+}
+
+// The arrivals saved with a particle's data are kept, added to at each save, and go with the
+// data: by Delete and at the deadline.
+func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
+	s := newStore(t)
+	a := Key{ID: "p-1", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	b := Key{ID: "p-2", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	later := Key{ID: "p-3", InitPeerID: "12D3A", Signature: "sig", Deadline: 2000}
+	h := func(s string) core.DataHash { return core.DataHash(sha256.Sum256([]byte(s))) }
+	if err := s.Save(a, []byte("a1"), []core.DataHash{h("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDurably(a, []byte("a2"), []core.DataHash{h("y"), h("z")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(a, []byte("a3"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for k, hs := range map[Key][]core.DataHash{b: {h("b")}, later: {h("later")}} {
+		if err := s.Save(k, []byte("data"), hs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := func(k Key) []core.DataHash {
+		t.Helper()
+		got, err := s.Merged(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(x, y core.DataHash) int { return bytes.Compare(x[:], y[:]) })
+		return got
+	}
+	want := []core.DataHash{h("x"), h("y"), h("z")}
+	slices.SortFunc(want, func(x, y core.DataHash) int { return bytes.Compare(x[:], y[:]) })
+	if got := merged(a); !slices.Equal(got, want) {
+		t.Fatalf("Merged(a) = %x, want %x", got, want)
+	}
+	if got, _ := s.Load(a); string(got) != "a3" {
+		t.Fatalf("Load(a) = %q", got)
+	}
+	if err := s.Delete(a); err != nil {
+		t.Fatal(err)
+	}
+	if got := merged(a); len(got) != 0 {
+		t.Fatalf("after Delete, Merged(a) = %x", got)
+	}
+	if got := merged(b); !slices.Equal(got, []core.DataHash{h("b")}) {
+		t.Fatalf("deleting a took b's arrivals: %x", got)
+	}
+	if err := s.DeleteExpired(1000); err != nil {
+		t.Fatal(err)
+	}
+	if got := merged(b); len(got) != 0 {
+		t.Fatalf("after its deadline, Merged(b) = %x", got)
+	}
+	if got := merged(later); !slices.Equal(got, []core.DataHash{h("later")}) {
+		t.Fatalf("DeleteExpired took a later particle's arrivals: %x", got)
 	}
 }

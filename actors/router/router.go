@@ -135,7 +135,7 @@ type Stats struct {
 type entry struct {
 	pid   *actor.PID // nil while finished
 	sent  int        // arrivals handed to pid, the first included
-	seen  map[[32]byte]bool
+	seen  map[core.DataHash]bool
 	from  map[string]int // arrivals accepted, by sender
 	timer clock.Timer    // while finished: the deadline
 }
@@ -263,7 +263,7 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		return
 	}
 	k := particles.KeyOf(&p)
-	h := sha256.Sum256(p.Data)
+	h := core.DataHash(sha256.Sum256(p.Data))
 	e, ok := r.entries[k]
 	switch {
 	case ok && e.seen[h]:
@@ -287,12 +287,39 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		r.reject(ctx, from, p, fmt.Errorf("%w: %d are here, the limit", ErrTooManyParticles, len(r.entries)))
 		return
 	default:
-		e = &entry{seen: map[[32]byte]bool{h: true}, from: map[string]int{}}
+		e = &entry{seen: map[core.DataHash]bool{}, from: map[string]int{}}
 		r.entries[k] = e
 		r.perInit[k.InitPeerID]++
+		if k.Deadline <= r.storedBefore && r.seenBefore(k, e, h) {
+			// A replay of what the node merged before it restarted: the particle is finished
+			// here, as it was then.
+			r.stats.Replays++
+			if m := r.cfg.Metrics; m != nil {
+				m.Replays.Inc()
+			}
+			r.waitForDeadline(ctx, k, e)
+			return
+		}
+		e.seen[h] = true
 	}
 	e.from[from]++
-	r.accept(ctx, from, p, k, e, ok)
+	r.accept(ctx, from, p, k, h, e, ok)
+}
+
+// seenBefore fills e.seen with the arrivals of the particle the store says were merged before
+// the node restarted, and reports whether h is one of them.
+func (r *routerActor) seenBefore(k particles.Key, e *entry, h core.DataHash) bool {
+	merged, err := r.cfg.Store.Merged(k)
+	if err != nil {
+		// Not knowing costs a run that finds nothing new to do, not a call run twice: the
+		// data the calls were asked for in is what the particle's actor loads.
+		r.cfg.Logger.Error("particle store unreadable: a replay may run again", "particle", k.ID, "error", err)
+		return false
+	}
+	for _, m := range merged {
+		e.seen[m] = true
+	}
+	return e.seen[h]
 }
 
 // reject counts and logs a particle the node does not take, and tells its initiator why if it
@@ -318,7 +345,7 @@ func (r *routerActor) reject(ctx actor.Context, from string, p particle.Particle
 
 // accept hands an arrival to its particle's actor, spawning it if the particle has none (ok:
 // the particle was known here).
-func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle, k particles.Key, e *entry, ok bool) {
+func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle, k particles.Key, h core.DataHash, e *entry, ok bool) {
 	// Counted before it is handed on: the particle may be done, elsewhere, before this turn
 	// ends.
 	r.stats.Accepted++
@@ -327,7 +354,7 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 	}
 	if e.pid != nil {
 		e.sent++
-		ctx.Send(e.pid, &particles.Arrival{From: from, Data: p.Data})
+		ctx.Send(e.pid, &particles.Arrival{From: from, Data: p.Data, Hash: h})
 		return
 	}
 	restore := ok || k.Deadline <= r.storedBefore // finished here, or maybe before a restart
@@ -335,7 +362,7 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 		e.timer.Stop()
 		e.timer = nil
 	}
-	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
+	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
 		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget}, r.opts...))
 	e.sent = 1
@@ -353,13 +380,18 @@ func (r *routerActor) finished(ctx actor.Context, m *particles.Finished) {
 	ctx.Stop(e.pid)
 	e.pid = nil
 	r.setActive(-1)
-	left := time.Duration(0)
-	if now := clock.UnixMilli(r.cfg.Clock); m.Key.Deadline > now {
-		left = time.Duration(m.Key.Deadline-now) * time.Millisecond
-	}
-	self, system, k := ctx.Self(), ctx.ActorSystem(), m.Key
-	e.timer = r.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, deadline{k}) })
+	r.waitForDeadline(ctx, m.Key, e)
 	r.tellDrained(ctx)
+}
+
+// waitForDeadline keeps the entry of a finished particle until the particle's deadline.
+func (r *routerActor) waitForDeadline(ctx actor.Context, k particles.Key, e *entry) {
+	left := time.Duration(0)
+	if now := clock.UnixMilli(r.cfg.Clock); k.Deadline > now {
+		left = time.Duration(k.Deadline-now) * time.Millisecond
+	}
+	self, system := ctx.Self(), ctx.ActorSystem()
+	e.timer = r.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, deadline{k}) })
 }
 
 func (r *routerActor) expired() {

@@ -21,6 +21,9 @@ const (
 	// ParticleData holds each particle's data on this peer between its visits, until its
 	// deadline (package actors/particles).
 	ParticleData byte = 'p'
+	// ParticleArrivals holds, next to each particle's data and until the same deadline, which
+	// of its arrivals the data has merged: a restarted node still drops their replays.
+	ParticleArrivals byte = 'a'
 )
 
 // Options say where the database lives.
