@@ -10,9 +10,10 @@
 // drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
 // the rest), each counted by reason. Receiving reads each frame as its bytes arrive, its
 // memory reserved first from the resource manager and a transport-wide cap on bytes in flight
-// (memory.go), rate-limits each peer, decodes the frame within the particle limits, and hands
-// the particle to the node, which validates it on the stream's goroutine, so that one slow or
-// hostile peer holds up only its own streams. docs/SECURITY.md lists the limits.
+// (memory.go), rate-limits each peer and all of them together, decodes the frame within the
+// particle limits, and hands the particle to the node, which validates it on the stream's
+// goroutine, so that one slow or hostile peer holds up only its own streams. docs/SECURITY.md
+// lists the limits.
 //
 // A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
@@ -83,9 +84,19 @@ type Config struct {
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
 	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
-	// Burst at once; defaults 2,000/s and 4,000.
+	// Burst at once; defaults 2,000/s and 4,000. A frame over them is dropped before it is
+	// decoded (dropped_total{reason="rate_limited"}); the stream goes on.
 	Rate  float64
 	Burst int
+	// GlobalRate and GlobalBurst limit the particles taken from all peers together, as Rate and
+	// Burst do for one: identities cost nothing, and each new one has a full Burst of its own.
+	// A frame over them is dropped before it is decoded (dropped_total{reason=
+	// "global_rate_limited"}); the stream goes on. The peer's own bucket is asked first, so
+	// that a peer over its rate spends none of the node's. Defaults 10,000/s, about what a
+	// node can validate and route in a second, and 20,000: five peers' bursts at once, so that
+	// a few busy peers are not cut, while a crowd of fresh identities gets no more than that.
+	GlobalRate  float64
+	GlobalBurst int
 	// DialTimeout bounds connecting to a peer and opening a stream; default 10 s.
 	DialTimeout time.Duration
 	// WriteTimeout bounds writing one particle; default 10 s.
@@ -106,6 +117,13 @@ const DefaultMaxParticleSize = 4 << 20
 
 // DefaultMaxFrameBytesInFlight is the least default of Config.MaxFrameBytesInFlight.
 const DefaultMaxFrameBytesInFlight = 64 << 20
+
+// DefaultGlobalRate and DefaultGlobalBurst are the defaults of Config.GlobalRate and
+// Config.GlobalBurst.
+const (
+	DefaultGlobalRate  = 10_000
+	DefaultGlobalBurst = 20_000
+)
 
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
@@ -134,6 +152,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Burst <= 0 {
 		c.Burst = 4000
+	}
+	if c.GlobalRate <= 0 {
+		c.GlobalRate = DefaultGlobalRate
+	}
+	if c.GlobalBurst <= 0 {
+		c.GlobalBurst = DefaultGlobalBurst
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 10 * time.Second
@@ -178,7 +202,8 @@ type Transport struct {
 	// onUndelivered hears of particles given up after Send (OnUndelivered).
 	onUndelivered func(to string, p particle.Particle, err error)
 	senders       map[peer.ID]*sender
-	buckets       map[peer.ID]*bucket
+	buckets       map[peer.ID]*bucket       // by peer: Rate and Burst
+	global        bucket                    // all peers: GlobalRate and GlobalBurst
 	bootstrap     map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
 	closed        bool
 	wg            sync.WaitGroup // senders, connection attempts and bootstrap loops
@@ -263,7 +288,8 @@ func New(cfg Config) (*Transport, error) {
 
 // newTransport is a transport with cfg (defaults set) and no host yet.
 func newTransport(cfg Config, m *metrics) *Transport {
-	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
+	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{},
+		global: bucket{tokens: float64(cfg.GlobalBurst), last: cfg.Clock.Now()}}
 	t.inFlight.max, t.inFlight.gauge = int64(cfg.MaxFrameBytesInFlight), m.bytesInFlight
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
