@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"go.uber.org/goleak"
 
+	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/client"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -138,6 +140,35 @@ func TestTTLExpiry(t *testing.T) {
 	}
 	if res == nil || !strings.Contains(err.Error(), res.ParticleID) {
 		t.Fatalf("err %v does not name the particle", err)
+	}
+}
+
+// A particle whose data grew over the limit of a particle (4 MiB, the relay's too) is not
+// sent: the run fails at once with an error that names the particle and both sizes, instead
+// of waiting out a TTL the test's context does not even reach.
+func TestOversizeParticleFailsTheRun(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("getDataSrv" "big") [] big)
+  (seq
+    (call "%s" ("op" "noop") [big])
+    (call %%init_peer_id%% ("callbackSrv" "response") [])))`, r.ID)
+	big := map[string]value.Value{"big": value.String(strings.Repeat("x", 5<<20))}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.Run(ctx, script, big, client.WithTTL(10*time.Minute))
+	var tooLarge *p2p.TooLargeError
+	if !errors.As(err, &tooLarge) || res == nil || tooLarge.ParticleID != res.ParticleID {
+		t.Fatalf("err = %v, want the particle's TooLargeError", err)
+	}
+	if tooLarge.Size <= 5<<20 || tooLarge.Limit != p2p.DefaultMaxParticleSize {
+		t.Errorf("sizes %d and %d, want over 5 MiB and the default limit", tooLarge.Size, tooLarge.Limit)
+	}
+	want := regexp.MustCompile(`^particle ` + res.ParticleID + ` is 5,\d{3},\d{3} bytes, over the 4,194,304-byte limit of a particle$`)
+	if !want.MatchString(err.Error()) {
+		t.Errorf("the error reads %q, want it to match %s", err, want)
 	}
 }
 

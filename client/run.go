@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter"
@@ -59,13 +60,21 @@ var ErrScriptFailed = errors.New("the script reported an error")
 
 // RunError is the error of a run once its particle exists: it names the particle, so that the
 // run can be found in the nodes' logs and metrics. Err is the cause: ErrExpired, ErrScriptFailed,
-// ErrClosed, the context's error, an interpreter error or a transport error.
+// ErrClosed, the context's error, an interpreter error or a transport error (a
+// *p2p.TooLargeError for a particle whose data grew over the limit of a particle: it was not
+// sent, as the relay would not take it).
 type RunError struct {
 	ParticleID string
 	Err        error
 }
 
-func (e *RunError) Error() string { return fmt.Sprintf("particle %s: %v", e.ParticleID, e.Err) }
+func (e *RunError) Error() string {
+	var tooLarge *p2p.TooLargeError
+	if errors.As(e.Err, &tooLarge) && tooLarge.ParticleID == e.ParticleID {
+		return tooLarge.Error() // it names the particle already
+	}
+	return fmt.Sprintf("particle %s: %v", e.ParticleID, e.Err)
+}
 
 // Unwrap returns Err, for errors.Is and errors.As.
 func (e *RunError) Unwrap() error { return e.Err }
@@ -262,6 +271,12 @@ func (r *run) send(to string, data []byte) error {
 		case <-r.c.closed: // the transport failed because Close stopped it
 			return ErrClosed
 		default:
+		}
+		var tooLarge *p2p.TooLargeError
+		if errors.As(err, &tooLarge) {
+			// Too large for any peer with the client's limit (the relay's, by default): it
+			// went nowhere, and where it was for says nothing.
+			return tooLarge
 		}
 		return fmt.Errorf("sending the particle to %s: %w", to, err)
 	}

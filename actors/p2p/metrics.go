@@ -16,7 +16,7 @@ type metrics struct {
 }
 
 // Drop reasons, the values of aquanet_p2p_dropped_total's label.
-var dropReasons = []string{"bad_peer_id", "unreachable", "queue_full", "write_error", "oversize", "read_error", "malformed", "rate_limited", "memory", "in_flight"}
+var dropReasons = []string{"bad_peer_id", "unreachable", "queue_full", "write_error", "oversize", "read_error", "malformed", "rate_limited", "global_rate_limited", "memory", "in_flight", "too_large_to_send"}
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{

@@ -8,11 +8,12 @@
 // manager's limits (at most a few particle streams per peer).
 // Sending never blocks: each peer has a bounded queue, drained by its own sender; a full queue
 // drops the particle, as does a peer that cannot be reached (the particle's TTL takes care of
-// the rest), each counted by reason. Receiving reads each frame as its bytes arrive, its
-// memory reserved first from the resource manager and a transport-wide cap on bytes in flight
-// (memory.go), rate-limits each peer, decodes the frame within the particle limits, and hands
-// the particle to the node, which validates it on the stream's goroutine, so that one slow or
-// hostile peer holds up only its own streams. docs/SECURITY.md lists the limits.
+// the rest), each counted by reason; a particle over the size limit is refused at once.
+// Receiving reads each frame as its bytes arrive, its memory reserved first from the resource
+// manager and a transport-wide cap on bytes in flight (memory.go), rate-limits each peer and
+// all of them together, decodes the frame within the particle limits, and hands the particle
+// to the node, which validates it on the stream's goroutine, so that one slow or hostile peer
+// holds up only its own streams. docs/SECURITY.md lists the limits.
 //
 // A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
@@ -25,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,8 +72,10 @@ type Config struct {
 	// Limits bound arriving particles. Its MaxPacket is MaxParticleSize, or less if set less.
 	Limits particle.Limits
 	// MaxParticleSize is the longest frame (one encoded particle) taken from a peer, in bytes: a
-	// frame that declares more resets its stream before anything of it is read. Default
-	// DefaultMaxParticleSize, or Limits.MaxPacket if that is set and smaller.
+	// frame that declares more resets its stream before anything of it is read. Send refuses
+	// a longer particle at once (a TooLargeError): a peer with the same limit would not take
+	// it, and its sender would hear nothing. Default DefaultMaxParticleSize, or
+	// Limits.MaxPacket if that is set and smaller.
 	MaxParticleSize int
 	// MaxPeerFrameBytes bounds the memory of the frames being read from one peer at once, and
 	// MaxFrameBytesInFlight that of all the frames being read, from all peers. A frame's
@@ -83,9 +87,19 @@ type Config struct {
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
 	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
-	// Burst at once; defaults 2,000/s and 4,000.
+	// Burst at once; defaults 2,000/s and 4,000. A frame over them is dropped before it is
+	// decoded (dropped_total{reason="rate_limited"}); the stream goes on.
 	Rate  float64
 	Burst int
+	// GlobalRate and GlobalBurst limit the particles taken from all peers together, as Rate and
+	// Burst do for one: identities cost nothing, and each new one has a full Burst of its own.
+	// A frame over them is dropped before it is decoded (dropped_total{reason=
+	// "global_rate_limited"}); the stream goes on. The peer's own bucket is asked first, so
+	// that a peer over its rate spends none of the node's. Defaults 10,000/s, about what a
+	// node can validate and route in a second, and 20,000: five peers' bursts at once, so that
+	// a few busy peers are not cut, while a crowd of fresh identities gets no more than that.
+	GlobalRate  float64
+	GlobalBurst int
 	// DialTimeout bounds connecting to a peer and opening a stream; default 10 s.
 	DialTimeout time.Duration
 	// WriteTimeout bounds writing one particle; default 10 s.
@@ -106,6 +120,13 @@ const DefaultMaxParticleSize = 4 << 20
 
 // DefaultMaxFrameBytesInFlight is the least default of Config.MaxFrameBytesInFlight.
 const DefaultMaxFrameBytesInFlight = 64 << 20
+
+// DefaultGlobalRate and DefaultGlobalBurst are the defaults of Config.GlobalRate and
+// Config.GlobalBurst.
+const (
+	DefaultGlobalRate  = 10_000
+	DefaultGlobalBurst = 20_000
+)
 
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
@@ -134,6 +155,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Burst <= 0 {
 		c.Burst = 4000
+	}
+	if c.GlobalRate <= 0 {
+		c.GlobalRate = DefaultGlobalRate
+	}
+	if c.GlobalBurst <= 0 {
+		c.GlobalBurst = DefaultGlobalBurst
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 10 * time.Second
@@ -178,7 +205,8 @@ type Transport struct {
 	// onUndelivered hears of particles given up after Send (OnUndelivered).
 	onUndelivered func(to string, p particle.Particle, err error)
 	senders       map[peer.ID]*sender
-	buckets       map[peer.ID]*bucket
+	buckets       map[peer.ID]*bucket       // by peer: Rate and Burst
+	global        bucket                    // all peers: GlobalRate and GlobalBurst
 	bootstrap     map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
 	closed        bool
 	wg            sync.WaitGroup // senders, connection attempts and bootstrap loops
@@ -263,7 +291,8 @@ func New(cfg Config) (*Transport, error) {
 
 // newTransport is a transport with cfg (defaults set) and no host yet.
 func newTransport(cfg Config, m *metrics) *Transport {
-	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{}}
+	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{},
+		global: bucket{tokens: float64(cfg.GlobalBurst), last: cfg.Clock.Now()}}
 	t.inFlight.max, t.inFlight.gauge = int64(cfg.MaxFrameBytesInFlight), m.bytesInFlight
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
@@ -303,14 +332,44 @@ func (t *Transport) Host() host.Host { return t.host }
 // address for.
 var ErrUnreachable = errors.New("not connected and no address known")
 
-// Send queues p for the peer to. It fails at once if to is not a peer id, if there is no way
-// to reach it, or if its queue is full; a failure later (the dial or the write) drops the
-// particle with a log line and a count.
+// TooLargeError is the error of a Send of a particle whose encoding is longer than the
+// transport's MaxParticleSize. Nothing is sent: a peer with the same limit would reset the
+// stream at the frame's length, and the sender would only learn of it when the particle's TTL
+// ran out.
+type TooLargeError struct {
+	ParticleID string
+	Size       int // bytes, the particle encoded
+	Limit      int // MaxParticleSize
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("particle %s is %s bytes, over the %s-byte limit of a particle", e.ParticleID, grouped(e.Size), grouped(e.Limit))
+}
+
+var _ error = (*TooLargeError)(nil)
+
+// grouped writes a count of bytes (never negative) with its thousands set apart by commas
+// (4,194,304), as people read it.
+func grouped(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Send queues p for the peer to. It fails at once if to is not a peer id, if p is over
+// MaxParticleSize (a *TooLargeError), if there is no way to reach the peer, or if its queue is
+// full; a failure later (the dial or the write) drops the particle with a log line and a count.
 func (t *Transport) Send(to string, p particle.Particle) error {
 	id, err := peer.Decode(to)
 	if err != nil {
 		t.metrics.dropped.WithLabelValues("bad_peer_id").Inc()
 		return fmt.Errorf("p2p: peer %q: %w", to, err)
+	}
+	if size := p.EncodedLen(); size > t.cfg.MaxParticleSize {
+		t.metrics.dropped.WithLabelValues("too_large_to_send").Inc()
+		return fmt.Errorf("p2p: %w", &TooLargeError{ParticleID: p.ID, Size: size, Limit: t.cfg.MaxParticleSize})
 	}
 	if t.host.Network().Connectedness(id) != network.Connected && len(t.host.Peerstore().Addrs(id)) == 0 {
 		t.metrics.dropped.WithLabelValues("unreachable").Inc()

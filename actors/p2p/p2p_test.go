@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -215,5 +216,40 @@ func TestUnreachablePeers(t *testing.T) {
 			t.Fatalf("unreachable drops: %v", testutil.ToFloat64(a.tr.metrics.dropped.WithLabelValues("unreachable")))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A particle over MaxParticleSize is not sent: Send fails at once with an error that names both
+// sizes (the peer, with the same limit, would reset the stream, and the sender would hear
+// nothing), counted; one of exactly the limit goes through.
+func TestOversizeParticleIsNotSent(t *testing.T) {
+	const limit = 16 << 10
+	small := func(c *Config) { c.MaxParticleSize = limit }
+	a, b := newPeer(t, "alice", nil, small), newPeer(t, "bob", loopback[:1], small)
+	if err := a.tr.Bootstrap(context.Background(), addrStrings(b.tr)); err != nil {
+		t.Fatal(err)
+	}
+	p := signed(t, a.id, "biggest", nil)
+	p = signed(t, a.id, "biggest", make([]byte, limit-p.EncodedLen()-8)) // the data's own length takes a few bytes
+	p = signed(t, a.id, "biggest", append(p.Data, make([]byte, limit-p.EncodedLen())...))
+	if p.EncodedLen() != limit {
+		t.Fatalf("the particle is %d bytes, want %d", p.EncodedLen(), limit)
+	}
+	if err := a.tr.Send(b.id.PeerID, p); err != nil {
+		t.Fatalf("a particle of exactly the limit: %v", err)
+	}
+	b.inbox.waitFor(t, "biggest")
+
+	over := signed(t, a.id, "toolong", append(p.Data, 0)) // an id as long: a byte over
+	err := a.tr.Send(b.id.PeerID, over)
+	var tooLarge *TooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.ParticleID != "toolong" || tooLarge.Size != over.EncodedLen() || tooLarge.Limit != limit {
+		t.Fatalf("sending %d bytes over a limit of %d: %v", over.EncodedLen(), limit, err)
+	}
+	if want := "p2p: particle toolong is 16,385 bytes, over the 16,384-byte limit of a particle"; err.Error() != want {
+		t.Errorf("the error reads %q, want %q", err, want)
+	}
+	if n := testutil.ToFloat64(a.tr.metrics.dropped.WithLabelValues("too_large_to_send")); n != 1 {
+		t.Errorf("%v particles dropped as too large to send, want 1", n)
 	}
 }

@@ -42,8 +42,8 @@ func (t *Transport) deliver(from string, p particle.Particle) {
 // readParticles reads frames from r until it ends or fails, charging each frame's memory to
 // mem (and the transport's bytes in flight) as it arrives: a frame over the size limit or the
 // memory limits ends the stream with an error, as does a broken stream; a frame that is not a
-// particle, or one over the peer's rate, is dropped and the stream read on. Each is counted.
-// The particles that pass go to deliver. A clean end of the stream is nil.
+// particle, or one over the peer's rate or the node's, is dropped and the stream read on. Each
+// is counted. The particles that pass go to deliver. A clean end of the stream is nil.
 func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver func(string, particle.Particle)) error {
 	br := bufio.NewReaderSize(r, readBufferSize)
 	charge := streamMemory{scope: mem, inFlight: &t.inFlight}
@@ -95,12 +95,18 @@ func dropReason(err error) string {
 	}
 }
 
-// take decodes one frame's payload, within the peer's rate; nil is a frame dropped (and
-// counted). The particle owns its memory (particle.Decode copies): the frame's buffer is free
-// once it is decoded, and delivery, which may take a while, holds none of it.
+// take decodes one frame's payload, within the peer's rate and the node's; nil is a frame
+// dropped (and counted). The particle owns its memory (particle.Decode copies): the frame's
+// buffer is free once it is decoded, and delivery, which may take a while, holds none of it.
 func (t *Transport) take(from peer.ID, payload []byte) *particle.Particle {
+	// The peer's bucket first: a peer flooding over its own rate is cut there, and spends
+	// none of the tokens the other peers share.
 	if !t.allow(from) {
 		t.metrics.dropped.WithLabelValues("rate_limited").Inc()
+		return nil
+	}
+	if !t.allowGlobal() {
+		t.metrics.dropped.WithLabelValues("global_rate_limited").Inc()
 		return nil
 	}
 	p, err := particle.Decode(payload, t.cfg.Limits)
@@ -112,10 +118,23 @@ func (t *Transport) take(from peer.ID, payload []byte) *particle.Particle {
 	return p
 }
 
-// bucket is a peer's token bucket: Rate tokens a second, at most Burst.
+// bucket is a token bucket: a peer's (Rate tokens a second, at most Burst) or the node's
+// (GlobalRate, GlobalBurst).
 type bucket struct {
 	tokens float64
 	last   time.Time
+}
+
+// take refills the bucket for the time since it was last asked, at rate tokens a second up to
+// burst, then takes a token, if there is one.
+func (b *bucket) take(now time.Time, rate float64, burst int) bool {
+	b.tokens = min(float64(burst), b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // maxBuckets is how many peers' rate buckets the transport keeps before it drops the full
@@ -144,11 +163,13 @@ func (t *Transport) allow(id peer.ID) bool {
 		b = &bucket{tokens: float64(t.cfg.Burst), last: now}
 		t.buckets[id] = b
 	}
-	b.tokens = min(float64(t.cfg.Burst), b.tokens+now.Sub(b.last).Seconds()*t.cfg.Rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b.take(now, t.cfg.Rate, t.cfg.Burst)
+}
+
+// allowGlobal takes a token from the node's bucket, if there is one.
+func (t *Transport) allowGlobal() bool {
+	now := t.cfg.Clock.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.global.take(now, t.cfg.GlobalRate, t.cfg.GlobalBurst)
 }

@@ -34,16 +34,20 @@ func (s *testScope) ReserveMemory(n int, _ uint8) error {
 func (s *testScope) ReleaseMemory(n int) { s.held -= n }
 
 // The receive path's limits in the fuzz: small, so that a short input reaches each of them.
+// The node's burst is below the peer's, as if other peers had spent the rest of it: one
+// stream reaches both.
 const (
 	fuzzMaxParticle = 8 << 10
 	fuzzScopeLimit  = 12 << 10
 	fuzzBurst       = 3
+	fuzzGlobalBurst = 2
 )
 
 // FuzzReceive feeds a byte stream to the whole receive path of one stream: framing, memory,
-// rate limit, decoding and delivery. Whatever arrives, the stream's end is counted once by its
-// reason, every byte reserved is given back, the memory held follows what arrived, and each
-// complete frame is delivered or counted as dropped.
+// rate limits (the peer's and the node's), decoding and delivery. Whatever arrives, the
+// stream's end is counted once by its reason, every byte reserved is given back, the memory
+// held follows what arrived, each complete frame is delivered or counted as dropped, and the
+// frames over the peer's rate spend none of the node's.
 func FuzzReceive(f *testing.F) {
 	from := actortest.Identity(f, "fuzz")
 	fromID, err := peer.Decode(from.PeerID)
@@ -63,8 +67,8 @@ func FuzzReceive(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := Config{Clock: clock.NewManual(time.Unix(1, 0)), Rate: 1, Burst: fuzzBurst, MaxParticleSize: fuzzMaxParticle,
-			MaxPeerFrameBytes: 2 * fuzzMaxParticle, MaxFrameBytesInFlight: 2 * fuzzMaxParticle}.withDefaults()
+		cfg := Config{Clock: clock.NewManual(time.Unix(1, 0)), Rate: 1, Burst: fuzzBurst, GlobalRate: 1, GlobalBurst: fuzzGlobalBurst,
+			MaxParticleSize: fuzzMaxParticle, MaxPeerFrameBytes: 2 * fuzzMaxParticle, MaxFrameBytesInFlight: 2 * fuzzMaxParticle}.withDefaults()
 		tr := newTransport(cfg, m)
 		defer tr.cancel()
 		var r io.Reader = bytes.NewReader(stream)
@@ -99,7 +103,8 @@ func FuzzReceive(f *testing.F) {
 				break
 			}
 		}
-		taken := float64(len(got)) + testutil.ToFloat64(m.dropped.WithLabelValues("malformed")) + testutil.ToFloat64(m.dropped.WithLabelValues("rate_limited"))
+		globalCut := testutil.ToFloat64(m.dropped.WithLabelValues("global_rate_limited"))
+		taken := float64(len(got)) + testutil.ToFloat64(m.dropped.WithLabelValues("malformed")) + testutil.ToFloat64(m.dropped.WithLabelValues("rate_limited")) + globalCut
 		if reason == "memory" || reason == "in_flight" {
 			if taken > float64(complete) {
 				t.Fatalf("%v frames taken of %d complete ones", taken, complete)
@@ -107,8 +112,13 @@ func FuzzReceive(f *testing.F) {
 		} else if taken != float64(complete) {
 			t.Fatalf("%v frames delivered or dropped of %d complete ones", taken, complete)
 		}
-		if len(got) > fuzzBurst || testutil.ToFloat64(m.received) != float64(len(got)) {
-			t.Fatalf("%d particles delivered (%v counted) within a burst of %d", len(got), testutil.ToFloat64(m.received), fuzzBurst)
+		if len(got) > fuzzGlobalBurst || testutil.ToFloat64(m.received) != float64(len(got)) {
+			t.Fatalf("%d particles delivered (%v counted) within the node's burst of %d", len(got), testutil.ToFloat64(m.received), fuzzGlobalBurst)
+		}
+		// The node's bucket sees only what the peer's let through: its burst, less what the
+		// node's burst took.
+		if globalCut > fuzzBurst-fuzzGlobalBurst {
+			t.Fatalf("%v frames cut by the node's rate, but the peer's burst of %d leaves it %d at most", globalCut, fuzzBurst, fuzzBurst-fuzzGlobalBurst)
 		}
 		for _, p := range got {
 			if _, err := particle.Decode(p.Encode(), particle.Limits{}); err != nil {
