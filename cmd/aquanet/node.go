@@ -24,7 +24,10 @@ import (
 
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/p2p"
+	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/internal/keyfile"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/particle"
 )
 
 const nodeLong = `Runs an aquanet node: a libp2p peer that carries particles, runs their AIR and serves
@@ -41,6 +44,10 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-format FORMAT    AQUANET_LOG_FORMAT log_format = "..." text (or json)
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --config FILE          AQUANET_CONFIG
+
+The limits, the --max-* flags below, take their variable and config key the same
+way (--max-ttl: AQUANET_MAX_TTL, max_ttl = "10m"); docs/SECURITY.md says what the node does
+when each is hit. A value that would stop an ordinary node working is refused at start.
 
 --listen and --bootstrap may repeat or take comma-separated lists, as do their variables. The
 node listens on every --listen address or does not start: one in use (by another node, say)
@@ -81,6 +88,13 @@ func newNodeCmd() *cobra.Command {
 	f.String("log-level", "", "debug, info, warn or error (default info)")
 	f.Int("max-particle-size", 0, fmt.Sprintf("the longest particle taken from a peer, in bytes (default %d)", p2p.DefaultMaxParticleSize))
 	f.Int("max-frame-bytes-in-flight", 0, fmt.Sprintf("the most bytes of particles being received from all peers at once (default %d)", p2p.DefaultMaxFrameBytesInFlight))
+	f.Duration("max-ttl", 0, fmt.Sprintf("the longest time to live a particle may have; a longer one is refused (default %v; %v to %v)", particle.DefaultMaxTTL, minTTL, maxTTL))
+	f.Int("max-steps", 0, fmt.Sprintf("the most instructions and fold iterations of one interpreter run; the run stops with an error past it (default %d; at least %d)", interpreter.DefaultMaxSteps, minSteps))
+	f.Int("max-run-memory", 0, fmt.Sprintf("the most bytes of values one interpreter run may bind; the run stops with an error past it (default %d; at least %d)", interpreter.DefaultMaxMemory, minRunMemory))
+	f.Int("max-arrivals", 0, fmt.Sprintf("arrivals with different data of one particle; more are dropped before any run (default %d)", router.DefaultMaxArrivals))
+	f.Int("max-arrivals-per-sender", 0, fmt.Sprintf("arrivals with different data of one particle from one peer; more are dropped before any run (default %d; at most --max-arrivals)", router.DefaultMaxArrivalsPerSender))
+	f.Int("max-particles-per-init", 0, fmt.Sprintf("particles of one initiator the node keeps until their deadline; a new one over it is refused (default %d; at most --max-particles)", router.DefaultMaxParticlesPerInit))
+	f.Int("max-particles", 0, fmt.Sprintf("particles the node keeps until their deadline, in all; a new one over it is refused (default %d)", router.DefaultMaxParticles))
 	f.String("config", "", "TOML config file")
 	return cmd
 }
@@ -108,8 +122,10 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	for _, a := range tr.Addrs() {
 		addrs = append(addrs, a.String())
 	}
+	limits, budget, bounds := cfg.limits()
 	node, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join, DataDir: filepath.Join(cfg.DataDir, "store"),
-		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs})
+		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs,
+		Limits: limits, Budget: budget, Bounds: bounds})
 	if err != nil {
 		return err
 	}

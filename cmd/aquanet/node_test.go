@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aquanet/aquanet/interpreter"
 )
 
 // A second node on the ports a first one listens on, TCP or QUIC, does not start: it exits 1
@@ -46,4 +52,49 @@ func TestNodeOnBusyPortExits1(t *testing.T) {
 			t.Errorf("a second node on %s printed %q", busy, stdout.String())
 		}
 	}
+}
+
+// The limits reach the running node: with --max-ttl 1m it refuses a particle of a 2 min TTL,
+// naming its limit, and with --max-steps 1000 a fold of 1,500 on it stops at the step budget
+// (the defaults, 10 min and a million steps, serve both).
+func TestNodeLimitsReachTheNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	n := startNode(t, "n", "--max-ttl", "1m", "--max-steps", "1000")
+	noop := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, n.peerID)
+	code, _, errOut := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "2m", "-e", noop)
+	if code != 1 || !strings.Contains(errOut, "refused the particle") || !strings.Contains(errOut, "limit of 1m0s") {
+		t.Fatalf("run with a 2 min TTL: exit %d, stderr %s", code, errOut)
+	}
+
+	fold := fmt.Sprintf(`(seq (call "%s" ("json" "parse") ["[%s0]"] xs)
+  (seq (fold xs a (seq (null) (next a))) (call %%init_peer_id%% ("callbackSrv" "response") ["folded"])))`, n.peerID, strings.Repeat("0,", 1499))
+	code, out, errOut := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "3s", "-e", fold)
+	if code != 1 || out != "" {
+		t.Fatalf("a fold of 1,500 within 1,000 steps: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	budget := `aquanet_interpreter_errors_total{code="` + strconv.Itoa(interpreter.CodeStepBudgetExceeded) + `"`
+	if got := n.metricPrefix(t, budget); got == "" || got == "0" {
+		t.Fatalf("%s is %q after the fold; stderr of the run: %s", budget, got, errOut)
+	}
+}
+
+// metricPrefix returns the value of the first metric line that starts with prefix (a name and
+// some of its labels), or "".
+func (n *nodeProc) metricPrefix(t *testing.T, prefix string) string {
+	t.Helper()
+	resp, err := http.Get(n.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, prefix) {
+			_, v, _ := strings.Cut(l, "} ")
+			return v
+		}
+	}
+	return ""
 }

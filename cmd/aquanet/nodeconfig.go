@@ -5,16 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/multiformats/go-multiaddr"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/aquanet/aquanet/actors/p2p"
+	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/particle"
 )
 
 // nodeConfig is everything `aquanet node` can be told. Each setting comes from, in order of
@@ -31,7 +36,37 @@ type nodeConfig struct {
 	// received from all peers at once (p2p.Config).
 	MaxParticleSize       int `toml:"max_particle_size"`
 	MaxFrameBytesInFlight int `toml:"max_frame_bytes_in_flight"`
+
+	// The longest time to live a particle may have here (particle.Limits.MaxTTL): its state
+	// lives on the node until its deadline.
+	MaxTTL duration `toml:"max_ttl"`
+	// What one interpreter run may spend (interpreter.Limits): steps, and bytes of the values
+	// it binds.
+	MaxSteps     int `toml:"max_steps"`
+	MaxRunMemory int `toml:"max_run_memory"`
+	// What strangers can make the node keep or do (router.Bounds): arrivals with different data
+	// of one particle, of those from one peer; particles known of one initiator, and in all.
+	MaxArrivals          int `toml:"max_arrivals"`
+	MaxArrivalsPerSender int `toml:"max_arrivals_per_sender"`
+	MaxParticlesPerInit  int `toml:"max_particles_per_init"`
+	MaxParticles         int `toml:"max_particles"`
 }
+
+// duration is a time.Duration written as Go writes one ("10m", "1h30m"), in the config file
+// as a string: a bare number has no unit, so it is refused rather than read as nanoseconds.
+// A struct, not a named int64, because the TOML decoder would put an integer in that as it is.
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("max-ttl %q: want a duration with its unit, as a string, such as \"10m\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Defaults: a node that works on a fresh machine with no configuration at all.
 const (
@@ -53,7 +88,23 @@ func defaultNodeConfig() nodeConfig {
 
 		MaxParticleSize:       p2p.DefaultMaxParticleSize,
 		MaxFrameBytesInFlight: p2p.DefaultMaxFrameBytesInFlight,
+
+		MaxTTL:               duration{particle.DefaultMaxTTL},
+		MaxSteps:             interpreter.DefaultMaxSteps,
+		MaxRunMemory:         interpreter.DefaultMaxMemory,
+		MaxArrivals:          router.DefaultMaxArrivals,
+		MaxArrivalsPerSender: router.DefaultMaxArrivalsPerSender,
+		MaxParticlesPerInit:  router.DefaultMaxParticlesPerInit,
+		MaxParticles:         router.DefaultMaxParticles,
 	}
+}
+
+// limits are the node's settings for actors.Env: Limits, Budget and Bounds.
+func (c nodeConfig) limits() (particle.Limits, interpreter.Limits, router.Bounds) {
+	return particle.Limits{MaxTTL: c.MaxTTL.Duration},
+		interpreter.Limits{MaxSteps: c.MaxSteps, MaxMemory: c.MaxRunMemory},
+		router.Bounds{MaxArrivals: c.MaxArrivals, MaxArrivalsPerSender: c.MaxArrivalsPerSender,
+			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles}
 }
 
 // nodeSetting ties a setting's flag to its environment variable.
@@ -71,10 +122,26 @@ var nodeSettings = []nodeSetting{
 	{"log-level", "AQUANET_LOG_LEVEL", false},
 	{"max-particle-size", "AQUANET_MAX_PARTICLE_SIZE", false},
 	{"max-frame-bytes-in-flight", "AQUANET_MAX_FRAME_BYTES_IN_FLIGHT", false},
+	{"max-ttl", "AQUANET_MAX_TTL", false},
+	{"max-steps", "AQUANET_MAX_STEPS", false},
+	{"max-run-memory", "AQUANET_MAX_RUN_MEMORY", false},
+	{"max-arrivals", "AQUANET_MAX_ARRIVALS", false},
+	{"max-arrivals-per-sender", "AQUANET_MAX_ARRIVALS_PER_SENDER", false},
+	{"max-particles-per-init", "AQUANET_MAX_PARTICLES_PER_INIT", false},
+	{"max-particles", "AQUANET_MAX_PARTICLES", false},
 }
 
-// minParticleSize is the smallest max-particle-size: below it, ordinary particles would not fit.
-const minParticleSize = 4 << 10
+// The smallest values of the limits: below them an ordinary node stops working (particles do
+// not fit, scripts cannot finish, a TTL is shorter than a round trip).
+const (
+	minParticleSize = 4 << 10
+	minTTL          = time.Second
+	minSteps        = 1000
+	minRunMemory    = 1 << 20
+)
+
+// maxTTL is the longest TTL a particle can carry: the field is 32 bits of milliseconds.
+const maxTTL = math.MaxUint32 * time.Millisecond
 
 // maxConfigFile bounds the config file read.
 const maxConfigFile = 1 << 20
@@ -163,18 +230,47 @@ func (c *nodeConfig) set(name, v string) error {
 		c.LogFormat = v
 	case "log-level":
 		c.LogLevel = v
-	case "max-particle-size", "max-frame-bytes-in-flight":
+	case "max-ttl":
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as \"10m\"", v)
+		}
+		c.MaxTTL = duration{d}
+	default:
+		p, unit := c.number(name)
+		if p == nil {
+			return nil
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("%q is not a number of bytes", v)
+			return fmt.Errorf("%q is not a number of %s", v, unit)
 		}
-		if name == "max-particle-size" {
-			c.MaxParticleSize = n
-		} else {
-			c.MaxFrameBytesInFlight = n
-		}
+		*p = n
 	}
 	return nil
+}
+
+// number returns the field of a numeric setting and what it counts; nil for any other setting.
+func (c *nodeConfig) number(name string) (*int, string) {
+	switch name {
+	case "max-particle-size":
+		return &c.MaxParticleSize, "bytes"
+	case "max-frame-bytes-in-flight":
+		return &c.MaxFrameBytesInFlight, "bytes"
+	case "max-steps":
+		return &c.MaxSteps, "steps"
+	case "max-run-memory":
+		return &c.MaxRunMemory, "bytes"
+	case "max-arrivals":
+		return &c.MaxArrivals, "arrivals"
+	case "max-arrivals-per-sender":
+		return &c.MaxArrivalsPerSender, "arrivals"
+	case "max-particles-per-init":
+		return &c.MaxParticlesPerInit, "particles"
+	case "max-particles":
+		return &c.MaxParticles, "particles"
+	}
+	return nil, ""
 }
 
 func (c *nodeConfig) setList(name string, vs []string) {
@@ -234,6 +330,40 @@ func (c nodeConfig) check() error {
 	if c.MaxFrameBytesInFlight < 2*c.MaxParticleSize {
 		return fmt.Errorf("max-frame-bytes-in-flight %d: want at least twice max-particle-size (%d bytes): a particle's buffer may briefly be held twice as it arrives",
 			c.MaxFrameBytesInFlight, 2*c.MaxParticleSize)
+	}
+	return c.checkLimits()
+}
+
+// checkLimits checks the limits of particles, runs and state; like check, it names the setting
+// and its value.
+func (c nodeConfig) checkLimits() error {
+	if c.MaxTTL.Duration < minTTL {
+		return fmt.Errorf("max-ttl %v: want at least %v", c.MaxTTL, minTTL)
+	}
+	if c.MaxTTL.Duration > maxTTL {
+		return fmt.Errorf("max-ttl %v: want at most %v, the longest TTL a particle can carry (2^32-1 ms)", c.MaxTTL, maxTTL)
+	}
+	if c.MaxSteps < minSteps {
+		return fmt.Errorf("max-steps %d: want at least %d: fewer would stop ordinary scripts", c.MaxSteps, minSteps)
+	}
+	if c.MaxRunMemory < minRunMemory {
+		return fmt.Errorf("max-run-memory %d: want at least %d bytes (1 MiB)", c.MaxRunMemory, minRunMemory)
+	}
+	for _, n := range []struct {
+		name  string
+		value int
+	}{{"max-arrivals", c.MaxArrivals}, {"max-arrivals-per-sender", c.MaxArrivalsPerSender},
+		{"max-particles-per-init", c.MaxParticlesPerInit}, {"max-particles", c.MaxParticles}} {
+		if n.value < 1 {
+			return fmt.Errorf("%s %d: want at least 1", n.name, n.value)
+		}
+	}
+	// A share above the whole would never be reached: most likely the two were swapped.
+	if c.MaxArrivalsPerSender > c.MaxArrivals {
+		return fmt.Errorf("max-arrivals-per-sender %d: want at most max-arrivals (%d)", c.MaxArrivalsPerSender, c.MaxArrivals)
+	}
+	if c.MaxParticlesPerInit > c.MaxParticles {
+		return fmt.Errorf("max-particles-per-init %d: want at most max-particles (%d)", c.MaxParticlesPerInit, c.MaxParticles)
 	}
 	return nil
 }

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/particle"
 )
 
 func TestNodeConfigPrecedence(t *testing.T) {
@@ -39,6 +46,10 @@ max_frame_bytes_in_flight = 3000000
 		MaxParticleSize:       1 << 20, // env over file
 		MaxFrameBytesInFlight: 8 << 20, // flag over file
 	}
+	// The other limits, their defaults (TestNodeConfigLimitsPrecedence sets them).
+	want.MaxTTL, want.MaxSteps, want.MaxRunMemory = duration{particle.DefaultMaxTTL}, interpreter.DefaultMaxSteps, interpreter.DefaultMaxMemory
+	want.MaxArrivals, want.MaxArrivalsPerSender = router.DefaultMaxArrivals, router.DefaultMaxArrivalsPerSender
+	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
 	}
@@ -58,8 +69,13 @@ func TestNodeConfigDefaultsAndExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ex.Listen) != 3 || ex.DataDir != "aquanet-data" || ex.MaxParticleSize != cfg.MaxParticleSize || ex.MaxFrameBytesInFlight != cfg.MaxFrameBytesInFlight {
+	if len(ex.Listen) != 3 || ex.DataDir != "aquanet-data" {
 		t.Fatalf("example: %+v", ex)
+	}
+	// Its other settings are the defaults, as its comments say.
+	ex.Listen, ex.Bootstrap, ex.DataDir = cfg.Listen, cfg.Bootstrap, cfg.DataDir
+	if !reflect.DeepEqual(ex, cfg) {
+		t.Fatalf("example\n%+v\ndefaults\n%+v", ex, cfg)
 	}
 }
 
@@ -87,6 +103,25 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"size too small":       {write("small.toml", "max_particle_size = 10\n"), nil, "max-particle-size 10: want at least"},
 		"in flight too small":  {write("flight.toml", "max_frame_bytes_in_flight = 4194304\n"), nil, "max-frame-bytes-in-flight 4194304: want at least twice max-particle-size"},
 		"size as a string":     {write("string.toml", "max_particle_size = \"4MiB\"\n"), nil, "string.toml:1"},
+
+		"ttl without a unit":       {"", map[string]string{"AQUANET_MAX_TTL": "600"}, `AQUANET_MAX_TTL: "600" is not a duration such as "10m"`},
+		"ttl a number in the file": {write("ttlnum.toml", "max_ttl = 600\n"), nil, `max-ttl "600": want a duration with its unit, as a string`},
+		"ttl not a duration":       {write("ttlstr.toml", "log_level = \"info\"\nmax_ttl = \"ten minutes\"\n"), nil, `ttlstr.toml:2:11: toml: max-ttl "ten minutes"`},
+		"ttl too short":            {"", map[string]string{"AQUANET_MAX_TTL": "999ms"}, "max-ttl 999ms: want at least 1s"},
+		"ttl negative":             {write("ttlneg.toml", "max_ttl = \"-10m\"\n"), nil, "max-ttl -10m0s: want at least 1s"},
+		"ttl over the protocol's":  {write("ttllong.toml", "max_ttl = \"1193h2m47.296s\"\n"), nil, "max-ttl 1193h2m47.296s: want at most 1193h2m47.295s, the longest TTL a particle can carry"},
+		"steps not a number":       {"", map[string]string{"AQUANET_MAX_STEPS": "1e6"}, `AQUANET_MAX_STEPS: "1e6" is not a number of steps`},
+		"steps too few":            {write("steps.toml", "max_steps = 999\n"), nil, "max-steps 999: want at least 1000"},
+		"run memory too small":     {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "1048575"}, "max-run-memory 1048575: want at least 1048576 bytes (1 MiB)"},
+		"run memory not a number":  {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "256MiB"}, `AQUANET_MAX_RUN_MEMORY: "256MiB" is not a number of bytes`},
+		"no arrivals":              {write("arrivals.toml", "max_arrivals = 0\n"), nil, "max-arrivals 0: want at least 1"},
+		"negative per sender":      {"", map[string]string{"AQUANET_MAX_ARRIVALS_PER_SENDER": "-1"}, "max-arrivals-per-sender -1: want at least 1"},
+		"no particles per init":    {"", map[string]string{"AQUANET_MAX_PARTICLES_PER_INIT": "0"}, "max-particles-per-init 0: want at least 1"},
+		"no particles":             {write("particles.toml", "max_particles = 0\n"), nil, "max-particles 0: want at least 1"},
+		"particles not a number":   {"", map[string]string{"AQUANET_MAX_PARTICLES": "100k"}, `AQUANET_MAX_PARTICLES: "100k" is not a number of particles`},
+		"per sender over arrivals": {write("share.toml", "max_arrivals = 10\n"), nil, "max-arrivals-per-sender 64: want at most max-arrivals (10)"},
+		"per init over particles":  {"", map[string]string{"AQUANET_MAX_PARTICLES": "100"}, "max-particles-per-init 1024: want at most max-particles (100)"},
+		"arrivals not a number":    {"", map[string]string{"AQUANET_MAX_ARRIVALS": "lots"}, `AQUANET_MAX_ARRIVALS: "lots" is not a number of arrivals`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			getenv := none
@@ -98,5 +133,153 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 				t.Fatalf("err %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A limit given as a flag is checked like one from the file; a flag that is not of its type
+// does not parse.
+func TestNodeConfigLimitFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--max-ttl", "0s"}, "max-ttl 0s: want at least 1s"},
+		{[]string{"--max-ttl", "2000h"}, "max-ttl 2000h0m0s: want at most"},
+		{[]string{"--max-steps", "10"}, "max-steps 10: want at least 1000"},
+		{[]string{"--max-arrivals", "8", "--max-arrivals-per-sender", "9"}, "max-arrivals-per-sender 9: want at most max-arrivals (8)"},
+	} {
+		cmd := newNodeCmd()
+		if err := cmd.ParseFlags(tc.flags); err != nil {
+			t.Fatal(err)
+		}
+		_, err := loadNodeConfig("", func(string) string { return "" }, cmd.Flags())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v, want one containing %q", tc.flags, err, tc.want)
+		}
+	}
+	for _, flags := range [][]string{{"--max-ttl", "600"}, {"--max-steps", "1e6"}} {
+		if err := newNodeCmd().ParseFlags(flags); err == nil || !strings.Contains(err.Error(), flags[0]) {
+			t.Errorf("%v: err %v, want one naming %s", flags, err, flags[0])
+		}
+	}
+}
+
+// Each limit comes from the file, the environment over it, the flag over both; left out, it is
+// the package's default.
+func TestNodeConfigLimitsPrecedence(t *testing.T) {
+	for _, s := range []struct {
+		key                              string // TOML
+		file, env, flag                  string // the values each source gives
+		def, fromFile, fromEnv, fromFlag string // the value the config then has, as get writes it
+		get                              func(nodeConfig) string
+	}{
+		{"max_ttl", `"2m"`, "90s", "1h", "10m0s", "2m0s", "1m30s", "1h0m0s", func(c nodeConfig) string { return c.MaxTTL.String() }},
+		{"max_steps", "2000", "3000", "4000", "1000000", "2000", "3000", "4000", func(c nodeConfig) string { return strconv.Itoa(c.MaxSteps) }},
+		{"max_run_memory", "2097152", "3145728", "4194304", "268435456", "2097152", "3145728", "4194304", func(c nodeConfig) string { return strconv.Itoa(c.MaxRunMemory) }},
+		{"max_arrivals", "100", "200", "300", "256", "100", "200", "300", func(c nodeConfig) string { return strconv.Itoa(c.MaxArrivals) }},
+		{"max_arrivals_per_sender", "10", "20", "30", "64", "10", "20", "30", func(c nodeConfig) string { return strconv.Itoa(c.MaxArrivalsPerSender) }},
+		{"max_particles_per_init", "11", "22", "33", "1024", "11", "22", "33", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticlesPerInit) }},
+		{"max_particles", "5000", "6000", "7000", "100000", "5000", "6000", "7000", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticles) }},
+	} {
+		t.Run(s.key, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "node.toml")
+			os.WriteFile(file, []byte(s.key+" = "+s.file+"\n"), 0o600)
+			flag := strings.ReplaceAll(s.key, "_", "-")
+			env := map[string]string{"AQUANET_" + strings.ToUpper(s.key): s.env}
+			none := map[string]string{}
+			for _, tc := range []struct {
+				name  string
+				file  string
+				env   map[string]string
+				flags []string
+				want  string
+			}{
+				{"default", "", none, nil, s.def},
+				{"file", file, none, nil, s.fromFile},
+				{"env over file", file, env, nil, s.fromEnv},
+				{"flag over env over file", file, env, []string{"--" + flag, s.flag}, s.fromFlag},
+				{"flag over file", file, none, []string{"--" + flag, s.flag}, s.fromFlag},
+				{"env", "", env, nil, s.fromEnv},
+			} {
+				cmd := newNodeCmd()
+				if err := cmd.ParseFlags(tc.flags); err != nil {
+					t.Fatal(err)
+				}
+				cfg, err := loadNodeConfig(tc.file, func(k string) string { return tc.env[k] }, cmd.Flags())
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if got := s.get(cfg); got != tc.want {
+					t.Errorf("%s: %s is %s, want %s", tc.name, s.key, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// The smallest values allowed, and the longest TTL, are accepted: the bounds are not off by one.
+func TestNodeConfigLimitsAtTheirBounds(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "node.toml")
+	os.WriteFile(file, []byte(`max_ttl = "1s"
+max_steps = 1000
+max_run_memory = 1048576
+max_arrivals = 1
+max_arrivals_per_sender = 1
+max_particles_per_init = 1
+max_particles = 1
+`), 0o600)
+	cfg, err := loadNodeConfig(file, func(string) string { return "" }, newNodeCmd().Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxTTL.Duration != time.Second || cfg.MaxSteps != 1000 || cfg.MaxRunMemory != 1<<20 || cfg.MaxArrivals != 1 ||
+		cfg.MaxArrivalsPerSender != 1 || cfg.MaxParticlesPerInit != 1 || cfg.MaxParticles != 1 {
+		t.Fatalf("the smallest limits: %+v", cfg)
+	}
+	longest := map[string]string{"AQUANET_MAX_TTL": "1193h2m47.295s"}
+	cfg, err = loadNodeConfig("", func(k string) string { return longest[k] }, newNodeCmd().Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxTTL.Milliseconds() != math.MaxUint32 {
+		t.Fatalf("the longest TTL: %v", cfg.MaxTTL)
+	}
+}
+
+// The limits reach the node's Env as the fields of particle, interpreter and router they set.
+func TestNodeConfigLimitsForTheNode(t *testing.T) {
+	cfg := defaultNodeConfig()
+	cfg.MaxTTL, cfg.MaxSteps, cfg.MaxRunMemory = duration{time.Minute}, 2000, 3<<20
+	cfg.MaxArrivals, cfg.MaxArrivalsPerSender, cfg.MaxParticlesPerInit, cfg.MaxParticles = 40, 5, 60, 700
+	limits, budget, bounds := cfg.limits()
+	if want := (particle.Limits{MaxTTL: time.Minute}); limits != want {
+		t.Errorf("limits %+v, want %+v", limits, want)
+	}
+	if want := (interpreter.Limits{MaxSteps: 2000, MaxMemory: 3 << 20}); budget != want {
+		t.Errorf("budget %+v, want %+v", budget, want)
+	}
+	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700}); bounds != want {
+		t.Errorf("bounds %+v, want %+v", bounds, want)
+	}
+}
+
+// `aquanet node --help` documents every setting's flag with its default.
+func TestNodeHelpListsEverySetting(t *testing.T) {
+	flags := newNodeCmd().Flags()
+	for _, s := range nodeSettings {
+		f := flags.Lookup(s.flag)
+		if f == nil {
+			t.Errorf("setting %s has no flag", s.flag)
+			continue
+		}
+		if !s.list && !strings.Contains(f.Usage, "(default ") {
+			t.Errorf("--%s does not say its default: %q", s.flag, f.Usage)
+		}
+	}
+	code, out, _ := aquanet(t, "", "node", "--help")
+	for _, want := range []string{"--max-ttl duration", "(default 10m0s;", "--max-steps int", "--max-particles int", "AQUANET_MAX_TTL", "docs/SECURITY.md"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("node --help (exit %d) does not say %q:\n%s", code, want, out)
+		}
 	}
 }
