@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ type boundedRouter struct {
 	notices   []*particles.Notify
 }
 
-func newBoundedRouter(t *testing.T, b Bounds) *boundedRouter {
+func newBoundedRouter(t *testing.T, b Bounds, configure ...func(*Config)) *boundedRouter {
 	alice := actortest.Identity(t, "alice")
 	r := &boundedRouter{t: t, clk: clock.NewManual(time.UnixMilli(1_700_000_000_000)), system: actortest.System()}
 	loop, opts := actortest.Loop(1)
@@ -49,8 +50,11 @@ func newBoundedRouter(t *testing.T, b Bounds) *boundedRouter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	r.rt = r.system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: reg, Network: r.probe,
-		Store: particles.NewStore(db), Bounds: b}, opts...))
+	cfg := Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: reg, Network: r.probe, Store: particles.NewStore(db), Bounds: b}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	r.rt = r.system.Root.Spawn(Props(cfg, opts...))
 	r.run()
 	return r
 }
@@ -138,4 +142,97 @@ func TestParticlesPerInitiatorAreBounded(t *testing.T) {
 	if s := r.getStats(); s.Accepted != 9 {
 		t.Fatalf("after the deadlines: %d accepted, rejected %v", s.Accepted, s.Rejected)
 	}
+}
+
+// start sends a particle of key's with data, straight from key (a client of this node).
+func (r *boundedRouter) start(key scenario.Identity, id string, data []byte) {
+	r.in(key.PeerID, actortest.Particle(r.t, key, particle.Particle{ID: id, Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000,
+		MaxHops: 8, Script: `(call %init_peer_id% ("op" "noop") [])`, Data: data}))
+}
+
+// An initiator cannot make the node keep more than MaxBytesPerInit bytes of particle data, nor
+// all initiators together more than MaxBytes; a particle counts at the largest data of it that
+// arrived, so a later, larger copy must fit too, and a smaller one costs nothing.
+func TestParticleDataIsBounded(t *testing.T) {
+	r := newBoundedRouter(t, Bounds{MaxBytesPerInit: 1000, MaxBytes: 1500})
+	mallory, bob := actortest.Identity(t, "mallory"), actortest.Identity(t, "bob")
+	data := func(n int) []byte { return make([]byte, n) }
+	for i := range 4 {
+		r.start(mallory, fmt.Sprint("m-", i), data(300))
+	}
+	r.run()
+	if s := r.getStats(); s.Accepted != 3 || s.Rejected["too_much_data"] != 1 {
+		t.Fatalf("mallory's 4 particles of 300 bytes under 1,000 a initiator: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	if n := r.refusals(); len(n) != 1 || !strings.Contains(n[0].Notice.Reason, "limit per initiator") {
+		t.Fatalf("mallory's refusals: %+v", n)
+	}
+	for i := range 3 {
+		r.start(bob, fmt.Sprint("b-", i), data(300))
+	}
+	r.run()
+	if s := r.getStats(); s.Accepted != 5 || s.Rejected["too_much_data"] != 2 {
+		t.Fatalf("then bob's 3 under 1,500 in all: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	// A copy of bob's first with more data would pass the bound; one with less costs nothing.
+	r.start(bob, "b-0", data(600))
+	r.start(bob, "b-0", data(100))
+	r.run()
+	if s := r.getStats(); s.Accepted != 6 || s.Rejected["too_much_data"] != 3 {
+		t.Fatalf("bob's larger and smaller copies: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	// After the deadlines the room is back.
+	r.clk.Advance(2 * time.Minute)
+	r.run()
+	r.start(mallory, "m-later", data(1000))
+	r.run()
+	if s := r.getStats(); s.Accepted != 7 {
+		t.Fatalf("after the deadlines: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+}
+
+// With Config.Weight set, initiators of no weight may fill nine tenths of the node's bounds and
+// no more: the last tenth is kept for those the node trusts.
+func TestTrustedInitiatorsKeepAReserve(t *testing.T) {
+	mallory, bob, carol := actortest.Identity(t, "mallory"), actortest.Identity(t, "bob"), actortest.Identity(t, "carol")
+	r := newBoundedRouter(t, Bounds{MaxParticles: 10}, func(c *Config) {
+		c.Weight = func(init string) uint64 {
+			if init == bob.PeerID {
+				return 4
+			}
+			return 0
+		}
+	})
+	for i := range 12 {
+		r.start(mallory, fmt.Sprint("m-", i), nil)
+	}
+	r.run()
+	if s := r.getStats(); s.Accepted != 9 || s.Rejected["too_many_particles"] != 3 {
+		t.Fatalf("mallory, of no weight, 12 particles under 10: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	r.start(carol, "c-0", nil) // a stranger too
+	r.start(bob, "b-0", nil)
+	r.start(bob, "b-1", nil)
+	r.run()
+	if s := r.getStats(); s.Accepted != 10 || s.Rejected["too_many_particles"] != 5 {
+		t.Fatalf("then carol's 1 and bob's 2: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	}
+	n := r.refusals()
+	if last := n[len(n)-1]; last.To != bob.PeerID || !strings.Contains(last.Notice.Reason, "10 are here, the limit") || strings.Contains(last.Notice.Reason, "trust") {
+		t.Fatalf("bob's refusal: %+v", last)
+	}
+	if !strings.Contains(n[0].Notice.Reason, "does not trust") {
+		t.Fatalf("mallory's refusal: %+v", n[0])
+	}
+}
+
+// refusals are the notices of particles the router rejected (the others tell of runs).
+func (r *boundedRouter) refusals() []*particles.Notify {
+	var out []*particles.Notify
+	for _, n := range r.notices {
+		if n.Notice.Rejected {
+			out = append(out, n)
+		}
+	}
+	return out
 }

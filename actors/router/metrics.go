@@ -9,6 +9,8 @@ type Metrics struct {
 	Replays  prometheus.Counter
 	Expired  prometheus.Counter
 	Live     prometheus.Gauge
+	Known    prometheus.Gauge // particles the router has an entry for (Stats.Live + Stats.Finished)
+	Bytes    prometheus.Gauge // Stats.Bytes
 }
 
 // NewMetrics makes the router's metrics and registers them with reg.
@@ -24,8 +26,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Particles that reached their deadline on this node."}),
 		Live: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "live_particles",
 			Help: "Particles with a running actor."}),
+		Known: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "known_particles",
+			Help: "Particles the node keeps until their deadline, running or finished: what max_particles bounds."}),
+		Bytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "particle_data_bytes",
+			Help: "Data of the known particles, each at the largest data of it that arrived: what max_bytes bounds."}),
 	}
-	for _, c := range []prometheus.Collector{m.Rejected, m.Accepted, m.Replays, m.Expired, m.Live} {
+	for _, c := range []prometheus.Collector{m.Rejected, m.Accepted, m.Replays, m.Expired, m.Live, m.Known, m.Bytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

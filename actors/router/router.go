@@ -51,6 +51,12 @@ type Config struct {
 	// one minute.
 	LogEvery time.Duration
 	Bounds
+	// Weight, if set, is the trust the node puts in an initiator, by its peer id in base58 (the
+	// TrustGraph's weight; 0: none). Once the node holds nine tenths of MaxParticles or MaxBytes,
+	// only particles of initiators of some weight are taken: the last tenth is theirs, so that a
+	// crowd of strangers cannot fill the node to the exclusion of the peers it trusts. Nil: no
+	// initiator is told apart, and the whole of both bounds is anyone's.
+	Weight func(initPeer string) uint64
 }
 
 // Bounds are what strangers can make the router keep or do (docs/SECURITY.md); a zero field
@@ -66,6 +72,12 @@ type Bounds struct {
 	MaxParticlesPerInit int
 	// MaxParticles: all of them (default 100,000).
 	MaxParticles int
+	// MaxBytesPerInit: the data of one initiator's particles known here, each counted at the
+	// largest data of it that arrived (default 256 MiB); what the node's own calls add to it
+	// is bounded by the interpreter's memory budget.
+	MaxBytesPerInit int
+	// MaxBytes: the data of all of them (default 4 GiB).
+	MaxBytes int
 }
 
 // Defaults of Config's bounds.
@@ -74,13 +86,16 @@ const (
 	DefaultMaxArrivalsPerSender = 64
 	DefaultMaxParticlesPerInit  = 1024
 	DefaultMaxParticles         = 100_000
+	DefaultMaxBytesPerInit      = 256 << 20
+	DefaultMaxBytes             = 4 << 30
 )
 
 // Rejections of the router's own (particle.Reason labels the others), counted under
-// "too_many_arrivals" and "too_many_particles".
+// "too_many_arrivals", "too_many_particles" and "too_much_data".
 var (
 	ErrTooManyArrivals  = errors.New("too many arrivals of this particle")
 	ErrTooManyParticles = errors.New("too many particles")
+	ErrTooMuchData      = errors.New("too much particle data")
 )
 
 // reasonOf labels a rejection for the stats and metrics.
@@ -90,6 +105,8 @@ func reasonOf(err error) string {
 		return "too_many_arrivals"
 	case errors.Is(err, ErrTooManyParticles):
 		return "too_many_particles"
+	case errors.Is(err, ErrTooMuchData):
+		return "too_much_data"
 	}
 	return particle.Reason(err)
 }
@@ -125,6 +142,7 @@ type Drained struct{}
 type Stats struct {
 	Live     int               // active particles: their actor runs
 	Finished int               // particles done here for now, waiting for more data or their deadline
+	Bytes    int               // data of those, each at the largest data of it that arrived (Bounds.MaxBytes)
 	Accepted uint64            // arrivals handed to a particle actor
 	Replays  uint64            // arrivals dropped because the same particle with the same data came before
 	Rejected map[string]uint64 // by particle.Reason
@@ -137,8 +155,12 @@ type entry struct {
 	sent  int        // arrivals handed to pid, the first included
 	seen  map[core.DataHash]bool
 	from  map[string]int // arrivals accepted, by sender
+	bytes int            // the largest data of the particle that arrived, counted in the bounds
 	timer clock.Timer    // while finished: the deadline
 }
+
+// use is what the particles of one initiator, or of all, hold on the node.
+type use struct{ particles, bytes int }
 
 // deadline is the timer's message: a finished particle reached its deadline.
 type deadline struct{ key particles.Key }
@@ -152,7 +174,8 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 		v   *int
 		def int
 	}{{&cfg.MaxArrivals, DefaultMaxArrivals}, {&cfg.MaxArrivalsPerSender, DefaultMaxArrivalsPerSender},
-		{&cfg.MaxParticlesPerInit, DefaultMaxParticlesPerInit}, {&cfg.MaxParticles, DefaultMaxParticles}} {
+		{&cfg.MaxParticlesPerInit, DefaultMaxParticlesPerInit}, {&cfg.MaxParticles, DefaultMaxParticles},
+		{&cfg.MaxBytesPerInit, DefaultMaxBytesPerInit}, {&cfg.MaxBytes, DefaultMaxBytes}} {
 		if *b.v <= 0 {
 			*b.v = b.def
 		}
@@ -161,7 +184,7 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, perInit: map[string]int{}, byPID: map[string]particles.Key{},
+		return &routerActor{cfg: cfg, opts: opts, entries: map[particles.Key]*entry{}, perInit: map[string]use{}, byPID: map[string]particles.Key{},
 			stats: Stats{Rejected: map[string]uint64{}}, lastLog: map[string]time.Time{}}
 	}, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: cfg.Clock, HandBack: true,
 		GiveUp: func(child *actor.PID, message, reason any) {
@@ -173,7 +196,8 @@ type routerActor struct {
 	cfg     Config
 	opts    []actor.PropsOption
 	entries map[particles.Key]*entry
-	perInit map[string]int           // entries by initiator
+	perInit map[string]use           // entries by initiator
+	total   use                      // all entries
 	byPID   map[string]particles.Key // particle actor id -> its particle, until the actor terminates
 	active  int                      // entries with an actor
 	// storedBefore is the latest deadline of the data the store held at the start: a new
@@ -243,7 +267,7 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		r.tellDrained(ctx)
 	case *GetStats:
 		s := r.stats
-		s.Live, s.Finished = r.active, len(r.entries)-r.active
+		s.Live, s.Finished, s.Bytes = r.active, len(r.entries)-r.active, r.total.bytes
 		s.Rejected = maps.Clone(r.stats.Rejected)
 		ctx.Send(m.ReplyTo, &s)
 	}
@@ -279,17 +303,22 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data from %s, the limit per sender", ErrTooManyArrivals, e.from[from], from))
 		return
 	case ok:
+		grow := max(0, len(p.Data)-e.bytes)
+		if err := r.room(&p, 0, grow); err != nil {
+			r.reject(ctx, from, p, err)
+			return
+		}
+		r.hold(k.InitPeerID, 0, grow)
+		e.bytes += grow
 		e.seen[h] = true
-	case r.perInit[k.InitPeerID] >= r.cfg.MaxParticlesPerInit:
-		r.reject(ctx, from, p, fmt.Errorf("%w: %d of its initiator are here, the limit per initiator", ErrTooManyParticles, r.perInit[k.InitPeerID]))
-		return
-	case len(r.entries) >= r.cfg.MaxParticles:
-		r.reject(ctx, from, p, fmt.Errorf("%w: %d are here, the limit", ErrTooManyParticles, len(r.entries)))
-		return
 	default:
-		e = &entry{seen: map[core.DataHash]bool{}, from: map[string]int{}}
+		if err := r.room(&p, 1, len(p.Data)); err != nil {
+			r.reject(ctx, from, p, err)
+			return
+		}
+		e = &entry{seen: map[core.DataHash]bool{}, from: map[string]int{}, bytes: len(p.Data)}
 		r.entries[k] = e
-		r.perInit[k.InitPeerID]++
+		r.hold(k.InitPeerID, 1, e.bytes)
 		if k.Deadline <= r.storedBefore && r.seenBefore(k, e, h) {
 			// A replay of what the node merged before it restarted: the particle is finished
 			// here, as it was then.
@@ -304,6 +333,52 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 	}
 	e.from[from]++
 	r.accept(ctx, from, p, k, h, e, ok)
+}
+
+// room says whether the node may keep n more particles of p's initiator and grow their data by b
+// bytes (nothing to check when neither grows): within its bounds and, for an initiator of no
+// weight when Config.Weight is set, within nine tenths of the node-wide ones.
+func (r *routerActor) room(p *particle.Particle, n, b int) error {
+	if n <= 0 && b <= 0 {
+		return nil
+	}
+	mine := r.perInit[string(p.InitPeerID)]
+	maxParticles, maxBytes, limit := r.cfg.MaxParticles, r.cfg.MaxBytes, "the limit"
+	if r.cfg.Weight != nil && r.cfg.Weight(p.InitPeerID.String()) == 0 {
+		maxParticles, maxBytes = maxParticles-maxParticles/10, maxBytes-maxBytes/10
+		limit = "the limit for an initiator the node does not trust"
+	}
+	switch {
+	case n > 0 && mine.particles+n > r.cfg.MaxParticlesPerInit:
+		return fmt.Errorf("%w: %d of its initiator are here, the limit per initiator", ErrTooManyParticles, mine.particles)
+	case n > 0 && r.total.particles+n > maxParticles:
+		return fmt.Errorf("%w: %d are here, %s", ErrTooManyParticles, r.total.particles, limit)
+	case b > 0 && mine.bytes+b > r.cfg.MaxBytesPerInit:
+		return fmt.Errorf("%w: its initiator's particles hold %d bytes here, and %d more would pass the limit per initiator, %d", ErrTooMuchData, mine.bytes, b, r.cfg.MaxBytesPerInit)
+	case b > 0 && r.total.bytes+b > maxBytes:
+		return fmt.Errorf("%w: particles hold %d bytes here, and %d more would pass %s, %d", ErrTooMuchData, r.total.bytes, b, limit, maxBytes)
+	}
+	return nil
+}
+
+// hold counts n more particles of init, and b more bytes of their data (both negative when a
+// particle goes).
+func (r *routerActor) hold(init string, n, b int) {
+	if n == 0 && b == 0 {
+		return
+	}
+	u := r.perInit[init]
+	u.particles, u.bytes = u.particles+n, u.bytes+b
+	r.total.particles, r.total.bytes = r.total.particles+n, r.total.bytes+b
+	if m := r.cfg.Metrics; m != nil {
+		m.Known.Set(float64(r.total.particles))
+		m.Bytes.Set(float64(r.total.bytes))
+	}
+	if u.particles <= 0 {
+		delete(r.perInit, init)
+		return
+	}
+	r.perInit[init] = u
 }
 
 // seenBefore fills e.seen with the arrivals of the particle the store says were merged before
@@ -403,10 +478,9 @@ func (r *routerActor) expired() {
 
 // forget drops a particle's entry and its stored data.
 func (r *routerActor) forget(k particles.Key) {
+	e := r.entries[k]
 	delete(r.entries, k)
-	if r.perInit[k.InitPeerID]--; r.perInit[k.InitPeerID] <= 0 {
-		delete(r.perInit, k.InitPeerID)
-	}
+	r.hold(k.InitPeerID, -1, -e.bytes)
 	if len(r.entries) == 0 {
 		r.entries = map[particles.Key]*entry{} // Go maps do not shrink: give a burst's room back
 	}

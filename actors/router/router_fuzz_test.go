@@ -70,14 +70,23 @@ func routerParticles(f *testing.F, self scenario.Identity) []fuzzParticle {
 // expired and future ones) and the clock moving on. After each step every arrival is counted
 // once, as accepted, a replay or rejected; the same particle with the same data is a replay
 // for as long as it is valid; the router holds an entry for exactly the particles accepted whose
-// deadline is ahead. At the end, past every deadline, nothing is left: no entry, nothing stored.
+// deadline is ahead. The bounds are tight, so that sequences reach them: a valid particle is
+// rejected only for a bound, and the router never holds more than they allow. At the end, past
+// every deadline, nothing is left: no entry, no data counted, nothing stored.
 func FuzzRouter(f *testing.F) {
 	self := actortest.Identity(f, "alice")
 	ps := routerParticles(f, self)
+	largest := 0
+	for _, fp := range ps {
+		largest = max(largest, len(fp.p.Data))
+	}
+	bounds := Bounds{MaxParticlesPerInit: 3, MaxParticles: 5, MaxBytesPerInit: 2 * largest, MaxBytes: 3 * largest}
 	f.Add([]byte{0, 0xff, 1, 1, 2, 3, 4})
 	f.Add([]byte{0, 5, 0xe0, 0, 0xd0, 0xd0, 0, 10})
 	f.Add([]byte{1, 2, 0xc5, 0xff, 3, 0xff, 6, 11, 40, 41})
 	f.Add([]byte{20, 21, 22, 23, 24, 0xef, 0xef, 20, 21})
+	f.Add([]byte{1, 6, 11, 16, 2})          // bob's data in four particles: over his bytes
+	f.Add([]byte{0, 5, 10, 15, 22, 27, 32}) // bob's four, carol's three: over the particles
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			return
@@ -104,7 +113,7 @@ func FuzzRouter(f *testing.F) {
 		}
 		defer db.Close()
 		store := particles.NewStore(db)
-		rt := system.Root.Spawn(Props(Config{Self: self.PeerID, Key: self.Key, Clock: clk, Registry: reg, Network: probe, Store: store}, opts...))
+		rt := system.Root.Spawn(Props(Config{Self: self.PeerID, Key: self.Key, Clock: clk, Registry: reg, Network: probe, Store: store, Bounds: bounds}, opts...))
 		getStats := func() Stats {
 			t.Helper()
 			stats = nil
@@ -171,8 +180,13 @@ func FuzzRouter(f *testing.F) {
 			case replays == 1 && !seen[seenKey{k, h}]:
 				t.Fatalf("particle %d, with data never seen, counted as a replay", i)
 			}
-			if fp.valid && rej == 1 && k.Deadline > uint64(clk.Now().UnixMilli()) {
-				t.Fatalf("valid particle %d rejected before its deadline: %+v", i, after.Rejected)
+			if fp.valid && rej == 1 && k.Deadline > uint64(clk.Now().UnixMilli()) &&
+				after.Rejected["too_many_particles"]+after.Rejected["too_much_data"]+after.Rejected["too_many_arrivals"] ==
+					before.Rejected["too_many_particles"]+before.Rejected["too_much_data"]+before.Rejected["too_many_arrivals"] {
+				t.Fatalf("valid particle %d rejected before its deadline, not for a bound: %+v", i, after.Rejected)
+			}
+			if after.Live+after.Finished > bounds.MaxParticles || after.Bytes > bounds.MaxBytes || after.Bytes < 0 {
+				t.Fatalf("the router holds %d particles and %d bytes of data, over its bounds %+v", after.Live+after.Finished, after.Bytes, bounds)
 			}
 			if after.Accepted+after.Replays+rejected(after) != arrivals {
 				t.Fatalf("%d arrivals, stats %+v", arrivals, after)
@@ -191,7 +205,7 @@ func FuzzRouter(f *testing.F) {
 		clk.AdvanceTo(time.UnixMilli(int64(maxDeadline)).Add(time.Millisecond))
 		run()
 		s := getStats()
-		if s.Live != 0 || s.Finished != 0 || s.Expired != uint64(len(keys)) {
+		if s.Live != 0 || s.Finished != 0 || s.Bytes != 0 || s.Expired != uint64(len(keys)) {
 			t.Fatalf("past every deadline: %+v, %d particles accepted", s, len(keys))
 		}
 		if n, err := store.Count(); err != nil || n != 0 {
