@@ -87,6 +87,7 @@ func FuzzRouter(f *testing.F) {
 	f.Add([]byte{20, 21, 22, 23, 24, 0xef, 0xef, 20, 21})
 	f.Add([]byte{1, 6, 11, 16, 2})          // bob's data in four particles: over his bytes
 	f.Add([]byte{0, 5, 10, 15, 22, 27, 32}) // bob's four, carol's three: over the particles
+	f.Add([]byte{1, 6, 23, 28})             // data of bob's two and carol's two: over the bytes
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			return
