@@ -95,6 +95,8 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-arrivals-per-sender", 0, fmt.Sprintf("arrivals with different data of one particle from one peer; more are dropped before any run (default %d; at most --max-arrivals)", router.DefaultMaxArrivalsPerSender))
 	f.Int("max-particles-per-init", 0, fmt.Sprintf("particles of one initiator the node keeps until their deadline; a new one over it is refused (default %d; at most --max-particles)", router.DefaultMaxParticlesPerInit))
 	f.Int("max-particles", 0, fmt.Sprintf("particles the node keeps until their deadline, in all; a new one over it is refused (default %d)", router.DefaultMaxParticles))
+	f.Int("max-data-per-init", 0, fmt.Sprintf("bytes of particle data of one initiator the node keeps until their deadline; a particle over it is refused (default %d; at least --max-particle-size, at most --max-data)", router.DefaultMaxBytesPerInit))
+	f.Int("max-data", 0, fmt.Sprintf("bytes of particle data the node keeps until their deadline, in all; a particle over it is refused (default %d)", router.DefaultMaxBytes))
 	f.String("config", "", "TOML config file")
 	return cmd
 }

@@ -45,11 +45,14 @@ type nodeConfig struct {
 	MaxSteps     int `toml:"max_steps"`
 	MaxRunMemory int `toml:"max_run_memory"`
 	// What strangers can make the node keep or do (router.Bounds): arrivals with different data
-	// of one particle, of those from one peer; particles known of one initiator, and in all.
+	// of one particle, of those from one peer; particles known of one initiator, and in all;
+	// bytes of their data, of one initiator and in all.
 	MaxArrivals          int `toml:"max_arrivals"`
 	MaxArrivalsPerSender int `toml:"max_arrivals_per_sender"`
 	MaxParticlesPerInit  int `toml:"max_particles_per_init"`
 	MaxParticles         int `toml:"max_particles"`
+	MaxDataPerInit       int `toml:"max_data_per_init"`
+	MaxData              int `toml:"max_data"`
 }
 
 // duration is a time.Duration written as Go writes one ("10m", "1h30m"), in the config file
@@ -96,6 +99,8 @@ func defaultNodeConfig() nodeConfig {
 		MaxArrivalsPerSender: router.DefaultMaxArrivalsPerSender,
 		MaxParticlesPerInit:  router.DefaultMaxParticlesPerInit,
 		MaxParticles:         router.DefaultMaxParticles,
+		MaxDataPerInit:       router.DefaultMaxBytesPerInit,
+		MaxData:              router.DefaultMaxBytes,
 	}
 }
 
@@ -104,7 +109,7 @@ func (c nodeConfig) limits() (particle.Limits, interpreter.Limits, router.Bounds
 	return particle.Limits{MaxTTL: c.MaxTTL.Duration},
 		interpreter.Limits{MaxSteps: c.MaxSteps, MaxMemory: c.MaxRunMemory},
 		router.Bounds{MaxArrivals: c.MaxArrivals, MaxArrivalsPerSender: c.MaxArrivalsPerSender,
-			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles}
+			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles, MaxBytesPerInit: c.MaxDataPerInit, MaxBytes: c.MaxData}
 }
 
 // nodeSetting ties a setting's flag to its environment variable.
@@ -129,6 +134,8 @@ var nodeSettings = []nodeSetting{
 	{"max-arrivals-per-sender", "AQUANET_MAX_ARRIVALS_PER_SENDER", false},
 	{"max-particles-per-init", "AQUANET_MAX_PARTICLES_PER_INIT", false},
 	{"max-particles", "AQUANET_MAX_PARTICLES", false},
+	{"max-data-per-init", "AQUANET_MAX_DATA_PER_INIT", false},
+	{"max-data", "AQUANET_MAX_DATA", false},
 }
 
 // The smallest values of the limits: below them an ordinary node stops working (particles do
@@ -269,6 +276,10 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxParticlesPerInit, "particles"
 	case "max-particles":
 		return &c.MaxParticles, "particles"
+	case "max-data-per-init":
+		return &c.MaxDataPerInit, "bytes"
+	case "max-data":
+		return &c.MaxData, "bytes"
 	}
 	return nil, ""
 }
@@ -364,6 +375,13 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.MaxParticlesPerInit > c.MaxParticles {
 		return fmt.Errorf("max-particles-per-init %d: want at most max-particles (%d)", c.MaxParticlesPerInit, c.MaxParticles)
+	}
+	// An initiator's particle of the largest size must fit.
+	if c.MaxDataPerInit < c.MaxParticleSize {
+		return fmt.Errorf("max-data-per-init %d: want at least max-particle-size (%d bytes): a particle of that size could not be kept", c.MaxDataPerInit, c.MaxParticleSize)
+	}
+	if c.MaxDataPerInit > c.MaxData {
+		return fmt.Errorf("max-data-per-init %d: want at most max-data (%d)", c.MaxDataPerInit, c.MaxData)
 	}
 	return nil
 }

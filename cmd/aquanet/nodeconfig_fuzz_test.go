@@ -16,7 +16,7 @@ import (
 // starts with the setting it is about.
 var checkErr = regexp.MustCompile(`^(listen|listen address|bootstrap address|data-dir|log-format|log-level|` +
 	`max-particle-size|max-frame-bytes-in-flight|max-ttl|max-steps|max-run-memory|` +
-	`max-arrivals|max-arrivals-per-sender|max-particles-per-init|max-particles)[ :]`)
+	`max-arrivals|max-arrivals-per-sender|max-particles-per-init|max-particles|max-data-per-init|max-data)[ :]`)
 
 // FuzzNodeConfig loads arbitrary text as a config file. It must never panic; it either fails
 // with an error that says where in the file (line and column) or which setting is wrong, or
@@ -54,6 +54,8 @@ func FuzzNodeConfig(f *testing.F) {
 	f.Add("max_particles_per_init = -1\n")
 	f.Add("max_particles = 9223372036854775807\nmax_run_memory = 9223372036854775807\n")
 	f.Add("max_steps = 9223372036854775808\n")
+	f.Add("max_data_per_init = 4096\nmax_data = 4096\nmax_particle_size = 4096\n")
+	f.Add("max_particle_size = 536870912\nmax_frame_bytes_in_flight = 1073741824\n")
 	none := func(string) string { return "" }
 	f.Fuzz(func(t *testing.T, text string) {
 		path := filepath.Join(t.TempDir(), "node.toml")

@@ -50,6 +50,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxTTL, want.MaxSteps, want.MaxRunMemory = duration{particle.DefaultMaxTTL}, interpreter.DefaultMaxSteps, interpreter.DefaultMaxMemory
 	want.MaxArrivals, want.MaxArrivalsPerSender = router.DefaultMaxArrivals, router.DefaultMaxArrivalsPerSender
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
+	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
 	}
@@ -122,6 +123,9 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"per sender over arrivals": {write("share.toml", "max_arrivals = 10\n"), nil, "max-arrivals-per-sender 64: want at most max-arrivals (10)"},
 		"per init over particles":  {"", map[string]string{"AQUANET_MAX_PARTICLES": "100"}, "max-particles-per-init 1024: want at most max-particles (100)"},
 		"arrivals not a number":    {"", map[string]string{"AQUANET_MAX_ARRIVALS": "lots"}, `AQUANET_MAX_ARRIVALS: "lots" is not a number of arrivals`},
+		"data per init too small":  {write("data.toml", "max_data_per_init = 4194303\n"), nil, "max-data-per-init 4194303: want at least max-particle-size (4194304 bytes)"},
+		"data per init over data":  {"", map[string]string{"AQUANET_MAX_DATA": "100000000"}, "max-data-per-init 268435456: want at most max-data (100000000)"},
+		"data not a number":        {"", map[string]string{"AQUANET_MAX_DATA": "4GiB"}, `AQUANET_MAX_DATA: "4GiB" is not a number of bytes`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			getenv := none
@@ -180,6 +184,8 @@ func TestNodeConfigLimitsPrecedence(t *testing.T) {
 		{"max_arrivals_per_sender", "10", "20", "30", "64", "10", "20", "30", func(c nodeConfig) string { return strconv.Itoa(c.MaxArrivalsPerSender) }},
 		{"max_particles_per_init", "11", "22", "33", "1024", "11", "22", "33", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticlesPerInit) }},
 		{"max_particles", "5000", "6000", "7000", "100000", "5000", "6000", "7000", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticles) }},
+		{"max_data_per_init", "5000000", "6000000", "7000000", "268435456", "5000000", "6000000", "7000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxDataPerInit) }},
+		{"max_data", "500000000", "600000000", "700000000", "4294967296", "500000000", "600000000", "700000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxData) }},
 	} {
 		t.Run(s.key, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "node.toml")
@@ -227,13 +233,16 @@ max_arrivals = 1
 max_arrivals_per_sender = 1
 max_particles_per_init = 1
 max_particles = 1
+max_particle_size = 4096
+max_data_per_init = 4096
+max_data = 4096
 `), 0o600)
 	cfg, err := loadNodeConfig(file, func(string) string { return "" }, newNodeCmd().Flags())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.MaxTTL.Duration != time.Second || cfg.MaxSteps != 1000 || cfg.MaxRunMemory != 1<<20 || cfg.MaxArrivals != 1 ||
-		cfg.MaxArrivalsPerSender != 1 || cfg.MaxParticlesPerInit != 1 || cfg.MaxParticles != 1 {
+		cfg.MaxArrivalsPerSender != 1 || cfg.MaxParticlesPerInit != 1 || cfg.MaxParticles != 1 || cfg.MaxDataPerInit != 4096 || cfg.MaxData != 4096 {
 		t.Fatalf("the smallest limits: %+v", cfg)
 	}
 	longest := map[string]string{"AQUANET_MAX_TTL": "1193h2m47.295s"}
@@ -251,6 +260,7 @@ func TestNodeConfigLimitsForTheNode(t *testing.T) {
 	cfg := defaultNodeConfig()
 	cfg.MaxTTL, cfg.MaxSteps, cfg.MaxRunMemory = duration{time.Minute}, 2000, 3<<20
 	cfg.MaxArrivals, cfg.MaxArrivalsPerSender, cfg.MaxParticlesPerInit, cfg.MaxParticles = 40, 5, 60, 700
+	cfg.MaxDataPerInit, cfg.MaxData = 5<<20, 50<<20
 	limits, budget, bounds := cfg.limits()
 	if want := (particle.Limits{MaxTTL: time.Minute}); limits != want {
 		t.Errorf("limits %+v, want %+v", limits, want)
@@ -258,7 +268,8 @@ func TestNodeConfigLimitsForTheNode(t *testing.T) {
 	if want := (interpreter.Limits{MaxSteps: 2000, MaxMemory: 3 << 20}); budget != want {
 		t.Errorf("budget %+v, want %+v", budget, want)
 	}
-	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700}); bounds != want {
+	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700,
+		MaxBytesPerInit: 5 << 20, MaxBytes: 50 << 20}); bounds != want {
 		t.Errorf("bounds %+v, want %+v", bounds, want)
 	}
 }
