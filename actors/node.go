@@ -219,14 +219,16 @@ var _ core.Inbox = (*Node)(nil)
 
 // tellInitiator returns what the network actor calls when a particle could not be sent: if the
 // transport can send notices, the particle's initiator, when it is a peer connected to this
-// node (a client of this relay), hears which peer could not be reached and why.
+// node (a client of this relay), hears which peer could not be reached and why. That peer may
+// be the initiator itself, still connected, when what failed was the particle (one grown over
+// the size limit cannot come back); a notice to a peer that is gone goes nowhere.
 func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Particle, err error) {
 	notifier, ok := t.(core.Notifier)
 	if !ok {
 		return nil
 	}
 	return func(to string, p particle.Particle, err error) {
-		if init := p.InitPeerID.String(); init != n.self && init != to {
+		if init := p.InitPeerID.String(); init != n.self {
 			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, Reason: err.Error()})
 		}
 	}

@@ -172,6 +172,33 @@ func TestOversizeParticleFailsTheRun(t *testing.T) {
 	}
 }
 
+// A particle whose data grows over the size limit on the relay cannot come back: the relay
+// says so, and the run that expires says why instead of "no answer".
+func TestParticleGrownTooLargeToComeBack(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call %%init_peer_id%% ("getDataSrv" "big") [] big)
+  (seq
+    (seq
+      (call "%[1]s" ("op" "concat_strings") [big big] b2)
+      (call "%[1]s" ("op" "concat_strings") [b2 b2] b4))
+    (call %%init_peer_id%% ("callbackSrv" "response") [])))`, r.ID)
+	big := map[string]value.Value{"big": value.String(strings.Repeat("x", 1<<20))}
+	res, err := c.Run(testCtx(t), script, big, client.WithTTL(3*time.Second))
+	var noAnswer *client.NoAnswerError
+	if !errors.As(err, &noAnswer) || !errors.Is(err, client.ErrExpired) {
+		t.Fatalf("err = %v, want a NoAnswerError", err)
+	}
+	if !noAnswer.Back || noAnswer.Peer != c.PeerID() || !strings.Contains(noAnswer.Reason, "over the 4,194,304-byte limit of a particle") {
+		t.Fatalf("%+v, want the relay's reason for not sending the particle back", noAnswer)
+	}
+	if want := "could not send the particle back to this client"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), res.ParticleID) {
+		t.Errorf("the error reads %q, want it to name the particle and say %q", err, want)
+	}
+}
+
 // A service given to Serve is called by the script with the particle's context; its answer
 // goes on to the relay and back; its error is a failed call that xor catches; without it the
 // call fails as an unknown service.

@@ -36,12 +36,16 @@ func (e *RejectedError) Error() string {
 type NoAnswerError struct {
 	Peer   string // the peer the relay could not reach, or where the script failed
 	Failed bool   // the script failed on Peer
+	Back   bool   // Peer is this client: the relay could not send the particle back (one grown over the size limit)
 	Reason string // what the relay said, in a line
 }
 
 func (e *NoAnswerError) Error() string {
 	if e.Failed {
 		return fmt.Sprintf("%v: the script failed on %s: %s", ErrExpired, e.Peer, e.Reason)
+	}
+	if e.Back {
+		return fmt.Sprintf("%v: the relay could not send the particle back to this client (%s)", ErrExpired, e.Reason)
 	}
 	return fmt.Sprintf("%v: no answer from %s: the relay could not send the particle there (%s)", ErrExpired, e.Peer, e.Reason)
 }
@@ -185,7 +189,8 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 			notices := c.notices[p.ID]
 			c.mu.Unlock()
 			if len(notices) > 0 {
-				err = &NoAnswerError{Peer: notices[0].Peer, Failed: notices[0].Failed, Reason: notices[0].Reason}
+				n := notices[0]
+				err = &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Back: !n.Failed && n.Peer == c.self.String(), Reason: n.Reason}
 			}
 		}
 		return r.res, &RunError{ParticleID: p.ID, Err: err}
