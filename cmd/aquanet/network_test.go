@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,23 +100,6 @@ func startNode(t *testing.T, name string, args ...string) *nodeProc {
 		}
 	}()
 	return n
-}
-
-// metric returns the value of the metric line that starts with name (labels included), or "".
-func (n *nodeProc) metric(t *testing.T, name string) string {
-	t.Helper()
-	resp, err := http.Get(n.metrics)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if l := sc.Text(); strings.HasPrefix(l, name+" ") {
-			return strings.TrimPrefix(l, name+" ")
-		}
-	}
-	return ""
 }
 
 // Three nodes in a line, 1 - 2 - 3; a client of node 1 calls a service on node 3 through node 2

@@ -92,9 +92,14 @@ func (n *nodeProc) metricPrefix(t *testing.T, prefix string) string {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if l := sc.Text(); strings.HasPrefix(l, prefix) {
-			_, v, _ := strings.Cut(l, "} ")
-			return v
+			return l[strings.LastIndexByte(l, ' ')+1:]
 		}
 	}
 	return ""
+}
+
+// metric returns the value of the metric line that starts with name (labels included), or "".
+func (n *nodeProc) metric(t *testing.T, name string) string {
+	t.Helper()
+	return n.metricPrefix(t, name+" ")
 }
