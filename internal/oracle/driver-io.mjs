@@ -1,11 +1,11 @@
 // driver-io.mjs: the standard streams of the oracle's node drivers (ast-batch.mjs,
-// value-batch.mjs, scenario.mjs), which runDriver writes next to each of them.
+// value-batch.mjs, scenario.mjs), which runDriver and startDriver write next to each of them.
 //
 // driverIO(name) keeps stdout for the driver's result alone (marine-js reports wasm failures
 // with console.log, and libraries print at will: all of it goes to stderr) and returns:
 //   out(text)       writes to the real stdout;
 //   fail(code, msg) prints "name: msg" to stderr and exits with code;
-//   readStdin()     resolves to all of stdin, as UTF-8;
+//   readStdin()     resolves to all of stdin, as UTF-8 (for the batch drivers);
 //   oracleDir       $AQUANET_ORACLE_DIR (the driver fails with code 2 when it is not set).
 export function driverIO(name) {
   const out = process.stdout.write.bind(process.stdout);

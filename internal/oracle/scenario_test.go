@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,6 +95,36 @@ func TestRunScenarioErrors(t *testing.T) {
 	}
 	if last := res[len(res)-1]; last.Err != nil || !bytes.Contains(last.Result, []byte(`"callbacks":[{"service":"return"`)) {
 		t.Errorf("the valid scenario after the rejected ones: %s, %v", last.Result, last.Err)
+	}
+}
+
+// AquaVM trapping on a scenario's step fails that scenario only: the next one runs on a fresh
+// AquaVM.
+func TestRunScenariosAquaVMTrap(t *testing.T) {
+	dir := Require(t)
+	// The lens lexer slices a multi-byte letter in half and panics.
+	trap := `{"peers": ["alice"], "init": "alice", "script": "(seq (call %init_peer_id% (\"s\" \"f\") [] x) (ap x.$.я y))"}`
+	ok := `{"peers": ["alice"], "init": "alice", "script": "(call %init_peer_id% (\"return\" \"\") [1])"}`
+	res, err := RunScenarios(context.Background(), dir, [][]byte{[]byte(trap), []byte(ok)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "AquaVM failed") {
+		t.Errorf("the trapping scenario: %s, %v; want an AquaVM failure", res[0].Result, res[0].Err)
+	}
+	if res[1].Err != nil || !bytes.Contains(res[1].Result, []byte(`"callbacks":[{"service":"return","function":"","args":[1]}]`)) {
+		t.Errorf("the scenario after the trap: %s, %v", res[1].Result, res[1].Err)
+	}
+}
+
+func TestRunScenariosReportsNodeFailure(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH")
+	}
+	dir := t.TempDir() // no avm-lib.mjs: the driver cannot start AquaVM
+	_, err := RunScenarios(context.Background(), dir, [][]byte{[]byte(`{"peers": ["alice"], "init": "alice", "script": "(null)"}`)})
+	if err == nil || !strings.Contains(err.Error(), "cannot start AquaVM") {
+		t.Fatalf("RunScenarios with a directory that is not an oracle: %v; want the driver's stderr", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/aquanet/aquanet/interpreter"
@@ -45,6 +46,18 @@ type delivery struct {
 
 // RunWith is [Run] with options.
 func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
+	return RunFallible(s, func(script string, prev, cur []byte, results map[uint32]interpreter.CallResult, p interpreter.Params) (interpreter.Outcome, error) {
+		return step(script, prev, cur, results, p), nil
+	}, o)
+}
+
+// FallibleStep is a [Step] that can fail for reasons outside the script, such as an
+// interpreter in another process that crashed.
+type FallibleStep func(script string, prev, cur []byte, results map[uint32]interpreter.CallResult, p interpreter.Params) (interpreter.Outcome, error)
+
+// RunFallible is [RunWith] with a step that can fail: the run stops at the first failure and
+// returns it.
+func RunFallible(s *Scenario, step FallibleStep, o Options) (*Result, error) {
 	ids := s.ids
 	if ids == nil { // a Scenario built by hand
 		ids = map[string]Identity{}
@@ -88,7 +101,7 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 		queue = queue[1:]
 		res.Steps++
 		id := ids[name]
-		out := step(s.Script, stored[name], d.data, d.results, interpreter.Params{
+		out, err := step(s.Script, stored[name], d.data, d.results, interpreter.Params{
 			InitPeerID:    init.PeerID,
 			CurrentPeerID: id.PeerID,
 			Timestamp:     s.Particle.Timestamp,
@@ -97,6 +110,9 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 			Key:           id.Key,
 			ParseCache:    cache,
 		})
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: step %d on %s: %w", s.Name, res.Steps, name, err)
+		}
 		if out.RetCode != 0 {
 			res.InterpreterErrors = append(res.InterpreterErrors, InterpreterError{Peer: name, RetCode: out.RetCode, Message: out.ErrorMessage})
 			continue
@@ -132,7 +148,8 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 	res.Completed = len(queue) == 0
 	res.Callbacks, res.Errors = append(res.Callbacks, h.callbacks...), append(res.Errors, h.errors...)
 	if o.DataView != nil {
-		for name, b := range stored {
+		for _, name := range slices.Sorted(maps.Keys(stored)) {
+			b := stored[name]
 			if len(b) == 0 {
 				continue
 			}
