@@ -1,5 +1,5 @@
 // driver-io.mjs: the standard streams of the oracle's node drivers (ast-batch.mjs,
-// value-batch.mjs, scenario.mjs), which runDriver and startDriver write next to each of them.
+// value-batch.mjs, invoke.mjs), which runDriver and startDriver write next to each of them.
 //
 // driverIO(name) keeps stdout for the driver's result alone (marine-js reports wasm failures
 // with console.log, and libraries print at will: all of it goes to stderr) and returns:

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // steps.mjs: runs a chain of single interpreter runs through the reference interpreter, AquaVM
-// 0.62 (see ../shared/oracle), in one node process. Unlike a scenario run (scenario.mjs), no
-// host decides what goes where: each step names its previous and current data, so that a test
-// can hand a peer data that no honest network would (two versions of the same particle that
+// 0.62 (see ../shared/oracle), in one node process. Unlike invoke.mjs, which a host drives, it
+// has no host deciding what goes where: each step names its previous and current data, so that a
+// test can hand a peer data that no honest network would (two versions of the same particle that
 // disagree).
 //
 //   AQUANET_ORACLE_DIR=/path/to/installed/oracle node steps.mjs < steps.json > outcomes.json

@@ -24,8 +24,8 @@
 // a [Step] (aquanet's interpreter.Run, or a fake in tests); [Result.Check] compares the outcome
 // with the scenario's expect block.
 //
-// The same scenario runs through the reference interpreter, AquaVM 0.62, with
-// internal/oracle.RunScenario: the host is this package's (the rules at the top of host.go), with
+// The same scenario runs through the reference interpreter, AquaVM 0.62, with package
+// internal/scenario/reference: the host is this package's (the rules at the top of host.go), with
 // AquaVM in a node process as its interpreter ([RunFallible]), so both interpreters meet the same
 // deliveries and answers. Scenario files and the reference's results for them are in
 // interpreter/testdata/scenarios.

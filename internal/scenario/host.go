@@ -1,7 +1,7 @@
 // Scenario host rules: how a run of a scenario hands the particle from peer to peer and answers
-// its calls. There is one implementation, this package's: internal/oracle runs the reference
-// interpreter, AquaVM 0.62, inside the same host (RunFallible), so both interpreters meet the
-// same deliveries and the same answers, byte for byte.
+// its calls. There is one implementation, this package's: internal/scenario/reference runs the
+// reference interpreter, AquaVM 0.62, inside the same host (RunFallible), so both interpreters
+// meet the same deliveries and the same answers, byte for byte.
 //
 // Peers. Each name in `peers` is a peer. Its ed25519 secret-key seed is sha256(name) and its peer
 // id is the libp2p peer id of the public key (identity multihash, base58: "12D3KooW...").

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-// scenario.mjs: the reference interpreter, AquaVM 0.62 (see ../shared/oracle), as a step server
-// for internal/oracle's scenario runs. The scenario host itself (the delivery queue, the clock,
-// the answers to calls, the node's builtins) is Go's, internal/scenario (its rules are at the top
-// of host.go): internal/oracle.RunScenarios runs that host with this process as its interpreter,
-// so that AquaVM meets exactly the deliveries and answers aquanet's interpreter meets.
+// invoke.mjs: the reference interpreter, AquaVM 0.62 (see ../shared/oracle), one run at a time,
+// for a host in Go that decides what to run (internal/oracle.Interpreter). The scenario host
+// (internal/scenario, its rules at the top of host.go) runs AquaVM this way, so that AquaVM meets
+// exactly the deliveries and the answers aquanet's interpreter meets.
 //
-//   AQUANET_ORACLE_DIR=/path/to/installed/oracle node scenario.mjs
+//   AQUANET_ORACLE_DIR=/path/to/installed/oracle node invoke.mjs
 //
 // One JSON request per line on stdin, one JSON answer per line on stdout, in order, until stdin
 // ends. Byte strings are base64.
@@ -31,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 
 import { driverIO } from './driver-io.mjs';
 
-const { out: realStdoutWrite, fail, oracleDir: dir } = driverIO('scenario');
+const { out: realStdoutWrite, fail, oracleDir: dir } = driverIO('invoke');
 
 // ---------- lossless JSON ----------
 // Values: null, true/false, strings, arrays as JS values; numbers as Num (their JSON text);
