@@ -127,9 +127,12 @@ func (w *scenarioWorkload) services(n *simNode) map[string]service.HandlerFunc {
 				h = scenario.NewHost(w.sc)
 				w.hosts[c.ParticleID] = h
 			}
-			r, err := h.Answer(n.name, svc, fn, args)
+			r, ok, err := h.Answer(n.name, svc, fn, args)
 			if err != nil {
 				return value.Value{}, err
+			}
+			if !ok { // a function the scenario does not give this service
+				return value.Value{}, service.NotFound(svc, fn)
 			}
 			v, err := value.Parse([]byte(r.Result), value.Limits{})
 			if err != nil {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -36,14 +37,6 @@ func InterpreterDataView(b []byte) (json.RawMessage, error) {
 // of the script: a script's failures are in the Result.
 func Run(s *Scenario, step Step) (*Result, error) { return RunWith(s, step, Options{}) }
 
-// delivery is a particle (or call results) on its way to a peer.
-type delivery struct {
-	to      string // peer id
-	from    string // sending peer's name ("" for the first)
-	data    []byte
-	results map[uint32]interpreter.CallResult
-}
-
 // RunWith is [Run] with options.
 func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 	return RunFallible(s, func(script string, prev, cur []byte, results map[uint32]interpreter.CallResult, p interpreter.Params) (interpreter.Outcome, error) {
@@ -54,6 +47,14 @@ func RunWith(s *Scenario, step Step, o Options) (*Result, error) {
 // FallibleStep is a [Step] that can fail for reasons outside the script, such as an
 // interpreter in another process that crashed.
 type FallibleStep func(script string, prev, cur []byte, results map[uint32]interpreter.CallResult, p interpreter.Params) (interpreter.Outcome, error)
+
+// delivery is a particle (or call results) on its way to a peer.
+type delivery struct {
+	to      string // peer id
+	from    string // sending peer's name ("" for the first)
+	data    []byte
+	results map[uint32]interpreter.CallResult
+}
 
 // RunFallible is [RunWith] with a step that can fail: the run stops at the first failure and
 // returns it.
@@ -73,23 +74,26 @@ func RunFallible(s *Scenario, step FallibleStep, o Options) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("scenario: init %q is not one of peers", s.Init)
 	}
-	byID := make(map[string]string, len(ids))
-	for name, id := range ids {
-		byID[id.PeerID] = name
-	}
 	maxSteps := s.MaxSteps
 	if maxSteps <= 0 {
 		maxSteps = DefaultMaxSteps
 	}
 
-	h := &host{s: s, ids: ids, ruleCalls: map[ruleKey]int{}}
+	h := newHost(s, ids)
 	res := &Result{Callbacks: []Call{}, Errors: []Call{}, InterpreterErrors: []InterpreterError{}}
 	stored := map[string][]byte{}         // by name
 	cache := interpreter.NewParseCache(1) // every peer runs the one script
 	queue := []delivery{{to: init.PeerID, results: map[uint32]interpreter.CallResult{}}}
-	for len(queue) > 0 {
+	for {
+		if len(queue) == 0 {
+			t, ok := h.nextTimer()
+			if !ok {
+				break
+			}
+			queue = append(queue, delivery{to: ids[t.peer].PeerID, from: t.peer, results: map[uint32]interpreter.CallResult{t.callID: t.answer}})
+		}
 		d := queue[0]
-		name, known := byID[d.to]
+		name, known := h.byID[d.to]
 		if !known {
 			queue = queue[1:]
 			res.Undelivered = append(res.Undelivered, Undelivered{From: d.from, To: d.to})
@@ -125,27 +129,26 @@ func RunFallible(s *Scenario, step FallibleStep, o Options) (*Result, error) {
 		}
 		if len(out.CallRequests) > 0 {
 			reqs := slices.Clone(out.CallRequests)
-			slices.SortStableFunc(reqs, func(a, b interpreter.CallRequest) int {
-				switch {
-				case a.ID < b.ID:
-					return -1
-				case a.ID > b.ID:
-					return 1
-				}
-				return 0
-			})
+			slices.SortStableFunc(reqs, func(a, b interpreter.CallRequest) int { return cmp.Compare(a.ID, b.ID) })
 			results := make(map[uint32]interpreter.CallResult, len(reqs))
 			for _, r := range reqs {
-				cr, err := h.answer(name, r.Service, r.Function, r.Args)
+				rep, err := h.answer(name, r.Service, r.Function, r.Args)
 				if err != nil {
 					return nil, fmt.Errorf("scenario %s: step %d on %s: answering %s.%s: %w", s.Name, res.Steps, name, r.Service, r.Function, err)
 				}
-				results[r.ID] = cr
+				switch rep.when {
+				case whenAtOnce:
+					results[r.ID] = rep.result
+				case whenLater:
+					h.setTimer(name, r.ID, rep.after, rep.result)
+				}
 			}
-			queue = append(queue, delivery{to: id.PeerID, from: name, results: results})
+			if len(results) > 0 {
+				queue = append(queue, delivery{to: id.PeerID, from: name, results: results})
+			}
 		}
 	}
-	res.Completed = len(queue) == 0
+	res.Completed = len(queue) == 0 && len(h.timers) == 0
 	res.Callbacks, res.Errors = append(res.Callbacks, h.callbacks...), append(res.Errors, h.errors...)
 	if o.DataView != nil {
 		for _, name := range slices.Sorted(maps.Keys(stored)) {

@@ -161,6 +161,13 @@ func call(service, function string, args ...string) string {
 }
 
 func TestBuiltins(t *testing.T) {
+	// The node's builtins, a sample of each service, and the peer service on the scenario's
+	// clock and peers.
+	s := mustParse(t, "peers: [alice, bob]\ninit: alice\nscript: x")
+	stranger, err := NewIdentity("carol") // not a peer of the scenario
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, r := runCalls(t, "",
 		call("op", "noop", "1"),
 		call("op", "identity"),
@@ -169,24 +176,48 @@ func TestBuiltins(t *testing.T) {
 		call("op", "concat", `[1]`, `[]`, `[2, [3]]`),
 		call("op", "array_length", `[1, 2, 3]`),
 		call("op", "concat_strings", `"a"`, `""`, `"b\u00e9"`),
+		call("op", "string_to_b58", `"hello"`),
+		call("op", "sha256_string", `"hello"`),
+		call("math", "sub", "5", "7"),
+		call("cmp", "gt", "3", "2"),
+		call("array", "slice", `[1, 2, 3, 4]`, "1", "3"),
+		call("json", "obj", `"b"`, "1", `"a"`, `[true]`),
+		call("debug", "stringify", `"x"`, "1"),
 		call("peer", "identify"),
+		call("peer", "timestamp_ms"),
+		call("peer", "timestamp_sec"),
+		call("peer", "is_connected", `"`+s.PeerID("bob")+`"`),
+		call("peer", "is_connected", `"`+s.PeerID("alice")+`"`),
+		call("peer", "get_contact", `"`+s.PeerID("bob")+`"`),
+		call("peer", "get_contact", `"`+stranger.PeerID+`"`),
+		call("peer", "connect", `"`+s.PeerID("bob")+`"`, `["/ip4/127.0.0.1/tcp/1"]`),
 	)
-	alice := mustParse(t, "peers: [alice]\ninit: alice\nscript: x").PeerID("alice")
-	want := `null null {"a":[18446744073709551615],"b":1.0} [1,"two",[]] [1,2,[3]] 3 "abé" {"external_addresses":[],"peer_id":"` + alice + `"}`
+	want := strings.Join([]string{`""`, `""`, `{"a":[18446744073709551615],"b":1.0}`, `[1,"two",[]]`, `[1,2,[3]]`, `3`, `"abé"`,
+		`"Cn8eVZg"`, `"QmRN6wdp1S2A5EtjW9A3M1vKSBuQQGcgvuhoMUoEz4iiT5"`, `-2`, `true`, `[2,3]`, `{"a":[true],"b":1}`, `"[\"x\",1]"`,
+		`{"air_version":"0.62.0","external_addresses":[],"node_version":""}`, `1700000000000`, `1700000000`, `true`, `false`,
+		`{"addresses":[],"peer_id":"` + s.PeerID("bob") + `"}`, `""`, `true`}, " ")
 	if got != want {
 		t.Errorf("got  %s\nwant %s\n%s", got, want, r.JSON())
 	}
 }
 
 func TestBuiltinErrors(t *testing.T) {
+	bob := mustParse(t, "peers: [alice, bob]\ninit: alice\nscript: x").PeerID("bob")
 	for _, tc := range []struct{ call, want string }{
-		{call("op", "identity", "1", "2"), `"op.identity takes at most 1 argument, got 2"`},
-		{call("op", "concat", "[]", `"x"`), `"op.concat: argument 1 is not an array"`},
-		{call("op", "array_length"), `"op.array_length takes one array argument"`},
-		{call("op", "array_length", `{}`), `"op.array_length takes one array argument"`},
-		{call("op", "concat_strings", `"a"`, `1`), `"op.concat_strings: argument 1 is not a string"`},
-		{call("op", "nothing"), `"no service op.nothing on peer alice"`},
+		// Fluence's node words a missing service and a missing function of a builtin alike.
+		{call("nope", "nothing"), `"Service with id 'nope' not found (function nothing)"`},
+		{call("op", "nothing"), `"Service with id 'op' not found (function nothing)"`},
+		{call("peer", "nothing"), `"Service with id 'peer' not found (function nothing)"`},
+		{call("op", "identity", "1", "2"), `"identity accepts up to 1 arguments, received 2 arguments"`},
+		{call("op", "concat", "[]", `"x"`), `"all arguments of 'concat' must be arrays: argument #1 is not"`},
+		{call("math", "sub", `"5"`, "1"), `"Error: Error deserializing field 'x': expected i64, got \"5\""`},
+		{call("op", "string_to_b58"), `"Error: Field 'string' is missing from args to call_service"`},
+		{call("peer", "is_connected", `"bob"`), `"invalid peer id 'bob': failed to parse peer ID: invalid cid: invalid cid: expected 1 as the cid version number, got: 112"`},
+		{call("peer", "timeout", `"soon"`), `"Error: Error deserializing field 'duration_ms': expected u64, got \"soon\""`},
 		{call("getDataSrv", "absent"), `"getDataSrv: the scenario has no arg absent"`},
+		// connect is for the node's host and operator: on bob, the initiator alice is neither.
+		{`{"peer": "` + bob + `", "service": "peer", "function": "connect", "args": ["` + bob + `"]}`,
+			`"This function is only available to the host or worker spells"`},
 	} {
 		_, r := runCalls(t, "", tc.call)
 		if len(r.InterpreterErrors) != 1 || r.InterpreterErrors[0].Message != "call 0 failed: 1 "+tc.want {
@@ -223,7 +254,7 @@ services:
 		{"[{peer: alice, service: c, function: n, results: []}]", call("c", "n"), `call 0 failed: 1 "c.n on alice: all 0 results used"`},
 		{`[{peer: alice, service: t, function: f, error: "boom {{self}}"}]`, call("t", "f"), `call 0 failed: 1 "boom alice"`},
 		{`[{peer: alice, service: t, function: f, error: {b: 1, a: "x"}, ret_code: -3}]`, call("t", "f"), `call 0 failed: -3 {"b":1,"a":"x"}`},
-		{`[{peer: bob, service: t, function: f, result: 1}]`, call("t", "f"), `call 0 failed: 1 "no service t.f on peer alice"`},
+		{`[{peer: bob, service: t, function: f, result: 1}]`, call("t", "f"), `call 0 failed: 1 "Service with id 't' not found (function f)"`},
 	} {
 		_, r := runCalls(t, "services: "+tc.rules, tc.call)
 		if len(r.InterpreterErrors) != 1 || r.InterpreterErrors[0].Message != tc.want {
@@ -245,7 +276,7 @@ script: |
 		t.Errorf("errors %v", r.Errors)
 	}
 	if len(r.Callbacks) != 0 || len(r.InterpreterErrors) != 1 || r.InterpreterErrors[0].Peer != "bob" ||
-		!strings.Contains(r.InterpreterErrors[0].Message, `"no service callbackSrv.response on peer bob"`) {
+		!strings.Contains(r.InterpreterErrors[0].Message, `"Service with id 'callbackSrv' not found (function response)"`) {
 		t.Errorf("result %s", r.JSON())
 	}
 }
@@ -367,5 +398,42 @@ func TestResultJSON(t *testing.T) {
 	var back Result
 	if err := json.Unmarshal([]byte(got), &back); err != nil || back.Steps != 2 {
 		t.Errorf("round trip: %v %+v", err, back)
+	}
+}
+
+func TestPeerTimeout(t *testing.T) {
+	// Timers fire once nothing else is left to deliver, earliest first, each moving the clock
+	// to its time; one that would end at the deadline is never set, and leaves nothing pending.
+	par := func(c string) string { return strings.Replace(c, `"args"`, `"par": true, "args"`, 1) }
+	script, _ := json.Marshal("[" + strings.Join([]string{
+		par(call("peer", "timeout", "2000", `"second"`)),
+		par(call("peer", "timeout", `"1000"`, `["first"]`)),
+		par(call("peer", "timeout", "5000", `"never"`)),
+		call("peer", "timestamp_ms", `"$1"`),
+		call("peer", "timestamp_sec", `"$0"`),
+		call("callbackSrv", "response", `"$1"`, `"$0"`, `"$3"`, `"$4"`),
+	}, ",") + "]")
+	s := mustParse(t, "peers: [alice]\ninit: alice\nparticle: {timestamp: 1700000000500, ttl: 5000}\nscript: "+string(script))
+	r := mustRun(t, s, fakeStep(nil))
+	if len(r.Callbacks) != 1 || argsText(r.Callbacks[0]) != `callbackSrv.response("first","second",1700000001500,1700000002)` ||
+		!r.Completed || r.Steps != 6 {
+		t.Errorf("result %s, want the callback (first, second, +1000 ms, +2000 ms in s) in 6 steps", r.JSON())
+	}
+	// A timer still pending when max_steps cuts the run: not completed.
+	s.MaxSteps = 2
+	if r := mustRun(t, s, fakeStep(nil)); r.Completed || r.Steps != 2 {
+		t.Errorf("cut by max_steps with timers pending: %s", r.JSON())
+	}
+}
+
+func TestRuleOverridesBuiltin(t *testing.T) {
+	got, r := runCalls(t, "services: [{peer: \"*\", service: peer, function: timestamp_ms, result: 42}, {peer: alice, service: op, function: noop, results: [\"mine\"]}]",
+		call("peer", "timestamp_ms"), call("op", "noop"), call("math", "add", "1", "2"))
+	if got != `42 "mine" 3` {
+		t.Errorf("got %s, want the rules' answers and the builtin's; %s", got, r.JSON())
+	}
+	_, r = runCalls(t, `services: [{peer: alice, service: math, function: sub, error: "no maths today"}]`, call("math", "sub", "3", "1"))
+	if len(r.InterpreterErrors) != 1 || r.InterpreterErrors[0].Message != `call 0 failed: 1 "no maths today"` {
+		t.Errorf("an error rule over math.sub: %s", r.JSON())
 	}
 }
