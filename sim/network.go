@@ -85,6 +85,28 @@ type netTransport struct {
 
 var errNoSuchPeer = errors.New("no such peer on the simulated network")
 
+var _ core.Connectivity = (*netTransport)(nil)
+
+// Connected reports whether peer is another node of the simulated network. The network keeps
+// every node connected to every other, as the scenario host has it (internal/scenario): its
+// faults lose, delay and cut particles, not connections, so peer.is_connected answers alike in
+// a run with faults and in one without.
+func (t *netTransport) Connected(peer string) bool {
+	_, ok := t.n.peers[peer]
+	return ok && peer != t.from
+}
+
+// Contact returns no addresses for another node: the simulated network has none.
+func (t *netTransport) Contact(peer string) ([]string, bool) {
+	if !t.Connected(peer) {
+		return nil, false
+	}
+	return []string{}, true
+}
+
+// Connect succeeds, at once, for another node of the network.
+func (t *netTransport) Connect(peer string, _ []string, done func(bool)) { done(t.Connected(peer)) }
+
 func (t *netTransport) Send(to string, p particle.Particle) error {
 	n := t.n
 	in, ok := n.peers[to]
