@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -19,11 +21,19 @@ func newAirRunCmd() *cobra.Command {
 		Use:   "run --scenario FILE [--json] [--trace]",
 		Short: "Run a multi-peer AIR scenario in one process, without a network",
 		Long: `Run the scenario in FILE (YAML, or JSON): its peers run the script with aquanet's
-interpreter and hand the particle to each other in a deterministic order, answering calls with
-the scenario's services and the builtins (op.noop, op.identity, op.array, op.concat,
-op.array_length, op.concat_strings, peer.identify). On the init peer, calls to callbackSrv.* and
-return.* are recorded as callbacks and errorHandlingSrv.* as errors. Each peer's key is derived
-from its name (seed = sha256(name)), so peer ids are stable.
+interpreter and hand the particle to each other in a deterministic order. Calls are answered by
+the scenario's service rules first; then, on the init peer, callbackSrv.* and return.* are
+recorded as callbacks, errorHandlingSrv.* as errors, and getDataSrv.NAME returns args.NAME;
+everything else is answered as an aquanet node answers it: the builtins op, math, cmp, array,
+json and debug, and peer.* (identify, timestamp_ms, timestamp_sec, is_connected, get_contact,
+connect, timeout) on the scenario's clock and peers, with Fluence's node's error for a service or
+function that does not exist. A rule for a builtin wins over it. Each peer's key is derived from
+its name (seed = sha256(name)), so peer ids are stable.
+
+The scenario's clock starts at the particle's timestamp and moves only to fire a peer.timeout,
+once nothing else is left to deliver; a timeout that would end at or after the particle's
+deadline never answers. The host's rules in full are at the top of internal/scenario/host.go in
+aquanet's sources.
 
 The result lists callbacks, errors, interpreter errors, steps and whether the run completed;
 --json prints it as JSON and --trace adds each peer's final data in the reference's JSON view.
@@ -90,8 +100,8 @@ func printScenarioResult(w io.Writer, name string, r *scenario.Result) {
 	for _, u := range r.Undelivered {
 		fprintf(w, "undelivered: from %s to %s\n", u.From, u.To)
 	}
-	for peer, view := range r.Data {
-		fprintf(w, "data of %s: %s\n", peer, view)
+	for _, peer := range slices.Sorted(maps.Keys(r.Data)) {
+		fprintf(w, "data of %s: %s\n", peer, r.Data[peer])
 	}
 }
 

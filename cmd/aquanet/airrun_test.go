@@ -53,3 +53,24 @@ func TestAirRunScenario(t *testing.T) {
 		t.Fatalf("air run without --scenario: exit %d, %q", code, stderr)
 	}
 }
+
+// The node's builtins answer what a scenario does not declare, rules win over them, and the
+// results are the reference's (each file's expect block was recorded from it): air run exits 0.
+func TestAirRunNodeBuiltins(t *testing.T) {
+	for _, name := range []string{"host-node-builtins", "host-builtin-override-race"} {
+		file := "../../interpreter/testdata/scenarios/" + name + ".yaml"
+		code, out, stderr := aquanet(t, "", "air", "run", "--scenario", file, "--trace")
+		if code != 0 || !strings.Contains(out, "callback callbackSrv.response [") {
+			t.Errorf("air run %s: exit %d\n%s\n%s", name, code, out, stderr)
+		}
+		// Each peer's data, in the order of the names.
+		a, b, c := strings.Index(out, "data of alice:"), strings.Index(out, "data of bob:"), strings.Index(out, "data of carol:")
+		if a < 0 || b < a || c < b {
+			t.Errorf("air run %s --trace: the peers' data not in name order:\n%s", name, out)
+		}
+	}
+	code, out, _ := aquanet(t, "", "air", "run", "--help")
+	if code != 0 || !strings.Contains(out, "math") || !strings.Contains(out, "peer.* (identify, timestamp_ms") {
+		t.Errorf("air run --help does not list the builtins:\n%s", out)
+	}
+}
