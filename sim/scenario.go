@@ -16,8 +16,10 @@ import (
 // RunScenario runs o with a scenario file's script as the workload: its peers are the nodes;
 // the particle starts o.Messages times at seeded times from its init peer, and once more
 // after healing; the nodes answer the scenario's service rules and the init peer's
-// getDataSrv, callbackSrv, return and errorHandlingSrv as "aquanet air run" does (the builtins
-// are the nodes' own). With faults, a fault-free run of the same seed comes first: every
+// getDataSrv, callbackSrv, return and errorHandlingSrv as "aquanet air run" does, and
+// everything else with their own builtins and peer service (on their virtual clocks), which
+// the scenario host of air run follows. A rule for a service a node serves itself is ErrUnfit:
+// the node's registry routes its builtins first, and nothing lets a rule take their place. With faults, a fault-free run of the same seed comes first: every
 // start's callbacks must be among the fault-free run's, and the start after healing must give
 // all of them. So the fault points that change what a service answers (service.fail) stay off:
 // a script's error path is not a fault of the network.

@@ -19,8 +19,10 @@ scheduler and a virtual clock, joined by a simulated network. The workload is th
 messenger (node 0 is the relay, the last node is not a member, the others are; each message is
 sent by a seeded node at a seeded time) or scenario files of "aquanet air run" (--workload
 FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
-nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv; with faults,
-the callbacks must be those of the same seed's fault-free run). The seed decides everything: the same seed and
+nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv, and everything
+else with their own builtins, peer.* on their virtual clocks, as air run does (a scenario with
+a rule for a builtin is refused: real nodes cannot follow it); with faults, the callbacks must
+be those of the same seed's fault-free run). The seed decides everything: the same seed and
 flags give the same run, event for event, and the event log's hash says so.
 
 The run has two phases: for --duration, messages go out under the faults; then every fault

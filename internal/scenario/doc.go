@@ -12,13 +12,19 @@
 //	  (seq (par (call "{{peer:bob}}" ("peer" "name") [] n1) (call "{{peer:carol}}" ("peer" "name") [] n2))
 //	       (call %init_peer_id% ("callbackSrv" "response") [n1 n2]))
 //	args: {relay: "{{peer:bob}}", n: 5}   # ("getDataSrv" NAME) on the init peer returns args[NAME]
-//	services:                    # extra behaviours; "*" = every peer; {{self}} = the peer's name
+//	services:                    # rules, before the builtins; "*" = every peer; {{self}} = the peer's name
 //	  - {peer: "*", service: peer, function: name, result: "{{self}}"}
 //	  - {peer: bob, service: test, function: fail, error: "boom"}     # ret_code 1, result "boom"
 //	  - {peer: carol, service: counter, function: next, results: [1, 2, 3]}   # successive calls
 //	max_steps: 10000             # the default; bounds a looping script
 //	expect:                      # optional; checked by (*Result).Check
 //	  callbacks: [{service: callbackSrv, function: response, args: ["bob", "carol"]}]
+//
+// Calls that no rule answers, and that are not the init peer's getDataSrv, callbackSrv, return
+// or errorHandlingSrv, are answered as an aquanet node answers them: the builtins of package
+// actors/builtin (op, math, cmp, array, json, debug) and peer.* on the scenario's clock and
+// peers, with Fluence's node's error for a service or function that does not exist. A rule for
+// a builtin wins over it. The rules in full are at the top of host.go.
 //
 // [Parse] and [ParseFile] read and validate a scenario; [Run] runs it with an interpreter given as
 // a [Step] (aquanet's interpreter.Run, or a fake in tests); [Result.Check] compares the outcome
