@@ -18,6 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/aquanet/aquanet/internal/oracle"
+	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/internal/scenario/reference"
 	"github.com/aquanet/aquanet/internal/scenario/yamljson"
 )
@@ -120,13 +121,22 @@ func firstDifference(a, b []byte) string {
 }
 
 // rewriteExpect replaces the expect block of the scenario file f with the reference's result
-// res, peer ids written back as {{peer:NAME}}.
+// res, peer ids written back as {{peer:NAME}}. An interpreter error whose message the current
+// expect block leaves out (aquanet renders parse and trace errors its own way) stays without.
 func rewriteExpect(f string, scenarioJSON, res []byte) error {
 	var sc struct {
 		Peers []string `json:"peers"`
 	}
 	if err := json.Unmarshal(scenarioJSON, &sc); err != nil {
 		return err
+	}
+	current, err := scenario.ParseFile(f)
+	if err != nil {
+		return err
+	}
+	noMessage := func(i int) bool {
+		e := current.Expect
+		return e != nil && e.InterpreterErrors != nil && i < len(*e.InterpreterErrors) && (*e.InterpreterErrors)[i].Message == ""
 	}
 	ids, err := peerIDs(sc.Peers)
 	if err != nil {
@@ -196,8 +206,11 @@ func rewriteExpect(f string, scenarioJSON, res []byte) error {
 		b.WriteString("  interpreter_errors: []\n")
 	} else {
 		b.WriteString("  interpreter_errors:\n")
-		for _, e := range r.InterpreterErrors {
-			fmt.Fprintf(&b, "    - peer: %s\n      ret_code: %s\n      message: %s\n", e.Peer, e.RetCode, q(e.Message))
+		for i, e := range r.InterpreterErrors {
+			fmt.Fprintf(&b, "    - peer: %s\n      ret_code: %s\n", e.Peer, e.RetCode)
+			if !noMessage(i) {
+				fmt.Fprintf(&b, "      message: %s\n", q(e.Message))
+			}
 		}
 	}
 	if len(r.Undelivered) > 0 {
