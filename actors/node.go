@@ -76,6 +76,9 @@ type Env struct {
 	// Faults are fault points for a simulator (internal/fault); nil, as in production, injects
 	// none.
 	Faults fault.Points
+	// Overrides answer some functions of the node's own services in place of them (a
+	// simulator's scenario rules); nil, as in production, overrides none.
+	Overrides []registry.Override
 	// OnActorFailure, if set, hears of every actor of the node that failed (panicked) and was
 	// handled by its supervisor: the actor's id and the reason. It runs on the failing actor's
 	// goroutine and must not block.
@@ -194,7 +197,7 @@ func (n *Node) Start() error {
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
-		Metrics: registryMetrics, Faults: n.env.Faults}, opts...)
+		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,

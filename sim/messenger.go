@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/chat"
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -99,6 +100,9 @@ func (m *messenger) newMessage(id string, from int, text string) *message {
 	}
 	return &message{ID: id, From: from, Text: text, Member: member, Room: room, Expected: len(m.rooms[room]) - 1}
 }
+
+// overrides: the messenger uses the nodes' own services as they are.
+func (m *messenger) overrides(*simNode) []registry.Override { return nil }
 
 func (m *messenger) services(n *simNode) map[string]service.HandlerFunc {
 	services := m.peerServices(n.name)

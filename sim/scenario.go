@@ -1,13 +1,14 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aquanet/aquanet/actors"
+	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -18,19 +19,15 @@ import (
 // after healing; the nodes answer the scenario's service rules and the init peer's
 // getDataSrv, callbackSrv, return and errorHandlingSrv as "aquanet air run" does, and
 // everything else with their own builtins and peer service (on their virtual clocks), which
-// the scenario host of air run follows. A rule for a service a node serves itself is ErrUnfit:
-// the node's registry routes its builtins first, and nothing lets a rule take their place. With faults, a fault-free run of the same seed comes first: every
+// the scenario host of air run follows. A rule for a service a node serves itself takes the
+// functions it names in place of the node's own (registry.Override), as in air run. With
+// faults, a fault-free run of the same seed comes first: every
 // start's callbacks must be among the fault-free run's, and the start after healing must give
 // all of them. So the fault points that change what a service answers (service.fail) stay off:
 // a script's error path is not a fault of the network.
 func RunScenario(o Options, sc *scenario.Scenario, realNow func() time.Time) (*Result, error) {
 	if o.Buggify {
 		o.Points = []string{"service.delay", "particle.save"}
-	}
-	for _, r := range sc.Services {
-		if slices.Contains(reserved, r.Service) {
-			return nil, fmt.Errorf("%w: scenario %s has a rule for %s.%s, but a node serves %s itself", ErrUnfit, sc.Name, r.Service, r.Function, r.Service)
-		}
 	}
 	var reference *scenarioReference
 	if o.Faults != "none" {
@@ -44,7 +41,7 @@ func RunScenario(o Options, sc *scenario.Scenario, realNow func() time.Time) (*R
 		if _, err := run(clean, w, realNow); err != nil {
 			return nil, fmt.Errorf("the fault-free run: %w", err)
 		}
-		reference = &scenarioReference{callbacks: w.callbacks[w.startID(0)], deterministic: w.startsAgree()}
+		reference = &scenarioReference{callbacks: w.callbacks[w.startID(0)], deterministic: w.startsAgree() && !sc.Racy}
 	}
 	return run(o, newScenarioWorkload(sc, reference), realNow)
 }
@@ -95,9 +92,6 @@ func (w *scenarioWorkload) prepare(s *simulation) {
 	}
 }
 
-// ErrUnfit is the error of a scenario that real nodes cannot run as it says.
-var ErrUnfit = errors.New("the scenario does not fit real nodes")
-
 // reserved are the services a node has itself.
 var reserved = actors.ReservedServices()
 
@@ -115,38 +109,59 @@ func (w *scenarioWorkload) services(n *simNode) map[string]service.HandlerFunc {
 	}
 	out := map[string]service.HandlerFunc{}
 	for svc := range names {
-		out[svc] = func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
-			if n == w.init && (svc == "callbackSrv" || svc == "return" || svc == "errorHandlingSrv") {
-				parts := make([]string, len(args))
-				for i, a := range args {
-					parts[i] = a.String()
-				}
-				w.callbacks[c.ParticleID] = append(w.callbacks[c.ParticleID], svc+"."+fn+" "+strings.Join(parts, " "))
-				return value.Null(), nil
-			}
-			h := w.hosts[c.ParticleID]
-			if h == nil {
-				h = scenario.NewHost(w.sc)
-				w.hosts[c.ParticleID] = h
-			}
-			r, ok, err := h.Answer(n.name, svc, fn, args)
-			if err != nil {
-				return value.Value{}, err
-			}
-			if !ok { // a function the scenario does not give this service
-				return value.Value{}, service.NotFound(svc, fn)
-			}
-			v, err := value.Parse([]byte(r.Result), value.Limits{})
-			if err != nil {
-				return value.Value{}, fmt.Errorf("the scenario's answer to %s.%s is not JSON: %v", svc, fn, err)
-			}
-			if r.RetCode != 0 {
-				return value.Value{}, &service.Failure{RetCode: r.RetCode, Value: v}
-			}
-			return v, nil
-		}
+		out[svc] = w.handler(n, svc)
 	}
 	return out
+}
+
+// overrides are n's rules for services the node serves itself: each takes the functions its
+// rules name, and the node's own service keeps the others.
+func (w *scenarioWorkload) overrides(n *simNode) []registry.Override {
+	fns := map[string][]string{}
+	for _, r := range w.sc.Services {
+		if (r.Peer == n.name || r.Peer == "*") && slices.Contains(reserved, r.Service) && !slices.Contains(fns[r.Service], r.Function) {
+			fns[r.Service] = append(fns[r.Service], r.Function)
+		}
+	}
+	var out []registry.Override
+	for _, svc := range slices.Sorted(maps.Keys(fns)) {
+		out = append(out, registry.Override{Service: svc, Functions: fns[svc], Handler: w.handler(n, svc)})
+	}
+	return out
+}
+
+// handler answers n's calls to svc as the scenario's host does.
+func (w *scenarioWorkload) handler(n *simNode, svc string) service.HandlerFunc {
+	return func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		if n == w.init && (svc == "callbackSrv" || svc == "return" || svc == "errorHandlingSrv") {
+			parts := make([]string, len(args))
+			for i, a := range args {
+				parts[i] = a.String()
+			}
+			w.callbacks[c.ParticleID] = append(w.callbacks[c.ParticleID], svc+"."+fn+" "+strings.Join(parts, " "))
+			return value.Null(), nil
+		}
+		h := w.hosts[c.ParticleID]
+		if h == nil {
+			h = scenario.NewHost(w.sc)
+			w.hosts[c.ParticleID] = h
+		}
+		r, ok, err := h.Answer(n.name, svc, fn, args)
+		if err != nil {
+			return value.Value{}, err
+		}
+		if !ok { // a function the scenario does not give this service
+			return value.Value{}, service.NotFound(svc, fn)
+		}
+		v, err := value.Parse([]byte(r.Result), value.Limits{})
+		if err != nil {
+			return value.Value{}, fmt.Errorf("the scenario's answer to %s.%s is not JSON: %v", svc, fn, err)
+		}
+		if r.RetCode != 0 {
+			return value.Value{}, &service.Failure{RetCode: r.RetCode, Value: v}
+		}
+		return v, nil
+	}
 }
 
 func (w *scenarioWorkload) safety(s *simulation, o Options) {
@@ -201,7 +216,11 @@ func (w *scenarioWorkload) check(_ *simulation, o Options, checks map[string]Che
 	ref := w.reference
 	live := w.callbacks[w.live]
 	if !ref.deterministic {
-		checks["same_as_fault_free"] = Check{Pass: true, Detail: "not compared: the fault-free run's starts called back different values"}
+		why := "the fault-free run's starts called back different values"
+		if w.sc.Racy {
+			why = "the scenario is racy: what it calls back depends on the order of arrivals"
+		}
+		checks["same_as_fault_free"] = Check{Pass: true, Detail: "not compared: " + why}
 		if len(live) == len(ref.callbacks) {
 			checks["liveness"] = Check{Pass: true}
 		} else {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -168,8 +169,10 @@ type workload interface {
 	identities(o Options) ([]scenario.Identity, error)
 	// prepare sets the workload up on the nodes, before they start.
 	prepare(s *simulation)
-	// services are n's services (for each of its incarnations).
+	// services are n's services (for each of its incarnations), and overrides its stand-ins
+	// for functions of the services the node has itself.
 	services(n *simNode) map[string]service.HandlerFunc
+	overrides(n *simNode) []registry.Override
 	// safety starts the particles of the safety phase; liveness those that must get through
 	// after healing, from at on, and says how long after at the last one starts.
 	safety(s *simulation, o Options)
@@ -210,20 +213,32 @@ type simulation struct {
 func (s *simulation) spawnServices(n *simNode) {
 	services := s.work.services(n)
 	for _, name := range slices.Sorted(maps.Keys(services)) {
-		h := services[name]
-		counted := service.HandlerFunc(func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
-			k := callKey{c.ParticleID, n.name, c.CallID}
-			if s.calls[k]++; s.calls[k] == 2 && len(s.twice) < 10 {
-				s.twice = append(s.twice, fmt.Sprintf("%s.%s of %s on %s (call %d)", c.Service, fn, c.ParticleID, n.name, c.CallID))
-			}
-			return h(c, fn, args)
-		})
-		n.node.SpawnAsync(name, counted, func(err error) {
+		n.node.SpawnAsync(name, s.counted(n, services[name]), func(err error) {
 			if err != nil && s.err == nil {
 				s.err = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
 			}
 		})
 	}
+}
+
+// counted is h counting its calls on n by (particle, node, call id): no call may run twice.
+func (s *simulation) counted(n *simNode, h service.Handler) service.HandlerFunc {
+	return func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		k := callKey{c.ParticleID, n.name, c.CallID}
+		if s.calls[k]++; s.calls[k] == 2 && len(s.twice) < 10 {
+			s.twice = append(s.twice, fmt.Sprintf("%s.%s of %s on %s (call %d)", c.Service, fn, c.ParticleID, n.name, c.CallID))
+		}
+		return h.Call(c, fn, args)
+	}
+}
+
+// overrides are the workload's stand-ins for n's own services, their calls counted.
+func (s *simulation) overrides(n *simNode) []registry.Override {
+	out := s.work.overrides(n)
+	for i := range out {
+		out[i].Handler = s.counted(n, out[i].Handler)
+	}
+	return out
 }
 
 // startAt starts a particle of script with id at sender, at virtual time at.

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -79,9 +78,9 @@ func TestEveryFaultClass(t *testing.T) {
 }
 
 // Scenario files as the workload: their peers are the nodes; without faults every start calls
-// back the same; with faults what comes back is what the fault-free run got, and all of it
-// after healing. Every scenario of the interpreter's set that real nodes can run (no rules for
-// services a node has itself) is tried.
+// back the same; with faults what comes back is what the fault-free run got (for a racy
+// scenario, as often), and all of it after healing. Every scenario of the interpreter's set is
+// tried, those with rules for services a node has itself too.
 func TestScenarioWorkload(t *testing.T) {
 	files, err := filepath.Glob("../interpreter/testdata/scenarios/*.yaml")
 	if err != nil {
@@ -99,9 +98,6 @@ func TestScenarioWorkload(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, err := RunScenario(o, sc, time.Now)
-			if errors.Is(err, ErrUnfit) {
-				break
-			}
 			if err != nil {
 				t.Fatalf("%s, faults %s: %v", sc.Name, faults, err)
 			}
@@ -119,7 +115,7 @@ func TestScenarioWorkload(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d scenarios ran on simulated nodes, %d of them with callbacks", ran, len(files), withCallbacks)
-	if ran < len(files)/2 || withCallbacks < ran/2 {
+	if ran != len(files) || withCallbacks < ran/2 {
 		t.Errorf("only %d scenarios ran (%d with callbacks)", ran, withCallbacks)
 	}
 }

@@ -38,7 +38,19 @@ type Config struct {
 	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
 	// over.
 	NodeServices map[string]*actor.Props
-	Metrics      *Metrics // nil: none
+	// Overrides take calls of some functions of services the node serves itself in place of
+	// them; none in production.
+	Overrides []Override
+	Metrics   *Metrics // nil: none
+}
+
+// Override takes the calls of Functions of Service, a builtin or node service, in place of the
+// node's own, which keeps the service's other functions: the stand-in of a test or a
+// simulation (aquanet sim runs a scenario whose rules answer, say, peer.timestamp_ms).
+type Override struct {
+	Service   string
+	Functions []string
+	Handler   service.Handler
 }
 
 // Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
@@ -60,10 +72,11 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 }
 
 type registryActor struct {
-	cfg      Config
-	opts     []actor.PropsOption
-	builtins map[string]*actor.PID // and node services
-	services *Registry[*actor.PID]
+	cfg       Config
+	opts      []actor.PropsOption
+	builtins  map[string]*actor.PID // and node services
+	overrides map[string]map[string]*actor.PID
+	services  *Registry[*actor.PID]
 }
 
 func (r *registryActor) Receive(ctx actor.Context) {
@@ -99,6 +112,16 @@ func (r *registryActor) start(ctx actor.Context) {
 	for _, id := range nodeIDs {
 		r.builtins[id] = ctx.Spawn(r.cfg.NodeServices[id])
 	}
+	r.overrides = map[string]map[string]*actor.PID{}
+	for _, o := range r.cfg.Overrides {
+		pid := ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return o.Handler }, r.opts...))
+		if r.overrides[o.Service] == nil {
+			r.overrides[o.Service] = map[string]*actor.PID{}
+		}
+		for _, fn := range o.Functions {
+			r.overrides[o.Service][fn] = pid
+		}
+	}
 }
 
 func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
@@ -112,6 +135,11 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 
 func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	id := c.Context.Service
+	if pid, ok := r.overrides[id][c.Function]; ok {
+		r.cfg.Metrics.call("spawned")
+		ctx.Send(pid, c)
+		return
+	}
 	switch id {
 	case "srv":
 		r.cfg.Metrics.call("srv")

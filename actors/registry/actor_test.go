@@ -29,13 +29,13 @@ type node struct {
 	nextID   uint32
 }
 
-func newNode(t *testing.T) *node {
+func newNode(t *testing.T, overrides ...Override) *node {
 	n := &node{t: t, replies: map[uint32]*service.Reply{}}
 	n.system = actortest.System()
 	var opts []actor.PropsOption
 	n.loop, opts = actortest.Loop(1)
 	n.clock = clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	n.registry = n.system.Root.Spawn(Props(Config{Host: host, Management: admin, Clock: n.clock}, opts...))
+	n.registry = n.system.Root.Spawn(Props(Config{Host: host, Management: admin, Clock: n.clock, Overrides: overrides}, opts...))
 	n.probe = n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
 		case *service.Reply:
@@ -132,6 +132,21 @@ func TestRegistryRoutesAndServesSrv(t *testing.T) {
 	n.want(bob, "chat", "send", none, 1, `"Service with id 'chat' not found (function send)"`)
 	n.want(bob, "chat-1", "send", none, 1, `"Service with id 'chat-1' not found (function send)"`)
 	n.want(bob, "srv", "list", none, 0, `[]`)
+}
+
+// An override takes the functions it names of a builtin; the builtin keeps the others, and
+// services with no override are untouched.
+func TestOverridesTakeTheFunctionsTheyName(t *testing.T) {
+	stub := service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
+		return value.String("stub " + fn), nil
+	})
+	n := newNode(t, Override{Service: "op", Functions: []string{"noop", "identity"}, Handler: stub})
+	none := []value.Value(nil)
+	n.want(alice, "op", "noop", none, 0, `"stub noop"`)
+	n.want(alice, "op", "identity", []value.Value{str("x")}, 0, `"stub identity"`)
+	n.want(alice, "op", "concat_strings", []value.Value{str("a"), str("b")}, 0, `"ab"`)
+	n.want(alice, "math", "add", []value.Value{value.Int(1), value.Int(2)}, 0, `3`)
+	n.want(alice, "nope", "noop", none, 1, `"Service with id 'nope' not found (function noop)"`)
 }
 
 func TestPanickingServiceIsRestartedAndTheNodeKeepsServing(t *testing.T) {

@@ -17,6 +17,7 @@
 //	  - {peer: bob, service: test, function: fail, error: "boom"}     # ret_code 1, result "boom"
 //	  - {peer: carol, service: counter, function: next, results: [1, 2, 3]}   # successive calls
 //	max_steps: 10000             # the default; bounds a looping script
+//	racy: true                   # what it calls back depends on the order of arrivals (a race)
 //	expect:                      # optional; checked by (*Result).Check
 //	  callbacks: [{service: callbackSrv, function: response, args: ["bob", "carol"]}]
 //

@@ -26,10 +26,11 @@ func (s *Scenario) JSON() ([]byte, error) {
 		Args     map[string]json.RawMessage `json:"args"`
 		Services []jsonService              `json:"services"`
 		MaxSteps int                        `json:"max_steps"`
+		Racy     bool                       `json:"racy,omitempty"`
 		Expect   *Expect                    `json:"expect,omitempty"`
 	}
 	out := jsonScenario{Name: s.Name, Peers: s.Peers, Init: s.Init, Particle: s.Particle, Script: s.Script,
-		Args: s.Args, Services: []jsonService{}, MaxSteps: s.MaxSteps, Expect: s.Expect}
+		Args: s.Args, Services: []jsonService{}, MaxSteps: s.MaxSteps, Racy: s.Racy, Expect: s.Expect}
 	if out.Args == nil {
 		out.Args = map[string]json.RawMessage{}
 	}

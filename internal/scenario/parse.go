@@ -87,6 +87,7 @@ type rawScenario struct {
 	Args     map[string]json.RawMessage `json:"args"`
 	Services []rawService               `json:"services"`
 	MaxSteps *json.Number               `json:"max_steps"`
+	Racy     bool                       `json:"racy"`
 	Expect   *rawExpect                 `json:"expect"`
 }
 
@@ -307,6 +308,7 @@ func validate(raw *rawScenario) (*Scenario, error) {
 		}
 		s.MaxSteps = int(n)
 	}
+	s.Racy = raw.Racy
 
 	// expect
 	if raw.Expect != nil {

@@ -78,12 +78,15 @@ func TestParseExample(t *testing.T) {
 func TestParseDefaults(t *testing.T) {
 	s := mustParse(t, "{peers: [a], init: a, script: '(null)'}") // JSON-ish flow YAML
 	if s.Name != "" || s.Particle != (Particle{ID: DefaultParticleID, Timestamp: DefaultTimestamp, TTL: DefaultTTL}) ||
-		s.MaxSteps != DefaultMaxSteps || len(s.Args) != 0 || s.Services != nil || s.Expect != nil {
+		s.MaxSteps != DefaultMaxSteps || len(s.Args) != 0 || s.Services != nil || s.Expect != nil || s.Racy {
 		t.Errorf("%+v", s)
 	}
-	s = mustParse(t, `{"peers": ["a"], "init": "a", "script": "(null)", "particle": {"ttl": 0}, "max_steps": 3, "expect": {}}`)
-	if s.Particle.TTL != 0 || s.Particle.ID != DefaultParticleID || s.MaxSteps != 3 || s.Expect == nil {
+	s = mustParse(t, `{"peers": ["a"], "init": "a", "script": "(null)", "particle": {"ttl": 0}, "max_steps": 3, "racy": true, "expect": {}}`)
+	if s.Particle.TTL != 0 || s.Particle.ID != DefaultParticleID || s.MaxSteps != 3 || s.Expect == nil || !s.Racy {
 		t.Errorf("%+v", s)
+	}
+	if js, err := s.JSON(); err != nil || !mustParse(t, string(js)).Racy {
+		t.Errorf("racy lost in the JSON form: %s (%v)", js, err)
 	}
 }
 

@@ -36,6 +36,11 @@ type Scenario struct {
 	Args     map[string]json.RawMessage
 	Services []Service
 	MaxSteps int
+	// Racy says that what the script calls back depends on the order its particles arrive in
+	// (a canon or a fold that takes what is there): the host's one order gives one outcome, a
+	// network's delays another. A simulator with faults then checks only how often it calls
+	// back, not what.
+	Racy bool
 	// Expect is nil when the scenario has no expect block.
 	Expect *Expect
 
