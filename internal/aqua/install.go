@@ -79,8 +79,9 @@ func ensureInstalled(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("the Aqua compiler: %v; remove %s (or set %s to another directory) and aquanet installs it again",
 			installed(dir), filepath.Join(dir, "node_modules"), EnvDir)
 	}
-	// We hold the lock: a staging directory left now is from an install that was killed.
-	if stale, _ := filepath.Glob(filepath.Join(dir, stagingGlob)); len(stale) > 0 {
+	if locks {
+		// We hold the lock: a staging directory left now is from an install that was killed.
+		stale, _ := filepath.Glob(filepath.Join(dir, stagingGlob))
 		for _, s := range stale {
 			os.RemoveAll(s)
 		}

@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// locks says that lockFile excludes other processes.
+const locks = true
+
 // lockFile takes an exclusive lock on path (created if missing), waiting while another process
 // holds it until ctx ends; waiting is called once if it has to wait. The lock goes with the
 // process, so a killed installer never leaves it held. unlock releases it.
