@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aquanet/aquanet/internal/aqua"
+	"github.com/aquanet/aquanet/internal/aqua/aquatest"
 	"github.com/aquanet/aquanet/interpreter/air"
 )
 
@@ -41,10 +41,10 @@ func count(text: string) -> u32:
 `
 
 // requireAqua installs the compiler before a test runs commands that use it (so that the
-// install's progress lines are not in their output), or skips the test as aqua.Require does.
+// install's progress lines are not in their output), or skips the test as aquatest.Require does.
 func requireAqua(t *testing.T) {
 	t.Helper()
-	aqua.Require(t)
+	aquatest.Require(t)
 }
 
 // Without -o, each exported function's AIR under a header with its signature; with -o, the same

@@ -12,8 +12,8 @@
 // exported function's AIR and what it takes to call it. Node.js 18 or newer must be on PATH
 // (and npm for the install); without it Open says what to install.
 //
-// Tests call [Require]; it skips without Node.js or the compiler, unless AQUANET_REQUIRE_ORACLE=1
-// (CI), in which case it fails, as internal/oracle.Require does.
+// Tests get the compiler from aquatest.Require, which skips without Node.js or the compiler,
+// unless AQUANET_REQUIRE_ORACLE=1 (CI), in which case it fails, as internal/oracle.Require does.
 package aqua
 
 import (
@@ -24,7 +24,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -39,8 +38,8 @@ const (
 	// EnvDir names the directory the compiler is installed in (and installed into when it is
 	// not there yet), instead of the user cache directory.
 	EnvDir = "AQUANET_AQUA_DIR"
-	// EnvRequire, set to "1", turns a missing compiler in [Require] from a skip into a failure.
-	// It is internal/oracle's variable: CI sets it for every reference tool.
+	// EnvRequire, set to "1", turns a missing compiler in aquatest.Require from a skip into a
+	// failure. It is internal/oracle's variable: CI sets it for every reference tool.
 	EnvRequire = "AQUANET_REQUIRE_ORACLE"
 )
 
@@ -122,28 +121,19 @@ func Open(ctx context.Context, cfg Config) (*Compiler, error) {
 	return &Compiler{cfg: cfg, node: node}, nil
 }
 
-// shared is the compiler the tests of one process share, opened once.
+// shared is the compiler of Shared, opened once.
 var shared struct {
 	once sync.Once
 	c    *Compiler
 	err  error
 }
 
-// Require returns the compiler for a test, installing it into the default directory on first
-// use (one install per machine, shared by every test and process). Without Node.js, or when
-// the install fails, it skips the test saying why, or fails it if AQUANET_REQUIRE_ORACLE=1.
-func Require(t testing.TB) *Compiler {
-	t.Helper()
+// Shared returns the compiler of the default Config, opened (and installed if need be, with
+// its progress on standard error) once per process and then shared: what the tests of several
+// packages use, through aquatest.Require.
+func Shared() (*Compiler, error) {
 	shared.once.Do(func() {
 		shared.c, shared.err = Open(context.Background(), Config{Progress: os.Stderr})
 	})
-	if shared.err == nil {
-		return shared.c
-	}
-	if os.Getenv(EnvRequire) == "1" {
-		t.Fatalf("%v; %s=1 requires the Aqua compiler", shared.err, EnvRequire)
-		return nil
-	}
-	t.Skipf("Aqua compiler unavailable: %v", shared.err)
-	return nil
+	return shared.c, shared.err
 }

@@ -1,4 +1,4 @@
-package aqua
+package aqua_test
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aquanet/aquanet/internal/aqua"
+	"github.com/aquanet/aquanet/internal/aqua/aquatest"
 	"github.com/aquanet/aquanet/interpreter/air"
 )
 
 // testdata/hello.aqua, compiled by the real compiler: its exported functions only, with their
 // signatures, the services their AIR calls on the caller, and AIR that aquanet's parser takes.
 func TestCompileHello(t *testing.T) {
-	c := Require(t)
+	c := aquatest.Require(t)
 	res, err := c.Compile(context.Background(), "testdata/hello.aqua")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +35,7 @@ func TestCompileHello(t *testing.T) {
 	if got, want := hello.Signature(), "hello(name: string, target: string) -> string"; got != want {
 		t.Errorf("hello: %q, want %q", got, want)
 	}
-	want := Names{Relay: "-relay-", GetDataSrv: "getDataSrv", CallbackSrv: "callbackSrv", ResponseSrv: "callbackSrv",
+	want := aqua.Names{Relay: "-relay-", GetDataSrv: "getDataSrv", CallbackSrv: "callbackSrv", ResponseSrv: "callbackSrv",
 		ResponseFn: "response", ErrorHandlingSrv: "errorHandlingSrv", ErrorFn: "error"}
 	if hello.Names != want {
 		t.Errorf("names %+v, want %+v", hello.Names, want)
@@ -71,7 +73,7 @@ func TestCompileHello(t *testing.T) {
 
 // The compiler's errors come back with their positions in the file as the caller named it.
 func TestCompileErrors(t *testing.T) {
-	c := Require(t)
+	c := aquatest.Require(t)
 	for _, tc := range []struct {
 		file, want string
 	}{
@@ -79,7 +81,7 @@ func TestCompileErrors(t *testing.T) {
 		{"testdata/syntax.aqua", "testdata/syntax.aqua:5:25: Syntax error: Expected symbol ')'"},
 	} {
 		_, err := c.Compile(context.Background(), tc.file)
-		var ce *CompileError
+		var ce *aqua.CompileError
 		if !errors.As(err, &ce) || ce.File != tc.file || len(ce.Diagnostics) == 0 {
 			t.Fatalf("%s: %v, want a CompileError", tc.file, err)
 		}
@@ -98,7 +100,7 @@ func TestCompileErrors(t *testing.T) {
 	// A file whose imports are found but broken: the error is in the imported file, by its path.
 	abs, _ := filepath.Abs("testdata/syntax.aqua")
 	_, err = c.Compile(context.Background(), "testdata/imports-broken.aqua")
-	if !errors.As(err, new(*CompileError)) || !strings.Contains(err.Error(), abs+":5:25: ") {
+	if !errors.As(err, new(*aqua.CompileError)) || !strings.Contains(err.Error(), abs+":5:25: ") {
 		t.Errorf("an import with an error: %v, want it at %s:5:25", err, abs)
 	}
 }
