@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,11 +146,14 @@ func writeFunctions(dir string, res *aqua.Result) error {
 		if meta.Returns == nil {
 			meta.Returns = []aqua.Type{}
 		}
-		js, err := json.MarshalIndent(meta, "", "  ")
-		if err != nil {
+		var js bytes.Buffer
+		enc := json.NewEncoder(&js)
+		enc.SetEscapeHTML(false) // "->" in signatures stays readable
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(meta); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
-		for name, data := range map[string][]byte{f.Name + ".air": []byte(f.AIR), f.Name + ".json": append(js, '\n')} {
+		for name, data := range map[string][]byte{f.Name + ".air": []byte(f.AIR), f.Name + ".json": js.Bytes()} {
 			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 				return err
 			}

@@ -87,6 +87,9 @@ func TestAquaCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(data), `"signature": "shout(text: string, tell: string -> ()) -> []string, u32"`) {
+		t.Errorf("shout.json does not show the signature as it is:\n%s", data)
+	}
 	var meta functionFile
 	if err := json.Unmarshal(data, &meta); err != nil {
 		t.Fatalf("shout.json: %v\n%s", err, data)
