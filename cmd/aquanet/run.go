@@ -7,18 +7,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aquanet/aquanet/client"
+	"github.com/aquanet/aquanet/internal/aqua"
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
 
-const runLong = `Sends an AIR script through a node and prints what comes back.
+const runLong = `Sends an AIR script, or a compiled Aqua function, through a node and prints what comes back.
 
 aquanet run makes an ephemeral key, connects to the node at --relay (a multiaddr ending in
 /p2p/<peer id>, as "aquanet node" prints them), signs a particle with the script and runs the
@@ -37,21 +40,36 @@ an error reported through errorHandlingSrv, a transport error, or when the TTL e
 (it never waits longer than the TTL); the error of a run that started names its particle.
 If the relay refuses the particle (a node takes TTLs up to 10 minutes by default), the run
 ends at once with the relay's reason; if the relay could not send it on, or the script failed
-on it with nothing to catch the error, the error at the TTL's end says which peer and why.`
+on it with nothing to catch the error, the error at the TTL's end says which peer and why.
+
+With --aqua FILE --func NAME it compiles FILE (see "aquanet aqua --help": the compiler is
+installed on first use) and runs its exported function NAME as if its AIR had been given with
+--script. Each argument of the function is an --arg NAME=JSON; a callback argument takes none
+(its calls are callbackSrv.ARG, printed as they arrive and answered with null). The compiler's
+errors (FILE:LINE:COL: message), an unknown --func (the error lists the functions there are),
+and an --arg missing or unknown are reported before anything is sent. What the function returns,
+its call to callbackSrv.response, is printed as its result: the returned values as JSON, on
+one line, separated by spaces (with --json, as a callback like any other).`
 
 func newRunCmd() *cobra.Command {
-	var relay, scriptFile, inline string
+	var relay, scriptFile, inline, aquaFile, funcName string
 	var argList []string
 	var ttl time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "run --relay MULTIADDR (--script FILE | -e AIR) [--arg NAME=JSON ...] [--ttl 30s] [--json]",
-		Short: "Run an AIR script through a node",
+		Use:   "run --relay MULTIADDR (--script FILE | -e AIR | --aqua FILE --func NAME) [--arg NAME=JSON ...] [--ttl 30s] [--json]",
+		Short: "Run an AIR script or an Aqua function through a node",
 		Long:  runLong,
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			script, name, err := runScript(c, scriptFile, inline)
-			if err != nil {
+			var script, name string
+			var fn *aqua.Function // with --aqua
+			var err error
+			if aquaFile == "" && funcName == "" {
+				if script, name, err = runScript(c, scriptFile, inline); err != nil {
+					return err
+				}
+			} else if err := aquaRunFlags(aquaFile, funcName, scriptFile, inline); err != nil {
 				return err
 			}
 			if relay == "" {
@@ -63,6 +81,12 @@ func newRunCmd() *cobra.Command {
 			args, err := parseRunArgs(argList)
 			if err != nil {
 				return err
+			}
+			if aquaFile != "" {
+				if fn, err = aquaFunction(c, aquaFile, funcName, slices.Sorted(maps.Keys(args))); err != nil {
+					return err
+				}
+				script, name = fn.AIR, aquaFile+" (AIR of "+funcName+")"
 			}
 			// A script that cannot run is reported as "air check" reports it, before any
 			// connection is made.
@@ -82,6 +106,10 @@ func newRunCmd() *cobra.Command {
 			defer cl.Close()
 			out, errw := c.OutOrStdout(), c.ErrOrStderr()
 			report := func(ev client.Event) {
+				if fn != nil && !asJSON && ev.Service == fn.Names.ResponseSrv && ev.Function == fn.Names.ResponseFn {
+					printResult(out, ev.Args)
+					return
+				}
 				w := out
 				if ev.Error {
 					w = errw
@@ -102,10 +130,25 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&relay, "relay", "", "the node to send the particle through: a multiaddr ending in /p2p/<peer id>")
 	f.StringVar(&scriptFile, "script", "", "the AIR script's file (- reads standard input)")
 	f.StringVarP(&inline, "expr", "e", "", "the AIR script itself")
-	f.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what getDataSrv.NAME returns (repeatable)")
+	f.StringVar(&aquaFile, "aqua", "", "an Aqua file: run its function --func instead of a script")
+	f.StringVar(&funcName, "func", "", "with --aqua, the exported function to run")
+	f.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what getDataSrv.NAME returns, an Aqua function's argument NAME (repeatable)")
 	f.DurationVar(&ttl, "ttl", 30*time.Second, "the particle's time to live")
 	f.BoolVar(&asJSON, "json", false, "print each callback as a JSON object on its own line")
 	return cmd
+}
+
+// aquaRunFlags checks that --aqua and --func come together, without --script or -e.
+func aquaRunFlags(aquaFile, funcName, scriptFile, inline string) error {
+	switch {
+	case scriptFile != "" || inline != "":
+		return errors.New("run takes --script FILE, -e AIR or --aqua FILE --func NAME, only one of them")
+	case aquaFile == "":
+		return fmt.Errorf("--func %s needs --aqua FILE, the Aqua file it is in", funcName)
+	case funcName == "":
+		return fmt.Errorf("--aqua %s needs --func NAME, the exported function to run", aquaFile)
+	}
+	return nil
 }
 
 // runScript returns the script of --script FILE or -e AIR, within a particle's script limit,
