@@ -12,6 +12,9 @@
 //	  (seq (par (call "{{peer:bob}}" ("peer" "name") [] n1) (call "{{peer:carol}}" ("peer" "name") [] n2))
 //	       (call %init_peer_id% ("callbackSrv" "response") [n1 n2]))
 //	args: {relay: "{{peer:bob}}", n: 5}   # ("getDataSrv" NAME) on the init peer returns args[NAME]
+//	# or, instead of script, an exported Aqua function (path relative to this file), whose args
+//	# are its parameters by name and "-relay-", the relay's peer id:
+//	#   aqua: {file: corpus/topology.aqua, func: echoVia}
 //	services:                    # rules, before the builtins; "*" = every peer; {{self}} = the peer's name
 //	  - {peer: "*", service: peer, function: name, result: "{{self}}"}
 //	  - {peer: bob, service: test, function: fail, error: "boom"}     # ret_code 1, result "boom"
@@ -26,6 +29,12 @@
 // actors/builtin (op, math, cmp, array, json, debug) and peer.* on the scenario's clock and
 // peers, with Fluence's node's error for a service or function that does not exist. A rule for
 // a builtin wins over it. The rules in full are at the top of host.go.
+//
+// A scenario of an Aqua function has no Script after parsing, only the reference to the
+// function (Scenario.Aqua): this package does not run the compiler, which needs Node.js. Package
+// internal/aquascenario compiles the file and sets Script to the function's AIR, after checking
+// args against its parameters; "aquanet air run --scenario" does so before running. Run refuses
+// a scenario whose function was not compiled.
 //
 // [Parse] and [ParseFile] read and validate a scenario; [Run] runs it with an interpreter given as
 // a [Step] (aquanet's interpreter.Run, or a fake in tests); [Result.Check] compares the outcome

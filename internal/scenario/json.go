@@ -7,6 +7,8 @@ import (
 
 // JSON returns the scenario in its JSON form, with defaults filled in and "{{peer:NAME}}"
 // templates replaced: a valid scenario file itself, and the input of the oracle's RunScenario.
+// A scenario of an Aqua function has its script once it is resolved, and its aqua field until
+// then.
 func (s *Scenario) JSON() ([]byte, error) {
 	type jsonService struct {
 		Peer     string          `json:"peer"`
@@ -22,15 +24,19 @@ func (s *Scenario) JSON() ([]byte, error) {
 		Peers    []string                   `json:"peers"`
 		Init     string                     `json:"init"`
 		Particle Particle                   `json:"particle"`
-		Script   string                     `json:"script"`
+		Script   *string                    `json:"script,omitempty"`
+		Aqua     *AquaFunc                  `json:"aqua,omitempty"`
 		Args     map[string]json.RawMessage `json:"args"`
 		Services []jsonService              `json:"services"`
 		MaxSteps int                        `json:"max_steps"`
 		Racy     bool                       `json:"racy,omitempty"`
 		Expect   *Expect                    `json:"expect,omitempty"`
 	}
-	out := jsonScenario{Name: s.Name, Peers: s.Peers, Init: s.Init, Particle: s.Particle, Script: s.Script,
+	out := jsonScenario{Name: s.Name, Peers: s.Peers, Init: s.Init, Particle: s.Particle, Script: &s.Script,
 		Args: s.Args, Services: []jsonService{}, MaxSteps: s.MaxSteps, Racy: s.Racy, Expect: s.Expect}
+	if s.Script == "" && s.Aqua != nil {
+		out.Script, out.Aqua = nil, s.Aqua
+	}
 	if out.Args == nil {
 		out.Args = map[string]json.RawMessage{}
 	}

@@ -63,6 +63,9 @@ func ParseFile(path string) (*Scenario, error) {
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
+	if s.Aqua != nil && !filepath.IsAbs(s.Aqua.File) {
+		s.Aqua.File = filepath.Join(filepath.Dir(path), s.Aqua.File)
+	}
 	return s, nil
 }
 
@@ -84,11 +87,17 @@ type rawScenario struct {
 	Init     *string                    `json:"init"`
 	Particle *rawParticle               `json:"particle"`
 	Script   *string                    `json:"script"`
+	Aqua     *rawAqua                   `json:"aqua"`
 	Args     map[string]json.RawMessage `json:"args"`
 	Services []rawService               `json:"services"`
 	MaxSteps *json.Number               `json:"max_steps"`
 	Racy     bool                       `json:"racy"`
 	Expect   *rawExpect                 `json:"expect"`
+}
+
+type rawAqua struct {
+	File *string `json:"file"`
+	Func *string `json:"func"`
 }
 
 type rawParticle struct {
@@ -271,15 +280,28 @@ func validate(raw *rawScenario) (*Scenario, error) {
 		}
 	}
 
-	// script
-	if raw.Script == nil {
-		return nil, &Error{Field: "script", Msg: "missing: the AIR script to run"}
+	// script, or aqua
+	switch {
+	case raw.Script != nil && raw.Aqua != nil:
+		return nil, &Error{Msg: "has script and aqua: give only one, the AIR script or the Aqua function"}
+	case raw.Aqua != nil:
+		a := raw.Aqua
+		if a.File == nil || *a.File == "" {
+			return nil, &Error{Field: "aqua.file", Msg: "missing: the Aqua file the function is in"}
+		}
+		if a.Func == nil || *a.Func == "" {
+			return nil, &Error{Field: "aqua.func", Msg: "missing: the name of the exported function to run"}
+		}
+		s.Aqua = &AquaFunc{File: *a.File, Func: *a.Func}
+	case raw.Script == nil:
+		return nil, &Error{Field: "script", Msg: "missing: the AIR script to run (or aqua: {file: FILE, func: NAME}, an Aqua function)"}
+	default:
+		script, err := expand(*raw.Script, s.ids, selfForbidden, "")
+		if err != nil {
+			return nil, &Error{Field: "script", Msg: err.Error()}
+		}
+		s.Script = script
 	}
-	script, err := expand(*raw.Script, s.ids, selfForbidden, "")
-	if err != nil {
-		return nil, &Error{Field: "script", Msg: err.Error()}
-	}
-	s.Script = script
 
 	// args
 	for name, v := range raw.Args {

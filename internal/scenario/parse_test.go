@@ -107,6 +107,13 @@ func TestParseErrors(t *testing.T) {
 		{"peers: [alice]\ninit: bob\nscript: x\n", `init: "bob" is not one of peers`},
 		{"peers: [alice]\ninit: alice\n", "script: missing"},
 		{"peers: [alice]\ninit: alice\nscript: 5\n", "scenario: script: want a string, got a number"},
+		{"peers: [alice]\ninit: alice\n", "or aqua: {file: FILE, func: NAME}"},
+		{ok + "aqua: {file: x.aqua, func: f}\n", "has script and aqua: give only one"},
+		{"peers: [alice]\ninit: alice\naqua: {func: f}\n", "aqua.file: missing"},
+		{"peers: [alice]\ninit: alice\naqua: {file: '', func: f}\n", "aqua.file: missing"},
+		{"peers: [alice]\ninit: alice\naqua: {file: x.aqua}\n", "aqua.func: missing"},
+		{"peers: [alice]\ninit: alice\naqua: {file: x.aqua, func: f, args: {}}\n", `unknown field "args"`},
+		{"peers: [alice]\ninit: alice\naqua: x.aqua\n", "scenario: aqua: want a mapping, got a string"},
 		{ok + "extra: 1\n", `unknown field "extra"`},
 		{ok + "particle: {idd: x}\n", `unknown field "idd"`},
 		{ok + "particle: {id: ''}\n", "particle.id: empty"},
@@ -195,6 +202,51 @@ func TestParseFile(t *testing.T) {
 	}
 }
 
+// A scenario may name an Aqua function instead of a script: parsing records it, with a path
+// relative to the scenario file's directory, and leaves the script empty; its JSON keeps the
+// reference until a script is set, and Run refuses to run it before.
+func TestParseAquaFunction(t *testing.T) {
+	const text = "peers: [client, relay]\ninit: client\naqua: {file: corpus/x.aqua, func: hello}\nargs: {'-relay-': '{{peer:relay}}', name: 'bob'}\n"
+	s := mustParse(t, text)
+	if s.Script != "" || s.Aqua == nil || *s.Aqua != (AquaFunc{File: "corpus/x.aqua", Func: "hello"}) {
+		t.Fatalf("script %q, aqua %+v", s.Script, s.Aqua)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "hello.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ParseFile(file); err != nil || s.Aqua.File != filepath.Join(dir, "corpus", "x.aqua") {
+		t.Errorf("ParseFile: %v, aqua %+v; want the file under %s", err, s.Aqua, dir)
+	}
+	abs := strings.Replace(text, "corpus/x.aqua", "/src/x.aqua", 1)
+	if err := os.WriteFile(file, []byte(abs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ParseFile(file); err != nil || s.Aqua.File != "/src/x.aqua" {
+		t.Errorf("ParseFile of an absolute path: %v, aqua %+v", err, s.Aqua)
+	}
+
+	if _, err := Run(s, nil); err == nil || !strings.Contains(err.Error(), "the Aqua function hello of corpus/x.aqua, not compiled yet") {
+		t.Errorf("Run before the script is set: %v", err)
+	}
+	j, err := s.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := Parse(j); err != nil || back.Aqua == nil || *back.Aqua != *s.Aqua || strings.Contains(string(j), `"script"`) {
+		t.Errorf("JSON before the script is set: %s; parsed back %+v, %v", j, back, err)
+	}
+	s.Script = "(null)" // as a resolver does
+	j, err = s.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := Parse(j); err != nil || back.Script != "(null)" || back.Aqua != nil {
+		t.Errorf("JSON once the script is set: %s; parsed back %+v, %v", j, back, err)
+	}
+}
+
 func TestJSONRoundTrip(t *testing.T) {
 	s := mustParse(t, example+"max_steps: 40\n")
 	s.Services = append(s.Services, Service{Peer: "alice", Service: "x", Function: "y", Kind: RuleError, Value: json.RawMessage(`{"b":1,"a":2}`), RetCode: 7},
@@ -225,6 +277,7 @@ func FuzzParse(f *testing.F) {
 		"peers: [a]\ninit: a\nscript: x\n",
 		`{"peers": ["a"], "init": "a", "script": "{{peer:a}}", "services": [{"peer": "*", "service": "s", "function": "f", "results": [1, "{{self}}"]}]}`,
 		"peers: [a, a]", "expect: {callbacks: [{}]}", "a: &x 1\nb: *x", "{{", "script: '{{peer:}}'",
+		"peers: [a]\ninit: a\naqua: {file: x.aqua, func: f}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -59,6 +59,9 @@ type delivery struct {
 // RunFallible is [RunWith] with a step that can fail: the run stops at the first failure and
 // returns it.
 func RunFallible(s *Scenario, step FallibleStep, o Options) (*Result, error) {
+	if s.Script == "" && s.Aqua != nil {
+		return nil, fmt.Errorf("scenario %s: its script is the Aqua function %s of %s, not compiled yet (internal/aquascenario resolves it)", s.Name, s.Aqua.Func, s.Aqua.File)
+	}
 	ids := s.ids
 	if ids == nil { // a Scenario built by hand
 		ids = map[string]Identity{}

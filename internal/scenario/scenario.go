@@ -31,7 +31,11 @@ type Scenario struct {
 	Peers    []string // in file order, unique
 	Init     string   // one of Peers
 	Particle Particle
-	Script   string
+	// Script is the AIR script. A scenario that names an Aqua function instead (Aqua) has none
+	// until a resolver (package internal/aquascenario) compiles the function and sets it.
+	Script string
+	// Aqua, when set, names the Aqua function whose compiled AIR is the script.
+	Aqua *AquaFunc
 	// Args are the values ("getDataSrv" NAME) returns on the init peer, as compact JSON texts.
 	Args     map[string]json.RawMessage
 	Services []Service
@@ -45,6 +49,15 @@ type Scenario struct {
 	Expect *Expect
 
 	ids map[string]Identity // by name
+}
+
+// AquaFunc is an exported Aqua function a scenario runs instead of a script: the AIR the compiler
+// makes of it, with the scenario's args as its arguments (by parameter name, and "-relay-").
+type AquaFunc struct {
+	// File is the Aqua file. ParseFile joins a relative path to the scenario file's directory;
+	// Parse leaves it as written.
+	File string `json:"file"`
+	Func string `json:"func"`
 }
 
 // Particle holds the particle's fields that reach the interpreter.
