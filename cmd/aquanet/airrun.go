@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aquanet/aquanet/internal/aquascenario"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/spf13/cobra"
@@ -35,6 +36,11 @@ once nothing else is left to deliver; a timeout that would end at or after the p
 deadline never answers. The host's rules in full are at the top of internal/scenario/host.go in
 aquanet's sources.
 
+Instead of a script, a scenario may name an exported Aqua function, "aqua: {file: FILE, func:
+NAME}" (FILE relative to the scenario's file): it is compiled first (see "aquanet aqua --help";
+the compiler's errors are printed as FILE:LINE:COL: message), and its args are the function's
+arguments by name and "-relay-", the relay's peer id, all of which it must give.
+
 The result lists callbacks, errors, interpreter errors, steps and whether the run completed;
 --json prints it as JSON and --trace adds each peer's final data in the reference's JSON view.
 When the scenario has an expect block and the result differs, the difference is printed and the
@@ -47,6 +53,15 @@ exit code is 1.`,
 			s, err := scenario.ParseFile(file)
 			if err != nil {
 				return err
+			}
+			if s.Aqua != nil {
+				res, err := compileAqua(c, s.Aqua.File)
+				if err != nil {
+					return err
+				}
+				if err := aquascenario.Apply(s, res); err != nil {
+					return fmt.Errorf("%s: %w", file, err)
+				}
 			}
 			opts := scenario.Options{}
 			if trace {
