@@ -377,6 +377,19 @@ func (x *executor) ap(in *air.Ap) *execError {
 	if len(r.tetraplets) > 0 {
 		agg.tetraplet = r.tetraplets[0]
 	}
+	if v, ok := in.Arg.(*air.Var); ok && v.Lens == nil {
+		// A canon stream or map as a whole is one value, whose tetraplet is the canon's own (the
+		// peer that froze it), not its first element's.
+		switch v.Kind {
+		case air.CanonStreamVar:
+			c, _ := x.canonVar(v.Name) // resolved above
+			agg.tetraplet = c.tetraplet
+		case air.CanonMapVar:
+			m, _ := x.canonMapVar(v.Name)
+			agg.tetraplet = m.tetraplet
+		}
+	}
+	agg.tetraplet = storedTetraplet(agg.tetraplet, agg.provenance)
 	if err := x.budget.chargeValue(r.val); err != nil {
 		return err
 	}
@@ -392,6 +405,20 @@ func (x *executor) ap(in *air.Ap) *execError {
 	}
 	x.trace.push(data.ApState{Gens: []uint32{0}})
 	return nil
+}
+
+// storedTetraplet is the tetraplet a value keeps once ap stores it, as the reference's values
+// keep it (ValueAggregate::new): by its provenance, a literal only its peer (an error's value,
+// whose tetraplet is the failed call's, included), a canon's value its peer and lens, a
+// service result all of it.
+func storedTetraplet(t data.Tetraplet, p provenance) data.Tetraplet {
+	switch p.kind {
+	case data.FromLiteral:
+		return data.Tetraplet{PeerPK: t.PeerPK}
+	case data.FromCanon:
+		return data.Tetraplet{PeerPK: t.PeerPK, Lens: t.Lens}
+	}
+	return t
 }
 
 // foldState is a fold over the elements of an array or a canon stream being executed.
