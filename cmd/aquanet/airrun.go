@@ -54,14 +54,8 @@ exit code is 1.`,
 			if err != nil {
 				return err
 			}
-			if s.Aqua != nil {
-				res, err := compileAqua(c, s.Aqua.File)
-				if err != nil {
-					return err
-				}
-				if err := aquascenario.Apply(s, res); err != nil {
-					return fmt.Errorf("%s: %w", file, err)
-				}
+			if err := resolveAqua(c, s, file); err != nil {
+				return err
 			}
 			opts := scenario.Options{}
 			if trace {
@@ -95,6 +89,24 @@ exit code is 1.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().BoolVar(&trace, "trace", false, "include each peer's final data (JSON view) in the result")
 	return c
+}
+
+// resolveAqua sets the script of a scenario (read from file) that names an Aqua function:
+// it compiles the function's file as "aqua compile" does (its errors printed as
+// FILE:LINE:COL: message) and checks the scenario's args against the function's arguments.
+// A scenario with a script is left as it is.
+func resolveAqua(c *cobra.Command, s *scenario.Scenario, file string) error {
+	if s.Aqua == nil {
+		return nil
+	}
+	res, err := compileAqua(c, s.Aqua.File)
+	if err != nil {
+		return err
+	}
+	if err := aquascenario.Apply(s, res); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
 }
 
 func printScenarioResult(w io.Writer, name string, r *scenario.Result) {

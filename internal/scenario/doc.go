@@ -14,7 +14,7 @@
 //	args: {relay: "{{peer:bob}}", n: 5}   # ("getDataSrv" NAME) on the init peer returns args[NAME]
 //	# or, instead of script, an exported Aqua function (path relative to this file), whose args
 //	# are its parameters by name and "-relay-", the relay's peer id:
-//	#   aqua: {file: corpus/topology.aqua, func: echoVia}
+//	#   aqua: {file: corpus/topology.aqua, func: shoutFrom}
 //	services:                    # rules, before the builtins; "*" = every peer; {{self}} = the peer's name
 //	  - {peer: "*", service: peer, function: name, result: "{{self}}"}
 //	  - {peer: bob, service: test, function: fail, error: "boom"}     # ret_code 1, result "boom"
