@@ -26,6 +26,9 @@ import (
 // all of them. So the fault points that change what a service answers (service.fail) stay off:
 // a script's error path is not a fault of the network.
 func RunScenario(o Options, sc *scenario.Scenario, realNow func() time.Time) (*Result, error) {
+	if sc.Script == "" && sc.Aqua != nil {
+		return nil, fmt.Errorf("scenario %s: its script is the Aqua function %s of %s, not compiled yet (internal/aquascenario resolves it)", sc.Name, sc.Aqua.Func, sc.Aqua.File)
+	}
 	if o.Buggify {
 		o.Points = []string{"service.delay", "particle.save"}
 	}

@@ -37,3 +37,14 @@ func TestAirRunAquaScenario(t *testing.T) {
 		}
 	}
 }
+
+// aquanet sim compiles the Aqua function a scenario workload names, as air run does, and its
+// starts call back what the function returns (an unresolved scenario would run no script).
+func TestSimAquaScenario(t *testing.T) {
+	requireAqua(t)
+	code, out, stderr := aquanet(t, "", "sim", "--workload", "../../interpreter/testdata/aqua/topology-shoutFrom.yaml",
+		"--faults", "none", "--seed", "1", "--duration", "10s", "--messages", "2")
+	if code != 0 || !strings.Contains(out, "pass every_start_called_back: 3 starts, 1 callbacks each") {
+		t.Errorf("sim of a corpus scenario: exit %d\n%s\n%s", code, out, stderr)
+	}
+}

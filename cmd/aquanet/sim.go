@@ -79,6 +79,9 @@ func newSimCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("--workload: %w", err)
 				}
+				if err := resolveAqua(c, sc, w); err != nil {
+					return fmt.Errorf("--workload: %w", err)
+				}
 				scenarios = append(scenarios, sc)
 			}
 			from, to := o.Seed, o.Seed
