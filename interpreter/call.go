@@ -360,12 +360,24 @@ func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Servic
 		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
 	}
 	if h := x.argsHash(args); h != sr.ArgumentHash {
-		return uncatchable(CodeInstructionParametersMismatch, "call argument_hash mismatch: expected %s, stored %s", h, sr.ArgumentHash)
+		return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
 	}
 	if tet != stored {
-		return uncatchable(CodeInstructionParametersMismatch, "call tetraplet mismatch: expected %+v, stored %+v", tet, stored)
+		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(stored))
 	}
 	return nil
+}
+
+// parametersMismatch is the reference's InstructionParametersMismatch, worded as it words it
+// (trailing space included).
+func parametersMismatch(param, expected, stored string) *execError {
+	return uncatchable(CodeInstructionParametersMismatch, "%s doesn't match expected parameters: expected %s, got %s ", param, expected, stored)
+}
+
+// tetrapletDebug renders a tetraplet as Rust's Debug of the reference's SecurityTetraplet.
+func tetrapletDebug(t data.Tetraplet) string {
+	return fmt.Sprintf("SecurityTetraplet { peer_pk: %s, service_id: %s, function_name: %s, lens: %s }",
+		rustDebugString(t.PeerPK), rustDebugString(t.ServiceID), rustDebugString(t.FunctionName), rustDebugString(t.Lens))
 }
 
 // failedObject reads {ret_code, message} back from a failed call's value.

@@ -342,10 +342,12 @@ func (x *executor) throw(obj value.Value, t *data.Tetraplet, prov provenance) *e
 }
 
 // checkErrorObject: what fail throws must be an object with a non-zero integer error_code and a
-// string message.
+// string message. The messages are the reference's (ErrorObjectError in
+// air/src/execution_step/execution_context/instruction_error/errors.rs): they reach the script
+// in :error: and from there the data.
 func checkErrorObject(v value.Value) *execError {
 	if v.Kind() != value.KindObject {
-		return catchable(CodeInvalidErrorObject, "scalar must be an object, but got '%s'", v)
+		return catchable(CodeInvalidErrorObject, "scalar should have an object type to be converted into error object, but '%s' doesn't have", v)
 	}
 	code, ok := v.Get("error_code")
 	if !ok {
@@ -353,17 +355,17 @@ func checkErrorObject(v value.Value) *execError {
 	}
 	n, isInt := code.Int64()
 	if !isInt {
-		return catchable(CodeInvalidErrorObject, "field 'error_code' of scalar '%s' must have integer type", v)
+		return catchable(CodeInvalidErrorObject, "error_code of scalar '%s' must have integer type", v)
 	}
 	if n == 0 {
-		return catchable(CodeInvalidErrorObject, "error code must be non-zero")
+		return catchable(CodeInvalidErrorObject, "error code must be non-zero, but it is zero")
 	}
 	msg, ok := v.Get("message")
 	if !ok {
 		return catchable(CodeInvalidErrorObject, "scalar '%s' must have field with name 'message'", v)
 	}
 	if _, isStr := msg.Str(); !isStr {
-		return catchable(CodeInvalidErrorObject, "field 'message' of scalar '%s' must have string type", v)
+		return catchable(CodeInvalidErrorObject, "message of scalar '%s' must have string type", v)
 	}
 	return nil
 }
