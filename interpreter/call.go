@@ -269,7 +269,9 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	}
 	val, perr := value.Parse([]byte(res.Result), value.Limits{})
 	if perr != nil {
-		msg := fmt.Sprintf("call_service result '%s' can't be serialized or deserialized with an error: %v", res.Result, perr)
+		// The reference's words: the result as its CallServiceResult prints, serde_json's
+		// message. The message is part of the failed value, so of its CID in the data.
+		msg := fmt.Sprintf("call_service result 'ret_code: 0, result: '%s'' can't be serialized or deserialized with an error: %s", res.Result, value.SerdeMessage(res.Result, perr))
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
 		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
