@@ -375,10 +375,7 @@ func (x *executor) ap(in *air.Ap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := aggregate{val: r.val, tracePos: x.trace.pos(), provenance: r.provenance}
-	if len(r.tetraplets) > 0 {
-		agg.tetraplet = r.tetraplets[0]
-	}
+	agg := newAggregate(r.val, r.tetraplets, x.trace.pos(), r.provenance)
 	if err := x.budget.chargeValue(r.val); err != nil {
 		return err
 	}

@@ -44,10 +44,7 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := aggregate{val: r.val, tracePos: x.trace.pos(), provenance: r.provenance}
-	if len(r.tetraplets) > 0 {
-		agg.tetraplet = r.tetraplets[0]
-	}
+	agg := newAggregate(r.val, r.tetraplets, x.trace.pos(), r.provenance)
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
 		return err

@@ -20,6 +20,26 @@ type aggregate struct {
 	provenance provenance
 }
 
+// newAggregate makes the aggregate of a resolved value as the reference's ValueAggregate::new
+// does: only a service result keeps its whole tetraplet; a literal keeps the peer of its
+// tetraplet, a value from a canon the peer and the lens, because the reference's
+// LiteralAggregate and CanonResultAggregate store no more. It matters for :error: and
+// %last_error%, whose provenance is a literal but whose tetraplet is that of the failed call:
+// put into a stream, they become elements of a literal tetraplet on the call's peer.
+func newAggregate(val value.Value, tetraplets []data.Tetraplet, pos uint32, prov provenance) aggregate {
+	var tet data.Tetraplet
+	if len(tetraplets) > 0 {
+		tet = tetraplets[0]
+	}
+	switch prov.kind {
+	case data.FromLiteral:
+		tet = data.Tetraplet{PeerPK: tet.PeerPK}
+	case data.FromCanon:
+		tet = data.Tetraplet{PeerPK: tet.PeerPK, Lens: tet.Lens}
+	}
+	return aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: prov}
+}
+
 // cell is one binding of a variable at a fold depth; set is false for a binding that new
 // opened and nothing has set yet.
 type cell[T any] struct {
