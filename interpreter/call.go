@@ -114,9 +114,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	}
 	m, met, err := x.trace.mergeCall()
 	if err != nil {
-		// The reference names the call whose states could not be merged.
-		err.msg = "on instruction '" + refText(c) + "' trace handler encountered an error: " + err.msg
-		return err
+		return onInstruction(c, err)
 	}
 	execute, keep := true, (*data.CallState)(nil)
 	if met {

@@ -29,7 +29,7 @@ func (c canonStream) jvalue() value.Value {
 func (x *executor) canon(c *air.Canon) *execError {
 	st, met, err := x.trace.mergeCanon()
 	if err != nil {
-		return err
+		return onInstruction(c, err)
 	}
 	switch {
 	case met && st.Executed:

@@ -255,7 +255,7 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 func (x *executor) par(in *air.Par) *execError {
 	f, err := x.trace.parStart()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var results [2]*execError
 	var completes [2]bool
@@ -384,7 +384,7 @@ func (x *executor) ap(in *air.Ap) *execError {
 	}
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	if err := x.streams.add(in.Dst, agg, gen); err != nil {
 		return err
@@ -520,7 +520,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 	x.foldCount++
 	id := x.foldCount
 	if err := x.trace.foldStart(id); err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var cursor [3]int
 	gens := s.generationsFrom(cursor)
@@ -532,7 +532,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 	for len(gens) > 0 {
 		for _, g := range gens {
 			if err := x.trace.iterationStart(id, g[0].tracePos); err != nil {
-				return err
+				return onInstruction(in, err)
 			}
 			x.budget.chargeSteps(len(g))
 			err := x.runFold(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: id})
@@ -563,7 +563,7 @@ func (x *executor) next(in *air.Next) *execError {
 	if f.cursor+1 >= len(f.items) {
 		if f.stream {
 			if err := x.trace.backIterator(f.id); err != nil {
-				return err
+				return onInstruction(in, err)
 			}
 		}
 		if f.last != nil {
@@ -581,7 +581,7 @@ func (x *executor) next(in *air.Next) *execError {
 	f.cursor++
 	if f.stream {
 		if err := x.trace.iterationStart(f.id, f.items[f.cursor].tracePos); err != nil {
-			return err
+			return onInstruction(in, err)
 		}
 	}
 	x.scalars.nextBefore()
@@ -592,7 +592,7 @@ func (x *executor) next(in *air.Next) *execError {
 	}
 	f.cursor--
 	if f.stream {
-		return x.trace.backIterator(f.id)
+		return onInstruction(in, x.trace.backIterator(f.id))
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 	agg := newAggregate(r.val, r.tetraplets, x.trace.pos(), r.provenance)
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var key mapKey
 	switch k := in.Key.(type) {
