@@ -20,14 +20,14 @@ func referenceChecker(dir string) checker {
 
 // checkRuns runs the chains through the reference and returns each run's first difference.
 func checkRuns(ctx context.Context, dir string, runs []*run) ([]*Diff, error) {
-	outs, crashed, err := referenceOutcomes(ctx, dir, runs)
+	outs, crashes, err := referenceOutcomes(ctx, dir, runs)
 	if err != nil {
 		return nil, err
 	}
 	diffs := make([]*Diff, len(runs))
 	for i, r := range runs {
-		if crashed[i] != nil {
-			diffs[i] = &Diff{Step: len(r.steps) - 1, What: "reference", Ours: "(ran)", Ref: crashed[i].Error()}
+		if crashes[i] != nil {
+			diffs[i] = crashDiff(r, crashes[i])
 			continue
 		}
 		if diffs[i], err = compare(r.ours, outs[i]); err != nil {
@@ -35,4 +35,14 @@ func checkRuns(ctx context.Context, dir string, runs []*run) ([]*Diff, error) {
 		}
 	}
 	return diffs, nil
+}
+
+// crashDiff is the difference of a case the reference crashed on, at the step it crashed on.
+func crashDiff(r *run, c *crash) *Diff {
+	d := &Diff{Step: c.step, What: "reference", Ref: "AquaVM failed: " + c.text}
+	if c.step < len(r.ours) {
+		o := r.ours[c.step]
+		d.OurCode, d.Ours = o.RetCode, fmt.Sprintf("%d %s", o.RetCode, o.ErrorMessage)
+	}
+	return d
 }

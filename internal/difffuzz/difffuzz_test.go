@@ -2,6 +2,7 @@ package difffuzz
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"path/filepath"
 	"testing"
@@ -16,6 +17,7 @@ var (
 	flagSeed     = flag.Uint64("difffuzz.seed", 1, "the first case's seed")
 	flagMinimize = flag.Int("difffuzz.minimize", 2, "how many cases of each kind of difference to minimize")
 	flagOut      = flag.String("difffuzz.out", "", "a directory to write the minimized cases to, as regression files")
+	flagReplay   = flag.String("difffuzz.replay", filepath.Join("testdata", "regressions"), "the directory of regression files TestRegressions replays (another one to triage findings)")
 )
 
 // TestDifferential runs generated cases on aquanet and on the reference and fails on any
@@ -50,7 +52,7 @@ func TestDifferential(t *testing.T) {
 // must show exactly that divergence.
 func TestRegressions(t *testing.T) {
 	dir := oracle.Require(t)
-	names, regs, err := readRegressions(filepath.Join("testdata", "regressions"))
+	names, regs, err := readRegressions(*flagReplay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,8 @@ func TestRegressions(t *testing.T) {
 			case reg.Divergence != nil && d == nil:
 				t.Errorf("the documented divergence is gone (%s): make the case an ordinary regression", reg.Divergence.Why)
 			case reg.Divergence != nil && *d != reg.Divergence.Diff:
-				t.Errorf("the divergence changed:\n got %s\nwant %s", d, &reg.Divergence.Diff)
+				got, _ := json.Marshal(d)
+				t.Errorf("the divergence changed:\n got %s\nwant %s\n(as JSON: %s)", d, &reg.Divergence.Diff, got)
 			}
 		})
 	}
