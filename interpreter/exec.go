@@ -115,7 +115,10 @@ func (x *executor) exec(in air.Instr) *execError {
 	if c, ok := in.(*air.Call); ok {
 		err = x.call(c)
 	} else if err = x.execOther(in); err != nil {
-		x.setErrors(err, refText(in), nil, false)
+		// A canon's error names the peer in :error:, as a call's does (the reference's
+		// PeerIDErrorLogable is true for both); other instructions' errors do not.
+		_, canon := in.(*air.Canon)
+		x.setErrors(err, refText(in), nil, canon)
 	}
 	x.depth--
 	return err
