@@ -21,6 +21,9 @@ func generate(src source, seed uint64) *Case {
 		if chance(src, 4) {
 			c.Choices[i] |= dupFlag
 		}
+		if chance(src, 25) {
+			c.Choices[i] |= batchFlag
+		}
 	}
 	return c
 }

@@ -15,6 +15,7 @@ var (
 	flagDuration = flag.Duration("difffuzz.duration", 0, "run TestDifferential for this long instead of the fixed sample")
 	flagCases    = flag.Int("difffuzz.cases", 150, "the number of cases of TestDifferential's fixed sample")
 	flagSeed     = flag.Uint64("difffuzz.seed", 1, "the first case's seed")
+	flagBatch    = flag.Int("difffuzz.batch", 300, "cases per reference process")
 	flagMinimize = flag.Int("difffuzz.minimize", 2, "how many cases of each kind of difference to minimize")
 	flagOut      = flag.String("difffuzz.out", "", "a directory to write the minimized cases to, as regression files")
 	flagReplay   = flag.String("difffuzz.replay", filepath.Join("testdata", "regressions"), "the directory of regression files TestRegressions replays (another one to triage findings)")
@@ -26,7 +27,7 @@ var (
 func TestDifferential(t *testing.T) {
 	dir := oracle.Require(t)
 	cfg := Config{
-		OracleDir: dir, FirstSeed: *flagSeed, Cases: *flagCases, Minimize: *flagMinimize, OutDir: *flagOut,
+		OracleDir: dir, FirstSeed: *flagSeed, Cases: *flagCases, Batch: *flagBatch, Minimize: *flagMinimize, OutDir: *flagOut,
 		Log: t.Logf,
 	}
 	if *flagDuration > 0 {

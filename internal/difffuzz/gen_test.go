@@ -97,7 +97,7 @@ func TestGeneratedScriptsCoverAIR(t *testing.T) {
 // Cases run on several peers, deliver out of order and sometimes twice: the network does what
 // it is there for.
 func TestPlayMovesParticlesBetweenPeers(t *testing.T) {
-	var multi, long, results, merges int
+	var multi, long, results, merges, batched, unprocessed int
 	for seed := uint64(1); seed <= 300; seed++ {
 		r := Generate(seed).play()
 		peers := map[string]bool{}
@@ -105,6 +105,9 @@ func TestPlayMovesParticlesBetweenPeers(t *testing.T) {
 			peers[s.Peer] = true
 			if len(s.CallResults) > 0 {
 				results++
+			}
+			if len(s.CallResults) > 1 {
+				batched++
 			}
 			if s.Prev != nil && s.Current != nil {
 				merges++
@@ -116,10 +119,16 @@ func TestPlayMovesParticlesBetweenPeers(t *testing.T) {
 		if len(r.steps) >= 6 {
 			long++
 		}
+		for _, o := range r.ours {
+			if o.RetCode == interpreter.CodeUnprocessedCallResult {
+				unprocessed++ // an answer delivered twice
+			}
+		}
 	}
-	t.Logf("of 300 cases: %d on several peers, %d of 6 steps or more; %d runs with call results, %d merging two data", multi, long, results, merges)
-	if multi < 100 || long < 20 || results < 100 || merges < 50 {
-		t.Errorf("the cases do too little: %d on several peers, %d long, %d with results, %d merges", multi, long, results, merges)
+	t.Logf("of 300 cases: %d on several peers, %d of 6 steps or more; %d runs with call results (%d with several), %d merging two data, %d with an answer given twice",
+		multi, long, results, batched, merges, unprocessed)
+	if multi < 100 || long < 20 || results < 100 || batched < 5 || merges < 50 || unprocessed == 0 {
+		t.Errorf("the cases do too little")
 	}
 }
 

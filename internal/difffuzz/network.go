@@ -20,8 +20,10 @@ type Case struct {
 	Peers  []string
 	Script *node
 	// Choices are the network's choices, one per step: which pending delivery comes next (the
-	// low bits, modulo the number pending) and whether a particle is delivered twice
-	// (dupFlag). Past the end the choice is 0: the oldest delivery, once.
+	// low bits, modulo the number pending), whether it is delivered again later (dupFlag: a
+	// network that duplicates, a host that answers a call twice), and whether the answers
+	// pending for the same peer come along in the same run (batchFlag). Past the end the
+	// choice is 0: the oldest delivery, once, alone.
 	Choices []int
 	// MaxSteps bounds the runs of the case, for scripts that never end.
 	MaxSteps int
@@ -30,6 +32,7 @@ type Case struct {
 const (
 	choiceBits = 12
 	dupFlag    = 1 << choiceBits
+	batchFlag  = dupFlag << 1
 )
 
 // identity is a peer's id and key, derived from its name as the oracle derives them.
@@ -111,8 +114,11 @@ func (c *Case) play() *run {
 		}
 		i := (choice & (dupFlag - 1)) % len(queue)
 		d := queue[i]
-		if choice&dupFlag == 0 || d.data == nil {
+		if choice&dupFlag == 0 {
 			queue = append(queue[:i], queue[i+1:]...)
+		}
+		if choice&batchFlag != 0 && d.data == nil {
+			d = d.withPendingResults(&queue)
 		}
 
 		step := oracle.Step{Peer: d.to, Init: init, Script: script, Prev: prev[d.to], Current: d.data, CallResults: d.results}
@@ -143,6 +149,28 @@ func (c *Case) play() *run {
 		}
 	}
 	return r
+}
+
+// withPendingResults is d, call results for a peer, with the other call results pending for
+// that peer, taken off the queue.
+func (d delivery) withPendingResults(queue *[]delivery) delivery {
+	results := map[uint32]oracle.StepCallResult{}
+	for id, res := range d.results {
+		results[id] = res
+	}
+	kept := (*queue)[:0]
+	for _, q := range *queue {
+		if q.data == nil && q.to == d.to {
+			for id, res := range q.results {
+				results[id] = res
+			}
+			continue
+		}
+		kept = append(kept, q)
+	}
+	*queue = kept
+	d.results = results
+	return d
 }
 
 func (r *run) dataOf(step *int) []byte {
