@@ -163,3 +163,22 @@ func TestRegressionReplaysTheCase(t *testing.T) {
 		t.Errorf("a misspelt field: %v", err)
 	}
 }
+
+// The reference's list of unprocessed call results comes in hash-map order: the same results
+// in another order are no difference, other results are.
+func TestSortedCallResults(t *testing.T) {
+	const pre = "after finishing execution of supplied AIR, there are some unprocessed call results: `{"
+	const post = "}`, probably a wrong call_id used"
+	a := pre + `"2": CallServiceResult { ret_code: 0, result: "\"}, \\\"x\"" }, "10": CallServiceResult { ret_code: 1, result: "false" }` + post
+	b := pre + `"10": CallServiceResult { ret_code: 1, result: "false" }, "2": CallServiceResult { ret_code: 0, result: "\"}, \\\"x\"" }` + post
+	c := pre + `"10": CallServiceResult { ret_code: 1, result: "true" }, "2": CallServiceResult { ret_code: 0, result: "\"}, \\\"x\"" }` + post
+	if sortedCallResults(a) != sortedCallResults(b) {
+		t.Errorf("the same results in two orders differ:\n%s\n%s", sortedCallResults(a), sortedCallResults(b))
+	}
+	if sortedCallResults(a) == sortedCallResults(c) {
+		t.Error("other results are the same")
+	}
+	if !strings.HasPrefix(sortedCallResults(a), pre) || !strings.HasSuffix(sortedCallResults(a), post) {
+		t.Errorf("the text around the results changed: %s", sortedCallResults(a))
+	}
+}
