@@ -37,8 +37,12 @@ func checkRuns(ctx context.Context, dir string, runs []*run) ([]*Diff, error) {
 	return diffs, nil
 }
 
-// crashDiff is the difference of a case the reference crashed on, at the step it crashed on.
+// crashDiff is the difference of a case the reference crashed on, at the step it crashed on,
+// or took too long over ("timeout", at its last step).
 func crashDiff(r *run, c *crash) *Diff {
+	if c.step < 0 {
+		return &Diff{Step: len(r.steps) - 1, What: "timeout", Ours: "(done)", Ref: c.text}
+	}
 	d := &Diff{Step: c.step, What: "reference", Ref: "AquaVM failed: " + c.text}
 	if c.step < len(r.ours) {
 		o := r.ours[c.step]

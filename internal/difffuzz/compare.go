@@ -20,7 +20,8 @@ type Diff struct {
 	Step int `json:"step"`
 	// What differs: "ret_code", "message" (same code, other text), "next_peers",
 	// "call_requests" or "data" (the human-readable view), in that order of precedence; or
-	// "reference" when the reference crashed (a wasm trap) on the case.
+	// "reference" when the reference crashed (a wasm trap) on the case, "timeout" when it took
+	// far too long over it.
 	What string `json:"what"`
 	Ours string `json:"ours"`
 	Ref  string `json:"ref"`

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aquanet/aquanet/internal/oracle"
 	"github.com/aquanet/aquanet/interpreter"
@@ -180,5 +181,23 @@ func TestSortedCallResults(t *testing.T) {
 	}
 	if !strings.HasPrefix(sortedCallResults(a), pre) || !strings.HasSuffix(sortedCallResults(a), post) {
 		t.Errorf("the text around the results changed: %s", sortedCallResults(a))
+	}
+}
+
+// A batch the reference does not get through in time is split until each slow case is alone,
+// and that case's difference says so; here every case is too slow.
+func TestReferenceTimeoutIsolatesCases(t *testing.T) {
+	dir := oracle.Require(t)
+	defer func(s, p time.Duration) { startTime, stepTime = s, p }(startTime, stepTime)
+	startTime, stepTime = time.Millisecond, 0
+	runs := []*run{Generate(1).play(), Generate(2).play(), Generate(3).play()}
+	diffs, err := checkRuns(context.Background(), dir, runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range diffs {
+		if d == nil || d.What != "timeout" || d.Step != len(runs[i].steps)-1 {
+			t.Errorf("case %d: %v, want a timeout at its last step", i, d)
+		}
 	}
 }
