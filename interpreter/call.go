@@ -247,7 +247,8 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		}
 		x.record(tet.PeerPK, st.CID)
 	default:
-		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value '%s' doesn't correspond to its instruction", callText(st))
+		// The reference's words, with its ValueRef in Rust's Debug.
+		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(st))
 	}
 	x.trace.push(st)
 	return false, nil, nil

@@ -186,16 +186,6 @@ func valueRefDebug(c data.CallState) string {
 
 func cidDebug(c data.CID) string { return `CID("` + c.String() + `")` }
 
-func callText(c data.CallState) string {
-	switch c.Kind {
-	case data.CallSentBy:
-		return "request sent by " + c.Peer
-	case data.CallFailed:
-		return "failed " + c.CID.String()
-	}
-	return "executed " + c.CID.String()
-}
-
 // incompatibleStates is the reference's MergeError for a state of another kind than the
 // instruction's, in its words: both states when both traces have one, else the one there is.
 func incompatibleStates(p, c data.State, want string) *execError {
