@@ -429,7 +429,9 @@ func (x *executor) fold(in *air.Fold) *execError {
 			if it.Lens != nil {
 				v, err := x.applyLens(agg.val, it.Lens)
 				if err != nil {
-					return err
+					// A scalar the lens indexes with may not be known yet: the reference
+					// joins on the whole iterable (joinable! around its construction).
+					return x.joined(err)
 				}
 				agg.val, agg.tracePos, expr = v, 0, refLens(it.Lens)
 				agg.tetraplet = withLens(agg.tetraplet, it.Lens)
