@@ -70,8 +70,12 @@ func (g *gen) script() *node {
 	g.budget = 3 + g.src.intn(maxInstrs-3)
 	root := g.instr(0)
 	if chance(g.src, 35) {
-		handler := leaf("call", `%init_peer_id% ("errorHandlingSrv" "error") [:error: 0]`)
-		handler.simpler = []string{`%init_peer_id% ("errorHandlingSrv" "error") []`}
+		// With an output, unlike compiled Aqua's handler: the reference stores the hash of
+		// a call's arguments only for a call with an output, and the steps driver reports
+		// call requests by id only, so the arguments of a call without one are compared
+		// nowhere.
+		handler := leaf("call", `%init_peer_id% ("errorHandlingSrv" "error") [:error: 0] handled`)
+		handler.simpler = []string{`%init_peer_id% ("errorHandlingSrv" "error") [] handled`}
 		root = branch("xor", "", root, handler)
 	}
 	return root
@@ -151,7 +155,8 @@ func (g *gen) callWith(output int) *node {
 	out := ""
 	kind := scalarOutput
 	if output == anyOutput {
-		kind = weighted(g.src, 20, 45, 35)
+		// Few calls without an output: their arguments are compared nowhere (see script).
+		kind = weighted(g.src, 8, 52, 40)
 	}
 	switch kind {
 	case 1:
