@@ -111,7 +111,7 @@ func TestMinimizeShrinksToTheCause(t *testing.T) {
 		return diffs, nil
 	}
 	d0, _ := check(context.Background(), []*Case{c})
-	m, d, err := minimize(context.Background(), check, c, d0[0])
+	m, d, err := minimize(context.Background(), check, c, d0[0], time.Now().Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,5 +199,19 @@ func TestReferenceTimeoutIsolatesCases(t *testing.T) {
 		if d == nil || d.What != "timeout" || d.Step != len(runs[i].steps)-1 {
 			t.Errorf("case %d: %v, want a timeout at its last step", i, d)
 		}
+	}
+}
+
+// Out of time, the minimizer keeps what it has and reports no error.
+func TestMinimizeStopsAtItsDeadline(t *testing.T) {
+	c := Generate(7)
+	check := func(ctx context.Context, cases []*Case) ([]*Diff, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	d := &Diff{Step: 0, What: "data"}
+	m, md, err := minimize(context.Background(), check, c, d, time.Now().Add(50*time.Millisecond))
+	if err != nil || md != d || m.Script.String() != c.Script.String() || m.MaxSteps != 1 {
+		t.Errorf("got %s (max steps %d), %v, %v; want the case itself cut after its first step", m.Script, m.MaxSteps, md, err)
 	}
 }

@@ -22,8 +22,10 @@ type Config struct {
 	// Batch is the number of cases per reference process; default 200.
 	Batch int
 	// Minimize is how many of the findings of one signature to minimize (the rest are only
-	// counted); 0 minimizes none.
-	Minimize int
+	// counted); 0 minimizes none. MinimizeFor bounds the time one minimization may take
+	// (default 3 minutes); the smallest case found by then is kept.
+	Minimize    int
+	MinimizeFor time.Duration
 	// OutDir, if set, receives each minimized finding as a regression file.
 	OutDir string
 	// Log, if set, reports progress and findings.
@@ -97,6 +99,9 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 200
 	}
+	if cfg.MinimizeFor <= 0 {
+		cfg.MinimizeFor = 3 * time.Minute
+	}
 	logf := cfg.Log
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -142,7 +147,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 			f.Seeds = append(f.Seeds, s)
 			if len(f.Minimized) < cfg.Minimize {
 				t0 := time.Now()
-				m, md, err := minimize(ctx, check, cases[i], d)
+				m, md, err := minimize(ctx, check, cases[i], d, time.Now().Add(cfg.MinimizeFor))
 				stats.Minimizing += time.Since(t0)
 				if err != nil {
 					return stats, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // checker runs cases on both sides and returns each one's first difference (nil: none). The
@@ -21,8 +22,11 @@ const (
 // every single simplification of the current case (an instruction replaced by (null) or by one
 // of its children, a call without arguments or output, a peer left out, a delivery choice set
 // to the default), all at once in one batch, and takes the smallest that still fails the same
-// way, until none does. It returns the smallest case found and its difference.
-func minimize(ctx context.Context, check checker, c *Case, d *Diff) (*Case, *Diff, error) {
+// way, until none does or the deadline passes (a case the reference crashes on costs a node
+// process per candidate). It returns the smallest case found and its difference.
+func minimize(ctx context.Context, check checker, c *Case, d *Diff, deadline time.Time) (*Case, *Diff, error) {
+	mctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	cur, curDiff := c.clone(), d
 	// Nothing after the first difference matters.
 	cur.MaxSteps = d.Step + 1
@@ -35,8 +39,11 @@ func minimize(ctx context.Context, check checker, c *Case, d *Diff) (*Case, *Dif
 		var bestDiff *Diff
 		for len(cands) > 0 {
 			n := min(len(cands), maxBatchSize)
-			diffs, err := check(ctx, cands[:n])
+			diffs, err := check(mctx, cands[:n])
 			if err != nil {
+				if ctx.Err() == nil && mctx.Err() != nil {
+					return cur, curDiff, nil // out of time: the smallest so far
+				}
 				return cur, curDiff, err
 			}
 			for i, cd := range diffs {
