@@ -378,7 +378,7 @@ func (x *executor) ap(in *air.Ap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := newAggregate(r.val, r.tetraplets, x.trace.pos(), r.provenance)
+	agg := x.apAggregate(in.Arg, r)
 	if err := x.budget.chargeValue(r.val); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := newAggregate(r.val, r.tetraplets, x.trace.pos(), r.provenance)
+	agg := x.apAggregate(in.Value, r)
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
 		return onInstruction(in, err)
