@@ -28,10 +28,12 @@ type errorDescriptor struct {
 	canSet bool
 }
 
-func errorObject(code int64, msg, instruction, peerID string) value.Value {
+// errorObject is an error's object; withPeer adds peer_id, which may be empty: a call to the
+// peer "" that fails names that peer.
+func errorObject(code int64, msg, instruction string, withPeer bool, peerID string) value.Value {
 	keys := []string{"error_code", "message", "instruction"}
 	vals := []value.Value{value.Int(code), value.String(msg), value.String(instruction)}
-	if peerID != "" {
+	if withPeer {
 		keys = append(keys, "peer_id")
 		vals = append(vals, value.String(peerID))
 	}
@@ -83,15 +85,11 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 		peer = tetraplet.PeerPK
 	}
 	if x.lastError.canSet && e.affectsLastError() {
-		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, peer), tetraplet: tetraplet}
+		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, true, peer), tetraplet: tetraplet}
 		x.lastError.canSet = false
 	}
 	if x.errorValue.canSet {
-		p := ""
-		if withPeer {
-			p = peer
-		}
-		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, p), tetraplet: tetraplet}
+		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, withPeer, peer), tetraplet: tetraplet}
 	}
 	x.errorValue.canSet = false
 }
@@ -296,7 +294,7 @@ func (x *executor) fail(in *air.Fail) *execError {
 	var prov provenance
 	switch {
 	case in.Code != nil:
-		obj = errorObject(in.Code.Int, in.Message.Value, refText(in), x.p.InitPeerID)
+		obj = errorObject(in.Code.Int, in.Message.Value, refText(in), true, x.p.InitPeerID)
 		t := x.literalTetraplet()
 		tetraplet = &t
 	default:
