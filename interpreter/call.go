@@ -114,9 +114,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	}
 	m, met, err := x.trace.mergeCall()
 	if err != nil {
-		// The reference names the call whose states could not be merged.
-		err.msg = "on instruction '" + refText(c) + "' trace handler encountered an error: " + err.msg
-		return err
+		return onInstruction(c, err)
 	}
 	execute, keep := true, (*data.CallState)(nil)
 	if met {
@@ -249,7 +247,8 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		}
 		x.record(tet.PeerPK, st.CID)
 	default:
-		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value '%s' doesn't correspond to its instruction", callText(st))
+		// The reference's words, with its ValueRef in Rust's Debug.
+		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(st))
 	}
 	x.trace.push(st)
 	return false, nil, nil
@@ -269,7 +268,9 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	}
 	val, perr := value.Parse([]byte(res.Result), value.Limits{})
 	if perr != nil {
-		msg := fmt.Sprintf("call_service result '%s' can't be serialized or deserialized with an error: %v", res.Result, perr)
+		// The reference's words: the result as its CallServiceResult prints, serde_json's
+		// message. The message is part of the failed value, so of its CID in the data.
+		msg := fmt.Sprintf("call_service result 'ret_code: 0, result: '%s'' can't be serialized or deserialized with an error: %s", res.Result, value.SerdeMessage(res.Result, perr))
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
 		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
@@ -360,12 +361,24 @@ func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Servic
 		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
 	}
 	if h := x.argsHash(args); h != sr.ArgumentHash {
-		return uncatchable(CodeInstructionParametersMismatch, "call argument_hash mismatch: expected %s, stored %s", h, sr.ArgumentHash)
+		return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
 	}
 	if tet != stored {
-		return uncatchable(CodeInstructionParametersMismatch, "call tetraplet mismatch: expected %+v, stored %+v", tet, stored)
+		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(stored))
 	}
 	return nil
+}
+
+// parametersMismatch is the reference's InstructionParametersMismatch, worded as it words it
+// (trailing space included).
+func parametersMismatch(param, expected, stored string) *execError {
+	return uncatchable(CodeInstructionParametersMismatch, "%s doesn't match expected parameters: expected %s, got %s ", param, expected, stored)
+}
+
+// tetrapletDebug renders a tetraplet as Rust's Debug of the reference's SecurityTetraplet.
+func tetrapletDebug(t data.Tetraplet) string {
+	return fmt.Sprintf("SecurityTetraplet { peer_pk: %s, service_id: %s, function_name: %s, lens: %s }",
+		rustDebugString(t.PeerPK), rustDebugString(t.ServiceID), rustDebugString(t.FunctionName), rustDebugString(t.Lens))
 }
 
 // failedObject reads {ret_code, message} back from a failed call's value.

@@ -29,7 +29,7 @@ func (c canonStream) jvalue() value.Value {
 func (x *executor) canon(c *air.Canon) *execError {
 	st, met, err := x.trace.mergeCanon()
 	if err != nil {
-		return err
+		return onInstruction(c, err)
 	}
 	switch {
 	case met && st.Executed:
@@ -46,7 +46,7 @@ func (x *executor) canon(c *air.Canon) *execError {
 			return uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cr.Tetraplet)
 		}
 		if want := (data.Tetraplet{PeerPK: peer}); tet != want {
-			return uncatchable(CodeInstructionParametersMismatch, "canon tetraplet mismatch: expected %+v, stored %+v", want, tet)
+			return parametersMismatch("canon tetraplet", tetrapletDebug(want), tetrapletDebug(tet))
 		}
 		cs := canonStream{tetraplet: tet, cid: st.CID}
 		for _, ec := range cr.Values {

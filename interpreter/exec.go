@@ -28,10 +28,12 @@ type errorDescriptor struct {
 	canSet bool
 }
 
-func errorObject(code int64, msg, instruction, peerID string) value.Value {
+// errorObject is an error's object; withPeer adds peer_id, which may be empty: a call to the
+// peer "" that fails names that peer.
+func errorObject(code int64, msg, instruction string, withPeer bool, peerID string) value.Value {
 	keys := []string{"error_code", "message", "instruction"}
 	vals := []value.Value{value.Int(code), value.String(msg), value.String(instruction)}
-	if peerID != "" {
+	if withPeer {
 		keys = append(keys, "peer_id")
 		vals = append(vals, value.String(peerID))
 	}
@@ -83,15 +85,11 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 		peer = tetraplet.PeerPK
 	}
 	if x.lastError.canSet && e.affectsLastError() {
-		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, peer), tetraplet: tetraplet}
+		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, true, peer), tetraplet: tetraplet}
 		x.lastError.canSet = false
 	}
 	if x.errorValue.canSet {
-		p := ""
-		if withPeer {
-			p = peer
-		}
-		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, p), tetraplet: tetraplet}
+		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, withPeer, peer), tetraplet: tetraplet}
 	}
 	x.errorValue.canSet = false
 }
@@ -115,7 +113,10 @@ func (x *executor) exec(in air.Instr) *execError {
 	if c, ok := in.(*air.Call); ok {
 		err = x.call(c)
 	} else if err = x.execOther(in); err != nil {
-		x.setErrors(err, refText(in), nil, false)
+		// A canon's error names the peer in :error:, as a call's does (the reference's
+		// PeerIDErrorLogable is true for both); other instructions' errors do not.
+		_, canon := in.(*air.Canon)
+		x.setErrors(err, refText(in), nil, canon)
 	}
 	x.depth--
 	return err
@@ -255,7 +256,7 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 func (x *executor) par(in *air.Par) *execError {
 	f, err := x.trace.parStart()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var results [2]*execError
 	var completes [2]bool
@@ -293,7 +294,7 @@ func (x *executor) fail(in *air.Fail) *execError {
 	var prov provenance
 	switch {
 	case in.Code != nil:
-		obj = errorObject(in.Code.Int, in.Message.Value, refText(in), x.p.InitPeerID)
+		obj = errorObject(in.Code.Int, in.Message.Value, refText(in), true, x.p.InitPeerID)
 		t := x.literalTetraplet()
 		tetraplet = &t
 	default:
@@ -342,10 +343,12 @@ func (x *executor) throw(obj value.Value, t *data.Tetraplet, prov provenance) *e
 }
 
 // checkErrorObject: what fail throws must be an object with a non-zero integer error_code and a
-// string message.
+// string message. The messages are the reference's (ErrorObjectError in
+// air/src/execution_step/execution_context/instruction_error/errors.rs): they reach the script
+// in :error: and from there the data.
 func checkErrorObject(v value.Value) *execError {
 	if v.Kind() != value.KindObject {
-		return catchable(CodeInvalidErrorObject, "scalar must be an object, but got '%s'", v)
+		return catchable(CodeInvalidErrorObject, "scalar should have an object type to be converted into error object, but '%s' doesn't have", v)
 	}
 	code, ok := v.Get("error_code")
 	if !ok {
@@ -353,17 +356,17 @@ func checkErrorObject(v value.Value) *execError {
 	}
 	n, isInt := code.Int64()
 	if !isInt {
-		return catchable(CodeInvalidErrorObject, "field 'error_code' of scalar '%s' must have integer type", v)
+		return catchable(CodeInvalidErrorObject, "error_code of scalar '%s' must have integer type", v)
 	}
 	if n == 0 {
-		return catchable(CodeInvalidErrorObject, "error code must be non-zero")
+		return catchable(CodeInvalidErrorObject, "error code must be non-zero, but it is zero")
 	}
 	msg, ok := v.Get("message")
 	if !ok {
 		return catchable(CodeInvalidErrorObject, "scalar '%s' must have field with name 'message'", v)
 	}
 	if _, isStr := msg.Str(); !isStr {
-		return catchable(CodeInvalidErrorObject, "field 'message' of scalar '%s' must have string type", v)
+		return catchable(CodeInvalidErrorObject, "message of scalar '%s' must have string type", v)
 	}
 	return nil
 }
@@ -373,23 +376,7 @@ func (x *executor) ap(in *air.Ap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := aggregate{val: r.val, tracePos: x.trace.pos(), provenance: r.provenance}
-	if len(r.tetraplets) > 0 {
-		agg.tetraplet = r.tetraplets[0]
-	}
-	if v, ok := in.Arg.(*air.Var); ok && v.Lens == nil {
-		// A canon stream or map as a whole is one value, whose tetraplet is the canon's own (the
-		// peer that froze it), not its first element's.
-		switch v.Kind {
-		case air.CanonStreamVar:
-			c, _ := x.canonVar(v.Name) // resolved above
-			agg.tetraplet = c.tetraplet
-		case air.CanonMapVar:
-			m, _ := x.canonMapVar(v.Name)
-			agg.tetraplet = m.tetraplet
-		}
-	}
-	agg.tetraplet = storedTetraplet(agg.tetraplet, agg.provenance)
+	agg := x.apAggregate(in.Arg, r)
 	if err := x.budget.chargeValue(r.val); err != nil {
 		return err
 	}
@@ -398,27 +385,13 @@ func (x *executor) ap(in *air.Ap) *execError {
 	}
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	if err := x.streams.add(in.Dst, agg, gen); err != nil {
 		return err
 	}
 	x.trace.push(data.ApState{Gens: []uint32{0}})
 	return nil
-}
-
-// storedTetraplet is the tetraplet a value keeps once ap stores it, as the reference's values
-// keep it (ValueAggregate::new): by its provenance, a literal only its peer (an error's value,
-// whose tetraplet is the failed call's, included), a canon's value its peer and lens, a
-// service result all of it.
-func storedTetraplet(t data.Tetraplet, p provenance) data.Tetraplet {
-	switch p.kind {
-	case data.FromLiteral:
-		return data.Tetraplet{PeerPK: t.PeerPK}
-	case data.FromCanon:
-		return data.Tetraplet{PeerPK: t.PeerPK, Lens: t.Lens}
-	}
-	return t
 }
 
 // foldState is a fold over the elements of an array or a canon stream being executed.
@@ -454,7 +427,9 @@ func (x *executor) fold(in *air.Fold) *execError {
 			if it.Lens != nil {
 				v, err := x.applyLens(agg.val, it.Lens)
 				if err != nil {
-					return err
+					// A scalar the lens indexes with may not be known yet: the reference
+					// joins on the whole iterable (joinable! around its construction).
+					return x.joined(err)
 				}
 				agg.val, agg.tracePos, expr = v, 0, refLens(it.Lens)
 				agg.tetraplet = withLens(agg.tetraplet, it.Lens)
@@ -548,7 +523,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 	x.foldCount++
 	id := x.foldCount
 	if err := x.trace.foldStart(id); err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var cursor [3]int
 	gens := s.generationsFrom(cursor)
@@ -560,7 +535,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 	for len(gens) > 0 {
 		for _, g := range gens {
 			if err := x.trace.iterationStart(id, g[0].tracePos); err != nil {
-				return err
+				return onInstruction(in, err)
 			}
 			x.budget.chargeSteps(len(g))
 			err := x.runFold(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: id})
@@ -591,7 +566,7 @@ func (x *executor) next(in *air.Next) *execError {
 	if f.cursor+1 >= len(f.items) {
 		if f.stream {
 			if err := x.trace.backIterator(f.id); err != nil {
-				return err
+				return onInstruction(in, err)
 			}
 		}
 		if f.last != nil {
@@ -609,7 +584,7 @@ func (x *executor) next(in *air.Next) *execError {
 	f.cursor++
 	if f.stream {
 		if err := x.trace.iterationStart(f.id, f.items[f.cursor].tracePos); err != nil {
-			return err
+			return onInstruction(in, err)
 		}
 	}
 	x.scalars.nextBefore()
@@ -620,7 +595,7 @@ func (x *executor) next(in *air.Next) *execError {
 	}
 	f.cursor--
 	if f.stream {
-		return x.trace.backIterator(f.id)
+		return onInstruction(in, x.trace.backIterator(f.id))
 	}
 	return nil
 }

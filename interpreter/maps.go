@@ -44,13 +44,10 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 	if err != nil {
 		return x.joined(err)
 	}
-	agg := aggregate{val: r.val, tracePos: x.trace.pos(), provenance: r.provenance}
-	if len(r.tetraplets) > 0 {
-		agg.tetraplet = r.tetraplets[0]
-	}
+	agg := x.apAggregate(in.Value, r)
 	gen, _, err := x.trace.mergeAp()
 	if err != nil {
-		return err
+		return onInstruction(in, err)
 	}
 	var key mapKey
 	switch k := in.Key.(type) {

@@ -162,12 +162,13 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	if err != nil {
 		return fail(decodeErrorCode(err), "failed to deserialize current data: %v", err)
 	}
+	// The reference's messages for these are DataVerifierError's own, with nothing before.
 	if err := cur.VerifySignatures(p.ParticleID); err != nil {
-		return fail(CodeSignatureVerification, "current data signature check failed: %v", err)
+		return fail(CodeSignatureVerification, "%v", err)
 	}
 	sigs, err := data.MergeSignatures(prev, cur)
 	if err != nil {
-		return fail(CodeSignatureVerification, "merging signatures failed: %v", err)
+		return fail(CodeSignatureVerification, "%v", err)
 	}
 	parsed, err := p.ParseCache.Parse(script)
 	if err != nil {

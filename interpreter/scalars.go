@@ -1,6 +1,7 @@
 package interpreter
 
 import (
+	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -18,6 +19,38 @@ type aggregate struct {
 	tetraplet  data.Tetraplet
 	tracePos   uint32
 	provenance provenance
+}
+
+// apAggregate makes the aggregate of the value ap stores, as the reference's apply_to_arg and
+// ValueAggregate::new do: only a service result keeps its whole tetraplet; a literal keeps the
+// peer of its tetraplet, a value from a canon the peer and the lens, because the reference's
+// LiteralAggregate and CanonResultAggregate store no more. It matters for :error: and
+// %last_error%, whose provenance is a literal but whose tetraplet is that of the failed call:
+// put into a stream, they become elements of a literal tetraplet on the call's peer. A canon
+// stream or map taken whole has the canon's own tetraplet (the peer that froze it), not its
+// first element's.
+func (x *executor) apAggregate(arg air.Value, r resolved) aggregate {
+	var tet data.Tetraplet
+	if len(r.tetraplets) > 0 {
+		tet = r.tetraplets[0]
+	}
+	if v, ok := arg.(*air.Var); ok && v.Lens == nil {
+		switch v.Kind {
+		case air.CanonStreamVar:
+			c, _ := x.canonVar(v.Name) // resolved already
+			tet = c.tetraplet
+		case air.CanonMapVar:
+			m, _ := x.canonMapVar(v.Name)
+			tet = m.tetraplet
+		}
+	}
+	switch r.provenance.kind {
+	case data.FromLiteral:
+		tet = data.Tetraplet{PeerPK: tet.PeerPK}
+	case data.FromCanon:
+		tet = data.Tetraplet{PeerPK: tet.PeerPK, Lens: tet.Lens}
+	}
+	return aggregate{val: r.val, tetraplet: tet, tracePos: x.trace.pos(), provenance: r.provenance}
 }
 
 // cell is one binding of a variable at a fold depth; set is false for a binding that new

@@ -2,7 +2,10 @@ package interpreter
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/data"
 )
 
@@ -183,36 +186,55 @@ func valueRefDebug(c data.CallState) string {
 
 func cidDebug(c data.CID) string { return `CID("` + c.String() + `")` }
 
-func callText(c data.CallState) string {
-	switch c.Kind {
-	case data.CallSentBy:
-		return "request sent by " + c.Peer
-	case data.CallFailed:
-		return "failed " + c.CID.String()
-	}
-	return "executed " + c.CID.String()
-}
-
+// incompatibleStates is the reference's MergeError for a state of another kind than the
+// instruction's, in its words: both states when both traces have one, else the one there is.
 func incompatibleStates(p, c data.State, want string) *execError {
-	return traceError("state from previous `%s` is incompatible with state from current `%s`, while a %s state was expected", stateName(p), stateName(c), want)
+	switch {
+	case p != nil && c != nil:
+		return traceError("previous and current data have incompatible states: '%s' '%s'", stateDebug(p), stateDebug(c))
+	case p != nil:
+		return traceError("state from previous `%s` is incompatible with expected %s", stateDebug(p), want)
+	}
+	return traceError("state from current `%s` is incompatible with expected %s", stateDebug(c), want)
 }
 
-func stateName(s data.State) string {
-	switch s.(type) {
-	case nil:
-		return "None"
+// stateDebug renders a state as Rust's Debug of the reference's ExecutedState.
+func stateDebug(s data.State) string {
+	switch s := s.(type) {
 	case data.ParState:
-		return "par"
+		return fmt.Sprintf("Par(ParResult { left_size: %d, right_size: %d })", s.Left, s.Right)
 	case data.CallState:
-		return "call"
+		return "Call(" + callDebug(s) + ")"
 	case data.FoldState:
-		return "fold"
+		lore := make([]string, len(s.Lore))
+		for i, l := range s.Lore {
+			lore[i] = fmt.Sprintf("FoldSubTraceLore { value_pos: %d, subtraces_desc: [SubTraceDesc { begin_pos: %d, subtrace_len: %d }, SubTraceDesc { begin_pos: %d, subtrace_len: %d }] }",
+				l.ValuePos, l.Before.Pos, l.Before.Len, l.After.Pos, l.After.Len)
+		}
+		return "Fold(FoldResult { lore: [" + strings.Join(lore, ", ") + "] })"
 	case data.ApState:
-		return "ap"
+		gens := make([]string, len(s.Gens))
+		for i, g := range s.Gens {
+			gens[i] = strconv.FormatUint(uint64(g), 10)
+		}
+		return "Ap(ApResult { res_generations: [" + strings.Join(gens, ", ") + "] })"
 	case data.CanonState:
-		return "canon"
+		if s.Executed {
+			return "Canon(Executed(" + cidDebug(s.CID) + "))"
+		}
+		return "Canon(RequestSentBy(" + rustDebugString(s.SentBy) + "))"
 	}
-	return "?"
+	return "None"
+}
+
+// onInstruction names the instruction in an error of the trace handler, as the reference's
+// UncatchableError::TraceError does. Every call of the trace handler on behalf of an
+// instruction passes its error through here.
+func onInstruction(in air.Instr, err *execError) *execError {
+	if err != nil {
+		err.msg = "on instruction '" + refText(in) + "' trace handler encountered an error: " + err.msg
+	}
+	return err
 }
 
 // parFrame is a par being executed: where its state goes in the result, and the windows the

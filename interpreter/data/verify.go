@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/mr-tron/base58"
 )
@@ -20,7 +22,20 @@ func PeerIDOf(pub []byte) string {
 // signature verification does: every call with a service result (executed or failed) and every
 // executed canon, attributed to the peer of its tetraplet. It fails on a dangling CID.
 func (d *Data) PeerCIDs() (map[string][]CID, error) {
+	out, _, err := d.peerCIDs()
+	return out, err
+}
+
+// peerCIDs is PeerCIDs, and the peers in the order of the trace (of their first CID).
+func (d *Data) peerCIDs() (map[string][]CID, []string, error) {
 	out := map[string][]CID{}
+	var order []string
+	add := func(peer string, c CID) {
+		if _, ok := out[peer]; !ok {
+			order = append(order, peer)
+		}
+		out[peer] = append(out[peer], c)
+	}
 	for i, s := range d.Trace {
 		switch s := s.(type) {
 		case CallState:
@@ -29,53 +44,72 @@ func (d *Data) PeerCIDs() (map[string][]CID, error) {
 			}
 			sr, ok := d.Stores.ServiceResults[s.CID]
 			if !ok {
-				return nil, fmt.Errorf("state %d: service result %s is not in the data", i, s.CID)
+				return nil, nil, fmt.Errorf("state %d: service result %s is not in the data", i, s.CID)
 			}
 			t, ok := d.Stores.Tetraplets[sr.Tetraplet]
 			if !ok {
-				return nil, fmt.Errorf("state %d: tetraplet %s is not in the data", i, sr.Tetraplet)
+				return nil, nil, fmt.Errorf("state %d: tetraplet %s is not in the data", i, sr.Tetraplet)
 			}
-			out[t.PeerPK] = append(out[t.PeerPK], s.CID)
+			add(t.PeerPK, s.CID)
 		case CanonState:
 			if !s.Executed {
 				continue
 			}
 			cr, ok := d.Stores.CanonResults[s.CID]
 			if !ok {
-				return nil, fmt.Errorf("state %d: canon result %s is not in the data", i, s.CID)
+				return nil, nil, fmt.Errorf("state %d: canon result %s is not in the data", i, s.CID)
 			}
 			t, ok := d.Stores.Tetraplets[cr.Tetraplet]
 			if !ok {
-				return nil, fmt.Errorf("state %d: tetraplet %s is not in the data", i, cr.Tetraplet)
+				return nil, nil, fmt.Errorf("state %d: tetraplet %s is not in the data", i, cr.Tetraplet)
 			}
-			out[t.PeerPK] = append(out[t.PeerPK], s.CID)
+			add(t.PeerPK, s.CID)
 		}
 	}
-	return out, nil
+	return out, order, nil
 }
 
 // VerifySignatures checks, as the reference does, every signature in d: each peer's signature
 // must be over exactly the CIDs it produced in d (none, for a peer that produced nothing), and
-// every peer that produced CIDs must have signed them.
+// every peer that produced CIDs must have signed them. The errors are the reference's
+// DataVerifierError, word for word, found in the same order as far as it has one: a peer
+// without a signature first, in the order of the trace (the reference meets it while grouping
+// the CIDs), then a signature that does not verify (the reference goes over the peers in hash
+// map order, so for data with several bad signatures it may name another one).
 func (d *Data) VerifySignatures(particleID string) error {
-	byPeer, err := d.PeerCIDs()
+	byPeer, order, err := d.peerCIDs()
 	if err != nil {
 		return err
 	}
 	signed := map[string]bool{}
-	for _, pk := range slices.Sorted(maps.Keys(d.Signatures)) {
-		peer := PeerIDOf([]byte(pk))
-		signed[peer] = true
-		if !ed25519.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
-			return fmt.Errorf("the signature of peer %s does not match the %d values it produced", peer, len(byPeer[peer]))
+	for pk := range d.Signatures {
+		signed[PeerIDOf([]byte(pk))] = true
+	}
+	for _, peer := range order {
+		if !signed[peer] {
+			return fmt.Errorf("peer_id doens't match any available public key: %q", peer)
 		}
 	}
-	for _, peer := range slices.Sorted(maps.Keys(byPeer)) {
-		if !signed[peer] {
-			return fmt.Errorf("peer %s produced values but did not sign them", peer)
+	for _, pk := range slices.Sorted(maps.Keys(d.Signatures)) {
+		peer := PeerIDOf([]byte(pk))
+		if !ed25519.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
+			// The reference's Debug of ed25519-dalek's error for a signature that does not
+			// verify, the signature and the key in base58, then the CIDs, sorted.
+			return fmt.Errorf("signature mismatch for %q: Verification(Ed25519(signature::Error { source: Some(Verification equation was not satisfied) }, %q, %q)), values: CIDS: %s",
+				peer, base58.Encode(d.Signatures[pk]), base58.Encode([]byte(pk)), cidsDebug(byPeer[peer]))
 		}
 	}
 	return nil
+}
+
+// cidsDebug renders CIDs, sorted, as Rust's Debug of the reference's Vec<Rc<CidRef>>.
+func cidsDebug(cids []CID) string {
+	texts := make([]string, len(cids))
+	for i, c := range cids {
+		texts[i] = strconv.Quote(c.String())
+	}
+	slices.Sort(texts)
+	return "[" + strings.Join(texts, ", ") + "]"
 }
 
 // MergeSignatures combines the signatures of previous and current data as the reference does:
@@ -107,7 +141,8 @@ func MergeSignatures(prev, cur *Data) (map[string][]byte, error) {
 			old = sig
 		}
 		if !subMultiset(b, a) {
-			return nil, fmt.Errorf("peer %s: the values in the previous and current data are not one a subset of the other", peer)
+			// The reference's MergeMismatch, which calls the larger set prev whichever it is.
+			return nil, fmt.Errorf("inconsistent CID multisets on merge for peer %q, prev: %s, current: %s", peer, cidsDebug(a), cidsDebug(b))
 		}
 		out[pk] = old
 	}
