@@ -1,0 +1,199 @@
+package wasmbin
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// module builds a binary module from sections (id, body), each given its size.
+func module(sections ...[]byte) []byte {
+	b := append([]byte(nil), magic...)
+	for _, s := range sections {
+		b = append(b, s[0])
+		b = appendU32(b, uint32(len(s)-1))
+		b = append(b, s[1:]...)
+	}
+	return b
+}
+
+func appendU32(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
+
+func name(s string) []byte { return append(appendU32(nil, uint32(len(s))), s...) }
+
+func section(id byte, parts ...[]byte) []byte {
+	b := []byte{id}
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// sample has a type () -> (), two imported functions, a memory, an exported function and a
+// custom section.
+func sample() []byte {
+	typ := section(1, []byte{1, 0x60, 0, 0})
+	imp := section(2, []byte{2},
+		name("wasi_snapshot_preview1"), name("proc_exit"), []byte{KindFunc, 0},
+		name("host"), name("log_utf8_string"), []byte{KindFunc, 0})
+	fn := section(3, []byte{1, 0})
+	mem := section(5, []byte{1, 0x00, 1})
+	exp := section(7, []byte{2}, name("run"), []byte{KindFunc, 2}, name("memory"), []byte{KindMemory, 0})
+	code := section(10, []byte{1, 2, 0, 0x0b})
+	custom := section(0, name("interface-types"), []byte{5, 6, '0', '.', '2', '7', '.', '0'})
+	return module(typ, imp, fn, mem, exp, code, custom)
+}
+
+func TestScanReadsImportsExportsAndCustomSections(t *testing.T) {
+	s, err := Scan(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantImports := []Import{{"wasi_snapshot_preview1", "proc_exit", KindFunc}, {"host", "log_utf8_string", KindFunc}}
+	if !slices.Equal(s.Imports, wantImports) {
+		t.Errorf("imports %v, want %v", s.Imports, wantImports)
+	}
+	if !s.ExportsFunc("run") || s.ExportsFunc("memory") || s.ExportsFunc("missing") {
+		t.Errorf("exports %v: want the function run, memory not a function", s.Exports)
+	}
+	data, ok := s.CustomSection("interface-types")
+	if !ok || string(data[2:]) != "0.27.0" {
+		t.Errorf("custom section %q %v", data, ok)
+	}
+	agreeWithWazero(t, sample(), s)
+}
+
+func TestScanRefusesMalformedModules(t *testing.T) {
+	good := sample()
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "magic"},
+		{"not wasm", []byte("\x7fELF\x02\x01\x01\x00"), "magic"},
+		{"version 2", append([]byte("\x00asm\x02\x00\x00\x00"), good[8:]...), "version"},
+		{"truncated", good[:len(good)-3], "past the end"},
+		{"huge import count", module(section(2, appendU32(nil, 1<<30))), "more than the limit"},
+		{"name past the end", module(section(2, []byte{1}, appendU32(nil, 200))), "name of 200 bytes"},
+		{"not utf-8", module(section(2, []byte{1}, name("\xff\xfe"), name("f"), []byte{0, 0})), "UTF-8"},
+		{"import kind", module(section(2, []byte{1}, name("m"), name("f"), []byte{9, 0})), "unknown kind 9"},
+		{"out of order", module(section(7, []byte{0}), section(2, []byte{0})), "out of order"},
+		{"repeated", module(section(2, []byte{0}), section(2, []byte{0})), "out of order or repeated"},
+		{"left over", module(section(7, []byte{0, 0})), "left over"},
+		{"unknown section", module(section(14, []byte{0})), "unknown section"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Scan(tc.b)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Scan: %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestScanAgreesWithWazeroOnAStockModule reads AquaVM's avm.wasm (a Marine module of 6 MB,
+// installed with the reference interpreter) when it is there.
+func TestScanAgreesWithWazeroOnAStockModule(t *testing.T) {
+	dir := os.Getenv("AQUANET_ORACLE_DIR")
+	if dir == "" {
+		t.Skip("AQUANET_ORACLE_DIR not set: no stock module to read")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@fluencelabs", "avm", "dist", "avm.wasm"))
+	if err != nil {
+		t.Skip(err)
+	}
+	s, err := Scan(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.CustomSection("interface-types"); !ok {
+		t.Error("avm.wasm: no interface-types section found")
+	}
+	if !s.ExportsFunc("allocate") || !s.ExportsFunc("invoke") {
+		t.Error("avm.wasm: allocate or invoke not found among the exports")
+	}
+	agreeWithWazero(t, b, s)
+}
+
+// agreeWithWazero checks that Scan found the function imports and exports wazero compiles.
+func agreeWithWazero(t *testing.T, b []byte, s *Summary) {
+	t.Helper()
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	cm, err := r.CompileModule(ctx, b)
+	if err != nil {
+		t.Fatalf("wazero does not compile it: %v", err)
+	}
+	compare(t, s, cm)
+}
+
+func compare(t *testing.T, s *Summary, cm wazero.CompiledModule) {
+	t.Helper()
+	var got, want []string
+	for _, im := range s.Imports {
+		if im.Kind == KindFunc {
+			got = append(got, im.Module+"."+im.Name)
+		}
+	}
+	for _, f := range cm.ImportedFunctions() {
+		m, n, _ := f.Import()
+		want = append(want, m+"."+n)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("imported functions %v, wazero %v", got, want)
+	}
+	got, want = nil, nil
+	for _, e := range s.Exports {
+		if e.Kind == KindFunc {
+			got = append(got, e.Name)
+		}
+	}
+	for n := range cm.ExportedFunctions() {
+		want = append(want, n)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("exported functions %v, wazero %v", got, want)
+	}
+}
+
+// FuzzScan checks that Scan never panics, and that a module wazero compiles is one Scan reads
+// the same imports and exports from.
+func FuzzScan(f *testing.F) {
+	f.Add(sample())
+	f.Add(module())
+	f.Add(module(section(2, []byte{1}, name("m"), name("g"), []byte{KindGlobal, 0x7f, 0})))
+	f.Add(module(section(2, []byte{1}, name("m"), name("t"), []byte{KindTable, 0x70, 1, 1, 2})))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Scan(b)
+		ctx := context.Background()
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+		defer r.Close(ctx)
+		cm, cerr := r.CompileModule(ctx, b)
+		if cerr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("wazero compiles it, Scan refuses it: %v", err)
+		}
+		compare(t, s, cm)
+	})
+}
