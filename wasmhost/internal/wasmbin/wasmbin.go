@@ -78,7 +78,9 @@ type Error struct {
 	What   string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("malformed wasm module at byte %d: %s", e.Offset, e.What) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("malformed wasm module at byte %d: %s", e.Offset, e.What)
+}
 
 var magic = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
 
@@ -217,7 +219,6 @@ type reader struct {
 	b   []byte
 	pos int
 }
-
 
 func (r *reader) byte() (byte, error) {
 	if r.pos >= len(r.b) {
