@@ -9,40 +9,17 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+
+	"github.com/aquanet/aquanet/wasmhost/internal/wasmtest"
 )
 
-// module builds a binary module from sections (id, body), each given its size.
-func module(sections ...[]byte) []byte {
-	b := append([]byte(nil), magic...)
-	for _, s := range sections {
-		b = append(b, s[0])
-		b = appendU32(b, uint32(len(s)-1))
-		b = append(b, s[1:]...)
-	}
-	return b
-}
+var (
+	module  = wasmtest.Module
+	section = wasmtest.Section
+	name    = wasmtest.Name
+)
 
-func appendU32(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
-
-func name(s string) []byte { return append(appendU32(nil, uint32(len(s))), s...) }
-
-func section(id byte, parts ...[]byte) []byte {
-	b := []byte{id}
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
+func appendU32(b []byte, v uint32) []byte { return wasmtest.U32(b, v) }
 
 // sample has a type () -> (), two imported functions, a memory, an exported function and a
 // custom section.

@@ -1,0 +1,243 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/aquanet/aquanet/internal/rng"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/wasmhost/api"
+	"github.com/aquanet/aquanet/wasmhost/internal/engine"
+)
+
+// Errors of a call, which a service actor turns into AIR call errors. An ArgumentError,
+// NoFunctionError or ServiceError leaves the instance as it was; after a Trap (which includes a
+// call stopped at its time limit and a guest out of memory) the instance is broken and must be
+// replaced.
+type (
+	ArgumentError   = engine.ArgumentError
+	NoFunctionError = engine.NoFunctionError
+	ServiceError    = engine.ServiceError
+	Trap            = engine.Trap
+)
+
+// Host compiles and runs modules. It is safe for concurrent use; the Instances it makes are
+// not (a caller serialises the calls of one instance).
+type Host struct {
+	cfg   Config
+	cache wazero.CompilationCache
+}
+
+// New returns a Host configured by cfg.
+func New(cfg Config) (*Host, error) {
+	h := &Host{cfg: cfg}
+	if cfg.cacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cfg.cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasmhost: compilation cache in %s: %w", cfg.cacheDir, err)
+		}
+		h.cache = c
+	} else {
+		h.cache = wazero.NewCompilationCache()
+	}
+	return h, nil
+}
+
+// Close releases the compilation cache. Instances must be closed before.
+func (h *Host) Close(ctx context.Context) error { return h.cache.Close(ctx) }
+
+// Inspect is the package's Inspect with the host's size limit.
+func (h *Host) Inspect(wasm []byte) (*ModuleInfo, error) { return Inspect(wasm, h.cfg.maxModuleSize) }
+
+// ModuleSource is one module of a service: its name (how other modules import from it, and
+// what effectors are granted to) and its bytes.
+type ModuleSource struct {
+	Name string
+	Wasm []byte
+}
+
+// ServiceSpec is a service instance to make.
+type ServiceSpec struct {
+	// ServiceID is the service's id, given to the guests as the WASI env service_id (as Marine
+	// does) and mixed into their randomness seed.
+	ServiceID string
+	// Modules in link order: each may import from those before it; the last is the facade,
+	// whose exports are the service's functions. All of one Kind.
+	Modules []ModuleSource
+	// StorageDir, if set, is a host directory the guests see as /storage, kept between
+	// instances; TmpDir one they see as /tmp, which the caller empties when it likes.
+	StorageDir, TmpDir string
+}
+
+// DeniedError is a module that imports a host capability the node does not grant it.
+type DeniedError struct {
+	Module, Capability string
+}
+
+func (e *DeniedError) Error() string {
+	return fmt.Sprintf("module %s imports the host capability %q, which this node does not grant it (effectors in the node's config)", e.Module, e.Capability)
+}
+
+// LinkError is a service whose modules do not fit together.
+type LinkError struct {
+	What string
+}
+
+func (e *LinkError) Error() string { return "service modules do not link: " + e.What }
+
+// loaders are the back ends, by the ABI they run.
+var loaders = map[Kind]engine.Loader{}
+
+// Instantiate checks that spec's modules link (every import namespace that is not the host's is
+// a module before it, all modules of one ABI, every effector granted) and makes an instance of
+// the service in a runtime of its own.
+func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, error) {
+	if len(spec.Modules) == 0 {
+		return nil, &LinkError{"no modules"}
+	}
+	infos := make([]*ModuleInfo, len(spec.Modules))
+	for i, m := range spec.Modules {
+		if m.Name == "" {
+			return nil, &LinkError{fmt.Sprintf("module %d has no name", i)}
+		}
+		if slices.ContainsFunc(spec.Modules[:i], func(o ModuleSource) bool { return o.Name == m.Name }) {
+			return nil, &LinkError{fmt.Sprintf("two modules are named %q", m.Name)}
+		}
+		info, err := h.Inspect(m.Wasm)
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", m.Name, err)
+		}
+		if i > 0 && info.Kind != infos[0].Kind {
+			return nil, &LinkError{fmt.Sprintf("module %s is a %s module, %s a %s one: a service's modules share one ABI", m.Name, info.Kind, spec.Modules[0].Name, infos[0].Kind)}
+		}
+		for _, l := range info.Links {
+			if !slices.ContainsFunc(spec.Modules[:i], func(o ModuleSource) bool { return o.Name == l }) {
+				return nil, &LinkError{fmt.Sprintf("module %s imports from %q, which is not a module loaded before it", m.Name, l)}
+			}
+		}
+		for _, e := range info.Effects {
+			if !slices.Contains(h.cfg.effectors[m.Name], e) {
+				return nil, &DeniedError{Module: m.Name, Capability: e}
+			}
+		}
+		infos[i] = info
+	}
+	load := loaders[infos[0].Kind]
+	if load == nil {
+		return nil, &LinkError{fmt.Sprintf("no back end runs %s modules", infos[0].Kind)}
+	}
+	rc := wazero.NewRuntimeConfig().
+		WithCompilationCache(h.cache).
+		WithCustomSections(true).
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(h.cfg.memoryLimitPages)
+	r := wazero.NewRuntimeWithConfig(ctx, rc)
+	mods := make([]engine.Module, len(spec.Modules))
+	for i, m := range spec.Modules {
+		cm, err := r.CompileModule(ctx, m.Wasm)
+		if err != nil {
+			r.Close(ctx)
+			return nil, &UploadError{fmt.Sprintf("module %s does not compile: %v", m.Name, err)}
+		}
+		mods[i] = engine.Module{Name: m.Name, Compiled: cm, Config: h.moduleConfig(spec, m.Name)}
+	}
+	svc, err := load(ctx, r, mods, engine.Host{Log: h.log})
+	if err != nil {
+		r.Close(ctx)
+		return nil, err
+	}
+	return &Instance{h: h, r: r, svc: svc, kind: infos[0].Kind}, nil
+}
+
+// moduleConfig is a module's WASI: the node's clock, randomness derived from the node's seed
+// and the service, the service's dirs, the env Marine gives (service_id).
+func (h *Host) moduleConfig(spec ServiceSpec, module string) wazero.ModuleConfig {
+	clk := h.cfg.clock
+	fs := wazero.NewFSConfig()
+	if spec.StorageDir != "" {
+		fs = fs.WithDirMount(spec.StorageDir, "/storage")
+	}
+	if spec.TmpDir != "" {
+		fs = fs.WithDirMount(spec.TmpDir, "/tmp")
+	}
+	seed := rng.Derive(h.cfg.seed, "wasm/"+spec.ServiceID+"/"+module)
+	return wazero.NewModuleConfig().
+		WithFSConfig(fs).
+		WithEnv("service_id", spec.ServiceID).
+		WithRandSource(rng.Reader(rng.New(seed))).
+		WithWalltime(func() (int64, int32) {
+			t := clk.Now()
+			return t.Unix(), int32(t.Nanosecond())
+		}, sys.ClockResolution(time.Millisecond)).
+		WithNanotime(func() int64 { return clk.Now().UnixNano() }, sys.ClockResolution(time.Millisecond))
+}
+
+func (h *Host) log(module string, level, target int32, msg string) {
+	if h.cfg.log != nil {
+		h.cfg.log(module, level, msg)
+	}
+}
+
+// Instance is a running service: its modules linked in a runtime of their own. Its methods are
+// not safe for concurrent use.
+type Instance struct {
+	h      *Host
+	r      wazero.Runtime
+	svc    engine.Service
+	kind   Kind
+	broken error
+}
+
+// Interface is the service's interface: its facade's functions and records.
+func (i *Instance) Interface() api.Interface { return i.svc.Interface() }
+
+// Kind is the ABI of the service's modules.
+func (i *Instance) Kind() Kind { return i.kind }
+
+// Broken returns the trap that broke the instance, or nil. A broken instance refuses calls;
+// replace it with a new one.
+func (i *Instance) Broken() error { return i.broken }
+
+// Call runs fn with args (JSON values, converted by the function's signature). It stops the
+// guest when ctx ends or the host's call time limit passes, whichever is first.
+func (i *Instance) Call(ctx context.Context, fn string, args []value.Value, params api.CallParams) (value.Value, error) {
+	if i.broken != nil {
+		return value.Value{}, fmt.Errorf("the service instance is broken since an earlier call: %w", i.broken)
+	}
+	if d := i.h.cfg.callTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeLimitError{d})
+		defer cancel()
+	}
+	v, err := i.svc.Call(ctx, fn, args, params)
+	var trap *Trap
+	if errors.As(err, &trap) {
+		if cause := context.Cause(ctx); cause != nil {
+			trap.Err = cause
+		}
+		i.broken = trap
+	}
+	return v, err
+}
+
+// timeLimitError is a call stopped at the host's time limit.
+type timeLimitError struct{ d time.Duration }
+
+func (e *timeLimitError) Error() string {
+	return fmt.Sprintf("the call ran past its time limit of %v and was stopped", e.d)
+}
+
+// Close stops the instance and frees its memory.
+func (i *Instance) Close(ctx context.Context) error {
+	err := i.svc.Close(ctx)
+	if cerr := i.r.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
