@@ -107,6 +107,11 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.handler = s.newHandler()
+	case *actor.Stopped, *actor.Restarting:
+		// A handler holding resources (a Wasm instance) lets them go with its actor.
+		if c, ok := s.handler.(interface{ Close() error }); ok {
+			c.Close()
+		}
 	case *Call:
 		s.serve(ctx, m)
 	case *StatQuery:

@@ -235,3 +235,34 @@ func TestFailureCarriesItsRetCodeAndValue(t *testing.T) {
 		t.Fatalf("Result(error) = %+v", r)
 	}
 }
+
+// closingHandler counts its closes.
+type closingHandler struct {
+	HandlerFunc
+	closed *int
+}
+
+func (c closingHandler) Close() error { *c.closed++; return nil }
+
+func TestAHandlerThatHoldsResourcesIsClosedWithItsActor(t *testing.T) {
+	h := newHarness(t)
+	made, closed := 0, 0
+	pid := h.spawn(func() Handler {
+		made++
+		return closingHandler{HandlerFunc(func(ctx CallContext, fn string, args []value.Value) (value.Value, error) {
+			if fn == "panic" {
+				panic("handler bug")
+			}
+			return value.Null(), nil
+		}), &closed}
+	})
+	h.call(pid, 1, Call{Function: "panic"})
+	if made != 2 || closed != 1 {
+		t.Fatalf("after a panic: %d handlers made, %d closed; want 2 and 1 (the failed one closed at the restart)", made, closed)
+	}
+	h.system.Root.Stop(pid)
+	h.loop.Run(1000)
+	if closed != 2 {
+		t.Fatalf("after the actor stopped: %d closed, want 2", closed)
+	}
+}

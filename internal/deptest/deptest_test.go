@@ -38,6 +38,13 @@ var rules = map[string]map[string]string{
 		"github.com/asynkron/protoactor-go": "the particle knows nothing of the runtime",
 		"github.com/cockroachdb/pebble":     "the particle knows nothing of storage",
 	},
+	"wasmhost": {
+		module + "/actors":                  "wasmhost runs modules; the node's actors use it, not the reverse",
+		module + "/interpreter/air":         "a Wasm service knows JSON values, not AIR",
+		"github.com/asynkron/protoactor-go": "wasmhost knows no actors",
+		"github.com/cockroachdb/pebble":     "wasmhost stores nothing itself: the node persists modules",
+		"github.com/libp2p/go-libp2p/p2p":   "wasmhost knows no network",
+	},
 	"interpreter": {
 		module + "/actors":                  "the interpreter is a pure function",
 		"github.com/asynkron/protoactor-go": "the interpreter is a pure function",

@@ -1,0 +1,97 @@
+// Package wasmsvc serves Wasm services from a node's service actors: a Handler calls a
+// wasmhost instance, and replaces it when a call broke it.
+package wasmsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/wasmhost"
+	"github.com/aquanet/aquanet/wasmhost/api"
+)
+
+// Handler is a service.Handler over one instance of a Wasm service. The instance is made on
+// the first call (compiling takes a second or more, which no one should wait for at srv.create)
+// and again after a call that broke it. A Handler is used by one service actor, one call at a
+// time.
+type Handler struct {
+	host    *wasmhost.Host
+	spec    wasmhost.ServiceSpec
+	hostID  string // this node
+	creator string // the peer that created the service
+	inst    *wasmhost.Instance
+}
+
+// NewHandler returns the handler of the service spec describes, created by creator on node
+// hostID.
+func NewHandler(host *wasmhost.Host, spec wasmhost.ServiceSpec, hostID, creator string) *Handler {
+	return &Handler{host: host, spec: spec, hostID: hostID, creator: creator}
+}
+
+// Instance returns the running instance, making it if there is none (or the last one broke).
+func (h *Handler) Instance() (*wasmhost.Instance, error) {
+	if h.inst != nil && h.inst.Broken() == nil {
+		return h.inst, nil
+	}
+	h.Close()
+	inst, err := h.host.Instantiate(context.Background(), h.spec)
+	if err != nil {
+		return nil, fmt.Errorf("service %s could not be started: %w", h.spec.ServiceID, err)
+	}
+	h.inst = inst
+	return inst, nil
+}
+
+// Call runs function on the instance. A call that traps (a guest fault, out of memory, past
+// the time limit) fails with a message saying which, and the next call gets a new instance.
+func (h *Handler) Call(cc service.CallContext, function string, args []value.Value) (value.Value, error) {
+	inst, err := h.Instance()
+	if err != nil {
+		return value.Value{}, err
+	}
+	v, err := inst.Call(context.Background(), function, args, h.params(cc))
+	var trap *wasmhost.Trap
+	if errors.As(err, &trap) {
+		return value.Value{}, fmt.Errorf("service %s: %v; the service instance is replaced", cc.Service, err)
+	}
+	var nf *wasmhost.NoFunctionError
+	if errors.As(err, &nf) {
+		return value.Value{}, service.NotFound(cc.Service, function)
+	}
+	return v, err
+}
+
+// params are the call parameters a guest reads, from what the service actor knows of the call.
+func (h *Handler) params(cc service.CallContext) api.CallParams {
+	tets := make([][]api.Tetraplet, len(cc.Tetraplets))
+	for i, ts := range cc.Tetraplets {
+		tets[i] = make([]api.Tetraplet, len(ts))
+		for j, t := range ts {
+			tets[i][j] = api.Tetraplet{PeerPK: t.PeerPK, ServiceID: t.ServiceID, FunctionName: t.FunctionName, Lens: t.Lens}
+		}
+	}
+	return api.CallParams{
+		ParticleID:           cc.ParticleID,
+		InitPeerID:           cc.InitPeerID,
+		Timestamp:            cc.Timestamp,
+		TTL:                  cc.TTL,
+		ServiceID:            h.spec.ServiceID,
+		ServiceCreatorPeerID: h.creator,
+		HostID:               h.hostID,
+		WorkerID:             h.hostID,
+		Tetraplets:           tets,
+	}
+}
+
+// Close stops the instance, if one runs.
+func (h *Handler) Close() error {
+	if h.inst == nil {
+		return nil
+	}
+	err := h.inst.Close(context.Background())
+	h.inst = nil
+	return err
+}
