@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,12 +28,14 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/wasmhost"
 )
 
 // Env is everything a node takes from its surroundings.
@@ -87,6 +90,22 @@ type Env struct {
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
 	ActorOptions []actor.PropsOption
+	// Wasm is how the node runs Wasm services.
+	Wasm WasmEnv
+}
+
+// WasmEnv is how a node runs Wasm services (package wasmhost): the dist builtin keeps modules
+// and blueprints in the node's database, srv.create makes services of them, and a restarted
+// node brings them back.
+type WasmEnv struct {
+	// Host configures the runtime: limits, effectors granted, guests' logs. Its clock is the
+	// node's whatever it says. The zero value takes wasmhost.NewConfig().
+	Host *wasmhost.Config
+	// OpenDeploy lets any peer add modules and blueprints and create services; by default
+	// only the host and the management peer may.
+	OpenDeploy bool
+	// Seed makes service ids and the guests' randomness reproducible (a simulation's).
+	Seed uint64
 }
 
 // Node is one aquanet peer.
@@ -99,6 +118,7 @@ type Node struct {
 	started  bool
 	stopping bool
 	db       *pebble.DB
+	wasmHost *wasmhost.Host
 	root     *actor.PID // the node root actor: the parent of all the others
 	registry *actor.PID
 	router   *actor.PID
@@ -194,10 +214,20 @@ func (n *Node) Start() error {
 			late.OnUndelivered(tell)
 		}
 	}
+	wasm, err := n.startWasm(db)
+	if err != nil {
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.wasmHost = wasm.Catalog.Host()
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
-		NodeServices: map[string]*actor.Props{peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
-			Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...)},
-		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides}, opts...)
+		NodeServices: map[string]*actor.Props{
+			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
+				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
+			distService: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
+		},
+		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
@@ -279,11 +309,38 @@ func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
 	}
 }
 
-// peerService is the id of the one service a node runs next to the builtins (package peersvc).
-const peerService = "peer"
+// The services a node runs next to the builtins: peer (package peersvc) and dist (Wasm modules
+// and blueprints, package wasmsvc).
+const (
+	peerService = "peer"
+	distService = "dist"
+)
 
 // nodeServices are the services a node runs next to the builtins.
-var nodeServices = []string{peerService}
+var nodeServices = []string{peerService, distService}
+
+// startWasm makes the node's Wasm host and catalog. With a data dir on the OS's filesystem,
+// compiled modules are cached in <DataDir>/wasm/cache and services keep their dirs in
+// <DataDir>/wasm/services; otherwise services have no dirs and compile in memory.
+func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
+	cfg := wasmhost.NewConfig()
+	if n.env.Wasm.Host != nil {
+		cfg = *n.env.Wasm.Host
+	}
+	cfg = cfg.WithClock(n.env.Clock).WithSeed(n.env.Wasm.Seed)
+	var servicesDir string
+	if n.env.DataDir != "" && n.env.FS == nil {
+		cfg = cfg.WithCompilationCacheDir(filepath.Join(n.env.DataDir, "wasm", "cache"))
+		servicesDir = filepath.Join(n.env.DataDir, "wasm", "services")
+	}
+	host, err := wasmhost.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	catalog := wasmsvc.NewCatalog(db, host)
+	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy}, catalog)
+	return &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed}, nil
+}
 
 // ReservedServices returns the service ids every node serves itself (its builtins, srv, stat,
 // peer): a Go service cannot take one.
@@ -390,6 +447,7 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 				if closeErr := n.db.Close(); closeErr != nil {
 					err = fmt.Errorf("actors: closing the store: %w", closeErr)
 				}
+				n.wasmHost.Close(context.Background())
 				all <- err
 				c.Stop(c.Self())
 			}

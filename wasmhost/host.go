@@ -94,10 +94,15 @@ func (e *LinkError) Error() string { return "service modules do not link: " + e.
 // loaders are the back ends, by the ABI they run.
 var loaders = map[Kind]engine.Loader{}
 
-// Instantiate checks that spec's modules link (every import namespace that is not the host's is
-// a module before it, all modules of one ABI, every effector granted) and makes an instance of
-// the service in a runtime of its own.
-func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, error) {
+// Check checks that spec's modules link, without compiling them: every import namespace that
+// is not the host's is a module before it, all modules are of one ABI, every effector is
+// granted.
+func (h *Host) Check(spec ServiceSpec) error {
+	_, err := h.check(spec)
+	return err
+}
+
+func (h *Host) check(spec ServiceSpec) ([]*ModuleInfo, error) {
 	if len(spec.Modules) == 0 {
 		return nil, &LinkError{"no modules"}
 	}
@@ -127,6 +132,16 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 			}
 		}
 		infos[i] = info
+	}
+	return infos, nil
+}
+
+// Instantiate checks spec as Check does and makes an instance of the service in a runtime of
+// its own.
+func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, error) {
+	infos, err := h.check(spec)
+	if err != nil {
+		return nil, err
 	}
 	load := loaders[infos[0].Kind]
 	if load == nil {
@@ -241,3 +256,17 @@ func (i *Instance) Close(ctx context.Context) error {
 	}
 	return err
 }
+
+// ModuleInterface returns the interface of one module: the functions it exports and the
+// records they use. The module runs alone for it (its initialisation included), with no dirs.
+func (h *Host) ModuleInterface(ctx context.Context, wasm []byte) (api.Interface, error) {
+	inst, err := h.Instantiate(ctx, ServiceSpec{ServiceID: "interface", Modules: []ModuleSource{{Name: "module", Wasm: wasm}}})
+	if err != nil {
+		return api.Interface{}, err
+	}
+	defer inst.Close(ctx)
+	return inst.Interface(), nil
+}
+
+// MaxModuleSize is the largest module the host accepts, in bytes.
+func (h *Host) MaxModuleSize() int { return h.cfg.maxModuleSize }

@@ -42,6 +42,9 @@ type Config struct {
 	// them; none in production.
 	Overrides []Override
 	Metrics   *Metrics // nil: none
+	// Wasm, if set, lets the node make services of Wasm blueprints and brings back those it
+	// made before.
+	Wasm *Wasm
 }
 
 // Override takes the calls of Functions of Service, a builtin or node service, in place of the
@@ -77,6 +80,7 @@ type registryActor struct {
 	builtins  map[string]*actor.PID // and node services
 	overrides map[string]map[string]*actor.PID
 	services  *Registry[*actor.PID]
+	wasm      wasmState
 }
 
 func (r *registryActor) Receive(ctx actor.Context) {
@@ -121,6 +125,9 @@ func (r *registryActor) start(ctx actor.Context) {
 		for _, fn := range o.Functions {
 			r.overrides[o.Service][fn] = pid
 		}
+	}
+	if r.cfg.Wasm != nil {
+		r.restoreWasm(ctx)
 	}
 }
 

@@ -122,8 +122,8 @@ func TestRegistryRoutesAndServesSrv(t *testing.T) {
 	n.want(bob, "srv", "resolve_alias", []value.Value{str("nope")}, 1, `"Service with alias 'nope' is not found"`)
 	n.want(bob, "srv", "resolve_alias_opt", []value.Value{str("chat")}, 0, `["chat-1"]`)
 	n.want(bob, "srv", "resolve_alias_opt", []value.Value{str("nope")}, 0, `[]`)
-	n.want(bob, "srv", "list", none, 0, `[{"aliases":["chat"],"id":"chat-1","owner_id":"12D3Alice"}]`)
-	n.want(bob, "srv", "info", []value.Value{str("chat")}, 0, `{"aliases":["chat"],"id":"chat-1","owner_id":"12D3Alice"}`)
+	n.want(bob, "srv", "list", none, 0, `[{"aliases":["chat"],"blueprint_id":"","id":"chat-1","owner_id":"12D3Alice","service_type":"service","worker_id":"12D3Host"}]`)
+	n.want(bob, "srv", "info", []value.Value{str("chat")}, 0, `{"aliases":["chat"],"blueprint_id":"","id":"chat-1","owner_id":"12D3Alice","service_type":"service","worker_id":"12D3Host"}`)
 	n.want(bob, "srv", "nope", none, 1, `"Service with id 'srv' not found (function nope)"`)
 
 	// Removal: guarded; afterwards the service and its alias are gone.

@@ -11,8 +11,10 @@ import (
 )
 
 // srv serves the srv builtin (nox's ("srv", …) arms in particle-builtins/src/builtins.rs) for
-// the services this node runs: list, info, resolve_alias, resolve_alias_opt, add_alias, remove.
-// add_alias and remove are open only to the host and the management peer, as nox's guard has it.
+// the services this node runs: list, info, resolve_alias, resolve_alias_opt, add_alias, remove,
+// and for Wasm services create and get_interface. add_alias and remove are open only to the
+// host and the management peer, as nox's guard has it; create to those the dist service lets
+// deploy.
 // Functions that return nothing return the empty string, as nox does.
 func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, error) {
 	caller := c.Context.InitPeerID
@@ -22,7 +24,7 @@ func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, er
 		list := r.services.List()
 		out := make([]value.Value, len(list))
 		for i, s := range list {
-			out[i] = info(s)
+			out[i] = r.info(s)
 		}
 		return value.Array(out...), nil
 	case "info":
@@ -34,7 +36,7 @@ func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, er
 		if !ok {
 			return value.Value{}, r.services.noSuchService(id)
 		}
-		return info(s), nil
+		return r.info(s), nil
 	case "resolve_alias", "resolve_alias_opt":
 		alias, err := str(0, "alias")
 		if err != nil {
@@ -63,7 +65,15 @@ func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, er
 		if err := r.guard(caller); err != nil {
 			return value.Value{}, err
 		}
-		return value.String(""), r.services.AddAlias(caller, alias, id)
+		if err := r.services.AddAlias(caller, alias, id); err != nil {
+			return value.Value{}, err
+		}
+		if r.cfg.Wasm != nil {
+			if err := r.saveWasmAliases(); err != nil {
+				return value.Value{}, err
+			}
+		}
+		return value.String(""), nil
 	case "remove":
 		id, err := str(0, "service_id_or_alias")
 		if err != nil {
@@ -77,7 +87,22 @@ func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, er
 			return value.Value{}, err
 		}
 		ctx.Stop(s.Handle)
+		if err := r.removeWasm(ctx, s.ID); err != nil {
+			return value.Value{}, err
+		}
 		return value.String(""), nil
+	case "create":
+		bp, err := str(0, "blueprint_id")
+		if err != nil {
+			return value.Value{}, err
+		}
+		return r.create(ctx, caller, bp)
+	case "get_interface":
+		id, err := str(0, "service_id")
+		if err != nil {
+			return value.Value{}, err
+		}
+		return r.getInterface(id)
 	}
 	return value.Value{}, service.NotFound("srv", c.Function)
 }
@@ -89,11 +114,14 @@ func (r *registryActor) guard(caller string) error {
 	return nil
 }
 
-// info is a service as srv.list and srv.info show it.
-func info(s *Service[*actor.PID]) value.Value {
+// info is a service as srv.list and srv.info show it: aqua-lib's Service (a Go service has no
+// blueprint: its blueprint_id is empty).
+func (r *registryActor) info(s *Service[*actor.PID]) value.Value {
 	aliases := make([]value.Value, len(s.Aliases))
 	for i, a := range s.Aliases {
 		aliases[i] = value.String(a)
 	}
-	return value.Object([]string{"aliases", "id", "owner_id"}, []value.Value{value.Array(aliases...), value.String(s.ID), value.String(s.Owner)})
+	return value.Object([]string{"aliases", "blueprint_id", "id", "owner_id", "service_type", "worker_id"},
+		[]value.Value{value.Array(aliases...), value.String(r.wasm.blueprints[s.ID]), value.String(s.ID), value.String(s.Owner),
+			value.String("service"), value.String(r.cfg.Host)})
 }

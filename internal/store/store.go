@@ -24,6 +24,12 @@ const (
 	// ParticleArrivals holds, next to each particle's data and until the same deadline, which
 	// of its arrivals the data has merged: a restarted node still drops their replays.
 	ParticleArrivals byte = 'a'
+	// WasmModules holds the Wasm modules added to this node, by id, with their records
+	// (package actors/wasmsvc); WasmBlueprints the blueprints; WasmServices the services made
+	// of them, which a restarted node brings back.
+	WasmModules    byte = 'm'
+	WasmBlueprints byte = 'b'
+	WasmServices   byte = 's'
 )
 
 // Options say where the database lives.

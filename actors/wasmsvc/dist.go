@@ -1,0 +1,254 @@
+package wasmsvc
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/wasmhost"
+	"github.com/aquanet/aquanet/wasmhost/api"
+)
+
+// DistConfig is who may deploy on a node.
+type DistConfig struct {
+	Host, Management string
+	// OpenDeploy lets any peer add modules and blueprints (and create services); by default
+	// only the host and its management peer may, as on nox since 2024.
+	OpenDeploy bool
+}
+
+// Dist is the dist service: modules and blueprints, with nox's function names and argument
+// shapes (aqua-lib's builtin.aqua, service Dist), over a Catalog. Adding a module compiles it,
+// which takes a second or more for a large one: the dist service's actor is busy meanwhile,
+// no other.
+type Dist struct {
+	cfg     DistConfig
+	catalog *Catalog
+}
+
+// NewDist returns the dist service over catalog.
+func NewDist(cfg DistConfig, catalog *Catalog) *Dist { return &Dist{cfg: cfg, catalog: catalog} }
+
+// Guard refuses caller unless it may deploy.
+func (d *Dist) Guard(caller string) error {
+	if d.cfg.OpenDeploy || caller == d.cfg.Host || caller == d.cfg.Management {
+		return nil
+	}
+	return errors.New("This function is only available to the host or worker spells")
+}
+
+// Call serves a dist function.
+func (d *Dist) Call(cc service.CallContext, function string, args []value.Value) (value.Value, error) {
+	switch function {
+	case "add_module":
+		if err := d.Guard(cc.InitPeerID); err != nil {
+			return value.Value{}, err
+		}
+		b64, err := builtin.StringArg(args, 0, "module_bytes")
+		if err != nil {
+			return value.Value{}, err
+		}
+		if len(args) < 2 || args[1].Kind() != value.KindObject {
+			return value.Value{}, builtin.MissingField("config")
+		}
+		name, ok := args[1].Get("name")
+		nameStr, isStr := name.Str()
+		if !ok || !isStr {
+			return value.Value{}, builtin.WrongType("config", "ModuleConfig with a name", args[1])
+		}
+		if base64.StdEncoding.DecodedLen(len(b64)) > d.catalog.host.MaxModuleSize() {
+			return value.Value{}, fmt.Errorf("module refused: more than the limit of %d bytes", d.catalog.host.MaxModuleSize())
+		}
+		wasm, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return value.Value{}, fmt.Errorf("module_bytes is not base64: %v", err)
+		}
+		rec, err := d.catalog.AddModule(context.Background(), wasm, nameStr, args[1].AppendJSON(nil))
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(string(rec.ID)), nil
+	case "default_module_config":
+		name, err := builtin.StringArg(args, 0, "module_name")
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.Object([]string{"name"}, []value.Value{value.String(name)}), nil
+	case "make_module_config":
+		return makeModuleConfig(args)
+	case "list_modules":
+		mods, err := d.catalog.Modules()
+		if err != nil {
+			return value.Value{}, err
+		}
+		out := make([]value.Value, len(mods))
+		for i, m := range mods {
+			cfg := value.Object([]string{"name"}, []value.Value{value.String(m.Name)})
+			if len(m.Config) > 0 {
+				if v, err := value.Parse(m.Config, value.Limits{}); err == nil {
+					cfg = v
+				}
+			}
+			out[i] = value.Object([]string{"config", "hash", "name"}, []value.Value{cfg, value.String(string(m.ID)), value.String(m.Name)})
+		}
+		return value.Array(out...), nil
+	case "get_module_interface":
+		id, err := builtin.StringArg(args, 0, "module_hash")
+		if err != nil {
+			return value.Value{}, err
+		}
+		rec, _, err := d.catalog.Module(wasmhost.ModuleID(id))
+		if err != nil {
+			return value.Value{}, err
+		}
+		return InterfaceValue(rec.Interface), nil
+	case "make_blueprint":
+		name, err := builtin.StringArg(args, 0, "name")
+		if err != nil {
+			return value.Value{}, err
+		}
+		deps, err := stringsArg(args, 1, "dependencies")
+		if err != nil {
+			return value.Value{}, err
+		}
+		s, err := MakeBlueprint(name, deps)
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(s), nil
+	case "add_blueprint":
+		if err := d.Guard(cc.InitPeerID); err != nil {
+			return value.Value{}, err
+		}
+		s, err := builtin.StringArg(args, 0, "blueprint")
+		if err != nil {
+			return value.Value{}, err
+		}
+		bp, err := d.catalog.AddBlueprint(s)
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(bp.ID), nil
+	case "list_blueprints":
+		bps, err := d.catalog.Blueprints()
+		if err != nil {
+			return value.Value{}, err
+		}
+		out := make([]value.Value, len(bps))
+		for i := range bps {
+			out[i] = blueprintValue(&bps[i])
+		}
+		return value.Array(out...), nil
+	case "get_blueprint":
+		id, err := builtin.StringArg(args, 0, "blueprint_id")
+		if err != nil {
+			return value.Value{}, err
+		}
+		bp, err := d.catalog.Blueprint(id)
+		if err != nil {
+			return value.Value{}, err
+		}
+		return blueprintValue(bp), nil
+	}
+	return value.Value{}, service.NotFound(cc.Service, function)
+}
+
+func blueprintValue(bp *Blueprint) value.Value {
+	deps := make([]value.Value, len(bp.Dependencies))
+	for i, d := range bp.Dependencies {
+		deps[i] = value.String(string(d))
+	}
+	return value.Object([]string{"dependencies", "id", "name"}, []value.Value{value.Array(deps...), value.String(bp.ID), value.String(bp.Name)})
+}
+
+// makeModuleConfig builds aqua-lib's ModuleConfig from make_module_config's arguments: the
+// name, then options (Aqua passes ?T as [] or [x]) in the order of builtin.aqua.
+func makeModuleConfig(args []value.Value) (value.Value, error) {
+	name, err := builtin.StringArg(args, 0, "module_name")
+	if err != nil {
+		return value.Value{}, err
+	}
+	keys := []string{"name"}
+	vals := []value.Value{value.String(name)}
+	opt := func(i int) (value.Value, bool) {
+		if i >= len(args) {
+			return value.Value{}, false
+		}
+		v := args[i]
+		if v.Kind() == value.KindNull || (v.Kind() == value.KindArray && v.Len() == 0) {
+			return value.Value{}, false
+		}
+		if v.Kind() == value.KindArray && v.Len() == 1 {
+			return v.Index(0), true
+		}
+		return v, true
+	}
+	var wasiKeys []string
+	var wasiVals []value.Value
+	for i, field := range []string{"mem_pages_count", "max_heap_size", "logger_enabled", "preopened_files", "envs", "mapped_dirs", "mounted_binaries", "logging_mask"} {
+		v, ok := opt(i + 1)
+		if !ok {
+			continue
+		}
+		switch field {
+		case "envs", "mapped_dirs", "mounted_binaries", "preopened_files":
+			wasiKeys, wasiVals = append(wasiKeys, field), append(wasiVals, v)
+		default:
+			keys, vals = append(keys, field), append(vals, v)
+		}
+	}
+	if len(wasiKeys) > 0 {
+		keys, vals = append(keys, "wasi"), append(vals, value.Object(wasiKeys, wasiVals))
+	}
+	return value.Object(keys, vals), nil
+}
+
+func stringsArg(args []value.Value, i int, field string) ([]string, error) {
+	if i >= len(args) {
+		return nil, builtin.MissingField(field)
+	}
+	v := args[i]
+	if v.Kind() != value.KindArray {
+		return nil, builtin.WrongType(field, "Vec<String>", v)
+	}
+	out := make([]string, v.Len())
+	for j := range out {
+		s, ok := v.Index(j).Str()
+		if !ok {
+			return nil, builtin.WrongType(field, "Vec<String>", v)
+		}
+		out[j] = s
+	}
+	return out, nil
+}
+
+// InterfaceValue is an interface as nox's srv.get_interface and dist.get_module_interface
+// return it (aqua-lib's Interface): function signatures with their arguments as [name, type]
+// pairs and output types, record types with their fields and an id.
+func InterfaceValue(iface api.Interface) value.Value {
+	fns := make([]value.Value, len(iface.Functions))
+	for i, f := range iface.Functions {
+		args := make([]value.Value, len(f.Args))
+		for j, a := range f.Args {
+			args[j] = value.Array(value.String(a.Name), value.String(a.Type.String()))
+		}
+		outs := make([]value.Value, len(f.Outputs))
+		for j, o := range f.Outputs {
+			outs[j] = value.String(o.String())
+		}
+		fns[i] = value.Object([]string{"arguments", "name", "output_types"}, []value.Value{value.Array(args...), value.String(f.Name), value.Array(outs...)})
+	}
+	recs := make([]value.Value, len(iface.Records))
+	for i, r := range iface.Records {
+		fields := make([]value.Value, len(r.Fields))
+		for j, fl := range r.Fields {
+			fields[j] = value.Array(value.String(fl.Name), value.String(fl.Type.String()))
+		}
+		recs[i] = value.Object([]string{"fields", "id", "name"}, []value.Value{value.Array(fields...), value.Int(int64(i)), value.String(r.Name)})
+	}
+	return value.Object([]string{"function_signatures", "record_types"}, []value.Value{value.Array(fns...), value.Array(recs...)})
+}
