@@ -215,3 +215,20 @@ func TestMinimizeStopsAtItsDeadline(t *testing.T) {
 		t.Errorf("got %s (max steps %d), %v, %v; want the case itself cut after its first step", m.Script, m.MaxSteps, md, err)
 	}
 }
+
+func TestOnlyOurBudgetsAreSetAside(t *testing.T) {
+	for _, tc := range []struct {
+		d    Diff
+		want bool
+	}{
+		{Diff{What: "ret_code", OurCode: interpreter.CodeStepBudgetExceeded, RefCode: 0}, true},
+		{Diff{What: "ret_code", OurCode: interpreter.CodeMemoryBudgetExceeded, RefCode: 20013}, true},
+		{Diff{What: "ret_code", OurCode: 0, RefCode: interpreter.CodeStepBudgetExceeded}, false},
+		{Diff{What: "ret_code", OurCode: 10008, RefCode: 0}, false},
+		{Diff{What: "message", OurCode: interpreter.CodeStepBudgetExceeded, RefCode: interpreter.CodeStepBudgetExceeded}, false},
+	} {
+		if got := overBudget(&tc.d); got != tc.want {
+			t.Errorf("overBudget(%+v) = %v, want %v", tc.d, got, tc.want)
+		}
+	}
+}

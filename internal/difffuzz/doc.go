@@ -23,7 +23,9 @@
 // What is deliberately not compared: the text of parse errors (aquanet's parser has its own
 // diagnostics; interpreter/air compares its verdicts and trees with the reference), and the
 // order of the call results listed in an UnprocessedCallResult message (the reference's is a
-// randomly seeded hash map's).
+// randomly seeded hash map's); and what follows a run aquanet stopped at its step or memory
+// budget, which the reference does not have (counted as over budget; the divergence is
+// documented in testdata/regressions).
 //
 // Running it: TestDifferential runs a fixed sample in the normal test run (seconds); with
 // -difffuzz.duration (scripts/difffuzz.sh DURATION) it runs a session from -difffuzz.seed on

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aquanet/aquanet/interpreter"
 )
 
 // Config is one fuzzing session.
@@ -56,6 +58,10 @@ type Stats struct {
 	// Rejected counts cases whose script the interpreter rejected (a parse error): both sides
 	// must agree on those too, but they test little else.
 	Rejected int
+	// OverBudget counts cases in which aquanet stopped a run at its step or memory budget where
+	// the reference went on: a documented divergence (testdata/regressions/*-budget-*), not a
+	// finding; nothing after that step is compared.
+	OverBudget int
 	// Elapsed is the session's time, Minimizing the part of it spent minimizing.
 	Elapsed, Minimizing time.Duration
 	Findings            map[string]*Finding
@@ -64,8 +70,8 @@ type Stats struct {
 func (s *Stats) String() string {
 	// The rates leave out the time spent minimizing.
 	secs := max((s.Elapsed - s.Minimizing).Seconds(), 1e-3)
-	return fmt.Sprintf("%d cases (%.1f/s), %d steps (%.1f/s), %d rejected scripts, %d kinds of difference in %d cases, in %v (%v of it minimizing)",
-		s.Cases, float64(s.Cases)/secs, s.Steps, float64(s.Steps)/secs, s.Rejected,
+	return fmt.Sprintf("%d cases (%.1f/s), %d steps (%.1f/s), %d rejected scripts, %d over aquanet's budgets, %d kinds of difference in %d cases, in %v (%v of it minimizing)",
+		s.Cases, float64(s.Cases)/secs, s.Steps, float64(s.Steps)/secs, s.Rejected, s.OverBudget,
 		len(s.Findings), s.differing(), s.Elapsed.Round(time.Second), s.Minimizing.Round(time.Second))
 }
 
@@ -87,6 +93,12 @@ func (s *Stats) SortedFindings() []*Finding {
 		return strings.Compare(a.Signature, b.Signature)
 	})
 	return fs
+}
+
+// overBudget reports whether d is aquanet stopping a run at one of its budgets, which the
+// reference does not have.
+func overBudget(d *Diff) bool {
+	return d.What == "ret_code" && (d.OurCode == interpreter.CodeStepBudgetExceeded || d.OurCode == interpreter.CodeMemoryBudgetExceeded)
 }
 
 // Run generates cases from cfg.FirstSeed on, runs each on aquanet and on the reference, and
@@ -135,6 +147,10 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		}
 		for i, d := range diffs {
 			if d == nil {
+				continue
+			}
+			if overBudget(d) {
+				stats.OverBudget++
 				continue
 			}
 			s := seed + uint64(i)
