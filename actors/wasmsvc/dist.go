@@ -25,13 +25,28 @@ type DistConfig struct {
 // shapes (aqua-lib's builtin.aqua, service Dist), over a Catalog. Adding a module compiles it,
 // which takes a second or more for a large one: the dist service's actor is busy meanwhile,
 // no other.
+//
+// Beyond nox: a module larger than a particle can carry (a Go guest is a few MB; a particle
+// 4 MiB by default, base64 a third more) is uploaded in chunks, add_module_chunk(upload_id,
+// index, chunk_base64) in order, then add_module_upload(upload_id, config) adds it. An upload
+// belongs to its uploader, holds at most the host's module size limit, and one uploader has one
+// upload at a time: a new upload id drops the unfinished one.
 type Dist struct {
 	cfg     DistConfig
 	catalog *Catalog
+	uploads map[string]*upload // by uploader
+}
+
+type upload struct {
+	id    string
+	bytes []byte
+	n     int // chunks taken
 }
 
 // NewDist returns the dist service over catalog.
-func NewDist(cfg DistConfig, catalog *Catalog) *Dist { return &Dist{cfg: cfg, catalog: catalog} }
+func NewDist(cfg DistConfig, catalog *Catalog) *Dist {
+	return &Dist{cfg: cfg, catalog: catalog, uploads: map[string]*upload{}}
+}
 
 // Guard refuses caller unless it may deploy.
 func (d *Dist) Guard(caller string) error {
@@ -52,13 +67,9 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		if err != nil {
 			return value.Value{}, err
 		}
-		if len(args) < 2 || args[1].Kind() != value.KindObject {
-			return value.Value{}, builtin.MissingField("config")
-		}
-		name, ok := args[1].Get("name")
-		nameStr, isStr := name.Str()
-		if !ok || !isStr {
-			return value.Value{}, builtin.WrongType("config", "ModuleConfig with a name", args[1])
+		name, config, err := moduleConfigArg(args, 1)
+		if err != nil {
+			return value.Value{}, err
 		}
 		if base64.StdEncoding.DecodedLen(len(b64)) > d.catalog.host.MaxModuleSize() {
 			return value.Value{}, fmt.Errorf("module refused: more than the limit of %d bytes", d.catalog.host.MaxModuleSize())
@@ -67,7 +78,34 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		if err != nil {
 			return value.Value{}, fmt.Errorf("module_bytes is not base64: %v", err)
 		}
-		rec, err := d.catalog.AddModule(context.Background(), wasm, nameStr, args[1].AppendJSON(nil))
+		rec, err := d.catalog.AddModule(context.Background(), wasm, name, config)
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(string(rec.ID)), nil
+	case "add_module_chunk":
+		if err := d.Guard(cc.InitPeerID); err != nil {
+			return value.Value{}, err
+		}
+		return d.addChunk(cc.InitPeerID, args)
+	case "add_module_upload":
+		if err := d.Guard(cc.InitPeerID); err != nil {
+			return value.Value{}, err
+		}
+		id, err := builtin.StringArg(args, 0, "upload_id")
+		if err != nil {
+			return value.Value{}, err
+		}
+		name, config, err := moduleConfigArg(args, 1)
+		if err != nil {
+			return value.Value{}, err
+		}
+		up := d.uploads[cc.InitPeerID]
+		if up == nil || up.id != id {
+			return value.Value{}, fmt.Errorf("no upload %q of yours in progress", id)
+		}
+		delete(d.uploads, cc.InitPeerID)
+		rec, err := d.catalog.AddModule(context.Background(), up.bytes, name, config)
 		if err != nil {
 			return value.Value{}, err
 		}
@@ -155,6 +193,62 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		return blueprintValue(bp), nil
 	}
 	return value.Value{}, service.NotFound(cc.Service, function)
+}
+
+// addChunk serves add_module_chunk(upload_id, index, chunk_base64): chunks come in order from
+// 0; index 0 starts the upload (dropping any other of the uploader's).
+func (d *Dist) addChunk(uploader string, args []value.Value) (value.Value, error) {
+	id, err := builtin.StringArg(args, 0, "upload_id")
+	if err != nil {
+		return value.Value{}, err
+	}
+	if len(args) < 2 {
+		return value.Value{}, builtin.MissingField("index")
+	}
+	index, ok := args[1].Uint64()
+	if !ok || !args[1].IsInteger() {
+		return value.Value{}, builtin.WrongType("index", "u32", args[1])
+	}
+	b64, err := builtin.StringArg(args, 2, "chunk_base64")
+	if err != nil {
+		return value.Value{}, err
+	}
+	chunk, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return value.Value{}, fmt.Errorf("chunk_base64 is not base64: %v", err)
+	}
+	up := d.uploads[uploader]
+	switch {
+	case index == 0:
+		up = &upload{id: id}
+		d.uploads[uploader] = up
+	case up == nil || up.id != id:
+		return value.Value{}, fmt.Errorf("no upload %q of yours in progress: start it with chunk 0", id)
+	}
+	if index != uint64(up.n) {
+		return value.Value{}, fmt.Errorf("upload %q: chunk %d came, chunk %d was expected", id, index, up.n)
+	}
+	if len(up.bytes)+len(chunk) > d.catalog.host.MaxModuleSize() {
+		delete(d.uploads, uploader)
+		return value.Value{}, fmt.Errorf("upload %q dropped: more than the module size limit of %d bytes", id, d.catalog.host.MaxModuleSize())
+	}
+	up.bytes = append(up.bytes, chunk...)
+	up.n++
+	return value.Int(int64(len(up.bytes))), nil
+}
+
+// moduleConfigArg reads a ModuleConfig argument: an object with a name, which is all of it
+// that counts.
+func moduleConfigArg(args []value.Value, i int) (name string, config []byte, err error) {
+	if i >= len(args) || args[i].Kind() != value.KindObject {
+		return "", nil, builtin.MissingField("config")
+	}
+	v, ok := args[i].Get("name")
+	name, isStr := v.Str()
+	if !ok || !isStr {
+		return "", nil, builtin.WrongType("config", "ModuleConfig with a name", args[i])
+	}
+	return name, args[i].AppendJSON(nil), nil
 }
 
 func blueprintValue(bp *Blueprint) value.Value {
