@@ -28,6 +28,7 @@ import (
 	"github.com/aquanet/aquanet/internal/keyfile"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/wasmhost"
 )
 
 const nodeLong = `Runs an aquanet node: a libp2p peer that carries particles, runs their AIR and serves
@@ -43,6 +44,10 @@ Every setting comes from its flag, else its environment variable, else the confi
   --http HOST:PORT       AQUANET_HTTP       http = "..."       127.0.0.1:7780 ("off": none)
   --log-format FORMAT    AQUANET_LOG_FORMAT log_format = "..." text (or json)
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
+  --management-peer ID   AQUANET_MANAGEMENT_PEER  management_peer = "..."  none (the node's key)
+  --wasm-open-deploy     AQUANET_WASM_OPEN_DEPLOY wasm_open_deploy = true  false
+  --wasm-memory-pages N  AQUANET_WASM_MEMORY_PAGES wasm_memory_pages = N   4096 (256 MiB)
+  --wasm-call-timeout D  AQUANET_WASM_CALL_TIMEOUT wasm_call_timeout = "D" 10s
   --config FILE          AQUANET_CONFIG
 
 The limits, the --max-* flags below, take their variable and config key the same
@@ -97,6 +102,10 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-particles", 0, fmt.Sprintf("particles the node keeps until their deadline, in all; a new one over it is refused (default %d)", router.DefaultMaxParticles))
 	f.Int("max-data-per-init", 0, fmt.Sprintf("bytes of particle data of one initiator the node keeps until their deadline; a particle over it is refused (default %d; at least --max-particle-size, at most --max-data)", router.DefaultMaxBytesPerInit))
 	f.Int("max-data", 0, fmt.Sprintf("bytes of particle data the node keeps until their deadline, in all; a particle over it is refused (default %d)", router.DefaultMaxBytes))
+	f.String("management-peer", "", "the peer id that manages the node: it may deploy Wasm services, add aliases, remove any service (default none: the node's own key only)")
+	f.Bool("wasm-open-deploy", false, "let any peer add Wasm modules and create services (default false: the node and its management peer only)")
+	f.Int("wasm-memory-pages", 0, fmt.Sprintf("the most memory each Wasm module may grow to, in pages of 64 KiB (default %d)", wasmhost.DefaultMemoryLimitPages))
+	f.Duration("wasm-call-timeout", 0, fmt.Sprintf("the longest a call to a Wasm service may run; it is stopped then (default %v)", wasmhost.DefaultCallTimeout))
 	f.String("config", "", "TOML config file")
 	return cmd
 }
@@ -125,9 +134,13 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		addrs = append(addrs, a.String())
 	}
 	limits, budget, bounds := cfg.limits()
+	wasmCfg := cfg.wasm().WithLog(func(module string, level int32, msg string) {
+		logger.Info("wasm log", "module", module, "level", level, "msg", msg)
+	})
 	node, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join, DataDir: filepath.Join(cfg.DataDir, "store"),
 		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs,
-		Limits: limits, Budget: budget, Bounds: bounds})
+		Limits: limits, Budget: budget, Bounds: bounds, Management: cfg.ManagementPeer,
+		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy}})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/pflag"
@@ -20,6 +21,7 @@ import (
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/wasmhost"
 )
 
 // nodeConfig is everything `aquanet node` can be told. Each setting comes from, in order of
@@ -53,6 +55,15 @@ type nodeConfig struct {
 	MaxParticles         int `toml:"max_particles"`
 	MaxDataPerInit       int `toml:"max_data_per_init"`
 	MaxData              int `toml:"max_data"`
+
+	// The peer that manages the node with the node's own key's rights (deploys Wasm services,
+	// adds aliases, removes any service); empty: only the node's own key.
+	ManagementPeer string `toml:"management_peer"`
+	// Wasm services (wasmhost): whether anyone may deploy, each module's memory in 64 KiB
+	// pages, and the longest one call may run.
+	WasmOpenDeploy  bool     `toml:"wasm_open_deploy"`
+	WasmMemoryPages int      `toml:"wasm_memory_pages"`
+	WasmCallTimeout duration `toml:"wasm_call_timeout"`
 }
 
 // duration is a time.Duration written as Go writes one ("10m", "1h30m"), in the config file
@@ -101,7 +112,15 @@ func defaultNodeConfig() nodeConfig {
 		MaxParticles:         router.DefaultMaxParticles,
 		MaxDataPerInit:       router.DefaultMaxBytesPerInit,
 		MaxData:              router.DefaultMaxBytes,
+
+		WasmMemoryPages: wasmhost.DefaultMemoryLimitPages,
+		WasmCallTimeout: duration{wasmhost.DefaultCallTimeout},
 	}
+}
+
+// wasm is the node's wasmhost configuration.
+func (c nodeConfig) wasm() wasmhost.Config {
+	return wasmhost.NewConfig().WithMemoryLimitPages(uint32(c.WasmMemoryPages)).WithCallTimeout(c.WasmCallTimeout.Duration)
 }
 
 // limits are the node's settings for actors.Env: Limits, Budget and Bounds.
@@ -136,6 +155,10 @@ var nodeSettings = []nodeSetting{
 	{"max-particles", "AQUANET_MAX_PARTICLES", false},
 	{"max-data-per-init", "AQUANET_MAX_DATA_PER_INIT", false},
 	{"max-data", "AQUANET_MAX_DATA", false},
+	{"management-peer", "AQUANET_MANAGEMENT_PEER", false},
+	{"wasm-open-deploy", "AQUANET_WASM_OPEN_DEPLOY", false},
+	{"wasm-memory-pages", "AQUANET_WASM_MEMORY_PAGES", false},
+	{"wasm-call-timeout", "AQUANET_WASM_CALL_TIMEOUT", false},
 }
 
 // The smallest values of the limits: below them an ordinary node stops working (particles do
@@ -145,6 +168,8 @@ const (
 	minTTL          = time.Second
 	minSteps        = 1000
 	minRunMemory    = 1 << 20
+	minWasmPages    = 16 // 1 MiB: a Go guest's runtime needs more than that to start
+	minWasmCall     = 10 * time.Millisecond
 )
 
 // maxTTL is the longest TTL a particle can carry: the field is 32 bits of milliseconds.
@@ -237,12 +262,24 @@ func (c *nodeConfig) set(name, v string) error {
 		c.LogFormat = v
 	case "log-level":
 		c.LogLevel = v
-	case "max-ttl":
+	case "max-ttl", "wasm-call-timeout":
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			return fmt.Errorf("%q is not a duration such as \"10m\"", v)
 		}
-		c.MaxTTL = duration{d}
+		if name == "max-ttl" {
+			c.MaxTTL = duration{d}
+		} else {
+			c.WasmCallTimeout = duration{d}
+		}
+	case "management-peer":
+		c.ManagementPeer = v
+	case "wasm-open-deploy":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		c.WasmOpenDeploy = b
 	default:
 		p, unit := c.number(name)
 		if p == nil {
@@ -280,6 +317,8 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxDataPerInit, "bytes"
 	case "max-data":
 		return &c.MaxData, "bytes"
+	case "wasm-memory-pages":
+		return &c.WasmMemoryPages, "pages"
 	}
 	return nil, ""
 }
@@ -382,6 +421,17 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.MaxDataPerInit > c.MaxData {
 		return fmt.Errorf("max-data-per-init %d: want at most max-data (%d)", c.MaxDataPerInit, c.MaxData)
+	}
+	if c.ManagementPeer != "" {
+		if _, err := peer.Decode(c.ManagementPeer); err != nil {
+			return fmt.Errorf("management-peer %q: not a peer id: %v", c.ManagementPeer, err)
+		}
+	}
+	if c.WasmMemoryPages < minWasmPages || c.WasmMemoryPages > 65536 {
+		return fmt.Errorf("wasm-memory-pages %d: want %d to 65536 pages of 64 KiB", c.WasmMemoryPages, minWasmPages)
+	}
+	if c.WasmCallTimeout.Duration < minWasmCall {
+		return fmt.Errorf("wasm-call-timeout %v: want at least %v", c.WasmCallTimeout, minWasmCall)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/wasmhost"
 )
 
 func TestNodeConfigPrecedence(t *testing.T) {
@@ -51,6 +52,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxArrivals, want.MaxArrivalsPerSender = router.DefaultMaxArrivals, router.DefaultMaxArrivalsPerSender
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
+	want.WasmMemoryPages, want.WasmCallTimeout = wasmhost.DefaultMemoryLimitPages, duration{wasmhost.DefaultCallTimeout}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
 	}
@@ -271,6 +273,48 @@ func TestNodeConfigLimitsForTheNode(t *testing.T) {
 	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700,
 		MaxBytesPerInit: 5 << 20, MaxBytes: 50 << 20}); bounds != want {
 		t.Errorf("bounds %+v, want %+v", bounds, want)
+	}
+}
+
+// The management peer and the Wasm settings come from the file, the environment and the flags
+// like the others, and values that cannot work are refused with the setting's name.
+func TestNodeConfigManagementAndWasm(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "node.toml")
+	const mgmt = "12D3KooWKbUZwkD18jfVFX2qtrNGsGVJZCRPRS7aB6jqNvZS62hb"
+	os.WriteFile(file, []byte(`management_peer = "`+mgmt+`"
+wasm_memory_pages = 100
+wasm_call_timeout = "3s"
+`), 0o600)
+	env := map[string]string{"AQUANET_WASM_OPEN_DEPLOY": "true", "AQUANET_WASM_MEMORY_PAGES": "200"}
+	cmd := newNodeCmd()
+	if err := cmd.ParseFlags([]string{"--wasm-call-timeout", "2s"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadNodeConfig(file, func(k string) string { return env[k] }, cmd.Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ManagementPeer != mgmt || !cfg.WasmOpenDeploy || cfg.WasmMemoryPages != 200 || cfg.WasmCallTimeout.Duration != 2*time.Second {
+		t.Errorf("got management %q, open deploy %v, pages %d, timeout %v; want the file's peer, the env's true and 200, the flag's 2s",
+			cfg.ManagementPeer, cfg.WasmOpenDeploy, cfg.WasmMemoryPages, cfg.WasmCallTimeout)
+	}
+	for _, tc := range []struct{ env, value, want string }{
+		{"AQUANET_MANAGEMENT_PEER", "alice", "management-peer \"alice\": not a peer id"},
+		{"AQUANET_WASM_OPEN_DEPLOY", "maybe", "is not true or false"},
+		{"AQUANET_WASM_MEMORY_PAGES", "1", "wasm-memory-pages 1: want 16 to 65536"},
+		{"AQUANET_WASM_MEMORY_PAGES", "70000", "wasm-memory-pages 70000"},
+		{"AQUANET_WASM_CALL_TIMEOUT", "1ms", "wasm-call-timeout 1ms: want at least 10ms"},
+	} {
+		_, err := loadNodeConfig("", func(k string) string {
+			if k == tc.env {
+				return tc.value
+			}
+			return ""
+		}, newNodeCmd().Flags())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%s: %v, want an error saying %q", tc.env, tc.value, err, tc.want)
+		}
 	}
 }
 
