@@ -50,7 +50,7 @@ func instantiateHost(ctx context.Context, r wazero.Runtime) error {
 // hostLog is aquanet_host.log(level, ptr, len): a log line, cut at MaxLogBytes. A message
 // outside the guest's memory traps the guest.
 func hostLog(ctx context.Context, mod wapi.Module, stack []uint64) {
-	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
+	level, ptr, n := wapi.DecodeI32(stack[0]), wapi.DecodeU32(stack[1]), wapi.DecodeU32(stack[2])
 	st := stateOf(ctx)
 	if st.svc.host.Log == nil {
 		return
@@ -76,11 +76,12 @@ func hostCall(ctx context.Context, mod wapi.Module, stack []uint64) {
 	if caller == nil || !caller.sdk {
 		panic(fmt.Errorf("%s.call: module %s is not an SDK module of this service", HostModule, mod.Name()))
 	}
-	read := func(what string, ptr, n uint64, limit int) []byte {
-		if n > uint64(limit) {
+	read := func(what string, ptrArg, nArg uint64, limit int) []byte {
+		ptr, n := wapi.DecodeU32(ptrArg), wapi.DecodeU32(nArg) // the high bits of an i32 are not zeroed
+		if n > uint32(limit) {
 			panic(fmt.Errorf("%s.call: the %s is %d bytes, more than %d", HostModule, what, n, limit))
 		}
-		b, ok := mod.Memory().Read(uint32(ptr), uint32(n))
+		b, ok := mod.Memory().Read(ptr, n)
 		if !ok {
 			panic(fmt.Errorf("%s.call: the %s (%d bytes at %#x) lies outside memory", HostModule, what, n, ptr))
 		}
