@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aquanet/aquanet/wasmhost/api"
 )
@@ -126,16 +125,14 @@ func parseArgs(owner, what string, args []argJSON, records map[string]bool) ([]a
 	return out, nil
 }
 
-// checkName checks the name of a function, record, argument or field: non-empty, valid
-// UTF-8, at most maxNameBytes.
+// checkName checks the name of a function, record, argument or field: non-empty, at most
+// maxNameBytes. (encoding/json has made it valid UTF-8.)
 func checkName(what, name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("a %s has an empty name", what)
 	case len(name) > maxNameBytes:
 		return fmt.Errorf("a %s name is %d bytes, more than %d", what, len(name), maxNameBytes)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("a %s name is not valid UTF-8", what)
 	}
 	return nil
 }
