@@ -87,4 +87,7 @@
 //     instance. Return an error instead for a failure AIR should see (and may catch).
 //   - Handlers may keep state in package variables and in files under the directories the
 //     node preopens (a service's /storage): an instance lives for many calls, one at a time.
+//     A handler waiting in CallModule can be entered again, when the call comes back to its
+//     own module (directly or through another); state it holds across CallModule must allow
+//     that.
 package sdk

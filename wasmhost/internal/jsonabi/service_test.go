@@ -3,6 +3,7 @@ package jsonabi
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -105,5 +106,28 @@ func TestNoFunction(t *testing.T) {
 	_, err := call(t, svc, "nope")
 	if nf, ok := errors.AsType[*engine.NoFunctionError](err); !ok || nf.Function != "nope" {
 		t.Fatalf("nope() = %v (%T), want NoFunctionError", err, err)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	svc := load(t, engine.Host{}, module{name: "greeting", guest: "greeting"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := svc.Call(ctx, "greet", parse(t, `"Ann"`), api.CallParams{})
+	if _, ok := errors.AsType[*engine.Trap](err); !ok || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("a call with a cancelled context = %v (%T), want a Trap for the cancellation", err, err)
+	}
+}
+
+// BenchmarkCall is one call of greeting's greet: arguments and parameters written into the
+// guest, its JSON work, the envelope read back.
+func BenchmarkCall(b *testing.B) {
+	svc := load(b, engine.Host{}, module{name: "greeting", guest: "greeting"})
+	args := parse(b, `"Ann"`)
+	params := api.CallParams{ParticleID: "p", InitPeerID: "peer", Tetraplets: [][]api.Tetraplet{{{PeerPK: "pk"}}}}
+	for b.Loop() {
+		if _, err := svc.Call(context.Background(), "greet", args, params); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
