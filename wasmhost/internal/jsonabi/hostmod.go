@@ -47,8 +47,9 @@ func instantiateHost(ctx context.Context, r wazero.Runtime) error {
 	return err
 }
 
-// hostLog is aquanet_host.log(level, ptr, len): a log line, cut at MaxLogBytes. A message
-// outside the guest's memory traps the guest.
+// hostLog is aquanet_host.log(level, ptr, len): a log line, cut at MaxLogBytes, passed to
+// Host.Log with target 0 (the SDK has no targets). A message outside the guest's memory
+// traps the guest.
 func hostLog(ctx context.Context, mod wapi.Module, stack []uint64) {
 	level, ptr, n := wapi.DecodeI32(stack[0]), wapi.DecodeU32(stack[1]), wapi.DecodeU32(stack[2])
 	st := stateOf(ctx)

@@ -7,6 +7,10 @@
 // at most MaxInterfaceBytes, validated before use; envelopes of at most MaxEnvelopeBytes, any
 // malformation of which (or a pointer outside memory) is a trap; log lines cut at
 // MaxLogBytes; nested calls between modules at most MaxCallDepth deep.
+//
+// Arguments are checked against the declared types before a guest runs (the top-level call's
+// and every nested call's); results are not checked against the declared output, which is the
+// guest's to keep (a Marine module's result is not checked either, beyond its decoding).
 package jsonabi
 
 import (
@@ -117,22 +121,30 @@ func (s *service) link(ctx context.Context, r wazero.Runtime, m engine.Module) e
 	inst := &instance{name: m.Name, mod: mod}
 	s.modules = append(s.modules, inst)
 	s.byName[m.Name] = inst
+	_, isSDK := exports[MarkerExport]
+	if isSDK {
+		for _, name := range []string{exportAlloc, exportRelease, exportInterface, exportCall} {
+			if _, ok := exports[name]; !ok {
+				return fmt.Errorf("it exports %s but not %s", MarkerExport, name)
+			}
+		}
+		if mod.Memory() == nil {
+			return fmt.Errorf("it exports %s but no memory", MarkerExport)
+		}
+		// Set before _initialize, so that init functions may call other modules (the
+		// answer comes back through alloc); the interface is complete only after them.
+		inst.sdk = true
+		inst.alloc = mod.ExportedFunction(exportAlloc)
+		inst.release = mod.ExportedFunction(exportRelease)
+	}
 	if initialize {
 		if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
 			return fmt.Errorf("_initialize: %w", err)
 		}
 	}
-	if _, ok := exports[MarkerExport]; !ok {
+	if !isSDK {
 		return nil
 	}
-	for _, name := range []string{exportAlloc, exportRelease, exportInterface, exportCall} {
-		if _, ok := exports[name]; !ok {
-			return fmt.Errorf("it exports %s but not %s", MarkerExport, name)
-		}
-	}
-	inst.sdk = true
-	inst.alloc = mod.ExportedFunction(exportAlloc)
-	inst.release = mod.ExportedFunction(exportRelease)
 	res, err := mod.ExportedFunction(exportInterface).Call(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", exportInterface, err)
