@@ -14,6 +14,7 @@ import (
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/wasmhost/api"
 	"github.com/aquanet/aquanet/wasmhost/internal/engine"
+	"github.com/aquanet/aquanet/wasmhost/internal/jsonabi"
 )
 
 // Errors of a call, which a service actor turns into AIR call errors. An ArgumentError,
@@ -92,7 +93,9 @@ type LinkError struct {
 func (e *LinkError) Error() string { return "service modules do not link: " + e.What }
 
 // loaders are the back ends, by the ABI they run.
-var loaders = map[Kind]engine.Loader{}
+var loaders = map[Kind]engine.Loader{
+	SDK: jsonabi.Load,
+}
 
 // Check checks that spec's modules link, without compiling them: every import namespace that
 // is not the host's is a module before it, all modules are of one ABI, every effector is
