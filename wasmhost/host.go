@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -157,20 +158,21 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 		WithMemoryLimitPages(h.cfg.memoryLimitPages)
 	r := wazero.NewRuntimeWithConfig(ctx, rc)
 	mods := make([]engine.Module, len(spec.Modules))
+	stderr := &head{}
 	for i, m := range spec.Modules {
 		cm, err := r.CompileModule(ctx, m.Wasm)
 		if err != nil {
 			r.Close(ctx)
 			return nil, &UploadError{fmt.Sprintf("module %s does not compile: %v", m.Name, err)}
 		}
-		mods[i] = engine.Module{Name: m.Name, Compiled: cm, Config: h.moduleConfig(spec, m.Name)}
+		mods[i] = engine.Module{Name: m.Name, Compiled: cm, Config: h.moduleConfig(spec, m.Name).WithStderr(stderr)}
 	}
 	svc, err := load(ctx, r, mods, engine.Host{Log: h.log})
 	if err != nil {
 		r.Close(ctx)
 		return nil, err
 	}
-	return &Instance{h: h, r: r, svc: svc, kind: infos[0].Kind}, nil
+	return &Instance{h: h, r: r, svc: svc, kind: infos[0].Kind, stderr: stderr}, nil
 }
 
 // moduleConfig is a module's WASI: the node's clock, randomness derived from the node's seed
@@ -210,6 +212,7 @@ type Instance struct {
 	svc    engine.Service
 	kind   Kind
 	broken error
+	stderr *head // the start of what the guests wrote to stderr in the last call
 }
 
 // Interface is the service's interface: its facade's functions and records.
@@ -233,15 +236,72 @@ func (i *Instance) Call(ctx context.Context, fn string, args []value.Value, para
 		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeLimitError{d})
 		defer cancel()
 	}
+	i.stderr.reset()
 	v, err := i.svc.Call(ctx, fn, args, params)
 	var trap *Trap
 	if errors.As(err, &trap) {
 		if cause := context.Cause(ctx); cause != nil {
 			trap.Err = cause
+		} else {
+			trap.Err = &guestFault{err: trap.Err, said: i.stderr.reason()}
 		}
 		i.broken = trap
 	}
 	return v, err
+}
+
+// guestFault is a trap in the guest's own code: wazero's error without its stack trace (a call
+// error travels in AIR, on one line), and the last line the guest wrote to stderr before it,
+// which says why (a Go guest's "fatal error: out of memory", a Rust panic's message).
+type guestFault struct {
+	err  error
+	said string
+}
+
+func (g *guestFault) Error() string {
+	first, _, _ := strings.Cut(g.err.Error(), "\n")
+	if g.said == "" {
+		return first
+	}
+	return fmt.Sprintf("%s (the guest wrote: %s)", first, g.said)
+}
+
+func (g *guestFault) Unwrap() error { return g.err }
+
+// head keeps the first headSize bytes written to it since its reset: a guest's stderr during a
+// call, which nothing else reads. The reason for a fault comes first (a Go guest's goroutine
+// dump follows its "fatal error" line and can be long).
+type head struct {
+	buf []byte
+}
+
+const headSize = 4096
+
+func (t *head) Write(p []byte) (int, error) {
+	if room := headSize - len(t.buf); room > 0 {
+		t.buf = append(t.buf, p[:min(len(p), room)]...)
+	}
+	return len(p), nil
+}
+
+func (t *head) reset() { t.buf = t.buf[:0] }
+
+// reason is the line that says why a guest failed: Go's runtime writes "panic: ..." or
+// "fatal error: ..." and then goroutine dumps, Rust "panicked at ...". Without one, the first
+// line written.
+func (t *head) reason() string {
+	for _, line := range strings.Split(string(t.buf), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "fatal error:") || strings.HasPrefix(line, "panic:") || strings.HasPrefix(line, "runtime:") || strings.Contains(line, "panicked at") {
+			return line
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(t.buf)), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return ""
 }
 
 // timeLimitError is a call stopped at the host's time limit.

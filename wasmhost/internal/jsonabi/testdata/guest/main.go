@@ -4,8 +4,11 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aquanet/aquanet/wasmhost/sdk"
 )
@@ -68,11 +71,60 @@ func init() {
 		func(_ *sdk.Call, args []json.RawMessage) (any, error) {
 			return args, nil
 		})
+	// spin never returns: the host's time limit must stop it.
+	sdk.Func("spin", nil, "", func(_ *sdk.Call, _ []json.RawMessage) (any, error) {
+		for n := 0; ; n++ {
+			sink = n
+		}
+	})
+	// grow keeps allocating a MiB at a time, up to mib, and says how much it got.
+	sdk.Func("grow", sdk.Args("mib", "u32"), "u32", func(_ *sdk.Call, args []json.RawMessage) (any, error) {
+		var mib uint32
+		if err := sdk.Decode(args, &mib); err != nil {
+			return nil, err
+		}
+		for range mib {
+			block := make([]byte, 1<<20)
+			block[len(block)-1] = 1
+			held = append(held, block)
+		}
+		return uint32(len(held)), nil
+	})
+	// deep recurses n frames deep.
+	sdk.Func("deep", sdk.Args("n", "u64"), "u64", func(_ *sdk.Call, args []json.RawMessage) (any, error) {
+		var n uint64
+		if err := sdk.Decode(args, &n); err != nil {
+			return nil, err
+		}
+		return depth(n), nil
+	})
+	// entropy reads the guest's clock and randomness (WASI clock_time_get and random_get).
+	sdk.Func("entropy", nil, "json", func(_ *sdk.Call, _ []json.RawMessage) (any, error) {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		return map[string]any{"now_ms": time.Now().UnixMilli(), "random": hex.EncodeToString(b[:])}, nil
+	})
 	sdk.Func("fail", sdk.Args("msg", "string"), "", func(_ *sdk.Call, args []json.RawMessage) (any, error) {
 		var msg string
 		_ = sdk.Decode(args, &msg)
 		return nil, fmt.Errorf("%s", msg)
 	})
+}
+
+var (
+	sink int
+	held [][]byte
+)
+
+func depth(n uint64) uint64 {
+	if n == 0 {
+		return 0
+	}
+	var pad [64]byte // a frame of some size
+	pad[n%64] = byte(n)
+	return depth(n-1) + uint64(pad[n%64]&1)
 }
 
 func main() {}
