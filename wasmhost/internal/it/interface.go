@@ -207,3 +207,6 @@ func (s *Section) Interface() (api.Interface, error) {
 	})
 	return out, nil
 }
+
+// AdapterType returns the adapter type implementing core type t, if one does.
+func (s *Section) AdapterType(t uint64) (uint64, bool) { return s.implementationOf(t) }
