@@ -9,7 +9,8 @@
 // # What a caller must know
 //
 //   - The runtime must keep custom sections: make it with
-//     wazero.NewRuntimeConfig().WithCustomSections(true). Without them Load fails, saying so.
+//     wazero.NewRuntimeConfig().WithCustomSections(true). (wazero also keeps them while debug
+//     info is enabled, its default; do not rely on that.) Without them Load fails, saying so.
 //   - Modules are instantiated under their Module.Name, each with the WASI configuration of its
 //     Module.Config; their start functions are turned off and _initialize then _start run
 //     after linking. Imports resolve through wazero's experimental import resolver, so a
@@ -25,6 +26,8 @@
 //     __marine_host_api_v1, _v2 or _v3). Outside a call (in _start) they are empty.
 //   - Mounted binaries (any other import of a host namespace) are not granted here: the import
 //     exists, and calling it traps with an error naming the binary.
-//   - Integer conversions in adapters are checked as Marine checks them (Rust's TryFrom): a
-//     u32 at or over 2^31 passed through an i32 fails the call, as it fails in Marine.
+//   - Integer conversions in adapters are checked as Marine checks them (Rust's TryFrom), so
+//     what fails in Marine fails here, as a Trap: a u32 argument or result of 2^31 or more
+//     (it crosses as an i32), a u64 of 2^63 or more (as an i64), a result out of its type's
+//     range. Values inside records and arrays are not converted and have no such limit.
 package marine

@@ -27,6 +27,10 @@ func (s *service) Interface() api.Interface { return s.iface }
 // Call converts args by fn's signature, runs fn's adapter in the facade and converts its result.
 // After a *engine.Trap every further call returns a Trap too: the instances' state is unknown.
 func (s *service) Call(ctx context.Context, fn string, args []value.Value, params api.CallParams) (value.Value, error) {
+	return s.call(ctx, fn, value.Array(args...), params)
+}
+
+func (s *service) call(ctx context.Context, fn string, args value.Value, params api.CallParams) (value.Value, error) {
 	if s.closed {
 		return value.Null(), &engine.Trap{Function: fn, Err: errors.New("the service is closed")}
 	}
@@ -40,10 +44,7 @@ func (s *service) Call(ctx context.Context, fn string, args []value.Value, param
 	}
 	sec := s.facade.sec
 	sig := &sec.Types[f.Type]
-	if args == nil {
-		args = []value.Value{}
-	}
-	in, err := argsFromJSON(sec, fn, sig, value.Array(args...))
+	in, err := argsFromJSON(sec, fn, sig, args)
 	if err != nil {
 		return value.Null(), err
 	}
@@ -81,4 +82,15 @@ func (s *service) Close(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CallJSON calls fn of svc, a Service this package loaded, with its arguments as one JSON
+// value, by it-json-serde's rules: an array by position, an object by name, null for none, any
+// other value as the only argument. (Service.Call takes AIR's list, which is the array case.)
+func CallJSON(ctx context.Context, svc engine.Service, fn string, args value.Value, params api.CallParams) (value.Value, error) {
+	s, ok := svc.(*service)
+	if !ok {
+		return value.Null(), fmt.Errorf("marine: CallJSON of a %T, not a Marine service", svc)
+	}
+	return s.call(ctx, fn, args, params)
 }
