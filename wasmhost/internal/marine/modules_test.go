@@ -354,10 +354,10 @@ func TestCallParameters(t *testing.T) {
 
 // A mounted binary is not granted by this back end: calling it traps, naming the binary.
 func TestMountedBinaryRefused(t *testing.T) {
-	svc, _ := load(t, customSectionsRuntime(t), "callparams")
+	svc, _ := load(t, customSectionsRuntime(t), "mounted")
 	_, err := svc.Call(context.Background(), "run_curl", nil, api.CallParams{})
 	var trap *engine.Trap
-	if !errors.As(err, &trap) || trap.Module != "callparams" || !strings.Contains(err.Error(), `mounted binary "curl"`) {
+	if !errors.As(err, &trap) || trap.Module != "mounted" || !strings.Contains(err.Error(), `mounted binary "curl"`) {
 		t.Fatalf("run_curl: %v", err)
 	}
 	if strings.Contains(err.Error(), "recovered by wazero") {

@@ -1,11 +1,10 @@
 ;; callparams: reads the call parameters from each of the four host API namespaces (their
-;; record layouts differ, marine.md §2.5) and calls a mounted binary it is not granted.
+;; record layouts differ, marine.md §2.5).
 (module
   (import "host" "get_call_parameters" (func $cp_v0))
   (import "__marine_host_api_v1" "get_call_parameters" (func $cp_v1))
   (import "__marine_host_api_v2" "get_call_parameters" (func $cp_v2))
   (import "__marine_host_api_v3" "get_call_parameters" (func $cp_v3))
-  (import "__marine_host_api_v3" "curl" (func $curl (param i32 i32)))
   (memory (export "memory") 1)
   ;; Marine's fixed API (marine.md §2.1): a bump allocator, a release counter and the result
   ;; pointer and size the adapters read.
@@ -35,5 +34,4 @@
   (func (export "params_v1") (call $cp_v1))
   (func (export "params_v2") (call $cp_v2))
   (func (export "params_v3") (call $cp_v3))
-  (func (export "run_curl") (call $curl (i32.const 0) (i32.const 0)))
 )

@@ -1,6 +1,7 @@
 // Command gen builds the test modules of wasmhost/internal/marine: for each testdata/<name>.wat
 // it runs wat2wasm (from wabt: apt-get install wabt) and appends the module's interface-types
-// section, laid out here with ittest.Builder as `marine build` lays it out. Run it from the
+// section, laid out here with ittest.Builder as `marine build` lays it out, and a
+// __fluence_sdk_version section. Run it from the
 // package directory (go generate does): go run ./testdata/gen
 package main
 
@@ -80,6 +81,11 @@ func callparams() *ittest.Builder {
 	for i, cp := range []it.IType{cp0, cp1, cp2, cp3} {
 		b.Export(fmt.Sprintf("params_v%d", i), nil, cp)
 	}
+	return b
+}
+
+func mounted() *ittest.Builder {
+	b := ittest.NewBuilder("0.27.0")
 	b.Export("run_curl", nil)
 	return b
 }
@@ -117,6 +123,7 @@ func pure() *ittest.Builder {
 func main() {
 	modules := map[string]*ittest.Builder{
 		"greeting": greeting(), "callparams": callparams(), "effector": effector(), "pure": pure(),
+		"mounted": mounted(),
 	}
 	for name, b := range modules {
 		wat := filepath.Join("testdata", name+".wat")
@@ -125,6 +132,8 @@ func main() {
 			fail(fmt.Errorf("wat2wasm %s: %w", wat, err))
 		}
 		wasm := append(core, ittest.CustomSection(it.SectionName, b.Bytes())...)
+		// Marine refuses a module without the SDK version it was built with (marine.md §2.1).
+		wasm = append(wasm, ittest.CustomSection("__fluence_sdk_version", []byte("0.14.0"))...)
 		if err := os.WriteFile(filepath.Join("testdata", name+".wasm"), wasm, 0o644); err != nil {
 			fail(err)
 		}
