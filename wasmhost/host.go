@@ -15,7 +15,9 @@ import (
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/wasmhost/api"
 	"github.com/aquanet/aquanet/wasmhost/internal/engine"
+	"github.com/aquanet/aquanet/wasmhost/internal/it"
 	"github.com/aquanet/aquanet/wasmhost/internal/jsonabi"
+	"github.com/aquanet/aquanet/wasmhost/internal/marine"
 )
 
 // Errors of a call, which a service actor turns into AIR call errors. An ArgumentError,
@@ -95,7 +97,8 @@ func (e *LinkError) Error() string { return "service modules do not link: " + e.
 
 // loaders are the back ends, by the ABI they run.
 var loaders = map[Kind]engine.Loader{
-	SDK: jsonabi.Load,
+	Marine: marine.Load,
+	SDK:    jsonabi.Load,
 }
 
 // Check checks that spec's modules link, without compiling them: every import namespace that
@@ -321,8 +324,22 @@ func (i *Instance) Close(ctx context.Context) error {
 }
 
 // ModuleInterface returns the interface of one module: the functions it exports and the
-// records they use. The module runs alone for it (its initialisation included), with no dirs.
+// records they use. A Marine module's is read from its interface-types section; a module of
+// aquanet's SDK says it when it runs, so it runs alone for it (its initialisation included),
+// with no dirs.
 func (h *Host) ModuleInterface(ctx context.Context, wasm []byte) (api.Interface, error) {
+	info, err := h.Inspect(wasm)
+	if err != nil {
+		return api.Interface{}, err
+	}
+	if info.Kind == Marine {
+		section, _ := info.summary.CustomSection("interface-types")
+		s, err := it.Decode(section)
+		if err != nil {
+			return api.Interface{}, &UploadError{err.Error()}
+		}
+		return s.Interface()
+	}
 	inst, err := h.Instantiate(ctx, ServiceSpec{ServiceID: "interface", Modules: []ModuleSource{{Name: "module", Wasm: wasm}}})
 	if err != nil {
 		return api.Interface{}, err

@@ -3,6 +3,9 @@ package wasmhost
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +184,39 @@ func TestModulesThatDoNotLinkAreRefusedBeforeCompiling(t *testing.T) {
 	}
 	if err := granted.Check(ServiceSpec{ServiceID: "s", Modules: []ModuleSource{{"lib", marine()}, {"facade", facade}}}); err != nil {
 		t.Fatalf("a facade after its dependency: %v", err)
+	}
+}
+
+// A Marine service of two modules runs through the host: the facade's interface is read from
+// its section without running it (it cannot run alone: it imports from the other module).
+func TestAMarineServiceOfTwoModules(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("internal", "marine", "testdata", name+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	effector, pure := read("effector"), read("pure")
+	h := newHost(t, NewConfig())
+	iface, err := h.ModuleInterface(context.Background(), pure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(iface.Functions) == 0 {
+		t.Fatal("the facade's interface has no functions")
+	}
+	inst := instantiate(t, h, ServiceSpec{ServiceID: "records", Modules: []ModuleSource{{"effector", effector}, {"pure", pure}}})
+	if inst.Kind() != Marine {
+		t.Errorf("kind %s", inst.Kind())
+	}
+	if got, want := fmt.Sprint(inst.Interface()), fmt.Sprint(iface); got != want {
+		t.Errorf("the instance's interface %s, the module's %s", got, want)
+	}
+	if v, err := call(t, inst, "relay", value.String("hey")); err != nil || v.String() != `"hey!"` {
+		t.Fatalf("relay(hey) = %v, %v; want the effector's hey!", v, err)
+	}
+	if _, err := call(t, inst, "relay_boom"); !errors.As(err, new(*Trap)) || inst.Broken() == nil {
+		t.Fatalf("relay_boom: %v, want a Trap that breaks the instance", err)
 	}
 }
