@@ -3,6 +3,8 @@ package difffuzz
 import (
 	"context"
 	"fmt"
+
+	"github.com/aquanet/aquanet/interpreter"
 )
 
 // referenceChecker checks cases against the reference in the installed oracle directory dir:
@@ -41,6 +43,13 @@ func checkRuns(ctx context.Context, dir string, runs []*run) ([]*Diff, error) {
 // or took too long over ("timeout", at its last step).
 func crashDiff(r *run, c *crash) *Diff {
 	if c.step < 0 {
+		// The reference says nothing of which step took it so long; a step aquanet stopped at
+		// a budget is the likely one (the reference has no budget and goes on).
+		for i, o := range r.ours {
+			if o.RetCode == interpreter.CodeStepBudgetExceeded || o.RetCode == interpreter.CodeMemoryBudgetExceeded {
+				return &Diff{Step: i, What: "timeout", OurCode: o.RetCode, Ours: fmt.Sprintf("%d %s", o.RetCode, o.ErrorMessage), Ref: c.text}
+			}
+		}
 		return &Diff{Step: len(r.steps) - 1, What: "timeout", Ours: "(done)", Ref: c.text}
 	}
 	d := &Diff{Step: c.step, What: "reference", Ref: "AquaVM failed: " + c.text}

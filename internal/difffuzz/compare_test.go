@@ -225,6 +225,8 @@ func TestOnlyOurBudgetsAreSetAside(t *testing.T) {
 		{Diff{What: "ret_code", OurCode: interpreter.CodeMemoryBudgetExceeded, RefCode: 20013}, true},
 		{Diff{What: "ret_code", OurCode: 0, RefCode: interpreter.CodeStepBudgetExceeded}, false},
 		{Diff{What: "ret_code", OurCode: 10008, RefCode: 0}, false},
+		{Diff{What: "timeout", OurCode: interpreter.CodeStepBudgetExceeded}, true},
+		{Diff{What: "timeout", OurCode: 0}, false},
 		{Diff{What: "message", OurCode: interpreter.CodeStepBudgetExceeded, RefCode: interpreter.CodeStepBudgetExceeded}, false},
 	} {
 		if got := overBudget(&tc.d); got != tc.want {

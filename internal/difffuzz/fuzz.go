@@ -96,9 +96,11 @@ func (s *Stats) SortedFindings() []*Finding {
 }
 
 // overBudget reports whether d is aquanet stopping a run at one of its budgets, which the
-// reference does not have.
+// reference does not have: where the reference finished the step otherwise, or took far too
+// long over the case.
 func overBudget(d *Diff) bool {
-	return d.What == "ret_code" && (d.OurCode == interpreter.CodeStepBudgetExceeded || d.OurCode == interpreter.CodeMemoryBudgetExceeded)
+	return (d.What == "ret_code" || d.What == "timeout") &&
+		(d.OurCode == interpreter.CodeStepBudgetExceeded || d.OurCode == interpreter.CodeMemoryBudgetExceeded)
 }
 
 // Run generates cases from cfg.FirstSeed on, runs each on aquanet and on the reference, and
