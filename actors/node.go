@@ -104,8 +104,13 @@ type WasmEnv struct {
 	// OpenDeploy lets any peer add modules and blueprints and create services; by default
 	// only the host and the management peer may.
 	OpenDeploy bool
-	// Seed makes service ids and the guests' randomness reproducible (a simulation's).
+	// Seed makes service ids and the guests' randomness reproducible (a simulation's); a
+	// node in production takes a random one.
 	Seed uint64
+	// Dir, on the OS's filesystem, holds compiled modules (Dir/cache, so a restart compiles
+	// nothing again) and the services' own dirs (Dir/services/<id>/storage and tmp, their
+	// /storage and /tmp). Empty: modules compile in memory and services have no dirs.
+	Dir string
 }
 
 // Node is one aquanet peer.
@@ -319,9 +324,7 @@ const (
 // nodeServices are the services a node runs next to the builtins.
 var nodeServices = []string{peerService, distService}
 
-// startWasm makes the node's Wasm host and catalog. With a data dir on the OS's filesystem,
-// compiled modules are cached in <DataDir>/wasm/cache and services keep their dirs in
-// <DataDir>/wasm/services; otherwise services have no dirs and compile in memory.
+// startWasm makes the node's Wasm host and catalog (their files under Env.Wasm.Dir).
 func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 	cfg := wasmhost.NewConfig()
 	if n.env.Wasm.Host != nil {
@@ -329,9 +332,9 @@ func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 	}
 	cfg = cfg.WithClock(n.env.Clock).WithSeed(n.env.Wasm.Seed)
 	var servicesDir string
-	if n.env.DataDir != "" && n.env.FS == nil {
-		cfg = cfg.WithCompilationCacheDir(filepath.Join(n.env.DataDir, "wasm", "cache"))
-		servicesDir = filepath.Join(n.env.DataDir, "wasm", "services")
+	if dir := n.env.Wasm.Dir; dir != "" {
+		cfg = cfg.WithCompilationCacheDir(filepath.Join(dir, "cache"))
+		servicesDir = filepath.Join(dir, "services")
 	}
 	host, err := wasmhost.New(cfg)
 	if err != nil {

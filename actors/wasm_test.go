@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func startWasmNode(t *testing.T, dir string, cfg wasmhost.Config) *wasmNode {
 	t.Helper()
 	id, _ := scenario.NewIdentity("alice")
 	w := &wasmNode{t: t, id: id, reports: make(chan []value.Value, 16)}
-	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: dir, Wasm: WasmEnv{Host: &cfg}})
+	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: WasmEnv{Host: &cfg, Dir: filepath.Join(dir, "wasm")}})
 	ctx := context.Background()
 	if err := w.Spawn(ctx, "src", service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
 		b, err := wasmguest.Build(fn)

@@ -38,7 +38,7 @@ type wasmState struct {
 // starts its instance on its first call, so a node with many services starts at once.
 func (r *registryActor) restoreWasm(ctx actor.Context) {
 	w := r.cfg.Wasm
-	r.wasm = wasmState{blueprints: map[string]string{}, ids: rng.New(rng.Derive(w.Seed, "service-ids"))}
+	r.wasm = wasmState{blueprints: map[string]string{}, ids: rng.New(rng.Derive(w.Seed, "service-ids/"+r.cfg.Host))}
 	recs, err := w.Catalog.Services()
 	if err != nil {
 		panic(fmt.Sprintf("registry: reading the Wasm services: %v", err)) // the node cannot start half-restored

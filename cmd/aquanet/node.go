@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +60,8 @@ node listens on every --listen address or does not start: one in use (by another
 is an error naming it. A bootstrap peer that cannot be reached, or that goes away (it
 restarts, say), is dialled again (after 5 s, then less often, up to every minute) until it is
 back; the node serves meanwhile, and logs each loss and reconnection.
-The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store.
+The node's key is DATA_DIR/node.key, made on the first start; its store is DATA_DIR/store;
+Wasm modules compiled and the Wasm services' own files are in DATA_DIR/wasm.
 At start the node prints its peer id and the addresses to reach it at; /metrics (Prometheus)
 and /healthz are served on the HTTP address. SIGINT or SIGTERM stops it gracefully: no new
 particles, the active ones get up to 10 s to finish, then everything closes.`
@@ -134,13 +136,18 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		addrs = append(addrs, a.String())
 	}
 	limits, budget, bounds := cfg.limits()
+	var seedBytes [8]byte
+	if _, err := rand.Read(seedBytes[:]); err != nil {
+		return err
+	}
+	seed := binary.LittleEndian.Uint64(seedBytes[:]) // service ids differ between nodes and runs
 	wasmCfg := cfg.wasm().WithLog(func(module string, level int32, msg string) {
 		logger.Info("wasm log", "module", module, "level", level, "msg", msg)
 	})
 	node, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join, DataDir: filepath.Join(cfg.DataDir, "store"),
 		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs,
 		Limits: limits, Budget: budget, Bounds: bounds, Management: cfg.ManagementPeer,
-		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy}})
+		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy, Seed: seed, Dir: filepath.Join(cfg.DataDir, "wasm")}})
 	if err != nil {
 		return err
 	}

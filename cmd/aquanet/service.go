@@ -215,7 +215,8 @@ func newServiceDeployCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fprintf(c.ErrOrStderr(), "blueprint %s: %s\n", name, bpID)
+			bpStr, _ := bpID.Str()
+			fprintf(c.ErrOrStderr(), "blueprint %s: %s\n", name, bpStr)
 			sid, err := callRelay(ctx, cl, f.ttl, "srv", "create", bpID)
 			if err != nil {
 				return err
