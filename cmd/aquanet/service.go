@@ -355,14 +355,7 @@ func printInterface(w io.Writer, iface value.Value) {
 		name, _ := fn.Get("name")
 		n, _ := name.Str()
 		args, _ := fn.Get("arguments")
-		parts := make([]string, args.Len())
-		for j := range parts {
-			a := args.Index(j)
-			an, _ := a.Index(0).Str()
-			at, _ := a.Index(1).Str()
-			parts[j] = an + ": " + at
-		}
-		line := n + "(" + strings.Join(parts, ", ") + ")"
+		line := n + "(" + namesAndTypes(args) + ")"
 		outs, _ := fn.Get("output_types")
 		if outs.Len() > 0 {
 			o, _ := outs.Index(0).Str()
@@ -376,13 +369,17 @@ func printInterface(w io.Writer, iface value.Value) {
 		name, _ := r.Get("name")
 		n, _ := name.Str()
 		fields, _ := r.Get("fields")
-		parts := make([]string, fields.Len())
-		for j := range parts {
-			f := fields.Index(j)
-			fnm, _ := f.Index(0).Str()
-			ft, _ := f.Index(1).Str()
-			parts[j] = fnm + ": " + ft
-		}
-		fprintf(w, "record %s { %s }\n", n, strings.Join(parts, ", "))
+		fprintf(w, "record %s { %s }\n", n, namesAndTypes(fields))
 	}
+}
+
+// namesAndTypes prints a list of [name, type] pairs as "name: type, ...".
+func namesAndTypes(pairs value.Value) string {
+	parts := make([]string, pairs.Len())
+	for i := range parts {
+		name, _ := pairs.Index(i).Index(0).Str()
+		typ, _ := pairs.Index(i).Index(1).Str()
+		parts[i] = name + ": " + typ
+	}
+	return strings.Join(parts, ", ")
 }
