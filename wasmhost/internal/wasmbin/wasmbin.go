@@ -19,8 +19,13 @@ const (
 	KindTag    byte = 4 // exception handling proposal
 )
 
+// sectionNames name the known sections in errors.
+var sectionNames = [...]string{1: "types", 2: "imports", 3: "functions", 4: "tables", 5: "memories", 6: "globals",
+	7: "exports", 9: "element segments", 10: "function bodies", 11: "data segments", 13: "tags"}
+
 // Limits on what a module may declare, checked before anything is allocated for it.
 const (
+	maxItems    = 1_000_000 // of any other vector section
 	MaxImports  = 10_000
 	MaxExports  = 10_000
 	MaxCustom   = 1_000
@@ -137,9 +142,19 @@ func Scan(b []byte) (*Summary, error) {
 			if err := scanExports(&body, s); err != nil {
 				return nil, err
 			}
+		case 8: // start: one function index, no vector
+			continue
 		default:
 			if id > 13 {
 				return nil, &Error{start, fmt.Sprintf("unknown section id %d", id)}
+			}
+			// Every other known section is a vector whose items take a byte or more: a count
+			// beyond the section's bytes is a lie that a compiler allocating by it (wazero does)
+			// would pay for in memory.
+			if id != 12 { // data count: a number, not a vector
+				if _, err := body.count(maxItems, sectionNames[id]); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}
@@ -244,8 +259,13 @@ func (r *reader) count(limit int, what string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// Each item takes at least two bytes, so a count beyond that cannot be honest either.
-	if int(n) > limit || int(n) > (len(r.b)-r.pos)/2 {
+	// Each item takes at least one byte (imports and exports two), so a count beyond that
+	// cannot be honest either.
+	minSize := 1
+	if what == "imports" || what == "exports" {
+		minSize = 2
+	}
+	if int(n) > limit || int(n) > (len(r.b)-r.pos)/minSize {
 		return 0, &Error{at, fmt.Sprintf("%d %s: more than the limit of %d or than the section holds", n, what, limit)}
 	}
 	return int(n), nil

@@ -74,6 +74,7 @@ func TestScanRefusesMalformedModules(t *testing.T) {
 		{"repeated", module(section(2, []byte{0}), section(2, []byte{0})), "out of order or repeated"},
 		{"left over", module(section(7, []byte{0, 0})), "left over"},
 		{"unknown section", module(section(14, []byte{0})), "unknown section"},
+		{"type count beyond the section", module(section(1, appendU32(nil, 1<<20), []byte{0x60})), "1048576 types"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Scan(tc.b)
@@ -152,8 +153,11 @@ func compare(t *testing.T, s *Summary, cm wazero.CompiledModule) {
 	}
 }
 
-// FuzzScan checks that Scan never panics, and that a module wazero compiles is one Scan reads
-// the same imports and exports from.
+// FuzzScan checks that Scan never panics, and that a module Scan accepts is one wazero either
+// refuses or compiles with the imports and exports Scan read. wazero is not given what Scan
+// refuses: it allocates by a section's declared count before reading the section, and a module
+// of 60 bytes (testdata/fuzz/FuzzScan/b89e5b1c2df3c4fe, an import section claiming 2^30
+// imports) made it ask for 295 GB; that is why wasmhost scans a module before compiling it.
 func FuzzScan(f *testing.F) {
 	f.Add(sample())
 	f.Add(module())
@@ -161,15 +165,15 @@ func FuzzScan(f *testing.F) {
 	f.Add(module(section(2, []byte{1}, name("m"), name("t"), []byte{KindTable, 0x70, 1, 1, 2})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Scan(b)
+		if err != nil {
+			return
+		}
 		ctx := context.Background()
 		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 		defer r.Close(ctx)
 		cm, cerr := r.CompileModule(ctx, b)
 		if cerr != nil {
 			return
-		}
-		if err != nil {
-			t.Fatalf("wazero compiles it, Scan refuses it: %v", err)
 		}
 		compare(t, s, cm)
 	})
