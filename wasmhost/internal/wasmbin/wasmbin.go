@@ -144,6 +144,12 @@ func Scan(b []byte) (*Summary, error) {
 			}
 		case 8: // start: one function index, no vector
 			continue
+		case 1, 9, 10, 11:
+			// Sections whose items hold vectors of their own: each inner count is checked too
+			// (wazero allocates by those as well).
+			if err := scanNested(&body, id); err != nil {
+				return nil, err
+			}
 		default:
 			if id > 13 {
 				return nil, &Error{start, fmt.Sprintf("unknown section id %d", id)}
@@ -228,6 +234,189 @@ func scanExports(r *reader, s *Summary) error {
 		s.Exports = append(s.Exports, Export{Name: name, Kind: kind})
 	}
 	return nil
+}
+
+// maxLocals bounds the locals of one function (the limit Web engines share).
+const maxLocals = 50_000
+
+// scanNested reads the type (1), element (9), code (10) or data (11) section far enough to
+// check every vector count in it against the bytes that follow.
+func scanNested(r *reader, id byte) error {
+	n, err := r.count(maxItems, sectionNames[id])
+	if err != nil {
+		return err
+	}
+	for range n {
+		switch id {
+		case 1: // functype: 0x60, params, results
+			if _, err := r.byte(); err != nil {
+				return err
+			}
+			for range 2 {
+				if err := r.skipVector("value types", 1); err != nil {
+					return err
+				}
+			}
+		case 9:
+			if err := r.skipElement(); err != nil {
+				return err
+			}
+		case 10: // size, then the body: local declarations, code
+			size, err := r.u32()
+			if err != nil {
+				return err
+			}
+			if int(size) > len(r.b)-r.pos {
+				return &Error{r.pos, fmt.Sprintf("function body of %d bytes runs past its section", size)}
+			}
+			body := reader{b: r.b[:r.pos+int(size)], pos: r.pos}
+			r.pos += int(size)
+			decls, err := body.count(maxLocals, "local declarations")
+			if err != nil {
+				return err
+			}
+			total := 0
+			for range decls {
+				at := body.pos
+				m, err := body.u32()
+				if err != nil {
+					return err
+				}
+				if total += int(m); total > maxLocals {
+					return &Error{at, fmt.Sprintf("a function with more than %d locals", maxLocals)}
+				}
+				if _, err := body.byte(); err != nil {
+					return err
+				}
+			}
+		case 11:
+			mode, err := r.u32()
+			if err != nil {
+				return err
+			}
+			switch mode {
+			case 0:
+				err = r.skipConstExpr()
+			case 1:
+			case 2:
+				if _, err = r.u32(); err == nil {
+					err = r.skipConstExpr()
+				}
+			default:
+				err = &Error{r.pos, fmt.Sprintf("data segment of unknown mode %d", mode)}
+			}
+			if err != nil {
+				return err
+			}
+			if err := r.skipVector("data bytes", 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// skipElement reads an element segment (§5.5.12, flags 0 to 7).
+func (r *reader) skipElement() error {
+	at := r.pos
+	flags, err := r.u32()
+	if err != nil {
+		return err
+	}
+	if flags > 7 {
+		return &Error{at, fmt.Sprintf("element segment of unknown kind %d", flags)}
+	}
+	if flags&2 != 0 && flags&1 == 0 { // an explicit table index
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+	}
+	if flags&1 == 0 { // active: an offset
+		if err := r.skipConstExpr(); err != nil {
+			return err
+		}
+	}
+	if flags&3 != 0 { // an element kind or reference type
+		if _, err := r.byte(); err != nil {
+			return err
+		}
+	}
+	n, err := r.count(maxItems, "elements")
+	if err != nil {
+		return err
+	}
+	for range n {
+		if flags&4 == 0 {
+			_, err = r.u32()
+		} else {
+			err = r.skipConstExpr()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// skipConstExpr reads a constant expression up to its end (0x0b).
+func (r *reader) skipConstExpr() error {
+	for {
+		at := r.pos
+		op, err := r.byte()
+		if err != nil {
+			return err
+		}
+		switch op {
+		case 0x0b: // end
+			return nil
+		case 0x41, 0x42, 0x23, 0xd2: // i32.const, i64.const (signed LEB), global.get, ref.func
+			if err := r.skipLEB(); err != nil {
+				return err
+			}
+		case 0x43:
+			err = r.skip(4)
+		case 0x44:
+			err = r.skip(8)
+		case 0xd0: // ref.null t
+			_, err = r.byte()
+		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constant arithmetic
+		default:
+			return &Error{at, fmt.Sprintf("opcode %#x in a constant expression", op)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (r *reader) skipLEB() error {
+	for i := 0; i < 10; i++ {
+		c, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if c&0x80 == 0 {
+			return nil
+		}
+	}
+	return &Error{r.pos, "LEB128 number longer than 10 bytes"}
+}
+
+func (r *reader) skip(n int) error {
+	if n > len(r.b)-r.pos {
+		return &Error{r.pos, "unexpected end of section"}
+	}
+	r.pos += n
+	return nil
+}
+
+// skipVector reads a vector of items of size bytes each.
+func (r *reader) skipVector(what string, size int) error {
+	n, err := r.count(maxItems*64, what)
+	if err != nil {
+		return err
+	}
+	return r.skip(n * size)
 }
 
 type reader struct {

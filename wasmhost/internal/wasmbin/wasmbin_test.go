@@ -75,6 +75,12 @@ func TestScanRefusesMalformedModules(t *testing.T) {
 		{"left over", module(section(7, []byte{0, 0})), "left over"},
 		{"unknown section", module(section(14, []byte{0})), "unknown section"},
 		{"type count beyond the section", module(section(1, appendU32(nil, 1<<20), []byte{0x60})), "1048576 types"},
+		{"params beyond the section", module(section(1, []byte{1, 0x60}, appendU32(nil, 1<<28))), "value types"},
+		{"elements beyond the section", module(section(9, []byte{1, 3, 0}, appendU32(nil, 1<<24))), "elements"},
+		{"element of unknown kind", module(section(9, []byte{1, 9})), "element segment of unknown kind 9"},
+		{"data beyond the section", module(section(11, []byte{1, 1}, appendU32(nil, 1<<24))), "data bytes"},
+		{"too many locals", module(section(10, []byte{1, 9, 2}, appendU32(nil, 40_000), []byte{0x7f}, appendU32(nil, 40_000), []byte{0x7f})), "more than 50000 locals"},
+		{"constant expression", module(section(11, []byte{1, 0, 0x20, 0, 0x0b, 0})), "opcode 0x20 in a constant expression"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Scan(tc.b)
