@@ -118,6 +118,16 @@ func (f *serviceFlags) dial(c *cobra.Command) (*client.Client, error) {
 	return client.Dial(ctx, f.relay, opts...)
 }
 
+// call dials the node, calls one function of a service on it and hangs up.
+func (f *serviceFlags) call(c *cobra.Command, service, function string, args ...value.Value) (value.Value, error) {
+	cl, err := f.dial(c)
+	if err != nil {
+		return value.Value{}, err
+	}
+	defer cl.Close()
+	return callRelay(c.Context(), cl, f.ttl, service, function, args...)
+}
+
 // callRelay calls one function of a service on the relay and returns its result; a failed call
 // is an error with the service's message.
 func callRelay(ctx context.Context, cl *client.Client, ttl time.Duration, service, function string, args ...value.Value) (value.Value, error) {
@@ -272,12 +282,7 @@ func newServiceListCmd() *cobra.Command {
 		Short: "List the services of a node",
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cl, err := f.dial(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			list, err := callRelay(c.Context(), cl, f.ttl, "srv", "list")
+			list, err := f.call(c, "srv", "list")
 			if err != nil {
 				return err
 			}
@@ -309,12 +314,7 @@ func newServiceInterfaceCmd() *cobra.Command {
 		Short: "Print a Wasm service's functions",
 		Args:  usageArgs(1, "a service id or alias"),
 		RunE: func(c *cobra.Command, args []string) error {
-			cl, err := f.dial(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			iface, err := callRelay(c.Context(), cl, f.ttl, "srv", "get_interface", value.String(args[0]))
+			iface, err := f.call(c, "srv", "get_interface", value.String(args[0]))
 			if err != nil {
 				return err
 			}
@@ -330,15 +330,10 @@ func newServiceRemoveCmd() *cobra.Command {
 	var f serviceFlags
 	cmd := &cobra.Command{
 		Use:   "remove --relay MULTIADDR SERVICE",
-		Short: "Remove a service (its owner, the host or the management peer may)",
+		Short: "Remove a service (the host or the management peer may)",
 		Args:  usageArgs(1, "a service id or alias"),
 		RunE: func(c *cobra.Command, args []string) error {
-			cl, err := f.dial(c)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			_, err = callRelay(c.Context(), cl, f.ttl, "srv", "remove", value.String(args[0]))
+			_, err := f.call(c, "srv", "remove", value.String(args[0]))
 			return err
 		},
 	}
