@@ -111,6 +111,9 @@ type WasmEnv struct {
 	// nothing again) and the services' own dirs (Dir/services/<id>/storage and tmp, their
 	// /storage and /tmp). Empty: modules compile in memory and services have no dirs.
 	Dir string
+	// PoolSize is how many instances of a stateless service (one that says so in its
+	// interface) may serve calls at once; 0 or 1 serves every service one call at a time.
+	PoolSize int
 }
 
 // Node is one aquanet peer.
@@ -342,7 +345,7 @@ func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 	}
 	catalog := wasmsvc.NewCatalog(db, host)
 	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy}, catalog)
-	return &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed}, nil
+	return &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed, PoolSize: n.env.Wasm.PoolSize}, nil
 }
 
 // ReservedServices returns the service ids every node serves itself (its builtins, srv, stat,

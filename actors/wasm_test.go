@@ -32,9 +32,16 @@ type wasmNode struct {
 
 func startWasmNode(t *testing.T, dir string, cfg wasmhost.Config) *wasmNode {
 	t.Helper()
+	return startWasmNodeEnv(t, dir, WasmEnv{Host: &cfg})
+}
+
+// startWasmNodeEnv starts a wasmNode with env (its Dir under dir).
+func startWasmNodeEnv(t *testing.T, dir string, env WasmEnv) *wasmNode {
+	t.Helper()
 	id, _ := scenario.NewIdentity("alice")
 	w := &wasmNode{t: t, id: id, reports: make(chan []value.Value, 16)}
-	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: WasmEnv{Host: &cfg, Dir: filepath.Join(dir, "wasm")}})
+	env.Dir = filepath.Join(dir, "wasm")
+	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: env})
 	ctx := context.Background()
 	if err := w.Spawn(ctx, "src", service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
 		b, err := wasmguest.Build(fn)
@@ -179,6 +186,25 @@ func TestDeployingIsGuarded(t *testing.T) {
 	w.Deliver(stranger.PeerID, p)
 	if got := w.report(); len(got) != 1 || !strings.Contains(str(got[0]), "only available to the host") {
 		t.Fatalf("a stranger's srv.create: %v", got)
+	}
+	w.Stop(context.Background())
+}
+
+// A service that declares itself stateless runs on a pool: while one call spins on one
+// instance, another call to the same service is served by a second one, and the spinning call
+// still ends at its time limit, replacing only its own instance.
+func TestAStatelessServiceServesCallsInParallel(t *testing.T) {
+	cfg := wasmhost.NewConfig().WithCallTimeout(3 * time.Second)
+	w := startWasmNodeEnv(t, t.TempDir(), WasmEnv{Host: &cfg, PoolSize: 2})
+	sid := str(w.run(deployScript("guest"))[0])
+	w.send(catching(fmt.Sprintf(`(seq (call %%init_peer_id%% (%q "spin") []) (call %%init_peer_id%% ("probe" "report") ["spun"]))`, sid)))
+	time.Sleep(100 * time.Millisecond) // let the spin start; the order below does not depend on it
+	w.send(catching(fmt.Sprintf(`(seq (call %%init_peer_id%% (%q "params") [] p) (call %%init_peer_id%% ("probe" "report") [p]))`, sid)))
+	if first := w.report(); len(first) != 1 || !strings.Contains(first[0].String(), sid) {
+		t.Fatalf("first report %v, want the params call served beside the spinning call", first)
+	}
+	if spun := w.report(); len(spun) != 2 || !strings.Contains(str(spun[1]), "time limit") {
+		t.Fatalf("the spinning call reported %v, want its time limit", spun)
 	}
 	w.Stop(context.Background())
 }

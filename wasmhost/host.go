@@ -77,6 +77,10 @@ type ServiceSpec struct {
 	// StorageDir, if set, is a host directory the guests see as /storage, kept between
 	// instances; TmpDir one they see as /tmp, which the caller empties when it likes.
 	StorageDir, TmpDir string
+	// Incarnation numbers the instances made of one service (a pool's, and those replacing a
+	// broken one), mixed into the guests' randomness so that no two instances of a service
+	// draw the same random bytes.
+	Incarnation uint64
 }
 
 // DeniedError is a module that imports a host capability the node does not grant it.
@@ -189,7 +193,7 @@ func (h *Host) moduleConfig(spec ServiceSpec, module string) wazero.ModuleConfig
 	if spec.TmpDir != "" {
 		fs = fs.WithDirMount(spec.TmpDir, "/tmp")
 	}
-	seed := rng.Derive(h.cfg.seed, "wasm/"+spec.ServiceID+"/"+module)
+	seed := rng.Derive(h.cfg.seed, fmt.Sprintf("wasm/%s/%s/%d", spec.ServiceID, module, spec.Incarnation))
 	return wazero.NewModuleConfig().
 		WithFSConfig(fs).
 		WithEnv("service_id", spec.ServiceID).

@@ -118,13 +118,17 @@ func TestRunawayGuestsAreContained(t *testing.T) {
 	}
 }
 
-// A guest's clock is the host's and its randomness comes from the host's seed, the service id
-// and the module: the same seed gives the same bytes, another seed others.
+// A guest's clock is the host's and its randomness comes from the host's seed, the service id,
+// the module and the instance: the same seed gives the same bytes, another seed others.
 func TestGuestsReadTheNodesClockAndSeed(t *testing.T) {
 	at := time.UnixMilli(1_700_000_123_456)
-	entropy := func(seed uint64, service string) (int64, string) {
+	entropy := func(seed uint64, service string, incarnation ...uint64) (int64, string) {
 		h := newHost(t, NewConfig().WithClock(clock.NewManual(at)).WithSeed(seed))
-		v, err := call(t, instantiate(t, h, guestSpec(t, service, "guest")), "entropy")
+		spec := guestSpec(t, service, "guest")
+		if len(incarnation) > 0 {
+			spec.Incarnation = incarnation[0]
+		}
+		v, err := call(t, instantiate(t, h, spec), "entropy")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,6 +150,9 @@ func TestGuestsReadTheNodesClockAndSeed(t *testing.T) {
 	}
 	if _, r4 := entropy(7, "b"); r4 == r1 {
 		t.Errorf("another service, same randomness %s", r1)
+	}
+	if _, r5 := entropy(7, "a", 1); r5 == r1 {
+		t.Errorf("another instance of the service (a pool's, or one replacing a broken one), same randomness %s", r1)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/actors/supervise"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/internal/rng"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -25,6 +26,9 @@ type Wasm struct {
 	Dir string
 	// Seed makes the service ids (UUID v4 in form, as nox's) reproducible in a simulation.
 	Seed uint64
+	// PoolSize is how many instances a stateless service may run at once (see
+	// service.PoolProps); 0 or 1 serves every service one call at a time.
+	PoolSize int
 }
 
 // wasmState is the registry's part of the Wasm services: which blueprint each runs, and the
@@ -66,14 +70,21 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 	if err != nil {
 		return err
 	}
+	iface, err := r.cfg.Wasm.Catalog.Interface(rec.BlueprintID)
+	if err != nil {
+		return err
+	}
 	if err := r.services.Add(rec.ID, rec.Owner, nil); err != nil {
 		return err
 	}
-	host, creator := r.cfg.Host, rec.Owner
+	svc := wasmsvc.NewService(r.cfg.Wasm.Catalog.Host(), spec, r.cfg.Host, rec.Owner)
+	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
+	props := service.Props(env, svc.NewHandler, r.opts...)
+	if iface.Stateless && r.cfg.Wasm.PoolSize > 1 {
+		props = service.PoolProps(env, r.cfg.Wasm.PoolSize, svc.NewHandler, append(r.opts, actor.WithSupervisor(&supervise.Strategy{Clock: r.cfg.Clock}))...)
+	}
 	s, _ := r.services.Resolve(rec.ID)
-	s.Handle = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler {
-		return wasmsvc.NewHandler(r.cfg.Wasm.Catalog.Host(), spec, host, creator)
-	}, r.opts...))
+	s.Handle = ctx.Spawn(props)
 	r.wasm.blueprints[rec.ID] = rec.BlueprintID
 	return nil
 }

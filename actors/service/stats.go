@@ -3,6 +3,7 @@ package service
 import (
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -26,8 +27,10 @@ type StatQuery struct {
 	ReplyTo   *actor.PID
 }
 
-// stats are a service's call counters, kept across restarts of its actor.
+// stats are a service's call counters, kept across restarts of its actor. The workers of a
+// pool share one and run at once, hence the lock.
 type stats struct {
+	mu        sync.Mutex
 	total     callStats
 	functions map[string]*callStats
 }
@@ -73,6 +76,8 @@ func (c *callStats) record(ok bool, seconds float64, timestamp uint64) {
 // record counts a call to function. A call to a function the service does not have counts in
 // the totals only, as on nox.
 func (s *stats) record(function string, ok, unknownFunction bool, seconds float64, timestamp uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.total.record(ok, seconds, timestamp)
 	if unknownFunction {
 		return
@@ -93,6 +98,8 @@ func (s *stats) record(function string, ok, unknownFunction bool, seconds float6
 
 // result is the StatResult: {status, error, result: ?ServiceStat}.
 func (s *stats) result(serviceID string) value.Value {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	keys := []string{"error", "result", "status"}
 	if s.total.success+s.total.failed == 0 {
 		return value.Object(keys, []value.Value{value.String("No stats were collected for the `" + serviceID + "` service"), value.Array(), value.Bool(false)})

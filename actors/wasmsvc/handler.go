@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -13,22 +14,33 @@ import (
 	"github.com/aquanet/aquanet/wasmhost/api"
 )
 
+// Service is a Wasm service of a node: what its handlers share. A stateless service has
+// several handlers at once (one per worker of its pool), each with an instance of its own.
+type Service struct {
+	host    *wasmhost.Host
+	spec    wasmhost.ServiceSpec
+	hostID  string // this node
+	creator string // the peer that created the service
+	// incarnations counts the instances made, so that each draws its own random bytes; the
+	// handlers of a pool make theirs on several goroutines.
+	incarnations atomic.Uint64
+}
+
+// NewService returns the service spec describes, created by creator on node hostID.
+func NewService(host *wasmhost.Host, spec wasmhost.ServiceSpec, hostID, creator string) *Service {
+	return &Service{host: host, spec: spec, hostID: hostID, creator: creator}
+}
+
+// NewHandler returns a handler of the service, with no instance yet.
+func (s *Service) NewHandler() service.Handler { return &Handler{svc: s} }
+
 // Handler is a service.Handler over one instance of a Wasm service. The instance is made on
 // the first call (compiling takes a second or more, which no one should wait for at srv.create)
 // and again after a call that broke it. A Handler is used by one service actor, one call at a
 // time.
 type Handler struct {
-	host    *wasmhost.Host
-	spec    wasmhost.ServiceSpec
-	hostID  string // this node
-	creator string // the peer that created the service
-	inst    *wasmhost.Instance
-}
-
-// NewHandler returns the handler of the service spec describes, created by creator on node
-// hostID.
-func NewHandler(host *wasmhost.Host, spec wasmhost.ServiceSpec, hostID, creator string) *Handler {
-	return &Handler{host: host, spec: spec, hostID: hostID, creator: creator}
+	svc  *Service
+	inst *wasmhost.Instance
 }
 
 // Instance returns the running instance, making it if there is none (or the last one broke).
@@ -37,9 +49,11 @@ func (h *Handler) Instance() (*wasmhost.Instance, error) {
 		return h.inst, nil
 	}
 	h.Close()
-	inst, err := h.host.Instantiate(context.Background(), h.spec)
+	spec := h.svc.spec
+	spec.Incarnation = h.svc.incarnations.Add(1) - 1
+	inst, err := h.svc.host.Instantiate(context.Background(), spec)
 	if err != nil {
-		return nil, fmt.Errorf("service %s could not be started: %w", h.spec.ServiceID, err)
+		return nil, fmt.Errorf("service %s could not be started: %w", spec.ServiceID, err)
 	}
 	h.inst = inst
 	return inst, nil
@@ -78,10 +92,10 @@ func (h *Handler) params(cc service.CallContext) api.CallParams {
 		InitPeerID:           cc.InitPeerID,
 		Timestamp:            cc.Timestamp,
 		TTL:                  cc.TTL,
-		ServiceID:            h.spec.ServiceID,
-		ServiceCreatorPeerID: h.creator,
-		HostID:               h.hostID,
-		WorkerID:             h.hostID,
+		ServiceID:            h.svc.spec.ServiceID,
+		ServiceCreatorPeerID: h.svc.creator,
+		HostID:               h.svc.hostID,
+		WorkerID:             h.svc.hostID,
 		Tetraplets:           tets,
 	}
 }

@@ -16,6 +16,7 @@ import (
 )
 
 func init() {
+	sdk.Stateless() // a pure service: the node may run its calls on several instances at once
 	sdk.Func("greet", sdk.Args("name", "string"), "string", greet)
 	sdk.Func("count_words", sdk.Args("text", "string"), "u32", countWords)
 	sdk.Func("pick", sdk.Args("object", "json", "keys", "[]string"), "json", pick)

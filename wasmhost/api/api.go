@@ -86,6 +86,12 @@ type RecordType struct {
 type Interface struct {
 	Functions []Function
 	Records   []RecordType
+	// Stateless says the service keeps nothing from one call to the next that a later call
+	// needs (no state in memory; what it keeps in /storage it may find written by another
+	// instance): a node may then run its calls on several instances at once. A module of
+	// aquanet's SDK declares it with sdk.Stateless; Marine modules have no way to, so they are
+	// never stateless.
+	Stateless bool
 }
 
 // Function returns the function named name.

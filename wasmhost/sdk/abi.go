@@ -57,6 +57,7 @@ type (
 	ifaceJSON struct {
 		Functions []funcJSON   `json:"functions"`
 		Records   []recordJSON `json:"records"`
+		Stateless bool         `json:"stateless,omitempty"`
 	}
 	funcJSON struct {
 		Name    string    `json:"name"`
@@ -83,7 +84,7 @@ func argsJSON(args []Arg) []argJSON {
 
 //go:wasmexport aquanet_interface
 func abiInterface() uint64 {
-	desc := ifaceJSON{Functions: []funcJSON{}, Records: []recordJSON{}}
+	desc := ifaceJSON{Functions: []funcJSON{}, Records: []recordJSON{}, Stateless: stateless}
 	names := append([]string(nil), funcOrder...)
 	sort.Strings(names)
 	for _, name := range names {

@@ -74,6 +74,16 @@ func Record(name string, fields []Arg) {
 	records = append(records, record{name: name, fields: fields})
 }
 
+// Stateless declares that the service keeps nothing from one call to the next that a later
+// call needs: no state in memory (a global a handler changes), and nothing in /storage that it
+// could not find written by another instance of itself. A node may then run the service's
+// calls on several instances at once, each with its own memory, all sharing one /storage.
+// Call it from init. A service that does not call it gets one instance and one call at a
+// time.
+func Stateless() { stateless = true }
+
+var stateless bool
+
 // Call is one running call of a handler.
 type Call struct {
 	function string

@@ -16,6 +16,7 @@ type (
 	ifaceJSON struct {
 		Functions []funcJSON   `json:"functions"`
 		Records   []recordJSON `json:"records"`
+		Stateless bool         `json:"stateless"`
 	}
 	funcJSON struct {
 		Name    string    `json:"name"`
@@ -65,7 +66,7 @@ func parseInterface(data []byte) (api.Interface, error) {
 		}
 		records[r.Name] = true
 	}
-	var iface api.Interface
+	iface := api.Interface{Stateless: desc.Stateless}
 	for _, r := range desc.Records {
 		fields, err := parseArgs("record "+r.Name, "field", r.Fields, records)
 		if err != nil {

@@ -65,6 +65,9 @@ func TestInterface(t *testing.T) {
 	if f, _ := svc.Interface().Function("pick"); f.Args[1].Type.Kind != api.Array || f.Args[1].Type.Elem.Kind != api.String {
 		t.Errorf("pick's keys are %+v, want an array of strings", f.Args[1].Type)
 	}
+	if !svc.Interface().Stateless {
+		t.Error("greeting calls sdk.Stateless, its interface says it is not stateless")
+	}
 }
 
 func TestInterfaceRecords(t *testing.T) {
@@ -77,6 +80,9 @@ func TestInterfaceRecords(t *testing.T) {
 	f, ok := svc.Interface().Function("summary")
 	if !ok || f.Signature() != "summary(stats: TextStats) -> string" {
 		t.Fatalf("summary is %q, want summary(stats: TextStats) -> string", f.Signature())
+	}
+	if svc.Interface().Stateless {
+		t.Error("textfacade does not call sdk.Stateless, its interface says it is stateless")
 	}
 	if _, ok := svc.Interface().Function("capitalize"); ok {
 		t.Error("the library's function capitalize is in the service's interface; only the facade's belong there")

@@ -14,6 +14,7 @@ import (
 )
 
 func init() {
+	sdk.Stateless() // nothing survives a call but what the host keeps
 	sdk.Record("Pair", sdk.Args("left", "s32", "right", "[]u8"))
 	sdk.Func("params", nil, "json", func(c *sdk.Call, _ []json.RawMessage) (any, error) {
 		return c.Params(), nil
