@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -174,9 +175,15 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 		}
 		mods[i] = engine.Module{Name: m.Name, Compiled: cm, Config: h.moduleConfig(spec, m.Name).WithStderr(stderr)}
 	}
-	svc, err := load(ctx, r, mods, engine.Host{Log: h.log})
-	if err != nil {
+	// A module's initialisation (_initialize, _start, a Go guest's init functions) runs
+	// under the same time limit as a call.
+	lctx, done := h.bound(ctx, r)
+	svc, err := load(lctx, r, mods, engine.Host{Log: h.log})
+	if stopped := done(); stopped != nil || err != nil {
 		r.Close(ctx)
+		if stopped != nil {
+			return nil, &Trap{Function: "_initialize", Err: stopped}
+		}
 		return nil, err
 	}
 	return &Instance{h: h, r: r, svc: svc, kind: infos[0].Kind, stderr: stderr}, nil
@@ -238,24 +245,57 @@ func (i *Instance) Call(ctx context.Context, fn string, args []value.Value, para
 	if i.broken != nil {
 		return value.Value{}, fmt.Errorf("the service instance is broken since an earlier call: %w", i.broken)
 	}
-	if d := i.h.cfg.callTimeout; d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeLimitError{d})
-		defer cancel()
-	}
 	i.stderr.reset()
-	v, err := i.svc.Call(ctx, fn, args, params)
+	cctx, done := i.h.bound(ctx, i.r)
+	v, err := i.svc.Call(cctx, fn, args, params)
+	stopped := done()
 	var trap *Trap
-	if errors.As(err, &trap) {
-		if cause := context.Cause(ctx); cause != nil {
-			trap.Err = cause
+	switch {
+	case errors.As(err, &trap):
+		if stopped != nil {
+			trap.Err = stopped
 		} else {
 			trap.Err = &guestFault{err: trap.Err, said: i.stderr.reason()}
 		}
 		i.broken = trap
+	case stopped != nil:
+		// The call ended as its time ran out: the runtime is closed all the same.
+		i.broken = &Trap{Function: fn, Err: stopped}
 	}
 	return v, err
 }
+
+// bound returns the context a call into r runs under, and done, to call when it has returned.
+// When ctx ends or the host's call time limit passes, whichever is first, the whole runtime r
+// is closed, which stops every guest running in it (the runtime checks for it,
+// WithCloseOnContextDone); done then returns why. Closing the runtime, rather than letting
+// wazero close the module whose call the context bounds, also stops a module that module
+// called, and bounds the modules' initialisation the same way. The returned context has no
+// Done channel: one callback per Instance.Call watches, not one per call into the guest.
+func (h *Host) bound(ctx context.Context, r wazero.Runtime) (context.Context, func() error) {
+	cancel := context.CancelFunc(func() {})
+	if d := h.cfg.callTimeout; d > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeLimitError{d})
+	}
+	var stopped error
+	var fired sync.WaitGroup
+	fired.Add(1)
+	stop := context.AfterFunc(ctx, func() {
+		defer fired.Done()
+		stopped = context.Cause(ctx)
+		r.CloseWithExitCode(context.Background(), exitStopped)
+	})
+	return context.WithoutCancel(ctx), func() error {
+		if !stop() {
+			fired.Wait() // it ran, or runs: wait until stopped is set
+		}
+		cancel()
+		return stopped
+	}
+}
+
+// exitStopped is the exit code a runtime is closed with when a call is stopped.
+const exitStopped = 124
 
 // guestFault is a trap in the guest's own code: wazero's error without its stack trace (a call
 // error travels in AIR, on one line), and the last line the guest wrote to stderr before it,

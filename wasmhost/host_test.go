@@ -227,3 +227,32 @@ func TestAMarineServiceOfTwoModules(t *testing.T) {
 		t.Fatalf("relay_boom: %v, want a Trap that breaks the instance", err)
 	}
 }
+
+// A module whose initialisation never ends is stopped at the call time limit: Instantiate
+// returns a Trap saying so, and holds nothing up.
+func TestAnEndlessInitialisationIsStopped(t *testing.T) {
+	var exp []byte
+	exports := append([]string{"_initialize", "aquanet_release", "aquanet_interface"}, sdkExports...)
+	exp = wasmtest.U32(exp, uint32(len(exports)+1))
+	for _, e := range exports {
+		exp = append(exp, wasmtest.FuncExport(e, 0)...)
+	}
+	exp = append(exp, append(wasmtest.Name("memory"), 0x02, 0)...) // memory 0
+	spin := []byte{0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b} // no locals; loop: br 0; end; end
+	wasm := wasmtest.Module(
+		wasmtest.Section(wasmtest.Type, []byte{1, 0x60, 0, 0}),
+		wasmtest.Section(wasmtest.Function, []byte{1, 0}),
+		wasmtest.Section(5, []byte{1, 0, 1}), // one memory of one page
+		wasmtest.Section(wasmtest.Export, exp),
+		wasmtest.Section(wasmtest.Code, append([]byte{1, byte(len(spin))}, spin...)))
+	h := newHost(t, NewConfig().WithCallTimeout(200*time.Millisecond))
+	start := time.Now()
+	_, err := h.Instantiate(context.Background(), ServiceSpec{ServiceID: "spin", Modules: []ModuleSource{{Name: "spin", Wasm: wasm}}})
+	var trap *Trap
+	if !errors.As(err, &trap) || !strings.Contains(err.Error(), "time limit") {
+		t.Fatalf("Instantiate = %v, want a trap at the time limit", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("Instantiate took %v", d)
+	}
+}

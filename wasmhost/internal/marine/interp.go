@@ -18,6 +18,9 @@ type instance struct {
 	fns     map[string]it.Function
 	mod     wapi.Module
 	core    []wapi.Function // by IT export index, resolved at link time
+	// alloc is the module's allocate, resolved once: wazero makes a new call engine, with
+	// its stack, for every ExportedFunction.
+	alloc wapi.Function
 	imports []linkedImport  // by call-core index past the exports
 }
 
@@ -154,11 +157,12 @@ func (s *stack) popPointer() (ptr, n uint32, err error) {
 func (in *instance) lifter() *lifter { return &lifter{mem: in.mod.Memory(), types: in.sec.Types} }
 
 func (in *instance) lowerer(ctx context.Context) (*lowerer, error) {
-	alloc := in.mod.ExportedFunction("allocate")
-	if alloc == nil {
-		return nil, fmt.Errorf("module %s exports no allocate function", in.name)
+	if in.alloc == nil {
+		if in.alloc = in.mod.ExportedFunction("allocate"); in.alloc == nil {
+			return nil, fmt.Errorf("module %s exports no allocate function", in.name)
+		}
 	}
-	return &lowerer{ctx: ctx, mod: in.mod, alloc: alloc, types: in.sec.Types}, nil
+	return &lowerer{ctx: ctx, mod: in.mod, alloc: in.alloc, types: in.sec.Types}, nil
 }
 
 func (in *instance) step(ctx context.Context, st *stack, ins it.Instr, args []ival) error {
