@@ -238,7 +238,7 @@ func TestAnEndlessInitialisationIsStopped(t *testing.T) {
 		exp = append(exp, wasmtest.FuncExport(e, 0)...)
 	}
 	exp = append(exp, append(wasmtest.Name("memory"), 0x02, 0)...) // memory 0
-	spin := []byte{0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b} // no locals; loop: br 0; end; end
+	spin := []byte{0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b}          // no locals; loop: br 0; end; end
 	wasm := wasmtest.Module(
 		wasmtest.Section(wasmtest.Type, []byte{1, 0x60, 0, 0}),
 		wasmtest.Section(wasmtest.Function, []byte{1, 0}),

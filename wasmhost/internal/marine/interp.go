@@ -13,15 +13,15 @@ import (
 
 // instance is one linked module of a service: its wazero instance and its section.
 type instance struct {
-	name    string
-	sec     *it.Section
-	fns     map[string]it.Function
-	mod     wapi.Module
-	core    []wapi.Function // by IT export index, resolved at link time
+	name string
+	sec  *it.Section
+	fns  map[string]it.Function
+	mod  wapi.Module
+	core []wapi.Function // by IT export index, resolved at link time
 	// alloc is the module's allocate, resolved once: wazero makes a new call engine, with
 	// its stack, for every ExportedFunction.
-	alloc wapi.Function
-	imports []linkedImport  // by call-core index past the exports
+	alloc   wapi.Function
+	imports []linkedImport // by call-core index past the exports
 }
 
 // linkedImport is an IT import served by another module's exported function.
