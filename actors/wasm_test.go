@@ -24,19 +24,19 @@ import (
 // script reports.
 type wasmNode struct {
 	*Node
-	t       *testing.T
+	t       testing.TB
 	id      scenario.Identity
 	reports chan []value.Value
 	n       int
 }
 
-func startWasmNode(t *testing.T, dir string, cfg wasmhost.Config) *wasmNode {
+func startWasmNode(t testing.TB, dir string, cfg wasmhost.Config) *wasmNode {
 	t.Helper()
 	return startWasmNodeEnv(t, dir, WasmEnv{Host: &cfg})
 }
 
 // startWasmNodeEnv starts a wasmNode with env (its Dir under dir).
-func startWasmNodeEnv(t *testing.T, dir string, env WasmEnv) *wasmNode {
+func startWasmNodeEnv(t testing.TB, dir string, env WasmEnv) *wasmNode {
 	t.Helper()
 	id, _ := scenario.NewIdentity("alice")
 	w := &wasmNode{t: t, id: id, reports: make(chan []value.Value, 16)}

@@ -37,6 +37,13 @@ type (
 type Host struct {
 	cfg   Config
 	cache wazero.CompilationCache
+	// compiling serialises CompileModule: two runtimes sharing the compilation cache that
+	// compile the same module at once race in wazero 1.12. A module read from the file cache
+	// is shared in memory before its entry preambles are made, and the other runtime,
+	// finding it there, can instantiate it in between: NewFunction then panics with an index
+	// out of range (TestConcurrentInstancesShareTheCompilationCache). Reading a module from
+	// the cache takes milliseconds; a first compilation is once per module.
+	compiling sync.Mutex
 }
 
 // New returns a Host configured by cfg.
@@ -168,7 +175,9 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 	mods := make([]engine.Module, len(spec.Modules))
 	stderr := &head{}
 	for i, m := range spec.Modules {
+		h.compiling.Lock()
 		cm, err := r.CompileModule(ctx, m.Wasm)
+		h.compiling.Unlock()
 		if err != nil {
 			r.Close(ctx)
 			return nil, &UploadError{fmt.Sprintf("module %s does not compile: %v", m.Name, err)}
@@ -177,11 +186,12 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 	}
 	// A module's initialisation (_initialize, _start, a Go guest's init functions) runs
 	// under the same time limit as a call.
-	lctx, done := h.bound(ctx, r)
+	lctx, cancel := h.bound(ctx)
+	defer cancel()
 	svc, err := load(lctx, r, mods, engine.Host{Log: h.log})
-	if stopped := done(); stopped != nil || err != nil {
+	if err != nil {
 		r.Close(ctx)
-		if stopped != nil {
+		if stopped := context.Cause(lctx); stopped != nil {
 			return nil, &Trap{Function: "_initialize", Err: stopped}
 		}
 		return nil, err
@@ -246,56 +256,31 @@ func (i *Instance) Call(ctx context.Context, fn string, args []value.Value, para
 		return value.Value{}, fmt.Errorf("the service instance is broken since an earlier call: %w", i.broken)
 	}
 	i.stderr.reset()
-	cctx, done := i.h.bound(ctx, i.r)
-	v, err := i.svc.Call(cctx, fn, args, params)
-	stopped := done()
+	ctx, cancel := i.h.bound(ctx)
+	defer cancel()
+	v, err := i.svc.Call(ctx, fn, args, params)
 	var trap *Trap
-	switch {
-	case errors.As(err, &trap):
-		if stopped != nil {
-			trap.Err = stopped
+	if errors.As(err, &trap) {
+		if cause := context.Cause(ctx); cause != nil {
+			trap.Err = cause
 		} else {
 			trap.Err = &guestFault{err: trap.Err, said: i.stderr.reason()}
 		}
 		i.broken = trap
-	case stopped != nil:
-		// The call ended as its time ran out: the runtime is closed all the same.
-		i.broken = &Trap{Function: fn, Err: stopped}
 	}
 	return v, err
 }
 
-// bound returns the context a call into r runs under, and done, to call when it has returned.
-// When ctx ends or the host's call time limit passes, whichever is first, the whole runtime r
-// is closed, which stops every guest running in it (the runtime checks for it,
-// WithCloseOnContextDone); done then returns why. Closing the runtime, rather than letting
-// wazero close the module whose call the context bounds, also stops a module that module
-// called, and bounds the modules' initialisation the same way. The returned context has no
-// Done channel: one callback per Instance.Call watches, not one per call into the guest.
-func (h *Host) bound(ctx context.Context, r wazero.Runtime) (context.Context, func() error) {
-	cancel := context.CancelFunc(func() {})
+// bound returns the context a call into the guests runs under: ctx, ended at the host's call
+// time limit if it passes first. wazero stops a guest whose context ends (the runtime checks
+// for it, WithCloseOnContextDone) by closing the module it runs in, safely, on the call's own
+// goroutine; a module called from it gets the same context, so it stops too.
+func (h *Host) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d := h.cfg.callTimeout; d > 0 {
-		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeLimitError{d})
+		return context.WithTimeoutCause(ctx, d, &timeLimitError{d})
 	}
-	var stopped error
-	var fired sync.WaitGroup
-	fired.Add(1)
-	stop := context.AfterFunc(ctx, func() {
-		defer fired.Done()
-		stopped = context.Cause(ctx)
-		r.CloseWithExitCode(context.Background(), exitStopped)
-	})
-	return context.WithoutCancel(ctx), func() error {
-		if !stop() {
-			fired.Wait() // it ran, or runs: wait until stopped is set
-		}
-		cancel()
-		return stopped
-	}
+	return ctx, func() {}
 }
-
-// exitStopped is the exit code a runtime is closed with when a call is stopped.
-const exitStopped = 124
 
 // guestFault is a trap in the guest's own code: wazero's error without its stack trace (a call
 // error travels in AIR, on one line), and the last line the guest wrote to stderr before it,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,5 +255,36 @@ func TestAnEndlessInitialisationIsStopped(t *testing.T) {
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Fatalf("Instantiate took %v", d)
+	}
+}
+
+// Many services of one module starting at once (a node restarting with many services, a
+// pool) share the compilation cache: every instance is made and answers. wazero 1.12 raced
+// here (Host.compiling says how).
+func TestConcurrentInstancesShareTheCompilationCache(t *testing.T) {
+	h := newHost(t, NewConfig())
+	spec := guestSpec(t, "many", "greeting")
+	for range 3 {
+		insts := make([]*Instance, 16)
+		var wg sync.WaitGroup
+		for i := range insts {
+			wg.Go(func() {
+				inst, err := h.Instantiate(context.Background(), spec)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				insts[i] = inst
+				if _, err := call(t, inst, "greet", value.String("Ann")); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, inst := range insts {
+			if inst != nil {
+				inst.Close(context.Background())
+			}
+		}
 	}
 }

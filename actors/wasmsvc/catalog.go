@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -46,16 +47,24 @@ type ServiceRecord struct {
 }
 
 // Catalog is a node's modules, blueprints and Wasm services, kept in its pebble database. It
-// is safe for concurrent use (it keeps nothing but in pebble): the dist service adds to it
-// while the registry makes services of it.
+// is safe for concurrent use: the dist service adds to it while the registry makes services
+// of it.
 type Catalog struct {
 	db   *pebble.DB
 	host *wasmhost.Host
+
+	// The bytes of the modules services run, read once and shared by every service of them
+	// (a module is immutable: its id is its hash), and the blueprints known to link. A node
+	// bringing back 100 services of one 3 MB module reads and checks it once, and holds it
+	// once.
+	mu      sync.Mutex
+	wasm    map[wasmhost.ModuleID][]byte
+	linking map[string]bool
 }
 
 // NewCatalog returns the catalog kept in db, whose modules host runs.
 func NewCatalog(db *pebble.DB, host *wasmhost.Host) *Catalog {
-	return &Catalog{db: db, host: host}
+	return &Catalog{db: db, host: host, wasm: map[wasmhost.ModuleID][]byte{}, linking: map[string]bool{}}
 }
 
 // Host is the host the catalog's modules run on.
@@ -115,16 +124,37 @@ var ErrNotFound = errors.New("not found")
 
 // Module returns a module's record and bytes.
 func (c *Catalog) Module(id wasmhost.ModuleID) (*ModuleRecord, []byte, error) {
-	var rec ModuleRecord
-	if err := c.get(moduleRecordKey(id), &rec); err != nil {
-		return nil, nil, fmt.Errorf("module %s: %w", id, err)
+	rec, err := c.moduleRecord(id)
+	if err != nil {
+		return nil, nil, err
 	}
 	wasm, closer, err := c.db.Get(moduleBytesKey(id))
 	if err != nil {
 		return nil, nil, fmt.Errorf("module %s: reading its bytes: %w", id, err)
 	}
 	defer closer.Close()
-	return &rec, bytes.Clone(wasm), nil
+	return rec, bytes.Clone(wasm), nil
+}
+
+func (c *Catalog) moduleRecord(id wasmhost.ModuleID) (*ModuleRecord, error) {
+	var rec ModuleRecord
+	if err := c.get(moduleRecordKey(id), &rec); err != nil {
+		return nil, fmt.Errorf("module %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+// sharedModule returns a module's record and its bytes as every service of it shares them:
+// the caller must not change them.
+func (c *Catalog) sharedModule(id wasmhost.ModuleID) (*ModuleRecord, []byte, error) {
+	c.mu.Lock()
+	wasm, ok := c.wasm[id]
+	c.mu.Unlock()
+	if !ok {
+		return c.Module(id)
+	}
+	rec, err := c.moduleRecord(id)
+	return rec, wasm, err
 }
 
 // Modules returns the records of every module, by id.
@@ -249,13 +279,29 @@ func (c *Catalog) Spec(blueprintID, serviceID, storageDir, tmpDir string) (wasmh
 func (c *Catalog) spec(bp *Blueprint, serviceID, storageDir, tmpDir string) (wasmhost.ServiceSpec, error) {
 	spec := wasmhost.ServiceSpec{ServiceID: serviceID, StorageDir: storageDir, TmpDir: tmpDir}
 	for _, id := range bp.Dependencies {
-		rec, wasm, err := c.Module(id)
+		rec, wasm, err := c.sharedModule(id)
 		if err != nil {
 			return spec, err
 		}
 		spec.Modules = append(spec.Modules, wasmhost.ModuleSource{Name: rec.Name, Wasm: wasm})
 	}
-	return spec, c.host.Check(spec)
+	c.mu.Lock()
+	linked := c.linking[bp.ID]
+	c.mu.Unlock()
+	if !linked {
+		if err := c.host.Check(spec); err != nil {
+			return spec, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.linking[bp.ID] = true
+	for i, id := range bp.Dependencies {
+		if _, ok := c.wasm[id]; !ok {
+			c.wasm[id] = spec.Modules[i].Wasm
+		}
+	}
+	return spec, nil
 }
 
 // Interface is the interface of a blueprint's services: its facade's.
@@ -264,7 +310,7 @@ func (c *Catalog) Interface(blueprintID string) (api.Interface, error) {
 	if err != nil {
 		return api.Interface{}, err
 	}
-	rec, _, err := c.Module(bp.Dependencies[len(bp.Dependencies)-1])
+	rec, err := c.moduleRecord(bp.Dependencies[len(bp.Dependencies)-1])
 	if err != nil {
 		return api.Interface{}, err
 	}
