@@ -111,6 +111,12 @@ type WasmEnv struct {
 	// nothing again) and the services' own dirs (Dir/services/<id>/storage and tmp, their
 	// /storage and /tmp). Empty: modules compile in memory and services have no dirs.
 	Dir string
+	// Bounds on what peers other than the host and its management peer may make the node keep
+	// when OpenDeploy is on (0: wasmsvc's defaults): bytes of modules stored, blueprints,
+	// services one peer owns.
+	MaxStoredModuleBytes int64
+	MaxBlueprints        int
+	MaxServicesPerPeer   int
 	// PoolSize is how many instances of a stateless service (one that says so in its
 	// interface) may serve calls at once; 0 or 1 serves every service one call at a time.
 	PoolSize int
@@ -344,7 +350,8 @@ func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 		return nil, err
 	}
 	catalog := wasmsvc.NewCatalog(db, host)
-	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy}, catalog)
+	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy,
+		MaxStoredModuleBytes: n.env.Wasm.MaxStoredModuleBytes, MaxBlueprints: n.env.Wasm.MaxBlueprints, MaxServicesPerPeer: n.env.Wasm.MaxServicesPerPeer}, catalog)
 	return &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed, PoolSize: n.env.Wasm.PoolSize}, nil
 }
 

@@ -208,3 +208,27 @@ func TestAStatelessServiceServesCallsInParallel(t *testing.T) {
 	}
 	w.Stop(context.Background())
 }
+
+// With deploying open, a stranger may create services up to the bound per peer, and is told
+// why past it.
+func TestOpenDeployBoundsTheServicesOfAPeer(t *testing.T) {
+	cfg := wasmhost.NewConfig()
+	w := startWasmNodeEnv(t, t.TempDir(), WasmEnv{Host: &cfg, OpenDeploy: true, MaxServicesPerPeer: 1})
+	w.run(deployScript("greeting"))
+	stranger, _ := scenario.NewIdentity("mallory")
+	for i, want := range []string{"", "you own 1 Wasm services"} {
+		script := fmt.Sprintf(`(xor (seq (call %[1]q ("dist" "list_blueprints") [] bps)
+		  (seq (call %[1]q ("srv" "create") [bps.$.[0].id] sid) (call %[1]q ("probe" "report") [sid])))
+		  (call %[1]q ("probe" "report") ["error" %%last_error%%.$.message]))`, w.PeerID())
+		p := actortest.Particle(t, stranger, particle.Particle{ID: fmt.Sprintf("m%d", i), Timestamp: uint64(time.Now().UnixMilli()), TTL: 60_000, Script: script})
+		w.Deliver(stranger.PeerID, p)
+		got := w.report()
+		if want == "" && (len(got) != 1 || str(got[0]) == "error") {
+			t.Fatalf("the stranger's first service: %v", got)
+		}
+		if want != "" && (len(got) != 2 || !strings.Contains(str(got[1]), want)) {
+			t.Fatalf("the stranger's second service: %v, want %q", got, want)
+		}
+	}
+	w.Stop(context.Background())
+}

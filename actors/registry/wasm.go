@@ -116,6 +116,9 @@ func (r *registryActor) create(ctx actor.Context, caller, blueprintID string) (v
 	if err := r.cfg.Wasm.Dist.Guard(caller); err != nil {
 		return value.Value{}, err
 	}
+	if err := r.cfg.Wasm.Dist.CheckServiceBound(caller, r.ownedWasm(caller)); err != nil {
+		return value.Value{}, err
+	}
 	if _, err := r.cfg.Wasm.Catalog.Blueprint(blueprintID); err != nil {
 		return value.Value{}, err
 	}
@@ -129,6 +132,17 @@ func (r *registryActor) create(ctx actor.Context, caller, blueprintID string) (v
 		return value.Value{}, err
 	}
 	return value.String(id), nil
+}
+
+// ownedWasm counts the Wasm services owner owns.
+func (r *registryActor) ownedWasm(owner string) int {
+	n := 0
+	for id := range r.wasm.blueprints {
+		if s, ok := r.services.Resolve(id); ok && s.Owner == owner {
+			n++
+		}
+	}
+	return n
 }
 
 // newServiceID is a new id in UUID v4 form, from the registry's seeded source.

@@ -157,6 +157,16 @@ func (c *Catalog) sharedModule(id wasmhost.ModuleID) (*ModuleRecord, []byte, err
 	return rec, wasm, err
 }
 
+// StoredModuleBytes is the size of all modules kept.
+func (c *Catalog) StoredModuleBytes() (int64, error) {
+	recs, err := c.Modules()
+	var n int64
+	for _, r := range recs {
+		n += int64(r.Size)
+	}
+	return n, err
+}
+
 // Modules returns the records of every module, by id.
 func (c *Catalog) Modules() ([]ModuleRecord, error) {
 	var out []ModuleRecord

@@ -3,6 +3,7 @@ package wasmsvc
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -19,6 +20,26 @@ type DistConfig struct {
 	// OpenDeploy lets any peer add modules and blueprints (and create services); by default
 	// only the host and its management peer may, as on nox since 2024.
 	OpenDeploy bool
+	// Bounds on what other peers may make the node keep when deploying is open (0 takes the
+	// Default… value; the host and its management peer are not bounded): the bytes of all
+	// modules stored, the number of blueprints, the services one peer owns.
+	MaxStoredModuleBytes int64
+	MaxBlueprints        int
+	MaxServicesPerPeer   int
+}
+
+// Defaults of DistConfig's bounds.
+const (
+	DefaultMaxStoredModuleBytes = 1 << 30
+	DefaultMaxBlueprints        = 10_000
+	DefaultMaxServicesPerPeer   = 16
+)
+
+func orDefault[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // Dist is the dist service: modules and blueprints, with nox's function names and argument
@@ -50,10 +71,45 @@ func NewDist(cfg DistConfig, catalog *Catalog) *Dist {
 
 // Guard refuses caller unless it may deploy.
 func (d *Dist) Guard(caller string) error {
-	if d.cfg.OpenDeploy || caller == d.cfg.Host || caller == d.cfg.Management {
+	if d.cfg.OpenDeploy || d.Privileged(caller) {
 		return nil
 	}
 	return errors.New("This function is only available to the host or worker spells")
+}
+
+// Privileged says whether peer is the host or its management peer, whom no bound of open
+// deployment limits.
+func (d *Dist) Privileged(peer string) bool {
+	return peer == d.cfg.Host || (d.cfg.Management != "" && peer == d.cfg.Management)
+}
+
+// CheckServiceBound refuses a new service of caller when caller already owns as many as a peer
+// may (owned counts them).
+func (d *Dist) CheckServiceBound(caller string, owned int) error {
+	if max := orDefault(d.cfg.MaxServicesPerPeer, DefaultMaxServicesPerPeer); !d.Privileged(caller) && owned >= max {
+		return fmt.Errorf("you own %d Wasm services on this node, the most a peer other than its host and management peer may; remove one first", owned)
+	}
+	return nil
+}
+
+// addModule adds a module for caller, within the bound on stored bytes if caller is bounded.
+func (d *Dist) addModule(caller string, wasm []byte, name string, config json.RawMessage) (value.Value, error) {
+	if !d.Privileged(caller) {
+		if _, _, err := d.catalog.Module(wasmhost.IDOf(wasm)); err != nil { // a module stored already adds nothing
+			stored, err := d.catalog.StoredModuleBytes()
+			if err != nil {
+				return value.Value{}, err
+			}
+			if max := orDefault(d.cfg.MaxStoredModuleBytes, DefaultMaxStoredModuleBytes); stored+int64(len(wasm)) > max {
+				return value.Value{}, fmt.Errorf("module refused: this node keeps %d bytes of modules, and %d more would pass the %d it keeps for peers other than its host and management peer", stored, len(wasm), max)
+			}
+		}
+	}
+	rec, err := d.catalog.AddModule(context.Background(), wasm, name, config)
+	if err != nil {
+		return value.Value{}, err
+	}
+	return value.String(string(rec.ID)), nil
 }
 
 // Call serves a dist function.
@@ -78,11 +134,7 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		if err != nil {
 			return value.Value{}, fmt.Errorf("module_bytes is not base64: %v", err)
 		}
-		rec, err := d.catalog.AddModule(context.Background(), wasm, name, config)
-		if err != nil {
-			return value.Value{}, err
-		}
-		return value.String(string(rec.ID)), nil
+		return d.addModule(cc.InitPeerID, wasm, name, config)
 	case "add_module_chunk":
 		if err := d.Guard(cc.InitPeerID); err != nil {
 			return value.Value{}, err
@@ -105,11 +157,7 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 			return value.Value{}, fmt.Errorf("no upload %q of yours in progress", id)
 		}
 		delete(d.uploads, cc.InitPeerID)
-		rec, err := d.catalog.AddModule(context.Background(), up.bytes, name, config)
-		if err != nil {
-			return value.Value{}, err
-		}
-		return value.String(string(rec.ID)), nil
+		return d.addModule(cc.InitPeerID, up.bytes, name, config)
 	case "default_module_config":
 		name, err := builtin.StringArg(args, 0, "module_name")
 		if err != nil {
@@ -165,6 +213,15 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		s, err := builtin.StringArg(args, 0, "blueprint")
 		if err != nil {
 			return value.Value{}, err
+		}
+		if !d.Privileged(cc.InitPeerID) {
+			bps, err := d.catalog.Blueprints()
+			if err != nil {
+				return value.Value{}, err
+			}
+			if max := orDefault(d.cfg.MaxBlueprints, DefaultMaxBlueprints); len(bps) >= max {
+				return value.Value{}, fmt.Errorf("this node keeps %d blueprints, the most it keeps for peers other than its host and management peer", len(bps))
+			}
 		}
 		bp, err := d.catalog.AddBlueprint(s)
 		if err != nil {

@@ -112,3 +112,44 @@ func TestDistChunkedUpload(t *testing.T) {
 		t.Fatal("a dropped upload was added")
 	}
 }
+
+// With deploying open, what a stranger makes the node keep is bounded (modules' bytes,
+// blueprints), the host is not, and a module the node has already adds nothing to count.
+func TestOpenDeployIsBounded(t *testing.T) {
+	_, c := newDist(t, wasmhost.NewConfig())
+	greeting, kvstore := wasmguest.Require(t, "greeting"), wasmguest.Require(t, "kvstore")
+	d := NewDist(DistConfig{Host: host, OpenDeploy: true, MaxStoredModuleBytes: int64(len(greeting) + len(kvstore)/2), MaxBlueprints: 1}, c)
+	const stranger = "12D3Mallory"
+	if _, err := call(d, stranger, "add_module", b64(greeting), named("greeting")); err != nil {
+		t.Fatalf("the first module: %v", err)
+	}
+	if _, err := call(d, stranger, "add_module", b64(greeting), named("greeting")); err != nil {
+		t.Fatalf("the same module again: %v", err)
+	}
+	_, err := call(d, stranger, "add_module", b64(kvstore), named("kvstore"))
+	if err == nil || !strings.Contains(err.Error(), "would pass") {
+		t.Fatalf("a module past the bound: %v", err)
+	}
+	if _, err := call(d, host, "add_module", b64(kvstore), named("kvstore")); err != nil {
+		t.Fatalf("the host is not bounded: %v", err)
+	}
+	bp := func(name string) value.Value {
+		v, err := call(d, stranger, "make_blueprint", value.String(name), value.Array(value.String(string(wasmhost.IDOf(greeting)))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if _, err := call(d, stranger, "add_blueprint", bp("one")); err != nil {
+		t.Fatalf("the first blueprint: %v", err)
+	}
+	if _, err := call(d, stranger, "add_blueprint", bp("two")); err == nil || !strings.Contains(err.Error(), "keeps 1 blueprints") {
+		t.Fatalf("a blueprint past the bound: %v", err)
+	}
+	if err := d.CheckServiceBound(stranger, DefaultMaxServicesPerPeer); err == nil {
+		t.Fatal("a stranger owning the most services may create another")
+	}
+	if err := d.CheckServiceBound(host, 1000); err != nil {
+		t.Fatalf("the host is bounded: %v", err)
+	}
+}
