@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/peersvc"
@@ -133,6 +135,9 @@ type Node struct {
 	stopping bool
 	db       *pebble.DB
 	wasmHost *wasmhost.Host
+	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
+	// ActorOptions): goroutines kept warm, whose stacks stay grown.
+	wasmDispatch *dispatch.Warm
 	root     *actor.PID // the node root actor: the parent of all the others
 	registry *actor.PID
 	router   *actor.PID
@@ -352,7 +357,12 @@ func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 	catalog := wasmsvc.NewCatalog(db, host)
 	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy,
 		MaxStoredModuleBytes: n.env.Wasm.MaxStoredModuleBytes, MaxBlueprints: n.env.Wasm.MaxBlueprints, MaxServicesPerPeer: n.env.Wasm.MaxServicesPerPeer}, catalog)
-	return &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed, PoolSize: n.env.Wasm.PoolSize}, nil
+	w := &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed, PoolSize: n.env.Wasm.PoolSize}
+	if len(n.env.ActorOptions) == 0 {
+		n.wasmDispatch = dispatch.NewWarm(2*runtime.GOMAXPROCS(0), 300)
+		w.ActorOptions = []actor.PropsOption{actor.WithDispatcher(n.wasmDispatch)}
+	}
+	return w, nil
 }
 
 // ReservedServices returns the service ids every node serves itself (its builtins, srv, stat,
@@ -461,6 +471,9 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 					err = fmt.Errorf("actors: closing the store: %w", closeErr)
 				}
 				n.wasmHost.Close(context.Background())
+				if n.wasmDispatch != nil {
+					n.wasmDispatch.Close()
+				}
 				all <- err
 				c.Stop(c.Self())
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -26,6 +27,9 @@ type Wasm struct {
 	Dir string
 	// Seed makes the service ids (UUID v4 in form, as nox's) reproducible in a simulation.
 	Seed uint64
+	// ActorOptions apply to the Wasm service actors after the registry's own (a dispatcher
+	// that suits deep stacks).
+	ActorOptions []actor.PropsOption
 	// PoolSize is how many instances a stateless service may run at once (see
 	// service.PoolProps); 0 or 1 serves every service one call at a time.
 	PoolSize int
@@ -79,9 +83,10 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 	}
 	svc := wasmsvc.NewService(r.cfg.Wasm.Catalog.Host(), spec, r.cfg.Host, rec.Owner)
 	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
-	props := service.Props(env, svc.NewHandler, r.opts...)
+	opts := append(slices.Clip(r.opts), r.cfg.Wasm.ActorOptions...)
+	props := service.Props(env, svc.NewHandler, opts...)
 	if iface.Stateless && r.cfg.Wasm.PoolSize > 1 {
-		props = service.PoolProps(env, r.cfg.Wasm.PoolSize, svc.NewHandler, append(r.opts, actor.WithSupervisor(&supervise.Strategy{Clock: r.cfg.Clock}))...)
+		props = service.PoolProps(env, r.cfg.Wasm.PoolSize, svc.NewHandler, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: r.cfg.Clock}))...)
 	}
 	s, _ := r.services.Resolve(rec.ID)
 	s.Handle = ctx.Spawn(props)

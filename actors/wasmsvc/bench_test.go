@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
 
+	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
@@ -94,9 +95,11 @@ func (c *caller) call(b *testing.B, pid *actor.PID, fn string, args ...value.Val
 // layer: "direct-wazero" does by hand what any host must (allocate, write the argument, call,
 // read the result, release) with no conversion; "instance" is wasmhost's Instance.Call (JSON
 // to interface values and back through the module's adapters, the call's time limit);
-// "service-actor" sends it to a service actor and waits for the reply, as a particle does;
-// "service-actor-go" is the same round trip to a Go handler that does nothing, the actor
-// messaging alone. The host's overhead is service-actor minus direct-wazero.
+// "service-actor" sends it to a service actor on protoactor's default dispatcher and waits
+// for the reply, as a particle does; "service-actor-warm" the same on the dispatcher a node
+// gives its Wasm services (dispatch.Warm: goroutines whose stacks stay grown);
+// "service-actor-go" is the round trip to a Go handler that does nothing, the actor messaging
+// alone. The host's overhead is service-actor-warm minus direct-wazero.
 func BenchmarkCallOverhead(b *testing.B) {
 	wasm := marineGreeting(b)
 	ctx := context.Background()
@@ -158,6 +161,19 @@ func BenchmarkCallOverhead(b *testing.B) {
 		pid := c.system.Root.Spawn(service.Props(service.Env{Clock: clock.Real{}}, svc.NewHandler))
 		defer c.system.Root.Stop(pid)
 		c.call(b, pid, "greeting", value.String("Ann")) // the instance is made on the first call
+		b.ReportAllocs()
+		for b.Loop() {
+			c.call(b, pid, "greeting", value.String("Ann"))
+		}
+	})
+	b.Run("service-actor-warm", func(b *testing.B) {
+		c := newCaller()
+		warm := dispatch.NewWarm(4, 300)
+		defer warm.Close()
+		svc := wasmsvc.NewService(benchHost(b), spec, "host", "creator")
+		pid := c.system.Root.Spawn(service.Props(service.Env{Clock: clock.Real{}}, svc.NewHandler, actor.WithDispatcher(warm)))
+		defer c.system.Root.Stop(pid)
+		c.call(b, pid, "greeting", value.String("Ann"))
 		b.ReportAllocs()
 		for b.Loop() {
 			c.call(b, pid, "greeting", value.String("Ann"))

@@ -46,6 +46,14 @@
 // its arguments without re-checking them; a mismatch never reaches the guest. The host does
 // not check results: a handler returns what it declared.
 //
+// # State
+//
+// A node runs a service's calls one at a time on one instance, unless the service declares
+// with [Stateless] that its calls do not depend on each other: then, as calls arrive together,
+// it runs them at once on several instances (up to the node's pool size), each with its own
+// memory and all with the same /storage. A service that keeps anything in memory between
+// calls (a cache it must see again, a counter) must not declare it.
+//
 // # ABI, version 1
 //
 // The host and the guest exchange JSON texts in the guest's linear memory. A pointer and a
@@ -61,8 +69,8 @@
 //     result and no call of that module is still running.
 //   - aquanet_interface() i64: packed pointer to the module's interface, JSON
 //     {"functions":[{"name":..,"args":[{"name":..,"type":..}],"outputs":[..]}],
-//     "records":[{"name":..,"fields":[{"name":..,"type":..}]}]}, outputs holding none or one
-//     type name.
+//     "records":[{"name":..,"fields":[{"name":..,"type":..}]}], "stateless": true}, outputs
+//     holding none or one type name, stateless optional.
 //   - aquanet_call(fnPtr, fnLen, argsPtr, argsLen, paramsPtr, paramsLen i32) i64: calls the
 //     function named by the text at fnPtr with the JSON array of arguments at argsPtr and the
 //     call parameters at paramsPtr (JSON, see [CallParams]), and returns a packed pointer to
