@@ -138,10 +138,10 @@ type Node struct {
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
 	// ActorOptions): goroutines kept warm, whose stacks stay grown.
 	wasmDispatch *dispatch.Warm
-	root     *actor.PID // the node root actor: the parent of all the others
-	registry *actor.PID
-	router   *actor.PID
-	network  *actor.PID
+	root         *actor.PID // the node root actor: the parent of all the others
+	registry     *actor.PID
+	router       *actor.PID
+	network      *actor.PID
 }
 
 // NewNode checks env and returns a node that is not started.
