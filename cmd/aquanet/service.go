@@ -78,6 +78,9 @@ func newServiceInspectCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: reading its interface: %w", args[0], err)
 			}
+			if iface.Stateless {
+				fprintf(out, "stateless: its calls may run on several instances at once\n")
+			}
 			printInterface(out, wasmsvc.InterfaceValue(iface))
 			return nil
 		},

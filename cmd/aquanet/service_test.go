@@ -20,7 +20,7 @@ func guestFile(t *testing.T, name string) string {
 
 func TestServiceInspect(t *testing.T) {
 	code, out, errOut := aquanet(t, "", "service", "inspect", guestFile(t, "greeting"))
-	if code != 0 || !strings.Contains(out, "kind    aquanet-sdk") || !strings.Contains(out, "greet(name: string) -> string") {
+	if code != 0 || !strings.Contains(out, "kind    aquanet-sdk") || !strings.Contains(out, "greet(name: string) -> string") || !strings.Contains(out, "stateless:") {
 		t.Fatalf("inspect: exit %d\n%s%s", code, out, errOut)
 	}
 	bad := writeFile(t, t.TempDir(), "bad.wasm", "not wasm")
