@@ -66,10 +66,12 @@ func (w *wasmNode) run(script string) []value.Value {
 	return w.report()
 }
 
-func (w *wasmNode) send(script string) {
+func (w *wasmNode) send(script string) { w.sendTTL(script, 120_000) }
+
+func (w *wasmNode) sendTTL(script string, ttl uint32) {
 	w.t.Helper()
 	w.n++
-	p := actortest.Particle(w.t, w.id, particle.Particle{ID: fmt.Sprintf("p%d", w.n), Timestamp: uint64(time.Now().UnixMilli()), TTL: 120_000, Script: script})
+	p := actortest.Particle(w.t, w.id, particle.Particle{ID: fmt.Sprintf("p%d", w.n), Timestamp: uint64(time.Now().UnixMilli()), TTL: ttl, Script: script})
 	w.Deliver(w.PeerID(), p)
 }
 
@@ -229,6 +231,21 @@ func TestOpenDeployBoundsTheServicesOfAPeer(t *testing.T) {
 		if want != "" && (len(got) != 2 || !strings.Contains(str(got[1]), want)) {
 			t.Fatalf("the stranger's second service: %v, want %q", got, want)
 		}
+	}
+	w.Stop(context.Background())
+}
+
+// A call is stopped when its particle expires, not only at the call time limit: a spinning
+// call of a particle that lives 2 s frees its service for the next particle long before the
+// limit of 5 minutes.
+func TestACallEndsWithItsParticle(t *testing.T) {
+	w := startWasmNode(t, t.TempDir(), wasmhost.NewConfig().WithCallTimeout(5*time.Minute))
+	sid := str(w.run(deployScript("guest"))[0])
+	w.sendTTL(fmt.Sprintf(`(call %%init_peer_id%% (%q "spin") [])`, sid), 2_000)
+	time.Sleep(100 * time.Millisecond) // let the spin start; the order below does not depend on it
+	w.send(catching(fmt.Sprintf(`(seq (call %%init_peer_id%% (%q "params") [] p) (call %%init_peer_id%% ("probe" "report") [p]))`, sid)))
+	if got := w.report(); len(got) != 1 || !strings.Contains(got[0].String(), sid) {
+		t.Fatalf("the call after the expired one: %v", got)
 	}
 	w.Stop(context.Background())
 }

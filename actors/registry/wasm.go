@@ -82,6 +82,7 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 		return err
 	}
 	svc := wasmsvc.NewService(r.cfg.Wasm.Catalog.Host(), spec, r.cfg.Host, rec.Owner)
+	svc.Clock = r.cfg.Clock
 	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
 	opts := append(slices.Clip(r.opts), r.cfg.Wasm.ActorOptions...)
 	props := service.Props(env, svc.NewHandler, opts...)

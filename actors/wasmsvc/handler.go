@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/wasmhost"
 	"github.com/aquanet/aquanet/wasmhost/api"
@@ -17,6 +19,10 @@ import (
 // Service is a Wasm service of a node: what its handlers share. A stateless service has
 // several handlers at once (one per worker of its pool), each with an instance of its own.
 type Service struct {
+	// Clock, if set, is the node's: a call is stopped when its particle expires on it (or at
+	// the host's call time limit, whichever is first).
+	Clock clock.Clock
+
 	host    *wasmhost.Host
 	spec    wasmhost.ServiceSpec
 	hostID  string // this node
@@ -66,7 +72,14 @@ func (h *Handler) Call(cc service.CallContext, function string, args []value.Val
 	if err != nil {
 		return value.Value{}, err
 	}
-	v, err := inst.Call(context.Background(), function, args, h.params(cc))
+	ctx := context.Background()
+	if h.svc.Clock != nil {
+		left := time.Duration(int64(cc.Deadline())-int64(clock.UnixMilli(h.svc.Clock))) * time.Millisecond
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, max(left, 0), errParticleExpired)
+		defer cancel()
+	}
+	v, err := inst.Call(ctx, function, args, h.params(cc))
 	var trap *wasmhost.Trap
 	if errors.As(err, &trap) {
 		return value.Value{}, fmt.Errorf("service %s: %v; the service instance is replaced", cc.Service, err)
@@ -77,6 +90,8 @@ func (h *Handler) Call(cc service.CallContext, function string, args []value.Val
 	}
 	return v, err
 }
+
+var errParticleExpired = errors.New("the particle expired while the call ran, and the call was stopped")
 
 // params are the call parameters a guest reads, from what the service actor knows of the call.
 func (h *Handler) params(cc service.CallContext) api.CallParams {
