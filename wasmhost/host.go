@@ -40,6 +40,9 @@ type Host struct {
 
 // New returns a Host configured by cfg.
 func New(cfg Config) (*Host, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	h := &Host{cfg: cfg}
 	if cfg.cacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.cacheDir)
@@ -79,13 +82,17 @@ type ServiceSpec struct {
 	StorageDir, TmpDir string
 }
 
-// DeniedError is a module that imports a host capability the node does not grant it.
+// DeniedError is a module that imports a host capability (a Marine mounted binary, by name)
+// which the node's config does not grant to that module (Config.WithMountedBinaries). It comes
+// from Check and Instantiate, so a service needing it is never made.
 type DeniedError struct {
 	Module, Capability string
 }
 
 func (e *DeniedError) Error() string {
-	return fmt.Sprintf("module %s imports the host capability %q, which this node does not grant it (effectors in the node's config)", e.Module, e.Capability)
+	return fmt.Sprintf("module %s imports the mounted binary %q, which this node does not grant it; "+
+		"the node's owner may grant it in the node's config: [wasm_mounted_binaries.%s] %s = \"/absolute/path/of/the/program\"",
+		e.Module, e.Capability, e.Module, e.Capability)
 }
 
 // LinkError is a service whose modules do not fit together.
@@ -102,8 +109,8 @@ var loaders = map[Kind]engine.Loader{
 }
 
 // Check checks that spec's modules link, without compiling them: every import namespace that
-// is not the host's is a module before it, all modules are of one ABI, every effector is
-// granted.
+// is not the host's is a module before it, all modules are of one ABI, every mounted binary a
+// module imports is granted to it by name (else a *DeniedError).
 func (h *Host) Check(spec ServiceSpec) error {
 	_, err := h.check(spec)
 	return err
@@ -134,7 +141,7 @@ func (h *Host) check(spec ServiceSpec) ([]*ModuleInfo, error) {
 			}
 		}
 		for _, e := range info.Effects {
-			if !slices.Contains(h.cfg.effectors[m.Name], e) {
+			if _, ok := h.cfg.mounts[m.Name][e]; !ok {
 				return nil, &DeniedError{Module: m.Name, Capability: e}
 			}
 		}
@@ -170,7 +177,7 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 		}
 		mods[i] = engine.Module{Name: m.Name, Compiled: cm, Config: h.moduleConfig(spec, m.Name).WithStderr(stderr)}
 	}
-	svc, err := load(ctx, r, mods, engine.Host{Log: h.log})
+	svc, err := load(ctx, r, mods, engine.Host{Log: h.log, MountedBinaries: h.cfg.mounts})
 	if err != nil {
 		r.Close(ctx)
 		return nil, err
