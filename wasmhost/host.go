@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +93,18 @@ type DeniedError struct {
 func (e *DeniedError) Error() string {
 	return fmt.Sprintf("module %s imports the mounted binary %q, which this node does not grant it; "+
 		"the node's owner may grant it in the node's config: [wasm_mounted_binaries.%s] %s = \"/absolute/path/of/the/program\"",
-		e.Module, e.Capability, e.Module, e.Capability)
+		e.Module, e.Capability, tomlKey(e.Module), tomlKey(e.Capability))
+}
+
+// tomlKey is name as a key of a TOML table: bare if it may be, else quoted.
+func tomlKey(name string) string {
+	bare := name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	})
+	if bare {
+		return name
+	}
+	return strconv.Quote(name)
 }
 
 // LinkError is a service whose modules do not fit together.

@@ -62,6 +62,14 @@ func TestAMountedBinaryIsDeniedWithoutAGrant(t *testing.T) {
 	}
 }
 
+// The way to grant it that DeniedError gives is a TOML key that parses, whatever the names.
+func TestDeniedErrorQuotesNamesTOMLCannotTakeBare(t *testing.T) {
+	err := &DeniedError{Module: "curl.adapter v2", Capability: "curl"}
+	if want := `[wasm_mounted_binaries."curl.adapter v2"] curl = "/absolute/path/of/the/program"`; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("%q does not end in %q", err, want)
+	}
+}
+
 // runEcho calls run(args) and returns ret_code, error and stdout of the MountedBinaryResult.
 func runEcho(t *testing.T, inst *Instance, args ...string) (int64, string, string) {
 	t.Helper()
