@@ -1,9 +1,15 @@
 package wasmhost
 
 import (
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/wasmhost/internal/marine"
 )
 
 // Defaults of Config.
@@ -27,12 +33,12 @@ type Config struct {
 	memoryLimitPages uint32
 	callTimeout      time.Duration
 	cacheDir         string
-	effectors        map[string][]string // module name -> host capabilities granted
+	mounts           map[string]map[string]string // module name -> binary name -> host path
 	log              func(module string, level int32, msg string)
 }
 
 // NewConfig returns the defaults: the real clock, seed 0, the Default… limits, an in-memory
-// compilation cache, no effectors granted, logs dropped.
+// compilation cache, no mounted binaries granted, logs dropped.
 func NewConfig() Config {
 	return Config{
 		clock:            clock.Real{},
@@ -65,15 +71,51 @@ func (c Config) WithCallTimeout(d time.Duration) Config { c.callTimeout = d; ret
 // nothing it compiled before. "" keeps them in memory only.
 func (c Config) WithCompilationCacheDir(dir string) Config { c.cacheDir = dir; return c }
 
-// WithEffectors grants host capabilities beyond WASI to modules by name: for each module name,
-// the capabilities (Marine's mounted binaries by name) it may import. A module importing a
-// capability not granted to it is refused when a service is made of it.
-func (c Config) WithEffectors(grants map[string][]string) Config {
-	c.effectors = make(map[string][]string, len(grants))
-	for k, v := range grants {
-		c.effectors[k] = append([]string(nil), v...)
+// WithMountedBinaries grants host programs to modules by name, as Marine's per-module
+// mounted_binaries: for each module name, binary name -> absolute path of the program on the
+// host. A Marine module imports a mounted binary from its host API namespace under the binary's
+// name; the grant is the allow-list, exactly: an import of a name not granted to that module is
+// refused when a service is made of it (a *DeniedError from Check and Instantiate), and a grant
+// to another module name grants nothing. WASI's preopened dirs (the service's /storage and
+// /tmp) need no grant. New refuses a path that is not absolute; that the program is there is
+// the caller's to check (a run of a path with nothing behind it gives the guest Marine's
+// ret_code 100001 and the reason).
+//
+// A granted program runs as the node's own user, with the node's privileges, whenever a call
+// of the service asks: with the arguments the guest gives (no shell), an empty environment and
+// empty stdin, until the call ends (its deadline or the call time limit), its stdout and
+// stderr each cut at MaxBinaryOutput bytes, where it is stopped and its result says so. Grant
+// only programs that are safe with any arguments a stranger could pass. A mounted binary is
+// outside the guest's determinism: a service using one does not replay in a simulation.
+func (c Config) WithMountedBinaries(grants map[string]map[string]string) Config {
+	c.mounts = make(map[string]map[string]string, len(grants))
+	for module, bins := range grants {
+		c.mounts[module] = maps.Clone(bins)
 	}
 	return c
+}
+
+// MaxBinaryOutput bounds what a mounted binary may write to its stdout, and again to its
+// stderr, in one run: 4 MiB. Its output is copied whole into the module's memory.
+const MaxBinaryOutput = marine.MaxBinaryOutput
+
+// validate reports a setting New cannot work with.
+func (c Config) validate() error {
+	for _, module := range slices.Sorted(maps.Keys(c.mounts)) {
+		if module == "" {
+			return errors.New("wasmhost: a mounted binary is granted to a module with no name")
+		}
+		for _, name := range slices.Sorted(maps.Keys(c.mounts[module])) {
+			path := c.mounts[module][name]
+			switch {
+			case name == "" || name == "log_utf8_string" || name == "get_call_parameters":
+				return fmt.Errorf("wasmhost: module %s is granted a mounted binary named %q, which is not a binary's name (Marine's host API has that name, or none)", module, name)
+			case !filepath.IsAbs(path):
+				return fmt.Errorf("wasmhost: mounted binary %s of module %s is %q, not an absolute path", name, module, path)
+			}
+		}
+	}
+	return nil
 }
 
 // WithLog receives the guests' log lines (level 1 error … 5 trace).

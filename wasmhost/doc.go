@@ -10,7 +10,8 @@
 // A service is modules in link order, the last being its facade: a module may import from the
 // modules before it, by their names, and only the facade's exports are the service's functions.
 // Host.Instantiate checks that a service links and that every host capability its modules
-// import beyond WASI (Marine's mounted binaries) is granted by the node, then makes an Instance
+// import beyond WASI (Marine's mounted binaries) is granted by the node to that module by name
+// (Config.WithMountedBinaries; else a *DeniedError), then makes an Instance
 // in a wazero runtime of its own, so that the names of one service's modules never meet
 // another's.
 //
@@ -25,5 +26,6 @@
 //   - Guests read time from the Config's clock and randomness from a seed derived from the
 //     Config's seed, the service id and the module name, so a service in the simulator replays.
 //     The call time limit is the one thing measured on the real clock: a guest that hits it
-//     fails the call in any run.
+//     fails the call in any run. A granted mounted binary is a program of the host, outside
+//     all of this: it runs with the node's privileges and does not replay.
 package wasmhost

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,9 @@ type Host struct {
 
 // New returns a Host configured by cfg.
 func New(cfg Config) (*Host, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	h := &Host{cfg: cfg}
 	if cfg.cacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.cacheDir)
@@ -91,13 +95,28 @@ type ServiceSpec struct {
 	Incarnation uint64
 }
 
-// DeniedError is a module that imports a host capability the node does not grant it.
+// DeniedError is a module that imports a host capability (a Marine mounted binary, by name)
+// which the node's config does not grant to that module (Config.WithMountedBinaries). It comes
+// from Check and Instantiate, so a service needing it is never made.
 type DeniedError struct {
 	Module, Capability string
 }
 
 func (e *DeniedError) Error() string {
-	return fmt.Sprintf("module %s imports the host capability %q, which this node does not grant it (effectors in the node's config)", e.Module, e.Capability)
+	return fmt.Sprintf("module %s imports the mounted binary %q, which this node does not grant it; "+
+		"the node's owner may grant it in the node's config: [wasm_mounted_binaries.%s] %s = \"/absolute/path/of/the/program\"",
+		e.Module, e.Capability, tomlKey(e.Module), tomlKey(e.Capability))
+}
+
+// tomlKey is name as a key of a TOML table: bare if it may be, else quoted.
+func tomlKey(name string) string {
+	bare := name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	})
+	if bare {
+		return name
+	}
+	return strconv.Quote(name)
 }
 
 // LinkError is a service whose modules do not fit together.
@@ -114,8 +133,8 @@ var loaders = map[Kind]engine.Loader{
 }
 
 // Check checks that spec's modules link, without compiling them: every import namespace that
-// is not the host's is a module before it, all modules are of one ABI, every effector is
-// granted.
+// is not the host's is a module before it, all modules are of one ABI, every mounted binary a
+// module imports is granted to it by name (else a *DeniedError).
 func (h *Host) Check(spec ServiceSpec) error {
 	_, err := h.check(spec)
 	return err
@@ -146,7 +165,7 @@ func (h *Host) check(spec ServiceSpec) ([]*ModuleInfo, error) {
 			}
 		}
 		for _, e := range info.Effects {
-			if !slices.Contains(h.cfg.effectors[m.Name], e) {
+			if _, ok := h.cfg.mounts[m.Name][e]; !ok {
 				return nil, &DeniedError{Module: m.Name, Capability: e}
 			}
 		}
@@ -188,7 +207,7 @@ func (h *Host) Instantiate(ctx context.Context, spec ServiceSpec) (*Instance, er
 	// under the same time limit as a call.
 	lctx, cancel := h.bound(ctx)
 	defer cancel()
-	svc, err := load(lctx, r, mods, engine.Host{Log: h.log})
+	svc, err := load(lctx, r, mods, engine.Host{Log: h.log, MountedBinaries: h.cfg.mounts})
 	if err != nil {
 		r.Close(ctx)
 		if stopped := context.Cause(lctx); stopped != nil {

@@ -176,8 +176,8 @@ func TestModulesThatDoNotLinkAreRefusedBeforeCompiling(t *testing.T) {
 		{"dependency after", NewConfig(), []ModuleSource{{"facade", facade}, {"lib", marine()}}, "not a module loaded before it"},
 		{"same name", NewConfig(), []ModuleSource{{"lib", marine()}, {"lib", marine()}}, `two modules are named "lib"`},
 		{"mixed ABIs", NewConfig(), []ModuleSource{{"lib", sdkMod}, {"facade", facade}}, "share one ABI"},
-		{"effector not granted", NewConfig(), []ModuleSource{{"fx", effector}}, `module fx imports the host capability "curl", which this node does not grant`},
-		{"granted to another module", NewConfig().WithEffectors(map[string][]string{"other": {"curl"}}), []ModuleSource{{"fx", effector}}, "does not grant"},
+		{"effector not granted", NewConfig(), []ModuleSource{{"fx", effector}}, `module fx imports the mounted binary "curl", which this node does not grant`},
+		{"granted to another module", NewConfig().WithMountedBinaries(map[string]map[string]string{"other": {"curl": "/usr/bin/curl"}}), []ModuleSource{{"fx", effector}}, "does not grant"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := newHost(t, tc.cfg).Check(ServiceSpec{ServiceID: "s", Modules: tc.modules})
@@ -186,7 +186,7 @@ func TestModulesThatDoNotLinkAreRefusedBeforeCompiling(t *testing.T) {
 			}
 		})
 	}
-	granted := newHost(t, NewConfig().WithEffectors(map[string][]string{"fx": {"curl"}}))
+	granted := newHost(t, NewConfig().WithMountedBinaries(map[string]map[string]string{"fx": {"curl": "/usr/bin/curl"}}))
 	if err := granted.Check(ServiceSpec{ServiceID: "s", Modules: []ModuleSource{{"fx", effector}}}); err != nil {
 		t.Fatalf("with the grant: %v", err)
 	}

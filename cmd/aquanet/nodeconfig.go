@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +66,11 @@ type nodeConfig struct {
 	WasmOpenDeploy  bool     `toml:"wasm_open_deploy"`
 	WasmMemoryPages int      `toml:"wasm_memory_pages"`
 	WasmCallTimeout duration `toml:"wasm_call_timeout"`
+	// Host programs granted to Wasm modules, as Marine's mounted_binaries: module name ->
+	// binary name (what the module imports) -> absolute path of the program. Only in the
+	// config file, as tables [wasm_mounted_binaries.<module>]; none by default. Each program
+	// must exist when the node starts (see wasmhost.Config.WithMountedBinaries).
+	WasmMountedBinaries map[string]map[string]string `toml:"wasm_mounted_binaries"`
 }
 
 // duration is a time.Duration written as Go writes one ("10m", "1h30m"), in the config file
@@ -120,7 +127,8 @@ func defaultNodeConfig() nodeConfig {
 
 // wasm is the node's wasmhost configuration.
 func (c nodeConfig) wasm() wasmhost.Config {
-	return wasmhost.NewConfig().WithMemoryLimitPages(uint32(c.WasmMemoryPages)).WithCallTimeout(c.WasmCallTimeout.Duration)
+	return wasmhost.NewConfig().WithMemoryLimitPages(uint32(c.WasmMemoryPages)).WithCallTimeout(c.WasmCallTimeout.Duration).
+		WithMountedBinaries(c.WasmMountedBinaries)
 }
 
 // limits are the node's settings for actors.Env: Limits, Budget and Bounds.
@@ -433,5 +441,46 @@ func (c nodeConfig) checkLimits() error {
 	if c.WasmCallTimeout.Duration < minWasmCall {
 		return fmt.Errorf("wasm-call-timeout %v: want at least %v", c.WasmCallTimeout, minWasmCall)
 	}
+	return c.checkMountedBinaries()
+}
+
+// checkMountedBinaries checks each grant of a mounted binary: a module and a binary name, and
+// an absolute path to a program that is there and executable now, so that a typo shows when
+// the node starts rather than as a guest's failed call later.
+func (c nodeConfig) checkMountedBinaries() error {
+	for _, module := range slices.Sorted(maps.Keys(c.WasmMountedBinaries)) {
+		if module == "" {
+			return errors.New(`wasm_mounted_binaries."": a module name is needed`)
+		}
+		bins := c.WasmMountedBinaries[module]
+		for _, name := range slices.Sorted(maps.Keys(bins)) {
+			path := bins[name]
+			key := fmt.Sprintf("wasm_mounted_binaries.%s.%s = %q", module, name, path)
+			switch {
+			case name == "":
+				return fmt.Errorf("%s: a binary name is needed (the name the module imports)", key)
+			case name == "log_utf8_string" || name == "get_call_parameters":
+				return fmt.Errorf("%s: %s is Marine's host API, not a binary", key, name)
+			case !filepath.IsAbs(path):
+				return fmt.Errorf("%s: want the absolute path of the program", key)
+			}
+			fi, err := os.Stat(path)
+			switch {
+			case err != nil:
+				return fmt.Errorf("%s: %w", key, err)
+			case !fi.Mode().IsRegular():
+				return fmt.Errorf("%s: not a program but a %s", key, fileKind(fi.Mode()))
+			case fi.Mode().Perm()&0o111 == 0:
+				return fmt.Errorf("%s: not executable (mode %v)", key, fi.Mode().Perm())
+			}
+		}
+	}
 	return nil
+}
+
+func fileKind(m os.FileMode) string {
+	if m.IsDir() {
+		return "directory"
+	}
+	return "special file (" + m.Type().String() + ")"
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -336,5 +338,81 @@ func TestNodeHelpListsEverySetting(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("node --help (exit %d) does not say %q:\n%s", code, want, out)
 		}
+	}
+}
+
+// [wasm_mounted_binaries.<module>] grants a module host programs by name; the node's wasmhost
+// config carries the grant, so that the module's import of it is allowed, and only for it.
+func TestNodeConfigMountedBinaries(t *testing.T) {
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "echo")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\necho \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "node.toml")
+	os.WriteFile(file, []byte(`wasm_call_timeout = "3s"
+
+[wasm_mounted_binaries.binary]
+echo = "`+prog+`"
+
+[wasm_mounted_binaries."curl adapter"]
+curl = "`+prog+`"
+`), 0o600)
+	none := func(string) string { return "" }
+	cfg, err := loadNodeConfig(file, none, newNodeCmd().Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{"binary": {"echo": prog}, "curl adapter": {"curl": prog}}
+	if !reflect.DeepEqual(cfg.WasmMountedBinaries, want) {
+		t.Fatalf("mounted binaries %v, want %v", cfg.WasmMountedBinaries, want)
+	}
+
+	// The grant reaches wasmhost: a Marine module named binary that imports echo links with
+	// it, and is denied without it.
+	wasm, err := os.ReadFile("../../wasmhost/internal/marine/testdata/binary.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(cfg nodeConfig, module string) error {
+		h, err := wasmhost.New(cfg.wasm())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close(context.Background())
+		return h.Check(wasmhost.ServiceSpec{ServiceID: "s", Modules: []wasmhost.ModuleSource{{Name: module, Wasm: wasm}}})
+	}
+	if err := check(cfg, "binary"); err != nil {
+		t.Errorf("with the grant: %v", err)
+	}
+	var denied *wasmhost.DeniedError
+	if err := check(cfg, "curl adapter"); !errors.As(err, &denied) {
+		t.Errorf("a module granted curl, not echo: %v, want a DeniedError", err)
+	}
+	if err := check(defaultNodeConfig(), "binary"); !errors.As(err, &denied) {
+		t.Errorf("no grant: %v, want a DeniedError", err)
+	}
+
+	notExec := filepath.Join(dir, "plain")
+	os.WriteFile(notExec, []byte("data"), 0o644)
+	for name, tc := range map[string]struct{ body, want string }{
+		"relative path":  {"[wasm_mounted_binaries.m]\ncurl = \"bin/curl\"\n", `wasm_mounted_binaries.m.curl = "bin/curl": want the absolute path of the program`},
+		"missing":        {"[wasm_mounted_binaries.m]\ncurl = \"" + dir + "/nope\"\n", "wasm_mounted_binaries.m.curl = \"" + dir + "/nope\": stat " + dir + "/nope: no such file"},
+		"a directory":    {"[wasm_mounted_binaries.m]\ncurl = \"" + dir + "\"\n", "not a program but a directory"},
+		"not executable": {"[wasm_mounted_binaries.m]\ncurl = \"" + notExec + "\"\n", "not executable (mode -rw-r--r--)"},
+		"no binary name": {"[wasm_mounted_binaries.m]\n\"\" = \"" + prog + "\"\n", "a binary name is needed"},
+		"no module name": {"[wasm_mounted_binaries.\"\"]\ncurl = \"" + prog + "\"\n", "a module name is needed"},
+		"host API name":  {"[wasm_mounted_binaries.m]\nlog_utf8_string = \"" + prog + "\"\n", "log_utf8_string is Marine's host API, not a binary"},
+		"not a string":   {"[wasm_mounted_binaries.m]\ncurl = 1\n", "bad.toml:2"},
+		"not a table":    {"wasm_mounted_binaries = [\"/usr/bin/curl\"]\n", "bad.toml:1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "bad.toml")
+			os.WriteFile(bad, []byte(tc.body), 0o600)
+			_, err := loadNodeConfig(bad, none, newNodeCmd().Flags())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want one containing %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -33,6 +33,14 @@ type Host struct {
 	// Log receives a module's log line (Marine's log_utf8_string: level 1 error … 5 trace,
 	// target as the module gave it). nil drops them.
 	Log func(module string, level int32, target int32, msg string)
+	// MountedBinaries are the host programs the node owner grants, per module: module name ->
+	// binary name (the name a Marine module imports from its host API namespace) -> absolute
+	// path of the program on the host. A back end runs a granted binary when the module calls
+	// its import, with the arguments the module gives and nothing else (no shell); an import of
+	// a binary not granted to that module fails the call that reaches it. wasmhost refuses a
+	// service with an ungranted import before loading it, so a back end sees one only when it
+	// is loaded directly. The maps are read, never changed.
+	MountedBinaries map[string]map[string]string
 }
 
 // Service is a loaded, linked service instance. It is not safe for concurrent use: a caller

@@ -18,14 +18,19 @@
 //   - A Service is not safe for concurrent use, nor re-entrant: serialise its calls.
 //   - Errors of Call: *engine.NoFunctionError and *engine.ArgumentError leave the instances as
 //     they were. *engine.Trap (a Wasm trap, the call's context ending, proc_exit, a mounted
-//     binary being called, a value the adapters could not lift or lower) means the instances
+//     binary not granted being called, a value the adapters could not lift or lower) means the instances
 //     are in an unknown state: throw the Service away (Close it); every later Call returns a
 //     Trap as well.
 //   - The call's api.CallParams travel in its context.Context to get_call_parameters, which
 //     writes them in the record layout of the namespace the module imported it from (host,
 //     __marine_host_api_v1, _v2 or _v3). Outside a call (in _start) they are empty.
-//   - Mounted binaries (any other import of a host namespace) are not granted here: the import
-//     exists, and calling it traps with an error naming the binary.
+//   - Mounted binaries (any other import of a host namespace) run the program engine.Host's
+//     MountedBinaries grants the module under that name, with Marine's signature
+//     (cmd: [string]) -> MountedBinaryResult{ret_code, error, stdout, stderr}: no shell, an
+//     empty environment, stdin empty, until the call's context ends, at most MaxBinaryOutput
+//     bytes of each output (past them the program is stopped and error says so). A program
+//     that cannot start is ret_code 100001 and the reason, one killed is 100000, as in Marine.
+//     An import of a binary not granted exists, and calling it traps, naming the binary.
 //   - Integer conversions in adapters are checked as Marine checks them (Rust's TryFrom), so
 //     what fails in Marine fails here, as a Trap: a u32 argument or result of 2^31 or more
 //     (it crosses as an i32), a u64 of 2^63 or more (as an i64), a result out of its type's

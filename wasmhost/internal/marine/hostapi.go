@@ -64,7 +64,8 @@ func sameTypes(a, b []wapi.ValueType) bool {
 
 // hostAPIFunc returns the host function for an import of the host namespace ns (version v).
 // Marine's host API has log_utf8_string and get_call_parameters; any other name is a mounted
-// binary, which this back end does not grant: the call fails, naming the binary.
+// binary: the program the node grants the module under that name (engine.Host's
+// MountedBinaries), or, when none is granted, a function that fails the call, naming it.
 func (s *service) hostAPIFunc(in *instance, v int, ns, name string, params, results []wapi.ValueType) (hostFunc, error) {
 	switch name {
 	case "log_utf8_string":
@@ -94,9 +95,12 @@ func (s *service) hostAPIFunc(in *instance, v int, ns, name string, params, resu
 			}
 		}}, nil
 	}
+	if path, ok := s.host.MountedBinaries[in.name][name]; ok {
+		return mountedFunc(in, ns, name, path, params, results)
+	}
 	binary := name
 	return hostFunc{params, results, func(ctx context.Context, m wapi.Module, _ []uint64) {
-		panic(&hostError{name, fmt.Errorf("mounted binary %q (imported from %s) is not granted to this service", binary, ns)})
+		panic(&hostError{name, fmt.Errorf("mounted binary %q (imported from %s) is not granted to module %s", binary, ns, in.name)})
 	}}, nil
 }
 
@@ -161,13 +165,20 @@ func callParamsValue(v int, p *api.CallParams) (uint64, ival) {
 // lowerCallParams writes the call parameters record into the module's memory with its
 // allocate and hands the pointer to its set_result_ptr, where the SDK reads it.
 func lowerCallParams(ctx context.Context, in *instance, v int, p *api.CallParams) error {
+	rec, val := callParamsValue(v, p)
+	return lowerRecordResult(ctx, in, callParamTypes, rec, val)
+}
+
+// lowerRecordResult is how a host function returns a record (Marine's lower_outputs): it
+// writes val, the record types[rec], into the module's memory with its allocate and hands the
+// pointer to its set_result_ptr, where the SDK reads it after the import returns.
+func lowerRecordResult(ctx context.Context, in *instance, types []it.Type, rec uint64, val ival) error {
 	set := in.mod.ExportedFunction("set_result_ptr")
 	alloc := in.mod.ExportedFunction("allocate")
 	if set == nil || alloc == nil {
 		return fmt.Errorf("module %s lacks allocate or set_result_ptr", in.name)
 	}
-	rec, val := callParamsValue(v, p)
-	w := &lowerer{ctx: ctx, mod: in.mod, alloc: alloc, types: callParamTypes}
+	w := &lowerer{ctx: ctx, mod: in.mod, alloc: alloc, types: types}
 	ptr, err := w.lowerRecord(rec, val)
 	if err != nil {
 		return err

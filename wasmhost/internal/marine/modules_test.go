@@ -352,7 +352,7 @@ func TestCallParameters(t *testing.T) {
 	}
 }
 
-// A mounted binary is not granted by this back end: calling it traps, naming the binary.
+// A mounted binary granted to no module: calling it traps, naming the binary.
 func TestMountedBinaryRefused(t *testing.T) {
 	svc, _ := load(t, customSectionsRuntime(t), "mounted")
 	_, err := svc.Call(context.Background(), "run_curl", nil, api.CallParams{})

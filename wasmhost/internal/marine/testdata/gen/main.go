@@ -90,6 +90,15 @@ func mounted() *ittest.Builder {
 	return b
 }
 
+// binary's run returns the record marine-rs-sdk declares for a mounted binary's result.
+func binary() *ittest.Builder {
+	b := ittest.NewBuilder("0.27.0")
+	res := b.Record("MountedBinaryResult", f("ret_code", ittest.T(api.S32)), f("error", str),
+		f("stdout", ittest.ArrayOf(ittest.T(api.U8))), f("stderr", ittest.ArrayOf(ittest.T(api.U8))))
+	b.Export("run", args(f("args", ittest.ArrayOf(str))), res)
+	return b
+}
+
 func pair(b *ittest.Builder) it.IType {
 	return b.Record("Pair", f("n", ittest.T(api.S32)), f("s", str))
 }
@@ -123,7 +132,7 @@ func pure() *ittest.Builder {
 func main() {
 	modules := map[string]*ittest.Builder{
 		"greeting": greeting(), "callparams": callparams(), "effector": effector(), "pure": pure(),
-		"mounted": mounted(),
+		"mounted": mounted(), "binary": binary(),
 	}
 	for name, b := range modules {
 		wat := filepath.Join("testdata", name+".wat")
