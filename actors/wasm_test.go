@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,7 +46,13 @@ func startWasmNodeEnv(t testing.TB, dir string, env WasmEnv) *wasmNode {
 	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: env})
 	ctx := context.Background()
 	if err := w.Spawn(ctx, "src", service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
-		b, err := wasmguest.Build(fn)
+		var b []byte
+		var err error
+		if name, ok := strings.CutPrefix(fn, "marine:"); ok { // a Marine test module of ours
+			b, err = os.ReadFile(filepath.Join("..", "wasmhost", "internal", "marine", "testdata", name+".wasm"))
+		} else {
+			b, err = wasmguest.Build(fn)
+		}
 		return value.String(base64.StdEncoding.EncodeToString(b)), err
 	})); err != nil {
 		t.Fatal(err)
@@ -87,13 +95,15 @@ func (w *wasmNode) report() []value.Value {
 }
 
 // deployScript adds the named guests as modules and a blueprint of them (the last the facade),
-// creates a service and reports its id, or the error.
+// creates a service and reports its id, or the error. "marine:NAME" is the Marine test module
+// NAME of wasmhost/internal/marine/testdata, deployed as module NAME.
 func deployScript(guests ...string) string {
 	var steps []string
 	for i, g := range guests {
+		name := strings.TrimPrefix(g, "marine:")
 		steps = append(steps,
 			fmt.Sprintf(`(call %%init_peer_id%% ("src" %q) [] w%d)`, g, i),
-			fmt.Sprintf(`(call %%init_peer_id%% ("dist" "default_module_config") [%q] c%d)`, g, i),
+			fmt.Sprintf(`(call %%init_peer_id%% ("dist" "default_module_config") [%q] c%d)`, name, i),
 			fmt.Sprintf(`(call %%init_peer_id%% ("dist" "add_module") [w%d c%d] m%d)`, i, i, i),
 			fmt.Sprintf(`(ap m%d $deps)`, i))
 	}
@@ -246,6 +256,47 @@ func TestACallEndsWithItsParticle(t *testing.T) {
 	w.send(catching(fmt.Sprintf(`(seq (call %%init_peer_id%% (%q "params") [] p) (call %%init_peer_id%% ("probe" "report") [p]))`, sid)))
 	if got := w.report(); len(got) != 1 || !strings.Contains(got[0].String(), sid) {
 		t.Fatalf("the call after the expired one: %v", got)
+	}
+	w.Stop(context.Background())
+}
+
+// A Marine module importing a mounted binary is refused, saying how to grant it, on a node
+// that does not grant it; where the node's config grants it, the service runs the program;
+// and if a restart takes the grant away, the service stays listed and every call says why it
+// cannot run.
+func TestAMountedBinaryRunsOnlyWhereGranted(t *testing.T) {
+	echo, err := exec.LookPath("echo")
+	if err != nil {
+		t.Skip("no echo program on this machine")
+	}
+	refused := startWasmNode(t, t.TempDir(), wasmhost.NewConfig())
+	if got := refused.run(deployScript("marine:binary")); len(got) != 2 || !strings.Contains(str(got[1]), `does not grant it`) || !strings.Contains(str(got[1]), "wasm_mounted_binaries.binary") {
+		t.Fatalf("deploying without a grant: %v", got)
+	}
+	refused.Stop(context.Background())
+
+	dir := t.TempDir()
+	granted := wasmhost.NewConfig().WithMountedBinaries(map[string]map[string]string{"binary": {"echo": echo}})
+	w := startWasmNode(t, dir, granted)
+	got := w.run(deployScript("marine:binary"))
+	if len(got) != 1 {
+		t.Fatalf("deploying with a grant: %v", got)
+	}
+	sid := str(got[0])
+	run := catching(fmt.Sprintf(`(seq (seq (ap "granted" $args) (canon %%init_peer_id%% $args #args))
+	  (seq (call %%init_peer_id%% (%q "run") [#args] r) (call %%init_peer_id%% ("probe" "report") [r.$.ret_code r.$.stdout])))`, sid))
+	if got := w.run(run); len(got) != 2 || got[0].String() != "0" || got[1].String() != `[103,114,97,110,116,101,100,10]` { // "granted\n"
+		t.Fatalf("run: %v", got)
+	}
+	w.Stop(context.Background())
+
+	w = startWasmNode(t, dir, wasmhost.NewConfig())
+	if got := w.run(run); len(got) != 2 || !strings.Contains(str(got[1]), "could not be brought back") || !strings.Contains(str(got[1]), "does not grant it") {
+		t.Fatalf("a call after the grant was taken away: %v", got)
+	}
+	list := `(seq (call %init_peer_id% ("srv" "list") [] l) (call %init_peer_id% ("probe" "report") [l]))`
+	if got := w.run(catching(list)); len(got) != 1 || !strings.Contains(got[0].String(), sid) {
+		t.Fatalf("srv.list after the grant was taken away: %v", got)
 	}
 	w.Stop(context.Background())
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,10 +54,12 @@ func (r *registryActor) restoreWasm(ctx actor.Context) {
 	}
 	for _, rec := range recs {
 		if err := r.startWasm(ctx, rec); err != nil {
-			// A service whose modules are gone, or that no longer links (an effector the node's
-			// config no longer grants), stays recorded and unserved: a call to it fails as a
-			// call to a missing service, and srv.remove forgets it.
-			continue
+			// A service whose modules are gone, or that no longer links (a mounted binary the
+			// node's config no longer grants), stays listed under its id and aliases, and every
+			// call to it fails saying why, until srv.remove forgets it.
+			if r.startBroken(ctx, rec, err) != nil {
+				continue
+			}
 		}
 		for _, a := range rec.Aliases {
 			r.services.AddAlias(r.cfg.Host, a, rec.ID)
@@ -91,6 +94,24 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 	}
 	s, _ := r.services.Resolve(rec.ID)
 	s.Handle = ctx.Spawn(props)
+	r.wasm.blueprints[rec.ID] = rec.BlueprintID
+	return nil
+}
+
+// startBroken registers a service that cannot run: each call fails with why.
+func (r *registryActor) startBroken(ctx actor.Context, rec wasmsvc.ServiceRecord, why error) error {
+	if _, ok := r.services.Resolve(rec.ID); !ok {
+		if err := r.services.Add(rec.ID, rec.Owner, nil); err != nil {
+			return err
+		}
+	}
+	msg := fmt.Sprintf("service %s could not be brought back when the node started: %v", rec.ID, why)
+	s, _ := r.services.Resolve(rec.ID)
+	s.Handle = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler {
+		return service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+			return value.Value{}, errors.New(msg)
+		})
+	}, r.opts...))
 	r.wasm.blueprints[rec.ID] = rec.BlueprintID
 	return nil
 }
