@@ -26,6 +26,7 @@ import (
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/internal/keyfile"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
@@ -49,6 +50,9 @@ Every setting comes from its flag, else its environment variable, else the confi
   --wasm-open-deploy     AQUANET_WASM_OPEN_DEPLOY wasm_open_deploy = true  false
   --wasm-memory-pages N  AQUANET_WASM_MEMORY_PAGES wasm_memory_pages = N   4096 (256 MiB)
   --wasm-call-timeout D  AQUANET_WASM_CALL_TIMEOUT wasm_call_timeout = "D" 10s
+  --wasm-pool-size N     AQUANET_WASM_POOL_SIZE    wasm_pool_size = N      the number of CPUs
+  --wasm-max-services-per-peer N  AQUANET_WASM_MAX_SERVICES_PER_PEER
+                         wasm_max_services_per_peer = N                    16
   --config FILE          AQUANET_CONFIG
 
 The limits, the --max-* flags below, take their variable and config key the same
@@ -108,6 +112,8 @@ func newNodeCmd() *cobra.Command {
 	f.Bool("wasm-open-deploy", false, "let any peer add Wasm modules and create services (default false: the node and its management peer only)")
 	f.Int("wasm-memory-pages", 0, fmt.Sprintf("the most memory each Wasm module may grow to, in pages of 64 KiB (default %d)", wasmhost.DefaultMemoryLimitPages))
 	f.Duration("wasm-call-timeout", 0, fmt.Sprintf("the longest a call to a Wasm service may run; it is stopped then (default %v)", wasmhost.DefaultCallTimeout))
+	f.Int("wasm-pool-size", 0, "how many instances of a stateless Wasm service may serve calls at once (default the number of CPUs)")
+	f.Int("wasm-max-services-per-peer", 0, fmt.Sprintf("with --wasm-open-deploy, how many Wasm services a peer other than the node and its management peer may own (default %d)", wasmsvc.DefaultMaxServicesPerPeer))
 	f.String("config", "", "TOML config file")
 	return cmd
 }
@@ -147,7 +153,8 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	node, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join, DataDir: filepath.Join(cfg.DataDir, "store"),
 		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs,
 		Limits: limits, Budget: budget, Bounds: bounds, Management: cfg.ManagementPeer,
-		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy, Seed: seed, Dir: filepath.Join(cfg.DataDir, "wasm")}})
+		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy, Seed: seed, Dir: filepath.Join(cfg.DataDir, "wasm"),
+			PoolSize: cfg.WasmPoolSize, MaxServicesPerPeer: cfg.WasmMaxServicesPerPeer}})
 	if err != nil {
 		return err
 	}

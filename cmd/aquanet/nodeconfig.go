@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/wasmhost"
@@ -66,6 +68,10 @@ type nodeConfig struct {
 	WasmOpenDeploy  bool     `toml:"wasm_open_deploy"`
 	WasmMemoryPages int      `toml:"wasm_memory_pages"`
 	WasmCallTimeout duration `toml:"wasm_call_timeout"`
+	// How many instances of a stateless Wasm service may serve calls at once, and how many
+	// services a peer other than the host and its management peer may own (with open deploy).
+	WasmPoolSize           int `toml:"wasm_pool_size"`
+	WasmMaxServicesPerPeer int `toml:"wasm_max_services_per_peer"`
 	// Host programs granted to Wasm modules, as Marine's mounted_binaries: module name ->
 	// binary name (what the module imports) -> absolute path of the program. Only in the
 	// config file, as tables [wasm_mounted_binaries.<module>]; none by default. Each program
@@ -120,8 +126,10 @@ func defaultNodeConfig() nodeConfig {
 		MaxDataPerInit:       router.DefaultMaxBytesPerInit,
 		MaxData:              router.DefaultMaxBytes,
 
-		WasmMemoryPages: wasmhost.DefaultMemoryLimitPages,
-		WasmCallTimeout: duration{wasmhost.DefaultCallTimeout},
+		WasmMemoryPages:        wasmhost.DefaultMemoryLimitPages,
+		WasmCallTimeout:        duration{wasmhost.DefaultCallTimeout},
+		WasmPoolSize:           runtime.NumCPU(),
+		WasmMaxServicesPerPeer: wasmsvc.DefaultMaxServicesPerPeer,
 	}
 }
 
@@ -167,6 +175,8 @@ var nodeSettings = []nodeSetting{
 	{"wasm-open-deploy", "AQUANET_WASM_OPEN_DEPLOY", false},
 	{"wasm-memory-pages", "AQUANET_WASM_MEMORY_PAGES", false},
 	{"wasm-call-timeout", "AQUANET_WASM_CALL_TIMEOUT", false},
+	{"wasm-pool-size", "AQUANET_WASM_POOL_SIZE", false},
+	{"wasm-max-services-per-peer", "AQUANET_WASM_MAX_SERVICES_PER_PEER", false},
 }
 
 // The smallest values of the limits: below them an ordinary node stops working (particles do
@@ -178,6 +188,7 @@ const (
 	minRunMemory    = 1 << 20
 	minWasmPages    = 16 // 1 MiB: a Go guest's runtime needs more than that to start
 	minWasmCall     = 10 * time.Millisecond
+	maxWasmPool     = 256 // each instance is a module's memory: a bound, not a goal
 )
 
 // maxTTL is the longest TTL a particle can carry: the field is 32 bits of milliseconds.
@@ -327,6 +338,10 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxData, "bytes"
 	case "wasm-memory-pages":
 		return &c.WasmMemoryPages, "pages"
+	case "wasm-pool-size":
+		return &c.WasmPoolSize, "instances"
+	case "wasm-max-services-per-peer":
+		return &c.WasmMaxServicesPerPeer, "services"
 	}
 	return nil, ""
 }
@@ -440,6 +455,12 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.WasmCallTimeout.Duration < minWasmCall {
 		return fmt.Errorf("wasm-call-timeout %v: want at least %v", c.WasmCallTimeout, minWasmCall)
+	}
+	if c.WasmPoolSize < 1 || c.WasmPoolSize > maxWasmPool {
+		return fmt.Errorf("wasm-pool-size %d: want 1 (one call at a time) to %d instances", c.WasmPoolSize, maxWasmPool)
+	}
+	if c.WasmMaxServicesPerPeer < 1 {
+		return fmt.Errorf("wasm-max-services-per-peer %d: want at least 1", c.WasmMaxServicesPerPeer)
 	}
 	return c.checkMountedBinaries()
 }

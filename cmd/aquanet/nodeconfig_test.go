@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aquanet/aquanet/actors/router"
+	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/wasmhost"
@@ -55,6 +57,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
 	want.WasmMemoryPages, want.WasmCallTimeout = wasmhost.DefaultMemoryLimitPages, duration{wasmhost.DefaultCallTimeout}
+	want.WasmPoolSize, want.WasmMaxServicesPerPeer = runtime.NumCPU(), wasmsvc.DefaultMaxServicesPerPeer
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
 	}
@@ -287,8 +290,9 @@ func TestNodeConfigManagementAndWasm(t *testing.T) {
 	os.WriteFile(file, []byte(`management_peer = "`+mgmt+`"
 wasm_memory_pages = 100
 wasm_call_timeout = "3s"
+wasm_pool_size = 3
 `), 0o600)
-	env := map[string]string{"AQUANET_WASM_OPEN_DEPLOY": "true", "AQUANET_WASM_MEMORY_PAGES": "200"}
+	env := map[string]string{"AQUANET_WASM_OPEN_DEPLOY": "true", "AQUANET_WASM_MEMORY_PAGES": "200", "AQUANET_WASM_MAX_SERVICES_PER_PEER": "5"}
 	cmd := newNodeCmd()
 	if err := cmd.ParseFlags([]string{"--wasm-call-timeout", "2s"}); err != nil {
 		t.Fatal(err)
@@ -296,6 +300,9 @@ wasm_call_timeout = "3s"
 	cfg, err := loadNodeConfig(file, func(k string) string { return env[k] }, cmd.Flags())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.WasmPoolSize != 3 || cfg.WasmMaxServicesPerPeer != 5 {
+		t.Errorf("pool size %d, services per peer %d; want the file's 3 and the env's 5", cfg.WasmPoolSize, cfg.WasmMaxServicesPerPeer)
 	}
 	if cfg.ManagementPeer != mgmt || !cfg.WasmOpenDeploy || cfg.WasmMemoryPages != 200 || cfg.WasmCallTimeout.Duration != 2*time.Second {
 		t.Errorf("got management %q, open deploy %v, pages %d, timeout %v; want the file's peer, the env's true and 200, the flag's 2s",
@@ -307,6 +314,9 @@ wasm_call_timeout = "3s"
 		{"AQUANET_WASM_MEMORY_PAGES", "1", "wasm-memory-pages 1: want 16 to 65536"},
 		{"AQUANET_WASM_MEMORY_PAGES", "70000", "wasm-memory-pages 70000"},
 		{"AQUANET_WASM_CALL_TIMEOUT", "1ms", "wasm-call-timeout 1ms: want at least 10ms"},
+		{"AQUANET_WASM_POOL_SIZE", "0", "wasm-pool-size 0: want 1"},
+		{"AQUANET_WASM_POOL_SIZE", "1000", "wasm-pool-size 1000"},
+		{"AQUANET_WASM_MAX_SERVICES_PER_PEER", "0", "wasm-max-services-per-peer 0: want at least 1"},
 	} {
 		_, err := loadNodeConfig("", func(k string) string {
 			if k == tc.env {
