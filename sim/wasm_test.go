@@ -146,8 +146,8 @@ func TestWasmServiceReplaysInTheSimulator(t *testing.T) {
 // their disks; clocks skewed; fault points in the node code) the checks hold and a seed
 // replays.
 func TestWasmServiceUnderFaults(t *testing.T) {
-	if testing.Short() {
-		t.Skip("four runs with Wasm services")
+	if testing.Short() || raceEnabled {
+		t.Skip("four runs with Wasm services: 5 s, a minute or more under the race detector")
 	}
 	file := wasmScenario(t)
 	var runs []*Result
