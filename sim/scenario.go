@@ -14,7 +14,8 @@ import (
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
-// RunScenario runs o with a scenario file's script as the workload: its peers are the nodes;
+// RunScenario runs o with a scenario file's script as the workload: its peers are the nodes
+// (with the scenario's Wasm services installed on them first: LoadWasm, and wasm.go);
 // the particle starts o.Messages times at seeded times from its init peer, and once more
 // after healing; the nodes answer the scenario's service rules and the init peer's
 // getDataSrv, callbackSrv, return and errorHandlingSrv as "aquanet air run" does, and
@@ -28,6 +29,9 @@ import (
 func RunScenario(o Options, sc *scenario.Scenario, realNow func() time.Time) (*Result, error) {
 	if sc.Script == "" && sc.Aqua != nil {
 		return nil, fmt.Errorf("scenario %s: its script is the Aqua function %s of %s, not compiled yet (internal/aquascenario resolves it)", sc.Name, sc.Aqua.Func, sc.Aqua.File)
+	}
+	if err := LoadWasm(sc); err != nil {
+		return nil, err
 	}
 	if o.Buggify {
 		o.Points = []string{"service.delay", "particle.save"}
@@ -88,6 +92,7 @@ func (w *scenarioWorkload) identities(Options) ([]scenario.Identity, error) {
 
 func (w *scenarioWorkload) prepare(s *simulation) {
 	w.nodes = s.nodes
+	s.wasm = w.sc.Wasm
 	for _, n := range s.nodes {
 		if n.name == w.sc.Init {
 			w.init = n

@@ -13,6 +13,9 @@ import (
 // call as the init node served it, "service.function arg ...", every argument as JSON
 // (value.Value.String).
 func ScenarioCallbacks(o Options, sc *scenario.Scenario, realNow func() time.Time) (*Result, [][]string, error) {
+	if err := LoadWasm(sc); err != nil {
+		return nil, nil, err
+	}
 	w := newScenarioWorkload(sc, nil)
 	r, err := run(o, w, realNow)
 	if err != nil {

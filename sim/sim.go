@@ -55,6 +55,11 @@ type Options struct {
 	// every particle's trips (for the report).
 	KeepEvents bool `json:"-"`
 	KeepHops   bool `json:"-"`
+	// WasmCacheDir, if set, is a directory on the OS's disk where the nodes of a run with Wasm
+	// services keep their compiled modules, shared by every node and run ("aquanet sim" makes
+	// a temporary one for each command); "" compiles each module again on every node and
+	// restart, in memory. It changes how long a run takes, never what it does.
+	WasmCacheDir string `json:"-"`
 	// Progress, if set, is told how far the run is (virtual time done and to do) about a
 	// hundred times a run.
 	Progress func(done, total time.Duration) `json:"-"`
@@ -194,18 +199,23 @@ type simNode struct {
 
 // simulation is one run's world.
 type simulation struct {
-	clk      *clock.Manual
-	loop     *dispatch.Loop
-	log      *EventLog
-	net      *Net
-	logger   *slog.Logger
-	nodes    []*simNode
-	work     workload
-	faults   fault.Points // nil without Buggify
-	calls    map[callKey]int
-	twice    []string // calls that ran more than once
-	failures []string // actors that failed (at most 10)
-	err      error    // the first failure to spawn or restart
+	clk       *clock.Manual
+	loop      *dispatch.Loop
+	log       *EventLog
+	net       *Net
+	logger    *slog.Logger
+	nodes     []*simNode
+	work      workload
+	faults    fault.Points // nil without Buggify
+	hold      *holdable    // what faults holds (with Buggify), held off while Wasm services install
+	seed      uint64
+	wasm      []scenario.WasmService // installed before the workload starts (wasm.go)
+	wasmCache string
+	install   installState
+	calls     map[callKey]int
+	twice     []string // calls that ran more than once
+	failures  []string // actors that failed (at most 10)
+	err       error    // the first failure to spawn or restart
 }
 
 // spawnServices starts the workload's services on n, each counting its calls by (particle,
@@ -268,14 +278,16 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	loop := dispatch.NewLoop(rng.Derive(o.Seed, "scheduler"))
 	net := newNet(clk, o.Seed, o.Net, log)
 	net.keep = o.KeepHops
-	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(slog.DiscardHandler), work: work, calls: map[callKey]int{}}
+	s := &simulation{clk: clk, loop: loop, log: log, net: net, logger: slog.New(slog.DiscardHandler), work: work, calls: map[callKey]int{},
+		seed: o.Seed, wasmCache: o.WasmCacheDir, hold: &holdable{}}
 	var points *fault.Seeded
 	if o.Buggify {
 		points = fault.NewSeeded(newRand(o.Seed, "buggify"), 0.5, 0.1)
 		if o.Points != nil {
 			points.Only(o.Points...)
 		}
-		s.faults = points
+		s.hold.Points = points
+		s.faults = s.hold
 	}
 
 	ids, err := work.identities(o)
@@ -302,6 +314,13 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	if len(s.wasm) > 0 {
+		if err := s.installWasm(); err != nil {
+			return nil, err
+		}
+	}
+	// The phases start now: at start, or once the Wasm services are in.
+	phases := clk.Now()
 	baseActors := make([]int, len(nodes))
 	for i, n := range nodes {
 		baseActors[i] = n.node.Actors()
@@ -337,10 +356,10 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	for _, s := range o.Skews {
 		maxSkew = max(maxSkew, s, -s)
 	}
-	end := start.Add(o.Duration + time.Second + liveFor + o.TTL + 2*maxSkew + time.Second)
+	end := phases.Add(o.Duration + time.Second + liveFor + o.TTL + 2*maxSkew + time.Second)
 	const maxSteps = 50_000_000
 	steps := 0
-	reported := start
+	reported := phases
 	for {
 		steps += loop.Run(maxSteps - steps)
 		if steps >= maxSteps {
@@ -352,9 +371,9 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		}
 		log.add(next, "clock")
 		clk.AdvanceTo(next)
-		if o.Progress != nil && next.Sub(reported) >= end.Sub(start)/100 {
+		if o.Progress != nil && next.Sub(reported) >= end.Sub(phases)/100 {
 			reported = next
-			o.Progress(next.Sub(start), end.Sub(start))
+			o.Progress(next.Sub(phases), end.Sub(phases))
 		}
 	}
 	clk.AdvanceTo(end)

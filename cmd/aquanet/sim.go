@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,13 @@ else with their own builtins, peer.* on their virtual clocks, as air run does (a
 a rule for a builtin is refused: real nodes cannot follow it); with faults, the callbacks must
 be those of the same seed's fault-free run). The seed decides everything: the same seed and
 flags give the same run, event for event, and the event log's hash says so.
+
+A scenario may declare Wasm services (wasm: [{peer: NAME or "*", service: ALIAS, modules:
+[FILE.wasm ...]}], files relative to the scenario, in link order, the facade last). Before the
+run each node named deploys them as its own operator would (dist.add_module, add_blueprint,
+srv.create, srv.add_alias ALIAS); the script calls ALIAS like any service. Their WASI clock is
+the node's virtual one and their randomness comes from the seed, so they replay too; they have
+no /storage or /tmp. A missing file or one that is no module is refused before any run.
 
 The run has two phases: for --duration, messages go out under the faults; then every fault
 heals (crashed nodes restart) and each member sends one more message, which must get through.
@@ -81,6 +89,18 @@ func newSimCmd() *cobra.Command {
 				}
 				if err := resolveAqua(c, sc, w); err != nil {
 					return fmt.Errorf("--workload: %w", err)
+				}
+				if err := sim.LoadWasm(sc); err != nil {
+					return fmt.Errorf("--workload %s: %w", w, err)
+				}
+				if len(sc.Wasm) > 0 && o.WasmCacheDir == "" {
+					// Every node of every run compiles the same modules: once is enough.
+					dir, err := os.MkdirTemp("", "aquanet-sim-wasm-")
+					if err != nil {
+						return err
+					}
+					defer os.RemoveAll(dir)
+					o.WasmCacheDir = dir
 				}
 				scenarios = append(scenarios, sc)
 			}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aquanet/aquanet/internal/wasmguest"
 	"github.com/aquanet/aquanet/sim"
 )
 
@@ -189,5 +192,70 @@ func TestSimCheckDeterminismReportsDivergence(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "seed 7 failed") || !strings.Contains(errOut.String(), "--check-determinism") {
 		t.Errorf("stderr does not give the failing seed's replay: %s", errOut.String())
+	}
+}
+
+// wasmWorkload is sim/testdata/wasm-entropy.yaml beside the module it names, the test guest
+// built here, in a directory of their own.
+func wasmWorkload(t *testing.T) (dir, file string) {
+	t.Helper()
+	dir = t.TempDir()
+	yaml, err := os.ReadFile("../../sim/testdata/wasm-entropy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(dir, "wasm-entropy.yaml")
+	if err := os.WriteFile(file, yaml, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "guest.wasm"), wasmguest.Require(t, "guest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, file
+}
+
+// A Wasm service in aquanet sim, from a .wasm file the scenario names: --check-determinism
+// passes with faults (a seed's runs, the fault-free one first, each twice) and every check
+// holds.
+func TestSimWasmWorkloadIsDeterministic(t *testing.T) {
+	_, file := wasmWorkload(t)
+	code, out, errOut := aquanet(t, "", "sim", "--workload", file, "--faults", "all", "--seed", "3", "--duration", "20s",
+		"--messages", "2", "--check-determinism", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	var r struct {
+		Checks map[string]struct {
+			Pass   bool
+			Detail string
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, name := range []string{"determinism", "liveness", "same_as_fault_free", "no_actor_failures", "no_leaks"} {
+		if c, ok := r.Checks[name]; !ok || !c.Pass {
+			t.Errorf("check %s: %+v (present %v)", name, c, ok)
+		}
+	}
+}
+
+// A declaration of a module that is missing, or not a module, is refused before any run, in
+// one line naming the workload, the declaration and the file.
+func TestSimWasmBadModule(t *testing.T) {
+	dir, file := wasmWorkload(t)
+	if err := os.Remove(filepath.Join(dir, "guest.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := aquanet(t, "", "sim", "--workload", file)
+	if code != 1 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "wasm[0].modules[0]") || !strings.Contains(errOut, filepath.Join(dir, "guest.wasm")) {
+		t.Errorf("a missing module: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "guest.wasm"), []byte("not wasm"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = aquanet(t, "", "sim", "--workload", file)
+	if code != 1 || out != "" || !strings.Contains(errOut, "wasm[0].modules[0]: "+filepath.Join(dir, "guest.wasm")+" is not a Wasm module") {
+		t.Errorf("not a module: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

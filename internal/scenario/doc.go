@@ -21,6 +21,9 @@
 //	  - {peer: carol, service: counter, function: next, results: [1, 2, 3]}   # successive calls
 //	max_steps: 10000             # the default; bounds a looping script
 //	racy: true                   # what it calls back depends on the order of arrivals (a race)
+//	wasm:                        # Wasm services "aquanet sim" installs before the particle starts
+//	  - {peer: "*", service: entropy, modules: [guest.wasm]}    # paths relative to this file
+//	  - {peer: bob, service: text, modules: [textlib.wasm, {file: f.wasm, name: textfacade}]}
 //	expect:                      # optional; checked by (*Result).Check
 //	  callbacks: [{service: callbackSrv, function: response, args: ["bob", "carol"]}]
 //
@@ -29,6 +32,12 @@
 // actors/builtin (op, math, cmp, array, json, debug) and peer.* on the scenario's clock and
 // peers, with Fluence's node's error for a service or function that does not exist. A rule for
 // a builtin wins over it. The rules in full are at the top of host.go.
+//
+// A wasm entry is a service of one or more modules (in link order, the facade last; a module is
+// named by its file's base name without .wasm unless it says otherwise, and other modules import
+// from it by that name) that each peer it names deploys as its own operator, under the alias
+// the script calls. Only the simulator ("aquanet sim --workload") installs them: [Run] refuses a
+// scenario that declares any, and a service cannot be both a rule's and a Wasm service.
 //
 // A scenario of an Aqua function has no Script after parsing, only the reference to the
 // function (Scenario.Aqua): this package does not run the compiler, which needs Node.js. Package

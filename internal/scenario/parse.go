@@ -66,6 +66,13 @@ func ParseFile(path string) (*Scenario, error) {
 	if s.Aqua != nil && !filepath.IsAbs(s.Aqua.File) {
 		s.Aqua.File = filepath.Join(filepath.Dir(path), s.Aqua.File)
 	}
+	for i := range s.Wasm {
+		for j, m := range s.Wasm[i].Modules {
+			if !filepath.IsAbs(m.File) {
+				s.Wasm[i].Modules[j].File = filepath.Join(filepath.Dir(path), m.File)
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -92,6 +99,7 @@ type rawScenario struct {
 	Services []rawService               `json:"services"`
 	MaxSteps *json.Number               `json:"max_steps"`
 	Racy     bool                       `json:"racy"`
+	Wasm     []rawWasm                  `json:"wasm"`
 	Expect   *rawExpect                 `json:"expect"`
 }
 
@@ -331,6 +339,11 @@ func validate(raw *rawScenario) (*Scenario, error) {
 		s.MaxSteps = int(n)
 	}
 	s.Racy = raw.Racy
+
+	// wasm
+	if err := validateWasm(raw.Wasm, s); err != nil {
+		return nil, err
+	}
 
 	// expect
 	if raw.Expect != nil {

@@ -62,6 +62,10 @@ func RunFallible(s *Scenario, step FallibleStep, o Options) (*Result, error) {
 	if s.Script == "" && s.Aqua != nil {
 		return nil, fmt.Errorf("scenario %s: its script is the Aqua function %s of %s, not compiled yet (internal/aquascenario resolves it)", s.Name, s.Aqua.Func, s.Aqua.File)
 	}
+	if len(s.Wasm) > 0 {
+		// This host answers calls by rules and builtins; it runs no Wasm.
+		return nil, fmt.Errorf("scenario %s declares Wasm services (wasm: %s on %s ...), which only the simulator installs: run it with aquanet sim --workload", s.Name, s.Wasm[0].Service, s.Wasm[0].Peer)
+	}
 	ids := s.ids
 	if ids == nil { // a Scenario built by hand
 		ids = map[string]Identity{}

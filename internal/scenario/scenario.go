@@ -45,6 +45,9 @@ type Scenario struct {
 	// network's delays another. A simulator with faults then checks only how often it calls
 	// back, not what.
 	Racy bool
+	// Wasm are the Wasm services a simulator installs on the peers before the particle starts
+	// (see WasmService); the script calls them by their Service alias.
+	Wasm []WasmService
 	// Expect is nil when the scenario has no expect block.
 	Expect *Expect
 
