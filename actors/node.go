@@ -358,9 +358,10 @@ func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
 	dist := wasmsvc.NewDist(wasmsvc.DistConfig{Host: n.self, Management: n.env.Management, OpenDeploy: n.env.Wasm.OpenDeploy,
 		MaxStoredModuleBytes: n.env.Wasm.MaxStoredModuleBytes, MaxBlueprints: n.env.Wasm.MaxBlueprints, MaxServicesPerPeer: n.env.Wasm.MaxServicesPerPeer}, catalog)
 	w := &registry.Wasm{Catalog: catalog, Dist: dist, Dir: servicesDir, Seed: n.env.Wasm.Seed, PoolSize: n.env.Wasm.PoolSize}
-	if len(n.env.ActorOptions) == 0 {
+	if len(n.env.ActorOptions) == 0 { // on protoactor's goroutines and real time, not simulated
 		n.wasmDispatch = dispatch.NewWarm(2*runtime.GOMAXPROCS(0), 300)
 		w.ActorOptions = []actor.PropsOption{actor.WithDispatcher(n.wasmDispatch)}
+		w.StopAtDeadline = true
 	}
 	return w, nil
 }

@@ -31,6 +31,11 @@ type Wasm struct {
 	// ActorOptions apply to the Wasm service actors after the registry's own (a dispatcher
 	// that suits deep stacks).
 	ActorOptions []actor.PropsOption
+	// StopAtDeadline stops a call when its particle expires on the registry's clock, besides
+	// the host's call time limit. Only for a node on real time: in a simulation the virtual
+	// time left is no measure of the real time a call may take, and stopping a call by it
+	// would make a run depend on the machine's speed.
+	StopAtDeadline bool
 	// PoolSize is how many instances a stateless service may run at once (see
 	// service.PoolProps); 0 or 1 serves every service one call at a time.
 	PoolSize int
@@ -85,7 +90,9 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 		return err
 	}
 	svc := wasmsvc.NewService(r.cfg.Wasm.Catalog.Host(), spec, r.cfg.Host, rec.Owner)
-	svc.Clock = r.cfg.Clock
+	if r.cfg.Wasm.StopAtDeadline {
+		svc.Clock = r.cfg.Clock
+	}
 	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
 	opts := append(slices.Clip(r.opts), r.cfg.Wasm.ActorOptions...)
 	props := service.Props(env, svc.NewHandler, opts...)
