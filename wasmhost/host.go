@@ -374,8 +374,8 @@ func (i *Instance) Close(ctx context.Context) error {
 // ModuleInterface returns the interface of one module: the functions it exports and the
 // records they use. A Marine module's is read from its interface-types section; a module of
 // aquanet's SDK says it when it runs, so it runs alone for it (its initialisation included),
-// with no dirs.
-func (h *Host) ModuleInterface(ctx context.Context, wasm []byte) (api.Interface, error) {
+// with no dirs, under name (what errors call it).
+func (h *Host) ModuleInterface(ctx context.Context, name string, wasm []byte) (api.Interface, error) {
 	info, err := h.Inspect(wasm)
 	if err != nil {
 		return api.Interface{}, err
@@ -388,7 +388,7 @@ func (h *Host) ModuleInterface(ctx context.Context, wasm []byte) (api.Interface,
 		}
 		return s.Interface()
 	}
-	inst, err := h.Instantiate(ctx, ServiceSpec{ServiceID: "interface", Modules: []ModuleSource{{Name: "module", Wasm: wasm}}})
+	inst, err := h.Instantiate(ctx, ServiceSpec{ServiceID: "interface", Modules: []ModuleSource{{Name: name, Wasm: wasm}}})
 	if err != nil {
 		return api.Interface{}, err
 	}

@@ -207,7 +207,7 @@ func TestAMarineServiceOfTwoModules(t *testing.T) {
 	}
 	effector, pure := read("effector"), read("pure")
 	h := newHost(t, NewConfig())
-	iface, err := h.ModuleInterface(context.Background(), pure)
+	iface, err := h.ModuleInterface(context.Background(), "pure", pure)
 	if err != nil {
 		t.Fatal(err)
 	}

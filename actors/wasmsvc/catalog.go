@@ -92,7 +92,7 @@ func (c *Catalog) AddModule(ctx context.Context, wasm []byte, name string, confi
 	if err != nil {
 		return nil, err
 	}
-	iface, err := c.host.ModuleInterface(ctx, wasm)
+	iface, err := c.host.ModuleInterface(ctx, name, wasm)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func newServiceInspectCmd() *cobra.Command {
 			if len(info.Effects) > 0 {
 				fprintf(out, "host capabilities (need a grant): %s\n", strings.Join(info.Effects, ", "))
 			}
-			iface, err := host.ModuleInterface(c.Context(), wasm)
+			iface, err := host.ModuleInterface(c.Context(), strings.TrimSuffix(filepath.Base(args[0]), ".wasm"), wasm)
 			if err != nil {
 				return fmt.Errorf("%s: reading its interface: %w", args[0], err)
 			}
