@@ -15,6 +15,10 @@ var allowList = map[string]string{
 	// The libp2p transport's senders and connection attempts: network I/O on goroutines is that
 	// transport's job, and it never runs in the simulator, whose network is another transport.
 	"actors/p2p/sender.go": "libp2p transport goroutines: production network I/O, never on the simulated path",
+	// A dispatcher runs mailboxes on goroutines, as protoactor's default one does; a node uses
+	// Warm (for its Wasm services) only when it runs without ActorOptions, never in the
+	// simulator, whose Loop dispatches everything on the caller's goroutine.
+	"actors/dispatch/warm.go": "production dispatcher for Wasm service actors: goroutines like protoactor's default, never on the simulated path",
 }
 
 // TestDeterministicPackages is the guard itself: it fails when code in a deterministic package
