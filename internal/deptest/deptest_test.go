@@ -45,6 +45,12 @@ var rules = map[string]map[string]string{
 		"github.com/cockroachdb/pebble":     "wasmhost stores nothing itself: the node persists modules",
 		"github.com/libp2p/go-libp2p/p2p":   "wasmhost knows no network",
 	},
+	"trust": {
+		module + "/actors":                  "trust is a pure core the node's actors call",
+		module + "/interpreter":             "trust knows no AIR",
+		"github.com/asynkron/protoactor-go": "trust is a pure core: no actors",
+		"github.com/libp2p/go-libp2p/p2p":   "trust knows no network: it only reads keys and peer ids",
+	},
 	"interpreter": {
 		module + "/actors":                  "the interpreter is a pure function",
 		"github.com/asynkron/protoactor-go": "the interpreter is a pure function",

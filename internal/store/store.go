@@ -30,6 +30,10 @@ const (
 	WasmModules    byte = 'm'
 	WasmBlueprints byte = 'b'
 	WasmServices   byte = 's'
+	// TrustRoots holds the node's TrustGraph roots and TrustRelations the trusts and
+	// revocations it keeps, by pair (package trust).
+	TrustRoots     byte = 'R'
+	TrustRelations byte = 'T'
 )
 
 // Options say where the database lives.

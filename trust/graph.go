@@ -1,0 +1,387 @@
+package trust
+
+import (
+	"bytes"
+	"container/heap"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Relation is what a graph keeps of one ordered pair of peers: the latest of By's trust in For
+// and By's revocation of For. A trust and a revocation of the same pair replace each other, the
+// newer winning; at the same second the revocation wins.
+type Relation struct {
+	For, By    PublicKey
+	Revocation bool
+	At         uint64 // issued_at of a trust, revoked_at of a revocation
+	ExpiresAt  uint64 // a trust's; 0 for a revocation
+	Signature  []byte
+}
+
+// Trust returns the relation as a trust (when it is one).
+func (r Relation) Trust() Trust {
+	return Trust{IssuedFor: r.For, ExpiresAt: r.ExpiresAt, IssuedAt: r.At, Signature: r.Signature}
+}
+
+// Revocation returns the relation as a revocation (when it is one).
+func (r Relation) AsRevocation() Revocation {
+	return Revocation{Revoked: r.For, RevokedBy: r.By, RevokedAt: r.At, Signature: r.Signature}
+}
+
+// Store keeps what a Graph learns. The graph calls it on every change, before the change shows
+// in its answers; an error leaves the graph as it was.
+type Store interface {
+	PutRoot(k PublicKey, maxChainLen int) error
+	DeleteRoot(k PublicKey) error
+	PutRelation(r Relation) error
+}
+
+// Config is a graph's settings.
+type Config struct {
+	// Skew is how many seconds ahead of the graph's clock a trust or revocation may be dated
+	// (peers' clocks differ); later ones are refused. Default 60.
+	Skew uint64
+	// MaxRelations bounds the relations kept (a stranger could otherwise fill the disk with
+	// trusts between keys of its own). Default 1,000,000.
+	MaxRelations int
+}
+
+// Defaults of Config.
+const (
+	DefaultSkew         = 60
+	DefaultMaxRelations = 1_000_000
+	// MaxChainLen is the longest max_chain_len of a root: a root's weight is 2^max_chain_len,
+	// a u32 in Fluence's service, and each hop halves it.
+	MaxChainLen = 16
+)
+
+// Graph is a node's TrustGraph: its roots, the relations it knows, and the weights they give.
+// It is a pure state machine: the caller passes the time in (seconds since the Unix epoch, on
+// the node's clock) and gives it a Store; it does no I/O of its own and starts no goroutines.
+// It is not safe for concurrent use.
+type Graph struct {
+	cfg       Config
+	store     Store
+	roots     map[PublicKey]int                     // root -> max chain length
+	relations map[PublicKey]map[PublicKey]*Relation // for -> by -> relation
+	issued    map[PublicKey]map[PublicKey]struct{}  // by -> the peers it has a relation with
+	count     int
+	cache     *weights // the weights from the roots, until a change or an expiry
+}
+
+// New returns an empty graph that keeps its changes in store. Load fills it from what store
+// kept before.
+func New(cfg Config, store Store) *Graph {
+	if cfg.Skew == 0 {
+		cfg.Skew = DefaultSkew
+	}
+	if cfg.MaxRelations == 0 {
+		cfg.MaxRelations = DefaultMaxRelations
+	}
+	return &Graph{cfg: cfg, store: store, roots: map[PublicKey]int{},
+		relations: map[PublicKey]map[PublicKey]*Relation{}, issued: map[PublicKey]map[PublicKey]struct{}{}}
+}
+
+// Load adds a root and relations as a store kept them, without checking signatures or
+// writing them back.
+func (g *Graph) Load(roots map[PublicKey]int, relations []Relation) {
+	for k, m := range roots {
+		g.roots[k] = m
+	}
+	for _, r := range relations {
+		g.put(r)
+	}
+	g.cache = nil
+}
+
+// Errors of changing a graph.
+var (
+	ErrOutdated = errors.New("a newer trust or revocation of the same pair is kept")
+	ErrFull     = errors.New("the trust graph keeps as many relations as it may")
+)
+
+// SetRoot makes k a root whose chains may have up to maxChainLen hops: its weight is
+// 2^maxChainLen and each hop halves it. maxChainLen < 0 removes the root.
+func (g *Graph) SetRoot(k PublicKey, maxChainLen int) error {
+	if maxChainLen > MaxChainLen {
+		return fmt.Errorf("max chain length %d: at most %d", maxChainLen, MaxChainLen)
+	}
+	if maxChainLen < 0 {
+		if err := g.store.DeleteRoot(k); err != nil {
+			return err
+		}
+		delete(g.roots, k)
+	} else {
+		if err := g.store.PutRoot(k, maxChainLen); err != nil {
+			return err
+		}
+		g.roots[k] = maxChainLen
+	}
+	g.cache = nil
+	return nil
+}
+
+// Roots returns the roots and their max chain lengths.
+func (g *Graph) Roots() map[PublicKey]int {
+	out := make(map[PublicKey]int, len(g.roots))
+	for k, m := range g.roots {
+		out[k] = m
+	}
+	return out
+}
+
+// AddTrust keeps issuer's trust t, once its signature and times check at now. Whether it
+// counts is decided when weights are asked for (the issuer's own weight, revocations, expiry),
+// so that the answers do not depend on the order in which trusts arrive. Adding a trust kept
+// already is not an error; one older than what is kept for the pair is (ErrOutdated).
+func (g *Graph) AddTrust(issuer PublicKey, t Trust, now uint64) error {
+	if err := t.Verify(issuer, now, g.cfg.Skew); err != nil {
+		return err
+	}
+	return g.change(Relation{For: t.IssuedFor, By: issuer, At: t.IssuedAt, ExpiresAt: t.ExpiresAt, Signature: t.Signature})
+}
+
+// Revoke keeps revocation r once its signature and time check at now; see AddTrust.
+func (g *Graph) Revoke(r Revocation, now uint64) error {
+	if err := r.Verify(now, g.cfg.Skew); err != nil {
+		return err
+	}
+	return g.change(Relation{For: r.Revoked, By: r.RevokedBy, Revocation: true, At: r.RevokedAt, Signature: r.Signature})
+}
+
+// InsertCertificate keeps every trust of c, whose chain must verify at now from its own root
+// (which need not be one of the graph's roots: a certificate from another root counts once that
+// root is set).
+func (g *Graph) InsertCertificate(c Certificate, now uint64) error {
+	if len(c.Chain) == 0 {
+		return errors.New("certificate: no trusts")
+	}
+	if err := c.Verify([]PublicKey{c.Chain[0].IssuedFor}, now, g.cfg.Skew); err != nil {
+		return err
+	}
+	for i, t := range c.Chain {
+		by := t.IssuedFor
+		if i > 0 {
+			by = c.Chain[i-1].IssuedFor
+		}
+		if err := g.AddTrust(by, t, now); err != nil && !errors.Is(err, ErrOutdated) {
+			return fmt.Errorf("certificate: trust %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// change keeps r unless what is kept for its pair is newer.
+func (g *Graph) change(r Relation) error {
+	old := g.relations[r.For][r.By]
+	if old != nil {
+		switch {
+		case old.At > r.At, old.At == r.At && old.Revocation && !r.Revocation:
+			return fmt.Errorf("%s's relation to %s at %d: %w (at %d)", r.By, r.For, r.At, ErrOutdated, old.At)
+		case old.At == r.At && old.Revocation == r.Revocation && old.ExpiresAt == r.ExpiresAt:
+			return nil // kept already
+		}
+	} else if g.count >= g.cfg.MaxRelations {
+		return fmt.Errorf("%w (%d)", ErrFull, g.cfg.MaxRelations)
+	}
+	if err := g.store.PutRelation(r); err != nil {
+		return err
+	}
+	g.put(r)
+	g.cache = nil
+	return nil
+}
+
+func (g *Graph) put(r Relation) {
+	byFor := g.relations[r.For]
+	if byFor == nil {
+		byFor = map[PublicKey]*Relation{}
+		g.relations[r.For] = byFor
+	}
+	if byFor[r.By] == nil {
+		g.count++
+	}
+	r.Signature = slices.Clone(r.Signature)
+	byFor[r.By] = &r
+	out := g.issued[r.By]
+	if out == nil {
+		out = map[PublicKey]struct{}{}
+		g.issued[r.By] = out
+	}
+	out[r.For] = struct{}{}
+}
+
+// Relation returns what is kept of by's relation to k.
+func (g *Graph) Relation(k, by PublicKey) (Relation, bool) {
+	r := g.relations[k][by]
+	if r == nil {
+		return Relation{}, false
+	}
+	return *r, true
+}
+
+// Revocations returns every revocation kept, ordered by revoked peer, then revoker.
+func (g *Graph) Revocations() []Revocation {
+	var out []Revocation
+	for _, byFor := range g.relations {
+		for _, r := range byFor {
+			if r.Revocation {
+				out = append(out, r.AsRevocation())
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Revocation) int {
+		if c := bytes.Compare(a.Revoked[:], b.Revoked[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.RevokedBy[:], b.RevokedBy[:])
+	})
+	return out
+}
+
+// Len is how many relations the graph keeps.
+func (g *Graph) Len() int { return g.count }
+
+// Weight is k's weight at now: the best over its chains from the graph's roots of 2^(M−h),
+// where M is the root's max chain length and h the chain's hops (a root's own weight is 2^M);
+// 0 without a chain. A chain counts only through trusts that have not expired at now, and not
+// where a peer before it in the chain revoked a peer after it (see the package doc).
+func (g *Graph) Weight(k PublicKey, now uint64) uint32 {
+	return g.weights(now).weight[k]
+}
+
+// Certificate returns k's best chain from the graph's roots at now, as a certificate: the
+// root's trust in itself, then a trust per hop. It fails when k has no chain, or the root's
+// trust in itself is not kept (a root set without one gives weight but no certificates).
+func (g *Graph) Certificate(k PublicKey, now uint64) (Certificate, error) {
+	return g.weights(now).certificate(g, k)
+}
+
+// Path returns k's best chain from root at now, whether or not root is one of the graph's
+// roots (a developer's key, say), as a certificate; root is taken with the longest chain
+// length, MaxChainLen. It is computed afresh: it costs the size of what root reaches.
+func (g *Graph) Path(root, k PublicKey, now uint64) (Certificate, error) {
+	return g.compute(map[PublicKey]int{root: MaxChainLen}, now).certificate(g, k)
+}
+
+// weights are the weights the roots give at a time, with the best chain's previous peer of
+// each peer, valid until a change or until a trust they use expires.
+type weights struct {
+	at, validUntil uint64
+	weight         map[PublicKey]uint32
+	parent         map[PublicKey]PublicKey // absent for a root
+}
+
+func (g *Graph) weights(now uint64) *weights {
+	if c := g.cache; c != nil && now >= c.at && now < c.validUntil {
+		return c
+	}
+	g.cache = g.compute(g.roots, now)
+	return g.cache
+}
+
+// compute finds every peer's best weight from roots at now, best first (a max-heap on weight,
+// ties broken by key, so the result does not depend on map order): a peer is settled at its
+// highest weight, and its trusts give the peers it trusts half of it. A trust by P in Q does
+// not count when a peer R of weight higher than P's revoked Q: R's judgement of Q outweighs P's
+// (R is settled before P is, so the check is exact).
+func (g *Graph) compute(roots map[PublicKey]int, now uint64) *weights {
+	w := &weights{at: now, validUntil: ^uint64(0), weight: map[PublicKey]uint32{}, parent: map[PublicKey]PublicKey{}}
+	h := &candidates{}
+	for k, m := range roots {
+		heap.Push(h, candidate{weight: uint32(1) << m, key: k, root: true})
+	}
+	for h.Len() > 0 {
+		c := heap.Pop(h).(candidate)
+		if _, done := w.weight[c.key]; done {
+			continue
+		}
+		w.weight[c.key] = c.weight
+		if !c.root {
+			w.parent[c.key] = c.parent
+			if exp := g.relations[c.key][c.parent].ExpiresAt; exp+1 < w.validUntil {
+				w.validUntil = exp + 1
+			}
+		}
+		if c.weight < 2 {
+			continue
+		}
+		for q := range g.issued[c.key] {
+			if _, done := w.weight[q]; done {
+				continue
+			}
+			r := g.relations[q][c.key]
+			if r.Revocation || r.ExpiresAt < now || q == c.key || g.revokedAbove(q, c.weight, w) {
+				continue
+			}
+			heap.Push(h, candidate{weight: c.weight / 2, key: q, parent: c.key})
+		}
+	}
+	return w
+}
+
+// revokedAbove says whether a peer weighing more than weight (settled in w) revoked q.
+func (g *Graph) revokedAbove(q PublicKey, weight uint32, w *weights) bool {
+	for by, r := range g.relations[q] {
+		if r.Revocation && w.weight[by] > weight {
+			return true
+		}
+	}
+	return false
+}
+
+// certificate rebuilds k's best chain from w's parents.
+func (w *weights) certificate(g *Graph, k PublicKey) (Certificate, error) {
+	if _, ok := w.weight[k]; !ok {
+		return Certificate{}, fmt.Errorf("%s has no chain of trust from the roots", k)
+	}
+	var chain []Trust
+	at := k
+	for {
+		p, ok := w.parent[at]
+		if !ok {
+			break
+		}
+		chain = append(chain, g.relations[at][p].Trust())
+		at = p
+	}
+	self := g.relations[at][at]
+	if self == nil || self.Revocation || self.ExpiresAt < w.at {
+		return Certificate{}, fmt.Errorf("root %s: its trust in itself is not kept, so no certificate can start from it", at)
+	}
+	chain = append(chain, self.Trust())
+	slices.Reverse(chain)
+	if len(chain) == 1 { // k is the root: its certificate is its trust in itself, twice (Fluence's form)
+		chain = append(chain, self.Trust())
+	}
+	return Certificate{Chain: chain}, nil
+}
+
+// candidate is a peer reached at a weight, through parent (a root has none).
+type candidate struct {
+	weight      uint32
+	key, parent PublicKey
+	root        bool
+}
+
+type candidates []candidate
+
+func (h candidates) Len() int { return len(h) }
+func (h candidates) Less(i, j int) bool {
+	if h[i].weight != h[j].weight {
+		return h[i].weight > h[j].weight
+	}
+	if c := bytes.Compare(h[i].key[:], h[j].key[:]); c != 0 {
+		return c < 0
+	}
+	return bytes.Compare(h[i].parent[:], h[j].parent[:]) < 0
+}
+func (h candidates) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *candidates) Push(x any)   { *h = append(*h, x.(candidate)) }
+func (h *candidates) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
+}

@@ -1,0 +1,135 @@
+package trust
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/mr-tron/base58"
+)
+
+// keyFormatEd25519 is the format byte fluence-keypair puts before an Ed25519 key or signature
+// (1 is RSA, 2 secp256k1: aquanet's peers have Ed25519 keys only).
+const keyFormatEd25519 = 0
+
+// PublicKey is an Ed25519 public key: a peer's identity. It is a value, usable as a map key.
+type PublicKey [ed25519.PublicKeySize]byte
+
+// Encode is the key as fluence-keypair encodes it: the format byte, then the key's 32 bytes.
+func (k PublicKey) Encode() []byte { return append([]byte{keyFormatEd25519}, k[:]...) }
+
+// DecodePublicKey reads a key as Encode writes it.
+func DecodePublicKey(b []byte) (PublicKey, error) {
+	var k PublicKey
+	switch {
+	case len(b) == 0:
+		return k, errors.New("public key: empty")
+	case b[0] != keyFormatEd25519:
+		return k, fmt.Errorf("public key: format %d, want %d (Ed25519; RSA and secp256k1 keys are not supported)", b[0], keyFormatEd25519)
+	case len(b) != 1+len(k):
+		return k, fmt.Errorf("public key: %d bytes, want %d", len(b), 1+len(k))
+	}
+	copy(k[:], b[1:])
+	return k, nil
+}
+
+// PeerID is the peer id of the key, as libp2p derives it (the key inlined in an identity
+// multihash).
+func (k PublicKey) PeerID() peer.ID {
+	pub, err := crypto.UnmarshalEd25519PublicKey(k[:])
+	if err != nil {
+		panic(fmt.Sprintf("trust: an Ed25519 key of 32 bytes did not unmarshal: %v", err)) // cannot happen
+	}
+	id, err := peer.IDFromPublicKey(pub)
+	if err != nil {
+		panic(fmt.Sprintf("trust: no peer id for an Ed25519 key: %v", err)) // cannot happen
+	}
+	return id
+}
+
+// String is the key's peer id.
+func (k PublicKey) String() string { return k.PeerID().String() }
+
+// KeyOfPeer returns the public key a peer id holds (Ed25519 peer ids inline their key).
+func KeyOfPeer(id peer.ID) (PublicKey, error) {
+	pub, err := id.ExtractPublicKey()
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("peer id %s: no public key in it: %v", id, err)
+	}
+	if pub.Type() != crypto.Ed25519 {
+		return PublicKey{}, fmt.Errorf("peer id %s: a %s key, want Ed25519", id, pub.Type())
+	}
+	raw, err := pub.Raw()
+	if err != nil {
+		return PublicKey{}, err
+	}
+	var k PublicKey
+	copy(k[:], raw)
+	return k, nil
+}
+
+// ParsePeer returns the public key of a peer id given as text.
+func ParsePeer(s string) (PublicKey, error) {
+	id, err := peer.Decode(s)
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("%q is not a peer id: %v", s, err)
+	}
+	return KeyOfPeer(id)
+}
+
+// Signer signs trusts and revocations: an Ed25519 private key.
+type Signer ed25519.PrivateKey
+
+// Public is the signer's public key.
+func (s Signer) Public() PublicKey {
+	var k PublicKey
+	copy(k[:], ed25519.PrivateKey(s).Public().(ed25519.PublicKey))
+	return k
+}
+
+func (s Signer) sign(msg []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(s), msg) }
+
+// SignerOf returns the signer of a libp2p private key, which must be Ed25519.
+func SignerOf(key crypto.PrivKey) (Signer, error) {
+	if key.Type() != crypto.Ed25519 {
+		return nil, fmt.Errorf("a %s key, want Ed25519", key.Type())
+	}
+	raw, err := key.Raw()
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("an Ed25519 private key of %d bytes, want %d", len(raw), ed25519.PrivateKeySize)
+	}
+	return Signer(raw), nil
+}
+
+// encodeSignature is a signature as fluence-keypair encodes it: the format byte, then the 64
+// bytes.
+func encodeSignature(sig []byte) []byte { return append([]byte{keyFormatEd25519}, sig...) }
+
+// decodeSignature reads a signature as encodeSignature writes it.
+func decodeSignature(b []byte) ([]byte, error) {
+	switch {
+	case len(b) == 0:
+		return nil, errors.New("signature: empty")
+	case b[0] != keyFormatEd25519:
+		return nil, fmt.Errorf("signature: format %d, want %d (Ed25519)", b[0], keyFormatEd25519)
+	case len(b) != 1+ed25519.SignatureSize:
+		return nil, fmt.Errorf("signature: %d bytes, want %d", len(b), 1+ed25519.SignatureSize)
+	}
+	return append([]byte(nil), b[1:]...), nil
+}
+
+// b58 and unb58 are the base58 (Bitcoin alphabet) of Fluence's text forms.
+func b58(b []byte) string { return base58.Encode(b) }
+
+func unb58(s, what string) ([]byte, error) {
+	b, err := base58.Decode(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not base58: %v", what, err)
+	}
+	return b, nil
+}

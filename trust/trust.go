@@ -1,0 +1,151 @@
+package trust
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Trust is one peer's signed statement that it trusts another, until a time. Times are seconds
+// since the Unix epoch, as in Fluence's trust-graph. The issuer is not in the trust: it is the
+// peer before it in a certificate, or the one who presents it.
+type Trust struct {
+	IssuedFor PublicKey
+	ExpiresAt uint64
+	IssuedAt  uint64
+	Signature []byte // Ed25519, 64 bytes, by the issuer over TrustBytes
+}
+
+// TrustBytes is what the issuer of a trust signs: SHA-256(issued_for encoded ‖ expires_at u64
+// LE ‖ issued_at u64 LE), as Fluence's trust-graph (Trust::signature_bytes).
+func TrustBytes(issuedFor PublicKey, expiresAt, issuedAt uint64) []byte {
+	b := issuedFor.Encode()
+	b = binary.LittleEndian.AppendUint64(b, expiresAt)
+	b = binary.LittleEndian.AppendUint64(b, issuedAt)
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+// IssueTrust makes the trust by issues in issuedFor, from issuedAt until expiresAt.
+func IssueTrust(by Signer, issuedFor PublicKey, expiresAt, issuedAt uint64) Trust {
+	return Trust{IssuedFor: issuedFor, ExpiresAt: expiresAt, IssuedAt: issuedAt,
+		Signature: by.sign(TrustBytes(issuedFor, expiresAt, issuedAt))}
+}
+
+// Errors of checking a trust.
+var (
+	ErrBadSignature = errors.New("the signature does not verify")
+	ErrExpired      = errors.New("expired")
+	ErrFuture       = errors.New("issued in the future")
+)
+
+// Verify checks that issuer signed t, that t has not expired at now, and that it was not issued
+// later than now + skew (seconds). Fluence's trust-graph checks the first two; a trust from the
+// future is refused here so that a clock set ahead cannot make a trust outlive a revocation.
+func (t Trust) Verify(issuer PublicKey, now, skew uint64) error {
+	if !ed25519.Verify(issuer[:], TrustBytes(t.IssuedFor, t.ExpiresAt, t.IssuedAt), t.Signature) {
+		return fmt.Errorf("trust by %s for %s: %w", issuer, t.IssuedFor, ErrBadSignature)
+	}
+	if t.ExpiresAt < now {
+		return fmt.Errorf("trust by %s for %s: %w at %d, it is %d", issuer, t.IssuedFor, ErrExpired, t.ExpiresAt, now)
+	}
+	if t.IssuedAt > now+skew {
+		return fmt.Errorf("trust by %s for %s: %w (at %d, it is %d)", issuer, t.IssuedFor, ErrFuture, t.IssuedAt, now)
+	}
+	return nil
+}
+
+// Encode is the trust's binary form, as Fluence's trust-graph (Trust::encode): len u8 ‖
+// issued_for encoded ‖ len u8 ‖ signature encoded ‖ expires_at u64 LE ‖ issued_at u64 LE.
+func (t Trust) Encode() []byte {
+	pk, sig := t.IssuedFor.Encode(), encodeSignature(t.Signature)
+	b := make([]byte, 0, 2+len(pk)+len(sig)+16)
+	b = append(append(b, byte(len(pk))), pk...)
+	b = append(append(b, byte(len(sig))), sig...)
+	b = binary.LittleEndian.AppendUint64(b, t.ExpiresAt)
+	return binary.LittleEndian.AppendUint64(b, t.IssuedAt)
+}
+
+// EncodedTrustLen is the length of an encoded trust of an Ed25519 key.
+const EncodedTrustLen = 2 + 33 + 65 + 16
+
+// DecodeTrust reads a trust as Encode writes it, exactly: nothing may follow.
+func DecodeTrust(b []byte) (Trust, error) {
+	var t Trust
+	field := func(what string) ([]byte, error) {
+		if len(b) < 1 || len(b) < 1+int(b[0]) {
+			return nil, fmt.Errorf("trust: %s: %d bytes left, too few", what, len(b))
+		}
+		f := b[1 : 1+int(b[0])]
+		b = b[1+int(b[0]):]
+		return f, nil
+	}
+	pk, err := field("issued_for")
+	if err != nil {
+		return t, err
+	}
+	if t.IssuedFor, err = DecodePublicKey(pk); err != nil {
+		return t, fmt.Errorf("trust: issued_for: %w", err)
+	}
+	sig, err := field("signature")
+	if err != nil {
+		return t, err
+	}
+	if t.Signature, err = decodeSignature(sig); err != nil {
+		return t, fmt.Errorf("trust: %w", err)
+	}
+	if len(b) != 16 {
+		return t, fmt.Errorf("trust: %d bytes for expires_at and issued_at, want 16", len(b))
+	}
+	t.ExpiresAt = binary.LittleEndian.Uint64(b)
+	t.IssuedAt = binary.LittleEndian.Uint64(b[8:])
+	return t, nil
+}
+
+// lines is the trust's text form, four lines as Fluence's Trust::to_string: base58 of the key
+// encoded, base58 of the signature encoded, expires_at, issued_at.
+func (t Trust) lines() []string {
+	return []string{b58(t.IssuedFor.Encode()), b58(encodeSignature(t.Signature)),
+		strconv.FormatUint(t.ExpiresAt, 10), strconv.FormatUint(t.IssuedAt, 10)}
+}
+
+// String is the trust's text form (four lines).
+func (t Trust) String() string { return strings.Join(t.lines(), "\n") }
+
+// parseTrustLines reads the four lines of a trust's text form.
+func parseTrustLines(l []string) (Trust, error) {
+	var t Trust
+	if len(l) != 4 {
+		return t, fmt.Errorf("trust: %d lines, want 4", len(l))
+	}
+	pk, err := unb58(l[0], "issued_for")
+	if err != nil {
+		return t, fmt.Errorf("trust: %w", err)
+	}
+	if t.IssuedFor, err = DecodePublicKey(pk); err != nil {
+		return t, fmt.Errorf("trust: issued_for: %w", err)
+	}
+	sig, err := unb58(l[1], "signature")
+	if err != nil {
+		return t, fmt.Errorf("trust: %w", err)
+	}
+	if t.Signature, err = decodeSignature(sig); err != nil {
+		return t, fmt.Errorf("trust: %w", err)
+	}
+	if t.ExpiresAt, err = strconv.ParseUint(l[2], 10, 64); err != nil {
+		return t, fmt.Errorf("trust: expires_at %q: not a number of seconds", l[2])
+	}
+	if t.IssuedAt, err = strconv.ParseUint(l[3], 10, 64); err != nil {
+		return t, fmt.Errorf("trust: issued_at %q: not a number of seconds", l[3])
+	}
+	return t, nil
+}
+
+// ParseTrust reads a trust's text form.
+func ParseTrust(s string) (Trust, error) {
+	return parseTrustLines(strings.Split(strings.TrimRight(s, "\n"), "\n"))
+}
