@@ -30,6 +30,7 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/actors/trustsvc"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -94,6 +95,19 @@ type Env struct {
 	ActorOptions []actor.PropsOption
 	// Wasm is how the node runs Wasm services.
 	Wasm WasmEnv
+	// Trust is how the node's TrustGraph starts: its roots and initial certificates.
+	Trust TrustEnv
+}
+
+// TrustEnv is how a node's TrustGraph (package trust, served as the trust-graph builtin)
+// starts. The graph itself is kept in the node's database.
+type TrustEnv struct {
+	// Roots are set at every start: peer id -> max chain length (0–16; a root weighs
+	// 2^max_chain_len, each hop halves it).
+	Roots map[string]int
+	// Certificates, in Fluence's text form, are inserted at every start (Fluence's
+	// init_certs); one that does not verify stops the start.
+	Certificates []string
 }
 
 // WasmEnv is how a node runs Wasm services (package wasmhost): the dist builtin keeps modules
@@ -135,6 +149,7 @@ type Node struct {
 	stopping bool
 	db       *pebble.DB
 	wasmHost *wasmhost.Host
+	trust    *trustsvc.Service
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
 	// ActorOptions): goroutines kept warm, whose stacks stay grown.
 	wasmDispatch *dispatch.Warm
@@ -240,11 +255,20 @@ func (n *Node) Start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.wasmHost = wasm.Catalog.Host()
+	tg, err := trustsvc.Open(db, trustsvc.Config{Host: n.self, Clock: n.env.Clock, Roots: n.env.Trust.Roots, Certificates: n.env.Trust.Certificates,
+		MaySetRoots: func(p string) bool { return p == n.self || p == n.env.Management }})
+	if err != nil {
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.trust = tg
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
 			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
 			distService: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
+			trustsvc.ServiceID: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
@@ -328,15 +352,15 @@ func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
 	}
 }
 
-// The services a node runs next to the builtins: peer (package peersvc) and dist (Wasm modules
-// and blueprints, package wasmsvc).
+// The services a node runs next to the builtins: peer (package peersvc), dist (Wasm modules
+// and blueprints, package wasmsvc) and trust-graph (package trustsvc).
 const (
 	peerService = "peer"
 	distService = "dist"
 )
 
 // nodeServices are the services a node runs next to the builtins.
-var nodeServices = []string{peerService, distService}
+var nodeServices = []string{peerService, distService, trustsvc.ServiceID}
 
 // startWasm makes the node's Wasm host and catalog (their files under Env.Wasm.Dir).
 func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
@@ -515,3 +539,7 @@ func (q quieter) Enabled(ctx context.Context, l slog.Level) bool {
 
 func (q quieter) WithAttrs(as []slog.Attr) slog.Handler { return quieter{q.Handler.WithAttrs(as)} }
 func (q quieter) WithGroup(g string) slog.Handler       { return quieter{q.Handler.WithGroup(g)} }
+
+// Trust is the node's TrustGraph: other parts ask it for weights (connection management, the
+// DHT, service access). Nil before Start.
+func (n *Node) Trust() *trustsvc.Service { return n.trust }

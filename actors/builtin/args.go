@@ -33,8 +33,8 @@ func StringArg(args []value.Value, i int, field string) (string, error) {
 	return s, nil
 }
 
-// argBytes reads args[i], named field, as an array of integers 0–255.
-func argBytes(args []value.Value, i int, field string) ([]byte, error) {
+// BytesArg reads args[i], named field, as an array of integers 0–255 (a Vec<u8>).
+func BytesArg(args []value.Value, i int, field string) ([]byte, error) {
 	if i >= len(args) {
 		return nil, MissingField(field)
 	}
@@ -81,11 +81,23 @@ func argOptBool(args []value.Value, i int, field string) (b, set bool, err error
 	return false, false, WrongType(field, "Option<bool>", v)
 }
 
-// bytesValue is b as an array of numbers, as serde_json writes a Vec<u8>.
-func bytesValue(b []byte) value.Value {
+// BytesValue is b as an array of numbers, as serde_json writes a Vec<u8>.
+func BytesValue(b []byte) value.Value {
 	elems := make([]value.Value, len(b))
 	for i, c := range b {
 		elems[i] = value.Uint(uint64(c))
 	}
 	return value.Array(elems...)
+}
+
+// Uint64Arg reads args[i], named field, as an unsigned integer (a u64).
+func Uint64Arg(args []value.Value, i int, field string) (uint64, error) {
+	if i >= len(args) {
+		return 0, MissingField(field)
+	}
+	n, ok := args[i].Uint64()
+	if !ok || !args[i].IsInteger() {
+		return 0, WrongType(field, "u64", args[i])
+	}
+	return n, nil
 }

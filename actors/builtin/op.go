@@ -115,7 +115,7 @@ func stringFromB58(args []value.Value) (value.Value, error) {
 }
 
 func bytesToB58(args []value.Value) (value.Value, error) {
-	b, err := argBytes(args, 0, "bytes")
+	b, err := BytesArg(args, 0, "bytes")
 	if err != nil {
 		return value.Value{}, err
 	}
@@ -131,7 +131,7 @@ func bytesFromB58(args []value.Value) (value.Value, error) {
 	if err != nil {
 		return value.Value{}, err
 	}
-	return bytesValue(b), nil
+	return BytesValue(b), nil
 }
 
 // sha256String: (string, digest_only?, as_bytes?) -> the SHA-256 of the string as a multihash
@@ -159,7 +159,7 @@ func sha256String(args []value.Value) (value.Value, error) {
 		out = mh
 	}
 	if asBytes {
-		return bytesValue(out), nil
+		return BytesValue(out), nil
 	}
 	return value.String(base58.Encode(out)), nil
 }

@@ -66,7 +66,7 @@ func runCases(t *testing.T, service string, cases []callCase) {
 func TestOp(t *testing.T) {
 	hello := sha256.Sum256([]byte("hello"))
 	mh := append([]byte{0x12, 0x20}, hello[:]...)
-	jsonBytes := func(b []byte) string { return bytesValue(b).String() }
+	jsonBytes := func(b []byte) string { return BytesValue(b).String() }
 	runCases(t, "op", []callCase{
 		{fn: "noop", args: `[1, 2]`, want: `""`},
 		{fn: "identity", args: `[]`, want: `""`},

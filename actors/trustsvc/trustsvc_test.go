@@ -1,0 +1,171 @@
+package trustsvc
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aquanet/aquanet/actors/builtin"
+	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/trust"
+)
+
+func key(name string) trust.Signer {
+	seed := sha256.Sum256([]byte("trustsvc test " + name))
+	return trust.Signer(ed25519.NewKeyFromSeed(seed[:]))
+}
+
+var (
+	host, root, alice, bob = key("host"), key("root"), key("alice"), key("bob")
+	at                     = time.Unix(1_800_000_000, 0)
+	now                    = uint64(at.Unix())
+)
+
+func open(t *testing.T, cfg Config) *Service {
+	t.Helper()
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg.Host, cfg.Clock = host.Public().String(), clock.NewManual(at)
+	cfg.MaySetRoots = func(p string) bool { return p == cfg.Host }
+	s, err := Open(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// call calls fn as caller and returns its result object, failing the test if the call fails.
+func call(t *testing.T, s *Service, caller trust.Signer, fn string, args ...value.Value) value.Value {
+	t.Helper()
+	v, err := s.Call(service.CallContext{InitPeerID: caller.Public().String(), Service: ServiceID}, fn, args)
+	if err != nil {
+		t.Fatalf("%s: %v", fn, err)
+	}
+	return v
+}
+
+func get(v value.Value, k string) value.Value { f, _ := v.Get(k); return f }
+
+func ok(t *testing.T, fn string, v value.Value) {
+	t.Helper()
+	if b, _ := get(v, "success").Bool(); !b {
+		t.Fatalf("%s: %s", fn, v)
+	}
+}
+
+// A client makes a trust as with Fluence's service: it gets the bytes, signs them itself,
+// issues the trust from its signature, and the node keeps it and weighs the peer.
+func TestIssueAddAndWeighATrust(t *testing.T) {
+	s := open(t, Config{Roots: map[string]int{root.Public().String(): 3}})
+	ts := value.Uint(now)
+	bytesRes := call(t, s, root, "get_trust_bytes", value.String(alice.Public().String()), value.Uint(now+3600), value.Uint(now))
+	ok(t, "get_trust_bytes", bytesRes)
+	msg, err := builtin.BytesArg([]value.Value{get(bytesRes, "result")}, 0, "result")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := ed25519.Sign(ed25519.PrivateKey(root), msg)
+	issued := call(t, s, root, "issue_trust", value.String(alice.Public().String()), value.Uint(now+3600), value.Uint(now), builtin.BytesValue(sig))
+	ok(t, "issue_trust", issued)
+	tr := get(issued, "trust")
+	ok(t, "verify_trust", call(t, s, root, "verify_trust", tr, value.String(root.Public().String()), ts))
+	if v := call(t, s, root, "verify_trust", tr, value.String(bob.Public().String()), ts); !strings.Contains(get(v, "error").String(), "does not verify") {
+		t.Fatalf("verify_trust with the wrong issuer: %s", v)
+	}
+	added := call(t, s, root, "add_trust", tr, value.String(root.Public().String()), ts)
+	ok(t, "add_trust", added)
+	if w, _ := get(added, "weight").Uint64(); w != 4 {
+		t.Fatalf("add_trust weight %d, want 4 (root 2^3, one hop)", w)
+	}
+	weight := call(t, s, bob, "get_weight", value.String(alice.Public().String()), ts)
+	if w, _ := get(weight, "weight").Uint64(); w != 4 || get(weight, "peer_id").String() != `"`+alice.Public().String()+`"` {
+		t.Fatalf("get_weight: %s", weight)
+	}
+	if s.Weight(alice.Public().String()) != 4 || s.Weight("not a peer") != 0 {
+		t.Fatal("Service.Weight disagrees with get_weight")
+	}
+}
+
+// Times come from the node's clock: a timestamp_sec far from it is refused, saying so.
+func TestTimestampsAreTheNodes(t *testing.T) {
+	s := open(t, Config{})
+	v := call(t, s, alice, "get_weight", value.String(alice.Public().String()), value.Uint(now-3600))
+	if b, _ := get(v, "success").Bool(); b || !strings.Contains(get(v, "error").String(), "pass peer.timestamp_sec") {
+		t.Fatalf("an old timestamp: %s", v)
+	}
+}
+
+// Only the node and its management peer set roots; a certificate inserted raw counts once its
+// root is set; a revocation is kept and exported.
+func TestRootsCertificatesAndRevocations(t *testing.T) {
+	s := open(t, Config{})
+	cert := trust.IssueRoot(root, alice.Public(), now+3600, now-10)
+	ts := value.Uint(now)
+	ok(t, "insert_cert_raw", call(t, s, alice, "insert_cert_raw", value.String(cert.String()), ts))
+	if v := call(t, s, alice, "set_root", value.String(root.Public().String()), value.Uint(2)); !strings.Contains(get(v, "error").String(), "only the node") {
+		t.Fatalf("a stranger's set_root: %s", v)
+	}
+	ok(t, "set_root", call(t, s, host, "set_root", value.String(root.Public().String()), value.Uint(2)))
+	certs := call(t, s, bob, "get_all_certs", value.String(alice.Public().String()), ts)
+	ok(t, "get_all_certs", certs)
+	if n := get(certs, "certificates").Len(); n != 1 || get(get(certs, "certificates").Index(0), "chain").Len() != 2 {
+		t.Fatalf("get_all_certs: %s", certs)
+	}
+	// The certificate as JSON goes back in as it came out.
+	ok(t, "insert_cert", call(t, s, bob, "insert_cert", get(certs, "certificates").Index(0), ts))
+
+	rev := trust.IssueRevocation(root, alice.Public(), now)
+	issued := call(t, s, root, "issue_revocation", value.String(root.Public().String()), value.String(alice.Public().String()), value.Uint(now), builtin.BytesValue(rev.Signature))
+	ok(t, "issue_revocation", issued)
+	ok(t, "revoke", call(t, s, root, "revoke", get(issued, "revocation"), ts))
+	if w := s.Weight(alice.Public().String()); w != 0 {
+		t.Fatalf("alice weighs %d after root revoked her", w)
+	}
+	exported := call(t, s, bob, "export_revocations", value.String(alice.Public().String()))
+	if get(exported, "revocations").Len() != 1 {
+		t.Fatalf("export_revocations: %s", exported)
+	}
+}
+
+// The graph outlives a restart: it is in the node's database.
+func TestTheGraphIsKept(t *testing.T) {
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := Config{Host: host.Public().String(), Clock: clock.NewManual(at), Roots: map[string]int{root.Public().String(): 1}}
+	s, err := Open(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, s, root, "add_trust", trustJSON(trust.IssueTrust(root, alice.Public(), now+60, now)), value.String(root.Public().String()), value.Uint(now))
+	s2, err := Open(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := s2.Weight(alice.Public().String()); w != 1 {
+		t.Fatalf("after reopening, alice weighs %d, want 1", w)
+	}
+}
+
+func trustJSON(tr trust.Trust) value.Value { return trustValue(tr) }
+
+// A certificate in the node's configuration that does not verify stops the start, naming it.
+func TestABadInitialCertificateStopsTheStart(t *testing.T) {
+	db, _ := store.Open(store.Options{})
+	defer db.Close()
+	expired := trust.IssueRoot(root, alice.Public(), now-1, now-100)
+	_, err := Open(db, Config{Clock: clock.NewManual(at), Certificates: []string{expired.String()}})
+	if err == nil || !strings.Contains(err.Error(), "certificate 0") || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("Open with an expired certificate: %v", err)
+	}
+}
