@@ -105,7 +105,14 @@ type Config struct {
 	// WriteTimeout bounds writing one particle; default 10 s.
 	WriteTimeout time.Duration
 	// ConnLow and ConnHigh are the connection manager's watermarks; defaults 128 and 512.
+	// Over ConnHigh, it closes connections down to ConnLow, those of the lowest weight first
+	// (Weight), sparing those younger than ConnGrace (default 20 s, libp2p's).
 	ConnLow, ConnHigh int
+	ConnGrace         time.Duration
+	// Weight, if set, is a peer's TrustGraph weight on this node: each connected peer is tagged
+	// with it (TrustTag), so that the connection manager keeps trusted peers and closes the
+	// lowest first. Called when a peer connects and by RetagPeers.
+	Weight func(peer.ID) uint32
 	// UserAgent is announced by identify.
 	UserAgent string
 	// BootstrapBackoff is how long StartBootstrap waits before dialling again a bootstrap peer
@@ -236,7 +243,11 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("p2p: registering metrics: %w", err)
 	}
-	cm, err := connmgr.NewConnManager(cfg.ConnLow, cfg.ConnHigh)
+	var cmOpts []connmgr.Option
+	if cfg.ConnGrace > 0 {
+		cmOpts = append(cmOpts, connmgr.WithGracePeriod(cfg.ConnGrace))
+	}
+	cm, err := connmgr.NewConnManager(cfg.ConnLow, cfg.ConnHigh, cmOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: %w", err)
 	}
@@ -282,7 +293,10 @@ func New(cfg Config) (*Transport, error) {
 	t := newTransport(cfg, m)
 	t.host = h
 	h.Network().Notify(&network.NotifyBundle{
-		ConnectedF:    func(n network.Network, _ network.Conn) { t.metrics.peers.Set(float64(len(n.Peers()))) },
+		ConnectedF: func(n network.Network, c network.Conn) {
+			t.metrics.peers.Set(float64(len(n.Peers())))
+			t.tagWeight(c.RemotePeer())
+		},
 		DisconnectedF: t.disconnected,
 	})
 	h.SetStreamHandler(Protocol, t.receive)

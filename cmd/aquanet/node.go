@@ -15,9 +15,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -131,8 +133,20 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	certs, err := cfg.trustCertificates()
+	if err != nil {
+		return err
+	}
+	var started atomic.Pointer[actors.Node] // the transport asks weights of the node it serves
+	weight := func(id peer.ID) uint32 {
+		if n := started.Load(); n != nil {
+			return n.Trust().Weight(id.String())
+		}
+		return 0
+	}
 	tr, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Logger: logger.With("part", "p2p"), Metrics: metrics,
-		UserAgent: "aquanet/" + versionString(), MaxParticleSize: cfg.MaxParticleSize, MaxFrameBytesInFlight: cfg.MaxFrameBytesInFlight})
+		UserAgent: "aquanet/" + versionString(), MaxParticleSize: cfg.MaxParticleSize, MaxFrameBytesInFlight: cfg.MaxFrameBytesInFlight,
+		Weight: weight})
 	if err != nil {
 		return err
 	}
@@ -154,13 +168,17 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		Logger: logger, Metrics: metrics, NodeVersion: versionString(), Addresses: addrs,
 		Limits: limits, Budget: budget, Bounds: bounds, Management: cfg.ManagementPeer,
 		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy, Seed: seed, Dir: filepath.Join(cfg.DataDir, "wasm"),
-			PoolSize: cfg.WasmPoolSize, MaxServicesPerPeer: cfg.WasmMaxServicesPerPeer}})
+			PoolSize: cfg.WasmPoolSize, MaxServicesPerPeer: cfg.WasmMaxServicesPerPeer},
+		Trust: actors.TrustEnv{Roots: cfg.TrustRoots, Certificates: certs}})
 	if err != nil {
 		return err
 	}
 	if err := node.Start(); err != nil {
 		return err
 	}
+	started.Store(node)
+	tr.RetagPeers()
+	go retagPeers(ctx, tr)
 	if err := tr.StartBootstrap(cfg.Bootstrap); err != nil {
 		stopNode(node, logger)
 		return err
@@ -199,6 +217,21 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		cancel()
 	}
 	return stopNode(node, logger)
+}
+
+// retagPeers tags the connected peers with their weights every 30 s until ctx ends: weights
+// change as trusts arrive, expire and are revoked, and the connection manager trims by them.
+func retagPeers(ctx context.Context, tr *p2p.Transport) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			tr.RetagPeers()
+		}
+	}
 }
 
 func stopNode(node *actors.Node, logger *slog.Logger) error {

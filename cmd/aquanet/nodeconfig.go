@@ -25,6 +25,7 @@ import (
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/trust"
 	"github.com/aquanet/aquanet/wasmhost"
 )
 
@@ -77,6 +78,27 @@ type nodeConfig struct {
 	// config file, as tables [wasm_mounted_binaries.<module>]; none by default. Each program
 	// must exist when the node starts (see wasmhost.Config.WithMountedBinaries).
 	WasmMountedBinaries map[string]map[string]string `toml:"wasm_mounted_binaries"`
+	// The TrustGraph's roots (peer id -> max chain length, 0–16; a root weighs 2^length) and
+	// the files of certificates (Fluence's text form, as its init_certs) inserted at every
+	// start. Only in the config file: [trust_roots] and trust_certificates = [...].
+	TrustRoots        map[string]int `toml:"trust_roots,omitempty"`
+	TrustCertificates []string       `toml:"trust_certificates,omitempty"`
+}
+
+// trustCertificates reads the certificate files.
+func (c nodeConfig) trustCertificates() ([]string, error) {
+	out := make([]string, len(c.TrustCertificates))
+	for i, f := range c.TrustCertificates {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("trust_certificates: %w", err)
+		}
+		if _, err := trust.ParseCertificate(string(b)); err != nil {
+			return nil, fmt.Errorf("trust_certificates: %s: %w", f, err)
+		}
+		out[i] = string(b)
+	}
+	return out, nil
 }
 
 // duration is a time.Duration written as Go writes one ("10m", "1h30m"), in the config file
@@ -461,6 +483,14 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.WasmMaxServicesPerPeer < 1 {
 		return fmt.Errorf("wasm-max-services-per-peer %d: want at least 1", c.WasmMaxServicesPerPeer)
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.TrustRoots)) {
+		if _, err := trust.ParsePeer(id); err != nil {
+			return fmt.Errorf("trust_roots: %w", err)
+		}
+		if m := c.TrustRoots[id]; m < 0 || m > trust.MaxChainLen {
+			return fmt.Errorf("trust_roots.%s = %d: want a max chain length of 0 to %d", id, m, trust.MaxChainLen)
+		}
 	}
 	return c.checkMountedBinaries()
 }

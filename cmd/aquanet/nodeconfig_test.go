@@ -426,3 +426,41 @@ curl = "`+prog+`"
 		})
 	}
 }
+
+// The TrustGraph's roots and certificate files come from the config file; a root that is not
+// a peer id, a chain length out of range, or a certificate file that is missing or not a
+// certificate is refused, naming it.
+func TestNodeConfigTrust(t *testing.T) {
+	dir := t.TempDir()
+	const root = "12D3KooWKbUZwkD18jfVFX2qtrNGsGVJZCRPRS7aB6jqNvZS62hb"
+	write := func(body string) string {
+		f := filepath.Join(dir, "node.toml")
+		os.WriteFile(f, []byte(body), 0o600)
+		return f
+	}
+	none := func(string) string { return "" }
+	cfg, err := loadNodeConfig(write("[trust_roots]\n\""+root+"\" = 5\n"), none, newNodeCmd().Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TrustRoots[root] != 5 {
+		t.Fatalf("trust roots %v", cfg.TrustRoots)
+	}
+	for body, want := range map[string]string{
+		"[trust_roots]\nalice = 5\n":             `"alice" is not a peer id`,
+		"[trust_roots]\n\"" + root + "\" = 17\n": "want a max chain length of 0 to 16",
+		"[trust_roots]\n\"" + root + "\" = -1\n": "want a max chain length of 0 to 16",
+	} {
+		if _, err := loadNodeConfig(write(body), none, newNodeCmd().Flags()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error saying %q", body, err, want)
+		}
+	}
+	bad := filepath.Join(dir, "bad.cert")
+	os.WriteFile(bad, []byte("not a certificate\n"), 0o600)
+	for _, files := range [][]string{{filepath.Join(dir, "missing.cert")}, {bad}} {
+		c := nodeConfig{TrustCertificates: files}
+		if _, err := c.trustCertificates(); err == nil || !strings.Contains(err.Error(), "trust_certificates") {
+			t.Errorf("certificates %v: %v", files, err)
+		}
+	}
+}
