@@ -43,5 +43,7 @@
 // insertion included (Fluence's insert_cert took the caller's time); trusts from a peer of no
 // weight are kept (Fluence dropped them), so the result does not depend on insertion order;
 // Certificate returns the best chain, not every chain; the relations kept are bounded
-// (Config.MaxRelations).
+// (Config.MaxRelations), and so are those whose issuer weighed nothing when they came
+// (Config.MaxUnanchored, counted from the graph's start): within the bounds, the order of
+// arrival changes nothing.
 package trust

@@ -42,15 +42,23 @@ type Config struct {
 	// Skew is how many seconds ahead of the graph's clock a trust or revocation may be dated
 	// (peers' clocks differ); later ones are refused. Default 60.
 	Skew uint64
-	// MaxRelations bounds the relations kept (a stranger could otherwise fill the disk with
-	// trusts between keys of its own). Default 1,000,000.
+	// MaxRelations bounds the relations kept. Default 1,000,000.
 	MaxRelations int
+	// MaxUnanchored bounds the relations kept whose issuer weighed nothing when they came (a
+	// stranger could otherwise fill the graph with trusts between keys of its own). Such
+	// relations are kept, so that weights do not depend on the order trusts arrive in, but only
+	// so many. Default 100,000.
+	MaxUnanchored int
 }
 
 // Defaults of Config.
 const (
-	DefaultSkew         = 60
-	DefaultMaxRelations = 1_000_000
+	DefaultSkew          = 60
+	DefaultMaxRelations  = 1_000_000
+	DefaultMaxUnanchored = 100_000
+	// staleWrites is how many changes the weights that decide whether an issuer weighs
+	// anything may lag behind: recomputing them costs the size of the graph.
+	staleWrites = 1000
 	// MaxChainLen is the longest max_chain_len of a root: a root's weight is 2^max_chain_len,
 	// a u32 in Fluence's service, and each hop halves it.
 	MaxChainLen = 16
@@ -68,6 +76,11 @@ type Graph struct {
 	issued    map[PublicKey]map[PublicKey]struct{}  // by -> the peers it has a relation with
 	count     int
 	cache     *weights // the weights from the roots, until a change or an expiry
+	// last is the latest weights computed, kept across changes: whether an issuer weighs
+	// anything is read from them, recomputed every staleWrites changes.
+	last       *weights
+	sinceLast  int
+	unanchored int // relations kept whose issuer weighed nothing then
 }
 
 // New returns an empty graph that keeps its changes in store. Load fills it from what store
@@ -78,6 +91,9 @@ func New(cfg Config, store Store) *Graph {
 	}
 	if cfg.MaxRelations == 0 {
 		cfg.MaxRelations = DefaultMaxRelations
+	}
+	if cfg.MaxUnanchored == 0 {
+		cfg.MaxUnanchored = DefaultMaxUnanchored
 	}
 	return &Graph{cfg: cfg, store: store, roots: map[PublicKey]int{},
 		relations: map[PublicKey]map[PublicKey]*Relation{}, issued: map[PublicKey]map[PublicKey]struct{}{}}
@@ -139,7 +155,7 @@ func (g *Graph) AddTrust(issuer PublicKey, t Trust, now uint64) error {
 	if err := t.Verify(issuer, now, g.cfg.Skew); err != nil {
 		return err
 	}
-	return g.change(Relation{For: t.IssuedFor, By: issuer, At: t.IssuedAt, ExpiresAt: t.ExpiresAt, Signature: t.Signature})
+	return g.change(Relation{For: t.IssuedFor, By: issuer, At: t.IssuedAt, ExpiresAt: t.ExpiresAt, Signature: t.Signature}, now)
 }
 
 // Revoke keeps revocation r once its signature and time check at now; see AddTrust.
@@ -147,7 +163,7 @@ func (g *Graph) Revoke(r Revocation, now uint64) error {
 	if err := r.Verify(now, g.cfg.Skew); err != nil {
 		return err
 	}
-	return g.change(Relation{For: r.Revoked, By: r.RevokedBy, Revocation: true, At: r.RevokedAt, Signature: r.Signature})
+	return g.change(Relation{For: r.Revoked, By: r.RevokedBy, Revocation: true, At: r.RevokedAt, Signature: r.Signature}, now)
 }
 
 // InsertCertificate keeps every trust of c, whose chain must verify at now from its own root
@@ -172,9 +188,10 @@ func (g *Graph) InsertCertificate(c Certificate, now uint64) error {
 	return nil
 }
 
-// change keeps r unless what is kept for its pair is newer.
-func (g *Graph) change(r Relation) error {
+// change keeps r unless what is kept for its pair is newer, or a bound says no.
+func (g *Graph) change(r Relation, now uint64) error {
 	old := g.relations[r.For][r.By]
+	unanchored := false
 	if old != nil {
 		switch {
 		case old.At > r.At, old.At == r.At && old.Revocation && !r.Revocation:
@@ -182,15 +199,40 @@ func (g *Graph) change(r Relation) error {
 		case old.At == r.At && old.Revocation == r.Revocation && old.ExpiresAt == r.ExpiresAt:
 			return nil // kept already
 		}
-	} else if g.count >= g.cfg.MaxRelations {
-		return fmt.Errorf("%w (%d)", ErrFull, g.cfg.MaxRelations)
+	} else {
+		if g.count >= g.cfg.MaxRelations {
+			return fmt.Errorf("%w (%d)", ErrFull, g.cfg.MaxRelations)
+		}
+		unanchored = !g.weighs(r.By, now, false)
+		if unanchored && g.unanchored >= g.cfg.MaxUnanchored {
+			unanchored = !g.weighs(r.By, now, true) // the bound is hit: ask the weights of now
+		}
+		if unanchored && g.unanchored >= g.cfg.MaxUnanchored {
+			return fmt.Errorf("%s weighs nothing on this node, and it keeps as many relations of such issuers as it may (%d): %w", r.By, g.cfg.MaxUnanchored, ErrFull)
+		}
 	}
 	if err := g.store.PutRelation(r); err != nil {
 		return err
 	}
 	g.put(r)
+	if unanchored {
+		g.unanchored++
+	}
 	g.cache = nil
+	g.sinceLast++
 	return nil
+}
+
+// weighs says whether k is a root or weighed something in the latest weights, recomputed when
+// they lag more than staleWrites changes behind, or at all if fresh.
+func (g *Graph) weighs(k PublicKey, now uint64, fresh bool) bool {
+	if _, root := g.roots[k]; root {
+		return true
+	}
+	if g.last == nil || g.sinceLast >= staleWrites || now < g.last.at || (fresh && g.sinceLast > 0) {
+		g.weights(now)
+	}
+	return g.last.weight[k] > 0
 }
 
 func (g *Graph) put(r Relation) {
@@ -278,6 +320,7 @@ func (g *Graph) weights(now uint64) *weights {
 		return c
 	}
 	g.cache = g.compute(g.roots, now)
+	g.last, g.sinceLast = g.cache, 0
 	return g.cache
 }
 
