@@ -169,3 +169,28 @@ func TestABadInitialCertificateStopsTheStart(t *testing.T) {
 		t.Fatalf("Open with an expired certificate: %v", err)
 	}
 }
+
+// Path gives a peer's chain from any key, a root of the node or not, as a certificate that
+// verifies against that key.
+func TestPathFromAnyKey(t *testing.T) {
+	s := open(t, Config{})
+	cert := trust.IssueRoot(root, alice.Public(), now+3600, now-10)
+	next, err := cert.Extend(alice, bob.Public(), now+3600, now-5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "insert_cert_raw", call(t, s, alice, "insert_cert_raw", value.String(next.String()), value.Uint(now)))
+	c, err := s.Path(root.Public().String(), bob.Public().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Verify([]trust.PublicKey{root.Public()}, now, 0); err != nil || len(c.Chain) != 3 {
+		t.Fatalf("path %v: %v", c.Chain, err)
+	}
+	if s.Weight(bob.Public().String()) != 0 {
+		t.Fatal("bob weighs something on a node whose roots do not include root")
+	}
+	if _, err := s.Path(bob.Public().String(), root.Public().String()); err == nil {
+		t.Fatal("a path against the trusts' direction")
+	}
+}
