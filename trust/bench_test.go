@@ -294,7 +294,7 @@ func BenchmarkInsert(b *testing.B) {
 }
 
 // BenchmarkRecomputePopularPeer computes the weights of n peers who all trust one more: the
-// cost grows as n² (TestKnownBugPopularPeerQuadratic).
+// cost grew as n² before revocations were indexed (TestRevokersFollowRelations).
 func BenchmarkRecomputePopularPeer(b *testing.B) {
 	for _, n := range []int{1000, 2000, 4000, 8000} {
 		b.Run(fmt.Sprint("trusters=", n), func(b *testing.B) {

@@ -74,6 +74,7 @@ type Graph struct {
 	roots     map[PublicKey]int                     // root -> max chain length
 	relations map[PublicKey]map[PublicKey]*Relation // for -> by -> relation
 	issued    map[PublicKey]map[PublicKey]struct{}  // by -> the peers it has a relation with
+	revokers  map[PublicKey]map[PublicKey]struct{}  // for -> the peers whose relation to it is a revocation
 	count     int
 	cache     *weights // the weights from the roots, until a change or an expiry
 	// last is the latest weights computed, kept across changes: whether an issuer weighs
@@ -96,7 +97,8 @@ func New(cfg Config, store Store) *Graph {
 		cfg.MaxUnanchored = DefaultMaxUnanchored
 	}
 	return &Graph{cfg: cfg, store: store, roots: map[PublicKey]int{},
-		relations: map[PublicKey]map[PublicKey]*Relation{}, issued: map[PublicKey]map[PublicKey]struct{}{}}
+		relations: map[PublicKey]map[PublicKey]*Relation{}, issued: map[PublicKey]map[PublicKey]struct{}{},
+		revokers: map[PublicKey]map[PublicKey]struct{}{}}
 }
 
 // Load adds a root and relations as a store kept them, without checking signatures or
@@ -194,7 +196,8 @@ func (g *Graph) change(r Relation, now uint64) error {
 	unanchored := false
 	if old != nil {
 		switch {
-		case old.At > r.At, old.At == r.At && old.Revocation && !r.Revocation:
+		case old.At > r.At, old.At == r.At && old.Revocation && !r.Revocation,
+			old.At == r.At && !old.Revocation && !r.Revocation && old.ExpiresAt > r.ExpiresAt:
 			return fmt.Errorf("%s's relation to %s at %d: %w (at %d)", r.By, r.For, r.At, ErrOutdated, old.At)
 		case old.At == r.At && old.Revocation == r.Revocation && old.ExpiresAt == r.ExpiresAt:
 			return nil // kept already
@@ -252,6 +255,19 @@ func (g *Graph) put(r Relation) {
 		g.issued[r.By] = out
 	}
 	out[r.For] = struct{}{}
+	if r.Revocation {
+		rs := g.revokers[r.For]
+		if rs == nil {
+			rs = map[PublicKey]struct{}{}
+			g.revokers[r.For] = rs
+		}
+		rs[r.By] = struct{}{}
+	} else if rs := g.revokers[r.For]; rs != nil {
+		delete(rs, r.By)
+		if len(rs) == 0 {
+			delete(g.revokers, r.For)
+		}
+	}
 }
 
 // Relation returns what is kept of by's relation to k.
@@ -297,14 +313,14 @@ func (g *Graph) Weight(k PublicKey, now uint64) uint32 {
 // root's trust in itself, then a trust per hop. It fails when k has no chain, or the root's
 // trust in itself is not kept (a root set without one gives weight but no certificates).
 func (g *Graph) Certificate(k PublicKey, now uint64) (Certificate, error) {
-	return g.weights(now).certificate(g, k)
+	return g.weights(now).certificate(g, k, now)
 }
 
 // Path returns k's best chain from root at now, whether or not root is one of the graph's
 // roots (a developer's key, say), as a certificate; root is taken with the longest chain
 // length, MaxChainLen. It is computed afresh: it costs the size of what root reaches.
 func (g *Graph) Path(root, k PublicKey, now uint64) (Certificate, error) {
-	return g.compute(map[PublicKey]int{root: MaxChainLen}, now).certificate(g, k)
+	return g.compute(map[PublicKey]int{root: MaxChainLen}, now).certificate(g, k, now)
 }
 
 // weights are the weights the roots give at a time, with the best chain's previous peer of
@@ -343,7 +359,7 @@ func (g *Graph) compute(roots map[PublicKey]int, now uint64) *weights {
 		w.weight[c.key] = c.weight
 		if !c.root {
 			w.parent[c.key] = c.parent
-			if exp := g.relations[c.key][c.parent].ExpiresAt; exp+1 < w.validUntil {
+			if exp := g.relations[c.key][c.parent].ExpiresAt; exp < w.validUntil-1 {
 				w.validUntil = exp + 1
 			}
 		}
@@ -366,8 +382,8 @@ func (g *Graph) compute(roots map[PublicKey]int, now uint64) *weights {
 
 // revokedAbove says whether a peer weighing more than weight (settled in w) revoked q.
 func (g *Graph) revokedAbove(q PublicKey, weight uint32, w *weights) bool {
-	for by, r := range g.relations[q] {
-		if r.Revocation && w.weight[by] > weight {
+	for by := range g.revokers[q] {
+		if w.weight[by] > weight {
 			return true
 		}
 	}
@@ -375,7 +391,7 @@ func (g *Graph) revokedAbove(q PublicKey, weight uint32, w *weights) bool {
 }
 
 // certificate rebuilds k's best chain from w's parents.
-func (w *weights) certificate(g *Graph, k PublicKey) (Certificate, error) {
+func (w *weights) certificate(g *Graph, k PublicKey, now uint64) (Certificate, error) {
 	if _, ok := w.weight[k]; !ok {
 		return Certificate{}, fmt.Errorf("%s has no chain of trust from the roots", k)
 	}
@@ -390,7 +406,7 @@ func (w *weights) certificate(g *Graph, k PublicKey) (Certificate, error) {
 		at = p
 	}
 	self := g.relations[at][at]
-	if self == nil || self.Revocation || self.ExpiresAt < w.at {
+	if self == nil || self.Revocation || self.ExpiresAt < now {
 		return Certificate{}, fmt.Errorf("root %s: its trust in itself is not kept, so no certificate can start from it", at)
 	}
 	chain = append(chain, self.Trust())

@@ -3,32 +3,16 @@ package trust
 import (
 	"errors"
 	"math"
-	"os"
 	"testing"
-	"time"
 )
 
-// Bugs of graph.go that the property tests and benchmarks ran into. Each test here fails on
-// graph.go as it is; it is skipped unless TRUST_KNOWN_BUGS=1, and its skip goes once the fix in
-// its comment is in.
+// Bugs of graph.go that the property tests and benchmarks ran into, each test failing before
+// its fix.
 
-func knownBug(t *testing.T) {
-	if os.Getenv("TRUST_KNOWN_BUGS") == "" {
-		t.Skip("a known bug of graph.go (see the comment); TRUST_KNOWN_BUGS=1 runs it")
-	}
-}
-
-// Two trusts of one pair issued in the same second, expiring at different times: the graph
-// keeps whichever came last (change() replaces one trust by another of the same At), so
-// weights depend on insertion order. Fix, in change(): order a pair's relations by (At,
-// revocation, ExpiresAt), i.e. add the case
-//
-//	case old.At == r.At && !old.Revocation && !r.Revocation && old.ExpiresAt > r.ExpiresAt:
-//		return fmt.Errorf(... ErrOutdated ...)
-//
-// so that the later-expiring trust wins whatever the order.
-func TestKnownBugTrustsOfOneSecond(t *testing.T) {
-	knownBug(t)
+// Two trusts of one pair issued in the same second, expiring at different times: the graph kept
+// whichever came last, so weights depended on insertion order. A pair's relations are ordered by
+// (At, revocation, ExpiresAt): the later-expiring trust wins whatever the order.
+func TestTrustsOfOneSecond(t *testing.T) {
 	root, a := testKey("root"), testKey("alice")
 	short, long := IssueTrust(root, a.Public(), 100, 10), IssueTrust(root, a.Public(), 1000, 10)
 	var got []uint32
@@ -49,13 +33,10 @@ func TestKnownBugTrustsOfOneSecond(t *testing.T) {
 	}
 }
 
-// Certificate checks the root's trust in itself against the time the cached weights were
-// computed at (weights.at), not the time asked for, and the cache does not end when that trust
-// expires; so after a Weight at 50, Certificate at 150 returns a certificate whose root trust
-// expired at 100 (a fresh graph refuses). Fix: pass now to weights.certificate and check
-// self.ExpiresAt < now there (or end the cache at the roots' self-trusts' expiry too).
-func TestKnownBugCertificateFromCache(t *testing.T) {
-	knownBug(t)
+// Certificate checked the root's trust in itself against the time the cached weights were
+// computed at, not the time asked for; so after a Weight at 50, Certificate at 150 returned a
+// certificate whose root trust expired at 100 (a fresh graph refuses).
+func TestCertificateFromCache(t *testing.T) {
 	root, a := testKey("root"), testKey("alice")
 	g := New(Config{}, NoStore{})
 	if err := g.SetRoot(root.Public(), 2); err != nil {
@@ -74,11 +55,9 @@ func TestKnownBugCertificateFromCache(t *testing.T) {
 	}
 }
 
-// A trust expiring at the largest time (a "forever" trust) in a best chain makes the cache end
-// at exp+1, which wraps to 0: every Weight recomputes every weight. Fix, in compute: lower
-// validUntil with `if exp < w.validUntil-1 { w.validUntil = exp + 1 }`.
-func TestKnownBugNeverExpiringTrust(t *testing.T) {
-	knownBug(t)
+// A trust expiring at the largest time (a "forever" trust) in a best chain made the cache end
+// at exp+1, which wrapped to 0: every Weight recomputed every weight.
+func TestNeverExpiringTrust(t *testing.T) {
 	if n := warmWeightAllocs(t, math.MaxUint64); n != 0 {
 		t.Fatalf("Weight allocates %v times a call with a trust expiring at 2^64−1 in the chain: it recomputes", n)
 	}
@@ -106,20 +85,49 @@ func warmWeightAllocs(t *testing.T, expires uint64) float64 {
 	return testing.AllocsPerRun(100, func() { g.Weight(a.Public(), 50) })
 }
 
-// Computing weights costs, for each trust in a peer Q pushed, a pass over every relation of Q
-// (revokedAbove looks for revocations among all of them): n peers trusting one popular peer
-// cost n² (20,000 of them: 4 s). Fix: keep revocations apart, revokers[q] = the peers that
-// revoked q (kept in put), and have revokedAbove range over those only; n trusts then cost n
-// log n. BenchmarkRecomputePopularPeer shows the growth.
-func TestKnownBugPopularPeerQuadratic(t *testing.T) {
-	knownBug(t)
-	g, hub := popularGraph(20_000)
-	start := time.Now()
-	if w := g.Weight(hub, 50); w != 8 {
-		t.Fatalf("the popular peer weighs %d, want 8", w)
+// revokedAbove reads the peers that revoked a peer from an index kept beside the relations
+// (before, it scanned every relation to the peer, n² for n trusters of one popular peer; see
+// BenchmarkRecomputePopularPeer). The index follows a revocation being replaced by a newer trust
+// and back.
+func TestRevokersFollowRelations(t *testing.T) {
+	root, r, p, q := testKey("root"), testKey("r"), testKey("p"), testKey("q")
+	g := New(Config{}, NoStore{})
+	if err := g.SetRoot(root.Public(), 4); err != nil {
+		t.Fatal(err)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("weights of 20,000 peers trusting one peer took %v, want well under a second", d)
+	// root -> r (8), r -> p (4), p -> q (2); r, weighing more than p, decides about q.
+	for _, step := range []struct {
+		by Signer
+		tr Trust
+	}{
+		{root, IssueTrust(root, r.Public(), 1000, 10)},
+		{r, IssueTrust(r, p.Public(), 1000, 10)},
+		{p, IssueTrust(p, q.Public(), 1000, 10)},
+	} {
+		if err := g.AddTrust(step.by.Public(), step.tr, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := g.Weight(q.Public(), 20); w != 2 {
+		t.Fatalf("q weighs %d through p, want 2", w)
+	}
+	if err := g.Revoke(IssueRevocation(r, q.Public(), 20), 20); err != nil {
+		t.Fatal(err)
+	}
+	if w := g.Weight(q.Public(), 30); w != 0 {
+		t.Fatalf("q weighs %d after r (8) revoked it, want 0: p's trust (4) does not count", w)
+	}
+	if err := g.AddTrust(r.Public(), IssueTrust(r, q.Public(), 1000, 40), 40); err != nil {
+		t.Fatal(err)
+	}
+	if w := g.Weight(q.Public(), 50); w != 4 {
+		t.Fatalf("q weighs %d after r trusted it again, want 4", w)
+	}
+	if err := g.Revoke(IssueRevocation(r, q.Public(), 60), 60); err != nil {
+		t.Fatal(err)
+	}
+	if w := g.Weight(q.Public(), 70); w != 0 {
+		t.Fatalf("q weighs %d after r revoked it again, want 0", w)
 	}
 }
 
