@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -332,6 +333,7 @@ func TestConcurrentRuns(t *testing.T) {
 // client's (nor libp2p's) behind.
 func TestCloseLeavesNoGoroutines(t *testing.T) {
 	r := newRelay(t)
+	awaitIdentifyPushers(t)
 	opt := goleak.IgnoreCurrent()
 	c, err := client.Dial(testCtx(t), r.Addr)
 	if err != nil {
@@ -364,6 +366,24 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	goleak.VerifyNone(t, opt)
+}
+
+// awaitIdentifyPushers waits until each libp2p identify loop running has started its push
+// goroutine: the relay's loop starts it after subscribing to its event bus, which may be after
+// newRelay returns, and a snapshot of goroutines taken before would count it as the client's.
+func awaitIdentifyPushers(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		loops := strings.Count(stacks, "identify.(*idService).loop(")
+		pushers := strings.Count(stacks, "identify.(*idService).loop.func1(")
+		if loops == pushers || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // A relay that cannot be reached is one error line that names the relay and the address.
