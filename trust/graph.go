@@ -2,7 +2,6 @@ package trust
 
 import (
 	"bytes"
-	"container/heap"
 	"errors"
 	"fmt"
 	"slices"
@@ -75,13 +74,15 @@ type Graph struct {
 	relations map[PublicKey]map[PublicKey]*Relation // for -> by -> relation
 	issued    map[PublicKey]map[PublicKey]struct{}  // by -> the peers it has a relation with
 	revokers  map[PublicKey]map[PublicKey]struct{}  // for -> the peers whose relation to it is a revocation
+	revoking  map[PublicKey]int                     // by -> how many peers it revoked
 	count     int
-	cache     *weights // the weights from the roots, until a change or an expiry
+	cache     *weights // the weights from the roots, kept up to date; nil until computed afresh
 	// last is the latest weights computed, kept across changes: whether an issuer weighs
 	// anything is read from them, recomputed every staleWrites changes.
 	last       *weights
 	sinceLast  int
 	unanchored int // relations kept whose issuer weighed nothing then
+	recomputes int // how many times the weights were computed afresh (for tests and benchmarks)
 }
 
 // New returns an empty graph that keeps its changes in store. Load fills it from what store
@@ -98,7 +99,7 @@ func New(cfg Config, store Store) *Graph {
 	}
 	return &Graph{cfg: cfg, store: store, roots: map[PublicKey]int{},
 		relations: map[PublicKey]map[PublicKey]*Relation{}, issued: map[PublicKey]map[PublicKey]struct{}{},
-		revokers: map[PublicKey]map[PublicKey]struct{}{}}
+		revokers: map[PublicKey]map[PublicKey]struct{}{}, revoking: map[PublicKey]int{}}
 }
 
 // Load adds a root and relations as a store kept them, without checking signatures or
@@ -157,7 +158,11 @@ func (g *Graph) AddTrust(issuer PublicKey, t Trust, now uint64) error {
 	if err := t.Verify(issuer, now, g.cfg.Skew); err != nil {
 		return err
 	}
-	return g.change(Relation{For: t.IssuedFor, By: issuer, At: t.IssuedAt, ExpiresAt: t.ExpiresAt, Signature: t.Signature}, now)
+	return g.change(trustRelation(issuer, t), now)
+}
+
+func trustRelation(issuer PublicKey, t Trust) Relation {
+	return Relation{For: t.IssuedFor, By: issuer, At: t.IssuedAt, ExpiresAt: t.ExpiresAt, Signature: t.Signature}
 }
 
 // Revoke keeps revocation r once its signature and time check at now; see AddTrust.
@@ -183,7 +188,8 @@ func (g *Graph) InsertCertificate(c Certificate, now uint64) error {
 		if i > 0 {
 			by = c.Chain[i-1].IssuedFor
 		}
-		if err := g.AddTrust(by, t, now); err != nil && !errors.Is(err, ErrOutdated) {
+		// Verify checked each trust's signature and times: keep it without checking again.
+		if err := g.change(trustRelation(by, t), now); err != nil && !errors.Is(err, ErrOutdated) {
 			return fmt.Errorf("certificate: trust %d: %w", i, err)
 		}
 	}
@@ -214,6 +220,7 @@ func (g *Graph) change(r Relation, now uint64) error {
 			return fmt.Errorf("%s weighs nothing on this node, and it keeps as many relations of such issuers as it may (%d): %w", r.By, g.cfg.MaxUnanchored, ErrFull)
 		}
 	}
+	w := g.current(now) // before the change: the trusts that expired before now leave first
 	if err := g.store.PutRelation(r); err != nil {
 		return err
 	}
@@ -221,7 +228,11 @@ func (g *Graph) change(r Relation, now uint64) error {
 	if unanchored {
 		g.unanchored++
 	}
-	g.cache = nil
+	if w != nil && g.update(w, old, r.By, r.For, now) {
+		w.at = now // it holds from now on: relations that expired before now were left out
+	} else {
+		g.cache = nil
+	}
 	g.sinceLast++
 	return nil
 }
@@ -231,6 +242,9 @@ func (g *Graph) change(r Relation, now uint64) error {
 func (g *Graph) weighs(k PublicKey, now uint64, fresh bool) bool {
 	if _, root := g.roots[k]; root {
 		return true
+	}
+	if c := g.current(now); c != nil {
+		return c.weight[k] > 0
 	}
 	if g.last == nil || g.sinceLast >= staleWrites || now < g.last.at || (fresh && g.sinceLast > 0) {
 		g.weights(now)
@@ -244,8 +258,10 @@ func (g *Graph) put(r Relation) {
 		byFor = map[PublicKey]*Relation{}
 		g.relations[r.For] = byFor
 	}
-	if byFor[r.By] == nil {
+	if old := byFor[r.By]; old == nil {
 		g.count++
+	} else if old.Revocation {
+		g.revoking[r.By]--
 	}
 	r.Signature = slices.Clone(r.Signature)
 	byFor[r.By] = &r
@@ -262,6 +278,7 @@ func (g *Graph) put(r Relation) {
 			g.revokers[r.For] = rs
 		}
 		rs[r.By] = struct{}{}
+		g.revoking[r.By]++
 	} else if rs := g.revokers[r.For]; rs != nil {
 		delete(rs, r.By)
 		if len(rs) == 0 {
@@ -320,127 +337,5 @@ func (g *Graph) Certificate(k PublicKey, now uint64) (Certificate, error) {
 // roots (a developer's key, say), as a certificate; root is taken with the longest chain
 // length, MaxChainLen. It is computed afresh: it costs the size of what root reaches.
 func (g *Graph) Path(root, k PublicKey, now uint64) (Certificate, error) {
-	return g.compute(map[PublicKey]int{root: MaxChainLen}, now).certificate(g, k, now)
-}
-
-// weights are the weights the roots give at a time, with the best chain's previous peer of
-// each peer, valid until a change or until a trust they use expires.
-type weights struct {
-	at, validUntil uint64
-	weight         map[PublicKey]uint32
-	parent         map[PublicKey]PublicKey // absent for a root
-}
-
-func (g *Graph) weights(now uint64) *weights {
-	if c := g.cache; c != nil && now >= c.at && now < c.validUntil {
-		return c
-	}
-	g.cache = g.compute(g.roots, now)
-	g.last, g.sinceLast = g.cache, 0
-	return g.cache
-}
-
-// compute finds every peer's best weight from roots at now, best first (a max-heap on weight,
-// ties broken by key, so the result does not depend on map order): a peer is settled at its
-// highest weight, and its trusts give the peers it trusts half of it. A trust by P in Q does
-// not count when a peer R of weight higher than P's revoked Q: R's judgement of Q outweighs P's
-// (R is settled before P is, so the check is exact).
-func (g *Graph) compute(roots map[PublicKey]int, now uint64) *weights {
-	w := &weights{at: now, validUntil: ^uint64(0), weight: map[PublicKey]uint32{}, parent: map[PublicKey]PublicKey{}}
-	h := &candidates{}
-	for k, m := range roots {
-		heap.Push(h, candidate{weight: uint32(1) << m, key: k, root: true})
-	}
-	for h.Len() > 0 {
-		c := heap.Pop(h).(candidate)
-		if _, done := w.weight[c.key]; done {
-			continue
-		}
-		w.weight[c.key] = c.weight
-		if !c.root {
-			w.parent[c.key] = c.parent
-			if exp := g.relations[c.key][c.parent].ExpiresAt; exp < w.validUntil-1 {
-				w.validUntil = exp + 1
-			}
-		}
-		if c.weight < 2 {
-			continue
-		}
-		for q := range g.issued[c.key] {
-			if _, done := w.weight[q]; done {
-				continue
-			}
-			r := g.relations[q][c.key]
-			if r.Revocation || r.ExpiresAt < now || q == c.key || g.revokedAbove(q, c.weight, w) {
-				continue
-			}
-			heap.Push(h, candidate{weight: c.weight / 2, key: q, parent: c.key})
-		}
-	}
-	return w
-}
-
-// revokedAbove says whether a peer weighing more than weight (settled in w) revoked q.
-func (g *Graph) revokedAbove(q PublicKey, weight uint32, w *weights) bool {
-	for by := range g.revokers[q] {
-		if w.weight[by] > weight {
-			return true
-		}
-	}
-	return false
-}
-
-// certificate rebuilds k's best chain from w's parents.
-func (w *weights) certificate(g *Graph, k PublicKey, now uint64) (Certificate, error) {
-	if _, ok := w.weight[k]; !ok {
-		return Certificate{}, fmt.Errorf("%s has no chain of trust from the roots", k)
-	}
-	var chain []Trust
-	at := k
-	for {
-		p, ok := w.parent[at]
-		if !ok {
-			break
-		}
-		chain = append(chain, g.relations[at][p].Trust())
-		at = p
-	}
-	self := g.relations[at][at]
-	if self == nil || self.Revocation || self.ExpiresAt < now {
-		return Certificate{}, fmt.Errorf("root %s: its trust in itself is not kept, so no certificate can start from it", at)
-	}
-	chain = append(chain, self.Trust())
-	slices.Reverse(chain)
-	if len(chain) == 1 { // k is the root: its certificate is its trust in itself, twice (Fluence's form)
-		chain = append(chain, self.Trust())
-	}
-	return Certificate{Chain: chain}, nil
-}
-
-// candidate is a peer reached at a weight, through parent (a root has none).
-type candidate struct {
-	weight      uint32
-	key, parent PublicKey
-	root        bool
-}
-
-type candidates []candidate
-
-func (h candidates) Len() int { return len(h) }
-func (h candidates) Less(i, j int) bool {
-	if h[i].weight != h[j].weight {
-		return h[i].weight > h[j].weight
-	}
-	if c := bytes.Compare(h[i].key[:], h[j].key[:]); c != 0 {
-		return c < 0
-	}
-	return bytes.Compare(h[i].parent[:], h[j].parent[:]) < 0
-}
-func (h candidates) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candidates) Push(x any)   { *h = append(*h, x.(candidate)) }
-func (h *candidates) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return c
+	return g.compute(map[PublicKey]int{root: MaxChainLen}, now, false).certificate(g, k, now)
 }
