@@ -24,6 +24,12 @@
 //     per trust. The first trust is the root's in itself; each next one is signed by the peer
 //     the one before is for.
 //
+// The text forms are bounded, and the parsers check the bounds before decoding anything
+// (base58 decoding takes time quadratic in its input): a key line is at most 45 characters, a
+// signature line 89, a time 20 digits, a whole trust MaxTrustTextLen bytes, a certificate
+// MaxCertificateTextLen (MaxChain trusts), a peer id MaxPeerIDLen. Longer input is refused
+// with ErrTooLong and the name of what was too long.
+//
 // # Weights
 //
 // A root set with max chain length M weighs 2^M; a peer h hops from it along valid trusts
