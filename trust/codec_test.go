@@ -1,10 +1,11 @@
 package trust
 
 // Tests of the bounds of the text forms (each is the longest valid encoding; anything longer is
-// refused, naming what was too long, before it is decoded).
+// refused, naming what was too long, before it is decoded) and of the revocation's binary form.
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"reflect"
 	"slices"
@@ -173,6 +174,56 @@ func TestMegabyteLineRefusedUnread(t *testing.T) {
 		}
 		if b := allocated(func() { _ = c.parse() }); b > 1024 {
 			t.Errorf("%s: %d bytes allocated to refuse a line of %d", c.name, b, len(line))
+		}
+	}
+}
+
+// The revocation's binary form is the documented layout, round-trips a real revocation, which
+// still verifies, and says which field is wrong.
+func TestRevocationForm(t *testing.T) {
+	r := IssueRevocation(testKey("alice"), testKey("bob").Public(), 100)
+	b := r.Encode()
+	if len(b) != EncodedRevocationLen {
+		t.Fatalf("%d bytes, want %d", len(b), EncodedRevocationLen)
+	}
+	want := []byte{33}
+	want = append(append(want, r.Revoked.Encode()...), 33)
+	want = append(append(want, r.RevokedBy.Encode()...), 65, 0)
+	want = binary.LittleEndian.AppendUint64(append(want, r.Signature...), 100)
+	if !bytes.Equal(b, want) {
+		t.Fatalf("encoded %x, want %x", b, want)
+	}
+	d, err := DecodeRevocation(b)
+	if err != nil || !reflect.DeepEqual(d, r) {
+		t.Fatalf("decoded %+v, %v; want %+v", d, err, r)
+	}
+	if err := d.Verify(100, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(10, func() { _, _ = DecodeRevocation(b) }); n != 1 {
+		t.Errorf("decoding allocates %v times, want once (the signature)", n)
+	}
+	with := func(i int, v byte) []byte {
+		c := slices.Clone(b)
+		c[i] = v
+		return c
+	}
+	for _, c := range []struct {
+		in   []byte
+		want string
+	}{
+		{b[:len(b)-1], "revocation: 7 bytes for revoked_at, want 8"},
+		{append(slices.Clone(b), 0), "revocation: 9 bytes for revoked_at, want 8"},
+		{b[:34], "revocation: revoked_by: 0 bytes left, too few"},
+		{b[:69], "revocation: signature: 1 bytes left, too few"},
+		{nil, "revocation: revoked: 0 bytes left, too few"},
+		{with(0, 255), "revocation: revoked: 142 bytes left, too few"},
+		{with(1, 1), "revocation: revoked: public key: format 1, want 0 (Ed25519; RSA and secp256k1 keys are not supported)"},
+		{with(35, 2), "revocation: revoked_by: public key: format 2, want 0 (Ed25519; RSA and secp256k1 keys are not supported)"},
+		{with(69, 1), "revocation: signature: format 1, want 0 (Ed25519)"},
+	} {
+		if _, err := DecodeRevocation(c.in); err == nil || err.Error() != c.want {
+			t.Errorf("%x: %v, want %q", c.in, err, c.want)
 		}
 	}
 }

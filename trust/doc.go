@@ -19,6 +19,9 @@
 //     issued_at LE. Text: four lines, base58 of issued_for encoded, base58 of the signature
 //     encoded, expires_at, issued_at.
 //   - A revocation's signed bytes: SHA-256(len u8 ‖ revoked encoded ‖ revoked_at LE).
+//     Binary (aquanet's: Fluence has none, its service passes a revocation as a DTO of peer
+//     ids): len u8 ‖ revoked encoded ‖ len u8 ‖ revoked_by encoded ‖ len u8 ‖ signature
+//     encoded ‖ revoked_at LE, 142 bytes.
 //   - A certificate: binary, format [0 0] ‖ version [0 0 0 0] ‖ count u8 ‖ (len u8 ‖ trust)
 //     per trust; text, base58 of the format ("11"), of the version ("1111"), then four lines
 //     per trust. The first trust is the root's in itself; each next one is signed by the peer

@@ -133,6 +133,16 @@ func decodeSignature(b []byte) ([]byte, error) {
 	return append([]byte(nil), b[1:]...), nil
 }
 
+// cutField splits a length-prefixed field (len u8 ‖ that many bytes) off the front of b, the
+// binary forms' way of holding a key or a signature. It allocates nothing: field and rest are
+// parts of b.
+func cutField(b []byte, what string) (field, rest []byte, err error) {
+	if len(b) < 1 || len(b) < 1+int(b[0]) {
+		return nil, nil, fmt.Errorf("%s: %d bytes left, too few", what, len(b))
+	}
+	return b[1 : 1+int(b[0])], b[1+int(b[0]):], nil
+}
+
 // Bounds of the lines of the text forms. The parsers check them before decoding anything:
 // base58 decoding (github.com/mr-tron/base58) takes time quadratic in its input, seconds for a
 // line of a megabyte. Each is the longest the line can be in a valid text form.

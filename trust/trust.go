@@ -76,30 +76,22 @@ const EncodedTrustLen = 2 + 33 + 65 + 16
 // DecodeTrust reads a trust as Encode writes it, exactly: nothing may follow.
 func DecodeTrust(b []byte) (Trust, error) {
 	var t Trust
-	field := func(what string) ([]byte, error) {
-		if len(b) < 1 || len(b) < 1+int(b[0]) {
-			return nil, fmt.Errorf("trust: %s: %d bytes left, too few", what, len(b))
-		}
-		f := b[1 : 1+int(b[0])]
-		b = b[1+int(b[0]):]
-		return f, nil
-	}
-	pk, err := field("issued_for")
+	pk, b, err := cutField(b, "issued_for")
 	if err != nil {
-		return t, err
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if t.IssuedFor, err = DecodePublicKey(pk); err != nil {
-		return t, fmt.Errorf("trust: issued_for: %w", err)
+		return Trust{}, fmt.Errorf("trust: issued_for: %w", err)
 	}
-	sig, err := field("signature")
+	sig, b, err := cutField(b, "signature")
 	if err != nil {
-		return t, err
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if t.Signature, err = decodeSignature(sig); err != nil {
-		return t, fmt.Errorf("trust: %w", err)
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if len(b) != 16 {
-		return t, fmt.Errorf("trust: %d bytes for expires_at and issued_at, want 16", len(b))
+		return Trust{}, fmt.Errorf("trust: %d bytes for expires_at and issued_at, want 16", len(b))
 	}
 	t.ExpiresAt = binary.LittleEndian.Uint64(b)
 	t.IssuedAt = binary.LittleEndian.Uint64(b[8:])
