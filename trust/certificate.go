@@ -21,6 +21,14 @@ var (
 	certVersion = []byte{0, 0, 0, 0}
 )
 
+// certFormatText and certVersionText are the base58 of certFormat and certVersion, the first
+// two lines of a certificate's text form. Base58 spells a byte string one way only, so the
+// parser compares the lines with them rather than decoding them.
+const (
+	certFormatText  = "11"
+	certVersionText = "1111"
+)
+
 // MaxChain bounds a certificate's chain: a root and 16 hops, the most a weight of Fluence's
 // formula counts (2^(16−k)).
 const MaxChain = 17
@@ -116,7 +124,7 @@ func DecodeCertificate(b []byte) (Certificate, error) {
 // format, base58 of the version, then four lines per trust, each line ended by a newline.
 func (c Certificate) String() string {
 	var s strings.Builder
-	s.WriteString(b58(certFormat) + "\n" + b58(certVersion) + "\n")
+	s.WriteString(certFormatText + "\n" + certVersionText + "\n")
 	for _, t := range c.Chain {
 		for _, l := range t.lines() {
 			s.WriteString(l + "\n")
@@ -125,9 +133,18 @@ func (c Certificate) String() string {
 	return s.String()
 }
 
+// MaxCertificateTextLen is the length of the longest text form of a certificate: its two
+// header lines and MaxChain trusts of four lines at their longest (see MaxTrustTextLen), each
+// line ended by a newline. String writes no longer text for a chain of at most MaxChain.
+const MaxCertificateTextLen = len(certFormatText+"\n"+certVersionText+"\n") + MaxChain*MaxTrustTextLen
+
 // ParseCertificate reads a certificate's text form (the last newline may be missing; blank
-// lines are not allowed).
+// lines are not allowed). A text longer than MaxCertificateTextLen, or a line longer than it
+// can be, is refused before anything is decoded (ErrTooLong).
 func ParseCertificate(s string) (Certificate, error) {
+	if len(s) > MaxCertificateTextLen {
+		return Certificate{}, fmt.Errorf("certificate: %w", tooLong("text", len(s), MaxCertificateTextLen))
+	}
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	if len(lines) < 2+4*2 || (len(lines)-2)%4 != 0 {
 		return Certificate{}, fmt.Errorf("certificate: %d lines, want 2 and then 4 per trust, at least 2 trusts", len(lines))
@@ -135,13 +152,16 @@ func ParseCertificate(s string) (Certificate, error) {
 	if (len(lines)-2)/4 > MaxChain {
 		return Certificate{}, fmt.Errorf("certificate: %d trusts, more than %d", (len(lines)-2)/4, MaxChain)
 	}
-	for i, want := range [][]byte{certFormat, certVersion} {
-		got, err := unb58(lines[i], "header")
-		if err != nil || !slices.Equal(got, want) {
-			return Certificate{}, errors.New("certificate: the first two lines are not Fluence's format and version")
+	if lines[0] != certFormatText || lines[1] != certVersionText {
+		return Certificate{}, errors.New("certificate: the first two lines are not Fluence's format and version")
+	}
+	// Every line's length first, then the decoding.
+	for i := 2; i < len(lines); i += 4 {
+		if err := checkTrustLines(lines[i : i+4]); err != nil {
+			return Certificate{}, fmt.Errorf("certificate: trust %d: %w", (i-2)/4, err)
 		}
 	}
-	var c Certificate
+	c := Certificate{Chain: make([]Trust, 0, (len(lines)-2)/4)}
 	for i := 2; i < len(lines); i += 4 {
 		t, err := parseTrustLines(lines[i : i+4])
 		if err != nil {

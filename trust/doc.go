@@ -19,10 +19,19 @@
 //     issued_at LE. Text: four lines, base58 of issued_for encoded, base58 of the signature
 //     encoded, expires_at, issued_at.
 //   - A revocation's signed bytes: SHA-256(len u8 ‖ revoked encoded ‖ revoked_at LE).
+//     Binary (aquanet's: Fluence has none, its service passes a revocation as a DTO of peer
+//     ids): len u8 ‖ revoked encoded ‖ len u8 ‖ revoked_by encoded ‖ len u8 ‖ signature
+//     encoded ‖ revoked_at LE, 142 bytes.
 //   - A certificate: binary, format [0 0] ‖ version [0 0 0 0] ‖ count u8 ‖ (len u8 ‖ trust)
 //     per trust; text, base58 of the format ("11"), of the version ("1111"), then four lines
 //     per trust. The first trust is the root's in itself; each next one is signed by the peer
 //     the one before is for.
+//
+// The text forms are bounded, and the parsers check the bounds before decoding anything
+// (base58 decoding takes time quadratic in its input): a key line is at most 45 characters, a
+// signature line 89, a time 20 digits, a whole trust MaxTrustTextLen bytes, a certificate
+// MaxCertificateTextLen (MaxChain trusts), a peer id MaxPeerIDLen. Longer input is refused
+// with ErrTooLong and the name of what was too long.
 //
 // # Weights
 //

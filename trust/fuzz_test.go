@@ -11,7 +11,6 @@ package trust
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -197,63 +196,6 @@ func FuzzParseCertificate(f *testing.F) {
 	})
 }
 
-// A revocation has no binary form yet (Fluence's has none either: its service passes
-// revocations as a DTO of peer ids). The one proposed for aquanet's service and CLI follows
-// Trust.Encode's conventions, length-prefixed keys and signature, then the fixed-size time:
-//
-//	len u8 ‖ revoked encoded ‖ len u8 ‖ revoked_by encoded ‖ len u8 ‖ signature encoded ‖ revoked_at u64 LE
-//
-// 142 bytes for Ed25519. proposedEncodeRevocation and proposedDecodeRevocation are that
-// proposal, here until it moves to revocation.go as Revocation.Encode and DecodeRevocation
-// (then FuzzDecodeRevocation calls those, and these two go).
-const proposedEncodedRevocationLen = 3 + 33 + 33 + 65 + 8
-
-func proposedEncodeRevocation(r Revocation) []byte {
-	b := make([]byte, 0, proposedEncodedRevocationLen)
-	for _, f := range [][]byte{r.Revoked.Encode(), r.RevokedBy.Encode(), encodeSignature(r.Signature)} {
-		b = append(append(b, byte(len(f))), f...)
-	}
-	return binary.LittleEndian.AppendUint64(b, r.RevokedAt)
-}
-
-// proposedDecodeRevocation reads a revocation as proposedEncodeRevocation writes it, exactly:
-// nothing may follow. It does not verify the signature (Revocation.Verify does).
-func proposedDecodeRevocation(b []byte) (Revocation, error) {
-	var r Revocation
-	field := func(what string) ([]byte, error) {
-		if len(b) < 1 || len(b) < 1+int(b[0]) {
-			return nil, fmt.Errorf("revocation: %s: %d bytes left, too few", what, len(b))
-		}
-		f := b[1 : 1+int(b[0])]
-		b = b[1+int(b[0]):]
-		return f, nil
-	}
-	for _, k := range []struct {
-		what string
-		to   *PublicKey
-	}{{"revoked", &r.Revoked}, {"revoked_by", &r.RevokedBy}} {
-		f, err := field(k.what)
-		if err != nil {
-			return Revocation{}, err
-		}
-		if *k.to, err = DecodePublicKey(f); err != nil {
-			return Revocation{}, fmt.Errorf("revocation: %s: %w", k.what, err)
-		}
-	}
-	sig, err := field("signature")
-	if err != nil {
-		return Revocation{}, err
-	}
-	if r.Signature, err = decodeSignature(sig); err != nil {
-		return Revocation{}, fmt.Errorf("revocation: %w", err)
-	}
-	if len(b) != 8 {
-		return Revocation{}, fmt.Errorf("revocation: %d bytes for revoked_at, want 8", len(b))
-	}
-	r.RevokedAt = binary.LittleEndian.Uint64(b)
-	return r, nil
-}
-
 func FuzzDecodeRevocation(f *testing.F) {
 	alice, bob := testKey("alice"), testKey("bob")
 	for _, r := range []Revocation{
@@ -261,18 +203,18 @@ func FuzzDecodeRevocation(f *testing.F) {
 		IssueRevocation(bob, bob.Public(), 0),
 		IssueRevocation(bob, alice.Public(), ^uint64(0)),
 	} {
-		f.Add(proposedEncodeRevocation(r))
+		f.Add(r.Encode())
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, err := proposedDecodeRevocation(in)
-		checkAlloc(t, in, binaryAllocBound(len(in)), func() { _, _ = proposedDecodeRevocation(in) })
+		r, err := DecodeRevocation(in)
+		checkAlloc(t, in, binaryAllocBound(len(in)), func() { _, _ = DecodeRevocation(in) })
 		if err != nil {
 			return
 		}
-		if len(in) != proposedEncodedRevocationLen || len(r.Signature) != 64 {
+		if len(in) != EncodedRevocationLen || len(r.Signature) != 64 {
 			t.Fatalf("accepted %d bytes with a signature of %d", len(in), len(r.Signature))
 		}
-		if out := proposedEncodeRevocation(r); !bytes.Equal(out, in) {
+		if out := r.Encode(); !bytes.Equal(out, in) {
 			t.Fatalf("decoded %x, encodes back to %x", in, out)
 		}
 		if sampled(in) {
@@ -281,36 +223,6 @@ func FuzzDecodeRevocation(f *testing.F) {
 			}
 		}
 	})
-}
-
-// The proposed revocation form round-trips a real revocation, which still verifies, and says
-// what is wrong with a short or long one.
-func TestProposedRevocationForm(t *testing.T) {
-	r := IssueRevocation(testKey("alice"), testKey("bob").Public(), 100)
-	b := proposedEncodeRevocation(r)
-	if len(b) != proposedEncodedRevocationLen {
-		t.Fatalf("%d bytes, want %d", len(b), proposedEncodedRevocationLen)
-	}
-	d, err := proposedDecodeRevocation(b)
-	if err != nil || !reflect.DeepEqual(d, r) {
-		t.Fatalf("decoded %+v, %v; want %+v", d, err, r)
-	}
-	if err := d.Verify(100, 0); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		in   []byte
-		want string
-	}{
-		{b[:len(b)-1], "revocation: 7 bytes for revoked_at, want 8"},
-		{append(b, 0), "revocation: 9 bytes for revoked_at, want 8"},
-		{b[:34], "revocation: revoked_by: 0 bytes left, too few"},
-		{nil, "revocation: revoked: 0 bytes left, too few"},
-	} {
-		if _, err := proposedDecodeRevocation(c.in); err == nil || err.Error() != c.want {
-			t.Errorf("%d bytes: %v, want %q", len(c.in), err, c.want)
-		}
-	}
 }
 
 // The allocation bounds hold, on every input rather than the fuzz targets' sample, for inputs

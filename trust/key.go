@@ -70,8 +70,18 @@ func KeyOfPeer(id peer.ID) (PublicKey, error) {
 	return k, nil
 }
 
-// ParsePeer returns the public key of a peer id given as text.
+// MaxPeerIDLen is the length of an Ed25519 peer id's text, the base58 of its identity
+// multihash (0x00 0x24, then the protobuf of the key: 08 01 12 20 and its 32 bytes; 38 bytes):
+// the base58 of any such multihash is 52 characters, "12D3KooW…".
+const MaxPeerIDLen = 52
+
+// ParsePeer returns the public key of a peer id given as text, in the base58 form libp2p and
+// Fluence print. Text longer than MaxPeerIDLen is refused unread (ErrTooLong): that excludes
+// the longer CID forms of a peer id (bafz…), which Fluence does not use.
 func ParsePeer(s string) (PublicKey, error) {
+	if len(s) > MaxPeerIDLen {
+		return PublicKey{}, tooLong("peer id", len(s), MaxPeerIDLen)
+	}
 	id, err := peer.Decode(s)
 	if err != nil {
 		return PublicKey{}, fmt.Errorf("%q is not a peer id: %v", s, err)
@@ -123,10 +133,49 @@ func decodeSignature(b []byte) ([]byte, error) {
 	return append([]byte(nil), b[1:]...), nil
 }
 
-// b58 and unb58 are the base58 (Bitcoin alphabet) of Fluence's text forms.
+// cutField splits a length-prefixed field (len u8 ‖ that many bytes) off the front of b, the
+// binary forms' way of holding a key or a signature. It allocates nothing: field and rest are
+// parts of b.
+func cutField(b []byte, what string) (field, rest []byte, err error) {
+	if len(b) < 1 || len(b) < 1+int(b[0]) {
+		return nil, nil, fmt.Errorf("%s: %d bytes left, too few", what, len(b))
+	}
+	return b[1 : 1+int(b[0])], b[1+int(b[0]):], nil
+}
+
+// Bounds of the lines of the text forms. The parsers check them before decoding anything:
+// base58 decoding (github.com/mr-tron/base58) takes time quadratic in its input, seconds for a
+// line of a megabyte. Each is the longest the line can be in a valid text form.
+const (
+	// maxKeyB58Len bounds the base58 of an encoded key: its format byte 0 is spelt "1", and 32
+	// bytes take at most 44 characters (58^43 < 2^256 ≤ 58^44). Any 33 bytes could take 46,
+	// but a key whose first byte is not 0 is refused anyway.
+	maxKeyB58Len = 1 + 44
+	// maxSignatureB58Len bounds the base58 of an encoded signature: "1", then 64 bytes in at
+	// most 88 characters (58^87 < 2^512 ≤ 58^88).
+	maxSignatureB58Len = 1 + 88
+	// maxSecondsLen bounds a time, a u64 in decimal: 2^64−1 = 18446744073709551615 has 20
+	// digits. Zeros before a number count: a time of more than 20 digits is refused.
+	maxSecondsLen = 20
+)
+
+// ErrTooLong marks a text form, or a line of one, longer than any valid one: it was refused
+// before being decoded.
+var ErrTooLong = errors.New("too long")
+
+// tooLong is the error of what, n bytes long, when at most limit are allowed.
+func tooLong(what string, n, limit int) error {
+	return fmt.Errorf("%s: %w: %d bytes, at most %d", what, ErrTooLong, n, limit)
+}
+
+// b58 and unb58 are the base58 (Bitcoin alphabet) of Fluence's text forms. unb58 refuses s
+// longer than limit unread (see maxKeyB58Len).
 func b58(b []byte) string { return base58.Encode(b) }
 
-func unb58(s, what string) ([]byte, error) {
+func unb58(s, what string, limit int) ([]byte, error) {
+	if len(s) > limit {
+		return nil, tooLong(what, len(s), limit)
+	}
 	b, err := base58.Decode(s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not base58: %v", what, err)

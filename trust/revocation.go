@@ -43,3 +43,50 @@ func (r Revocation) Verify(now, skew uint64) error {
 	}
 	return nil
 }
+
+// EncodedRevocationLen is the length of an encoded revocation of Ed25519 keys.
+const EncodedRevocationLen = 3 + 33 + 33 + 65 + 8
+
+// Encode is the revocation's binary form: len u8 ‖ revoked encoded ‖ len u8 ‖ revoked_by
+// encoded ‖ len u8 ‖ signature encoded ‖ revoked_at u64 LE. Fluence's trust-graph has none
+// (its service passes a revocation as peer ids): this one is aquanet's, for its service and
+// CLI, in Trust.Encode's conventions.
+func (r Revocation) Encode() []byte {
+	b := make([]byte, 0, EncodedRevocationLen)
+	for _, f := range [][]byte{r.Revoked.Encode(), r.RevokedBy.Encode(), encodeSignature(r.Signature)} {
+		b = append(append(b, byte(len(f))), f...)
+	}
+	return binary.LittleEndian.AppendUint64(b, r.RevokedAt)
+}
+
+// DecodeRevocation reads a revocation as Encode writes it, exactly: nothing may follow. It
+// does not verify the signature (Verify does). Every length is checked before the signature is
+// copied, its only allocation.
+func DecodeRevocation(b []byte) (Revocation, error) {
+	revoked, b, err := cutField(b, "revoked")
+	if err != nil {
+		return Revocation{}, fmt.Errorf("revocation: %w", err)
+	}
+	by, b, err := cutField(b, "revoked_by")
+	if err != nil {
+		return Revocation{}, fmt.Errorf("revocation: %w", err)
+	}
+	sig, b, err := cutField(b, "signature")
+	if err != nil {
+		return Revocation{}, fmt.Errorf("revocation: %w", err)
+	}
+	if len(b) != 8 {
+		return Revocation{}, fmt.Errorf("revocation: %d bytes for revoked_at, want 8", len(b))
+	}
+	r := Revocation{RevokedAt: binary.LittleEndian.Uint64(b)}
+	if r.Revoked, err = DecodePublicKey(revoked); err != nil {
+		return Revocation{}, fmt.Errorf("revocation: revoked: %w", err)
+	}
+	if r.RevokedBy, err = DecodePublicKey(by); err != nil {
+		return Revocation{}, fmt.Errorf("revocation: revoked_by: %w", err)
+	}
+	if r.Signature, err = decodeSignature(sig); err != nil {
+		return Revocation{}, fmt.Errorf("revocation: %w", err)
+	}
+	return r, nil
+}

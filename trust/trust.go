@@ -76,30 +76,22 @@ const EncodedTrustLen = 2 + 33 + 65 + 16
 // DecodeTrust reads a trust as Encode writes it, exactly: nothing may follow.
 func DecodeTrust(b []byte) (Trust, error) {
 	var t Trust
-	field := func(what string) ([]byte, error) {
-		if len(b) < 1 || len(b) < 1+int(b[0]) {
-			return nil, fmt.Errorf("trust: %s: %d bytes left, too few", what, len(b))
-		}
-		f := b[1 : 1+int(b[0])]
-		b = b[1+int(b[0]):]
-		return f, nil
-	}
-	pk, err := field("issued_for")
+	pk, b, err := cutField(b, "issued_for")
 	if err != nil {
-		return t, err
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if t.IssuedFor, err = DecodePublicKey(pk); err != nil {
-		return t, fmt.Errorf("trust: issued_for: %w", err)
+		return Trust{}, fmt.Errorf("trust: issued_for: %w", err)
 	}
-	sig, err := field("signature")
+	sig, b, err := cutField(b, "signature")
 	if err != nil {
-		return t, err
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if t.Signature, err = decodeSignature(sig); err != nil {
-		return t, fmt.Errorf("trust: %w", err)
+		return Trust{}, fmt.Errorf("trust: %w", err)
 	}
 	if len(b) != 16 {
-		return t, fmt.Errorf("trust: %d bytes for expires_at and issued_at, want 16", len(b))
+		return Trust{}, fmt.Errorf("trust: %d bytes for expires_at and issued_at, want 16", len(b))
 	}
 	t.ExpiresAt = binary.LittleEndian.Uint64(b)
 	t.IssuedAt = binary.LittleEndian.Uint64(b[8:])
@@ -116,20 +108,44 @@ func (t Trust) lines() []string {
 // String is the trust's text form (four lines).
 func (t Trust) String() string { return strings.Join(t.lines(), "\n") }
 
+// MaxTrustTextLen is the length of the longest text form of a trust ParseTrust reads: its four
+// lines at their longest (a key, a signature and two times of 20 digits), each ended by a
+// newline. String writes no newline after the last line, so it writes at most one byte less.
+const MaxTrustTextLen = maxKeyB58Len + maxSignatureB58Len + 2*maxSecondsLen + 4
+
+// trustLines names the lines of a trust's text form and bounds their lengths.
+var trustLines = [4]struct {
+	what string
+	max  int
+}{{"issued_for", maxKeyB58Len}, {"signature", maxSignatureB58Len}, {"expires_at", maxSecondsLen}, {"issued_at", maxSecondsLen}}
+
+// checkTrustLines checks that l is four lines, none longer than it can be, without decoding any.
+func checkTrustLines(l []string) error {
+	if len(l) != 4 {
+		return fmt.Errorf("trust: %d lines, want 4", len(l))
+	}
+	for i, f := range trustLines {
+		if len(l[i]) > f.max {
+			return fmt.Errorf("trust: %w", tooLong(f.what, len(l[i]), f.max))
+		}
+	}
+	return nil
+}
+
 // parseTrustLines reads the four lines of a trust's text form.
 func parseTrustLines(l []string) (Trust, error) {
 	var t Trust
-	if len(l) != 4 {
-		return t, fmt.Errorf("trust: %d lines, want 4", len(l))
+	if err := checkTrustLines(l); err != nil {
+		return t, err
 	}
-	pk, err := unb58(l[0], "issued_for")
+	pk, err := unb58(l[0], "issued_for", maxKeyB58Len)
 	if err != nil {
 		return t, fmt.Errorf("trust: %w", err)
 	}
 	if t.IssuedFor, err = DecodePublicKey(pk); err != nil {
 		return t, fmt.Errorf("trust: issued_for: %w", err)
 	}
-	sig, err := unb58(l[1], "signature")
+	sig, err := unb58(l[1], "signature", maxSignatureB58Len)
 	if err != nil {
 		return t, fmt.Errorf("trust: %w", err)
 	}
@@ -145,7 +161,12 @@ func parseTrustLines(l []string) (Trust, error) {
 	return t, nil
 }
 
-// ParseTrust reads a trust's text form.
+// ParseTrust reads a trust's text form (newlines after its last line are allowed). A text
+// longer than MaxTrustTextLen, or a line longer than it can be, is refused before anything is
+// decoded (ErrTooLong).
 func ParseTrust(s string) (Trust, error) {
+	if len(s) > MaxTrustTextLen {
+		return Trust{}, fmt.Errorf("trust: %w", tooLong("text", len(s), MaxTrustTextLen))
+	}
 	return parseTrustLines(strings.Split(strings.TrimRight(s, "\n"), "\n"))
 }
