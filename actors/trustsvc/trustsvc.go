@@ -16,7 +16,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -87,6 +86,14 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 
 func (s *Service) now() uint64 { return uint64(s.cfg.Clock.Now().Unix()) }
 
+// skew is how far from the node's clock a time may be: the graph's, or trust.DefaultSkew.
+func (s *Service) skew() uint64 {
+	if s.cfg.Graph.Skew == 0 {
+		return trust.DefaultSkew
+	}
+	return s.cfg.Graph.Skew
+}
+
 // Weight is a peer's weight on this node now; 0 for a peer id that holds no Ed25519 key.
 func (s *Service) Weight(peerID string) uint32 {
 	k, err := trust.ParsePeer(peerID)
@@ -115,8 +122,9 @@ func (s *Service) Path(root, peerID string) (trust.Certificate, error) {
 }
 
 // Call serves the trust-graph builtin. Like Fluence's service, a function that cannot do what
-// it is asked answers {success: false, error: why} rather than failing the call; a call with
-// arguments of the wrong shape fails as nox's argument readers do.
+// it is asked answers {success: false, error: why} rather than failing the call; a call with a
+// number, bytes or text argument of the wrong shape fails as nox's argument readers do (see
+// argReader).
 func (s *Service) Call(cc service.CallContext, function string, args []value.Value) (value.Value, error) {
 	f, ok := functions[function]
 	if !ok {
@@ -125,25 +133,6 @@ func (s *Service) Call(cc service.CallContext, function string, args []value.Val
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return f(s, cc, args)
-}
-
-// checkTime checks a timestamp_sec argument: the caller's idea of now (Fluence's service
-// required it to come from peer.timestamp_sec). The node's own clock decides; a timestamp more
-// than the graph's skew away from it is refused, so that nobody can check a trust at a time of
-// their choosing (Fluence's insert_cert let them).
-func (s *Service) checkTime(args []value.Value, i int) (uint64, error) {
-	ts, err := builtin.Uint64Arg(args, i, "timestamp_sec")
-	if err != nil {
-		return 0, err
-	}
-	now, skew := s.now(), s.cfg.Graph.Skew
-	if skew == 0 {
-		skew = trust.DefaultSkew
-	}
-	if ts+skew < now || ts > now+skew {
-		return 0, fmt.Errorf("timestamp_sec %d is not this node's time (%d): pass peer.timestamp_sec", ts, now)
-	}
-	return now, nil
 }
 
 var errNotOwner = errors.New("only the node and its management peer may set roots")

@@ -3,6 +3,7 @@ package trustsvc
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,66 @@ func TestPathFromAnyKey(t *testing.T) {
 	}
 	if _, err := s.Path(bob.Public().String(), root.Public().String()); err == nil {
 		t.Fatal("a path against the trusts' direction")
+	}
+}
+
+// The _from functions answer from any key, a root of the node or not; the host functions for
+// the node's own peer id.
+func TestFromAnyKeyAndForTheHost(t *testing.T) {
+	s := open(t, Config{Roots: map[string]int{root.Public().String(): 3}})
+	ts := value.Uint(now)
+	toBob, err := trust.IssueRoot(root, alice.Public(), now+3600, now-10).Extend(alice, bob.Public(), now+3600, now-5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "insert_cert_raw", call(t, s, alice, "insert_cert_raw", value.String(toBob.String()), ts))
+	ok(t, "insert_cert_raw", call(t, s, alice, "insert_cert_raw", value.String(trust.IssueRoot(root, host.Public(), now+3600, now-10).String()), ts))
+	dev := key("dev") // an application developer's key: no root of the node's
+	ok(t, "insert_cert_raw", call(t, s, alice, "insert_cert_raw", value.String(trust.IssueRoot(dev, bob.Public(), now+3600, now-10).String()), ts))
+	R, A, B, D := root.Public().String(), alice.Public().String(), bob.Public().String(), dev.Public().String()
+	for _, c := range []struct {
+		peer, from string
+		want       uint64
+	}{
+		{B, R, 1 << 14}, // two hops from root
+		{A, R, 1 << 15},
+		{B, D, 1 << 15},
+		{B, A, 0}, // alice trusts bob, but no chain starts at her
+		{A, B, 0}, // against the trusts' direction
+		{R, R, 1 << 16},
+		{D, D, 1 << 16},
+		{A, A, 0}, // no chain starts at alice, not even to herself
+	} {
+		v := call(t, s, bob, "get_weight_from", value.String(c.peer), value.String(c.from), ts)
+		ok(t, "get_weight_from", v)
+		if w, _ := get(v, "weight").Uint64(); w != c.want || get(v, "peer_id").String() != `"`+c.peer+`"` {
+			t.Errorf("get_weight_from(%s, %s): %s, want weight %d", c.peer, c.from, v, c.want)
+		}
+	}
+	chains := func(fn string, args ...value.Value) []int {
+		v := call(t, s, bob, fn, args...)
+		ok(t, fn, v)
+		var lens []int
+		for i := range get(v, "certificates").Len() {
+			lens = append(lens, get(get(v, "certificates").Index(i), "chain").Len())
+		}
+		return lens
+	}
+	for _, c := range []struct {
+		fn   string
+		args []value.Value
+		want string
+	}{
+		{"get_all_certs_from", []value.Value{value.String(B), value.String(D), ts}, "[2]"},
+		{"get_all_certs_from", []value.Value{value.String(B), value.String(A), ts}, "[]"},
+		{"get_all_certs_from", []value.Value{value.String(B), value.String(R), ts}, "[3]"},
+		{"get_all_certs_from", []value.Value{value.String(A), value.String(B), ts}, "[]"},
+		{"get_host_certs", []value.Value{ts}, "[2]"},
+		{"get_host_certs_from", []value.Value{value.String(R), ts}, "[2]"},
+		{"get_host_certs_from", []value.Value{value.String(A), ts}, "[]"},
+	} {
+		if got := fmt.Sprint(chains(c.fn, c.args...)); got != c.want {
+			t.Errorf("%s%v: chains of %s, want %s", c.fn, c.args, got, c.want)
+		}
 	}
 }
