@@ -1,6 +1,9 @@
 package builtin
 
 import (
+	"fmt"
+	"unicode/utf8"
+
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -16,9 +19,27 @@ func MissingField(field string) error {
 }
 
 // WrongType is the error of an argument named field that is not of the Rust type expected
-// ("String", "u64", "Option<bool>"…, as nox names them).
+// ("String", "u64", "Option<bool>"…, as nox names them). It shows what came as Excerpt does
+// (nox shows all of it: a megabyte sent back in the error, and into every log that prints it).
 func WrongType(field, expected string, got value.Value) error {
-	return errorf("Error: Error deserializing field '%s': expected %s, got %s", field, expected, got)
+	return errorf("Error: Error deserializing field '%s': expected %s, got %s", field, expected, Excerpt(got))
+}
+
+// MaxExcerpt is how many bytes of a value's JSON an error message shows.
+const MaxExcerpt = 200
+
+// Excerpt is v's JSON, cut after MaxExcerpt bytes (at a character's start) with how long it
+// was, for error messages that show what a caller sent.
+func Excerpt(v value.Value) string {
+	s := v.String()
+	if len(s) <= MaxExcerpt {
+		return s
+	}
+	cut := MaxExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
 // StringArg reads args[i], named field, as a string.

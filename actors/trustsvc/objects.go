@@ -103,7 +103,7 @@ func (f *fields) str(name string) string {
 	}
 	s, ok := x.Str()
 	if !ok {
-		f.err = fmt.Errorf("field %s must be a string, got %s", name, x)
+		f.err = fmt.Errorf("field %s must be a string, got %s", name, builtin.Excerpt(x))
 	}
 	return s
 }
@@ -115,7 +115,7 @@ func (f *fields) u64(name string) uint64 {
 	}
 	n, ok := x.Uint64()
 	if !ok || !x.IsInteger() {
-		f.err = fmt.Errorf("field %s must be an unsigned integer, got %s", name, x)
+		f.err = fmt.Errorf("field %s must be an unsigned integer, got %s", name, builtin.Excerpt(x))
 	}
 	return n
 }
