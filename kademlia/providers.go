@@ -193,4 +193,3 @@ func byAge(a, b Entry) int {
 	}
 	return bytes.Compare(a.Provider[:], b.Provider[:])
 }
-
