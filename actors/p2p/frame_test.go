@@ -94,14 +94,21 @@ func (m *countingMemory) release(n int) { m.held -= n }
 func TestFrameBufferGrowsWithWhatArrives(t *testing.T) {
 	for _, sent := range []int{0, 1, 100, firstChunk, firstChunk + 1, 100_000} {
 		stream := append(binary.AppendUvarint(nil, 1<<20), make([]byte, sent)...)
-		r := bufio.NewReaderSize(bytes.NewReader(stream), 16)
-		mem := &countingMemory{}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		_, err := readFrame(r, 1<<20, mem)
-		runtime.ReadMemStats(&after)
-		if err != io.ErrUnexpectedEOF {
-			t.Fatalf("%d bytes sent of 1 MiB: err %v", sent, err)
+		var mem *countingMemory
+		// TotalAlloc counts every goroutine's allocations (other tests' libp2p hosts may still
+		// be winding down): the least of a few reads is this one's.
+		allocated := ^uint64(0)
+		for range 5 {
+			r := bufio.NewReaderSize(bytes.NewReader(stream), 16)
+			mem = &countingMemory{}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := readFrame(r, 1<<20, mem)
+			runtime.ReadMemStats(&after)
+			if err != io.ErrUnexpectedEOF {
+				t.Fatalf("%d bytes sent of 1 MiB: err %v", sent, err)
+			}
+			allocated = min(allocated, after.TotalAlloc-before.TotalAlloc)
 		}
 		bound := 0
 		if sent > 0 {
@@ -110,7 +117,7 @@ func TestFrameBufferGrowsWithWhatArrives(t *testing.T) {
 		if mem.peak > bound+bound/2 || mem.held != 0 {
 			t.Errorf("%d bytes sent of 1 MiB: %d bytes reserved at most, %d still held; want at most %d, none held", sent, mem.peak, mem.held, bound+bound/2)
 		}
-		if n := after.TotalAlloc - before.TotalAlloc; n > uint64(2*bound)+1024 {
+		if n := allocated; n > uint64(2*bound)+1024 {
 			t.Errorf("%d bytes sent of 1 MiB: %d bytes allocated", sent, n)
 		}
 	}
