@@ -127,13 +127,24 @@ func (l *List) Remove(provider trust.PublicKey, at uint64) bool {
 	return true
 }
 
-// Expire drops the records that expired before now, and says how many.
-func (l *List) Expire(now uint64) int {
-	n := len(l.weighted) + len(l.reserve)
-	expired := func(e Entry) bool { return e.ExpiresAt < now }
+// Expire drops the records that expired before now and returns them.
+func (l *List) Expire(now uint64) []Entry {
+	var gone []Entry
+	expired := func(e Entry) bool {
+		if e.ExpiresAt < now {
+			gone = append(gone, e)
+			return true
+		}
+		return false
+	}
 	l.weighted = slices.DeleteFunc(l.weighted, expired)
 	l.reserve = slices.DeleteFunc(l.reserve, expired)
-	return n - len(l.weighted) - len(l.reserve)
+	return gone
+}
+
+// clone is a copy of l that shares no slices with it (entries' values are never changed).
+func (l *List) clone() *List {
+	return &List{cfg: l.cfg, weighted: slices.Clone(l.weighted), reserve: slices.Clone(l.reserve)}
 }
 
 // Entries returns the unexpired records at now, the providers of weight first by their weight

@@ -34,6 +34,9 @@ const (
 	// revocations it keeps, by pair (package trust).
 	TrustRoots     byte = 'R'
 	TrustRelations byte = 'T'
+	// DHTProviders holds the provider records this peer stores for the DHT, by key and
+	// provider (package kademlia).
+	DHTProviders byte = 'P'
 )
 
 // Options say where the database lives.
