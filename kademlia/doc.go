@@ -41,5 +41,7 @@
 // kad.neighborhood picks peers exactly as Fluence's nox does: the key's bytes are wrapped as a
 // SHA-256 multihash (code 0x12, not hashed), and peers are ordered by the XOR of SHA-256 of that
 // multihash and SHA-256 of each peer id's bytes (libp2p's Kademlia keys), so that compiled Aqua
-// picks the same neighbours on aquanet as on nox.
+// picks the same neighbours on aquanet as on nox. With already_hashed the key's bytes must be a
+// whole multihash, taken as it is. kad.merge differs: it orders base58 strings by the XOR of
+// SHA-256 of their bytes, unwrapped (neighborhood.go names the nox sources each follows).
 package kademlia
