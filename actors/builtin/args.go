@@ -74,9 +74,9 @@ func BytesArg(args []value.Value, i int, field string) ([]byte, error) {
 	return b, nil
 }
 
-// argOptBool reads an optional boolean the way Aqua passes options and nox accepts them: absent,
+// OptBoolArg reads an optional boolean the way Aqua passes options and nox accepts them: absent,
 // null or [] is none; b or [b] is b; anything else is an error.
-func argOptBool(args []value.Value, i int, field string) (b, set bool, err error) {
+func OptBoolArg(args []value.Value, i int, field string) (b, set bool, err error) {
 	if i >= len(args) {
 		return false, false, nil
 	}
@@ -100,6 +100,31 @@ func argOptBool(args []value.Value, i int, field string) (b, set bool, err error
 		}
 	}
 	return false, false, WrongType(field, "Option<bool>", v)
+}
+
+// OptUint64Arg reads an optional unsigned integer as OptBoolArg reads a boolean.
+func OptUint64Arg(args []value.Value, i int, field string) (n uint64, set bool, err error) {
+	if i >= len(args) {
+		return 0, false, nil
+	}
+	v := args[i]
+	switch v.Kind() {
+	case value.KindNull:
+		return 0, false, nil
+	case value.KindArray:
+		switch v.Len() {
+		case 0:
+			return 0, false, nil
+		case 1:
+			v = v.Index(0)
+		default:
+			return 0, false, errorf("Error: Option's array must contain at most 1 element, '%s' was of %d elements", field, v.Len())
+		}
+	}
+	if n, ok := v.Uint64(); ok && v.IsInteger() {
+		return n, true, nil
+	}
+	return 0, false, WrongType(field, "Option<u64>", args[i])
 }
 
 // BytesValue is b as an array of numbers, as serde_json writes a Vec<u8>.

@@ -141,11 +141,11 @@ func sha256String(args []value.Value) (value.Value, error) {
 	if err != nil {
 		return value.Value{}, err
 	}
-	digestOnly, _, err := argOptBool(args, 1, "digest_only")
+	digestOnly, _, err := OptBoolArg(args, 1, "digest_only")
 	if err != nil {
 		return value.Value{}, err
 	}
-	asBytes, _, err := argOptBool(args, 2, "as_bytes")
+	asBytes, _, err := OptBoolArg(args, 2, "as_bytes")
 	if err != nil {
 		return value.Value{}, err
 	}
