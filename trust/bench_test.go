@@ -246,25 +246,12 @@ func BenchmarkWeight(b *testing.B) {
 				}
 				changes[i] = IssueTrust(issuers[i], benchPeer(benchLeaves+i), benchNow+1e8, benchNow)
 			}
-			ds := make([]time.Duration, 0, min(b.N, maxSamples))
-			b.ResetTimer()
-			for i := range b.N {
-				if err := g.AddTrust(issuers[i].Public(), changes[i], benchNow); err != nil {
-					b.Fatal(err)
-				}
-				p := f.peers[rng.IntN(benchLeaves)]
-				start := time.Now()
-				g.Weight(p, benchNow)
-				if d := time.Since(start); len(ds) < maxSamples {
-					ds = append(ds, d)
-				}
-			}
-			b.StopTimer()
-			percentiles(b, ds)
+			weightsAfter(b, f, g, rng, func(i int) error { return g.AddTrust(issuers[i].Public(), changes[i], benchNow) })
 		})
 	}
 }
 
+// BenchmarkWeightAfterRevocation times Weight right after a group revokes a peer.
 func BenchmarkWeightAfterRevocation(b *testing.B) {
 	f := benchData()
 	g := f.graph(b)
@@ -274,10 +261,21 @@ func BenchmarkWeightAfterRevocation(b *testing.B) {
 		j := rng.IntN(benchLeaves)
 		revs[i] = IssueRevocation(f.groups[j%len(f.groups)], f.peers[j], benchNow-uint64(i))
 	}
+	weightsAfter(b, f, g, rng, func(i int) error {
+		if err := g.Revoke(revs[i], benchNow); !errors.Is(err, ErrOutdated) {
+			return err
+		}
+		return nil
+	})
+}
+
+// weightsAfter makes change i, then times the weight of a random peer, b.N times, and reports
+// the percentiles of the weights' times (the changes' are in ns/op).
+func weightsAfter(b *testing.B, f *benchFixture, g *Graph, rng *rand.Rand, change func(i int) error) {
 	ds := make([]time.Duration, 0, min(b.N, maxSamples))
 	b.ResetTimer()
 	for i := range b.N {
-		if err := g.Revoke(revs[i], benchNow); err != nil && !errors.Is(err, ErrOutdated) {
+		if err := change(i); err != nil {
 			b.Fatal(err)
 		}
 		p := f.peers[rng.IntN(benchLeaves)]

@@ -54,6 +54,26 @@ func StringArg(args []value.Value, i int, field string) (string, error) {
 	return s, nil
 }
 
+// StringsArg reads args[i], named field, as an array of strings (a Vec<String>).
+func StringsArg(args []value.Value, i int, field string) ([]string, error) {
+	if i >= len(args) {
+		return nil, MissingField(field)
+	}
+	v := args[i]
+	if v.Kind() != value.KindArray {
+		return nil, WrongType(field, "Vec<String>", v)
+	}
+	out := make([]string, v.Len())
+	for j := range out {
+		s, ok := v.Index(j).Str()
+		if !ok {
+			return nil, WrongType(field, "Vec<String>", v)
+		}
+		out[j] = s
+	}
+	return out, nil
+}
+
 // BytesArg reads args[i], named field, as an array of integers 0–255 (a Vec<u8>).
 func BytesArg(args []value.Value, i int, field string) ([]byte, error) {
 	if i >= len(args) {

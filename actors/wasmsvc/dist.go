@@ -197,7 +197,7 @@ func (d *Dist) Call(cc service.CallContext, function string, args []value.Value)
 		if err != nil {
 			return value.Value{}, err
 		}
-		deps, err := stringsArg(args, 1, "dependencies")
+		deps, err := builtin.StringsArg(args, 1, "dependencies")
 		if err != nil {
 			return value.Value{}, err
 		}
@@ -356,25 +356,6 @@ func makeModuleConfig(args []value.Value) (value.Value, error) {
 		keys, vals = append(keys, "wasi"), append(vals, value.Object(wasiKeys, wasiVals))
 	}
 	return value.Object(keys, vals), nil
-}
-
-func stringsArg(args []value.Value, i int, field string) ([]string, error) {
-	if i >= len(args) {
-		return nil, builtin.MissingField(field)
-	}
-	v := args[i]
-	if v.Kind() != value.KindArray {
-		return nil, builtin.WrongType(field, "Vec<String>", v)
-	}
-	out := make([]string, v.Len())
-	for j := range out {
-		s, ok := v.Index(j).Str()
-		if !ok {
-			return nil, builtin.WrongType(field, "Vec<String>", v)
-		}
-		out[j] = s
-	}
-	return out, nil
 }
 
 // InterfaceValue is an interface as nox's srv.get_interface and dist.get_module_interface
