@@ -248,3 +248,10 @@ func readRustUvarint(b []byte) (v uint64, n int, err error) {
 	}
 	return 0, 0, &neighborhoodError{"input bytes exceed maximum"}
 }
+
+// NeighborhoodKey is the pre-image of kad.neighborhood's target for key (see Neighborhood): the
+// multihash whose SHA-256 is the target, for a routing table that hashes what it is given
+// (core.Routing.LocalClosest).
+func NeighborhoodKey(key string, alreadyHashed bool) ([]byte, error) {
+	return neighborhoodTarget(key, alreadyHashed)
+}
