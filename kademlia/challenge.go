@@ -198,3 +198,6 @@ func (c Challenge) Check(provider trust.PublicKey, solution []byte, now, skew ui
 	}
 	return fmt.Errorf("unknown %s", c.Kind)
 }
+
+// Bytes is the key's bytes (the pre-image of its place in Kademlia's space).
+func (k Key) Bytes() []byte { return k[:] }

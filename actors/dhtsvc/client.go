@@ -1,0 +1,182 @@
+package dhtsvc
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aquanet/aquanet/kademlia"
+	"github.com/aquanet/aquanet/trust"
+)
+
+// Stored says what became of a record sent to be stored (or a removal).
+type Stored struct {
+	Peers   int            // how many peers were asked, this node included
+	OK      int            // how many kept it
+	Refused map[string]int // by reason (kademlia's, or the lists')
+	Failed  int            // could not be asked, or could not keep it
+}
+
+// errNoRouting is the error of what needs the network on a node without a DHT.
+var errNoRouting = errors.New("this node takes no part in a DHT")
+
+// Provide stores an encoded record at this node and at the Replicas peers closest to its key,
+// and calls done once with what became of it, from any goroutine.
+func (s *Service) Provide(record []byte, done func(Stored, error)) {
+	r, err := kademlia.DecodeRecord(record)
+	if err != nil {
+		done(Stored{}, err)
+		return
+	}
+	req, err := kademlia.Request{Op: kademlia.OpAdd, Record: record}.Encode()
+	if err != nil {
+		done(Stored{}, err)
+		return
+	}
+	s.spread(r.Key, req, done)
+}
+
+// Remove sends an encoded removal where Provide sends a record.
+func (s *Service) Remove(removal []byte, done func(Stored, error)) {
+	r, err := kademlia.DecodeRemoval(removal)
+	if err != nil {
+		done(Stored{}, err)
+		return
+	}
+	req, err := kademlia.Request{Op: kademlia.OpRemove, Removal: removal}.Encode()
+	if err != nil {
+		done(Stored{}, err)
+		return
+	}
+	s.spread(r.Key, req, done)
+}
+
+// spread serves req here, then asks the peers closest to key.
+func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error)) {
+	var mu sync.Mutex
+	st := Stored{Refused: map[string]int{}}
+	count := func(a kademlia.Answer, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		st.Peers++
+		switch {
+		case err != nil || a.Status == kademlia.StatusFailed:
+			st.Failed++
+		case a.Status == kademlia.StatusRefused:
+			st.Refused[a.Reason]++
+		default:
+			st.OK++
+		}
+	}
+	local := s.serve(req)
+	count(local, nil)
+	if local.Status == kademlia.StatusRefused { // the others would refuse it too
+		done(st, fmt.Errorf("refused (%s): %s", local.Reason, local.Message))
+		return
+	}
+	if s.cfg.Routing == nil {
+		done(st, nil)
+		return
+	}
+	s.cfg.Routing.Lookup(key[:], s.cfg.Replicas, func(peers []string, err error) {
+		if err != nil && len(peers) == 0 {
+			done(st, fmt.Errorf("looking up the peers closest to the key: %w", err))
+			return
+		}
+		s.ask(peers, req, count, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			done(st, nil)
+		})
+	})
+}
+
+// Providers reads key's records from this node and the Replicas peers closest to key, checks
+// each, and calls done once with the best, from any goroutine: one record per provider (its
+// newest), ordered as a storing list orders them by this node's weights.
+func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error)) {
+	var mu sync.Mutex
+	list := kademlia.NewList(s.cfg.Table.List)
+	records := map[trust.PublicKey]kademlia.Record{}
+	now := s.now()
+	keep := func(b []byte) {
+		r, err := kademlia.DecodeRecord(b)
+		if err == nil && r.Key != key {
+			err = errors.New("a record of another key")
+		}
+		if err == nil {
+			err = r.Verify(now, s.cfg.Skew, s.cfg.MaxTTL)
+		}
+		if err != nil { // a storing peer handed on what it should not have kept
+			s.refused.WithLabelValues("read-" + reasonOr(kademlia.ReasonOf(err))).Inc()
+			return
+		}
+		e := kademlia.Entry{Provider: r.Provider, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt,
+			Open: r.Challenge.Kind == kademlia.KindOpen}
+		if _, err := list.Put(e, now, s.cfg.Weigh); err == nil {
+			records[r.Provider] = r
+		}
+	}
+	answer := func(a kademlia.Answer, err error) {
+		if err != nil || a.Status != kademlia.StatusOK {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range a.Records {
+			keep(b)
+		}
+	}
+	finish := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []kademlia.Record
+		for _, e := range list.Entries(now, s.cfg.Weigh) {
+			out = append(out, records[e.Provider])
+		}
+		done(out, nil)
+	}
+	req, _ := kademlia.Request{Op: kademlia.OpGet, Key: key}.Encode()
+	answer(s.serve(req), nil)
+	if s.cfg.Routing == nil {
+		finish()
+		return
+	}
+	s.cfg.Routing.Lookup(key[:], s.cfg.Replicas, func(peers []string, err error) {
+		s.ask(peers, req, answer, finish)
+	})
+}
+
+func reasonOr(r string) string {
+	if r == "" {
+		return "malformed"
+	}
+	return r
+}
+
+// ask sends req to each peer, hands each answer to each, and calls done when all have answered
+// or failed.
+func (s *Service) ask(peers []string, req []byte, each func(kademlia.Answer, error), done func()) {
+	if len(peers) == 0 {
+		done()
+		return
+	}
+	var mu sync.Mutex
+	left := len(peers)
+	for _, p := range peers {
+		s.cfg.Routing.Request(p, req, func(b []byte, err error) {
+			var a kademlia.Answer
+			if err == nil {
+				a, err = kademlia.DecodeAnswer(b)
+			}
+			each(a, err)
+			mu.Lock()
+			left--
+			last := left == 0
+			mu.Unlock()
+			if last {
+				done()
+			}
+		})
+	}
+}

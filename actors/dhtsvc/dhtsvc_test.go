@@ -1,0 +1,194 @@
+package dhtsvc
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/kademlia"
+	"github.com/aquanet/aquanet/trust"
+)
+
+func signer(name string) trust.Signer {
+	seed := sha256.Sum256([]byte("dhtsvc test key " + name))
+	return trust.Signer(ed25519.NewKeyFromSeed(seed[:]))
+}
+
+var start = time.Unix(1_000_000, 0)
+
+// swarm is n DHT services on a hub, sharing a clock and the weights they give.
+type swarm struct {
+	clock    *clock.Manual
+	services []*Service
+	names    []string
+	mu       sync.Mutex
+	weights  map[trust.PublicKey]uint32
+}
+
+func newSwarm(t *testing.T, n int) *swarm {
+	t.Helper()
+	s := &swarm{clock: clock.NewManual(start), weights: map[trust.PublicKey]uint32{}}
+	hub := network.NewHub()
+	for i := range n {
+		key := signer(fmt.Sprint("node ", i))
+		name := key.Public().String()
+		db, err := store.Open(store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		tr := hub.Join(name, nil)
+		svc, err := Open(db, Config{Key: key, Clock: s.clock, Routing: tr.(core.Routing), Weigh: s.weigh, Replicas: 5, Metrics: prometheus.NewRegistry()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hub.ServeRouting(name, svc.Handle)
+		s.services, s.names = append(s.services, svc), append(s.names, name)
+	}
+	return s
+}
+
+func (s *swarm) weigh(k trust.PublicKey) uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.weights[k]
+}
+
+func (s *swarm) now() uint64 { return uint64(s.clock.Now().Unix()) }
+
+func (s *swarm) record(provider trust.Signer, c kademlia.Challenge, solution []byte) []byte {
+	now := s.now()
+	return kademlia.SignRecord(provider, kademlia.Record{Key: c.Key(), IssuedAt: now, ExpiresAt: now + 600, Challenge: c,
+		Solution: solution, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast("/ip4/127.0.0.1/tcp/1")}}).Encode()
+}
+
+// provide stores a record through node i and waits for what became of it (the hub answers at
+// once, on the caller's goroutine).
+func (s *swarm) provide(t *testing.T, i int, rec []byte) (Stored, error) {
+	t.Helper()
+	var st Stored
+	var err error
+	done := false
+	s.services[i].Provide(rec, func(x Stored, e error) { st, err, done = x, e, true })
+	if !done {
+		t.Fatal("Provide did not answer")
+	}
+	return st, err
+}
+
+func (s *swarm) providers(t *testing.T, i int, k kademlia.Key) []kademlia.Record {
+	t.Helper()
+	var out []kademlia.Record
+	done := false
+	s.services[i].Providers(k, func(rs []kademlia.Record, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, done = rs, true
+	})
+	if !done {
+		t.Fatal("Providers did not answer")
+	}
+	return out
+}
+
+func ownedCert(t *testing.T, owner trust.Signer, provider trust.PublicKey, now uint64) []byte {
+	return trust.IssueRoot(owner, provider, now+3600, now-10).Encode()
+}
+
+// A provider registered under an owned challenge through one node is found from every node; a
+// forged solution, a record signed by someone else and an expired record are refused by the
+// storing peers, each with its reason, counted.
+func TestProvideAndFind(t *testing.T) {
+	s := newSwarm(t, 12)
+	owner, alice, mallory := signer("owner"), signer("alice"), signer("mallory")
+	ch := kademlia.OwnedChallenge(owner.Public(), 2, []byte("chat room 7"))
+	st, err := s.provide(t, 3, s.record(alice, ch, ownedCert(t, owner, alice.Public(), s.now())))
+	if err != nil || st.OK != 6 || st.Failed != 0 {
+		t.Fatalf("providing: %+v, %v; want kept by node 3 and the 5 closest", st, err)
+	}
+	for i := range s.services {
+		rs := s.providers(t, i, ch.Key())
+		if len(rs) != 1 || rs[0].Provider != alice.Public() {
+			t.Fatalf("node %d finds %d providers, want alice", i, len(rs))
+		}
+	}
+	// Mallory forges: a certificate from himself, one from the owner for alice, a record of
+	// alice's re-signed by him, an expired record.
+	forged := s.record(mallory, ch, ownedCert(t, mallory, mallory.Public(), s.now()))
+	stolen := s.record(mallory, ch, ownedCert(t, owner, alice.Public(), s.now()))
+	r, _ := kademlia.DecodeRecord(s.record(alice, ch, ownedCert(t, owner, alice.Public(), s.now())))
+	r.Provider = mallory.Public() // alice's record claimed for mallory, signature unchanged
+	old := kademlia.SignRecord(mallory, kademlia.Record{Key: ch.Key(), IssuedAt: s.now() - 700, ExpiresAt: s.now() - 100,
+		Challenge: ch, Solution: ownedCert(t, owner, mallory.Public(), s.now()-700)}).Encode()
+	for _, c := range []struct {
+		rec    []byte
+		reason string
+	}{{forged, "bad-solution"}, {stolen, "bad-solution"}, {r.Encode(), "bad-signature"}, {old, "expired"}} {
+		st, err := s.provide(t, 5, c.rec)
+		if err == nil || st.Refused[c.reason] != 1 || st.OK != 0 {
+			t.Fatalf("a %s record: %+v, %v", c.reason, st, err)
+		}
+		// The storing peers refuse it too when it is sent to them directly.
+		closest := s.services[0].cfg.Routing.LocalClosest(ch.Key().Bytes(), 1)[0]
+		for i, name := range s.names {
+			if name != closest {
+				continue
+			}
+			var a kademlia.Answer
+			req, _ := kademlia.Request{Op: kademlia.OpAdd, Record: c.rec}.Encode()
+			s.services[i].Handle("mallory", req, func(b []byte) { a, _ = kademlia.DecodeAnswer(b) })
+			if a.Status != kademlia.StatusRefused || a.Reason != c.reason {
+				t.Fatalf("storing peer %d answers %+v to a %s record", i, a, c.reason)
+			}
+			if n := testutil.ToFloat64(s.services[i].refused.WithLabelValues(c.reason)); n < 1 {
+				t.Fatalf("storing peer %d counted %v refusals for %s", i, n, c.reason)
+			}
+		}
+	}
+	if rs := s.providers(t, 0, ch.Key()); len(rs) != 1 {
+		t.Fatalf("after the forgeries %d providers are listed, want alice alone", len(rs))
+	}
+}
+
+// A flood of 1,000 weightless providers of an open challenge stays in the storing peers'
+// reserves and never evicts a trusted provider.
+func TestFloodStaysInReserve(t *testing.T) {
+	s := newSwarm(t, 8)
+	trusted := signer("trusted")
+	s.weights[trusted.Public()] = 4
+	ch := kademlia.SignedChallenge(signer("owner").Public(), []byte("k"))
+	if _, err := s.provide(t, 0, s.record(trusted, ch, kademlia.SignProvider(signer("owner"), ch.Key(), trusted.Public()))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		p := signer(fmt.Sprint("flood ", i))
+		sol := kademlia.SignProvider(signer("owner"), ch.Key(), p.Public()) // even with valid solutions
+		if st, err := s.provide(t, i%len(s.services), s.record(p, ch, sol)); err != nil && st.Refused["list-full"] == 0 {
+			t.Fatalf("flood %d: %v", i, err) // a full reserve of records as new is the one refusal expected
+		}
+		if i%100 == 99 {
+			s.clock.Advance(time.Second)
+		}
+	}
+	for i := range s.services {
+		rs := s.providers(t, i, ch.Key())
+		if len(rs) == 0 || rs[0].Provider != trusted.Public() {
+			t.Fatalf("node %d: the trusted provider is not first of %d", i, len(rs))
+		}
+		if len(rs) > 1+kademlia.DefaultReserve {
+			t.Fatalf("node %d lists %d providers: the flood went past the reserve", i, len(rs))
+		}
+	}
+}
