@@ -21,8 +21,10 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aquanet/aquanet/actors/dhtsvc"
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/particles"
@@ -37,7 +39,9 @@ import (
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/trust"
 	"github.com/aquanet/aquanet/wasmhost"
 )
 
@@ -97,6 +101,17 @@ type Env struct {
 	Wasm WasmEnv
 	// Trust is how the node's TrustGraph starts: its roots and initial certificates.
 	Trust TrustEnv
+	// DHT bounds the provider records the node stores for the DHT (package kademlia). The node
+	// takes part in the DHT when its transport routes for it (core.Routing).
+	DHT DHTEnv
+}
+
+// DHTEnv is how a node takes part in the DHT (package dhtsvc, served as the kad and dht
+// builtins). Zero values take dhtsvc's defaults.
+type DHTEnv struct {
+	Table    kademlia.TableConfig
+	Replicas int
+	MaxTTL   uint64
 }
 
 // TrustEnv is how a node's TrustGraph (package trust, served as the trust-graph builtin)
@@ -150,6 +165,7 @@ type Node struct {
 	db       *pebble.DB
 	wasmHost *wasmhost.Host
 	trust    *trustsvc.Service
+	dht      *dhtsvc.Service
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
 	// ActorOptions): goroutines kept warm, whose stacks stay grown.
 	wasmDispatch *dispatch.Warm
@@ -263,12 +279,31 @@ func (n *Node) Start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.trust = tg
+	routing, _ := transport.(core.Routing) // without it, the node stores records but finds no peers
+	var dhtMetrics prometheus.Registerer
+	if n.env.Metrics != nil {
+		dhtMetrics = prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics)
+	}
+	dht, err := dhtsvc.Open(db, dhtsvc.Config{Key: trust.Signer(n.env.Key), Clock: n.env.Clock, Routing: routing,
+		Weigh: tg.WeightOf, Table: n.env.DHT.Table, Replicas: n.env.DHT.Replicas, MaxTTL: n.env.DHT.MaxTTL, Metrics: dhtMetrics})
+	if err != nil {
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.dht = dht
+	if server, ok := transport.(core.RoutingServer); ok {
+		server.ServeRouting(dht.Handle)
+	}
+	dhtBuiltins := dhtsvc.BuiltinConfig{Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
 			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
 			distService:        service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
 			trustsvc.ServiceID: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
+			dhtsvc.KadService:  dht.Props(dhtBuiltins, opts...),
+			dhtsvc.DHTService:  dht.Props(dhtBuiltins, opts...),
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
@@ -360,7 +395,7 @@ const (
 )
 
 // nodeServices are the services a node runs next to the builtins.
-var nodeServices = []string{peerService, distService, trustsvc.ServiceID}
+var nodeServices = []string{peerService, distService, trustsvc.ServiceID, dhtsvc.KadService, dhtsvc.DHTService}
 
 // startWasm makes the node's Wasm host and catalog (their files under Env.Wasm.Dir).
 func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
@@ -543,3 +578,17 @@ func (q quieter) WithGroup(g string) slog.Handler       { return quieter{q.Handl
 // Trust is the node's TrustGraph: other parts ask it for weights (connection management, the
 // DHT, service access). Nil before Start.
 func (n *Node) Trust() *trustsvc.Service { return n.trust }
+
+// DHT is the node's part in the DHT: the records it stores, its lookups.
+func (n *Node) DHT() *dhtsvc.Service { return n.dht }
+
+// multiaddrs are the node's addresses (Env.Addresses) that parse, for the records it signs.
+func (n *Node) multiaddrs() []multiaddr.Multiaddr {
+	var out []multiaddr.Multiaddr
+	for _, a := range n.env.Addresses {
+		if m, err := multiaddr.NewMultiaddr(a); err == nil && len(out) < kademlia.MaxAddrs {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -27,3 +27,9 @@ type RoutingHandler func(from string, msg []byte, answer func([]byte))
 // MaxRoutingMessage bounds a DHT record request and its answer: a transport refuses longer
 // ones before reading them whole.
 const MaxRoutingMessage = 256 << 10
+
+// RoutingServer is a transport that hands the DHT record requests it receives to the node: the
+// node calls ServeRouting once, when its DHT service is ready; until then requests are refused.
+type RoutingServer interface {
+	ServeRouting(h RoutingHandler)
+}

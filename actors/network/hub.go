@@ -49,10 +49,14 @@ type hubTransport struct {
 }
 
 var (
-	_ core.Transport    = hubTransport{}
-	_ core.Connectivity = hubTransport{}
-	_ core.Routing      = hubTransport{}
+	_ core.Transport     = hubTransport{}
+	_ core.Connectivity  = hubTransport{}
+	_ core.Routing       = hubTransport{}
+	_ core.RoutingServer = hubTransport{}
 )
+
+// ServeRouting makes this peer answer the others' DHT record requests with h.
+func (t hubTransport) ServeRouting(h core.RoutingHandler) { t.h.ServeRouting(t.self, h) }
 
 // ErrUnknownPeer is the error of a send to a peer that is not on the hub.
 type ErrUnknownPeer struct{ Peer string }

@@ -105,6 +105,13 @@ func (s *Service) Weight(peerID string) uint32 {
 	return s.g.Weight(k, s.now())
 }
 
+// WeightOf is a key's weight on this node now.
+func (s *Service) WeightOf(k trust.PublicKey) uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.g.Weight(k, s.now())
+}
+
 // Path is a peer's best chain from root now (root need not be one of the node's roots: an
 // application developer's key, say).
 func (s *Service) Path(root, peerID string) (trust.Certificate, error) {
