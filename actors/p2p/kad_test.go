@@ -427,3 +427,70 @@ func TestRoutingBusyAndRateLimited(t *testing.T) {
 		t.Errorf("routing_rate_limited counted %v; want 1", got)
 	}
 }
+
+// benchTransport starts a transport on loopback TCP (listen) or a client, closed when b ends.
+func benchTransport(b *testing.B, name string, listen bool, tweak func(*Config)) *Transport {
+	cfg := Config{Key: actortest.Identity(b, name).Key}
+	if listen {
+		cfg.Listen = loopback[:1]
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	tr, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// BenchmarkRoutingRequest: one DHT record request of 100 bytes and its answer of 1 KiB over
+// loopback libp2p (TCP, Noise, Yamux), a new stream each, one at a time.
+func BenchmarkRoutingRequest(b *testing.B) {
+	answer := bytes.Repeat([]byte{'a'}, 1024)
+	server := benchTransport(b, "bench-server", true, func(c *Config) {
+		c.RoutingHandler = func(_ string, _ []byte, done func([]byte)) { done(answer) }
+		c.RoutingRate, c.RoutingBurst = 1e9, 1e9
+	})
+	client := benchTransport(b, "bench-client", false, nil)
+	if err := client.Bootstrap(context.Background(), addrStrings(server)); err != nil {
+		b.Fatal(err)
+	}
+	msg := bytes.Repeat([]byte{'m'}, 100)
+	for b.Loop() {
+		if a, err := request(client, server.ID().String(), msg); err != nil || len(a) != len(answer) {
+			b.Fatalf("answer of %d bytes, %v", len(a), err)
+		}
+	}
+}
+
+// BenchmarkDHTLookup: a Kademlia lookup among 20 nodes on loopback, bootstrapped in a star.
+func BenchmarkDHTLookup(b *testing.B) {
+	const n = 20
+	nodes := make([]*Transport, n)
+	for i := range nodes {
+		nodes[i] = benchTransport(b, fmt.Sprintf("kad-%d", i), true, nil)
+	}
+	for _, nd := range nodes[1:] {
+		if err := nd.StartBootstrap(addrStrings(nodes[0])); err != nil {
+			b.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for nodes[0].DHT().RoutingTable().Size() != n-1 {
+		if time.Now().After(deadline) {
+			b.Fatal("the DHT did not settle")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	key := make([]byte, 16)
+	i := 0
+	for b.Loop() {
+		i++
+		binary.BigEndian.PutUint64(key, uint64(i))
+		if peers, err := lookup(nodes[i%n], key, 5); err != nil || len(peers) != 5 {
+			b.Fatalf("lookup: %v, %v", peers, err)
+		}
+	}
+}
