@@ -43,13 +43,18 @@ import (
 //     (then the lowest id, so that the choice is a function of the table). The weighted peer
 //     is added irreplaceable, so that kad-dht does not swap it out for a stranger while its
 //     table is still filling up (preferWeighted);
-//   - a weightless peer is refused (kad-dht's RoutingTableFilter) when its bucket already
-//     holds a bucket's worth of peers, so that it never takes the place of a replaceable one.
+//   - a weightless peer that completes identify is refused (kad-dht's RoutingTableFilter)
+//     when its bucket already holds a bucket's worth of peers, so that it does not take the
+//     place of a replaceable one.
 //
-// NB: a weighted peer that kad-dht itself added while its table was filling up is replaceable
-// until the table freezes (about a minute after the second refresh): kbucket gives no way to
-// change the flag of a peer in place. kad-dht still removes a weighted peer that stops
-// answering: trust is no excuse for being unreachable.
+// NB: kad-dht adds the peers that answer its queries without asking the filter, replaceable
+// while its table is filling up, and those may take the place of a replaceable peer; and a
+// weighted peer that kad-dht itself added in that phase stays replaceable until the table
+// freezes (a minute after the second refresh): kbucket gives no way to change the flag of a
+// peer in place. So the preference is certain once the table has settled, and likely before.
+// kad-dht still removes a weighted peer that stops answering: trust is no excuse for being
+// unreachable. Weights are read when a peer completes identify; PreferTrustedPeers reads them
+// again for every connected peer.
 
 // RoutingProtocol is the libp2p protocol the DHT's record requests travel on
 // (core.Routing.Request): one frame of at most core.MaxRoutingMessage bytes each way.

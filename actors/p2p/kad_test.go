@@ -119,7 +119,8 @@ func TestLighterOrder(t *testing.T) {
 }
 
 // On a real DHT whose bucket 0 is full of weightless peers, a trusted peer that connects and
-// completes identify takes the place of one of them; a weightless one does not get in.
+// completes identify takes the place of one of them; a weightless one does not get in, until
+// it gets a weight and PreferTrustedPeers runs.
 func TestTrustedPeerGetsIntoAFullBucket(t *testing.T) {
 	weights := map[string]uint32{}
 	var mu sync.Mutex
@@ -173,6 +174,16 @@ func TestTrustedPeerGetsIntoAFullBucket(t *testing.T) {
 	if left != 19 || rt.Size() != 20 {
 		t.Errorf("%d of the 20 weightless peers left, table of %d; want 19 and 20", left, rt.Size())
 	}
+
+	// The stranger earns trust: once weights are read again, it takes a place too.
+	mu.Lock()
+	weights[stranger.id.PeerID] = 1
+	mu.Unlock()
+	a.tr.PreferTrustedPeers()
+	if rt.Find(stranger.tr.ID()) != stranger.tr.ID() || rt.Find(trusted.tr.ID()) != trusted.tr.ID() || rt.Size() != 20 {
+		t.Errorf("after PreferTrustedPeers: stranger in the table: %v, trusted: %v, size %d",
+			rt.Find(stranger.tr.ID()) != "", rt.Find(trusted.tr.ID()) != "", rt.Size())
+	}
 }
 
 // kadNet starts n transports on loopback TCP, all bootstrapped to the first, and waits until
@@ -208,9 +219,6 @@ func kadNet(t *testing.T, n int, tweak func(*Config)) []*peerT {
 // lookup never returns); each routing table orders its peers as kademlia.Neighborhood does.
 // Closed, the transports and their DHTs leave no goroutine behind.
 func TestDHTLookupFindsTheClosest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("20 libp2p nodes")
-	}
 	opt := goleak.IgnoreCurrent()
 	const n, k = 20, 5
 	nodes := kadNet(t, n, nil)
