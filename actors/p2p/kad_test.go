@@ -424,6 +424,8 @@ func TestRoutingBusyAndRateLimited(t *testing.T) {
 	if err := <-slow; err != nil {
 		t.Errorf("the held request: %v", err)
 	}
+	// Its answer may arrive before the server's goroutine frees the slot.
+	eventually(t, "the slot to be free", func() bool { return len(server.tr.routing.slots) == 0 })
 	// Three tokens: the slow one, the busy one, then one more; the fourth is over the burst.
 	if a, err := request(client.tr, server.id.PeerID, []byte("third")); err != nil || string(a) != "third" {
 		t.Errorf("third request: %q, %v", a, err)
