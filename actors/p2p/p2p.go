@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -119,6 +120,34 @@ type Config struct {
 	// it could not reach, or that went away; each failed dial doubles the wait, up to
 	// BootstrapBackoffMax. Defaults 5 s and 1 min (at least BootstrapBackoff).
 	BootstrapBackoff, BootstrapBackoffMax time.Duration
+
+	// NoDHT keeps a transport that listens out of the Kademlia DHT (kad.go). A transport that
+	// listens takes part in it by default, as a server; a client, which listens nowhere, never
+	// does (its Lookup and LocalClosest find nothing; its Request works).
+	NoDHT bool
+	// LookupTimeout bounds one Lookup; default DefaultLookupTimeout (10 s).
+	LookupTimeout time.Duration
+	// RequestTimeout bounds a DHT record request once its stream is open: writing it, and the
+	// answer's arrival and reading (Request); serving one, the time from its stream's opening
+	// to the answer's writing. Default DefaultRequestTimeout (10 s).
+	RequestTimeout time.Duration
+	// RoutingHandler, if set, answers the DHT record requests of other peers (their Request):
+	// the transport serves RoutingProtocol only then. It is called on the request's stream's
+	// goroutine and must not block; it answers through its callback, from any goroutine.
+	RoutingHandler core.RoutingHandler
+	// RoutingRate and RoutingBurst limit the DHT record requests taken from one peer, as Rate
+	// and Burst do particles: a request over them resets its stream unread
+	// (dropped_total{reason="routing_rate_limited"}). Defaults DefaultRoutingRate (50/s) and
+	// DefaultRoutingBurst (100).
+	RoutingRate  float64
+	RoutingBurst int
+	// MaxRoutingRequests is how many DHT record requests may be handled at once, from all
+	// peers; one more resets its stream unread (dropped_total{reason="routing_busy"}).
+	// Default DefaultMaxRoutingRequests (64).
+	MaxRoutingRequests int
+
+	// kadOptions are more options for kad-dht, after the transport's own (tests).
+	kadOptions []dht.Option
 }
 
 // DefaultMaxParticleSize is the default of Config.MaxParticleSize: room for a script and data
@@ -191,11 +220,26 @@ func (c Config) withDefaults() Config {
 		c.BootstrapBackoffMax = time.Minute
 	}
 	c.BootstrapBackoffMax = max(c.BootstrapBackoffMax, c.BootstrapBackoff)
+	if c.LookupTimeout <= 0 {
+		c.LookupTimeout = DefaultLookupTimeout
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.RoutingRate <= 0 {
+		c.RoutingRate = DefaultRoutingRate
+	}
+	if c.RoutingBurst <= 0 {
+		c.RoutingBurst = DefaultRoutingBurst
+	}
+	if c.MaxRoutingRequests <= 0 {
+		c.MaxRoutingRequests = DefaultMaxRoutingRequests
+	}
 	return c
 }
 
-// Transport is a libp2p host carrying particles. It is a core.Transport and a
-// core.Connectivity.
+// Transport is a libp2p host carrying particles. It is a core.Transport, a core.Connectivity
+// and a core.Routing (kad.go).
 type Transport struct {
 	cfg     Config
 	host    host.Host
@@ -206,6 +250,7 @@ type Transport struct {
 	cancel context.CancelFunc
 
 	inFlight inFlight // bytes of the frames being read, on all streams
+	routing  routing  // the DHT and its record requests (kad.go)
 
 	mu    sync.Mutex
 	inbox core.Inbox
@@ -300,6 +345,11 @@ func New(cfg Config) (*Transport, error) {
 		DisconnectedF: t.disconnected,
 	})
 	h.SetStreamHandler(Protocol, t.receive)
+	if err := t.startRouting(); err != nil {
+		t.cancel()
+		h.Close()
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -478,7 +528,7 @@ func (t *Transport) disconnected(n network.Network, c network.Conn) {
 	}
 }
 
-// Close stops the senders, the bootstrap loops and the host.
+// Close stops the senders, the bootstrap loops, the DHT and the host.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -492,7 +542,8 @@ func (t *Transport) Close() error {
 		s.stop()
 	}
 	t.mu.Unlock()
-	err := t.host.Close()
+	// The DHT first: it uses the host, and its Close waits for its own loops.
+	err := errors.Join(t.stopRouting(), t.host.Close())
 	t.wg.Wait()
 	return err
 }
