@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -91,13 +92,24 @@ var routingDropReasons = []string{
 
 // routing is the transport's part in the DHT.
 type routing struct {
-	dht   *dht.IpfsDHT       // nil: no DHT
-	sub   event.Subscription // identify events, for preferWeighted; nil without Weight
-	slots chan struct{}      // one per request being handled, MaxRoutingRequests in all
+	handler atomic.Pointer[core.RoutingHandler] // Config.RoutingHandler, or ServeRouting's
+	dht     *dht.IpfsDHT                        // nil: no DHT
+	sub     event.Subscription                  // identify events, for preferWeighted; nil without Weight
+	slots   chan struct{}                       // one per request being handled, MaxRoutingRequests in all
 
 	mu      sync.Mutex
 	buckets map[peer.ID]*bucket // by peer: RoutingRate and RoutingBurst
 }
+
+// ServeRouting answers other peers' DHT record requests with h from now on (core.RoutingServer);
+// the node calls it once its DHT service is ready. Before, RoutingProtocol is not served.
+func (t *Transport) ServeRouting(h core.RoutingHandler) {
+	if t.routing.handler.Swap(&h) == nil {
+		t.host.SetStreamHandler(RoutingProtocol, t.serveRouting)
+	}
+}
+
+var _ core.RoutingServer = (*Transport)(nil)
 
 // startRouting starts the DHT (if the transport listens and cfg allows it) and serves
 // RoutingProtocol (if there is a handler). It is called once, from New.
@@ -110,7 +122,7 @@ func (t *Transport) startRouting() error {
 		t.metrics.dropped.WithLabelValues(reason) // every reason shows, at 0, from the start
 	}
 	if cfg.RoutingHandler != nil {
-		t.host.SetStreamHandler(RoutingProtocol, t.serveRouting)
+		t.ServeRouting(cfg.RoutingHandler)
 	}
 	if cfg.NoDHT || len(cfg.Listen) == 0 {
 		return nil
@@ -346,7 +358,7 @@ func (t *Transport) serveRouting(s network.Stream) {
 func (t *Transport) handle(from peer.ID, msg []byte) []byte {
 	answered := make(chan []byte, 1)
 	var once sync.Once
-	t.cfg.RoutingHandler(from.String(), msg, func(a []byte) {
+	(*t.routing.handler.Load())(from.String(), msg, func(a []byte) {
 		once.Do(func() { answered <- a })
 	})
 	timer := t.cfg.Clock.AfterFunc(t.cfg.RequestTimeout, func() {

@@ -33,4 +33,5 @@ func (t *Transport) RetagPeers() {
 	for _, id := range t.host.Network().Peers() {
 		t.tagWeight(id)
 	}
+	t.PreferTrustedPeers()
 }
