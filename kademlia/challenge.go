@@ -127,6 +127,10 @@ func DecodeChallenge(b []byte) (Challenge, error) {
 			return Challenge{}, fmt.Errorf("challenge: owner: %d bytes, want 32", len(rest))
 		}
 		c.Owner, rest = trust.PublicKey(rest[:32]), rest[32:]
+		if c.Owner == (trust.PublicKey{}) {
+			// The zero key is a point of small order: anyone can make signatures it verifies.
+			return Challenge{}, fmt.Errorf("challenge: the owner is the zero key, which anyone can sign for")
+		}
 	default:
 		return Challenge{}, fmt.Errorf("challenge: unknown %s", c.Kind)
 	}

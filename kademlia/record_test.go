@@ -133,6 +133,7 @@ func TestChallengeErrors(t *testing.T) {
 		{append(bytes.Clone(good[:34]), 17, 0), "max path length 17"},
 		{append(bytes.Clone(good), 'x'), "nonce: 3 bytes left"},
 		{append([]byte{1, 1, 65}, make([]byte, 65)...), "at most"},
+		{append([]byte{1, 2}, make([]byte, 33)...), "the owner is the zero key"},
 	} {
 		if _, err := DecodeChallenge(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%x: %v, want %q", c.in, err, c.want)
