@@ -141,8 +141,9 @@ func (b *builtins) merge(c *service.Call, reply func(value.Value, error)) {
 }
 
 // dht.add_provider(challenge, solution, ttl_sec?): this node provides the challenge's key, at
-// its addresses, for ttl_sec (default 1 h): it signs the record and stores it at the peers
-// closest to the key. challenge and solution are base58 of their binary forms.
+// its addresses, for ttl_sec (default 1 h): it signs the record, stores it at the peers
+// closest to the key, and republishes it until dht.remove_provider. challenge and solution
+// are base58 of their binary forms.
 func (b *builtins) addProvider(c *service.Call, reply func(value.Value, error)) {
 	ch, err := b58Arg(c.Args, 0, "challenge")
 	if err != nil {
@@ -167,10 +168,7 @@ func (b *builtins) addProvider(c *service.Call, reply func(value.Value, error)) 
 		reply(value.Value{}, err)
 		return
 	}
-	now := b.s.now()
-	r := kademlia.SignRecord(b.s.cfg.Key, kademlia.Record{Key: challenge.Key(), Provider: b.s.cfg.Key.Public(),
-		Addrs: b.cfg.Addresses(), IssuedAt: now, ExpiresAt: now + min(ttl, b.s.cfg.MaxTTL), Challenge: challenge, Solution: solution})
-	b.s.Provide(r.Encode(), func(st Stored, err error) { reply(storedValue(st, err), nil) })
+	b.s.ProvideSelf(challenge, solution, ttl, b.cfg.Addresses(), func(st Stored, err error) { reply(storedValue(st, err), nil) })
 }
 
 // dht.put_record(record): stores a record signed by its provider (a client of this node, say)
@@ -184,15 +182,14 @@ func (b *builtins) putRecord(c *service.Call, reply func(value.Value, error)) {
 	b.s.Provide(rec, func(st Stored, err error) { reply(storedValue(st, err), nil) })
 }
 
-// dht.remove_provider(key): this node no longer provides key.
+// dht.remove_provider(key): this node no longer provides key (nor republishes it).
 func (b *builtins) removeProvider(c *service.Call, reply func(value.Value, error)) {
 	key, err := keyArg(c.Args, 0)
 	if err != nil {
 		reply(value.Value{}, err)
 		return
 	}
-	r := kademlia.SignRemoval(b.s.cfg.Key, key, b.s.now())
-	b.s.Remove(r.Encode(), func(st Stored, err error) { reply(storedValue(st, err), nil) })
+	b.s.Forget(key, func(st Stored, err error) { reply(storedValue(st, err), nil) })
 }
 
 // dht.get_providers(key): key's providers, best first: [{peer_id, addresses, issued_at,

@@ -58,6 +58,7 @@ type Service struct {
 	cfg     Config
 	mu      sync.Mutex
 	table   *kademlia.Table
+	own     map[kademlia.Key]*own // the keys this node provides (own.go)
 	refused *prometheus.CounterVec
 }
 

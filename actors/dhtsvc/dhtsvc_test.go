@@ -192,3 +192,52 @@ func TestFloodStaysInReserve(t *testing.T) {
 		}
 	}
 }
+
+// A node providing a key itself republishes its record once it has lived half its life, and
+// stops after it forgets the key; expired records leave the storing peers.
+func TestRepublish(t *testing.T) {
+	s := newSwarm(t, 6)
+	ch := kademlia.OpenChallenge([]byte(RelayAttribute))
+	var st Stored
+	s.services[2].ProvideSelf(ch, nil, 100, nil, func(x Stored, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = x
+	})
+	if st.OK == 0 {
+		t.Fatalf("provided: %+v", st)
+	}
+	issued := func() uint64 {
+		rs := s.providers(t, 0, ch.Key())
+		if len(rs) != 1 {
+			t.Fatalf("%d providers, want node 2", len(rs))
+		}
+		return rs[0].IssuedAt
+	}
+	first := issued()
+	s.clock.Advance(40 * time.Second)
+	s.services[2].Republish(nil)
+	if got := issued(); got != first {
+		t.Fatalf("republished at 40 s of 100: issued %d, was %d", got, first)
+	}
+	s.clock.Advance(20 * time.Second)
+	s.services[2].Republish(nil)
+	if got := issued(); got != first+60 {
+		t.Fatalf("at 60 s of 100 the record was issued at %d, want %d (republished)", got, first+60)
+	}
+	s.services[2].Forget(ch.Key(), func(Stored, error) {})
+	if rs := s.providers(t, 0, ch.Key()); len(rs) != 0 {
+		t.Fatalf("after Forget, %d providers", len(rs))
+	}
+	s.services[2].ProvideSelf(ch, nil, 100, nil, func(Stored, error) {})
+	s.services[2].Forget(ch.Key(), func(Stored, error) {}) // the removal drops it everywhere
+	s.services[3].ProvideSelf(ch, nil, 100, nil, func(Stored, error) {})
+	s.clock.Advance(101 * time.Second)
+	for _, svc := range s.services {
+		svc.Republish(nil) // node 3 republishes; nothing else is due
+	}
+	if rs := s.providers(t, 0, ch.Key()); len(rs) != 1 || rs[0].Provider != s.services[3].cfg.Key.Public() {
+		t.Fatalf("%d providers after expiry and republishing, want node 3 alone", len(rs))
+	}
+}

@@ -26,11 +26,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aquanet/aquanet/actors"
+	"github.com/aquanet/aquanet/actors/dhtsvc"
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/internal/keyfile"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/wasmhost"
 )
@@ -179,6 +181,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	started.Store(node)
 	tr.RetagPeers()
 	go retagPeers(ctx, tr)
+	go keepDHTRecords(ctx, node, tr, logger)
 	if err := tr.StartBootstrap(cfg.Bootstrap); err != nil {
 		stopNode(node, logger)
 		return err
@@ -230,6 +233,31 @@ func retagPeers(ctx context.Context, tr *p2p.Transport) {
 			return
 		case <-tick.C:
 			tr.RetagPeers()
+		}
+	}
+}
+
+// keepDHTRecords makes the node a provider of the relays' key (dhtsvc.RelayAttribute) once it
+// has had time to join the DHT, then republishes the keys it provides and drops expired records
+// every minute.
+func keepDHTRecords(ctx context.Context, node *actors.Node, tr *p2p.Transport, logger *slog.Logger) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(10 * time.Second):
+	}
+	relays := kademlia.OpenChallenge([]byte(dhtsvc.RelayAttribute))
+	node.DHT().ProvideSelf(relays, nil, 3600, tr.Addrs(), func(st dhtsvc.Stored, err error) {
+		logger.Info("provides the relays' key", "key", relays.Key().String(), "kept_by", st.OK, "of", st.Peers, "error", err)
+	})
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			node.DHT().Republish(tr.Addrs())
 		}
 	}
 }
