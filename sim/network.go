@@ -39,6 +39,8 @@ type Net struct {
 	oneWay  bool
 	clogged map[string]bool
 	down    map[string]bool // crashed peers: nothing reaches them
+
+	routing map[string]core.RoutingHandler // the DHT record handlers, by peer (routing.go)
 }
 
 // Hop is one particle's trip between two nodes, as the report draws it.

@@ -15,6 +15,9 @@ var allowList = map[string]string{
 	// The libp2p transport's senders and connection attempts: network I/O on goroutines is that
 	// transport's job, and it never runs in the simulator, whose network is another transport.
 	"actors/p2p/sender.go": "libp2p transport goroutines: production network I/O, never on the simulated path",
+	// The libp2p transport's DHT lookups and record requests wait on the network (kad-dht's
+	// queries, streams); the simulator routes with its own network (sim/routing.go).
+	"actors/p2p/kad.go": "libp2p DHT lookups and record requests on goroutines: production network I/O, never on the simulated path",
 	// A dispatcher runs mailboxes on goroutines, as protoactor's default one does; a node uses
 	// Warm (for its Wasm services) only when it runs without ActorOptions, never in the
 	// simulator, whose Loop dispatches everything on the caller's goroutine.
