@@ -216,19 +216,7 @@ func BenchmarkWeight(b *testing.B) {
 	f := benchData()
 	b.Run("warm", func(b *testing.B) {
 		g := f.graph(b)
-		rng := rand.New(rand.NewPCG(1, 2))
-		ds := make([]time.Duration, 0, min(b.N, maxSamples))
-		b.ResetTimer()
-		for range b.N {
-			p := f.peers[rng.IntN(benchLeaves)]
-			start := time.Now()
-			g.Weight(p, benchNow)
-			if d := time.Since(start); len(ds) < maxSamples {
-				ds = append(ds, d)
-			}
-		}
-		b.StopTimer()
-		percentiles(b, ds)
+		weightsAfter(b, f, g, rand.New(rand.NewPCG(1, 2)), func(int) error { return nil })
 	})
 	// A trust by a group (weight 8) in a new peer, or by a stranger (no weight) in another.
 	for _, stranger := range []bool{false, true} {
@@ -269,7 +257,7 @@ func BenchmarkWeightAfterRevocation(b *testing.B) {
 	})
 }
 
-// weightsAfter makes change i, then times the weight of a random peer, b.N times, and reports
+// weightsAfter makes change i (none for warm), then times the weight of a random peer, b.N times, and reports
 // the percentiles of the weights' times (the changes' are in ns/op).
 func weightsAfter(b *testing.B, f *benchFixture, g *Graph, rng *rand.Rand, change func(i int) error) {
 	ds := make([]time.Duration, 0, min(b.N, maxSamples))
