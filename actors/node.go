@@ -295,7 +295,7 @@ func (n *Node) Start() error {
 	if server, ok := transport.(core.RoutingServer); ok {
 		server.ServeRouting(dht.Handle)
 	}
-	dhtBuiltins := dhtsvc.BuiltinConfig{Addresses: n.multiaddrs}
+	dhtBuiltins := dhtsvc.BuiltinConfig{Host: n.self, Management: n.env.Management, Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
 			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,

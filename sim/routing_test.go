@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,14 +12,14 @@ import (
 	"github.com/aquanet/aquanet/kademlia"
 )
 
-// The DHT builtins run in the simulator: bob provides a key, carol finds him, over the
+// The DHT builtins run in the simulator: bob provides a key himself (a node may: it signs), carol finds him, over the
 // simulated network's record requests; the same seed replays the run, with faults too.
 func TestScenarioDHT(t *testing.T) {
 	ch := kademlia.OpenChallenge([]byte("chat room 7"))
 	sc, err := scenario.Parse([]byte(fmt.Sprintf(`
 name: dht
 peers: [alice, bob, carol, dave, erin]
-init: alice
+init: bob
 script: |
   (seq
     (seq
@@ -58,6 +59,37 @@ script: |
 		}
 		if logs[0] != logs[1] {
 			t.Fatalf("faults %s: the same seed gave two event logs", faults)
+		}
+	}
+}
+
+// A peer other than the node and its management peer cannot make the node provide a key (the
+// node would sign and republish it): the call fails, catchably, saying how a client provides.
+func TestScenarioDHTStrangerCannotMakeANodeProvide(t *testing.T) {
+	ch := kademlia.OpenChallenge([]byte("chat room 7"))
+	sc, err := scenario.Parse([]byte(fmt.Sprintf(`
+name: dht-stranger
+peers: [alice, bob]
+init: alice
+script: |
+  (xor
+    (call "{{peer:bob}}" ("dht" "add_provider") ["%s" ""] stored)
+    (call %%init_peer_id%% ("callbackSrv" "response") [%%last_error%%.$.message]))
+`, base58.Encode(ch.Encode()))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Expand(Options{Seed: 3, Nodes: len(sc.Peers), Duration: 10 * time.Second, Faults: "none", Messages: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newScenarioWorkload(sc, nil)
+	if _, err := run(o, w, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append(w.starts, w.live) {
+		if got := w.callbacks[id]; len(got) != 1 || !strings.Contains(got[0], "only the node and its management peer may make the node provide a key") {
+			t.Fatalf("start %s called back %q", id, got)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package dhtsvc
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -22,6 +23,9 @@ const (
 
 // BuiltinConfig is what the dht and kad builtins need besides the Service.
 type BuiltinConfig struct {
+	// Host and Management may make the node provide keys itself (dht.add_provider,
+	// dht.remove_provider): the node signs those records, and republishes them.
+	Host, Management string
 	// Addresses are the node's own, put in the records it signs.
 	Addresses func() []multiaddr.Multiaddr
 	// DefaultTTL is the life of a record the node signs when the call gives none; default 1 h.
@@ -61,14 +65,19 @@ func (b *builtins) Receive(ctx actor.Context) {
 		f = b.neighborhood
 	case "kad.merge":
 		f = b.merge
-	case "dht.add_provider":
+	case "dht.add_provider", "dht.remove_provider":
+		if caller := c.Context.InitPeerID; caller != b.cfg.Host && caller != b.cfg.Management {
+			reply(value.Value{}, errors.New("only the node and its management peer may make the node provide a key: a client provides with a record of its own (dht.put_record)"))
+			return
+		}
 		f = b.addProvider
+		if c.Function == "remove_provider" {
+			f = b.removeProvider
+		}
 	case "dht.put_record":
 		f = b.putRecord
 	case "dht.get_providers":
 		f = b.getProviders
-	case "dht.remove_provider":
-		f = b.removeProvider
 	default:
 		reply(value.Value{}, service.NotFound(c.Context.Service, c.Function))
 		return

@@ -3,6 +3,7 @@ package dhtsvc
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aquanet/aquanet/kademlia"
@@ -70,7 +71,9 @@ func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error))
 	}
 	local := s.serve(req)
 	count(local, nil)
-	if local.Status == kademlia.StatusRefused { // the others would refuse it too
+	if local.Status == kademlia.StatusRefused && slices.Contains(kademlia.Reasons, local.Reason) {
+		// The record itself is at fault: the others would refuse it too. (A list full here, or
+		// a newer record kept here, says nothing of the others.)
 		done(st, fmt.Errorf("refused (%s): %s", local.Reason, local.Message))
 		return
 	}

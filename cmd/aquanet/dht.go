@@ -152,11 +152,13 @@ func newDHTProvideCmd() *cobra.Command {
 	var f serviceFlags
 	var challenge, solution string
 	var life time.Duration
+	var asNode bool
 	cmd := &cobra.Command{
-		Use:   "provide --challenge B58 [--solution B58] --relay MULTIADDR [--key FILE] [--for 1h]",
+		Use:   "provide --challenge B58 [--solution B58] --relay MULTIADDR --key FILE [--node] [--for 1h]",
 		Short: "Register as a provider of a challenge's key, through a node",
-		Long: `With --key, the key's peer provides: the record is signed here and the node stores it at the
-peers closest to the key. Without, the node itself provides (it signs the record).`,
+		Long: `The key's peer provides: the record is signed here and the node stores it at the peers closest
+to the key. With --node, the node itself provides (it signs the record, and republishes it
+until it is told otherwise): only its management peer may ask, --key being that peer's key.`,
 		Args: usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ch, err := challengeFlag(challenge)
@@ -169,7 +171,10 @@ peers closest to the key. Without, the node itself provides (it signs the record
 			}
 			ttl := uint64(life / time.Second)
 			var res value.Value
-			if f.keyFile != "" {
+			if f.keyFile == "" {
+				return errors.New("needs --key FILE: the provider's key (or, with --node, the node's management key)")
+			}
+			if !asNode {
 				provider, err := readSigner(f.keyFile)
 				if err != nil {
 					return err
@@ -203,6 +208,7 @@ peers closest to the key. Without, the node itself provides (it signs the record
 	cmd.Flags().StringVar(&challenge, "challenge", "", "the challenge, as \"aquanet dht challenge\" prints it")
 	cmd.Flags().StringVar(&solution, "solution", "", "its solution, as \"aquanet dht solution\" prints it (none for open)")
 	cmd.Flags().DurationVar(&life, "for", time.Hour, "how long the record lives (at most a day)")
+	cmd.Flags().BoolVar(&asNode, "node", false, "the node provides, not the key's peer (--key: the node's management key)")
 	return cmd
 }
 
