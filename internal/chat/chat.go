@@ -51,3 +51,43 @@ const Script = `
                   (call %init_peer_id% ("chat" "delivered") [#acc.length]))))))
         (call %init_peer_id% ("chat" "error") ["Cannot send a message to the chat"])))))
 `
+
+// DHTScript is the chat whose members are found through the DHT instead of an app's list: the
+// members provide the room's key (an owned challenge: a certificate from the room's owner is
+// what makes a member), and the sender asks its relay for the key's providers (dht.get_providers),
+// delivers the message to every other one in parallel, and reports chat.delivered with the count
+// once all have it. Its arguments: load.relay, load.room (the key, base58), load.message. A peer
+// without a certificate cannot provide the key, so no message reaches it.
+const DHTScript = `
+(seq
+  (seq
+    (seq (call %init_peer_id% ("load" "relay") [] relay)
+         (call %init_peer_id% ("load" "room") [] room))
+    (call %init_peer_id% ("load" "message") [] message))
+  (seq
+    (call relay ("dht" "get_providers") [room] members)
+    (seq
+      (seq
+        (fold members m
+          (seq
+            (xor
+              (mismatch m.$.peer_id %init_peer_id% (ap m.$.peer_id $others))
+              (null))
+            (next m)))
+        (canon %init_peer_id% $others #others))
+      (seq
+        (fold #others p
+          (par
+            (call p ("chat" "message") [%init_peer_id% message] $acc)
+            (next p)))
+        (seq
+          (new $inc
+            (fold $acc r
+              (seq
+                (seq (ap r $inc) (canon %init_peer_id% $inc #inc))
+                (xor (match #inc.length #others.length (null)) (next r)))
+              (never)))
+          (seq
+            (canon %init_peer_id% $acc #acc)
+            (call %init_peer_id% ("chat" "delivered") [#acc.length])))))))
+`
