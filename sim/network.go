@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -41,6 +42,8 @@ type Net struct {
 	down    map[string]bool // crashed peers: nothing reaches them
 
 	routing map[string]core.RoutingHandler // the DHT record handlers, by peer (routing.go)
+	tables  map[string]*kademlia.RoutingTable
+
 }
 
 // Hop is one particle's trip between two nodes, as the report draws it.
@@ -64,6 +67,8 @@ func (n *Net) hop(h Hop) {
 // NetStats count what the network did.
 type NetStats struct {
 	Sent, Delivered, Lost, Duplicated, Cut uint64
+	// DHT lookups, and the rounds of questions they took in all (routing.go).
+	Lookups, LookupHops uint64 `json:",omitempty"`
 }
 
 func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {

@@ -1,21 +1,26 @@
 package sim
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
-	kb "github.com/libp2p/go-libp2p-kbucket"
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/kademlia"
 )
 
 // The simulated network routes for the DHT (core.Routing), so that the DHT service and its
-// builtins run in the simulator as on real nodes. Where it differs from a node's kad-dht:
-//   - its routing is an oracle: every node's table holds every other node, and a lookup answers
-//     at once with the closest of them all (a real lookup walks ~log2(N) peers first, with
-//     their own faults);
+// builtins run in the simulator as on real nodes, on Kademlia of its own rather than kad-dht
+// (whose goroutines and timers the simulator cannot drive). Where it differs from a node's:
+//   - each node's routing table (kademlia.RoutingTable, 20 a bucket) is offered every other
+//     node once, at the first lookup, in an order drawn from the two peers' ids: tables do not
+//     learn from traffic, nor forget crashed peers;
+//   - a lookup (kademlia.Lookup, alpha 3) asks the other nodes' tables directly; a node that
+//     is down, or cut off from the asker, does not answer; the answer comes after a round trip
+//     of the network's mean delay per round (NetStats.Lookups and LookupHops count them);
 //   - record requests and their answers travel as messages on the simulated network, with its
 //     delays, losses, duplicates (the second answer is dropped), partitions, clogs and crashes;
 //     a request whose answer does not come within requestTimeout of virtual time fails.
@@ -38,32 +43,55 @@ func (t *netTransport) ServeRouting(h core.RoutingHandler) {
 	t.n.routing[t.from] = h
 }
 
-// LocalClosest orders every other node by its distance to key.
-func (t *netTransport) LocalClosest(key []byte, count int) []string {
-	ids := make([]peer.ID, 0, len(t.n.peers))
-	names := make(map[peer.ID]string, len(t.n.peers))
-	for p := range t.n.peers {
-		if p == t.from {
-			continue
+// table is this node's routing table, the tables made at the first call.
+func (t *netTransport) table() *kademlia.RoutingTable {
+	n := t.n
+	if n.tables == nil || len(n.tables) != len(n.peers) {
+		names := make([]string, 0, len(n.peers))
+		for p := range n.peers {
+			names = append(names, p)
 		}
-		id, err := peer.Decode(p)
-		if err != nil {
-			id = peer.ID(p)
+		slices.Sort(names)
+		n.tables = map[string]*kademlia.RoutingTable{}
+		for _, self := range names {
+			rt := kademlia.NewRoutingTable(self, 20)
+			type offer struct {
+				name string
+				rank [32]byte
+			}
+			order := make([]offer, len(names)) // an order of self's own, drawn from the ids
+			for i, p := range names {
+				order[i] = offer{p, sha256.Sum256([]byte(self + p))}
+			}
+			slices.SortFunc(order, func(a, b offer) int { return bytes.Compare(a.rank[:], b.rank[:]) })
+			for _, o := range order {
+				rt.Add(o.name)
+			}
+			n.tables[self] = rt
 		}
-		ids = append(ids, id)
-		names[id] = p
 	}
-	sorted := kb.SortClosestPeers(ids, kb.ConvertKey(string(key))) // a total order: map order cannot leak
-	out := make([]string, 0, min(count, len(sorted)))
-	for _, id := range sorted[:min(count, len(sorted))] {
-		out = append(out, names[id])
-	}
-	return out
+	return n.tables[t.from]
 }
 
-// Lookup answers at once with LocalClosest (see above).
+// LocalClosest answers from this node's routing table.
+func (t *netTransport) LocalClosest(key []byte, count int) []string {
+	return t.table().Closest(key, count)
+}
+
+// Lookup runs Kademlia's lookup over the nodes' tables and answers after its rounds' time.
 func (t *netTransport) Lookup(key []byte, count int, done func([]string, error)) {
-	done(t.LocalClosest(key, count), nil)
+	n := t.n
+	start := t.table().Closest(key, 20)
+	closest, hops := kademlia.Lookup(key, start, count, 3, func(p string) []string {
+		if n.down[p] || n.isCut(t.from, p) || n.isCut(p, t.from) {
+			return nil
+		}
+		return n.tables[p].Closest(key, 20)
+	})
+	n.stats.Lookups++
+	n.stats.LookupHops += uint64(hops)
+	n.log.add(n.clock.Now(), fmt.Sprintf("lookup by %s: %d rounds, %d peers", n.names[t.from], hops, len(closest)))
+	n.clock.AfterFunc(time.Duration(hops)*(n.faults.MinDelay+n.faults.MaxDelay), func() { done(closest, nil) })
 }
 
 // Request carries msg to the peer and its answer back as two messages on the simulated network.

@@ -46,6 +46,9 @@ script: |
 			if faults != "none" {
 				continue
 			}
+			if r.Net.Lookups == 0 || r.Net.LookupHops < r.Net.Lookups {
+				t.Fatalf("%d lookups in %d rounds: the DHT's lookups went uncounted", r.Net.Lookups, r.Net.LookupHops)
+			}
 			for _, id := range append(w.starts, w.live) {
 				got := w.callbacks[id]
 				if len(got) != 1 {
