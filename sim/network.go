@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/aquanet/aquanet/core"
-	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -43,7 +43,6 @@ type Net struct {
 
 	routing map[string]core.RoutingHandler // the DHT record handlers, by peer (routing.go)
 	tables  map[string]*kademlia.RoutingTable
-
 }
 
 // Hop is one particle's trip between two nodes, as the report draws it.
