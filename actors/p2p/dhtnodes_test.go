@@ -37,7 +37,8 @@ func startDHTNodes(tb testing.TB, n int) *dhtNodes {
 	for i := range n {
 		id := actortest.Identity(tb, fmt.Sprint("dht node ", i))
 		reg := prometheus.NewRegistry()
-		tr, err := p2p.New(p2p.Config{Key: id.Key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+		// A minute per lookup: under -race on two busy cores one can take more than the default.
+		tr, err := p2p.New(p2p.Config{Key: id.Key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, LookupTimeout: time.Minute})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -221,7 +221,8 @@ func kadNet(t *testing.T, n int, tweak func(*Config)) []*peerT {
 func TestDHTLookupFindsTheClosest(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	const n, k = 20, 5
-	nodes := kadNet(t, n, nil)
+	// A minute per lookup: under -race on two busy cores one took more than the default 10 s.
+	nodes := kadNet(t, n, func(c *Config) { c.LookupTimeout = time.Minute })
 	ids := make([]peer.ID, n)
 	for i, nd := range nodes {
 		ids[i] = nd.tr.ID()
