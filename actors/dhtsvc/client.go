@@ -3,6 +3,7 @@ package dhtsvc
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -56,7 +57,7 @@ func (s *Service) Remove(removal []byte, done func(Stored, error)) {
 func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error)) {
 	var mu sync.Mutex
 	st := Stored{Refused: map[string]int{}}
-	count := func(a kademlia.Answer, err error) {
+	count := func(_ string, a kademlia.Answer, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		st.Peers++
@@ -70,7 +71,7 @@ func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error))
 		}
 	}
 	local := s.serve(req)
-	count(local, nil)
+	count("", local, nil)
 	if local.Status == kademlia.StatusRefused && slices.Contains(kademlia.Reasons, local.Reason) {
 		// The record itself is at fault: the others would refuse it too. (A list full here, or
 		// a newer record kept here, says nothing of the others.)
@@ -96,13 +97,16 @@ func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error))
 
 // Providers reads key's records from this node and the Replicas peers closest to key, checks
 // each, and calls done once with the best, from any goroutine: one record per provider (its
-// newest), ordered as a storing list orders them by this node's weights.
+// newest), ordered as a storing list orders them by this node's weights. Then it repairs: each
+// of the peers that answered without one of those records (a partition kept it from them, or
+// they joined since) is sent it, so that the lists converge as they are read.
 func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error)) {
 	var mu sync.Mutex
 	list := kademlia.NewList(s.cfg.Table.List)
 	records := map[trust.PublicKey]kademlia.Record{}
+	held := map[string]map[trust.PublicKey]uint64{} // by peer ("" is this node): provider -> issued_at
 	now := s.now()
-	keep := func(b []byte) {
+	keep := func(b []byte) (kademlia.Record, bool) {
 		r, err := kademlia.DecodeRecord(b)
 		if err == nil && r.Key != key {
 			err = errors.New("a record of another key")
@@ -112,35 +116,50 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 		}
 		if err != nil { // a storing peer handed on what it should not have kept
 			s.refused.WithLabelValues("read-" + reasonOr(kademlia.ReasonOf(err))).Inc()
-			return
+			return kademlia.Record{}, false
 		}
 		e := kademlia.Entry{Provider: r.Provider, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt,
 			Open: r.Challenge.Kind == kademlia.KindOpen}
 		if _, err := list.Put(e, now, s.cfg.Weigh); err == nil {
 			records[r.Provider] = r
 		}
+		return r, true
 	}
-	answer := func(a kademlia.Answer, err error) {
+	answer := func(peer string, a kademlia.Answer, err error) {
 		if err != nil || a.Status != kademlia.StatusOK {
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		has := map[trust.PublicKey]uint64{}
 		for _, b := range a.Records {
-			keep(b)
+			if r, ok := keep(b); ok {
+				has[r.Provider] = max(has[r.Provider], r.IssuedAt)
+			}
 		}
+		held[peer] = has
 	}
 	finish := func() {
 		mu.Lock()
-		defer mu.Unlock()
 		var out []kademlia.Record
 		for _, e := range list.Entries(now, s.cfg.Weigh) {
 			out = append(out, records[e.Provider])
 		}
+		repairs := map[string][][]byte{}
+		for peer, has := range held {
+			for _, r := range out {
+				if issued, ok := has[r.Provider]; !ok || issued < r.IssuedAt {
+					add, _ := kademlia.Request{Op: kademlia.OpAdd, Record: r.Encode()}.Encode()
+					repairs[peer] = append(repairs[peer], add)
+				}
+			}
+		}
+		mu.Unlock()
 		done(out, nil)
+		s.repair(repairs)
 	}
 	req, _ := kademlia.Request{Op: kademlia.OpGet, Key: key}.Encode()
-	answer(s.serve(req), nil)
+	answer("", s.serve(req), nil)
 	if s.cfg.Routing == nil {
 		finish()
 		return
@@ -148,6 +167,20 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 	s.cfg.Routing.Lookup(key[:], s.cfg.Replicas, func(peers []string, err error) {
 		s.ask(peers, req, answer, finish)
 	})
+}
+
+// repair sends each peer ("" is this node) the records it lacked, in peer order; their answers
+// do not matter (a full list may refuse one).
+func (s *Service) repair(repairs map[string][][]byte) {
+	for _, peer := range slices.Sorted(maps.Keys(repairs)) {
+		for _, add := range repairs[peer] {
+			if peer == "" {
+				s.serve(add)
+			} else if s.cfg.Routing != nil {
+				s.cfg.Routing.Request(peer, add, func([]byte, error) {})
+			}
+		}
+	}
 }
 
 func reasonOr(r string) string {
@@ -159,7 +192,7 @@ func reasonOr(r string) string {
 
 // ask sends req to each peer, hands each answer to each, and calls done when all have answered
 // or failed.
-func (s *Service) ask(peers []string, req []byte, each func(kademlia.Answer, error), done func()) {
+func (s *Service) ask(peers []string, req []byte, each func(peer string, a kademlia.Answer, err error), done func()) {
 	if len(peers) == 0 {
 		done()
 		return
@@ -172,7 +205,7 @@ func (s *Service) ask(peers []string, req []byte, each func(kademlia.Answer, err
 			if err == nil {
 				a, err = kademlia.DecodeAnswer(b)
 			}
-			each(a, err)
+			each(p, a, err)
 			mu.Lock()
 			left--
 			last := left == 0

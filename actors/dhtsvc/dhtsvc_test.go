@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -34,12 +35,14 @@ type swarm struct {
 	names    []string
 	mu       sync.Mutex
 	weights  map[trust.PublicKey]uint32
+	hub      *network.Hub
 }
 
 func newSwarm(t *testing.T, n int) *swarm {
 	t.Helper()
 	s := &swarm{clock: clock.NewManual(start), weights: map[trust.PublicKey]uint32{}}
 	hub := network.NewHub()
+	s.hub = hub
 	for i := range n {
 		key := signer(fmt.Sprint("node ", i))
 		name := key.Public().String()
@@ -239,5 +242,57 @@ func TestRepublish(t *testing.T) {
 	}
 	if rs := s.providers(t, 0, ch.Key()); len(rs) != 1 || rs[0].Provider != s.services[3].cfg.Key.Public() {
 		t.Fatalf("%d providers after expiry and republishing, want node 3 alone", len(rs))
+	}
+}
+
+// holds says whether node i keeps a record of provider under k.
+func (s *swarm) holds(i int, k kademlia.Key, provider trust.PublicKey) bool {
+	req, _ := kademlia.Request{Op: kademlia.OpGet, Key: k}.Encode()
+	var a kademlia.Answer
+	s.services[i].Handle("test", req, func(b []byte) { a, _ = kademlia.DecodeAnswer(b) })
+	for _, b := range a.Records {
+		if r, err := kademlia.DecodeRecord(b); err == nil && r.Provider == provider {
+			return true
+		}
+	}
+	return false
+}
+
+// Provider lists converge as they are read: a record provided while some of the peers closest
+// to its key were cut off reaches them at the next read after they are back.
+func TestProvidersRepairAfterAPartition(t *testing.T) {
+	s := newSwarm(t, 12)
+	alice := signer("alice")
+	ch := kademlia.OpenChallenge([]byte("after the split"))
+	closest := s.services[0].cfg.Routing.LocalClosest(ch.Key().Bytes(), 5)
+	index := map[string]int{}
+	for i, n := range s.names {
+		index[n] = i
+	}
+	cut := closest[:3]
+	for _, n := range cut { // the split: these answer nothing
+		s.hub.ServeRouting(n, nil)
+	}
+	from := 0
+	for slices.Contains(cut, s.names[from]) || slices.Contains(closest, s.names[from]) {
+		from++
+	}
+	st, err := s.provide(t, from, s.record(alice, ch, nil))
+	if err != nil || st.Failed != len(cut) {
+		t.Fatalf("provided across the split: %+v, %v; want %d failures", st, err, len(cut))
+	}
+	for _, n := range cut {
+		if s.holds(index[n], ch.Key(), alice.Public()) {
+			t.Fatalf("%s got the record across the split", n)
+		}
+		s.hub.ServeRouting(n, s.services[index[n]].Handle) // healed
+	}
+	if rs := s.providers(t, from, ch.Key()); len(rs) != 1 {
+		t.Fatalf("read after healing: %d providers", len(rs))
+	}
+	for _, n := range closest {
+		if !s.holds(index[n], ch.Key(), alice.Public()) {
+			t.Fatalf("%s, one of the closest, lacks the record after a read repaired the list", n)
+		}
 	}
 }
