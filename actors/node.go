@@ -476,6 +476,7 @@ func (n *Node) Kill() error {
 		return errors.New("actors: node not running")
 	}
 	n.stopping = true
+	n.dht.Close()
 	return n.db.Close()
 }
 
@@ -527,6 +528,7 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 		case *actor.Terminated:
 			if left.Add(-1) == 0 {
 				var err error
+				n.dht.Close()
 				if closeErr := n.db.Close(); closeErr != nil {
 					err = fmt.Errorf("actors: closing the store: %w", closeErr)
 				}

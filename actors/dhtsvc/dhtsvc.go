@@ -59,6 +59,7 @@ type Service struct {
 	mu      sync.Mutex
 	table   *kademlia.Table
 	own     map[kademlia.Key]*own // the keys this node provides (own.go)
+	closed  bool                  // the node's store is closed: the table is not touched again
 	refused *prometheus.CounterVec
 }
 
@@ -130,6 +131,9 @@ func (s *Service) serve(msg []byte) kademlia.Answer {
 	case kademlia.OpGet:
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return errClosedAnswer
+		}
 		var a kademlia.Answer
 		a.Status = kademlia.StatusOK
 		for _, e := range s.table.Get(req.Key, s.now(), s.cfg.Weigh) {
@@ -155,6 +159,9 @@ func (s *Service) add(b []byte) kademlia.Answer {
 		Open: r.Challenge.Kind == kademlia.KindOpen, Value: b}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return errClosedAnswer
+	}
 	if _, err := s.table.Put(r.Key, e, now, s.cfg.Weigh); err != nil {
 		switch {
 		case errors.Is(err, kademlia.ErrOutdated):
@@ -180,6 +187,9 @@ func (s *Service) remove(b []byte) kademlia.Answer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return errClosedAnswer
+	}
 	if _, err := s.table.Remove(r.Key, r.Provider, r.At); err != nil {
 		return kademlia.Answer{Status: kademlia.StatusFailed, Message: clip(err.Error())}
 	}
@@ -214,5 +224,18 @@ func (s *Service) Len() (records, keys int) {
 func (s *Service) Expire() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return 0
+	}
 	return s.table.Expire(s.now())
 }
+
+// Close is called before the node's store closes: from then on the service keeps and serves
+// nothing (requests still on the way, and their callbacks, find it closed), whatever comes.
+func (s *Service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+}
+
+var errClosedAnswer = kademlia.Answer{Status: kademlia.StatusFailed, Message: "this node is stopping"}

@@ -296,3 +296,30 @@ func TestProvidersRepairAfterAPartition(t *testing.T) {
 		}
 	}
 }
+
+// After Close (the node's store is about to close), requests still on the way are answered
+// "failed" and touch nothing: writing to a closed pebble panics (found by the simulator, where
+// a crashed node's requests came back after its crash).
+func TestClosedServiceTouchesNothing(t *testing.T) {
+	s := newSwarm(t, 3)
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Open(db, Config{Key: signer("x"), Clock: s.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	db.Close()
+	req, _ := kademlia.Request{Op: kademlia.OpAdd, Record: s.record(signer("alice"), kademlia.OpenChallenge([]byte("k")), nil)}.Encode()
+	var a kademlia.Answer
+	svc.Handle("peer", req, func(b []byte) { a, _ = kademlia.DecodeAnswer(b) })
+	if a.Status != kademlia.StatusFailed {
+		t.Fatalf("a closed service answered %+v", a)
+	}
+	svc.Republish(nil)
+	if n := svc.Expire(); n != 0 {
+		t.Fatalf("a closed service expired %d records", n)
+	}
+}

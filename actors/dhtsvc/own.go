@@ -52,6 +52,10 @@ func (s *Service) Forget(key kademlia.Key, done func(Stored, error)) {
 func (s *Service) Republish(addrs []multiaddr.Multiaddr) {
 	now := s.now()
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.table.Expire(now)
 	var due []*own
 	for _, k := range slices.SortedFunc(maps.Keys(s.own), func(a, b kademlia.Key) int { return bytes.Compare(a[:], b[:]) }) {

@@ -65,6 +65,9 @@ func printSimResult(w io.Writer, r *sim.Result) {
 		r.Options.Messages, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
 	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
 		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
+	if r.Net.Lookups > 0 {
+		fprintf(w, "  DHT: %d lookups, %.2f rounds each on average\n", r.Net.Lookups, float64(r.Net.LookupHops)/float64(r.Net.Lookups))
+	}
 	for _, l := range r.FaultLines() {
 		fprintf(w, "  %s\n", l)
 	}
