@@ -229,6 +229,8 @@ func (b *builtins) getProviders(c *service.Call, reply func(value.Value, error))
 	})
 }
 
+// storedValue is what became of a record: success when some peer kept it (this node
+// included), error saying what went wrong if anything did (a lookup that failed, say).
 func storedValue(st Stored, err error) value.Value {
 	reasons := make([]string, 0, len(st.Refused))
 	for r := range st.Refused {
@@ -245,7 +247,7 @@ func storedValue(st Stored, err error) value.Value {
 	}
 	return value.Object([]string{"error", "failed", "peers", "refused", "stored", "success"},
 		[]value.Value{value.String(msg), value.Uint(uint64(st.Failed)), value.Uint(uint64(st.Peers)),
-			value.Object(reasons, vals), value.Uint(uint64(st.OK)), value.Bool(err == nil && st.OK > 0)})
+			value.Object(reasons, vals), value.Uint(uint64(st.OK)), value.Bool(st.OK > 0)})
 }
 
 func b58Arg(args []value.Value, i int, field string) ([]byte, error) {

@@ -139,6 +139,7 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 		}
 		held[peer] = has
 	}
+	var lookupErr error
 	finish := func() {
 		mu.Lock()
 		var out []kademlia.Record
@@ -155,6 +156,10 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 			}
 		}
 		mu.Unlock()
+		if len(out) == 0 && lookupErr != nil { // none here, and the network was not asked
+			done(nil, fmt.Errorf("no providers here, and looking up the peers closest to the key: %w", lookupErr))
+			return
+		}
 		done(out, nil)
 		s.repair(repairs)
 	}
@@ -165,6 +170,9 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 		return
 	}
 	s.cfg.Routing.Lookup(key[:], s.cfg.Replicas, func(peers []string, err error) {
+		mu.Lock()
+		lookupErr = err
+		mu.Unlock()
 		s.ask(peers, req, answer, finish)
 	})
 }

@@ -201,6 +201,10 @@ until it is told otherwise): only its management peer may ask, --key being that 
 				return fmt.Errorf("not stored (%s of %s peers kept it; refused: %s): %s", stored, peers, refused, s)
 			}
 			fprintf(c.OutOrStdout(), "key %s: kept by %s of %s peers\n", ch.Key(), stored, peers)
+			if msg, _ := res.Get("error"); msg.String() != `""` {
+				s, _ := msg.Str()
+				fprintf(c.ErrOrStderr(), "aquanet: warning: %s\n", s)
+			}
 			return nil
 		},
 	}

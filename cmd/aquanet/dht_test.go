@@ -65,3 +65,33 @@ func TestDHTProvideAndFindOnRealNodes(t *testing.T) {
 		}
 	}
 }
+
+// A node alone: its management peer makes it provide a key, which it keeps though no other
+// peer can be asked (said as a warning); a key nobody provides fails, saying the network was
+// not reached; a stranger cannot make the node provide.
+func TestDHTOnALoneNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	mgmtKey, mgmt := keyPair(t, dir, "mgmt")
+	strangerKey, _ := keyPair(t, dir, "stranger")
+	n := startNode(t, "n", "--management-peer", mgmt)
+	_, out, _ := aquanet(t, "", "dht", "challenge", "open", "--nonce", "solo")
+	f := strings.Fields(out)
+	challenge, key := f[1], f[3]
+	code, out, errOut := aquanet(t, "", "dht", "provide", "--challenge", challenge, "--key", mgmtKey, "--node", "--relay", n.tcpAddr(t))
+	if code != 0 || !strings.Contains(out, "kept by 1 of 1 peers") || !strings.Contains(errOut, "warning: looking up the peers closest to the key") {
+		t.Fatalf("the management peer's provide: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := aquanet(t, "", "dht", "providers", key, "--relay", n.tcpAddr(t)); code != 0 || !strings.HasPrefix(out, n.peerID+" weight 0 open") {
+		t.Fatalf("providers: exit %d %q", code, out)
+	}
+	_, out, _ = aquanet(t, "", "dht", "challenge", "open", "--nonce", "nobody")
+	if code, _, errOut := aquanet(t, "", "dht", "providers", strings.Fields(out)[3], "--relay", n.tcpAddr(t)); code == 0 || !strings.Contains(errOut, "no providers here, and looking up") {
+		t.Fatalf("providers of a key nobody provides, alone: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := aquanet(t, "", "dht", "provide", "--challenge", challenge, "--key", strangerKey, "--node", "--relay", n.tcpAddr(t)); code == 0 || !strings.Contains(errOut, "only the node and its management peer") {
+		t.Fatalf("a stranger's provide --node: exit %d %q", code, errOut)
+	}
+}
