@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"sync"
 
-	kb "github.com/libp2p/go-libp2p-kbucket"
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/particle"
 )
 
@@ -102,25 +100,12 @@ func (t hubTransport) Connect(peer string, _ []string, done func(bool)) { done(t
 // table holds them all.
 func (t hubTransport) LocalClosest(key []byte, count int) []string {
 	t.h.mu.Lock()
-	ids := make([]peer.ID, 0, len(t.h.peers))
-	names := make(map[peer.ID]string, len(t.h.peers))
+	table := kademlia.NewRoutingTable(t.self, len(t.h.peers))
 	for p := range t.h.peers {
-		if p != t.self {
-			id, err := peer.Decode(p)
-			if err != nil { // not a peer id (tests name peers freely): its bytes stand for it
-				id = peer.ID(p)
-			}
-			ids = append(ids, id)
-			names[id] = p
-		}
+		table.Add(p)
 	}
 	t.h.mu.Unlock()
-	sorted := kb.SortClosestPeers(ids, kb.ConvertKey(string(key)))
-	out := make([]string, 0, min(count, len(sorted)))
-	for _, id := range sorted[:min(count, len(sorted))] {
-		out = append(out, names[id])
-	}
-	return out
+	return table.Closest(key, count)
 }
 
 // Lookup answers at once with LocalClosest: on the hub every peer knows every other.
