@@ -22,6 +22,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
+	cmap "github.com/orcaman/concurrent-map"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aquanet/aquanet/actors/dhtsvc"
@@ -97,6 +98,11 @@ type Env struct {
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
 	ActorOptions []actor.PropsOption
+	// SmallActorRegistry gives the node's actor system a process registry of one bucket,
+	// where protoactor's has 1,024 (32,768 maps, 2.7 MB, made up front), sized for many
+	// goroutines registering actors at once. A simulator that runs hundreds of nodes on one
+	// goroutine sets it; a node of its own keeps protoactor's.
+	SmallActorRegistry bool
 	// Wasm is how the node runs Wasm services.
 	Wasm WasmEnv
 	// Trust is how the node's TrustGraph starts: its roots and initial certificates.
@@ -211,6 +217,9 @@ func NewNode(env Env) (*Node, error) {
 		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
 		// interval short so that a stopped node leaves no goroutine behind for long.
 		actor.WithDeadLetterThrottleInterval(10*time.Millisecond))
+	if env.SmallActorRegistry {
+		shrinkRegistry(n.system)
+	}
 	if f := env.OnActorFailure; f != nil {
 		// Every supervisor strategy publishes its decisions on the system's event stream,
 		// synchronously.
@@ -593,4 +602,15 @@ func (n *Node) multiaddrs() []multiaddr.Multiaddr {
 		}
 	}
 	return out
+}
+
+// shrinkRegistry replaces system's process registry by one of a single bucket, keeping the
+// processes the system registered as it was made (its dead letters, its event stream). It
+// must run before anything else touches the system.
+func shrinkRegistry(system *actor.ActorSystem) {
+	small := &actor.SliceMap{LocalPIDs: []cmap.ConcurrentMap{cmap.New()}}
+	for _, bucket := range system.ProcessRegistry.LocalPIDs.LocalPIDs {
+		bucket.IterCb(func(id string, process any) { small.LocalPIDs[0].Set(id, process) })
+	}
+	system.ProcessRegistry.LocalPIDs = small
 }

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
+	"github.com/asynkron/protoactor-go/actor"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,31 @@ func TestNewNodeChecksItsEnvironment(t *testing.T) {
 	}
 }
 
+// A small registry keeps what protoactor registered as it made the system (its dead letters
+// and event stream): a message to an actor that is gone still goes to the dead letters.
+func TestSmallActorRegistryKeepsTheSystemsOwnProcesses(t *testing.T) {
+	id, err := scenario.NewIdentity("solo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewNode(Env{Key: id.Key, Transport: network.NewHub().Join, SmallActorRegistry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buckets := n.system.ProcessRegistry.LocalPIDs.LocalPIDs
+	if len(buckets) != 1 {
+		t.Fatalf("%d buckets, want 1", len(buckets))
+	}
+	for _, id := range []string{"deadletter", "eventstream"} {
+		if _, ok := buckets[0].Get(id); !ok {
+			t.Errorf("the small registry lost protoactor's %s", id)
+		}
+	}
+	if process, _ := n.system.ProcessRegistry.Get(actor.NewPID(n.system.Address(), "gone")); process != n.system.DeadLetter {
+		t.Errorf("a message to an actor that is gone goes to %T, not the dead letters", process)
+	}
+}
+
 // Two nodes on goroutines (protoactor's default dispatcher), joined by a hub: a particle goes
 // from alice to bob's service and back to alice's; then both stop, leaving no goroutine behind.
 func TestTwoNodesOnGoroutines(t *testing.T) {
@@ -52,7 +78,9 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join, Metrics: metrics})
+		// Bob's actor system has the small registry of a simulator's node: it serves
+		// goroutines registering and looking up actors at once as well.
+		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join, Metrics: metrics, SmallActorRegistry: name == "bob"})
 		if err != nil {
 			t.Fatal(err)
 		}
