@@ -5,6 +5,7 @@
 package actors
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -118,7 +119,14 @@ type DHTEnv struct {
 	Table    kademlia.TableConfig
 	Replicas int
 	MaxTTL   uint64
+	// RepublishEvery is how often, on the node's clock, the node republishes the keys it
+	// provides (each once it has lived half its life, and all of them at the first time after
+	// a restart) and drops the records that expired: default a minute; negative, never.
+	RepublishEvery time.Duration
 }
+
+// DefaultRepublishEvery is DHTEnv.RepublishEvery's default.
+const DefaultRepublishEvery = time.Minute
 
 // TrustEnv is how a node's TrustGraph (package trust, served as the trust-graph builtin)
 // starts. The graph itself is kept in the node's database.
@@ -172,6 +180,8 @@ type Node struct {
 	wasmHost *wasmhost.Host
 	trust    *trustsvc.Service
 	dht      *dhtsvc.Service
+	// republish is the timer of the DHT's next republishing (keepDHT), stopped with the node.
+	republish clock.Timer
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
 	// ActorOptions): goroutines kept warm, whose stacks stay grown.
 	wasmDispatch *dispatch.Warm
@@ -301,6 +311,9 @@ func (n *Node) Start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.dht = dht
+	if every := cmp.Or(n.env.DHT.RepublishEvery, DefaultRepublishEvery); every > 0 {
+		n.keepDHT(every)
+	}
 	if server, ok := transport.(core.RoutingServer); ok {
 		server.ServeRouting(dht.Handle)
 	}
@@ -485,8 +498,30 @@ func (n *Node) Kill() error {
 		return errors.New("actors: node not running")
 	}
 	n.stopping = true
+	if n.republish != nil {
+		n.republish.Stop()
+	}
 	n.dht.Close()
 	return n.db.Close()
+}
+
+// keepDHT republishes the node's keys and drops expired records every period, until the node
+// stops. The caller holds n.mu.
+func (n *Node) keepDHT(every time.Duration) {
+	n.republish = n.env.Clock.AfterFunc(every, func() {
+		n.mu.Lock()
+		stopping := n.stopping
+		n.mu.Unlock()
+		if stopping {
+			return
+		}
+		n.dht.Republish(n.multiaddrs())
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if !n.stopping {
+			n.keepDHT(every)
+		}
+	})
 }
 
 // Stop stops taking particles in, lets the active ones (those with data to merge or calls out)
@@ -501,6 +536,9 @@ func (n *Node) Stop(ctx context.Context) error {
 		return errors.New("actors: node not running")
 	}
 	n.stopping = true
+	if n.republish != nil {
+		n.republish.Stop()
+	}
 	n.mu.Unlock()
 
 	drained := make(chan struct{}, 1)

@@ -56,6 +56,7 @@ const (
 // its goroutines, the builtins on theirs.
 type Service struct {
 	cfg     Config
+	db      *pebble.DB
 	mu      sync.Mutex
 	table   *kademlia.Table
 	own     map[kademlia.Key]*own // the keys this node provides (own.go)
@@ -81,7 +82,11 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dht: %w", err)
 	}
-	s := &Service{cfg: cfg, table: kademlia.NewTable(cfg.Table, st)}
+	owned, err := loadOwn(db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, db: db, table: kademlia.NewTable(cfg.Table, st), own: owned}
 	now := s.now()
 	for _, k := range keys {
 		s.table.Load(k, entries[k], now, cfg.Weigh)
@@ -237,5 +242,7 @@ func (s *Service) Close() {
 	defer s.mu.Unlock()
 	s.closed = true
 }
+
+var errClosed = errors.New("dht: the node is stopping")
 
 var errClosedAnswer = kademlia.Answer{Status: kademlia.StatusFailed, Message: "this node is stopping"}

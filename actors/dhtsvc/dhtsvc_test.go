@@ -5,10 +5,13 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -321,5 +324,71 @@ func TestClosedServiceTouchesNothing(t *testing.T) {
 	svc.Republish(nil)
 	if n := svc.Expire(); n != 0 {
 		t.Fatalf("a closed service expired %d records", n)
+	}
+}
+
+// The keys a node provides outlive a restart: a restarted node republishes them at its first
+// Republish (not only after half their life, which it no longer knows), and not those it was
+// told to forget. A kept key that is corrupt stops Open, saying so.
+func TestProvidedKeysSurviveARestart(t *testing.T) {
+	fs := vfs.NewMem()
+	clk := clock.NewManual(start)
+	key := signer("restarting")
+	open := func() (*Service, *pebble.DB) {
+		db, err := store.Open(store.Options{FS: fs, Dir: "db"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := Open(db, Config{Key: key, Clock: clk})
+		if err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+		return svc, db
+	}
+	issued := func(svc *Service, ch kademlia.Challenge) []uint64 {
+		var out []uint64
+		svc.Providers(ch.Key(), func(rs []kademlia.Record, err error) {
+			for _, r := range rs {
+				out = append(out, r.IssuedAt)
+			}
+		})
+		return out
+	}
+	kept, forgotten := kademlia.OpenChallenge([]byte("kept")), kademlia.OpenChallenge([]byte("forgotten"))
+	svc, db := open()
+	for _, ch := range []kademlia.Challenge{kept, forgotten} {
+		svc.ProvideSelf(ch, nil, 100, nil, func(_ Stored, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	svc.Forget(forgotten.Key(), func(Stored, error) {})
+	first := issued(svc, kept)
+	svc.Close()
+	db.Close()
+
+	clk.Advance(10 * time.Second) // a fifth of the record's life
+	svc, db = open()
+	svc.Republish(nil)
+	if got := issued(svc, kept); len(got) != 1 || got[0] != first[0]+10 {
+		t.Errorf("after a restart the kept key's record was issued at %v, want [%d] (republished)", got, first[0]+10)
+	}
+	if got := issued(svc, forgotten); len(got) != 0 {
+		t.Errorf("a forgotten key was provided again after a restart: issued at %v", got)
+	}
+	svc.Close()
+	if err := db.Set(ownKey(kept.Key()), []byte{1, 2, 3}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err := store.Open(store.Options{FS: fs, Dir: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Open(db, Config{Key: key, Clock: clk}); err == nil || !strings.Contains(err.Error(), "provided key is corrupt") {
+		t.Errorf("opening over a corrupt provided key: %v", err)
 	}
 }

@@ -181,7 +181,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	started.Store(node)
 	tr.RetagPeers()
 	go retagPeers(ctx, tr)
-	go keepDHTRecords(ctx, node, tr, logger)
+	go provideAsRelay(ctx, node, tr, logger)
 	if err := tr.StartBootstrap(cfg.Bootstrap); err != nil {
 		stopNode(node, logger)
 		return err
@@ -237,10 +237,10 @@ func retagPeers(ctx context.Context, tr *p2p.Transport) {
 	}
 }
 
-// keepDHTRecords makes the node a provider of the relays' key (dhtsvc.RelayAttribute) once it
-// has had time to join the DHT, then republishes the keys it provides and drops expired records
-// every minute.
-func keepDHTRecords(ctx context.Context, node *actors.Node, tr *p2p.Transport, logger *slog.Logger) {
+// provideAsRelay makes the node a provider of the relays' key (dhtsvc.RelayAttribute) once it
+// has had time to join the DHT; the node republishes it (and every key it provides) from then
+// on, across restarts.
+func provideAsRelay(ctx context.Context, node *actors.Node, tr *p2p.Transport, logger *slog.Logger) {
 	select {
 	case <-ctx.Done():
 		return
@@ -250,16 +250,6 @@ func keepDHTRecords(ctx context.Context, node *actors.Node, tr *p2p.Transport, l
 	node.DHT().ProvideSelf(relays, nil, 3600, tr.Addrs(), func(st dhtsvc.Stored, err error) {
 		logger.Info("provides the relays' key", "key", relays.Key().String(), "kept_by", st.OK, "of", st.Peers, "error", err)
 	})
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			node.DHT().Republish(tr.Addrs())
-		}
-	}
 }
 
 func stopNode(node *actors.Node, logger *slog.Logger) error {

@@ -37,6 +37,9 @@ const (
 	// DHTProviders holds the provider records this peer stores for the DHT, by key and
 	// provider (package kademlia).
 	DHTProviders byte = 'P'
+	// DHTOwn holds the keys this peer provides itself, which it republishes until it is told
+	// to stop, across restarts (package actors/dhtsvc).
+	DHTOwn byte = 'O'
 )
 
 // Options say where the database lives.
