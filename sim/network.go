@@ -63,11 +63,12 @@ func (n *Net) hop(h Hop) {
 	}
 }
 
-// NetStats count what the network did.
+// NetStats count what the network did: particles, and the DHT's requests and answers.
 type NetStats struct {
 	Sent, Delivered, Lost, Duplicated, Cut uint64
 	// DHT lookups, and the rounds of questions they took in all (routing.go).
 	Lookups, LookupHops uint64 `json:",omitempty"`
+	LookupMaxHops       int    `json:",omitempty"` // the most rounds one lookup took
 }
 
 func newNet(clk *clock.Manual, seed uint64, faults NetFaults, log *EventLog) *Net {

@@ -90,6 +90,7 @@ func (t *netTransport) Lookup(key []byte, count int, done func([]string, error))
 	})
 	n.stats.Lookups++
 	n.stats.LookupHops += uint64(hops)
+	n.stats.LookupMaxHops = max(n.stats.LookupMaxHops, hops)
 	n.log.add(n.clock.Now(), fmt.Sprintf("lookup by %s: %d rounds, %d peers", n.names[t.from], hops, len(closest)))
 	n.clock.AfterFunc(time.Duration(hops)*(n.faults.MinDelay+n.faults.MaxDelay), func() { done(closest, nil) })
 }
@@ -128,11 +129,14 @@ func (n *Net) message(from, to, what string, deliver func()) {
 		return
 	}
 	desc := fmt.Sprintf("%s %s->%s", what, n.names[from], n.names[to])
+	n.stats.Sent++
 	if n.isCut(from, to) {
+		n.stats.Cut++
 		n.log.add(n.clock.Now(), "cut "+desc)
 		return
 	}
 	if n.rnd.Float64() < n.faults.Loss {
+		n.stats.Lost++
 		n.log.add(n.clock.Now(), "lose "+desc)
 		return
 	}
@@ -143,9 +147,11 @@ func (n *Net) message(from, to, what string, deliver func()) {
 	n.log.add(n.clock.Now(), "send "+desc)
 	n.clock.AfterFunc(delay, func() {
 		if n.isCut(from, to) {
+			n.stats.Cut++
 			n.log.add(n.clock.Now(), "cut in flight "+desc)
 			return
 		}
+		n.stats.Delivered++
 		n.log.add(n.clock.Now(), "deliver "+desc)
 		deliver()
 	})

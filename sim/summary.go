@@ -57,13 +57,17 @@ func (r *Result) FaultLines() []string {
 	}
 	if len(o.Skews) > 0 {
 		var each []string
-		for i := range r.Nodes {
+		least, most := slices.Min(o.Skews), slices.Max(o.Skews)
+		for i := range r.Nodes[:min(len(r.Nodes), maxNamed)] {
 			skew := o.Skews[i%len(o.Skews)].Round(time.Millisecond)
 			sign := "+"
 			if skew < 0 {
 				sign = ""
 			}
 			each = append(each, fmt.Sprintf("%s %s%v", r.Nodes[i].Name, sign, skew))
+		}
+		if len(r.Nodes) > maxNamed {
+			each = append(each, fmt.Sprintf("… %d nodes, from %v to %v", len(r.Nodes), round(least), round(most)))
 		}
 		lines = append(lines, "clock skews: "+strings.Join(each, ", "))
 	}
@@ -96,12 +100,19 @@ func (r *Result) nodeName(i int) string {
 }
 
 func (r *Result) nodeNames(idx []int) string {
-	names := make([]string, len(idx))
-	for i, n := range idx {
-		names[i] = r.nodeName(n)
+	names := make([]string, 0, min(len(idx), maxNamed))
+	for _, n := range idx[:min(len(idx), maxNamed)] {
+		names = append(names, r.nodeName(n))
+	}
+	if len(idx) > maxNamed {
+		return fmt.Sprintf("{%s,… %d nodes}", strings.Join(names, ","), len(idx))
 	}
 	return "{" + strings.Join(names, ",") + "}"
 }
+
+// maxNamed is how many nodes of a set, or clock skews, a fault's line names: a run of a
+// thousand nodes prints a line, not a page (--json has them all).
+const maxNamed = 12
 
 // byTime returns a copy of faults in the order they begin.
 func byTime[F any](faults []F, at func(F) time.Duration) []F {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -18,7 +17,10 @@ import (
 const simLong = `Runs aquanet nodes in one process, deterministically: the real node code on one seeded
 scheduler and a virtual clock, joined by a simulated network. The workload is the paper's
 messenger (node 0 is the relay, the last node is not a member, the others are; each message is
-sent by a seeded node at a seeded time) or scenario files of "aquanet air run" (--workload
+sent by a seeded node at a seeded time), the DHT (--workload dht: one key per 50 nodes, each
+provided by 3 seeded nodes at seeded times, --messages reads of them from seeded nodes; after
+healing, every key is read again until the reads find all its providers, and each of the 20
+nodes closest to a key must keep them all: the provider lists converged), or scenario files of "aquanet air run" (--workload
 FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
 nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv, and everything
 else with their own builtins, peer.* on their virtual clocks, as air run does (a scenario with
@@ -67,7 +69,7 @@ func newSimCmd() *cobra.Command {
 	var workloads []string
 	var check, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|FILE...] [--check-determinism] [--report out.html] [--json]",
+		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|FILE...] [--check-determinism] [--report out.html] [--json]",
 		Short: "Simulate a network of nodes, deterministically, with faults",
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
@@ -75,11 +77,15 @@ func newSimCmd() *cobra.Command {
 			if err := refuseNegative(o); err != nil {
 				return err
 			}
-			var scenarios []*scenario.Scenario // nil: the messenger
+			var scenarios []*scenario.Scenario // nil: a built-in workload
+			builtIn := sim.Run
 			for _, w := range workloads {
-				if w == "messenger" {
+				if w == "messenger" || w == "dht" {
 					if len(workloads) > 1 {
-						return errors.New("--workload messenger runs alone, not with scenario files")
+						return fmt.Errorf("--workload %s runs alone, not with scenario files", w)
+					}
+					if w == "dht" {
+						builtIn = sim.RunDHT
 					}
 					break
 				}
@@ -122,7 +128,7 @@ func newSimCmd() *cobra.Command {
 				opts.Seed = seed
 				sum.Seeds++
 				if scenarios == nil {
-					if err := simOne(c, opts, check, asJSON, report, "messenger", sim.Run, &sum); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, workloads[0], builtIn, &sum); err != nil {
 						return err
 					}
 				}
@@ -145,7 +151,7 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (at least 4)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time in which the messages are sent")
 	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
-	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
+	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", "dht", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")

@@ -95,23 +95,38 @@ func TestSimTextSummaryAndFaults(t *testing.T) {
 
 func TestSimRefusesBadOptions(t *testing.T) {
 	for args, want := range map[string]string{
-		"--nodes 3":                     "at least 4",
-		"--nodes 3 --seeds 1..3 --json": "at least 4",
-		"--nodes 0":                     "nodes 0",
-		"--faults fire":                 `faults "fire"`,
-		"--seeds 5..2":                  "A <= B",
-		"--seeds 5":                     "A..B",
-		"--workload nope.yaml":          "nope.yaml",
-		"--duration -1s":                "--duration -1s",
-		"--duration 0s":                 "--duration 0s",
-		"--messages -3":                 "--messages -3",
-		"--room -1":                     "--room -1",
-		"--seed -1":                     "--seed",
-		"extra":                         "no arguments",
+		"--nodes 3":                        "at least 4",
+		"--nodes 3 --seeds 1..3 --json":    "at least 4",
+		"--nodes 0":                        "nodes 0",
+		"--faults fire":                    `faults "fire"`,
+		"--seeds 5..2":                     "A <= B",
+		"--seeds 5":                        "A..B",
+		"--workload nope.yaml":             "nope.yaml",
+		"--workload dht --workload x.yaml": "--workload dht runs alone",
+		"--workload dht --nodes 3":         "at least 4",
+		"--duration -1s":                   "--duration -1s",
+		"--duration 0s":                    "--duration 0s",
+		"--messages -3":                    "--messages -3",
+		"--room -1":                        "--room -1",
+		"--seed -1":                        "--seed",
+		"extra":                            "no arguments",
 	} {
 		code, out, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
 		if code != 1 || !strings.HasPrefix(errOut, "aquanet: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) || out != "" {
 			t.Errorf("sim %s: exit %d, stdout %q, stderr %q; want exit 1 and one line \"aquanet: ...\" saying %q", args, code, out, errOut, want)
+		}
+	}
+}
+
+// The DHT workload from the command line: its checks pass and the summary reports the lookups.
+func TestSimDHTWorkload(t *testing.T) {
+	code, out, errOut := aquanet(t, "", "sim", "--workload", "dht", "--nodes", "20", "--faults", "partition", "--seed", "3", "--duration", "2m")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"pass providers_converge", "pass liveness", "DHT: ", "(log2 of 20 nodes: 4.3)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output has no %q:\n%s", want, out)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"time"
@@ -66,7 +67,8 @@ func printSimResult(w io.Writer, r *sim.Result) {
 	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
 		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
 	if r.Net.Lookups > 0 {
-		fprintf(w, "  DHT: %d lookups, %.2f rounds each on average\n", r.Net.Lookups, float64(r.Net.LookupHops)/float64(r.Net.Lookups))
+		fprintf(w, "  DHT: %d lookups, %.2f rounds each on average, %d at most (log2 of %d nodes: %.1f)\n", r.Net.Lookups,
+			float64(r.Net.LookupHops)/float64(r.Net.Lookups), r.Net.LookupMaxHops, r.Options.Nodes, math.Log2(float64(r.Options.Nodes)))
 	}
 	for _, l := range r.FaultLines() {
 		fprintf(w, "  %s\n", l)
