@@ -92,6 +92,9 @@ func stringToB58(args []value.Value) (value.Value, error) {
 }
 
 func decodeB58(s string) ([]byte, error) {
+	if s == "" {
+		return []byte{}, nil // nox's bs58 decodes nothing to nothing; mr-tron's refuses it
+	}
 	b, err := base58.Decode(s)
 	if err != nil {
 		return nil, errorf("Error: decode base58 failed: %v", err)

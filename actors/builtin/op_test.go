@@ -88,6 +88,8 @@ func TestOp(t *testing.T) {
 		{fn: "string_to_b58", args: `[]`, err: "Error: Field 'string' is missing from args to call_service"},
 		{fn: "string_to_b58", args: `[5]`, err: "Error: Error deserializing field 'string': expected String, got 5"},
 		{fn: "string_from_b58", args: `["Cn8eVZg"]`, want: `"hello"`},
+		{fn: "string_from_b58", args: `[""]`, want: `""`},
+		{fn: "bytes_from_b58", args: `[""]`, want: `[]`},
 		{fn: "string_from_b58", args: `["0OIl"]`, err: "Error: decode base58 failed: …"},
 		{fn: "string_from_b58", args: `["` + base58.Encode([]byte{'a', 0xff}) + `"]`, err: "Error: decode from bytes to UTF8 failed: invalid utf-8 sequence from index 1"},
 		{fn: "bytes_to_b58", args: `[[104, 101, 108, 108, 111]]`, want: `"Cn8eVZg"`},
