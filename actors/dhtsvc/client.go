@@ -177,11 +177,18 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 	})
 }
 
-// repair sends each peer ("" is this node) the records it lacked, in peer order; their answers
-// do not matter (a full list may refuse one).
+// maxRepairs bounds the records one read sends to the peers that lacked them, so that a read
+// costs at most so many writes elsewhere (a list of 32 missing at 20 peers would be 640); what
+// is left the next reads repair.
+const maxRepairs = 64
+
+// repair sends each peer ("" is this node) the records it lacked, in peer order, at most
+// maxRepairs in all; their answers do not matter (a full list may refuse one).
 func (s *Service) repair(repairs map[string][][]byte) {
+	budget := maxRepairs
 	for _, peer := range slices.Sorted(maps.Keys(repairs)) {
-		for _, add := range repairs[peer] {
+		for _, add := range repairs[peer][:min(len(repairs[peer]), budget)] {
+			budget--
 			if peer == "" {
 				s.serve(add)
 			} else if s.cfg.Routing != nil {

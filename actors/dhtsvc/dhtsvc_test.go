@@ -392,3 +392,61 @@ func TestProvidedKeysSurviveARestart(t *testing.T) {
 		t.Errorf("opening over a corrupt provided key: %v", err)
 	}
 }
+
+// A read repairs at most maxRepairs records, so that one read cannot cost hundreds of writes
+// elsewhere; the next reads repair the rest.
+func TestRepairsAreBounded(t *testing.T) {
+	s := newSwarm(t, 12)
+	owner := signer("owner")
+	ch := kademlia.SignedChallenge(owner.Public(), []byte("many"))
+	closest := s.services[0].cfg.Routing.LocalClosest(ch.Key().Bytes(), 5)
+	index := map[string]int{}
+	for i, n := range s.names {
+		index[n] = i
+	}
+	cut := closest[1:]
+	for _, n := range cut {
+		s.hub.ServeRouting(n, nil)
+	}
+	from := 0
+	for slices.Contains(closest, s.names[from]) {
+		from++
+	}
+	const providers = kademlia.DefaultCap - kademlia.DefaultReserve // weighted: 28, missing at 4 peers: 112 repairs
+	var keys []trust.Signer
+	for i := range providers {
+		p := signer(fmt.Sprint("provider ", i))
+		s.weights[p.Public()] = 1
+		keys = append(keys, p)
+		if _, err := s.provide(t, from, s.record(p, ch, kademlia.SignProvider(owner, ch.Key(), p.Public()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range cut {
+		s.hub.ServeRouting(n, s.services[index[n]].Handle)
+	}
+	held := func() int {
+		n := 0
+		for _, peer := range cut {
+			for _, p := range keys {
+				if s.holds(index[peer], ch.Key(), p.Public()) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if got := held(); got != 0 {
+		t.Fatalf("the cut peers hold %d records before any read", got)
+	}
+	if rs := s.providers(t, from, ch.Key()); len(rs) != providers {
+		t.Fatalf("read %d providers, want %d", len(rs), providers)
+	}
+	if got := held(); got != maxRepairs {
+		t.Fatalf("one read repaired %d records at the peers that lacked them, want the budget of %d", got, maxRepairs)
+	}
+	s.providers(t, from, ch.Key())
+	if got, want := held(), len(cut)*providers; got != want {
+		t.Fatalf("after a second read the peers hold %d records, want %d", got, want)
+	}
+}
