@@ -19,11 +19,18 @@ func TestNodeRepublishesItsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DHT: DHTEnv{RepublishEvery: 30 * time.Second}})
+	other, err := scenario.NewIdentity("keeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := network.NewHub() // the record is kept at another node too: a lone node's would be due every time
+	n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: hub.Join, DHT: DHTEnv{RepublishEvery: 30 * time.Second}})
+	keeper := startNode(t, Env{Key: other.Key, Clock: clk, Transport: hub.Join, DHT: DHTEnv{RepublishEvery: -1}})
+	defer keeper.Kill()
 	ch := kademlia.OpenChallenge([]byte("republished"))
-	n.DHT().ProvideSelf(ch, nil, 100, nil, func(_ dhtsvc.Stored, err error) {
-		if err != nil {
-			t.Fatal(err)
+	n.DHT().ProvideSelf(ch, nil, 100, nil, func(st dhtsvc.Stored, err error) {
+		if err != nil || st.OK != 2 {
+			t.Fatalf("provided: %+v, %v; want kept by both nodes", st, err)
 		}
 	})
 	issued := func() uint64 {

@@ -46,6 +46,11 @@ type Entry struct {
 	Open bool
 	// Value is the record, encoded; the list does not read it.
 	Value []byte
+	// Removed makes the entry a tombstone: the provider's removal, signed at IssuedAt, kept
+	// until ExpiresAt (when every record it could outdate has expired) so that an older record
+	// coming back (a stale copy a read repairs from, or a replay) is refused. Value is the
+	// removal, encoded.
+	Removed bool
 }
 
 // Weigher gives the storing peer's trust weight of a provider now (its TrustGraph's).
@@ -68,6 +73,7 @@ type List struct {
 	cfg      ListConfig
 	weighted []Entry
 	reserve  []Entry
+	removed  []Entry // tombstones, at most cfg.Cap, by provider
 }
 
 // NewList returns an empty list bounded by cfg (zero values take the defaults).
@@ -82,6 +88,18 @@ func (l *List) Put(e Entry, now uint64, weigh Weigher) (evicted *Entry, err erro
 	l.Expire(now)
 	if e.ExpiresAt < now {
 		return nil, fmt.Errorf("the record expired at %d, it is %d", e.ExpiresAt, now)
+	}
+	if i, ok := l.findRemoved(e.Provider); ok {
+		if at := l.removed[i].IssuedAt; at >= e.IssuedAt {
+			return nil, fmt.Errorf("%w (removed at %d, this record issued at %d)", ErrOutdated, at, e.IssuedAt)
+		}
+		tomb := l.removed[i]
+		l.removed = slices.Delete(l.removed, i, i+1) // a record issued since the removal
+		defer func() {
+			if err != nil {
+				l.removed = slices.Insert(l.removed, i, tomb)
+			}
+		}()
 	}
 	if old, part, i := l.find(e.Provider); old != nil {
 		if old.IssuedAt > e.IssuedAt {
@@ -116,18 +134,81 @@ func (l *List) Put(e Entry, now uint64, weigh Weigher) (evicted *Entry, err erro
 	return evicted, nil
 }
 
-// Remove drops the provider's record unless it is newer than at (a removal signed at at
-// cannot remove a record issued later). It says whether it dropped one.
-func (l *List) Remove(provider trust.PublicKey, at uint64) bool {
-	old, part, i := l.find(provider)
-	if old == nil || old.IssuedAt > at {
+// Remove takes in a provider's removal, tomb (Removed, IssuedAt the removal's time): it drops
+// the provider's record unless that is newer (a removal signed at at cannot remove a record
+// issued later), and keeps tomb until its ExpiresAt, in place of an older one, so that the
+// record does not come back. A full set of tombstones (cfg.Cap) makes room by dropping the one
+// that expires first, when tomb expires later. It says whether the list changed, and returns
+// the tombstone it dropped to make room.
+func (l *List) Remove(tomb Entry, now uint64) (changed bool, dropped *Entry) {
+	l.Expire(now)
+	tomb.Removed = true
+	if old, _, _ := l.find(tomb.Provider); old != nil && old.IssuedAt > tomb.IssuedAt {
+		return false, nil
+	}
+	if tomb.ExpiresAt < now {
+		return l.drop(tomb.Provider), nil
+	}
+	if i, ok := l.findRemoved(tomb.Provider); ok {
+		if l.removed[i].IssuedAt >= tomb.IssuedAt {
+			return l.drop(tomb.Provider), nil
+		}
+		l.removed = slices.Delete(l.removed, i, i+1)
+	} else if len(l.removed) >= l.cfg.Cap {
+		first := slices.MinFunc(l.removed, byExpiry)
+		if byExpiry(first, tomb) >= 0 {
+			return l.drop(tomb.Provider), nil
+		}
+		i, _ := l.findRemoved(first.Provider)
+		l.removed = slices.Delete(l.removed, i, i+1)
+		dropped = &first
+	}
+	l.drop(tomb.Provider)
+	tomb.Value = slices.Clone(tomb.Value)
+	i, _ := slices.BinarySearchFunc(l.removed, tomb, byProvider)
+	l.removed = slices.Insert(l.removed, i, tomb)
+	return true, dropped
+}
+
+// drop deletes the provider's record, saying whether there was one.
+func (l *List) drop(p trust.PublicKey) bool {
+	_, part, i := l.find(p)
+	if part == nil {
 		return false
 	}
 	*part = slices.Delete(*part, i, i+1)
 	return true
 }
 
-// Expire drops the records that expired before now and returns them.
+// Removals returns the tombstones kept at now, by provider.
+func (l *List) Removals(now uint64) []Entry {
+	var out []Entry
+	for _, e := range l.removed {
+		if e.ExpiresAt >= now {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (l *List) findRemoved(p trust.PublicKey) (int, bool) {
+	return slices.BinarySearchFunc(l.removed, Entry{Provider: p}, byProvider)
+}
+
+func byProvider(a, b Entry) int { return bytes.Compare(a.Provider[:], b.Provider[:]) }
+
+// byExpiry orders tombstones: the first to expire first, then by provider.
+func byExpiry(a, b Entry) int {
+	if a.ExpiresAt != b.ExpiresAt {
+		if a.ExpiresAt < b.ExpiresAt {
+			return -1
+		}
+		return 1
+	}
+	return byProvider(a, b)
+}
+
+// Expire drops the records and tombstones that expired before now and returns them.
 func (l *List) Expire(now uint64) []Entry {
 	var gone []Entry
 	expired := func(e Entry) bool {
@@ -139,12 +220,13 @@ func (l *List) Expire(now uint64) []Entry {
 	}
 	l.weighted = slices.DeleteFunc(l.weighted, expired)
 	l.reserve = slices.DeleteFunc(l.reserve, expired)
+	l.removed = slices.DeleteFunc(l.removed, expired)
 	return gone
 }
 
 // clone is a copy of l that shares no slices with it (entries' values are never changed).
 func (l *List) clone() *List {
-	return &List{cfg: l.cfg, weighted: slices.Clone(l.weighted), reserve: slices.Clone(l.reserve)}
+	return &List{cfg: l.cfg, weighted: slices.Clone(l.weighted), reserve: slices.Clone(l.reserve), removed: slices.Clone(l.removed)}
 }
 
 // Entries returns the unexpired records at now, the providers of weight first by their weight
@@ -166,8 +248,9 @@ func (l *List) Entries(now uint64, weigh Weigher) []Entry {
 	return out
 }
 
-// Len is how many records the list keeps, expired ones included until Expire or Put.
-func (l *List) Len() int { return len(l.weighted) + len(l.reserve) }
+// Len is how many records and tombstones the list keeps, expired ones included until Expire or
+// Put.
+func (l *List) Len() int { return len(l.weighted) + len(l.reserve) + len(l.removed) }
 
 func (l *List) find(p trust.PublicKey) (*Entry, *[]Entry, int) {
 	for _, part := range []*[]Entry{&l.weighted, &l.reserve} {

@@ -53,7 +53,8 @@ func u64Arg(t *testing.T, d *datadriven.TestData, name string) uint64 {
 //	list cap=N reserve=N       a new empty list
 //	weight NAME=W ...          the storing peer's weights from now on (0 by default)
 //	put NAME issued=T expires=T now=T [open]
-//	remove NAME at=T
+//	remove NAME at=T until=T now=T   the provider's removal signed at at, its tombstone kept until until
+//	removals now=T             the tombstones kept at now
 //	entries now=T              the list at now, heaviest first, then "reserve:"
 func TestProviders(t *testing.T) {
 	s := &providerStory{weights: map[trust.PublicKey]uint32{}, names: map[trust.PublicKey]string{}}
@@ -86,7 +87,21 @@ func TestProviders(t *testing.T) {
 			}
 			return "ok\n"
 		case "remove":
-			return fmt.Sprintf("removed: %v\n", s.list.Remove(s.key(d.CmdArgs[0].Key), u64Arg(t, d, "at")))
+			changed, dropped := s.list.Remove(Entry{Provider: s.key(d.CmdArgs[0].Key), IssuedAt: u64Arg(t, d, "at"),
+				ExpiresAt: u64Arg(t, d, "until")}, u64Arg(t, d, "now"))
+			if dropped != nil {
+				return fmt.Sprintf("changed: %v, dropped the tombstone of %s\n", changed, s.names[dropped.Provider])
+			}
+			return fmt.Sprintf("changed: %v\n", changed)
+		case "removals":
+			var b strings.Builder
+			for _, e := range s.list.Removals(u64Arg(t, d, "now")) {
+				fmt.Fprintf(&b, "%s removed at %d, until %d\n", s.names[e.Provider], e.IssuedAt, e.ExpiresAt)
+			}
+			if b.Len() == 0 {
+				return "none\n"
+			}
+			return b.String()
 		case "entries":
 			var b strings.Builder
 			reserve := false

@@ -11,13 +11,20 @@ import (
 )
 
 // PebbleTableStore keeps a table in a node's pebble database: a record under DHTProviders ‖
-// key ‖ provider, as flags u8 (1: open) ‖ issued_at u64 LE ‖ expires_at u64 LE ‖ the record.
+// key ‖ provider, as flags u8 (1: open, 2: a tombstone) ‖ issued_at u64 LE ‖ expires_at u64 LE
+// ‖ the record (a tombstone's: the removal).
 type PebbleTableStore struct {
 	db *pebble.DB
 	// Sync makes every write durable before it returns. Off by default: a provider
 	// republishes its records, so a crash that loses the last writes loses nothing for long.
 	Sync bool
 }
+
+// The flags of a stored entry; a tombstone is never open.
+const (
+	flagOpen    = 1
+	flagRemoved = 2
+)
 
 // entryHeader is the length of a stored entry's value before the record.
 const entryHeader = 1 + 8 + 8
@@ -34,7 +41,7 @@ func OpenPebbleTable(db *pebble.DB) (*PebbleTableStore, []Key, map[Key][]Entry, 
 	entries := map[Key][]Entry{}
 	for it.First(); it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
-		if len(k) != 1+32+32 || len(v) < entryHeader || v[0] > 1 {
+		if len(k) != 1+32+32 || len(v) < entryHeader || v[0] > flagRemoved {
 			return nil, nil, nil, fmt.Errorf("dht store: a provider record of %d and %d bytes is corrupt", len(k), len(v))
 		}
 		key := Key(k[1:33])
@@ -43,7 +50,8 @@ func OpenPebbleTable(db *pebble.DB) (*PebbleTableStore, []Key, map[Key][]Entry, 
 		}
 		entries[key] = append(entries[key], Entry{
 			Provider:  trust.PublicKey(k[33:]),
-			Open:      v[0] == 1,
+			Open:      v[0]&flagOpen != 0,
+			Removed:   v[0]&flagRemoved != 0,
 			IssuedAt:  binary.LittleEndian.Uint64(v[1:]),
 			ExpiresAt: binary.LittleEndian.Uint64(v[9:]),
 			Value:     append([]byte(nil), v[entryHeader:]...),
@@ -67,7 +75,10 @@ func (s *PebbleTableStore) Apply(k Key, put *Entry, deleted []trust.PublicKey) e
 	if put != nil {
 		v := make([]byte, entryHeader, entryHeader+len(put.Value))
 		if put.Open {
-			v[0] = 1
+			v[0] = flagOpen
+		}
+		if put.Removed {
+			v[0] = flagRemoved
 		}
 		binary.LittleEndian.PutUint64(v[1:], put.IssuedAt)
 		binary.LittleEndian.PutUint64(v[9:], put.ExpiresAt)

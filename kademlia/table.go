@@ -63,7 +63,7 @@ func NewTable(cfg TableConfig, store TableStore) *Table {
 	return &Table{cfg: cfg, store: store, lists: map[Key]*List{}}
 }
 
-// Load adds records as a store kept them, without writing them back. A key's records beyond
+// Load adds records and tombstones as a store kept them, without writing them back. A key's records beyond
 // its list's bounds (a table kept with larger ones) are dropped from memory; at now, expired
 // ones too.
 func (t *Table) Load(k Key, entries []Entry, now uint64, weigh Weigher) {
@@ -74,7 +74,11 @@ func (t *Table) Load(k Key, entries []Entry, now uint64, weigh Weigher) {
 			t.lists[k] = l
 		}
 		before := l.Len()
-		_, _ = l.Put(e, now, weigh)
+		if e.Removed {
+			l.Remove(e, now)
+		} else {
+			_, _ = l.Put(e, now, weigh)
+		}
 		t.records += l.Len() - before
 	}
 }
@@ -132,6 +136,14 @@ func (t *Table) replace(k Key, l, next *List) {
 	t.lists[k] = next
 }
 
+// Removals returns k's tombstones at now (see List.Removals).
+func (t *Table) Removals(k Key, now uint64) []Entry {
+	if l := t.lists[k]; l != nil {
+		return l.Removals(now)
+	}
+	return nil
+}
+
 // Get returns k's records at now (see List.Entries).
 func (t *Table) Get(k Key, now uint64, weigh Weigher) []Entry {
 	l := t.lists[k]
@@ -141,21 +153,50 @@ func (t *Table) Get(k Key, now uint64, weigh Weigher) []Entry {
 	return l.Entries(now, weigh)
 }
 
-// Remove drops the provider's record under k unless it was issued after at.
-func (t *Table) Remove(k Key, provider trust.PublicKey, at uint64) (bool, error) {
+// Remove takes in a provider's removal under k, tomb (see List.Remove): its record goes, and
+// the tombstone is kept in its place. A key without a list gets one for the tombstone, within
+// the table's bounds: a removal that reaches a peer before the record it removes (or instead of
+// it, across a partition) must still keep that record out.
+func (t *Table) Remove(k Key, tomb Entry, now uint64) (bool, error) {
 	l := t.lists[k]
 	if l == nil {
-		return false, nil
+		if len(t.lists) >= t.cfg.MaxKeys {
+			t.Expire(now)
+		}
+		if len(t.lists) >= t.cfg.MaxKeys {
+			return false, fmt.Errorf("%w (%d keys)", ErrTableFull, t.cfg.MaxKeys)
+		}
+		l = NewList(t.cfg.List)
+	}
+	if t.records >= t.cfg.MaxRecords {
+		t.Expire(now)
+		if t.records >= t.cfg.MaxRecords {
+			return false, fmt.Errorf("%w (%d records)", ErrTableFull, t.cfg.MaxRecords)
+		}
 	}
 	next := l.clone()
-	if !next.Remove(provider, at) {
+	var deleted []trust.PublicKey
+	for _, x := range next.Expire(now) {
+		deleted = append(deleted, x.Provider)
+	}
+	changed, dropped := next.Remove(tomb, now)
+	if dropped != nil {
+		deleted = append(deleted, dropped.Provider)
+	}
+	if !changed && len(deleted) == 0 {
 		return false, nil
 	}
-	if err := t.store.Apply(k, nil, []trust.PublicKey{provider}); err != nil {
-		return false, err
+	var put *Entry
+	if i, ok := next.findRemoved(tomb.Provider); ok && changed {
+		put = &next.removed[i]
+	} else if changed { // the record went; the tombstone was not kept (an older one, or no room)
+		deleted = append(deleted, tomb.Provider)
+	}
+	if err := t.store.Apply(k, put, deleted); err != nil {
+		return false, fmt.Errorf("keeping the removal: %w", err)
 	}
 	t.replace(k, l, next)
-	return true, nil
+	return changed, nil
 }
 
 // Expire drops every record that expired before now, key by key in key order, and says how

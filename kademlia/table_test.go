@@ -3,6 +3,7 @@ package kademlia
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -79,7 +80,7 @@ func TestTableStoreRefuses(t *testing.T) {
 	if _, err := tb.Put(k, Entry{Provider: s.key("heavy"), IssuedAt: 1, ExpiresAt: 100}, 1, s.weigh); !errors.Is(err, errDisk) {
 		t.Fatalf("put on a failing disk: %v", err)
 	}
-	if ok, err := tb.Remove(k, s.key("light"), 50); ok || !errors.Is(err, errDisk) {
+	if ok, err := tb.Remove(k, Entry{Provider: s.key("light"), IssuedAt: 50, ExpiresAt: 150}, 1); ok || !errors.Is(err, errDisk) {
 		t.Fatalf("remove on a failing disk: %v, %v", ok, err)
 	}
 	got := tb.Get(k, 1, s.weigh)
@@ -145,5 +146,29 @@ func TestTablePebbleRestart(t *testing.T) {
 			t.Fatalf("%s's record expired at %d came back after its expiry was kept", s.names[e.Provider], e.ExpiresAt)
 		}
 	}
+	// A removal's tombstone is kept in its record's place and outlives a restart: the removed
+	// record cannot come back, under a key that had one or under one that had none.
+	kept := tb.Get(tableKey("k1"), 60, s.weigh)[0]
+	for _, k := range []string{"k1", "k9"} {
+		tomb := Entry{Provider: kept.Provider, IssuedAt: 70, ExpiresAt: 500, Removed: true, Value: []byte("the removal")}
+		if ok, err := tb.Remove(tableKey(k), tomb, 70); err != nil || !ok {
+			t.Fatalf("removal under %s: %v, %v", k, ok, err)
+		}
+	}
 	closeDB()
+	tb, closeDB = open()
+	defer closeDB()
+	for _, k := range []string{"k1", "k9"} {
+		if got := tb.Removals(tableKey(k), 70); len(got) != 1 || got[0].Provider != kept.Provider || string(got[0].Value) != "the removal" {
+			t.Fatalf("%s's tombstones after a restart: %v", k, s.entries(got))
+		}
+		stale := kept
+		stale.ExpiresAt = 400
+		if _, err := tb.Put(tableKey(k), stale, 70, s.weigh); !errors.Is(err, ErrOutdated) {
+			t.Fatalf("%s: the removed record was put again after a restart: %v", k, err)
+		}
+	}
+	if got := tb.Get(tableKey("k1"), 70, s.weigh); slices.ContainsFunc(got, func(e Entry) bool { return e.Provider == kept.Provider }) {
+		t.Fatal("the removed record came back after a restart")
+	}
 }

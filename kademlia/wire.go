@@ -13,7 +13,11 @@ import (
 //	                             get: key (32)
 //	                             remove: removal len u16 LE ‖ removal
 //	answer:  version (1) ‖ status u8 ‖ reason len u8 ‖ reason ‖ message len u16 LE ‖ message ‖
-//	         record count u8 ‖ (record len u16 LE ‖ record) per record
+//	         record count u8 ‖ (record len u16 LE ‖ record) per record ‖
+//	         [removal count u8 ‖ (removal len u16 LE ‖ removal) per removal]
+//
+// The removals, and their count, are there only when there are some (an answer without them is
+// as the first peers wrote it).
 //
 // Nothing may follow; every length is checked against its bound before anything is allocated.
 
@@ -74,6 +78,9 @@ type Answer struct {
 	Reason  string   // StatusRefused: one of the Refusal reasons
 	Message string   // what went wrong, for people
 	Records [][]byte // OpGet: the key's records, encoded, best first
+	// Removals (OpGet) are the key's tombstones: providers' signed removals, encoded, that
+	// outdate the records of theirs issued at or before them.
+	Removals [][]byte
 }
 
 var errWire = errors.New("dht message")
@@ -128,8 +135,9 @@ func DecodeRequest(b []byte) (Request, error) {
 
 // Encode is the answer's wire form.
 func (a Answer) Encode() ([]byte, error) {
-	if len(a.Reason) > maxReason || len(a.Message) > maxMessage || len(a.Records) > MaxAnswerRecords {
-		return nil, wireErr("an answer over its bounds (reason %d, message %d bytes, %d records)", len(a.Reason), len(a.Message), len(a.Records))
+	if len(a.Reason) > maxReason || len(a.Message) > maxMessage || len(a.Records) > MaxAnswerRecords || len(a.Removals) > MaxAnswerRecords {
+		return nil, wireErr("an answer over its bounds (reason %d, message %d bytes, %d records, %d removals)",
+			len(a.Reason), len(a.Message), len(a.Records), len(a.Removals))
 	}
 	b := []byte{wireVersion, byte(a.Status), byte(len(a.Reason))}
 	b = append(b, a.Reason...)
@@ -138,6 +146,15 @@ func (a Answer) Encode() ([]byte, error) {
 	var err error
 	for _, r := range a.Records {
 		if b, err = appendBlob(b, r, "record"); err != nil {
+			return nil, err
+		}
+	}
+	if len(a.Removals) == 0 {
+		return b, nil
+	}
+	b = append(b, byte(len(a.Removals)))
+	for _, r := range a.Removals {
+		if b, err = appendBlob(b, r, "removal"); err != nil {
 			return nil, err
 		}
 	}
@@ -169,22 +186,38 @@ func DecodeAnswer(b []byte) (Answer, error) {
 	if len(rest) < 1 {
 		return Answer{}, wireErr("no record count")
 	}
-	count, rest := int(rest[0]), rest[1:]
-	if count > len(rest)/2 { // each record takes two bytes at least
-		return Answer{}, wireErr("%d records in %d bytes", count, len(rest))
+	var err error
+	if a.Records, rest, err = cutBlobs(rest, "record"); err != nil {
+		return Answer{}, err
 	}
-	for i := range count {
-		var r []byte
-		var err error
-		if r, rest, err = cutBlob(rest, fmt.Sprintf("record %d", i)); err != nil {
+	if len(rest) > 0 {
+		if a.Removals, rest, err = cutBlobs(rest, "removal"); err != nil {
 			return Answer{}, err
 		}
-		a.Records = append(a.Records, r)
+		if len(a.Removals) == 0 {
+			return Answer{}, wireErr("a removal count of 0: an answer without removals has none")
+		}
 	}
 	if len(rest) != 0 {
 		return Answer{}, wireErr("%d bytes after the answer", len(rest))
 	}
 	return a, nil
+}
+
+// cutBlobs splits a count u8 and that many length-prefixed blobs off b.
+func cutBlobs(b []byte, what string) (blobs [][]byte, rest []byte, err error) {
+	count, rest := int(b[0]), b[1:]
+	if count > len(rest)/2 { // each blob takes two bytes at least
+		return nil, nil, wireErr("%d %ss in %d bytes", count, what, len(rest))
+	}
+	for i := range count {
+		var blob []byte
+		if blob, rest, err = cutBlob(rest, fmt.Sprintf("%s %d", what, i)); err != nil {
+			return nil, nil, err
+		}
+		blobs = append(blobs, blob)
+	}
+	return blobs, rest, nil
 }
 
 func appendBlob(b, blob []byte, what string) ([]byte, error) {

@@ -3,6 +3,7 @@ package kademlia
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,13 @@ func TestWireRoundTrip(t *testing.T) {
 		!bytes.Equal(got.Records[2], a.Records[2]) || len(got.Records[1]) != 0 {
 		t.Fatalf("answer: got %+v, %v", got, err)
 	}
+	a = Answer{Status: StatusOK, Records: [][]byte{[]byte("rec")}, Removals: [][]byte{[]byte("removal"), []byte("another")}}
+	if b, err = a.Encode(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = DecodeAnswer(b); err != nil || len(got.Removals) != 2 || !bytes.Equal(got.Removals[1], a.Removals[1]) || len(got.Records) != 1 {
+		t.Fatalf("answer with removals: got %+v, %v", got, err)
+	}
 }
 
 // Bad input gets an error naming what was wrong; nothing over a bound is encoded.
@@ -61,7 +69,9 @@ func TestWireErrors(t *testing.T) {
 		{[]byte{1, 1, 200}, false, "reason: 200 bytes of at most 64"},
 		{[]byte{1, 1, 0, 0xff, 0xff}, false, "message: 65535 bytes of at most 1024"},
 		{[]byte{1, 1, 0, 0, 0, 200}, false, "200 records in 0 bytes"},
-		{append(ok, 1), false, "1 bytes after the answer"},
+		{slices.Concat(ok, []byte{1}), false, "1 removals in 0 bytes"},
+		{slices.Concat(ok, []byte{0}), false, "a removal count of 0"},
+		{slices.Concat(ok, []byte{1, 1, 0, 7, 9}), false, "1 bytes after the answer"},
 	} {
 		var err error
 		if c.req {
@@ -96,7 +106,8 @@ func FuzzDecodeRequest(f *testing.F) {
 }
 
 func FuzzDecodeAnswer(f *testing.F) {
-	for _, a := range []Answer{{Status: StatusOK, Records: [][]byte{[]byte("a"), []byte("bc")}}, {Status: StatusRefused, Reason: "expired", Message: "at 5"}} {
+	for _, a := range []Answer{{Status: StatusOK, Records: [][]byte{[]byte("a"), []byte("bc")}}, {Status: StatusRefused, Reason: "expired", Message: "at 5"},
+		{Status: StatusOK, Records: [][]byte{[]byte("a")}, Removals: [][]byte{[]byte("r")}}} {
 		b, _ := a.Encode()
 		f.Add(b)
 	}

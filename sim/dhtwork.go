@@ -22,15 +22,16 @@ import (
 //
 // In the safety phase, under the faults, each provider adds itself (dht.add_provider, a record
 // of dhtRecordTTL, so that it is republished within the phase) at a seeded time in its first
-// half, and o.Messages reads (dht.get_providers) go out from seeded nodes at seeded times; the
+// half, the first provider of each key removes itself (dht.remove_provider) at a seeded time in
+// its second half, and o.Messages reads (dht.get_providers) go out from seeded nodes at seeded times; the
 // nodes republish their keys on their own clocks, as real nodes do (actors.DHTEnv). After
 // healing, once the restarted nodes have republished (dhtSettle), every key is read by
 // dhtReaders seeded nodes, and again five seconds later.
 //
 // Checks: the providers of each key that the nodes kept (those held by any of the Replicas
-// nodes closest to it, which include every provider whose add was acknowledged) are kept by
-// each of those nodes: the lists converged, through the reads' repairs and republishing; and
-// the second round of reads found exactly them (liveness). The summary reports the lookups'
+// nodes closest to it, which include every provider whose add was acknowledged but the one that
+// removes itself, and not that one if its removal was acknowledged) are kept by each of those nodes: the lists converged, through the reads'
+// repairs and republishing; and the second round of reads found exactly them (liveness). The summary reports the lookups'
 // rounds beside log2(N).
 func RunDHT(o Options, realNow func() time.Time) (*Result, error) {
 	return run(o, newDHTWork(), realNow)
@@ -104,7 +105,7 @@ func (w *dhtWork) overrides(*simNode) []registry.Override { return nil }
 func (w *dhtWork) services(*simNode) map[string]service.HandlerFunc {
 	return map[string]service.HandlerFunc{"probe": func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
 		switch fn {
-		case "added":
+		case "stored":
 			w.adds[c.ParticleID] = args[0].String()
 		case "providers":
 			read := w.reads[c.ParticleID]
@@ -133,8 +134,14 @@ func (w *dhtWork) services(*simNode) map[string]service.HandlerFunc {
 
 // addScript has the node it starts at provide the challenge.
 func addScript(ch kademlia.Challenge) string {
-	return fmt.Sprintf(`(xor (seq (call %%init_peer_id%% ("dht" "add_provider") ["%s" "" %d] st) (call %%init_peer_id%% ("probe" "added") [st]))
+	return fmt.Sprintf(`(xor (seq (call %%init_peer_id%% ("dht" "add_provider") ["%s" "" %d] st) (call %%init_peer_id%% ("probe" "stored") [st]))
  (call %%init_peer_id%% ("probe" "failed") [%%last_error%%.$.message]))`, base58.Encode(ch.Encode()), int(dhtRecordTTL.Seconds()))
+}
+
+// removeScript has the node it starts at stop providing the key.
+func removeScript(k kademlia.Key) string {
+	return fmt.Sprintf(`(xor (seq (call %%init_peer_id%% ("dht" "remove_provider") ["%s"] st) (call %%init_peer_id%% ("probe" "stored") [st]))
+ (call %%init_peer_id%% ("probe" "failed") [%%last_error%%.$.message]))`, k)
 }
 
 // readScript has the node it starts at read the key's providers.
@@ -148,14 +155,17 @@ func (w *dhtWork) read(s *simulation, o Options, id string, key, from int, at ti
 	s.startAt(at, w.nodes[from], id, readScript(w.keys[key].challenge.Key()), o.TTL)
 }
 
-// safety: the providers add themselves at seeded times in the first half of the phase; the
-// reads go out at seeded times over all of it.
+// safety: the providers add themselves at seeded times in the first half of the phase, and the
+// first of each key removes itself at a seeded time in the second; the reads go out at seeded
+// times over all of it.
 func (w *dhtWork) safety(s *simulation, o Options) {
 	r := newRand(o.Seed, "workload")
 	for k, key := range w.keys {
 		for _, p := range key.providers {
 			s.startAt(time.Duration(r.Int64N(int64(o.Duration/2))), w.nodes[p], addID(k, p), addScript(key.challenge), o.TTL)
 		}
+		at := o.Duration/2 + time.Duration(r.Int64N(int64(o.Duration/2)))
+		s.startAt(at, w.nodes[key.providers[0]], removeID(k), removeScript(key.challenge.Key()), o.TTL)
 	}
 	for i := range o.Messages {
 		w.read(s, o, fmt.Sprintf("read-%d", i), r.IntN(len(w.keys)), r.IntN(len(w.nodes)), time.Duration(r.Int64N(int64(o.Duration))))
@@ -220,10 +230,16 @@ func (w *dhtWork) converged() ([][]string, Check) {
 		}
 		slices.Sort(kept[k])
 		kept[k] = slices.Compact(kept[k])
+		// The first provider removes itself: kept or not, unless its removal was acknowledged
+		// (its acknowledgement may be lost: a fault in the probe).
+		removed, removing := w.removed(k), w.nodes[key.providers[0]].id.PeerID
 		for _, p := range w.acknowledged(k) {
-			if !slices.Contains(kept[k], p) {
+			if p != removing && !slices.Contains(kept[k], p) {
 				bad = append(bad, fmt.Sprintf("key %d: provider %s was acknowledged but no node closest to the key keeps it", k, byID[p].name))
 			}
+		}
+		if removed != "" && slices.Contains(kept[k], removed) {
+			bad = append(bad, fmt.Sprintf("key %d: provider %s removed itself, acknowledged, but is kept", k, byID[removed].name))
 		}
 		for i, p := range replicas {
 			if !slices.Equal(held[i], kept[k]) {
@@ -267,4 +283,14 @@ func (w *dhtWork) acknowledged(k int) []string {
 	return out
 }
 
+// removed is the peer id of key k's provider whose removal said it was stored, or "".
+func (w *dhtWork) removed(k int) string {
+	if strings.Contains(w.adds[removeID(k)], `"success":true`) {
+		return w.nodes[w.keys[k].providers[0]].id.PeerID
+	}
+	return ""
+}
+
 func addID(key, node int) string { return fmt.Sprintf("add-%d-n%d", key, node) }
+
+func removeID(key int) string { return fmt.Sprintf("remove-%d", key) }

@@ -99,13 +99,32 @@ func (s *Service) spread(key kademlia.Key, req []byte, done func(Stored, error))
 // each, and calls done once with the best, from any goroutine: one record per provider (its
 // newest), ordered as a storing list orders them by this node's weights. Then it repairs: each
 // of the peers that answered without one of those records (a partition kept it from them, or
-// they joined since) is sent it, so that the lists converge as they are read.
+// they joined since) is sent it, so that the lists converge as they are read. Removals are read
+// and repaired alike: a record that a provider's removal outdates, held by any peer that
+// answered, is not returned, and each peer that lacked the removal is sent it (a stale copy
+// of the record is never spread again).
 func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error)) {
 	var mu sync.Mutex
 	list := kademlia.NewList(s.cfg.Table.List)
 	records := map[trust.PublicKey]kademlia.Record{}
-	held := map[string]map[trust.PublicKey]uint64{} // by peer ("" is this node): provider -> issued_at
+	held := map[string]map[trust.PublicKey]uint64{}    // by peer ("" is this node): provider -> issued_at
+	removed := map[string]map[trust.PublicKey]uint64{} // by peer: provider -> the removal's at
 	now := s.now()
+	keepRemoval := func(b []byte) (kademlia.Removal, bool) {
+		r, err := kademlia.DecodeRemoval(b)
+		if err == nil && r.Key != key {
+			err = errors.New("a removal of another key")
+		}
+		if err == nil {
+			err = r.Verify(now, s.cfg.Skew)
+		}
+		if err != nil {
+			s.refused.WithLabelValues("read-" + reasonOr(kademlia.ReasonOf(err))).Inc()
+			return kademlia.Removal{}, false
+		}
+		list.Remove(s.tombstone(r, b), now)
+		return r, true
+	}
 	keep := func(b []byte) (kademlia.Record, bool) {
 		r, err := kademlia.DecodeRecord(b)
 		if err == nil && r.Key != key {
@@ -131,13 +150,18 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		has := map[trust.PublicKey]uint64{}
+		has, gone := map[trust.PublicKey]uint64{}, map[trust.PublicKey]uint64{}
 		for _, b := range a.Records {
 			if r, ok := keep(b); ok {
 				has[r.Provider] = max(has[r.Provider], r.IssuedAt)
 			}
 		}
-		held[peer] = has
+		for _, b := range a.Removals {
+			if r, ok := keepRemoval(b); ok {
+				gone[r.Provider] = max(gone[r.Provider], r.At)
+			}
+		}
+		held[peer], removed[peer] = has, gone
 	}
 	var lookupErr error
 	finish := func() {
@@ -147,11 +171,18 @@ func (s *Service) Providers(key kademlia.Key, done func([]kademlia.Record, error
 			out = append(out, records[e.Provider])
 		}
 		repairs := map[string][][]byte{}
+		tombs := list.Removals(now)
 		for peer, has := range held {
 			for _, r := range out {
 				if issued, ok := has[r.Provider]; !ok || issued < r.IssuedAt {
 					add, _ := kademlia.Request{Op: kademlia.OpAdd, Record: r.Encode()}.Encode()
 					repairs[peer] = append(repairs[peer], add)
+				}
+			}
+			for _, t := range tombs {
+				if at, ok := removed[peer][t.Provider]; !ok || at < t.IssuedAt {
+					rm, _ := kademlia.Request{Op: kademlia.OpRemove, Removal: t.Value}.Encode()
+					repairs[peer] = append(repairs[peer], rm)
 				}
 			}
 		}

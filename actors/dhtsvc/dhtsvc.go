@@ -144,6 +144,9 @@ func (s *Service) serve(msg []byte) kademlia.Answer {
 		for _, e := range s.table.Get(req.Key, s.now(), s.cfg.Weigh) {
 			a.Records = append(a.Records, e.Value)
 		}
+		for _, e := range s.table.Removals(req.Key, s.now()) {
+			a.Removals = append(a.Removals, e.Value)
+		}
 		return a
 	default: // OpRemove
 		return s.remove(req.Removal)
@@ -195,10 +198,19 @@ func (s *Service) remove(b []byte) kademlia.Answer {
 	if s.closed {
 		return errClosedAnswer
 	}
-	if _, err := s.table.Remove(r.Key, r.Provider, r.At); err != nil {
+	if _, err := s.table.Remove(r.Key, s.tombstone(r, b), s.now()); err != nil {
+		if errors.Is(err, kademlia.ErrTableFull) {
+			s.refused.WithLabelValues(reasonTableFull).Inc()
+		}
 		return kademlia.Answer{Status: kademlia.StatusFailed, Message: clip(err.Error())}
 	}
 	return kademlia.Answer{Status: kademlia.StatusOK}
+}
+
+// tombstone is what a list keeps of removal r (encoded b): until every record it outdates has
+// expired.
+func (s *Service) tombstone(r kademlia.Removal, b []byte) kademlia.Entry {
+	return kademlia.Entry{Provider: r.Provider, IssuedAt: r.At, ExpiresAt: r.At + s.cfg.MaxTTL, Removed: true, Value: b}
 }
 
 func (s *Service) refuse(reason string, err error) kademlia.Answer {

@@ -450,3 +450,144 @@ func TestRepairsAreBounded(t *testing.T) {
 		t.Fatalf("after a second read the peers hold %d records, want %d", got, want)
 	}
 }
+
+// A removal made while some of the peers closest to the key were cut off wins when they are
+// back: the next read finds the record at those peers but the removal at others, returns no
+// record, and sends the removal to the peers that lacked it; the stale copies are not spread
+// again (before tombstones, the read resurrected the record everywhere).
+func TestRemovalOutlivesAPartition(t *testing.T) {
+	s := newSwarm(t, 12)
+	alice := signer("alice")
+	ch := kademlia.OpenChallenge([]byte("removed across a split"))
+	closest := s.services[0].cfg.Routing.LocalClosest(ch.Key().Bytes(), 5)
+	index := map[string]int{}
+	for i, n := range s.names {
+		index[n] = i
+	}
+	from := 0
+	for slices.Contains(closest, s.names[from]) {
+		from++
+	}
+	original := s.record(alice, ch, nil)
+	if st, err := s.provide(t, from, original); err != nil || st.OK < 5 {
+		t.Fatalf("provided: %+v, %v", st, err)
+	}
+	s.clock.Advance(time.Second)
+	cut := closest[:3]
+	for _, n := range cut {
+		s.hub.ServeRouting(n, nil)
+	}
+	removal, _ := kademlia.Request{Op: kademlia.OpRemove, Removal: kademlia.SignRemoval(alice, ch.Key(), s.now()).Encode()}.Encode()
+	s.services[from].spread(ch.Key(), removal, func(Stored, error) {})
+	for _, n := range cut {
+		if !s.holds(index[n], ch.Key(), alice.Public()) {
+			t.Fatalf("%s lost the record across the split", n)
+		}
+		s.hub.ServeRouting(n, s.services[index[n]].Handle) // healed
+	}
+	reader := from + 1
+	for slices.Contains(closest, s.names[reader]) {
+		reader++
+	}
+	if rs := s.providers(t, reader, ch.Key()); len(rs) != 0 {
+		t.Fatalf("a read after healing found %d providers; alice removed hers", len(rs))
+	}
+	for _, n := range closest {
+		if s.holds(index[n], ch.Key(), alice.Public()) {
+			t.Errorf("%s, one of the closest, keeps the removed record after a read", n)
+		}
+	}
+	// The stale copy coming back (a replay, or a read of a peer that missed all this) is refused.
+	if st, _ := s.provide(t, reader, original); st.OK > 0 {
+		t.Errorf("the record the removal outdates was kept again by %d peers", st.OK)
+	}
+}
+
+// A record that no majority of the peers asked kept (the node was cut off) is provided again at
+// the next Republish, not half its life later: left alone, it would expire at the peers closest
+// to its key (the simulator found it, a provider clogged through its republishing).
+func TestRepublishRetriesWhatNoMajorityKept(t *testing.T) {
+	s := newSwarm(t, 6)
+	ch := kademlia.OpenChallenge([]byte("cut off"))
+	for i, n := range s.names {
+		if i != 2 {
+			s.hub.ServeRouting(n, nil)
+		}
+	}
+	var st Stored
+	s.services[2].ProvideSelf(ch, nil, 600, nil, func(x Stored, _ error) { st = x })
+	if st.OK != 1 || st.Peers < 4 {
+		t.Fatalf("provided while cut off: %+v, want kept here alone", st)
+	}
+	for i, n := range s.names {
+		s.hub.ServeRouting(n, s.services[i].Handle)
+	}
+	s.clock.Advance(time.Minute) // a tenth of the record's life
+	s.services[2].Republish(nil)
+	kept := 0
+	for i := range s.services {
+		if i != 2 && s.holds(i, ch.Key(), s.services[2].cfg.Key.Public()) {
+			kept++
+		}
+	}
+	if kept < 3 {
+		t.Fatalf("after the next Republish %d other peers keep the record, want the closest", kept)
+	}
+	s.clock.Advance(time.Minute)
+	before := s.providers(t, 0, ch.Key())[0].IssuedAt
+	s.services[2].Republish(nil)
+	if after := s.providers(t, 0, ch.Key())[0].IssuedAt; after != before {
+		t.Fatalf("republished again at once (issued %d, was %d) once a majority kept it", after, before)
+	}
+}
+
+// A removal sent while the node was cut off is sent again at each Republish until a majority of
+// the peers closest to the key keep it; then it is not sent again (the simulator found a
+// provider that removed itself while clogged, its record alive at every other peer).
+func TestRemovalIsSentAgainUntilKept(t *testing.T) {
+	s := newSwarm(t, 6)
+	ch := kademlia.OpenChallenge([]byte("going away"))
+	me := s.services[2].cfg.Key.Public()
+	s.services[2].ProvideSelf(ch, nil, 600, nil, func(st Stored, err error) {
+		if err != nil || st.OK != st.Peers {
+			t.Fatalf("provided: %+v, %v", st, err)
+		}
+	})
+	for i, n := range s.names {
+		if i != 2 {
+			s.hub.ServeRouting(n, nil)
+		}
+	}
+	s.clock.Advance(time.Second)
+	var st Stored
+	s.services[2].Forget(ch.Key(), func(x Stored, _ error) { st = x })
+	if st.OK != 1 {
+		t.Fatalf("removed while cut off: %+v, want kept here alone", st)
+	}
+	for i, n := range s.names {
+		s.hub.ServeRouting(n, s.services[i].Handle)
+	}
+	holders := func() int {
+		n := 0
+		for i := range s.services {
+			if s.holds(i, ch.Key(), me) {
+				n++
+			}
+		}
+		return n
+	}
+	if h := holders(); h < 3 {
+		t.Fatalf("%d peers hold the record before the removal is sent again; the test needs them to", h)
+	}
+	s.clock.Advance(time.Minute)
+	s.services[2].Republish(nil)
+	if h := holders(); h != 0 {
+		t.Fatalf("%d peers hold the record after the removal was sent again", h)
+	}
+	s.services[2].mu.Lock()
+	left := len(s.services[2].own)
+	s.services[2].mu.Unlock()
+	if left != 0 {
+		t.Fatalf("the node still keeps %d keys of its own once its removal was kept", left)
+	}
+}
