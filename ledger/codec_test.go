@@ -20,7 +20,10 @@ func testKey(name string) trust.Signer {
 
 // longestPerimeter is a perimeter at every bound: the longest transaction there is.
 func longestPerimeter(dev trust.PublicKey) *SetPerimeter {
-	id := func(c string, i int) string { s := fmt.Sprintf("%s%d-", c, i); return s + strings.Repeat("x", MaxIDLen-len(s)) }
+	id := func(c string, i int) string {
+		s := fmt.Sprintf("%s%d-", c, i)
+		return s + strings.Repeat("x", MaxIDLen-len(s))
+	}
 	p := &SetPerimeter{AppID: id("app", 0), Developer: dev}
 	for i := range MaxPerimeterServices {
 		p.Services = append(p.Services, PerimeterService{ServiceRef{id("p", i), id("s", i)}, Policy(i % 3)})
