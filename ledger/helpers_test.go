@@ -26,7 +26,7 @@ func newDisk(t testing.TB) *disk {
 }
 
 func (d *disk) open(t testing.TB) {
-	db, err := pebble.Open("ledger", &pebble.Options{FS: d.fs})
+	db, err := pebble.Open("ledger", &pebble.Options{FS: d.fs, Logger: quiet{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,3 +49,10 @@ func (d *disk) state(t testing.TB) *State {
 	}
 	return s
 }
+
+// quiet drops pebble's chatter (WAL replays) and fails the test on its errors.
+type quiet struct{ t testing.TB }
+
+func (quiet) Infof(string, ...any)                {}
+func (q quiet) Errorf(format string, args ...any) { q.t.Errorf("pebble: "+format, args...) }
+func (q quiet) Fatalf(format string, args ...any) { q.t.Fatalf("pebble: "+format, args...) }
