@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"sort"
 
 	"github.com/aquanet/aquanet/trust"
 )
@@ -60,7 +61,13 @@ func ParseGenesis(data []byte) (Genesis, error) {
 		return Genesis{}, fmt.Errorf("genesis: something follows the object")
 	}
 	g := Genesis{ChainID: j.ChainID, Time: j.Time, Balances: make(map[trust.PublicKey]uint64, len(j.Balances))}
-	for id, amount := range j.Balances {
+	ids := make([]string, 0, len(j.Balances))
+	for id := range j.Balances {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // the first bad key reported is the same on every run
+	for _, id := range ids {
+		amount := j.Balances[id]
 		k, err := trust.ParsePeer(id)
 		if err != nil {
 			return Genesis{}, fmt.Errorf("genesis: balances: %w", err)

@@ -139,3 +139,25 @@ func TestDifferentStatesDifferentHashes(t *testing.T) {
 		hb, _ = b.Commit()
 	}
 }
+
+// A transaction built with no body, or a nil one, is rejected in the block, not a panic.
+func TestNilBodiesRejected(t *testing.T) {
+	s := newDisk(t).state(t)
+	if _, err := s.InitChain(testGenesis(nil)); err != nil {
+		t.Fatal(err)
+	}
+	alice := testKey("alice")
+	txs := []Tx{SignTx(alice, Tx{}), SignTx(alice, Tx{Body: (*Transfer)(nil)}), SignTx(alice, Tx{Body: (*Pay)(nil)})}
+	res, err := s.ApplyBlock(Block{Height: 1, Time: 10, Txs: txs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Reason != ReasonMalformed {
+			t.Errorf("tx %d: %q, want %q", i, r.Reason, ReasonMalformed)
+		}
+	}
+	if _, err := EncodeTx(txs[1]); ReasonOf(err) != ReasonMalformed {
+		t.Errorf("EncodeTx of a nil body: %v", err)
+	}
+}

@@ -41,8 +41,9 @@ func (k Kind) String() string {
 }
 
 // Body is the kind-specific part of a transaction: one of *Transfer, *SetPerimeter,
-// *RegisterName, *PublishRevocation, *SetPrice, *Pay. The set is closed (Kind is unexported
-// in spirit: bodies of other types cannot be encoded).
+// *RegisterName, *PublishRevocation, *SetPrice, *Pay, not nil. The set is closed: Validate
+// (and so EncodeTx, Verify, CheckTx, ApplyBlock) rejects a body of another type as
+// "unknown-kind".
 type Body interface {
 	Kind() Kind
 }
@@ -203,14 +204,35 @@ const (
 // in a perimeter, a revocation signature of 64 bytes. It fails with a Rejection ("malformed"
 // or "unknown-kind").
 func (tx Tx) Validate() error {
-	if tx.Body == nil {
-		return reject(ReasonUnknownKind, "a transaction without a body")
+	if bodyIsNil(tx.Body) {
+		return reject(ReasonMalformed, "a transaction without a body")
 	}
 	err := validateBody(tx.Body)
 	if err != nil && ReasonOf(err) == "" {
 		return &Rejection{Reason: ReasonMalformed, Err: fmt.Errorf("%s: %w", tx.Body.Kind(), err)}
 	}
 	return err
+}
+
+// bodyIsNil says whether b is nil or a nil pointer of one of the kinds.
+func bodyIsNil(b Body) bool {
+	switch b := b.(type) {
+	case nil:
+		return true
+	case *Transfer:
+		return b == nil
+	case *SetPerimeter:
+		return b == nil
+	case *RegisterName:
+		return b == nil
+	case *PublishRevocation:
+		return b == nil
+	case *SetPrice:
+		return b == nil
+	case *Pay:
+		return b == nil
+	}
+	return false
 }
 
 func validateBody(b Body) error {

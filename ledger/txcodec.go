@@ -61,7 +61,7 @@ func appendUnsigned(b []byte, tx Tx) []byte {
 	b = append(b, txVersion)
 	b = append(b, tx.Sender[:]...)
 	b = binary.LittleEndian.AppendUint64(b, tx.Nonce)
-	if tx.Body == nil {
+	if bodyIsNil(tx.Body) {
 		return append(b, 0)
 	}
 	b = append(b, byte(tx.Body.Kind()))
