@@ -45,6 +45,18 @@
 // accepts them (its mempool and budgets). A transaction names no chain id: the same keys on two
 // chains could have a transaction replayed from one to the other.
 //
+// # Storage
+//
+// Under the store's prefix (KeyPrefix in a node's pebble database), each record has its own
+// first byte: 'b' ‖ key → balance u64 (absent when 0), 'n' ‖ key → next nonce u64, 'p' ‖ app id
+// → perimeter, 'N' ‖ name → owner ‖ target, 'r' ‖ revoked ‖ revoker → revocation, 'c' ‖ len u8 ‖
+// peer ‖ service → price owner ‖ price u64; 'm' and one letter for the chain id, the last
+// block's time, the validators, the height and the app hash. Commit writes a block's records,
+// the height and the app hash in one synced batch, so a crash leaves the state of one commit or
+// of the next, never between. The app hash is SHA-256("aquanet/ledger/app\x00" ‖ previous app
+// hash ‖ block hash ‖ the block's writes in key order, length-prefixed), height and app hash
+// themselves excepted.
+//
 // # Wire forms
 //
 // Transactions and blocks are binary, little-endian, version byte first, exact (nothing may
