@@ -5,13 +5,12 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/aquanet/aquanet/internal/store"
 )
 
 // KeyPrefix is the first byte of every key the ledger keeps in a node's pebble database.
-//
-// TODO(ledger): move to internal/store's list of prefixes (as Ledger), where no other part of
-// the node can take it.
-const KeyPrefix byte = 'L'
+const KeyPrefix = store.Ledger
 
 // PebbleStore is a Store in a node's pebble database, under KeyPrefix. Each Write is one
 // pebble batch, committed with fsync.

@@ -40,6 +40,9 @@ const (
 	// DHTOwn holds the keys this peer provides itself, which it republishes until it is told
 	// to stop, across restarts (package actors/dhtsvc).
 	DHTOwn byte = 'O'
+	// Ledger holds the ledger's state: balances, nonces, perimeters, names, revocations,
+	// prices, its height and app hash (package ledger).
+	Ledger byte = 'L'
 )
 
 // Options say where the database lives.
