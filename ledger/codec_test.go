@@ -54,7 +54,7 @@ func sampleTxs() []Tx {
 	}
 	var txs []Tx
 	for i, b := range bodies {
-		txs = append(txs, SignTx(alice, Tx{Nonce: uint64(i), Body: b}))
+		txs = append(txs, SignTx(alice, "c", Tx{Nonce: uint64(i), Body: b}))
 	}
 	return txs
 }
@@ -72,7 +72,7 @@ func TestTxRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, tx) {
 			t.Fatalf("%s: decoded %+v, want %+v", tx.Body.Kind(), got, tx)
 		}
-		if err := got.Verify(); err != nil {
+		if err := got.Verify("c"); err != nil {
 			t.Fatalf("%s: decoded tx does not verify: %v", tx.Body.Kind(), err)
 		}
 		if got.Hash() != sha256.Sum256(enc) {
@@ -83,7 +83,7 @@ func TestTxRoundTrip(t *testing.T) {
 
 // The longest transaction the field bounds allow fits MaxTxSize; MaxTxSize is not much more.
 func TestLongestTxFits(t *testing.T) {
-	enc, err := EncodeTx(SignTx(testKey("a"), Tx{Body: longestPerimeter(testKey("a").Public())}))
+	enc, err := EncodeTx(SignTx(testKey("a"), "c", Tx{Body: longestPerimeter(testKey("a").Public())}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestTxTamper(t *testing.T) {
 				bad[i] ^= x
 				got, err := DecodeTx(bad)
 				if err == nil {
-					err = got.Verify()
+					err = got.Verify("c")
 				}
 				if err == nil {
 					t.Fatalf("%s: byte %d ^ %#x still decodes and verifies", tx.Body.Kind(), i, x)
@@ -120,20 +120,20 @@ func TestTxSignatureIsDomainSeparated(t *testing.T) {
 	tx := Tx{Sender: alice.Public(), Body: &Transfer{Amount: 1}}
 	// A signature over the bare encoding (no prefix) is not a transaction's.
 	tx.Signature = ed25519.Sign(ed25519.PrivateKey(alice), appendUnsigned(nil, tx))
-	if ReasonOf(tx.Verify()) != ReasonBadSignature {
+	if ReasonOf(tx.Verify("c")) != ReasonBadSignature {
 		t.Fatalf("a signature without the prefix verified")
 	}
 	// Signed by one key, sent as another's.
-	tx = SignTx(alice, tx)
+	tx = SignTx(alice, "c", tx)
 	tx.Sender = testKey("bob").Public()
-	if ReasonOf(tx.Verify()) != ReasonBadSignature {
+	if ReasonOf(tx.Verify("c")) != ReasonBadSignature {
 		t.Fatalf("alice's signature verified as bob's")
 	}
 }
 
 func TestDecodeTxErrors(t *testing.T) {
 	alice := testKey("alice")
-	good, _ := EncodeTx(SignTx(alice, Tx{Body: &SetPrice{ServiceRef: ServiceRef{"p", "s"}, Price: 1}}))
+	good, _ := EncodeTx(SignTx(alice, "c", Tx{Body: &SetPrice{ServiceRef: ServiceRef{"p", "s"}, Price: 1}}))
 	hdr := good[:41] // version, sender, nonce
 	sig := good[len(good)-64:]
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }

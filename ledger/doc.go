@@ -22,8 +22,8 @@
 //
 // # Transactions
 //
-// A Tx is signed by its sender over "aquanet/ledger/tx\x00" ‖ its encoding, and carries the
-// sender's next nonce. A block applies its transactions in order; one that fails is not
+// A Tx is signed by its sender over "aquanet/ledger/tx\x00" ‖ the chain id ‖ its encoding, and
+// carries the sender's next nonce. A block applies its transactions in order; one that fails is not
 // applied (its nonce is not spent) and is listed with its reason (Reasons), the block goes on.
 // Kinds: transfer, set_perimeter (by the application's developer only; the first claims the
 // id), register_name (first come, first served; the owner re-points it), publish_revocation
@@ -42,8 +42,8 @@
 //   - decoding is bounded (MaxTxSize, MaxBlockSize, per-field bounds) before any allocation.
 //
 // There are no fees: the cost of submitting transactions is to be bounded by the node that
-// accepts them (its mempool and budgets). A transaction names no chain id: the same keys on two
-// chains could have a transaction replayed from one to the other.
+// accepts them (its mempool and budgets). A signature covers the chain id, so a transaction of
+// one chain is refused by another where the same keys hold accounts.
 //
 // # Storage
 //

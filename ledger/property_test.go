@@ -97,7 +97,7 @@ func (g *gen) block(t *testing.T, s *State) Block {
 		} else {
 			sent[signer.Public()]++
 		}
-		tx := SignTx(signer, Tx{Nonce: nonce, Body: g.body(b.Time)})
+		tx := SignTx(signer, "prop", Tx{Nonce: nonce, Body: g.body(b.Time)})
 		if g.r.IntN(15) == 0 {
 			tx.Sender = g.key().Public()
 		}

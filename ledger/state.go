@@ -132,7 +132,7 @@ func (s *State) CheckTx(tx Tx) error {
 	if s.chainID == "" {
 		return ErrNotInitialized
 	}
-	if err := tx.Verify(); err != nil {
+	if err := tx.Verify(s.chainID); err != nil {
 		return err
 	}
 	return execute(newOverlay(s.store), tx, s.time)
@@ -175,7 +175,7 @@ func (s *State) ApplyBlock(b Block) ([]TxResult, error) {
 	results := make([]TxResult, 0, len(b.Txs))
 	for _, tx := range b.Txs {
 		r := TxResult{Hash: tx.Hash()}
-		err := tx.Verify()
+		err := tx.Verify(s.chainID)
 		if err == nil {
 			txo := newOverlay(block)
 			if err = execute(txo, tx, b.Time); err == nil {

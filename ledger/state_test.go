@@ -29,7 +29,7 @@ func testGenesis(balances map[trust.PublicKey]uint64) Genesis {
 func TestCallOrder(t *testing.T) {
 	s := newDisk(t).state(t)
 	alice := testKey("alice")
-	tx := SignTx(alice, Tx{Body: &Transfer{To: alice.Public()}})
+	tx := SignTx(alice, "t", Tx{Body: &Transfer{To: alice.Public()}})
 	if err := s.CheckTx(tx); !errors.Is(err, ErrNotInitialized) {
 		t.Fatalf("CheckTx before InitChain: %v", err)
 	}
@@ -65,7 +65,7 @@ func TestCallOrder(t *testing.T) {
 func TestCommitAfterAFailedWrite(t *testing.T) {
 	alice, bob := testKey("alice"), testKey("bob")
 	g := testGenesis(map[trust.PublicKey]uint64{alice.Public(): 100})
-	blk := Block{Height: 1, Time: 11, Txs: []Tx{SignTx(alice, Tx{Body: &Transfer{To: bob.Public(), Amount: 30}})}}
+	blk := Block{Height: 1, Time: 11, Txs: []Tx{SignTx(alice, "t", Tx{Body: &Transfer{To: bob.Public(), Amount: 30}})}}
 
 	good := newDisk(t).state(t)
 	if _, err := good.InitChain(g); err != nil {
@@ -147,7 +147,7 @@ func TestNilBodiesRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := testKey("alice")
-	txs := []Tx{SignTx(alice, Tx{}), SignTx(alice, Tx{Body: (*Transfer)(nil)}), SignTx(alice, Tx{Body: (*Pay)(nil)})}
+	txs := []Tx{SignTx(alice, "t", Tx{}), SignTx(alice, "t", Tx{Body: (*Transfer)(nil)}), SignTx(alice, "t", Tx{Body: (*Pay)(nil)})}
 	res, err := s.ApplyBlock(Block{Height: 1, Time: 10, Txs: txs})
 	if err != nil {
 		t.Fatal(err)
@@ -159,5 +159,23 @@ func TestNilBodiesRejected(t *testing.T) {
 	}
 	if _, err := EncodeTx(txs[1]); ReasonOf(err) != ReasonMalformed {
 		t.Errorf("EncodeTx of a nil body: %v", err)
+	}
+}
+
+// A transaction signed for another chain is refused, though the same key holds an account on
+// both: the chain id is under the signature.
+func TestAnotherChainsTransactionIsRefused(t *testing.T) {
+	s := newDisk(t).state(t)
+	alice, bob := testKey("alice"), testKey("bob")
+	if _, err := s.InitChain(testGenesis(map[trust.PublicKey]uint64{alice.Public(): 100})); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := SignTx(alice, "another chain", Tx{Body: &Transfer{To: bob.Public(), Amount: 10}})
+	if err := s.CheckTx(elsewhere); ReasonOf(err) != ReasonBadSignature {
+		t.Fatalf("CheckTx of another chain's transaction: %v", err)
+	}
+	here := SignTx(alice, "t", Tx{Body: &Transfer{To: bob.Public(), Amount: 10}})
+	if err := s.CheckTx(here); err != nil {
+		t.Fatalf("CheckTx of this chain's transaction: %v", err)
 	}
 }

@@ -291,10 +291,10 @@ func (st *story) txs(t *testing.T, d *datadriven.TestData, inBlock bool) []Tx {
 		}
 		tx := Tx{Nonce: nonce, Body: st.body(t, d.Pos, cargs[0].Key, args)}
 		if s, ok := args["sign"]; ok {
-			signed := SignTx(st.key(t, d.Pos, s), tx)
+			signed := SignTx(st.key(t, d.Pos, s), st.genesis.ChainID, tx)
 			tx.Sender, tx.Signature = signer.Public(), signed.Signature
 		} else {
-			tx = SignTx(signer, tx)
+			tx = SignTx(signer, st.genesis.ChainID, tx)
 		}
 		txs = append(txs, tx)
 	}

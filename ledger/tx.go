@@ -158,28 +158,30 @@ type Tx struct {
 // txPrefix separates what a sender signs from every other signature of aquanet's.
 const txPrefix = "aquanet/ledger/tx\x00"
 
-// SignedBytes is what the sender signs: "aquanet/ledger/tx\x00" ‖ the encoding without the
-// signature.
-func (tx Tx) SignedBytes() []byte {
-	return appendUnsigned([]byte(txPrefix), tx)
+// SignedBytes is what the sender signs for the chain chainID: "aquanet/ledger/tx\x00" ‖
+// chain id length u8 ‖ chain id ‖ the encoding without the signature. The chain id keeps a
+// transaction of one chain from being replayed on another where the same keys hold accounts.
+func (tx Tx) SignedBytes(chainID string) []byte {
+	b := append([]byte(txPrefix), byte(len(chainID)))
+	return appendUnsigned(append(b, chainID...), tx)
 }
 
-// SignTx is tx signed by signer; its Sender is set to signer's key. A tx that does not
-// Validate is signed all the same, and its Verify fails.
-func SignTx(signer trust.Signer, tx Tx) Tx {
+// SignTx is tx signed by signer for the chain chainID; its Sender is set to signer's key. A tx
+// that does not Validate is signed all the same, and its Verify fails.
+func SignTx(signer trust.Signer, chainID string, tx Tx) Tx {
 	tx.Sender = signer.Public()
-	tx.Signature = ed25519.Sign(ed25519.PrivateKey(signer), tx.SignedBytes())
+	tx.Signature = ed25519.Sign(ed25519.PrivateKey(signer), tx.SignedBytes(chainID))
 	return tx
 }
 
-// Verify checks tx's form (Validate) and its signature; it fails with a Rejection
-// ("malformed", "unknown-kind" or "bad-signature").
-func (tx Tx) Verify() error {
+// Verify checks tx's form (Validate) and its signature for the chain chainID; it fails with a
+// Rejection ("malformed", "unknown-kind" or "bad-signature").
+func (tx Tx) Verify(chainID string) error {
 	if err := tx.Validate(); err != nil {
 		return err
 	}
-	if len(tx.Signature) != ed25519.SignatureSize || !ed25519.Verify(tx.Sender[:], tx.SignedBytes(), tx.Signature) {
-		return reject(ReasonBadSignature, "the transaction is not signed by its sender %s", tx.Sender)
+	if len(tx.Signature) != ed25519.SignatureSize || !ed25519.Verify(tx.Sender[:], tx.SignedBytes(chainID), tx.Signature) {
+		return reject(ReasonBadSignature, "the transaction is not signed by its sender %s for chain %q", tx.Sender, chainID)
 	}
 	return nil
 }
