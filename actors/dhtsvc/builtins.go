@@ -76,6 +76,8 @@ func (b *builtins) Receive(ctx actor.Context) {
 		}
 	case "dht.put_record":
 		f = b.putRecord
+	case "dht.remove_record":
+		f = b.removeRecord
 	case "dht.get_providers":
 		f = b.getProviders
 	default:
@@ -189,6 +191,17 @@ func (b *builtins) putRecord(c *service.Call, reply func(value.Value, error)) {
 		return
 	}
 	b.s.Provide(rec, func(st Stored, err error) { reply(storedValue(st, err), nil) })
+}
+
+// dht.remove_record(removal): stores a provider's signed removal of its record (a client's,
+// say) at the peers closest to its key, where it outdates the record for good.
+func (b *builtins) removeRecord(c *service.Call, reply func(value.Value, error)) {
+	rm, err := b58Arg(c.Args, 0, "removal")
+	if err != nil {
+		reply(value.Value{}, err)
+		return
+	}
+	b.s.Remove(rm, func(st Stored, err error) { reply(storedValue(st, err), nil) })
 }
 
 // dht.remove_provider(key): this node no longer provides key (nor republishes it).

@@ -25,7 +25,7 @@ into each list's small reserve), signed (the owner signs each provider) or owned
 from the owner reaches the provider in at most --max-path hops). Every peer that stores a
 record checks its solution; providers are listed by the storing peers' trust in them.`,
 	}
-	cmd.AddCommand(newDHTChallengeCmd(), newDHTSolutionCmd(), newDHTProvideCmd(), newDHTProvidersCmd())
+	cmd.AddCommand(newDHTChallengeCmd(), newDHTSolutionCmd(), newDHTProvideCmd(), newDHTRemoveCmd(), newDHTProvidersCmd())
 	return cmd
 }
 
@@ -192,20 +192,7 @@ until it is told otherwise): only its management peer may ask, --key being that 
 			} else if res, err = f.call(c, "dht", "add_provider", value.String(challenge), value.String(solution), value.Uint(ttl)); err != nil {
 				return err
 			}
-			stored, _ := res.Get("stored")
-			peers, _ := res.Get("peers")
-			if ok, _ := res.Get("success"); ok.String() != "true" {
-				msg, _ := res.Get("error")
-				s, _ := msg.Str()
-				refused, _ := res.Get("refused")
-				return fmt.Errorf("not stored (%s of %s peers kept it; refused: %s): %s", stored, peers, refused, s)
-			}
-			fprintf(c.OutOrStdout(), "key %s: kept by %s of %s peers\n", ch.Key(), stored, peers)
-			if msg, _ := res.Get("error"); msg.String() != `""` {
-				s, _ := msg.Str()
-				fprintf(c.ErrOrStderr(), "aquanet: warning: %s\n", s)
-			}
-			return nil
+			return printStored(c, res, "key "+ch.Key().String()+":")
 		},
 	}
 	f.add(cmd)
@@ -214,6 +201,69 @@ until it is told otherwise): only its management peer may ask, --key being that 
 	cmd.Flags().DurationVar(&life, "for", time.Hour, "how long the record lives (at most a day)")
 	cmd.Flags().BoolVar(&asNode, "node", false, "the node provides, not the key's peer (--key: the node's management key)")
 	return cmd
+}
+
+func newDHTRemoveCmd() *cobra.Command {
+	var f serviceFlags
+	var asNode bool
+	cmd := &cobra.Command{
+		Use:   "remove KEY --relay MULTIADDR --key FILE [--node]",
+		Short: "Stop providing a key, through a node",
+		Long: `The key's peer stops providing KEY: its removal is signed here and the node stores it at the
+peers closest to the key, where it outdates the peer's record for good (a stale copy of the
+record is refused from then on). With --node, the node itself stops providing the key (and
+republishing it): only its management peer may ask, --key being that peer's key.`,
+		Args: usageArgs(1, "a DHT key (base58)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			key, err := kademlia.ParseKey(args[0])
+			if err != nil {
+				return err
+			}
+			if f.keyFile == "" {
+				return errors.New("needs --key FILE: the provider's key (or, with --node, the node's management key)")
+			}
+			var res value.Value
+			if asNode {
+				res, err = f.call(c, "dht", "remove_provider", value.String(args[0]))
+			} else {
+				provider, readErr := readSigner(f.keyFile)
+				if readErr != nil {
+					return readErr
+				}
+				removal := kademlia.SignRemoval(provider, key, uint64(time.Now().Unix()))
+				res, err = f.call(c, "dht", "remove_record", value.String(base58.Encode(removal.Encode())))
+			}
+			if err != nil {
+				return err
+			}
+			return printStored(c, res, "key "+args[0]+": removal")
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&asNode, "node", false, "the node stops providing, not the key's peer (--key: the node's management key)")
+	return cmd
+}
+
+// printStored prints what a dht.put_record, add_provider or remove_* answered: how many peers
+// kept it, or why none did (an error), and a warning if something went wrong on the way.
+func printStored(c *cobra.Command, res value.Value, what string) error {
+	stored, _ := res.Get("stored")
+	peers, _ := res.Get("peers")
+	if ok, _ := res.Get("success"); ok.String() != "true" {
+		msg, _ := res.Get("error")
+		s, _ := msg.Str()
+		refused, _ := res.Get("refused")
+		if _, outdated := refused.Get("outdated"); outdated && s == "" {
+			s = "the peers keep a newer record of this provider, or its removal (both are dated to the second: a record issued in the second of a removal is outdated by it)"
+		}
+		return fmt.Errorf("not stored (%s of %s peers kept it; refused: %s): %s", stored, peers, refused, s)
+	}
+	fprintf(c.OutOrStdout(), "%s kept by %s of %s peers\n", what, stored, peers)
+	if msg, _ := res.Get("error"); msg.String() != `""` {
+		s, _ := msg.Str()
+		fprintf(c.ErrOrStderr(), "aquanet: warning: %s\n", s)
+	}
+	return nil
 }
 
 func newDHTProvidersCmd() *cobra.Command {

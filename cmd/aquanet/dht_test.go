@@ -9,7 +9,8 @@ import (
 
 // The README's DHT walk-through on three node processes: a challenge owned by a root, alice's
 // certificate as her solution, alice provides through one node and another node finds her; bob,
-// with alice's certificate, is refused with the reason.
+// with alice's certificate, is refused with the reason; alice removes her record through the
+// third node, and it is gone.
 func TestDHTProvideAndFindOnRealNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -54,11 +55,27 @@ func TestDHTProvideAndFindOnRealNodes(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "bad-solution: the certificate ends at "+alice) {
 		t.Fatalf("bob with alice's certificate: exit %d, %s", code, errOut)
 	}
+	// alice stops providing, through the third node; the second no longer finds her, and a
+	// stale copy of her record is refused where her removal is kept. bob cannot remove her.
+	if code, out, errOut := aquanet(t, "", "dht", "remove", key, "--key", bobKey, "--relay", n3.tcpAddr(t)); code != 0 || !strings.Contains(out, "removal kept by") {
+		t.Fatalf("bob's removal of his own (absent) record: exit %d %q %s", code, out, errOut)
+	}
+	if _, out, _ := aquanet(t, "", "dht", "providers", key, "--relay", n2.tcpAddr(t)); !strings.HasPrefix(out, alice+" weight 0 owned") {
+		t.Fatalf("after bob's removal of his own record, alice is gone: %q", out)
+	}
+	if code, out, errOut := aquanet(t, "", "dht", "remove", key, "--key", aliceKey, "--relay", n3.tcpAddr(t)); code != 0 || !strings.Contains(out, "removal kept by") {
+		t.Fatalf("alice's removal: exit %d %q %s", code, out, errOut)
+	}
+	if code, out, errOut := aquanet(t, "", "dht", "providers", key, "--relay", n2.tcpAddr(t)); code != 0 || out != "no providers\n" {
+		t.Fatalf("providers after alice's removal: exit %d %q %s", code, out, errOut)
+	}
 	for _, bad := range [][]string{
 		{"dht", "challenge", "owned", "--owner", root, "--max-path", "40"},
 		{"dht", "challenge", "open"},
 		{"dht", "providers", "notakey", "--relay", n3.tcpAddr(t)},
 		{"dht", "solution", "--challenge", "0OIl"},
+		{"dht", "remove", "notakey", "--key", aliceKey, "--relay", n3.tcpAddr(t)},
+		{"dht", "remove", key, "--relay", n3.tcpAddr(t)},
 	} {
 		if code, _, errOut := aquanet(t, "", bad...); code == 0 || !strings.HasPrefix(errOut, "aquanet: ") || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q: want one error line", bad, code, errOut)

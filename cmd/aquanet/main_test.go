@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,21 @@ func TestHelpListsCommands(t *testing.T) {
 		if !strings.Contains(out, "\n  "+cmd+" ") {
 			t.Errorf("--help does not list %q:\n%s", cmd, out)
 		}
+	}
+}
+
+// A word that is none of a group's commands fails, saying so (cobra printed the group's help and
+// exited 0: "aquanet key new" seemed to work); the group alone prints its help.
+func TestUnknownSubcommandFails(t *testing.T) {
+	for _, args := range [][]string{{"key", "new", "alice.key"}, {"dht", "challange", "open"}, {"trust", "isue"}, {"air", "chek"}} {
+		code, out, errOut := aquanet(t, "", args...)
+		want := fmt.Sprintf("aquanet: unknown command %q for \"aquanet %s\"", args[1], args[0])
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %s", args, code, out, errOut, want)
+		}
+	}
+	if code, out, _ := aquanet(t, "", "dht"); code != 0 || !strings.Contains(out, "Available Commands") {
+		t.Errorf("aquanet dht: exit %d, %q; want its help", code, out)
 	}
 }
 

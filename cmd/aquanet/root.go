@@ -24,7 +24,29 @@ libp2p, each peer runs the script as far as it can and calls its services.`,
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(newVersionCmd(), newKeyCmd(), newAirCmd(), newNodeCmd(), newRunCmd(), newSimCmd(), newAquaCmd(), newServiceCmd(), newTrustCmd(), newDHTCmd())
+	for _, c := range root.Commands() {
+		refuseUnknownSubcommands(c)
+	}
 	return root
+}
+
+// refuseUnknownSubcommands makes a group of commands (aquanet key, dht …) fail on a word that
+// is none of its commands, where cobra would print the group's help and exit 0 ("aquanet key
+// new" seemed to work and made no key); alone, the group prints its help.
+func refuseUnknownSubcommands(group *cobra.Command) {
+	if !group.HasSubCommands() || group.Runnable() {
+		return
+	}
+	group.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q (see '%s --help')", args[0], c.CommandPath(), c.CommandPath())
+		}
+		return nil
+	}
+	group.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	for _, sub := range group.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
 }
 
 // usageArgs is cobra.ExactArgs with a message that says which arguments are wanted.
