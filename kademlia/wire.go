@@ -210,10 +210,13 @@ func cutBlobs(b []byte, what string) (blobs [][]byte, rest []byte, err error) {
 	if count > len(rest)/2 { // each blob takes two bytes at least
 		return nil, nil, wireErr("%d %ss in %d bytes", count, what, len(rest))
 	}
+	if count > 0 {
+		blobs = make([][]byte, 0, count)
+	}
 	for i := range count {
 		var blob []byte
-		if blob, rest, err = cutBlob(rest, fmt.Sprintf("%s %d", what, i)); err != nil {
-			return nil, nil, err
+		if blob, rest, err = cutBlob(rest, what); err != nil {
+			return nil, nil, fmt.Errorf("%s %d: %w", what, i, err) // named only when it fails: no allocation per blob
 		}
 		blobs = append(blobs, blob)
 	}
