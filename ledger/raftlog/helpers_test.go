@@ -1,6 +1,7 @@
 package raftlog
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -99,7 +100,7 @@ func logView(s raft.Storage) string {
 func describeFull(ents []*pb.Entry) string {
 	s := "["
 	for _, e := range ents {
-		s += fmt.Sprintf(" %d/%d/%v/%x", e.GetIndex(), e.GetTerm(), e.GetType(), e.GetData())
+		s += fmt.Sprintf(" %d/%d/%v/%x", e.GetIndex(), e.GetTerm(), e.GetType(), sha256.Sum256(e.GetData()))
 	}
 	return s + " ]"
 }
