@@ -16,7 +16,7 @@ import (
 // same answers, errors included — and, now and then, closes and reopens the database first.
 func TestConformance(t *testing.T) {
 	for seed := uint64(1); seed <= 8; seed++ {
-		t.Run("", func(t *testing.T) { runConformance(t, seed, 400) })
+		t.Run("", func(t *testing.T) { runConformance(t, seed, 1000) })
 	}
 }
 
