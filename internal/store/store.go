@@ -43,6 +43,9 @@ const (
 	// Ledger holds the ledger's state: balances, nonces, perimeters, names, revocations,
 	// prices, its height and app hash (package ledger).
 	Ledger byte = 'L'
+	// LedgerRaft holds the ledger's raft log: its entries, hard state, snapshot and the
+	// index and term it was compacted to (package ledger/raftlog).
+	LedgerRaft byte = 'r'
 )
 
 // Options say where the database lives.
