@@ -1,0 +1,162 @@
+package replica
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/ledger"
+	"github.com/aquanet/aquanet/trust"
+)
+
+// appliedStore is the state's store, which writes with each of the state's batches the raft
+// index of the entry being applied: the state and the index it has reached are durable
+// together.
+type appliedStore struct {
+	*ledger.PebbleStore
+	index uint64 // the entry being applied
+}
+
+// keyApplied is under the ledger's prefix, outside the state's own keys (which start with a
+// letter).
+var keyApplied = []byte{0, 'a'}
+
+func (s *appliedStore) Write(ws []ledger.Write) error {
+	return s.PebbleStore.Write(append(ws, ledger.Write{Key: keyApplied, Value: binary.BigEndian.AppendUint64(nil, s.index)}))
+}
+
+// applied is the raft index the stored state has applied (0 for a new one).
+func (s *appliedStore) applied() (uint64, error) {
+	v, ok, err := s.Get(keyApplied)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("replica: the applied index is %d bytes, want 8", len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// apply applies a committed entry: a proposal becomes the next block. An entry that does not
+// decode (no replica proposes one) is skipped by every replica alike.
+func (r *Replica) apply(e *pb.Entry) ([]Applied, error) {
+	if e.GetIndex() <= r.applied {
+		return nil, nil // in the state already (a restart re-delivers what followed the last commit)
+	}
+	defer func() { r.applied = max(r.applied, e.GetIndex()) }()
+	switch e.GetType() {
+	case pb.EntryConfChange, pb.EntryConfChangeV2:
+		return nil, fmt.Errorf("replica: entry %d changes the validators, which this version does not do", e.GetIndex())
+	}
+	if len(e.GetData()) == 0 {
+		return nil, nil // a new leader's empty entry
+	}
+	b, err := ledger.DecodeBlock(e.GetData())
+	if err != nil || len(b.Txs) == 0 {
+		return nil, nil
+	}
+	b.Height, b.Time = r.state.Height()+1, max(b.Time, r.state.Time())
+	results, err := r.state.ApplyBlock(b)
+	if err != nil {
+		return nil, fmt.Errorf("replica: applying entry %d as block %d: %w", e.GetIndex(), b.Height, err)
+	}
+	r.store.index = e.GetIndex()
+	if _, err := r.state.Commit(); err != nil {
+		return nil, fmt.Errorf("replica: committing block %d: %w", b.Height, err)
+	}
+	var out []Applied
+	for i, res := range results {
+		w := r.waiting[res.Hash]
+		if w == nil {
+			continue
+		}
+		delete(r.waiting, res.Hash)
+		out = append(out, Applied{Hash: res.Hash, Height: b.Height, Reason: res.Reason, Message: res.Message})
+		sd := r.senders[b.Txs[i].Sender]
+		if sd == nil {
+			continue
+		}
+		if sd.waiting--; sd.waiting <= 0 || res.Reason != "" {
+			// Nothing of theirs waits, or one failed (so will the ones after it: their nonces
+			// are not the next): the committed nonce is the truth again.
+			delete(r.senders, b.Txs[i].Sender)
+		}
+	}
+	return out, nil
+}
+
+// snapshot keeps the state as it is at the applied index in the log's snapshot and drops the
+// log before it.
+func (r *Replica) snapshot() error {
+	data, err := r.exportState()
+	if err != nil {
+		return err
+	}
+	if _, err := r.log.CreateSnapshot(r.applied, r.cs, data); err != nil {
+		return err
+	}
+	r.lastSnap = r.applied
+	return r.log.Compact(r.applied)
+}
+
+// exportState is every key and value under the ledger's prefix: u32 length ‖ key ‖ u32 length ‖
+// value, in key order.
+func (r *Replica) exportState() ([]byte, error) {
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: []byte{store.Ledger}, UpperBound: []byte{store.Ledger + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []byte
+	for it.First(); it.Valid(); it.Next() {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(it.Key())))
+		out = append(out, it.Key()...)
+		out = binary.BigEndian.AppendUint32(out, uint32(len(it.Value())))
+		out = append(out, it.Value()...)
+	}
+	return out, it.Error()
+}
+
+// restore replaces the state by a snapshot's, in one synced batch, and reopens it.
+func (r *Replica) restore(snap *pb.Snapshot) error {
+	b := r.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange([]byte{store.Ledger}, []byte{store.Ledger + 1}, nil); err != nil {
+		return err
+	}
+	data := snap.GetData()
+	for len(data) > 0 {
+		var kv [2][]byte
+		for i := range kv {
+			if len(data) < 4 || uint64(len(data)-4) < uint64(binary.BigEndian.Uint32(data)) {
+				return fmt.Errorf("replica: the snapshot at %d is corrupt", snap.GetMetadata().GetIndex())
+			}
+			n := binary.BigEndian.Uint32(data)
+			kv[i], data = data[4:4+n], data[4+n:]
+		}
+		if len(kv[0]) == 0 || kv[0][0] != store.Ledger {
+			return fmt.Errorf("replica: the snapshot at %d holds a key outside the ledger", snap.GetMetadata().GetIndex())
+		}
+		if err := b.Set(kv[0], kv[1], nil); err != nil {
+			return err
+		}
+	}
+	applied := binary.BigEndian.AppendUint64(nil, snap.GetMetadata().GetIndex())
+	if err := b.Set(append([]byte{store.Ledger}, keyApplied...), applied, nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	state, err := ledger.NewState(r.store)
+	if err != nil {
+		return err
+	}
+	r.state, r.applied, r.lastSnap = state, snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
+	r.cs = snap.GetMetadata().GetConfState()
+	r.senders = map[trust.PublicKey]*sender{}
+	return nil
+}
