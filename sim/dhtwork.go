@@ -77,16 +77,7 @@ func (w *dhtWork) identities(o Options) ([]scenario.Identity, error) {
 	if o.Nodes < dhtProviders+1 {
 		return nil, fmt.Errorf("nodes %d: the DHT workload needs at least %d", o.Nodes, dhtProviders+1)
 	}
-	ids := make([]scenario.Identity, o.Nodes)
-	for i := range ids {
-		id, err := scenario.NewIdentity(fmt.Sprintf("sim-%d-n%d", o.Seed, i))
-		if err != nil {
-			return nil, err
-		}
-		id.Name = fmt.Sprintf("n%d", i)
-		ids[i] = id
-	}
-	return ids, nil
+	return numberedIdentities(o)
 }
 
 func (w *dhtWork) prepare(s *simulation) {

@@ -48,6 +48,11 @@ func (m *messenger) identities(o Options) ([]scenario.Identity, error) {
 	if o.Nodes < 4 {
 		return nil, fmt.Errorf("nodes %d: the messenger needs at least 4 (a relay, two members, a non-member)", o.Nodes)
 	}
+	return numberedIdentities(o)
+}
+
+// numberedIdentities are the nodes n0 … n(N-1), their keys drawn from the seed.
+func numberedIdentities(o Options) ([]scenario.Identity, error) {
 	ids := make([]scenario.Identity, o.Nodes)
 	for i := range ids {
 		id, err := scenario.NewIdentity(fmt.Sprintf("sim-%d-n%d", o.Seed, i))
