@@ -28,6 +28,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/dhtsvc"
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/ledgersvc"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/peersvc"
@@ -41,7 +42,9 @@ import (
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/kademlia"
+	"github.com/aquanet/aquanet/ledger"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/trust"
 	"github.com/aquanet/aquanet/wasmhost"
@@ -111,6 +114,19 @@ type Env struct {
 	// DHT bounds the provider records the node stores for the DHT (package kademlia). The node
 	// takes part in the DHT when its transport routes for it (core.Routing).
 	DHT DHTEnv
+	// Ledger makes the node a validator of the ledger (package ledger/replica, the ledger
+	// builtin); without a genesis it is none, and the ledger builtin says so.
+	Ledger LedgerEnv
+}
+
+// LedgerEnv is how a validator takes part in the ledger.
+type LedgerEnv struct {
+	// Genesis is the chain's; nil: the node is no validator.
+	Genesis *ledger.Genesis
+	// Validators are the validators' peer ids, in the genesis's order; this node is one.
+	Validators []string
+	// TickEvery is raft's tick on the node's clock (default ledgersvc.DefaultTickEvery).
+	TickEvery time.Duration
 }
 
 // DHTEnv is how a node takes part in the DHT (package dhtsvc, served as the kad and dht
@@ -180,6 +196,7 @@ type Node struct {
 	wasmHost *wasmhost.Host
 	trust    *trustsvc.Service
 	dht      *dhtsvc.Service
+	ledger   *ledgersvc.Service // nil: no validator
 	// republish is the timer of the DHT's next republishing (keepDHT), stopped with the node.
 	republish clock.Timer
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
@@ -317,15 +334,38 @@ func (n *Node) Start() error {
 	if server, ok := transport.(core.RoutingServer); ok {
 		server.ServeRouting(dht.Handle)
 	}
+	ledgerProps := service.Props(service.Env{Clock: n.env.Clock}, func() service.Handler {
+		return service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+			return value.Value{}, errors.New("this node keeps no ledger: it is not a validator (its config names no genesis)")
+		})
+	}, opts...)
+	if g := n.env.Ledger.Genesis; g != nil {
+		lt, ok := transport.(core.LedgerTransport)
+		if !ok {
+			n.db.Close()
+			n.started = false
+			return errors.New("actors: a validator needs a transport that carries the ledger's messages")
+		}
+		lg, err := ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Validators: n.env.Ledger.Validators, Self: n.self,
+			Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger})
+		if err != nil {
+			n.db.Close()
+			n.started = false
+			return fmt.Errorf("actors: %w", err)
+		}
+		n.ledger = lg
+		ledgerProps = lg.Props(opts...)
+	}
 	dhtBuiltins := dhtsvc.BuiltinConfig{Host: n.self, Management: n.env.Management, Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
 			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
-			distService:        service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
-			trustsvc.ServiceID: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
-			dhtsvc.KadService:  dht.Props(dhtBuiltins, opts...),
-			dhtsvc.DHTService:  dht.Props(dhtBuiltins, opts...),
+			distService:         service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
+			trustsvc.ServiceID:  service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
+			dhtsvc.KadService:   dht.Props(dhtBuiltins, opts...),
+			dhtsvc.DHTService:   dht.Props(dhtBuiltins, opts...),
+			ledgersvc.ServiceID: ledgerProps,
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
@@ -340,6 +380,9 @@ func (n *Node) Start() error {
 	}
 	pids, err := spawnRoot(n.system, n.env, registryProps, routerProps, networkProps)
 	if err != nil {
+		if n.ledger != nil {
+			n.ledger.Close()
+		}
 		n.db.Close()
 		n.started = false
 		return fmt.Errorf("actors: %w", err)
@@ -417,7 +460,7 @@ const (
 )
 
 // nodeServices are the services a node runs next to the builtins.
-var nodeServices = []string{peerService, distService, trustsvc.ServiceID, dhtsvc.KadService, dhtsvc.DHTService}
+var nodeServices = []string{peerService, distService, trustsvc.ServiceID, dhtsvc.KadService, dhtsvc.DHTService, ledgersvc.ServiceID}
 
 // startWasm makes the node's Wasm host and catalog (their files under Env.Wasm.Dir).
 func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
@@ -502,6 +545,9 @@ func (n *Node) Kill() error {
 		n.republish.Stop()
 	}
 	n.dht.Close()
+	if n.ledger != nil {
+		n.ledger.Close()
+	}
 	return n.db.Close()
 }
 
@@ -576,6 +622,9 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 			if left.Add(-1) == 0 {
 				var err error
 				n.dht.Close()
+				if n.ledger != nil {
+					n.ledger.Close()
+				}
 				if closeErr := n.db.Close(); closeErr != nil {
 					err = fmt.Errorf("actors: closing the store: %w", closeErr)
 				}

@@ -1,0 +1,329 @@
+// Package ledgersvc is a validator node's part in the ledger: its replica (package
+// ledger/replica) driven on the node's clock, its raft messages carried by the node's transport
+// (core.LedgerTransport), and the ledger builtin that submits transactions and reads the state.
+package ledgersvc
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/ledger"
+	"github.com/aquanet/aquanet/ledger/replica"
+)
+
+// Config is how a validator takes part in the ledger.
+type Config struct {
+	// Genesis is the chain's; its validators, in order, are the raft ids 1 … n.
+	Genesis ledger.Genesis
+	// Validators are the validators' peer ids, in the genesis's order.
+	Validators []string
+	// Self is this node's peer id: one of Validators.
+	Self string
+	// Transport carries the raft messages.
+	Transport core.LedgerTransport
+	// Clock ticks raft and times the blocks this node proposes.
+	Clock clock.Clock
+	// TickEvery is raft's tick: default 100 ms (an election after 1 s to 2 s without a leader).
+	TickEvery time.Duration
+	// Logger gets what goes wrong; nil discards it.
+	Logger *slog.Logger
+}
+
+// DefaultTickEvery is Config.TickEvery's default.
+const DefaultTickEvery = 100 * time.Millisecond
+
+// Service is a validator's ledger. It is safe for concurrent use: the transport, the clock and
+// the builtin call it from their goroutines; one lock serialises the replica.
+type Service struct {
+	cfg     Config
+	mu      sync.Mutex
+	r       *replica.Replica
+	ids     map[string]uint64 // validators' peer ids -> raft ids
+	waiting map[[32]byte][]*waiter
+	reads   map[uint64]*waiter
+	readID  uint64
+	timer   clock.Timer
+	closed  bool
+}
+
+// ErrClosed is what a call to a closed service gets.
+var ErrClosed = errors.New("ledger: the node is stopping")
+
+// A waiter is a call waiting for the ledger: done once, by the ledger or by its timer.
+type waiter struct {
+	done  func(replica.Applied, error)
+	timer clock.Timer
+	over  atomic.Bool
+}
+
+// finish calls w's done unless it was called already (whoever took w out of its map under the
+// lock calls it; the flag is the belt to those braces). The caller does not hold s.mu.
+func (w *waiter) finish(a replica.Applied, err error) {
+	if w.over.Swap(true) {
+		return
+	}
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.done(a, err)
+}
+
+// Bounds of the waits.
+const (
+	// SubmitTimeout is how long a submitted transaction is waited for; it may still be
+	// applied later (the caller reads its sender's nonce to know).
+	SubmitTimeout = 30 * time.Second
+	// ReadTimeout is how long a linearizable read waits for a leader to confirm it.
+	ReadTimeout = 5 * time.Second
+)
+
+// Open opens the validator's replica in db and starts ticking it.
+func Open(db *pebble.DB, cfg Config) (*Service, error) {
+	if cfg.TickEvery <= 0 {
+		cfg.TickEvery = DefaultTickEvery
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Validators) != len(cfg.Genesis.Validators) {
+		return nil, fmt.Errorf("ledger: %d validators' peer ids for %d validators in the genesis", len(cfg.Validators), len(cfg.Genesis.Validators))
+	}
+	ids := map[string]uint64{}
+	for i, p := range cfg.Validators {
+		if cfg.Genesis.Validators[i].Key.String() != p {
+			return nil, fmt.Errorf("ledger: validator %d is %s in the genesis, %s here", i+1, cfg.Genesis.Validators[i].Key, p)
+		}
+		ids[p] = uint64(i + 1)
+	}
+	id, ok := ids[cfg.Self]
+	if !ok {
+		return nil, fmt.Errorf("ledger: this node (%s) is none of the genesis's validators", cfg.Self)
+	}
+	r, err := replica.Open(replica.Config{ID: id, DB: db, Genesis: cfg.Genesis})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	s := &Service{cfg: cfg, r: r, ids: ids, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	cfg.Transport.ServeLedger(s.receive)
+	s.mu.Lock()
+	s.schedule()
+	s.mu.Unlock()
+	return s, nil
+}
+
+// schedule arms the next tick. The caller holds s.mu.
+func (s *Service) schedule() {
+	s.timer = s.cfg.Clock.AfterFunc(s.cfg.TickEvery, func() {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.r.Tick()
+		s.schedule()
+		s.processLocked()
+	})
+}
+
+// receive steps a raft message from a validator; what anyone else sends is dropped.
+func (s *Service) receive(from string, msg []byte) {
+	m := &pb.Message{}
+	if err := proto.Unmarshal(msg, m); err != nil {
+		s.cfg.Logger.Warn("a ledger message that does not decode", "from", from, "error", err)
+		return
+	}
+	s.mu.Lock()
+	if s.closed || s.ids[from] == 0 || s.ids[from] != m.GetFrom() {
+		s.mu.Unlock()
+		s.cfg.Logger.Warn("a ledger message from a peer that is not the validator it says", "from", from, "raft_from", m.GetFrom())
+		return
+	}
+	if err := s.r.Step(m); err != nil {
+		s.mu.Unlock()
+		s.cfg.Logger.Debug("a ledger message raft refused", "from", from, "error", err)
+		return
+	}
+	s.processLocked()
+}
+
+// processLocked handles what the replica has ready: it sends the messages and, once the lock is
+// released, tells the waiting callers. The caller holds s.mu; processLocked releases it.
+func (s *Service) processLocked() {
+	out, err := s.r.Ready(uint64(s.cfg.Clock.Now().Unix()))
+	if err != nil {
+		// The replica could not persist or apply: it must not go on (raft's promises would
+		// not hold). The node keeps running; the ledger answers nothing more.
+		s.closed = true
+		s.mu.Unlock()
+		s.cfg.Logger.Error("the ledger stopped: its replica failed", "error", err)
+		return
+	}
+	for _, m := range out.Messages {
+		to := m.GetTo()
+		if to < 1 || to > uint64(len(s.cfg.Validators)) {
+			continue
+		}
+		b, err := proto.Marshal(m)
+		if err == nil {
+			err = s.cfg.Transport.SendLedger(s.cfg.Validators[to-1], b)
+		}
+		if err != nil {
+			s.cfg.Logger.Debug("a ledger message not sent", "to", s.cfg.Validators[to-1], "error", err)
+		}
+	}
+	var calls []func()
+	for _, a := range out.Applied {
+		for _, w := range s.waiting[a.Hash] {
+			calls = append(calls, func() { w.finish(a, nil) })
+		}
+		delete(s.waiting, a.Hash)
+	}
+	for _, id := range out.Reads {
+		if w := s.reads[id]; w != nil {
+			delete(s.reads, id)
+			calls = append(calls, func() { w.finish(replica.Applied{}, nil) })
+		}
+	}
+	s.mu.Unlock()
+	for _, f := range calls {
+		f()
+	}
+}
+
+// Submit proposes tx and calls done once with what became of it (from any goroutine): applied
+// in a block, or rejected there or here (Reason), or an error: the ledger stopped, or the
+// transaction was not applied within SubmitTimeout.
+func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		done(replica.Applied{}, ErrClosed)
+		return
+	}
+	if err := s.r.Submit(tx); err != nil {
+		s.mu.Unlock()
+		done(replica.Applied{Hash: tx.Hash(), Reason: ledger.ReasonOf(err), Message: err.Error()}, nil)
+		return
+	}
+	h := tx.Hash()
+	w := &waiter{done: done}
+	w.timer = s.cfg.Clock.AfterFunc(SubmitTimeout, func() {
+		s.mu.Lock()
+		mine := slices.Contains(s.waiting[h], w)
+		s.waiting[h] = slices.DeleteFunc(s.waiting[h], func(x *waiter) bool { return x == w })
+		if len(s.waiting[h]) == 0 {
+			delete(s.waiting, h)
+		}
+		s.mu.Unlock()
+		if !mine {
+			return // answered, or the service closed
+		}
+		w.finish(replica.Applied{Hash: h}, fmt.Errorf("ledger: transaction %x not applied within %v (it may still be: read its sender's nonce)", h[:8], SubmitTimeout))
+	})
+	s.waiting[h] = append(s.waiting[h], w)
+	s.processLocked()
+}
+
+// Read calls f once with the state, under the service's lock (f must not keep it), or with why
+// not: at once with what this validator has committed, or, linearizable, once it holds every
+// block committed before the call (raft's ReadIndex: the leader confirms it still leads), or
+// after ReadTimeout with an error.
+func (s *Service) Read(linearizable bool, f func(*ledger.State, error)) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		f(nil, ErrClosed)
+		return
+	}
+	if !linearizable {
+		defer s.mu.Unlock()
+		f(s.r.State(), nil)
+		return
+	}
+	s.readID++
+	id := s.readID
+	w := &waiter{done: func(_ replica.Applied, err error) {
+		if err != nil {
+			f(nil, err)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			f(nil, ErrClosed)
+			return
+		}
+		f(s.r.State(), nil)
+	}}
+	w.timer = s.cfg.Clock.AfterFunc(ReadTimeout, func() {
+		s.mu.Lock()
+		mine := s.reads[id] == w
+		delete(s.reads, id)
+		s.mu.Unlock()
+		if !mine {
+			return
+		}
+		w.finish(replica.Applied{}, fmt.Errorf("ledger: no leader confirmed the read within %v", ReadTimeout))
+	})
+	s.reads[id] = w
+	s.r.ReadIndex(id)
+	s.processLocked()
+}
+
+// Status is what the node knows of the ledger: its height, app hash and leader.
+type Status struct {
+	ChainID string
+	Height  uint64
+	AppHash [32]byte
+	Time    uint64
+	Leader  string // the leader's peer id, "" if none is known
+}
+
+// Status reads this validator's status.
+func (s *Service) Status() (Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Status{}, ErrClosed
+	}
+	st := s.r.State()
+	out := Status{ChainID: st.ChainID(), Height: st.Height(), AppHash: st.AppHash(), Time: st.Time()}
+	if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.cfg.Validators)) {
+		out.Leader = s.cfg.Validators[l-1]
+	}
+	return out, nil
+}
+
+// Close stops the ledger before the node's store closes: no tick, message or call touches the
+// replica again; callers still waiting are told.
+func (s *Service) Close() {
+	s.mu.Lock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	var waiting []*waiter
+	for _, h := range slices.SortedFunc(maps.Keys(s.waiting), func(a, b [32]byte) int { return slices.Compare(a[:], b[:]) }) {
+		waiting = append(waiting, s.waiting[h]...)
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.reads)) {
+		waiting = append(waiting, s.reads[id])
+	}
+	s.waiting, s.reads = map[[32]byte][]*waiter{}, map[uint64]*waiter{}
+	s.mu.Unlock()
+	for _, w := range waiting {
+		w.finish(replica.Applied{}, ErrClosed)
+	}
+}
