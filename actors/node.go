@@ -680,6 +680,9 @@ func (n *Node) Trust() *trustsvc.Service { return n.trust }
 // DHT is the node's part in the DHT: the records it stores, its lookups.
 func (n *Node) DHT() *dhtsvc.Service { return n.dht }
 
+// Ledger returns the node's ledger, nil when it is no validator.
+func (n *Node) Ledger() *ledgersvc.Service { return n.ledger }
+
 // multiaddrs are the node's addresses (Env.Addresses) that parse, for the records it signs.
 func (n *Node) multiaddrs() []multiaddr.Multiaddr {
 	var out []multiaddr.Multiaddr

@@ -158,8 +158,8 @@ func (s *Service) receive(from string, msg []byte) {
 	s.processLocked()
 }
 
-// processLocked handles what the replica has ready: it sends the messages and, once the lock is
-// released, tells the waiting callers. The caller holds s.mu; processLocked releases it.
+// processLocked handles what the replica has ready and, once the lock is released, sends its
+// messages and tells the waiting callers. The caller holds s.mu; processLocked releases it.
 func (s *Service) processLocked() {
 	out, err := s.r.Ready(uint64(s.cfg.Clock.Now().Unix()))
 	if err != nil {
@@ -170,20 +170,23 @@ func (s *Service) processLocked() {
 		s.cfg.Logger.Error("the ledger stopped: its replica failed", "error", err)
 		return
 	}
-	for _, m := range out.Messages {
+	var calls []func()
+	for _, m := range out.Messages { // sent once the lock is released: a transport may deliver at once
 		to := m.GetTo()
 		if to < 1 || to > uint64(len(s.cfg.Validators)) {
 			continue
 		}
-		b, err := proto.Marshal(m)
-		if err == nil {
-			err = s.cfg.Transport.SendLedger(s.cfg.Validators[to-1], b)
-		}
-		if err != nil {
-			s.cfg.Logger.Debug("a ledger message not sent", "to", s.cfg.Validators[to-1], "error", err)
-		}
+		peer := s.cfg.Validators[to-1]
+		calls = append(calls, func() {
+			b, err := proto.Marshal(m)
+			if err == nil {
+				err = s.cfg.Transport.SendLedger(peer, b)
+			}
+			if err != nil {
+				s.cfg.Logger.Debug("a ledger message not sent", "to", peer, "error", err)
+			}
+		})
 	}
-	var calls []func()
 	for _, a := range out.Applied {
 		for _, w := range s.waiting[a.Hash] {
 			calls = append(calls, func() { w.finish(a, nil) })
