@@ -121,10 +121,9 @@ type Env struct {
 
 // LedgerEnv is how a validator takes part in the ledger.
 type LedgerEnv struct {
-	// Genesis is the chain's; nil: the node is no validator.
+	// Genesis is the chain's (its validators' keys are their peer ids); nil: the node is no
+	// validator.
 	Genesis *ledger.Genesis
-	// Validators are the validators' peer ids, in the genesis's order; this node is one.
-	Validators []string
 	// TickEvery is raft's tick on the node's clock (default ledgersvc.DefaultTickEvery).
 	TickEvery time.Duration
 }
@@ -346,7 +345,7 @@ func (n *Node) Start() error {
 			n.started = false
 			return errors.New("actors: a validator needs a transport that carries the ledger's messages")
 		}
-		lg, err := ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Validators: n.env.Ledger.Validators, Self: n.self,
+		lg, err := ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Self: n.self,
 			Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger})
 		if err != nil {
 			n.db.Close()

@@ -108,8 +108,8 @@ var errNotFound = errors.New("not in the ledger")
 var reads = map[string]readFn{
 	"height": {0, func(s *Service, st *ledger.State, _ []value.Value) (value.Value, error) {
 		leader := ""
-		if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.cfg.Validators)) {
-			leader = s.cfg.Validators[l-1]
+		if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.validators)) {
+			leader = s.validators[l-1]
 		}
 		h := st.AppHash()
 		return value.Object([]string{"app_hash", "chain_id", "height", "leader", "time"},

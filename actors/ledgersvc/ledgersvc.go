@@ -25,11 +25,10 @@ import (
 
 // Config is how a validator takes part in the ledger.
 type Config struct {
-	// Genesis is the chain's; its validators, in order, are the raft ids 1 … n.
+	// Genesis is the chain's; its validators, in order, are the raft ids 1 … n (and their keys
+	// the validators' peer ids).
 	Genesis ledger.Genesis
-	// Validators are the validators' peer ids, in the genesis's order.
-	Validators []string
-	// Self is this node's peer id: one of Validators.
+	// Self is this node's peer id: one of the genesis's validators.
 	Self string
 	// Transport carries the raft messages.
 	Transport core.LedgerTransport
@@ -47,15 +46,16 @@ const DefaultTickEvery = 100 * time.Millisecond
 // Service is a validator's ledger. It is safe for concurrent use: the transport, the clock and
 // the builtin call it from their goroutines; one lock serialises the replica.
 type Service struct {
-	cfg     Config
-	mu      sync.Mutex
-	r       *replica.Replica
-	ids     map[string]uint64 // validators' peer ids -> raft ids
-	waiting map[[32]byte][]*waiter
-	reads   map[uint64]*waiter
-	readID  uint64
-	timer   clock.Timer
-	closed  bool
+	cfg        Config
+	mu         sync.Mutex
+	r          *replica.Replica
+	ids        map[string]uint64 // validators' peer ids -> raft ids
+	validators []string          // by raft id - 1
+	waiting    map[[32]byte][]*waiter
+	reads      map[uint64]*waiter
+	readID     uint64
+	timer      clock.Timer
+	closed     bool
 }
 
 // ErrClosed is what a call to a closed service gets.
@@ -97,15 +97,11 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if len(cfg.Validators) != len(cfg.Genesis.Validators) {
-		return nil, fmt.Errorf("ledger: %d validators' peer ids for %d validators in the genesis", len(cfg.Validators), len(cfg.Genesis.Validators))
-	}
 	ids := map[string]uint64{}
-	for i, p := range cfg.Validators {
-		if cfg.Genesis.Validators[i].Key.String() != p {
-			return nil, fmt.Errorf("ledger: validator %d is %s in the genesis, %s here", i+1, cfg.Genesis.Validators[i].Key, p)
-		}
-		ids[p] = uint64(i + 1)
+	var peers []string
+	for i, v := range cfg.Genesis.Validators {
+		peers = append(peers, v.Key.String())
+		ids[v.Key.String()] = uint64(i + 1)
 	}
 	id, ok := ids[cfg.Self]
 	if !ok {
@@ -115,7 +111,7 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Service{cfg: cfg, r: r, ids: ids, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	s := &Service{cfg: cfg, r: r, ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
 	cfg.Transport.ServeLedger(s.receive)
 	s.mu.Lock()
 	s.schedule()
@@ -173,10 +169,10 @@ func (s *Service) processLocked() {
 	var calls []func()
 	for _, m := range out.Messages { // sent once the lock is released: a transport may deliver at once
 		to := m.GetTo()
-		if to < 1 || to > uint64(len(s.cfg.Validators)) {
+		if to < 1 || to > uint64(len(s.validators)) {
 			continue
 		}
-		peer := s.cfg.Validators[to-1]
+		peer := s.validators[to-1]
 		calls = append(calls, func() {
 			b, err := proto.Marshal(m)
 			if err == nil {
@@ -303,8 +299,8 @@ func (s *Service) Status() (Status, error) {
 	}
 	st := s.r.State()
 	out := Status{ChainID: st.ChainID(), Height: st.Height(), AppHash: st.AppHash(), Time: st.Time()}
-	if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.cfg.Validators)) {
-		out.Leader = s.cfg.Validators[l-1]
+	if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.validators)) {
+		out.Leader = s.validators[l-1]
 	}
 	return out, nil
 }
