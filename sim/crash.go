@@ -52,8 +52,13 @@ func (s *simulation) start(n *simNode) error {
 	n.gate = &gate{loop: s.loop}
 	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
+	var ledgerEnv actors.LedgerEnv
+	if lw, ok := s.work.(interface{ ledger() actors.LedgerEnv }); ok {
+		ledgerEnv = lw.ledger()
+	}
 	node, err := actors.NewNode(actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n), OnActorFailure: func(who string, reason any) {
+		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge
 			}

@@ -41,7 +41,8 @@ type Net struct {
 	clogged map[string]bool
 	down    map[string]bool // crashed peers: nothing reaches them
 
-	routing map[string]core.RoutingHandler // the DHT record handlers, by peer (routing.go)
+	routing map[string]core.RoutingHandler           // the DHT record handlers, by peer (routing.go)
+	ledgers map[string]func(from string, msg []byte) // the ledger's handlers, by peer (ledger.go)
 	tables  map[string]*kademlia.RoutingTable
 }
 

@@ -253,7 +253,17 @@ func (s *simulation) overrides(n *simNode) []registry.Override {
 
 // startAt starts a particle of script with id at sender, at virtual time at.
 func (s *simulation) startAt(at time.Duration, sender *simNode, id, script string, ttl time.Duration) {
+	s.startWith(at, sender, id, func() string { return script }, ttl)
+}
+
+// startWith starts a particle with id at sender, at virtual time at, of the script that script
+// returns then ("" starts none).
+func (s *simulation) startWith(at time.Duration, sender *simNode, id string, script func() string, ttl time.Duration) {
 	s.clk.AfterFunc(at, func() {
+		script := script()
+		if script == "" {
+			return
+		}
 		p, err := signedParticle(sender.id, id, script, sender.clock.Now(), ttl)
 		if err != nil {
 			panic(err) // a scenario identity always signs

@@ -20,7 +20,10 @@ messenger (node 0 is the relay, the last node is not a member, the others are; e
 sent by a seeded node at a seeded time), the DHT (--workload dht: one key per 50 nodes, each
 provided by 3 seeded nodes at seeded times, --messages reads of them from seeded nodes; after
 healing, every key is read again until the reads find all its providers, and each of the 20
-nodes closest to a key must keep them all: the provider lists converged), or scenario files of "aquanet air run" (--workload
+nodes closest to a key must keep them all: the provider lists converged), the ledger (--workload
+ledger: every node a validator, 8 clients' transfers through seeded validators; the validators
+must end on the same height and app hash, with the balances' total conserved, every transfer
+acknowledged as applied kept, and the transfers after healing applied), or scenario files of "aquanet air run" (--workload
 FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
 nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv, and everything
 else with their own builtins, peer.* on their virtual clocks, as air run does (a scenario with
@@ -69,7 +72,7 @@ func newSimCmd() *cobra.Command {
 	var workloads []string
 	var check, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|FILE...] [--check-determinism] [--report out.html] [--json]",
+		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|ledger|FILE...] [--check-determinism] [--report out.html] [--json]",
 		Short: "Simulate a network of nodes, deterministically, with faults",
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
@@ -80,12 +83,15 @@ func newSimCmd() *cobra.Command {
 			var scenarios []*scenario.Scenario // nil: a built-in workload
 			builtIn := sim.Run
 			for _, w := range workloads {
-				if w == "messenger" || w == "dht" {
+				if w == "messenger" || w == "dht" || w == "ledger" {
 					if len(workloads) > 1 {
 						return fmt.Errorf("--workload %s runs alone, not with scenario files", w)
 					}
-					if w == "dht" {
+					switch w {
+					case "dht":
 						builtIn = sim.RunDHT
+					case "ledger":
+						builtIn = sim.RunLedger
 					}
 					break
 				}
@@ -151,7 +157,7 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (at least 4)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time in which the messages are sent")
 	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
-	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", "dht", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
+	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", "dht", "ledger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
