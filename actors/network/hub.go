@@ -1,6 +1,8 @@
 package network
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -15,11 +17,13 @@ type Hub struct {
 	mu       sync.Mutex
 	peers    map[string]core.Inbox
 	handlers map[string]core.RoutingHandler
+	ledgers  map[string]func(from string, msg []byte) // by peer: ServeLedger's handler
 }
 
 // NewHub returns an empty hub.
 func NewHub() *Hub {
-	return &Hub{peers: map[string]core.Inbox{}, handlers: map[string]core.RoutingHandler{}}
+	return &Hub{peers: map[string]core.Inbox{}, handlers: map[string]core.RoutingHandler{},
+		ledgers: map[string]func(string, []byte){}}
 }
 
 // ServeRouting makes peer answer the DHT record requests of the others with h.
@@ -47,10 +51,11 @@ type hubTransport struct {
 }
 
 var (
-	_ core.Transport     = hubTransport{}
-	_ core.Connectivity  = hubTransport{}
-	_ core.Routing       = hubTransport{}
-	_ core.RoutingServer = hubTransport{}
+	_ core.Transport       = hubTransport{}
+	_ core.Connectivity    = hubTransport{}
+	_ core.Routing         = hubTransport{}
+	_ core.RoutingServer   = hubTransport{}
+	_ core.LedgerTransport = hubTransport{}
 )
 
 // ServeRouting makes this peer answer the others' DHT record requests with h.
@@ -60,6 +65,41 @@ func (t hubTransport) ServeRouting(h core.RoutingHandler) { t.h.ServeRouting(t.s
 type ErrUnknownPeer struct{ Peer string }
 
 func (e *ErrUnknownPeer) Error() string { return "peer " + e.Peer + " is not connected" }
+
+// ErrLedgerMessageTooLong is the error of a SendLedger of more than core.MaxLedgerMessage
+// bytes; test with errors.Is.
+var ErrLedgerMessageTooLong = errors.New("ledger message too long")
+
+// ServeLedger makes this peer receive the ledger messages the others send it, with h, from
+// now on (core.LedgerTransport); until then they are dropped.
+func (t hubTransport) ServeLedger(h func(from string, msg []byte)) {
+	t.h.mu.Lock()
+	defer t.h.mu.Unlock()
+	t.h.ledgers[t.self] = h
+}
+
+// SendLedger hands msg to the peer's ServeLedger handler on the caller's goroutine, before it
+// returns, as Send does particles: messages to one peer arrive in the order sent. A peer not
+// on the hub and a message over core.MaxLedgerMessage are errors (*ErrUnknownPeer,
+// ErrLedgerMessageTooLong); a peer on the hub that serves no ledger drops the message, as a
+// libp2p node does, and that is no error (the send was best effort).
+func (t hubTransport) SendLedger(to string, msg []byte) error {
+	if len(msg) > core.MaxLedgerMessage {
+		return fmt.Errorf("ledger message to %s: %w: %d bytes, limit %d", to, ErrLedgerMessageTooLong, len(msg), core.MaxLedgerMessage)
+	}
+	t.h.mu.Lock()
+	_, ok := t.h.peers[to]
+	h := t.h.ledgers[to]
+	t.h.mu.Unlock()
+	if !ok {
+		return &ErrUnknownPeer{Peer: to}
+	}
+	if h != nil {
+		// The receiver gets its own copy: the sender may reuse msg once SendLedger returns.
+		h(t.self, bytes.Clone(msg))
+	}
+	return nil
+}
 
 func (t hubTransport) Send(to string, p particle.Particle) error {
 	t.h.mu.Lock()
