@@ -11,6 +11,8 @@ type metrics struct {
 	frames        prometheus.Gauge // frames whose length has been read and whose payload has not
 	bytesInFlight prometheus.Gauge // what those frames' buffers hold reserved
 
+	ledgerBytesInFlight prometheus.Gauge // the same for the ledger's frames (ledger.go)
+
 	bootstrapConnected prometheus.Gauge   // bootstrap peers with a connection
 	bootstrapLost      prometheus.Counter // connected bootstrap peers that went away
 }
@@ -32,6 +34,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Frames being read from peers' streams: their length has arrived, not all of their payload."}),
 		bytesInFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "frame_bytes_in_flight",
 			Help: "Bytes reserved for the buffers of the frames being read (at most max_frame_bytes_in_flight)."}),
+		ledgerBytesInFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "ledger_bytes_in_flight",
+			Help: "Bytes reserved for the buffers of the ledger messages being read (at most max_ledger_bytes_in_flight)."}),
 		bootstrapConnected: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "bootstrap_connected",
 			Help: "Bootstrap peers with a connection."}),
 		bootstrapLost: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "aquanet", Subsystem: "p2p", Name: "bootstrap_disconnects_total",
@@ -41,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		m.dropped.WithLabelValues(r) // every reason shows, at 0, from the start
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.received, m.sent, m.dropped, m.peers, m.frames, m.bytesInFlight, m.bootstrapConnected, m.bootstrapLost} {
+		for _, c := range []prometheus.Collector{m.received, m.sent, m.dropped, m.peers, m.frames, m.bytesInFlight, m.ledgerBytesInFlight, m.bootstrapConnected, m.bootstrapLost} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -15,6 +15,9 @@
 // to the node, which validates it on the stream's goroutine, so that one slow or hostile peer
 // holds up only its own streams. docs/SECURITY.md lists the limits.
 //
+// The ledger's raft messages travel between validators on a protocol of their own,
+// /aquanet/ledger/1.0.0, in the same way: one stream per peer and direction (ledger.go).
+//
 // A node stays connected to its bootstrap peers, dialling again any it loses (bootstrap.go).
 // A client is a transport that does not listen: it connects to its relay node, and particles
 // for it come back over that connection.
@@ -146,6 +149,25 @@ type Config struct {
 	// Default DefaultMaxRoutingRequests (64).
 	MaxRoutingRequests int
 
+	// LedgerRate and LedgerBurst limit the ledger messages taken from one peer (ledger.go):
+	// a frame over them is skipped unread (dropped_total{reason="ledger_rate_limited"}) and
+	// the stream goes on. Defaults DefaultLedgerRate (1,000/s) and DefaultLedgerBurst (2,000).
+	LedgerRate  float64
+	LedgerBurst int
+	// LedgerQueueLen and LedgerQueueBytes bound the ledger messages waiting for one peer;
+	// SendLedger drops one that would go over either. Defaults DefaultLedgerQueueLen (1,024)
+	// and DefaultLedgerQueueBytes (64 MiB); LedgerQueueBytes is at least core.MaxLedgerMessage.
+	LedgerQueueLen, LedgerQueueBytes int
+	// MaxLedgerStreams bounds the inbound ledger streams one peer may have open at once; one
+	// more is reset unread (dropped_total{reason="ledger_streams"}). Default
+	// DefaultMaxLedgerStreams (4).
+	MaxLedgerStreams int
+	// MaxLedgerBytesInFlight bounds the memory of the ledger messages being read, from all
+	// peers; a frame that would go over it resets its stream. Default
+	// DefaultMaxLedgerBytesInFlight (64 MiB); at least twice core.MaxLedgerMessage, as a
+	// frame's buffer may briefly be held twice as it grows.
+	MaxLedgerBytesInFlight int
+
 	// kadOptions are more options for kad-dht, after the transport's own (tests).
 	kadOptions []dht.Option
 }
@@ -235,11 +257,31 @@ func (c Config) withDefaults() Config {
 	if c.MaxRoutingRequests <= 0 {
 		c.MaxRoutingRequests = DefaultMaxRoutingRequests
 	}
+	if c.LedgerRate <= 0 {
+		c.LedgerRate = DefaultLedgerRate
+	}
+	if c.LedgerBurst <= 0 {
+		c.LedgerBurst = DefaultLedgerBurst
+	}
+	if c.LedgerQueueLen <= 0 {
+		c.LedgerQueueLen = DefaultLedgerQueueLen
+	}
+	if c.LedgerQueueBytes <= 0 {
+		c.LedgerQueueBytes = DefaultLedgerQueueBytes
+	}
+	c.LedgerQueueBytes = max(c.LedgerQueueBytes, core.MaxLedgerMessage)
+	if c.MaxLedgerStreams <= 0 {
+		c.MaxLedgerStreams = DefaultMaxLedgerStreams
+	}
+	if c.MaxLedgerBytesInFlight <= 0 {
+		c.MaxLedgerBytesInFlight = DefaultMaxLedgerBytesInFlight
+	}
+	c.MaxLedgerBytesInFlight = max(c.MaxLedgerBytesInFlight, 2*core.MaxLedgerMessage)
 	return c
 }
 
-// Transport is a libp2p host carrying particles. It is a core.Transport, a core.Connectivity
-// and a core.Routing (kad.go).
+// Transport is a libp2p host carrying particles. It is a core.Transport, a core.Connectivity,
+// a core.Routing (kad.go) and a core.LedgerTransport (ledger.go).
 type Transport struct {
 	cfg     Config
 	host    host.Host
@@ -251,12 +293,14 @@ type Transport struct {
 
 	inFlight inFlight // bytes of the frames being read, on all streams
 	routing  routing  // the DHT and its record requests (kad.go)
+	ledger   ledger   // the ledger's messages (ledger.go)
 
 	mu    sync.Mutex
 	inbox core.Inbox
 	// onUndelivered hears of particles given up after Send (OnUndelivered).
 	onUndelivered func(to string, p particle.Particle, err error)
 	senders       map[peer.ID]*sender
+	ledgerWriters map[peer.ID]*ledgerWriter // ledger.go
 	buckets       map[peer.ID]*bucket       // by peer: Rate and Burst
 	global        bucket                    // all peers: GlobalRate and GlobalBurst
 	bootstrap     map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes
@@ -345,6 +389,7 @@ func New(cfg Config) (*Transport, error) {
 		DisconnectedF: t.disconnected,
 	})
 	h.SetStreamHandler(Protocol, t.receive)
+	t.startLedger()
 	if err := t.startRouting(); err != nil {
 		t.cancel()
 		h.Close()
@@ -356,7 +401,8 @@ func New(cfg Config) (*Transport, error) {
 // newTransport is a transport with cfg (defaults set) and no host yet.
 func newTransport(cfg Config, m *metrics) *Transport {
 	t := &Transport{cfg: cfg, metrics: m, senders: map[peer.ID]*sender{}, buckets: map[peer.ID]*bucket{},
-		global: bucket{tokens: float64(cfg.GlobalBurst), last: cfg.Clock.Now()}}
+		ledgerWriters: map[peer.ID]*ledgerWriter{},
+		global:        bucket{tokens: float64(cfg.GlobalBurst), last: cfg.Clock.Now()}}
 	t.inFlight.max, t.inFlight.gauge = int64(cfg.MaxFrameBytesInFlight), m.bytesInFlight
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
