@@ -56,6 +56,7 @@ type Service struct {
 	readID     uint64
 	timer      clock.Timer
 	closed     bool
+	failed     error // why the ledger stopped, if its replica failed
 }
 
 // ErrClosed is what a call to a closed service gets.
@@ -122,15 +123,36 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 // schedule arms the next tick. The caller holds s.mu.
 func (s *Service) schedule() {
 	s.timer = s.cfg.Clock.AfterFunc(s.cfg.TickEvery, func() {
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return
-		}
-		s.r.Tick()
-		s.schedule()
-		s.processLocked()
+		s.do(func() []func() {
+			s.r.Tick()
+			s.schedule()
+			return s.processLocked()
+		})
 	})
+}
+
+// do runs f on the replica under the lock, unless the ledger stopped, then, the lock released,
+// what f returns (messages to send, callers to tell). A panic in f is raft finding its
+// invariants broken (a log that lost what it had promised): the ledger stops, saying why,
+// rather than going on from a broken state or leaving its lock held.
+func (s *Service) do(f func() []func()) {
+	var calls []func()
+	s.mu.Lock()
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.closed, s.failed = true, fmt.Errorf("ledger: stopped, its replica failed: %v", r)
+				s.cfg.Logger.Error("the ledger stopped: its replica failed", "panic", r)
+			}
+		}()
+		if !s.closed {
+			calls = f()
+		}
+	}()
+	s.mu.Unlock()
+	for _, c := range calls {
+		c()
+	}
 }
 
 // receive steps a raft message from a validator; what anyone else sends is dropped.
@@ -140,31 +162,29 @@ func (s *Service) receive(from string, msg []byte) {
 		s.cfg.Logger.Warn("a ledger message that does not decode", "from", from, "error", err)
 		return
 	}
-	s.mu.Lock()
-	if s.closed || s.ids[from] == 0 || s.ids[from] != m.GetFrom() {
-		s.mu.Unlock()
+	if s.ids[from] == 0 || s.ids[from] != m.GetFrom() { // ids never change
 		s.cfg.Logger.Warn("a ledger message from a peer that is not the validator it says", "from", from, "raft_from", m.GetFrom())
 		return
 	}
-	if err := s.r.Step(m); err != nil {
-		s.mu.Unlock()
-		s.cfg.Logger.Debug("a ledger message raft refused", "from", from, "error", err)
-		return
-	}
-	s.processLocked()
+	s.do(func() []func() {
+		if err := s.r.Step(m); err != nil {
+			s.cfg.Logger.Debug("a ledger message raft refused", "from", from, "error", err)
+			return nil
+		}
+		return s.processLocked()
+	})
 }
 
-// processLocked handles what the replica has ready and, once the lock is released, sends its
-// messages and tells the waiting callers. The caller holds s.mu; processLocked releases it.
-func (s *Service) processLocked() {
+// processLocked handles what the replica has ready and returns what to do once the lock is
+// released: send its messages, tell the waiting callers. The caller holds s.mu.
+func (s *Service) processLocked() []func() {
 	out, err := s.r.Ready(uint64(s.cfg.Clock.Now().Unix()))
 	if err != nil {
 		// The replica could not persist or apply: it must not go on (raft's promises would
 		// not hold). The node keeps running; the ledger answers nothing more.
-		s.closed = true
-		s.mu.Unlock()
+		s.closed, s.failed = true, fmt.Errorf("ledger: stopped, its replica failed: %w", err)
 		s.cfg.Logger.Error("the ledger stopped: its replica failed", "error", err)
-		return
+		return nil
 	}
 	var calls []func()
 	for _, m := range out.Messages { // sent once the lock is released: a transport may deliver at once
@@ -195,29 +215,31 @@ func (s *Service) processLocked() {
 			calls = append(calls, func() { w.finish(replica.Applied{}, nil) })
 		}
 	}
-	s.mu.Unlock()
-	for _, f := range calls {
-		f()
-	}
+	return calls
 }
 
 // Submit proposes tx and calls done once with what became of it (from any goroutine): applied
 // in a block, or rejected there or here (Reason), or an error: the ledger stopped, or the
 // transaction was not applied within SubmitTimeout.
 func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		done(replica.Applied{}, ErrClosed)
-		return
-	}
-	if err := s.r.Submit(tx); err != nil {
-		s.mu.Unlock()
-		done(replica.Applied{Hash: tx.Hash(), Reason: ledger.ReasonOf(err), Message: err.Error()}, nil)
-		return
-	}
 	h := tx.Hash()
 	w := &waiter{done: done}
+	ran := false
+	s.do(func() []func() {
+		ran = true
+		if err := s.r.Submit(tx); err != nil {
+			return []func(){func() { done(replica.Applied{Hash: h, Reason: ledger.ReasonOf(err), Message: err.Error()}, nil) }}
+		}
+		s.waitFor(h, w)
+		return s.processLocked()
+	})
+	if !ran {
+		done(replica.Applied{}, s.closedErr())
+	}
+}
+
+// waitFor keeps w waiting for the transaction h, until SubmitTimeout. The caller holds s.mu.
+func (s *Service) waitFor(h [32]byte, w *waiter) {
 	w.timer = s.cfg.Clock.AfterFunc(SubmitTimeout, func() {
 		s.mu.Lock()
 		mine := slices.Contains(s.waiting[h], w)
@@ -232,7 +254,6 @@ func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
 		w.finish(replica.Applied{Hash: h}, fmt.Errorf("ledger: transaction %x not applied within %v (it may still be: read its sender's nonce)", h[:8], SubmitTimeout))
 	})
 	s.waiting[h] = append(s.waiting[h], w)
-	s.processLocked()
 }
 
 // Read calls f once with the state, under the service's lock (f must not keep it), or with why
@@ -240,17 +261,44 @@ func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
 // block committed before the call (raft's ReadIndex: the leader confirms it still leads), or
 // after ReadTimeout with an error.
 func (s *Service) Read(linearizable bool, f func(*ledger.State, error)) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		f(nil, ErrClosed)
-		return
-	}
 	if !linearizable {
+		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			f(nil, s.failedOr())
+			return
+		}
 		f(s.r.State(), nil)
 		return
 	}
+	ran := false
+	s.do(func() []func() {
+		ran = true
+		s.readIndex(f)
+		return s.processLocked()
+	})
+	if !ran {
+		f(nil, s.closedErr())
+	}
+}
+
+// closedErr is why the ledger answers nothing: its replica's failure, or ErrClosed.
+func (s *Service) closedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failedOr()
+}
+
+// failedOr is closedErr for a caller that holds s.mu.
+func (s *Service) failedOr() error {
+	if s.failed != nil {
+		return s.failed
+	}
+	return ErrClosed
+}
+
+// readIndex asks raft to confirm a read for f. The caller holds s.mu.
+func (s *Service) readIndex(f func(*ledger.State, error)) {
 	s.readID++
 	id := s.readID
 	w := &waiter{done: func(_ replica.Applied, err error) {
@@ -261,7 +309,7 @@ func (s *Service) Read(linearizable bool, f func(*ledger.State, error)) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed {
-			f(nil, ErrClosed)
+			f(nil, s.failedOr())
 			return
 		}
 		f(s.r.State(), nil)
@@ -278,7 +326,6 @@ func (s *Service) Read(linearizable bool, f func(*ledger.State, error)) {
 	})
 	s.reads[id] = w
 	s.r.ReadIndex(id)
-	s.processLocked()
 }
 
 // Status is what the node knows of the ledger: its height, app hash and leader.
@@ -295,7 +342,7 @@ func (s *Service) Status() (Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return Status{}, ErrClosed
+		return Status{}, s.failedOr()
 	}
 	st := s.r.State()
 	out := Status{ChainID: st.ChainID(), Height: st.Height(), AppHash: st.AppHash(), Time: st.Time()}

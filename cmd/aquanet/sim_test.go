@@ -95,21 +95,22 @@ func TestSimTextSummaryAndFaults(t *testing.T) {
 
 func TestSimRefusesBadOptions(t *testing.T) {
 	for args, want := range map[string]string{
-		"--nodes 3":                        "at least 4",
-		"--nodes 3 --seeds 1..3 --json":    "at least 4",
-		"--nodes 0":                        "nodes 0",
-		"--faults fire":                    `faults "fire"`,
-		"--seeds 5..2":                     "A <= B",
-		"--seeds 5":                        "A..B",
-		"--workload nope.yaml":             "nope.yaml",
-		"--workload dht --workload x.yaml": "--workload dht runs alone",
-		"--workload dht --nodes 3":         "at least 4",
-		"--duration -1s":                   "--duration -1s",
-		"--duration 0s":                    "--duration 0s",
-		"--messages -3":                    "--messages -3",
-		"--room -1":                        "--room -1",
-		"--seed -1":                        "--seed",
-		"extra":                            "no arguments",
+		"--nodes 3":                           "at least 4",
+		"--nodes 3 --seeds 1..3 --json":       "at least 4",
+		"--nodes 0":                           "nodes 0",
+		"--faults fire":                       `faults "fire"`,
+		"--seeds 5..2":                        "A <= B",
+		"--seeds 5":                           "A..B",
+		"--workload nope.yaml":                "nope.yaml",
+		"--workload dht --workload x.yaml":    "--workload dht runs alone",
+		"--workload ledger --workload x.yaml": "--workload ledger runs alone",
+		"--workload dht --nodes 3":            "at least 4",
+		"--duration -1s":                      "--duration -1s",
+		"--duration 0s":                       "--duration 0s",
+		"--messages -3":                       "--messages -3",
+		"--room -1":                           "--room -1",
+		"--seed -1":                           "--seed",
+		"extra":                               "no arguments",
 	} {
 		code, out, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
 		if code != 1 || !strings.HasPrefix(errOut, "aquanet: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) || out != "" {
@@ -125,6 +126,19 @@ func TestSimDHTWorkload(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
 	for _, want := range []string{"pass providers_converge", "pass liveness", "DHT: ", "(log2 of 20 nodes: 4.3)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output has no %q:\n%s", want, out)
+		}
+	}
+}
+
+// The ledger workload from the command line: three validators under faults, every check passes.
+func TestSimLedgerWorkload(t *testing.T) {
+	code, out, errOut := aquanet(t, "", "sim", "--workload", "ledger", "--nodes", "3", "--faults", "all", "--seed", "4", "--duration", "2m", "--messages", "40")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"pass committed_prefix_agrees", "pass value_conserved", "pass acknowledged_kept", "pass liveness"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output has no %q:\n%s", want, out)
 		}
