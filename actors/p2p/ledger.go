@@ -10,6 +10,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -120,6 +121,7 @@ func (t *Transport) SendLedger(to string, msg []byte) error {
 	}
 	if t.host.Network().Connectedness(id) != network.Connected && len(t.host.Peerstore().Addrs(id)) == 0 {
 		t.metrics.dropped.WithLabelValues("ledger_unreachable").Inc()
+		t.findPeer(id) // for the next message: raft sends again
 		return fmt.Errorf("p2p: ledger message to %s: %w", to, ErrUnreachable)
 	}
 	t.mu.Lock()
@@ -403,4 +405,35 @@ func (t *Transport) allowLedger(id peer.ID) bool {
 		l.buckets[id] = b
 	}
 	return b.take(now, t.cfg.LedgerRate, t.cfg.LedgerBurst)
+}
+
+// findPeerEvery is how often a peer with no known address is looked for in the DHT.
+const findPeerEvery = 2 * time.Second
+
+// findPeer looks for the peer's addresses in the DHT (kad-dht's FindPeer, which keeps them in
+// the peerstore), in the background, at most once per findPeerEvery per peer: validators that
+// met only through a bootstrap peer find each other when it is gone.
+func (t *Transport) findPeer(id peer.ID) {
+	d := t.routing.dht
+	if d == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.lookedFor == nil {
+		t.lookedFor = map[peer.ID]time.Time{}
+	}
+	now := time.Now()
+	if last, ok := t.lookedFor[id]; ok && now.Sub(last) < findPeerEvery {
+		t.mu.Unlock()
+		return
+	}
+	t.lookedFor[id] = now
+	t.mu.Unlock()
+	t.run(func() {
+		ctx, cancel := context.WithTimeout(t.ctx, t.cfg.LookupTimeout)
+		defer cancel()
+		if _, err := d.FindPeer(ctx, id); err != nil {
+			t.cfg.Logger.Debug("a ledger peer not found in the DHT", "peer", id, "error", err)
+		}
+	}, func() {})
 }

@@ -301,6 +301,7 @@ type Transport struct {
 	onUndelivered func(to string, p particle.Particle, err error)
 	senders       map[peer.ID]*sender
 	ledgerWriters map[peer.ID]*ledgerWriter // ledger.go
+	lookedFor     map[peer.ID]time.Time     // ledger.go: when each unreachable peer was last looked for
 	buckets       map[peer.ID]*bucket       // by peer: Rate and Burst
 	global        bucket                    // all peers: GlobalRate and GlobalBurst
 	bootstrap     map[peer.ID]chan struct{} // by bootstrap peer, told when its last connection closes

@@ -51,6 +51,7 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-format FORMAT    AQUANET_LOG_FORMAT log_format = "..." text (or json)
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --management-peer ID   AQUANET_MANAGEMENT_PEER  management_peer = "..."  none (the node's key)
+  --ledger-genesis FILE  AQUANET_LEDGER_GENESIS   ledger_genesis = "..."   none (no ledger)
   --wasm-open-deploy     AQUANET_WASM_OPEN_DEPLOY wasm_open_deploy = true  false
   --wasm-memory-pages N  AQUANET_WASM_MEMORY_PAGES wasm_memory_pages = N   4096 (256 MiB)
   --wasm-call-timeout D  AQUANET_WASM_CALL_TIMEOUT wasm_call_timeout = "D" 10s
@@ -113,6 +114,7 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-data-per-init", 0, fmt.Sprintf("bytes of particle data of one initiator the node keeps until their deadline; a particle over it is refused (default %d; at least --max-particle-size, at most --max-data)", router.DefaultMaxBytesPerInit))
 	f.Int("max-data", 0, fmt.Sprintf("bytes of particle data the node keeps until their deadline, in all; a particle over it is refused (default %d)", router.DefaultMaxBytes))
 	f.String("management-peer", "", "the peer id that manages the node: it may deploy Wasm services, add aliases, remove any service (default none: the node's own key only)")
+	f.String("ledger-genesis", "", "the ledger's genesis file (JSON, as \"aquanet ledger genesis\" prints it): the node is one of its validators (default none: no ledger)")
 	f.Bool("wasm-open-deploy", false, "let any peer add Wasm modules and create services (default false: the node and its management peer only)")
 	f.Int("wasm-memory-pages", 0, fmt.Sprintf("the most memory each Wasm module may grow to, in pages of 64 KiB (default %d)", wasmhost.DefaultMemoryLimitPages))
 	f.Duration("wasm-call-timeout", 0, fmt.Sprintf("the longest a call to a Wasm service may run; it is stopped then (default %v)", wasmhost.DefaultCallTimeout))
@@ -135,6 +137,10 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	genesis, err := cfg.ledgerGenesis()
+	if err != nil {
+		return err
+	}
 	certs, err := cfg.trustCertificates()
 	if err != nil {
 		return err
@@ -171,7 +177,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		Limits: limits, Budget: budget, Bounds: bounds, Management: cfg.ManagementPeer,
 		Wasm: actors.WasmEnv{Host: &wasmCfg, OpenDeploy: cfg.WasmOpenDeploy, Seed: seed, Dir: filepath.Join(cfg.DataDir, "wasm"),
 			PoolSize: cfg.WasmPoolSize, MaxServicesPerPeer: cfg.WasmMaxServicesPerPeer},
-		Trust: actors.TrustEnv{Roots: cfg.TrustRoots, Certificates: certs}})
+		Trust: actors.TrustEnv{Roots: cfg.TrustRoots, Certificates: certs}, Ledger: actors.LedgerEnv{Genesis: genesis}})
 	if err != nil {
 		return err
 	}

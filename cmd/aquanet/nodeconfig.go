@@ -24,6 +24,7 @@ import (
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/ledger"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/trust"
 	"github.com/aquanet/aquanet/wasmhost"
@@ -83,6 +84,25 @@ type nodeConfig struct {
 	// start. Only in the config file: [trust_roots] and trust_certificates = [...].
 	TrustRoots        map[string]int `toml:"trust_roots,omitempty"`
 	TrustCertificates []string       `toml:"trust_certificates,omitempty"`
+	// The ledger's genesis file (JSON, as "aquanet ledger genesis" prints it): the node is one
+	// of its validators. Empty: the node keeps no ledger.
+	LedgerGenesis string `toml:"ledger_genesis,omitempty"`
+}
+
+// ledgerGenesis reads the genesis file, if any.
+func (c nodeConfig) ledgerGenesis() (*ledger.Genesis, error) {
+	if c.LedgerGenesis == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.LedgerGenesis)
+	if err != nil {
+		return nil, fmt.Errorf("ledger-genesis: %w", err)
+	}
+	g, err := ledger.ParseGenesis(b)
+	if err != nil {
+		return nil, fmt.Errorf("ledger-genesis %s: %w", c.LedgerGenesis, err)
+	}
+	return &g, nil
 }
 
 // trustCertificates reads the certificate files.
@@ -199,6 +219,7 @@ var nodeSettings = []nodeSetting{
 	{"wasm-call-timeout", "AQUANET_WASM_CALL_TIMEOUT", false},
 	{"wasm-pool-size", "AQUANET_WASM_POOL_SIZE", false},
 	{"wasm-max-services-per-peer", "AQUANET_WASM_MAX_SERVICES_PER_PEER", false},
+	{"ledger-genesis", "AQUANET_LEDGER_GENESIS", false},
 }
 
 // The smallest values of the limits: below them an ordinary node stops working (particles do
@@ -315,6 +336,8 @@ func (c *nodeConfig) set(name, v string) error {
 		}
 	case "management-peer":
 		c.ManagementPeer = v
+	case "ledger-genesis":
+		c.LedgerGenesis = v
 	case "wasm-open-deploy":
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"slices"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -198,11 +199,21 @@ func (r *Replica) State() *ledger.State { return r.state }
 // Leader is the raft id of the leader this replica knows of, 0 if none.
 func (r *Replica) Leader() uint64 { return r.rn.Status().Lead }
 
-// Tick advances raft's logical clock by one tick (the caller's period, 100 ms say).
+// Tick advances raft's logical clock by one tick (the caller's period, 100 ms say). Every
+// heartbeat's worth of ticks it asks again for the reads raft has not confirmed: raft drops a
+// ReadIndex made while there is no leader, and a leader may change.
 func (r *Replica) Tick() {
 	r.tick++
 	r.rn.Tick()
+	if r.tick%readRetryTicks == 0 {
+		for _, ctx := range slices.Sorted(maps.Keys(r.reads)) {
+			r.rn.ReadIndex([]byte(ctx))
+		}
+	}
 }
+
+// readRetryTicks is how often unanswered reads are asked for again.
+const readRetryTicks = 3
 
 // Step takes in a message from another validator.
 func (r *Replica) Step(m *pb.Message) error {

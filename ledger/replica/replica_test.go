@@ -340,3 +340,14 @@ func TestAllValidatorsRestart(t *testing.T) {
 		t.Fatalf("the first transaction after the restart: %+v, %v; want applied at height %d", a, ok, height+1)
 	}
 }
+
+// A read asked for before any leader is known (raft drops it) is asked for again, and answered
+// once one is elected.
+func TestReadBeforeALeaderIsAnswered(t *testing.T) {
+	c := newCluster(t, 3, 1000)
+	c.vals[1].r.ReadIndex(7)
+	c.run(40)
+	if c.leader() == nil || len(c.reads) != 1 || c.reads[0] != 7 {
+		t.Fatalf("leader %v, reads answered %v; want [7]", c.leader() != nil, c.reads)
+	}
+}

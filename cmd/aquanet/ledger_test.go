@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Three validator processes from one genesis: they elect a leader; a client's transfer signed
+// with its key and submitted through one validator is applied, and a linearizable read through
+// another sees it; the leader is killed with SIGKILL and the other two go on: the next transfer
+// is applied and nothing acknowledged is lost; a bad genesis stops the node saying why.
+func TestLedgerOnValidatorProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	var ids, dirs []string
+	for _, name := range []string{"v1", "v2", "v3"} {
+		d := filepath.Join(dir, name)
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, id := keyPair(t, d, "node")
+		ids, dirs = append(ids, id), append(dirs, d)
+	}
+	aliceKey, alice := keyPair(t, dir, "alice")
+	_, bob := keyPair(t, dir, "bob")
+	args := []string{"ledger", "genesis", "--chain-id", "test-chain", "--balance", alice + "=100"}
+	for _, id := range ids {
+		args = append(args, "--validator", id)
+	}
+	code, genesis, errOut := aquanet(t, "", args...)
+	if code != 0 {
+		t.Fatalf("genesis: %s", errOut)
+	}
+	gfile := filepath.Join(dir, "genesis.json")
+	if err := os.WriteFile(gfile, []byte(genesis), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Each validator bootstraps from those started before it, so that every two are connected
+	// (raft's followers talk to each other only when they elect a leader: the DHT may not have
+	// told them of each other by then).
+	var nodes []*nodeProc
+	for i := range 3 {
+		args := []string{"--data-dir", dirs[i], "--ledger-genesis", gfile}
+		for _, n := range nodes {
+			args = append(args, "--bootstrap", n.tcpAddr(t))
+		}
+		nodes = append(nodes, startNode(t, fmt.Sprint("v", i+1), args...))
+	}
+	leader := func(via *nodeProc) string {
+		for range 100 {
+			if code, out, _ := aquanet(t, "", "ledger", "status", "--relay", via.tcpAddr(t)); code == 0 && !strings.Contains(out, "leader none known") {
+				return strings.TrimSpace(out[strings.LastIndex(out, " ")+1:])
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatal("no leader known")
+		return ""
+	}
+	leader(nodes[1])
+	transfer := func(via *nodeProc, amount string) {
+		t.Helper()
+		code, out, errOut := aquanet(t, "", "ledger", "submit", "transfer", "--to", bob, "--amount", amount, "--key", aliceKey, "--relay", via.tcpAddr(t))
+		if code != 0 || !strings.Contains(out, "applied at height") {
+			t.Fatalf("transfer of %s: exit %d %q %s", amount, code, out, errOut)
+		}
+	}
+	balance := func(via *nodeProc) string {
+		t.Helper()
+		code, out, errOut := aquanet(t, "", "ledger", "get", "balance", bob, "--linearizable", "--relay", via.tcpAddr(t))
+		if code != 0 {
+			t.Fatalf("balance: exit %d %s", code, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	transfer(nodes[1], "30")
+	if got := balance(nodes[2]); got != `{"balance":30,"nonce":0}` {
+		t.Fatalf("bob's balance through the third validator: %s", got)
+	}
+
+	// The leader dies without a word; the other two elect another and go on.
+	lead := leader(nodes[0])
+	var killed int
+	for i, id := range ids {
+		if id == lead {
+			killed = i
+		}
+	}
+	nodes[killed].cmd.Process.Kill()
+	nodes[killed].cmd.Wait()
+	alive := nodes[(killed+1)%3]
+	transfer(alive, "20")
+	if got := balance(nodes[(killed+2)%3]); got != `{"balance":50,"nonce":0}` {
+		t.Fatalf("bob's balance after the leader's death: %s", got)
+	}
+
+	if code, _, errOut := aquanet(t, "", "ledger", "submit", "transfer", "--to", bob, "--amount", "1000", "--key", aliceKey, "--relay", alive.tcpAddr(t)); code == 0 || !strings.Contains(errOut, "insufficient-funds") {
+		t.Fatalf("an overdraft: exit %d %s", code, errOut)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"chain_id": ""}`), 0o600)
+	if code, _, errOut := aquanet(t, "", "node", "--data-dir", filepath.Join(dir, "bad"), "--listen", "/ip4/127.0.0.1/tcp/0", "--http", "off", "--ledger-genesis", bad); code == 0 || !strings.Contains(errOut, "ledger-genesis") {
+		t.Fatalf("a bad genesis: exit %d %s", code, errOut)
+	}
+}
