@@ -383,19 +383,26 @@ func (t *Transport) allowRouting(id peer.ID) bool {
 	now := t.cfg.Clock.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b := r.buckets[id]
+	return takeToken(r.buckets, id, now, t.cfg.RoutingRate, t.cfg.RoutingBurst)
+}
+
+// takeToken takes a token from the peer's bucket in buckets (made full if it has none; when
+// there are maxBuckets, the full ones are dropped first, as pruneBuckets does), if there is
+// one. The caller holds the lock that guards buckets.
+func takeToken(buckets map[peer.ID]*bucket, id peer.ID, now time.Time, rate float64, burst int) bool {
+	b := buckets[id]
 	if b == nil {
-		if len(r.buckets) >= maxBuckets {
-			for id, b := range r.buckets { // drop the full ones, as pruneBuckets does
-				if b.tokens+now.Sub(b.last).Seconds()*t.cfg.RoutingRate >= float64(t.cfg.RoutingBurst) {
-					delete(r.buckets, id)
+		if len(buckets) >= maxBuckets {
+			for id, b := range buckets {
+				if b.tokens+now.Sub(b.last).Seconds()*rate >= float64(burst) {
+					delete(buckets, id)
 				}
 			}
 		}
-		b = &bucket{tokens: float64(t.cfg.RoutingBurst), last: now}
-		r.buckets[id] = b
+		b = &bucket{tokens: float64(burst), last: now}
+		buckets[id] = b
 	}
-	return b.take(now, t.cfg.RoutingRate, t.cfg.RoutingBurst)
+	return b.take(now, rate, burst)
 }
 
 // admitToTable is kad-dht's RoutingTableFilter when weights are known: a peer of weight > 0 is

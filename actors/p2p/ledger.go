@@ -392,19 +392,7 @@ func (t *Transport) allowLedger(id peer.ID) bool {
 	now := t.cfg.Clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.buckets[id]
-	if b == nil {
-		if len(l.buckets) >= maxBuckets {
-			for id, b := range l.buckets { // drop the full ones, as pruneBuckets does
-				if b.tokens+now.Sub(b.last).Seconds()*t.cfg.LedgerRate >= float64(t.cfg.LedgerBurst) {
-					delete(l.buckets, id)
-				}
-			}
-		}
-		b = &bucket{tokens: float64(t.cfg.LedgerBurst), last: now}
-		l.buckets[id] = b
-	}
-	return b.take(now, t.cfg.LedgerRate, t.cfg.LedgerBurst)
+	return takeToken(l.buckets, id, now, t.cfg.LedgerRate, t.cfg.LedgerBurst)
 }
 
 // findPeerEvery is how often a peer with no known address is looked for in the DHT.
