@@ -324,8 +324,8 @@ func (t *Transport) readLedger(from peer.ID, r io.Reader) error {
 		if err != nil {
 			return err
 		}
+		mem.release(cap(msg)) // msg is the handler's from here, outside the accounting
 		(*h)(from.String(), msg)
-		mem.release(cap(msg)) // msg is the handler's now, outside the accounting
 	}
 }
 
@@ -410,7 +410,7 @@ func (t *Transport) findPeer(id peer.ID) {
 	if t.lookedFor == nil {
 		t.lookedFor = map[peer.ID]time.Time{}
 	}
-	now := time.Now()
+	now := t.cfg.Clock.Now()
 	if last, ok := t.lookedFor[id]; ok && now.Sub(last) < findPeerEvery {
 		t.mu.Unlock()
 		return
