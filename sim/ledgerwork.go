@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/ledger"
@@ -27,10 +29,15 @@ import (
 // it is answered, its next turns send the same one again, elsewhere. After healing each client
 // sends one more, which must be applied.
 //
+// o.Messages/4 linearizable reads of a seeded client's account go out the same way.
+//
 // Checks: every validator ends with the same height and app hash (the committed prefix agrees);
 // the balances' total is the genesis's on every validator (value is conserved); every transfer
 // acknowledged as applied is in every validator's state (its sender's nonce is past it); the
-// transfers after healing are applied (liveness).
+// transfers after healing are applied (liveness); the history of transfers and reads is
+// linearizable (porcupine, against a model of the accounts: linearize.go). With the reads made
+// local instead, seed 4 of --faults partition fails that last check: a validator cut off
+// answers from its stale state.
 //
 // raft draws its election timeouts from crypto/rand: while the run lasts, that is the seed's.
 func RunLedger(o Options, realNow func() time.Time) (*Result, error) {
@@ -48,6 +55,8 @@ type ledgerClient struct {
 	key         trust.Signer
 	nonce       uint64     // the next transaction's
 	outstanding *ledger.Tx // sent, not answered yet
+	op          int        // its operation in the history
+	sends       int        // how many times it was sent
 	acked       []ackedTx
 }
 
@@ -57,6 +66,9 @@ type ackedTx struct {
 }
 
 type ledgerWork struct {
+	clk     *clock.Manual
+	hist    history
+	reads   map[string]int // particle id -> its read's operation
 	nodes   []*simNode
 	genesis ledger.Genesis
 	clients []*ledgerClient
@@ -65,7 +77,7 @@ type ledgerWork struct {
 }
 
 func newLedgerWork(seed uint64) *ledgerWork {
-	w := &ledgerWork{byID: map[string]int{}, live: map[string]string{}}
+	w := &ledgerWork{byID: map[string]int{}, live: map[string]string{}, reads: map[string]int{}}
 	w.genesis = ledger.Genesis{ChainID: ledgerChain, Time: uint64(time.UnixMilli(1_700_000_000_000).Unix()), Balances: map[trust.PublicKey]uint64{}}
 	for i := range ledgerClients {
 		k := sha256.Sum256(fmt.Appendf(nil, "sim %d ledger client %d", seed, i))
@@ -89,13 +101,25 @@ func (w *ledgerWork) identities(o Options) ([]scenario.Identity, error) {
 
 func (w *ledgerWork) ledger() actors.LedgerEnv { return actors.LedgerEnv{Genesis: &w.genesis} }
 
-func (w *ledgerWork) prepare(s *simulation) { w.nodes = s.nodes }
+func (w *ledgerWork) prepare(s *simulation) { w.nodes, w.clk = s.nodes, s.clk }
+
+func (w *ledgerWork) now() time.Duration { return time.Duration(w.clk.Now().UnixNano()) }
 
 func (w *ledgerWork) overrides(*simNode) []registry.Override { return nil }
 
 // services: every node's probe hears what became of the transfers sent from it.
 func (w *ledgerWork) services(*simNode) map[string]service.HandlerFunc {
 	return map[string]service.HandlerFunc{"probe": func(c service.CallContext, fn string, args []value.Value) (value.Value, error) {
+		if op, ok := w.reads[c.ParticleID]; ok {
+			if fn == "read" {
+				b, _ := args[0].Get("balance")
+				n, _ := args[0].Get("nonce")
+				bal, _ := b.Uint64()
+				nonce, _ := n.Uint64()
+				w.hist.answer(op, ledgerResult{known: true, balance: bal, nonce: nonce}, w.now())
+			}
+			return value.Null(), nil // a read that failed took no effect: it leaves the history
+		}
 		ci, ok := w.byID[c.ParticleID]
 		if !ok {
 			return value.Value{}, fmt.Errorf("probe: no transfer %s", c.ParticleID)
@@ -111,15 +135,19 @@ func (w *ledgerWork) services(*simNode) map[string]service.HandlerFunc {
 			if cl.outstanding == nil || base58Hash(*cl.outstanding) != hash {
 				return value.Null(), nil // an answer to a transfer sent again, answered already
 			}
-			if b, _ := applied.Bool(); b {
+			reason, _ := args[0].Get("reason")
+			r, _ := reason.Str()
+			ok, _ := applied.Bool()
+			// A transfer sent again and refused as bad-nonce may have been applied the first
+			// time (its answer lost): its outcome is unknown.
+			w.hist.answer(cl.op, ledgerResult{known: ok || r != ledger.ReasonBadNonce || cl.sends == 1, applied: ok}, w.now())
+			if ok {
 				cl.acked = append(cl.acked, ackedTx{nonce: cl.outstanding.Nonce, height: height})
 				cl.nonce++
 				if strings.HasPrefix(c.ParticleID, "live-") {
 					w.live[c.ParticleID] = "applied"
 				}
 			} else {
-				reason, _ := args[0].Get("reason")
-				r, _ := reason.Str()
 				if r == ledger.ReasonBadNonce {
 					cl.nonce = w.committedNonce(cl) // applied through an answer that was lost
 				}
@@ -169,8 +197,10 @@ func (w *ledgerWork) transfer(ci, to int, amount uint64) func() string {
 		cl := w.clients[ci]
 		if cl.outstanding == nil {
 			tx := ledger.SignTx(cl.key, ledgerChain, ledger.Tx{Nonce: cl.nonce, Body: &ledger.Transfer{To: w.clients[to].key.Public(), Amount: amount}})
-			cl.outstanding = &tx
+			cl.outstanding, cl.sends = &tx, 0
+			cl.op = w.hist.call(ci, ledgerOp{from: ci, to: to, amount: amount, seq: cl.nonce}, w.now())
 		}
+		cl.sends++
 		enc, err := ledger.EncodeTx(*cl.outstanding)
 		if err != nil {
 			panic(err) // a transfer always encodes
@@ -182,6 +212,15 @@ func (w *ledgerWork) transfer(ci, to int, amount uint64) func() string {
 
 func (w *ledgerWork) safety(s *simulation, o Options) {
 	r := newRand(o.Seed, "workload")
+	for k := range o.Messages / 4 { // linearizable reads of a client's account
+		ci, via := r.IntN(ledgerClients), r.IntN(len(w.nodes))
+		id := fmt.Sprintf("read-%d", k)
+		s.startWith(time.Duration(r.Int64N(int64(o.Duration))), w.nodes[via], id, func() string {
+			w.reads[id] = w.hist.call(ledgerClients+k, ledgerOp{read: true, from: ci}, w.now())
+			return fmt.Sprintf(`(xor (seq (call %%init_peer_id%% ("ledger" "balance") ["%s" true] b) (call %%init_peer_id%% ("probe" "read") [b]))
+ (call %%init_peer_id%% ("probe" "failed") [%%last_error%%.$.message]))`, w.clients[ci].key.Public())
+		}, o.TTL)
+	}
 	for k := range o.Messages {
 		ci, to := r.IntN(ledgerClients), r.IntN(ledgerClients)
 		id := fmt.Sprintf("tx-%d", k)
@@ -261,4 +300,22 @@ func (w *ledgerWork) check(s *simulation, o Options, checks map[string]Check) {
 		}
 	}
 	checks["liveness"] = verdict(dead, fmt.Sprintf("%d transfers after healing", len(w.clients)))
+	checks["linearizable"] = w.linearizable()
+}
+
+// linearizable checks the history, without the reads that were never answered (they took no
+// effect).
+func (w *ledgerWork) linearizable() Check {
+	answered := map[int]bool{}
+	for _, op := range w.reads {
+		answered[op] = w.hist.ops[op].Return != math.MaxInt64
+	}
+	var h history
+	for i, op := range w.hist.ops {
+		if in := op.Input.(ledgerOp); in.read && !answered[i] {
+			continue
+		}
+		h.ops = append(h.ops, op)
+	}
+	return h.check()
 }

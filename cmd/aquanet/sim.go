@@ -23,7 +23,8 @@ healing, every key is read again until the reads find all its providers, and eac
 nodes closest to a key must keep them all: the provider lists converged), the ledger (--workload
 ledger: every node a validator, 8 clients' transfers through seeded validators; the validators
 must end on the same height and app hash, with the balances' total conserved, every transfer
-acknowledged as applied kept, and the transfers after healing applied), or scenario files of "aquanet air run" (--workload
+acknowledged as applied kept, the transfers after healing applied, and the history of transfers
+and linearizable reads linearizable, checked with porcupine), or scenario files of "aquanet air run" (--workload
 FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
 nodes answer its service rules, getDataSrv, callbackSrv and errorHandlingSrv, and everything
 else with their own builtins, peer.* on their virtual clocks, as air run does (a scenario with

@@ -138,7 +138,7 @@ func TestSimLedgerWorkload(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
-	for _, want := range []string{"pass committed_prefix_agrees", "pass value_conserved", "pass acknowledged_kept", "pass liveness"} {
+	for _, want := range []string{"pass committed_prefix_agrees", "pass value_conserved", "pass acknowledged_kept", "pass liveness", "pass linearizable"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output has no %q:\n%s", want, out)
 		}
