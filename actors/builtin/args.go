@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"fmt"
+	"github.com/mr-tron/base58"
 	"unicode/utf8"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -52,6 +53,27 @@ func StringArg(args []value.Value, i int, field string) (string, error) {
 		return "", WrongType(field, "String", args[i])
 	}
 	return s, nil
+}
+
+// B58Arg reads args[i], named field, as the base58 of at most maxBytes bytes ("" is none).
+// Base58 decoding takes time quadratic in the length, so a string longer than maxBytes could
+// encode to is refused before it is decoded.
+func B58Arg(args []value.Value, i int, field string, maxBytes int) ([]byte, error) {
+	s, err := StringArg(args, i, field)
+	if err != nil {
+		return nil, err
+	}
+	if limit := maxBytes*138/100 + 1; len(s) > limit { // log(256)/log(58) < 1.38
+		return nil, fmt.Errorf("%s: %d characters of base58, at most %d (%d bytes)", field, len(s), limit, maxBytes)
+	}
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base58.Decode(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not base58: %v", field, err)
+	}
+	return b, nil
 }
 
 // StringsArg reads args[i], named field, as an array of strings (a Vec<String>).

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/mr-tron/base58"
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/aquanet/aquanet/actors/builtin"
@@ -156,12 +155,12 @@ func (b *builtins) merge(c *service.Call, reply func(value.Value, error)) {
 // closest to the key, and republishes it until dht.remove_provider. challenge and solution
 // are base58 of their binary forms.
 func (b *builtins) addProvider(c *service.Call, reply func(value.Value, error)) {
-	ch, err := b58Arg(c.Args, 0, "challenge")
+	ch, err := builtin.B58Arg(c.Args, 0, "challenge", kademlia.MaxChallengeLen)
 	if err != nil {
 		reply(value.Value{}, err)
 		return
 	}
-	solution, err := b58Arg(c.Args, 1, "solution")
+	solution, err := builtin.B58Arg(c.Args, 1, "solution", kademlia.MaxSolution)
 	if err != nil {
 		reply(value.Value{}, err)
 		return
@@ -185,7 +184,7 @@ func (b *builtins) addProvider(c *service.Call, reply func(value.Value, error)) 
 // dht.put_record(record): stores a record signed by its provider (a client of this node, say)
 // at the peers closest to its key.
 func (b *builtins) putRecord(c *service.Call, reply func(value.Value, error)) {
-	rec, err := b58Arg(c.Args, 0, "record")
+	rec, err := builtin.B58Arg(c.Args, 0, "record", kademlia.MaxRecordSize)
 	if err != nil {
 		reply(value.Value{}, err)
 		return
@@ -196,7 +195,7 @@ func (b *builtins) putRecord(c *service.Call, reply func(value.Value, error)) {
 // dht.remove_record(removal): stores a provider's signed removal of its record (a client's,
 // say) at the peers closest to its key, where it outdates the record for good.
 func (b *builtins) removeRecord(c *service.Call, reply func(value.Value, error)) {
-	rm, err := b58Arg(c.Args, 0, "removal")
+	rm, err := builtin.B58Arg(c.Args, 0, "removal", kademlia.EncodedRemovalLen)
 	if err != nil {
 		reply(value.Value{}, err)
 		return
@@ -263,26 +262,9 @@ func storedValue(st Stored, err error) value.Value {
 			value.Object(reasons, vals), value.Uint(uint64(st.OK)), value.Bool(st.OK > 0)})
 }
 
-func b58Arg(args []value.Value, i int, field string) ([]byte, error) {
-	s, err := builtin.StringArg(args, i, field)
-	if err != nil {
-		return nil, err
-	}
-	if len(s) > 2*kademlia.MaxWireRecord { // base58 decoding is quadratic: refuse before it
-		return nil, fmt.Errorf("%s: %d characters, at most %d", field, len(s), 2*kademlia.MaxWireRecord)
-	}
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base58.Decode(s)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not base58: %v", field, err)
-	}
-	return b, nil
-}
 
 func keyArg(args []value.Value, i int) (kademlia.Key, error) {
-	b, err := b58Arg(args, i, "key")
+	b, err := builtin.B58Arg(args, i, "key", len(kademlia.Key{}))
 	if err != nil {
 		return kademlia.Key{}, err
 	}

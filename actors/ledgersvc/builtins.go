@@ -71,14 +71,9 @@ func (b *builtins) Receive(ctx actor.Context) {
 }
 
 func (b *builtins) submit(c *service.Call, reply func(value.Value, error)) {
-	s, err := builtin.StringArg(c.Args, 0, "tx")
+	raw, err := builtin.B58Arg(c.Args, 0, "tx", ledger.MaxTxSize)
 	if err != nil {
 		reply(value.Value{}, err)
-		return
-	}
-	raw, err := base58.Decode(s)
-	if err != nil {
-		reply(value.Value{}, fmt.Errorf("tx: not base58: %v", err))
 		return
 	}
 	tx, err := ledger.DecodeTx(raw)
