@@ -85,13 +85,14 @@ type Replica struct {
 	cs      *pb.ConfState
 	applied uint64 // the raft index the state has applied
 
-	batch    []ledger.Tx             // submitted here, not proposed yet
-	waiting  map[[32]byte]*submitted // submitted here, not applied yet
-	senders  map[trust.PublicKey]*sender
-	reads    map[string]uint64 // ReadIndex requests raft has not answered, by context
-	readyAt  []readState       // answered, until the state reaches their index
-	lastSnap uint64
-	tick     int
+	batch     []*submitted            // to be proposed at the next Ready, in order
+	waiting   map[[32]byte]*submitted // submitted here, not applied yet
+	senders   map[trust.PublicKey]*sender
+	reads     map[string]uint64 // ReadIndex requests raft has not answered, by context
+	readyAt   []readState       // answered, until the state reaches their index
+	lastSnap  uint64
+	tick      int
+	retriedAt int // the tick of the last look for transactions to propose again
 }
 
 // sender is what waits here of one sender's: how many transactions, and the nonce after them.
@@ -102,7 +103,9 @@ type sender struct {
 
 type submitted struct {
 	tx     ledger.Tx
-	sentAt int // tick of its last proposal
+	hash   [32]byte
+	sentAt int  // tick of its last proposal
+	queued bool // in the batch, to be proposed at the next Ready
 }
 
 type readState struct {
@@ -197,7 +200,7 @@ func cmpOr(v, def int) int {
 func (r *Replica) State() *ledger.State { return r.state }
 
 // Leader is the raft id of the leader this replica knows of, 0 if none.
-func (r *Replica) Leader() uint64 { return r.rn.Status().Lead }
+func (r *Replica) Leader() uint64 { return r.rn.BasicStatus().Lead }
 
 // Tick advances raft's logical clock by one tick (the caller's period, 100 ms say). Every
 // heartbeat's worth of ticks it asks again for the reads raft has not confirmed: raft drops a
@@ -256,8 +259,9 @@ func (r *Replica) Submit(tx ledger.Tx) error {
 	sd.next++
 	sd.waiting++
 	r.senders[tx.Sender] = sd
-	r.waiting[h] = &submitted{tx: tx, sentAt: r.tick}
-	r.batch = append(r.batch, tx)
+	w := &submitted{tx: tx, hash: h, sentAt: r.tick, queued: true}
+	r.waiting[h] = w
+	r.batch = append(r.batch, w)
 	return nil
 }
 
@@ -322,22 +326,29 @@ func (r *Replica) Ready(now uint64) (Output, error) {
 	return out, nil
 }
 
-// propose sends the batch as one proposal, and again what waited too long (its proposal may
-// have died with a leader); proposals raft drops (no leader yet) wait for the next Ready.
+// propose sends the batch as one proposal, and, once a tick, again what waited too long (its
+// proposal may have died with a leader); proposals raft drops (no leader yet) wait for the
+// next Ready.
 func (r *Replica) propose(now uint64) error {
 	if r.Leader() == raft.None {
 		return nil
 	}
-	var again []ledger.Tx
-	for _, h := range r.waitingHashes() {
-		if w := r.waiting[h]; r.tick-w.sentAt >= r.cfg.RetryTicks && !slices.ContainsFunc(r.batch, func(t ledger.Tx) bool { return t.Hash() == h }) {
-			again = append(again, w.tx)
+	if r.tick != r.retriedAt {
+		r.retriedAt = r.tick
+		for _, h := range r.waitingHashes() {
+			if w := r.waiting[h]; !w.queued && r.tick-w.sentAt >= r.cfg.RetryTicks {
+				w.queued = true
+				r.batch = append(r.batch, w)
+			}
 		}
 	}
-	txs := append(slices.Clone(r.batch), again...)
-	for len(txs) > 0 {
-		n := min(len(txs), r.cfg.MaxBatch)
-		data, err := ledger.EncodeBlock(ledger.Block{Time: now, Txs: txs[:n]})
+	for len(r.batch) > 0 {
+		n := min(len(r.batch), r.cfg.MaxBatch)
+		txs := make([]ledger.Tx, n)
+		for i, w := range r.batch[:n] {
+			txs[i] = w.tx
+		}
+		data, err := ledger.EncodeBlock(ledger.Block{Time: now, Txs: txs})
 		if err != nil {
 			return fmt.Errorf("replica: a proposal: %w", err)
 		}
@@ -347,14 +358,12 @@ func (r *Replica) propose(now uint64) error {
 			}
 			return err
 		}
-		for _, tx := range txs[:n] {
-			if w := r.waiting[tx.Hash()]; w != nil {
-				w.sentAt = r.tick
-			}
+		for _, w := range r.batch[:n] {
+			w.sentAt, w.queued = r.tick, false
 		}
-		txs = txs[n:]
+		r.batch = r.batch[n:]
 	}
-	r.batch = r.batch[:0]
+	r.batch = nil
 	return nil
 }
 

@@ -39,6 +39,7 @@ type cluster struct {
 	results   map[[32]byte]Applied
 	reads     []uint64
 	snapEvery uint64
+	dropProps bool // lose the proposals forwarded to the leader
 }
 
 func newCluster(t *testing.T, n int, snapEvery uint64) *cluster {
@@ -120,6 +121,9 @@ func (c *cluster) settle() {
 		queue := c.queue
 		c.queue = nil
 		for _, m := range queue {
+			if c.dropProps && m.GetType() == pb.MsgProp {
+				continue
+			}
 			if to := c.vals[m.GetTo()-1]; to.up {
 				if err := to.r.Step(m); err != nil {
 					c.t.Fatalf("validator %d stepping %v: %v", to.id, m.GetType(), err)
@@ -349,5 +353,32 @@ func TestReadBeforeALeaderIsAnswered(t *testing.T) {
 	c.run(40)
 	if c.leader() == nil || len(c.reads) != 1 || c.reads[0] != 7 {
 		t.Fatalf("leader %v, reads answered %v; want [7]", c.leader() != nil, c.reads)
+	}
+}
+
+// A proposal lost on its way to the leader is proposed again after RetryTicks, and applied
+// once.
+func TestLostProposalIsProposedAgain(t *testing.T) {
+	c := newCluster(t, 3, 1000)
+	c.run(30)
+	lead := c.leader()
+	follower := c.vals[lead.id%3]
+	tx := transfer("client0", "client1", 0, 5)
+	if err := follower.r.Submit(tx); err != nil {
+		t.Fatal(err)
+	}
+	c.dropProps = true
+	c.run(1)
+	c.dropProps = false
+	if _, ok := c.results[tx.Hash()]; ok {
+		t.Fatal("applied though its proposal was lost")
+	}
+	c.run(10)
+	if _, ok := c.results[tx.Hash()]; ok {
+		t.Fatal("proposed again before RetryTicks")
+	}
+	c.run(30)
+	if a, ok := c.results[tx.Hash()]; !ok || a.Reason != "" {
+		t.Fatalf("after RetryTicks: %+v, %v; want applied", a, ok)
 	}
 }
