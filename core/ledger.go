@@ -7,8 +7,8 @@ package core
 type LedgerTransport interface {
 	// SendLedger sends msg (at most MaxLedgerMessage bytes) to peer and returns at once,
 	// without waiting for it to be delivered; an error says it could not even be sent (no
-	// address known, the message too long). Messages to one peer arrive in the order sent,
-	// when they arrive.
+	// address known, the message too long). Messages may be lost, duplicated or reordered,
+	// as raft allows.
 	SendLedger(peer string, msg []byte) error
 	// ServeLedger makes h receive the ledger messages that arrive (from any peer: the handler
 	// decides whom to believe), from any goroutine; h must not block. Until it is called,

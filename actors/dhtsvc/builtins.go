@@ -262,7 +262,6 @@ func storedValue(st Stored, err error) value.Value {
 			value.Object(reasons, vals), value.Uint(uint64(st.OK)), value.Bool(st.OK > 0)})
 }
 
-
 func keyArg(args []value.Value, i int) (kademlia.Key, error) {
 	b, err := builtin.B58Arg(args, i, "key", len(kademlia.Key{}))
 	if err != nil {

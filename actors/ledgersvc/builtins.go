@@ -102,10 +102,7 @@ var errNotFound = errors.New("not in the ledger")
 
 var reads = map[string]readFn{
 	"height": {0, func(s *Service, st *ledger.State, _ []value.Value) (value.Value, error) {
-		leader := ""
-		if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.validators)) {
-			leader = s.validators[l-1]
-		}
+		leader := s.leaderLocked() // reads run under the lock
 		h := st.AppHash()
 		return value.Object([]string{"app_hash", "chain_id", "height", "leader", "time"},
 			[]value.Value{value.String(base58.Encode(h[:])), value.String(st.ChainID()), value.Uint(st.Height()),

@@ -274,8 +274,7 @@ func (s *Service) Read(linearizable bool, f func(*ledger.State, error)) {
 	ran := false
 	s.do(func() []func() {
 		ran = true
-		s.readIndex(f)
-		return s.processLocked()
+		return append(s.readIndex(f), s.processLocked()...)
 	})
 	if !ran {
 		f(nil, s.closedErr())
@@ -297,8 +296,15 @@ func (s *Service) failedOr() error {
 	return ErrClosed
 }
 
+// MaxPendingReads bounds the linearizable reads waiting for the leader's confirmation: more
+// are refused at once (each holds a timer, and asks the leader again every few ticks).
+const MaxPendingReads = 10_000
+
 // readIndex asks raft to confirm a read for f. The caller holds s.mu.
-func (s *Service) readIndex(f func(*ledger.State, error)) {
+func (s *Service) readIndex(f func(*ledger.State, error)) []func() {
+	if len(s.reads) >= MaxPendingReads {
+		return []func(){func() { f(nil, fmt.Errorf("ledger: %d linearizable reads wait already; try again", MaxPendingReads)) }}
+	}
 	s.readID++
 	id := s.readID
 	w := &waiter{done: func(_ replica.Applied, err error) {
@@ -326,6 +332,7 @@ func (s *Service) readIndex(f func(*ledger.State, error)) {
 	})
 	s.reads[id] = w
 	s.r.ReadIndex(id)
+	return nil
 }
 
 // Status is what the node knows of the ledger: its height, app hash and leader.
@@ -346,10 +353,16 @@ func (s *Service) Status() (Status, error) {
 	}
 	st := s.r.State()
 	out := Status{ChainID: st.ChainID(), Height: st.Height(), AppHash: st.AppHash(), Time: st.Time()}
-	if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.validators)) {
-		out.Leader = s.validators[l-1]
-	}
+	out.Leader = s.leaderLocked()
 	return out, nil
+}
+
+// leaderLocked is the leader's peer id, "" if none is known. The caller holds s.mu.
+func (s *Service) leaderLocked() string {
+	if l := s.r.Leader(); l >= 1 && l <= uint64(len(s.validators)) {
+		return s.validators[l-1]
+	}
+	return ""
 }
 
 // Close stops the ledger before the node's store closes: no tick, message or call touches the

@@ -118,3 +118,16 @@ func TestClosedServiceTellsWhoWaited(t *testing.T) {
 		t.Fatalf("a read after Close: %v", got)
 	}
 }
+
+// Linearizable reads waiting for a leader are bounded: one more is refused at once, saying so.
+func TestPendingReadsAreBounded(t *testing.T) {
+	s, _, _, _ := alone(t)
+	for range MaxPendingReads {
+		s.Read(true, func(*ledger.State, error) {})
+	}
+	var got error
+	s.Read(true, func(_ *ledger.State, err error) { got = err })
+	if got == nil || !strings.Contains(got.Error(), "linearizable reads wait already") {
+		t.Fatalf("read %d: %v", MaxPendingReads+1, got)
+	}
+}
