@@ -94,8 +94,15 @@ func TestRestartedNodeDoesNotRepeatCalls(t *testing.T) {
 	other := long
 	other.Data = []byte("\x01other data") // not a replay; fails to decode, changes nothing
 	n.Deliver(n.PeerID(), other)
-	finished(n, 1)
-	if s, err := n.Stats(ctx); err != nil || s.Accepted != 1 || s.Replays != 1 {
+	// The replay left the particle's entry behind as finished, so Finished is 1 already: wait
+	// until the new data was accepted and its run ended.
+	for s, err := n.Stats(ctx); s.Accepted != 1 || s.Live != 0; s, err = n.Stats(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s, err := n.Stats(ctx); err != nil || s.Accepted != 1 || s.Replays != 1 || s.Finished != 1 {
 		t.Fatalf("after a replay and new data: %+v (%v), want one replay and one accepted", s, err)
 	}
 	if got := calls.Load(); got != 2 {
