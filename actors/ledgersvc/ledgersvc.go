@@ -62,6 +62,11 @@ type Service struct {
 // ErrClosed is what a call to a closed service gets.
 var ErrClosed = errors.New("ledger: the node is stopping")
 
+// ErrOutcomeUnknown is what a submitted transaction's caller gets when this validator, cut off,
+// caught up from a snapshot that passed the transaction's nonce: it was applied, or another of
+// its sender's with the same nonce was. The sender's nonce and balance tell.
+var ErrOutcomeUnknown = errors.New("ledger: this validator caught up from a snapshot past the transaction's nonce; whether it was applied is unknown here (read the sender's nonce)")
+
 // A waiter is a call waiting for the ledger: done once, by the ledger or by its timer.
 type waiter struct {
 	done  func(replica.Applied, error)
@@ -208,6 +213,12 @@ func (s *Service) processLocked() []func() {
 			calls = append(calls, func() { w.finish(a, nil) })
 		}
 		delete(s.waiting, a.Hash)
+	}
+	for _, h := range out.Unknown {
+		for _, w := range s.waiting[h] {
+			calls = append(calls, func() { w.finish(replica.Applied{Hash: h}, ErrOutcomeUnknown) })
+		}
+		delete(s.waiting, h)
 	}
 	for _, id := range out.Reads {
 		if w := s.reads[id]; w != nil {

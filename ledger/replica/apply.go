@@ -1,8 +1,10 @@
 package replica
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/cockroachdb/pebble/v2"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -120,43 +122,93 @@ func (r *Replica) exportState() ([]byte, error) {
 	return out, it.Error()
 }
 
-// restore replaces the state by a snapshot's, in one synced batch, and reopens it.
-func (r *Replica) restore(snap *pb.Snapshot) error {
+// restore replaces the state by a snapshot's, in one synced batch, and reopens it. What waits
+// here is counted again against the new state; it returns the transactions whose nonce the
+// snapshot passed: applied, or another of their sender's with the same nonce was, and this
+// replica cannot tell which.
+func (r *Replica) restore(snap *pb.Snapshot) ([][32]byte, error) {
 	b := r.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange([]byte{store.Ledger}, []byte{store.Ledger + 1}, nil); err != nil {
-		return err
+		return nil, err
 	}
 	data := snap.GetData()
 	for len(data) > 0 {
 		var kv [2][]byte
 		for i := range kv {
 			if len(data) < 4 || uint64(len(data)-4) < uint64(binary.BigEndian.Uint32(data)) {
-				return fmt.Errorf("replica: the snapshot at %d is corrupt", snap.GetMetadata().GetIndex())
+				return nil, fmt.Errorf("replica: the snapshot at %d is corrupt", snap.GetMetadata().GetIndex())
 			}
 			n := binary.BigEndian.Uint32(data)
 			kv[i], data = data[4:4+n], data[4+n:]
 		}
 		if len(kv[0]) == 0 || kv[0][0] != store.Ledger {
-			return fmt.Errorf("replica: the snapshot at %d holds a key outside the ledger", snap.GetMetadata().GetIndex())
+			return nil, fmt.Errorf("replica: the snapshot at %d holds a key outside the ledger", snap.GetMetadata().GetIndex())
 		}
 		if err := b.Set(kv[0], kv[1], nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	applied := binary.BigEndian.AppendUint64(nil, snap.GetMetadata().GetIndex())
 	if err := b.Set(append([]byte{store.Ledger}, keyApplied...), applied, nil); err != nil {
-		return err
+		return nil, err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return err
+		return nil, err
 	}
 	state, err := ledger.NewState(r.store)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.state, r.applied, r.lastSnap = state, snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
 	r.cs = snap.GetMetadata().GetConfState()
+	return r.recountWaiting()
+}
+
+// recountWaiting counts what waits here against the state (after a snapshot replaced it): a
+// sender's next nonce follows the last of theirs that waits. A waiting transaction whose
+// nonce the state has passed leaves, and its hash is returned (its fate is unknown here).
+func (r *Replica) recountWaiting() ([][32]byte, error) {
 	r.senders = map[trust.PublicKey]*sender{}
-	return nil
+	var gone [][32]byte
+	for _, h := range r.waitingHashes() {
+		w := r.waiting[h]
+		n, err := r.state.Nonce(w.tx.Sender)
+		if err != nil {
+			return nil, err
+		}
+		if w.tx.Nonce < n {
+			delete(r.waiting, h)
+			gone = append(gone, h)
+			continue
+		}
+		sd := r.senders[w.tx.Sender]
+		if sd == nil {
+			sd = &sender{next: n}
+			r.senders[w.tx.Sender] = sd
+		}
+		sd.waiting++
+		sd.next = max(sd.next, w.tx.Nonce+1)
+	}
+	// What waits was proposed while this replica was cut off (it needed a snapshot): likely
+	// lost. All of it is proposed again at once, each sender's in nonce order, so that a
+	// later transaction does not overtake one it follows.
+	r.batch = r.batch[:0]
+	for _, w := range r.waiting {
+		w.queued = true
+		r.batch = append(r.batch, w)
+	}
+	sortBySender(r.batch)
+	return gone, nil
+}
+
+// sortBySender orders ws by sender, then nonce: a sender's transactions in one block must come
+// in their nonces' order, or all but the first fail.
+func sortBySender(ws []*submitted) {
+	slices.SortFunc(ws, func(a, b *submitted) int {
+		if c := slices.Compare(a.tx.Sender[:], b.tx.Sender[:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tx.Nonce, b.tx.Nonce)
+	})
 }

@@ -71,6 +71,10 @@ type Output struct {
 	Messages []*pb.Message
 	Applied  []Applied
 	Reads    []uint64 // the ids given to ReadIndex
+	// Unknown are transactions submitted here whose fate this replica cannot tell: it caught
+	// up from a snapshot that passed their nonce (they were applied, or another transaction of
+	// their sender's with the same nonce was). The sender's nonce in the state says which.
+	Unknown [][32]byte
 }
 
 // Replica is one validator's copy of the ledger. It is not safe for concurrent use.
@@ -291,9 +295,11 @@ func (r *Replica) Ready(now uint64) (Output, error) {
 			r.hs = rd.HardState
 		}
 		if !raft.IsEmptySnap(rd.Snapshot) {
-			if err := r.restore(rd.Snapshot); err != nil {
+			unknown, err := r.restore(rd.Snapshot)
+			if err != nil {
 				return out, err
 			}
+			out.Unknown = append(out.Unknown, unknown...)
 		}
 		for _, e := range rd.CommittedEntries {
 			applied, err := r.apply(e)
@@ -335,12 +341,15 @@ func (r *Replica) propose(now uint64) error {
 	}
 	if r.tick != r.retriedAt {
 		r.retriedAt = r.tick
-		for _, h := range r.waitingHashes() {
-			if w := r.waiting[h]; !w.queued && r.tick-w.sentAt >= r.cfg.RetryTicks {
+		var again []*submitted
+		for _, w := range r.waiting {
+			if !w.queued && r.tick-w.sentAt >= r.cfg.RetryTicks {
 				w.queued = true
-				r.batch = append(r.batch, w)
+				again = append(again, w)
 			}
 		}
+		sortBySender(again)
+		r.batch = append(r.batch, again...)
 	}
 	for len(r.batch) > 0 {
 		n := min(len(r.batch), r.cfg.MaxBatch)

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"testing"
 	"testing/cryptotest"
 
@@ -38,8 +39,10 @@ type cluster struct {
 	now       uint64
 	results   map[[32]byte]Applied
 	reads     []uint64
+	unknown   [][32]byte // Output.Unknown, all validators'
 	snapEvery uint64
-	dropProps bool // lose the proposals forwarded to the leader
+	dropProps bool   // lose the proposals forwarded to the leader
+	isolated  uint64 // a validator whose messages, both ways, are lost
 }
 
 func newCluster(t *testing.T, n int, snapEvery uint64) *cluster {
@@ -114,6 +117,9 @@ func (c *cluster) settle() {
 				c.results[a.Hash] = a
 			}
 			c.reads = append(c.reads, out.Reads...)
+			for _, h := range out.Unknown {
+				c.unknown = append(c.unknown, h)
+			}
 		}
 		if len(c.queue) == 0 {
 			return
@@ -121,7 +127,7 @@ func (c *cluster) settle() {
 		queue := c.queue
 		c.queue = nil
 		for _, m := range queue {
-			if c.dropProps && m.GetType() == pb.MsgProp {
+			if c.dropProps && m.GetType() == pb.MsgProp || c.isolated != 0 && (m.GetTo() == c.isolated || m.GetFrom() == c.isolated) {
 				continue
 			}
 			if to := c.vals[m.GetTo()-1]; to.up {
@@ -380,5 +386,56 @@ func TestLostProposalIsProposedAgain(t *testing.T) {
 	c.run(30)
 	if a, ok := c.results[tx.Hash()]; !ok || a.Reason != "" {
 		t.Fatalf("after RetryTicks: %+v, %v; want applied", a, ok)
+	}
+}
+
+// A follower cut off while transactions wait on it catches up from a snapshot (the leader
+// dropped the log it missed): a waiting transaction whose nonce the snapshot passed (the client
+// gave up and submitted it at the leader) is reported of unknown fate, and the ones after it
+// still count, so their sender's next transaction is taken and everything is applied in order.
+func TestSnapshotPastWaitingTransactions(t *testing.T) {
+	c := newCluster(t, 3, 5)
+	c.run(30)
+	lead := c.leader()
+	follower := c.vals[lead.id%3]
+	c.isolated = follower.id
+	first, second := transfer("client0", "client1", 0, 5), transfer("client0", "client1", 1, 5)
+	for _, tx := range []ledger.Tx{first, second} {
+		if err := follower.r.Submit(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := lead.r.Submit(first); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 { // past SnapshotEvery: the leader compacts its log
+		if err := lead.r.Submit(transfer("client2", "client3", uint64(i), 1)); err != nil {
+			t.Fatal(err)
+		}
+		c.run(1)
+	}
+	c.isolated, c.dropProps = 0, true // the follower catches up; its proposals are still lost
+	c.run(5)
+	if follower.r.State().Height() != lead.r.State().Height() {
+		t.Fatalf("the follower is at height %d, the leader at %d", follower.r.State().Height(), lead.r.State().Height())
+	}
+	if !slices.Contains(c.unknown, first.Hash()) {
+		t.Fatalf("the transaction the snapshot passed is not reported unknown: %x", c.unknown)
+	}
+	third := transfer("client0", "client1", 2, 5)
+	if err := follower.r.Submit(third); err != nil {
+		t.Fatalf("the sender's next transaction after the snapshot, while the one before it waits: %v", err)
+	}
+	c.run(1)
+	c.dropProps = false
+	c.run(40)
+	for _, tx := range []ledger.Tx{second, third} {
+		if a, ok := c.results[tx.Hash()]; !ok || a.Reason != "" {
+			t.Fatalf("nonce %d: %+v, %v; want applied", tx.Nonce, a, ok)
+		}
+	}
+	c.agree()
+	if n, err := follower.r.State().Nonce(key("client0").Public()); err != nil || n != 3 {
+		t.Fatalf("client0's nonce %d (%v), want 3", n, err)
 	}
 }
