@@ -13,15 +13,24 @@ import (
 const KeyPrefix = store.Ledger
 
 // PebbleStore is a Store in a node's pebble database, under KeyPrefix. Each Write is one
-// pebble batch, committed with fsync.
+// pebble batch, committed with fsync unless the store was made unsynced.
 type PebbleStore struct {
-	db *pebble.DB
+	db   *pebble.DB
+	sync *pebble.WriteOptions
 }
 
 var _ Store = (*PebbleStore)(nil)
 
-// NewPebbleStore is the ledger's store in db. db stays the caller's to close.
-func NewPebbleStore(db *pebble.DB) *PebbleStore { return &PebbleStore{db: db} }
+// NewPebbleStore is the ledger's store in db, each Write synced. db stays the caller's to close.
+func NewPebbleStore(db *pebble.DB) *PebbleStore { return &PebbleStore{db: db, sync: pebble.Sync} }
+
+// NewUnsyncedPebbleStore is the ledger's store in db, its Writes not synced: for a caller that
+// can rebuild what a crash loses, as a replica replays its synced raft log. Pebble's log keeps
+// writes in order, so a crash loses a suffix of them, never one from the middle, and the next
+// synced write to db makes every earlier one durable.
+func NewUnsyncedPebbleStore(db *pebble.DB) *PebbleStore {
+	return &PebbleStore{db: db, sync: pebble.NoSync}
+}
 
 func prefixed(key []byte) []byte {
 	return append(append(make([]byte, 0, 1+len(key)), KeyPrefix), key...)
@@ -43,7 +52,7 @@ func (s *PebbleStore) Get(key []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
-// Write commits writes in one synced batch.
+// Write commits writes in one batch, synced unless the store is unsynced.
 func (s *PebbleStore) Write(writes []Write) error {
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -58,7 +67,7 @@ func (s *PebbleStore) Write(writes []Write) error {
 			return fmt.Errorf("ledger store: batching %q: %w", w.Key, err)
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(s.sync); err != nil {
 		return fmt.Errorf("ledger store: committing %d writes: %w", len(writes), err)
 	}
 	return nil

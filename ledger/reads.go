@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"encoding/binary"
+	"fmt"
+
 	"github.com/aquanet/aquanet/trust"
 )
 
@@ -48,4 +51,32 @@ func (s *State) Price(peer, service string) (Price, bool, error) {
 // Revocation is by's latest published revocation of revoked, and false when there is none.
 func (s *State) Revocation(revoked, by trust.PublicKey) (trust.Revocation, bool, error) {
 	return getRevocation(s.store, revoked, by)
+}
+
+// KeepUsedNonces is how many of a sender's last nonces the state remembers the transaction of
+// (UsedNonce): a client, or a validator that caught up from a snapshot, can tell whether its
+// transaction or another with the same nonce was applied.
+const KeepUsedNonces = 64
+
+// noteUsedNonce records that tx, applied in the block at height, used its sender's nonce, and
+// forgets the nonce KeepUsedNonces before it.
+func noteUsedNonce(o *overlay, tx Tx, hash [32]byte, height uint64) {
+	o.set(usedNonceKey(tx.Sender, tx.Nonce), binary.LittleEndian.AppendUint64(hash[:], height))
+	if tx.Nonce >= KeepUsedNonces {
+		o.del(usedNonceKey(tx.Sender, tx.Nonce-KeepUsedNonces))
+	}
+}
+
+// UsedNonce is the hash of the transaction that used the sender's nonce and the height of its
+// block, if the nonce is one of the sender's last KeepUsedNonces used ones.
+func (s *State) UsedNonce(sender trust.PublicKey, nonce uint64) (hash [32]byte, height uint64, ok bool, err error) {
+	v, ok, err := s.store.Get(usedNonceKey(sender, nonce))
+	if err != nil || !ok {
+		return hash, 0, false, err
+	}
+	if len(v) != 40 {
+		return hash, 0, false, fmt.Errorf("ledger: the record of %s's nonce %d is %d bytes, want 40", sender, nonce, len(v))
+	}
+	copy(hash[:], v)
+	return hash, binary.LittleEndian.Uint64(v[32:]), true, nil
 }

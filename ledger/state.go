@@ -25,6 +25,26 @@ type State struct {
 	pending     *overlay
 	pendingTime uint64
 	pendingHash [32]byte
+
+	verifier Verifier // nil: Tx.Verify
+}
+
+// A Verifier checks a transaction's form and signature as Tx.Verify does, with the same
+// outcome for the same bytes; it may remember those that verified (by hash: a node verifies
+// each signature once, maybe on another goroutine before the block comes).
+type Verifier interface {
+	Verify(tx Tx, chainID string) error
+}
+
+// UseVerifier makes CheckTx and ApplyBlock verify transactions with v (nil: Tx.Verify).
+func (s *State) UseVerifier(v Verifier) { s.verifier = v }
+
+// Verify checks tx's form and its signature for the state's chain, with its Verifier.
+func (s *State) Verify(tx Tx) error {
+	if s.verifier == nil {
+		return tx.Verify(s.chainID)
+	}
+	return s.verifier.Verify(tx, s.chainID)
 }
 
 // Errors of the state machine's calls (not of transactions: those are Rejections).
@@ -52,6 +72,9 @@ func perimeterKey(app string) []byte      { return append([]byte{'p'}, app...) }
 func nameKey(name string) []byte          { return append([]byte{'N'}, name...) }
 func revocationKey(revoked, by trust.PublicKey) []byte {
 	return append(append([]byte{'r'}, revoked[:]...), by[:]...)
+}
+func usedNonceKey(k trust.PublicKey, nonce uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{'u'}, k[:]...), nonce)
 }
 func priceKey(r ServiceRef) []byte {
 	return append(append([]byte{'c', byte(len(r.Peer))}, r.Peer...), r.Service...)
@@ -132,7 +155,7 @@ func (s *State) CheckTx(tx Tx) error {
 	if s.chainID == "" {
 		return ErrNotInitialized
 	}
-	if err := tx.Verify(s.chainID); err != nil {
+	if err := s.Verify(tx); err != nil {
 		return err
 	}
 	return execute(newOverlay(s.store), tx, s.time)
@@ -175,10 +198,11 @@ func (s *State) ApplyBlock(b Block) ([]TxResult, error) {
 	results := make([]TxResult, 0, len(b.Txs))
 	for _, tx := range b.Txs {
 		r := TxResult{Hash: tx.Hash()}
-		err := tx.Verify(s.chainID)
+		err := s.Verify(tx)
 		if err == nil {
 			txo := newOverlay(block)
 			if err = execute(txo, tx, b.Time); err == nil {
+				noteUsedNonce(txo, tx, r.Hash, b.Height)
 				block.merge(txo)
 			}
 		}

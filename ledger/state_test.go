@@ -179,3 +179,40 @@ func TestAnotherChainsTransactionIsRefused(t *testing.T) {
 		t.Fatalf("CheckTx of this chain's transaction: %v", err)
 	}
 }
+
+// The state remembers which transaction used each of a sender's last KeepUsedNonces nonces,
+// and in which block; a rejected transaction uses none; older nonces are forgotten.
+func TestUsedNonces(t *testing.T) {
+	s := newDisk(t).state(t)
+	alice, bob := testKey("alice"), testKey("bob")
+	if _, err := s.InitChain(testGenesis(map[trust.PublicKey]uint64{alice.Public(): 1000})); err != nil {
+		t.Fatal(err)
+	}
+	var hashes [][32]byte
+	n := uint64(KeepUsedNonces + 6)
+	for i := range n {
+		ok := SignTx(alice, "t", Tx{Nonce: i, Body: &Transfer{To: bob.Public(), Amount: 1}})
+		refused := SignTx(alice, "t", Tx{Nonce: i + 1, Body: &Transfer{To: bob.Public(), Amount: 1}}) // too early
+		hashes = append(hashes, ok.Hash())
+		if _, err := s.ApplyBlock(Block{Height: i + 1, Time: 10, Txs: []Tx{refused, ok}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		h, height, ok, err := s.UsedNonce(alice.Public(), i)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case i < n-KeepUsedNonces && ok:
+			t.Errorf("nonce %d is remembered: only the last %d are", i, KeepUsedNonces)
+		case i >= n-KeepUsedNonces && (!ok || h != hashes[i] || height != i+1):
+			t.Errorf("nonce %d: %x at %d (%v), want %x at %d", i, h[:4], height, ok, hashes[i][:4], i+1)
+		}
+	}
+	if _, _, ok, _ := s.UsedNonce(alice.Public(), n); ok {
+		t.Error("the next nonce, never used, is remembered")
+	}
+}

@@ -70,10 +70,26 @@ func (r *Replica) apply(e *pb.Entry) ([]Applied, error) {
 		return nil, fmt.Errorf("replica: committing block %d: %w", b.Height, err)
 	}
 	var out []Applied
+	var again []*submitted
 	for i, res := range results {
 		w := r.waiting[res.Hash]
 		if w == nil {
 			continue
+		}
+		if res.Reason == ledger.ReasonBadNonce {
+			if before, err := r.waitingBefore(w.tx); err != nil {
+				return nil, err
+			} else if len(before) > 0 {
+				// It overtook a transaction of its sender's that waits here (whose proposal was
+				// lost, or is retried): both are proposed again, in order.
+				for _, x := range append(before, w) {
+					if !x.queued {
+						x.queued = true
+						again = append(again, x)
+					}
+				}
+				continue
+			}
 		}
 		delete(r.waiting, res.Hash)
 		out = append(out, Applied{Hash: res.Hash, Height: b.Height, Reason: res.Reason, Message: res.Message})
@@ -87,11 +103,29 @@ func (r *Replica) apply(e *pb.Entry) ([]Applied, error) {
 			delete(r.senders, b.Txs[i].Sender)
 		}
 	}
+	sortBySender(again)
+	r.batch = append(r.batch, again...)
 	return out, nil
 }
 
+// waitingBefore are the transactions of tx's sender's that wait here with a nonce from the
+// state's next one to tx's: those tx must follow.
+func (r *Replica) waitingBefore(tx ledger.Tx) ([]*submitted, error) {
+	next, err := r.state.Nonce(tx.Sender)
+	if err != nil || tx.Nonce <= next {
+		return nil, err
+	}
+	var before []*submitted
+	for _, w := range r.waiting {
+		if w.tx.Sender == tx.Sender && w.tx.Nonce >= next && w.tx.Nonce < tx.Nonce {
+			before = append(before, w)
+		}
+	}
+	return before, nil
+}
+
 // snapshot keeps the state as it is at the applied index in the log's snapshot and drops the
-// log before it.
+// log up to SnapshotEvery entries before it.
 func (r *Replica) snapshot() error {
 	data, err := r.exportState()
 	if err != nil {
@@ -101,7 +135,18 @@ func (r *Replica) snapshot() error {
 		return err
 	}
 	r.lastSnap = r.applied
-	return r.log.Compact(r.applied)
+	// The state's writes are not synced (the log replays them after a crash): sync them
+	// before the log they come from is dropped.
+	if err := r.db.LogData(nil, pebble.Sync); err != nil {
+		return err
+	}
+	if r.applied <= r.cfg.SnapshotEvery {
+		return nil
+	}
+	if first, _ := r.log.FirstIndex(); r.applied-r.cfg.SnapshotEvery < first {
+		return nil
+	}
+	return r.log.Compact(r.applied - r.cfg.SnapshotEvery)
 }
 
 // exportState is every key and value under the ledger's prefix: u32 length ‖ key ‖ u32 length ‖
@@ -123,43 +168,42 @@ func (r *Replica) exportState() ([]byte, error) {
 }
 
 // restore replaces the state by a snapshot's, in one synced batch, and reopens it. What waits
-// here is counted again against the new state; it returns the transactions whose nonce the
-// snapshot passed: applied, or another of their sender's with the same nonce was, and this
-// replica cannot tell which.
-func (r *Replica) restore(snap *pb.Snapshot) ([][32]byte, error) {
+// here is counted again against the new state (recountWaiting).
+func (r *Replica) restore(snap *pb.Snapshot) ([]Applied, [][32]byte, error) {
 	b := r.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange([]byte{store.Ledger}, []byte{store.Ledger + 1}, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	data := snap.GetData()
 	for len(data) > 0 {
 		var kv [2][]byte
 		for i := range kv {
 			if len(data) < 4 || uint64(len(data)-4) < uint64(binary.BigEndian.Uint32(data)) {
-				return nil, fmt.Errorf("replica: the snapshot at %d is corrupt", snap.GetMetadata().GetIndex())
+				return nil, nil, fmt.Errorf("replica: the snapshot at %d is corrupt", snap.GetMetadata().GetIndex())
 			}
 			n := binary.BigEndian.Uint32(data)
 			kv[i], data = data[4:4+n], data[4+n:]
 		}
 		if len(kv[0]) == 0 || kv[0][0] != store.Ledger {
-			return nil, fmt.Errorf("replica: the snapshot at %d holds a key outside the ledger", snap.GetMetadata().GetIndex())
+			return nil, nil, fmt.Errorf("replica: the snapshot at %d holds a key outside the ledger", snap.GetMetadata().GetIndex())
 		}
 		if err := b.Set(kv[0], kv[1], nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	applied := binary.BigEndian.AppendUint64(nil, snap.GetMetadata().GetIndex())
 	if err := b.Set(append([]byte{store.Ledger}, keyApplied...), applied, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	state, err := ledger.NewState(r.store)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	state.UseVerifier(r.cfg.Verifier)
 	r.state, r.applied, r.lastSnap = state, snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
 	r.cs = snap.GetMetadata().GetConfState()
 	return r.recountWaiting()
@@ -167,19 +211,30 @@ func (r *Replica) restore(snap *pb.Snapshot) ([][32]byte, error) {
 
 // recountWaiting counts what waits here against the state (after a snapshot replaced it): a
 // sender's next nonce follows the last of theirs that waits. A waiting transaction whose
-// nonce the state has passed leaves, and its hash is returned (its fate is unknown here).
-func (r *Replica) recountWaiting() ([][32]byte, error) {
+// nonce the state has passed leaves: it is done (applied, or its nonce used by another, as
+// the state's UsedNonce says), or, past what the state remembers, of unknown fate (gone).
+func (r *Replica) recountWaiting() (done []Applied, gone [][32]byte, err error) {
 	r.senders = map[trust.PublicKey]*sender{}
-	var gone [][32]byte
 	for _, h := range r.waitingHashes() {
 		w := r.waiting[h]
 		n, err := r.state.Nonce(w.tx.Sender)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if w.tx.Nonce < n {
 			delete(r.waiting, h)
-			gone = append(gone, h)
+			used, height, known, err := r.state.UsedNonce(w.tx.Sender, w.tx.Nonce)
+			switch {
+			case err != nil:
+				return nil, nil, err
+			case !known:
+				gone = append(gone, h)
+			case used == h:
+				done = append(done, Applied{Hash: h, Height: height})
+			default:
+				done = append(done, Applied{Hash: h, Height: height, Reason: ledger.ReasonBadNonce,
+					Message: fmt.Sprintf("%s: nonce %d of %s was used by transaction %x at height %d", ledger.ReasonBadNonce, w.tx.Nonce, w.tx.Sender, used[:8], height)})
+			}
 			continue
 		}
 		sd := r.senders[w.tx.Sender]
@@ -199,7 +254,7 @@ func (r *Replica) recountWaiting() ([][32]byte, error) {
 		r.batch = append(r.batch, w)
 	}
 	sortBySender(r.batch)
-	return gone, nil
+	return done, gone, nil
 }
 
 // sortBySender orders ws by sender, then nonce: a sender's transactions in one block must come

@@ -44,9 +44,14 @@ type Config struct {
 	ElectionTicks, HeartbeatTicks int
 	// MaxBatch bounds the transactions of one proposal: default 1,024.
 	MaxBatch int
-	// SnapshotEvery is how many entries are applied between snapshots of the state (after
-	// which the log before them is dropped): default 1,000.
+	// SnapshotEvery is how many entries are applied between snapshots of the state: default
+	// 1,000. After a snapshot the log keeps the last SnapshotEvery entries before it, so that
+	// a follower that lags by fewer catches up from the log, not from a snapshot.
 	SnapshotEvery uint64
+	// Verifier, if set, verifies transactions (Submit's, and the state's when it applies
+	// them) in place of Tx.Verify: one that remembers what verified saves verifying a
+	// signature again when its block is applied.
+	Verifier ledger.Verifier
 	// RetryTicks is how many ticks a submitted transaction waits to be applied before it is
 	// proposed again (its proposal may have been lost with a leader): default 3 election
 	// timeouts. A transaction applied twice fails the second time (its nonce is spent).
@@ -72,8 +77,8 @@ type Output struct {
 	Applied  []Applied
 	Reads    []uint64 // the ids given to ReadIndex
 	// Unknown are transactions submitted here whose fate this replica cannot tell: it caught
-	// up from a snapshot that passed their nonce (they were applied, or another transaction of
-	// their sender's with the same nonce was). The sender's nonce in the state says which.
+	// up from a snapshot that passed their nonce by more than the state remembers
+	// (ledger.KeepUsedNonces).
 	Unknown [][32]byte
 }
 
@@ -146,7 +151,7 @@ func Open(cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Replica{cfg: cfg, db: cfg.DB, log: lg, store: &appliedStore{PebbleStore: ledger.NewPebbleStore(cfg.DB)},
+	r := &Replica{cfg: cfg, db: cfg.DB, log: lg, store: &appliedStore{PebbleStore: ledger.NewUnsyncedPebbleStore(cfg.DB)},
 		waiting: map[[32]byte]*submitted{}, senders: map[trust.PublicKey]*sender{}, reads: map[string]uint64{}}
 	if r.applied, err = r.store.applied(); err != nil {
 		return nil, err
@@ -154,6 +159,7 @@ func Open(cfg Config) (*Replica, error) {
 	if r.state, err = ledger.NewState(r.store); err != nil {
 		return nil, err
 	}
+	r.state.UseVerifier(cfg.Verifier)
 	switch id := r.state.ChainID(); {
 	case id == "":
 		if _, err := r.state.InitChain(cfg.Genesis); err != nil {
@@ -234,7 +240,7 @@ func (r *Replica) Step(m *pb.Message) error {
 // ones that wait here), then proposed at the next Ready, and its result comes out of a later
 // Ready (Applied), with its hash. A transaction refused here is not proposed.
 func (r *Replica) Submit(tx ledger.Tx) error {
-	if err := tx.Verify(r.state.ChainID()); err != nil {
+	if err := r.state.Verify(tx); err != nil {
 		return err
 	}
 	if len(r.waiting) >= maxWaiting {
@@ -295,10 +301,11 @@ func (r *Replica) Ready(now uint64) (Output, error) {
 			r.hs = rd.HardState
 		}
 		if !raft.IsEmptySnap(rd.Snapshot) {
-			unknown, err := r.restore(rd.Snapshot)
+			done, unknown, err := r.restore(rd.Snapshot)
 			if err != nil {
 				return out, err
 			}
+			out.Applied = append(out.Applied, done...)
 			out.Unknown = append(out.Unknown, unknown...)
 		}
 		for _, e := range rd.CommittedEntries {

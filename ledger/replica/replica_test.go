@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
-	"slices"
 	"testing"
 	"testing/cryptotest"
 
@@ -390,9 +389,10 @@ func TestLostProposalIsProposedAgain(t *testing.T) {
 }
 
 // A follower cut off while transactions wait on it catches up from a snapshot (the leader
-// dropped the log it missed): a waiting transaction whose nonce the snapshot passed (the client
-// gave up and submitted it at the leader) is reported of unknown fate, and the ones after it
-// still count, so their sender's next transaction is taken and everything is applied in order.
+// dropped the log it missed). A waiting transaction whose nonce the snapshot passed is
+// reported as the state remembers it: applied (the client gave up and submitted it at the
+// leader), or refused (another transaction used its nonce). The ones after it still count, so
+// their sender's next transaction is taken, and everything is applied in order.
 func TestSnapshotPastWaitingTransactions(t *testing.T) {
 	c := newCluster(t, 3, 5)
 	c.run(30)
@@ -408,6 +408,13 @@ func TestSnapshotPastWaitingTransactions(t *testing.T) {
 	if err := lead.r.Submit(first); err != nil {
 		t.Fatal(err)
 	}
+	mine, theirs := transfer("client3", "client1", 0, 1), transfer("client3", "client1", 0, 2)
+	if err := follower.r.Submit(mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := lead.r.Submit(theirs); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 10 { // past SnapshotEvery: the leader compacts its log
 		if err := lead.r.Submit(transfer("client2", "client3", uint64(i), 1)); err != nil {
 			t.Fatal(err)
@@ -419,8 +426,11 @@ func TestSnapshotPastWaitingTransactions(t *testing.T) {
 	if follower.r.State().Height() != lead.r.State().Height() {
 		t.Fatalf("the follower is at height %d, the leader at %d", follower.r.State().Height(), lead.r.State().Height())
 	}
-	if !slices.Contains(c.unknown, first.Hash()) {
-		t.Fatalf("the transaction the snapshot passed is not reported unknown: %x", c.unknown)
+	if a, ok := c.results[first.Hash()]; !ok || a.Reason != "" || len(c.unknown) != 0 {
+		t.Fatalf("the transaction the snapshot passed, applied: %+v, %v (unknown: %x)", a, ok, c.unknown)
+	}
+	if a := c.results[mine.Hash()]; a.Reason != ledger.ReasonBadNonce || a.Height != c.results[theirs.Hash()].Height {
+		t.Fatalf("the transaction whose nonce another used: %+v", a)
 	}
 	third := transfer("client0", "client1", 2, 5)
 	if err := follower.r.Submit(third); err != nil {
@@ -438,4 +448,30 @@ func TestSnapshotPastWaitingTransactions(t *testing.T) {
 	if n, err := follower.r.State().Nonce(key("client0").Public()); err != nil || n != 3 {
 		t.Fatalf("client0's nonce %d (%v), want 3", n, err)
 	}
+}
+
+// A transaction whose proposal overtook the one before it (that one's was lost) is not
+// rejected for its nonce while the one before it waits here: both are proposed again, in
+// order, and both are applied.
+func TestOvertakingTransactionWaitsForItsPredecessor(t *testing.T) {
+	c := newCluster(t, 3, 1000)
+	c.run(30)
+	follower := c.vals[c.leader().id%3]
+	first, second := transfer("client0", "client1", 0, 5), transfer("client0", "client1", 1, 5)
+	if err := follower.r.Submit(first); err != nil {
+		t.Fatal(err)
+	}
+	c.dropProps = true
+	c.run(1)
+	c.dropProps = false
+	if err := follower.r.Submit(second); err != nil {
+		t.Fatal(err)
+	}
+	c.run(5) // well before RetryTicks: no retry of the lost one but this
+	for _, tx := range []ledger.Tx{first, second} {
+		if a, ok := c.results[tx.Hash()]; !ok || a.Reason != "" {
+			t.Fatalf("nonce %d: %+v, %v; want applied", tx.Nonce, a, ok)
+		}
+	}
+	c.agree()
 }
