@@ -5,12 +5,13 @@
 #   scripts/ledger-swarm.sh SEEDS [JOBS]       e.g. scripts/ledger-swarm.sh 10000 2
 #
 # Seeds FIRST..FIRST+SEEDS-1 ($SWARM_FIRST, default 1) run for each validator count, split into
-# JOBS ranges run side by side (default: the number of cores). Every run checks that the
+# JOBS ranges run side by side (default: the number of cores). Each run has $SWARM_MESSAGES
+# transfers (default 40) and a quarter as many linearizable reads, from 8 clients. Every run checks that the
 # committed prefixes agree, value is conserved, no acknowledged transfer is lost, the ledger
 # is live after healing, and the history is linearizable (porcupine). A range stops at its
 # first failing seed and prints the command that replays it; the script then exits 1.
 # It ends with one line per validator count: seeds run, passed, failed, and the time taken.
-# CI runs a sample (.ci/run: 30 seeds); 10,000 take about 50 minutes on 2 cores.
+# CI runs a sample (.ci/run: 20 seeds); 10,000 take about 50 minutes on 2 cores.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,8 +22,9 @@ fi
 seeds=$1
 jobs=${2:-$(nproc 2>/dev/null || echo 2)}
 first=${SWARM_FIRST:-1}
-case "$seeds$jobs$first" in *[!0-9]*)
-  echo "ledger-swarm: SEEDS, JOBS and SWARM_FIRST must be whole numbers" >&2
+messages=${SWARM_MESSAGES:-40}
+case "$seeds$jobs$first$messages" in *[!0-9]*)
+  echo "ledger-swarm: SEEDS, JOBS, SWARM_FIRST and SWARM_MESSAGES must be whole numbers" >&2
   exit 2
   ;;
 esac
@@ -47,7 +49,7 @@ for nodes in 3 5; do
     last=$((first + seeds - 1))
     [ "$b" -gt "$last" ] && b=$last
     [ "$a" -gt "$b" ] && continue
-    "$work/aquanet" sim --workload ledger --nodes "$nodes" --faults all --seeds "$a..$b" \
+    "$work/aquanet" sim --workload ledger --nodes "$nodes" --faults all --messages "$messages" --seeds "$a..$b" \
       >"$work/out-$nodes-$j" 2>&1 &
     pids+=("$!")
   done

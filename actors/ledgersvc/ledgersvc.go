@@ -57,6 +57,33 @@ type Service struct {
 	timer      clock.Timer
 	closed     bool
 	failed     error // why the ledger stopped, if its replica failed
+
+	// Submissions and raft messages wait here for the replica's lock; whoever takes the lock
+	// takes them all, so that callers that arrived during one fsync share the next (group
+	// commit: one proposal, one synced write, for all of them).
+	verified *verified // signatures verified on the callers' and the transport's goroutines
+
+	qmu       sync.Mutex
+	queued    []submission
+	inbox     []*pb.Message
+	draining  bool // a caller is taking the queues in turn (drain)
+	drainSoon bool // a drain is scheduled for what the transport brought
+}
+
+// Bounds of what waits for the replica's lock: a raft message over maxInbox is dropped (raft
+// sends again what is lost), a submission over maxQueued refused as busy.
+const (
+	maxInbox  = 4096
+	maxQueued = 100_000
+)
+
+// verifiedSize is how many verified transactions are remembered: several seconds' worth at
+// the ledger's best rate, from their arrival to their block's application.
+const verifiedSize = 1 << 16
+
+type submission struct {
+	tx ledger.Tx
+	w  *waiter
 }
 
 // ErrClosed is what a call to a closed service gets.
@@ -113,11 +140,12 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if !ok {
 		return nil, fmt.Errorf("ledger: this node (%s) is none of the genesis's validators", cfg.Self)
 	}
-	r, err := replica.Open(replica.Config{ID: id, DB: db, Genesis: cfg.Genesis})
+	v := newVerified(cfg.Genesis.ChainID, verifiedSize)
+	r, err := replica.Open(replica.Config{ID: id, DB: db, Genesis: cfg.Genesis, Verifier: v})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Service{cfg: cfg, r: r, ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	s := &Service{cfg: cfg, r: r, verified: v, ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
 	cfg.Transport.ServeLedger(s.receive)
 	s.mu.Lock()
 	s.schedule()
@@ -171,13 +199,111 @@ func (s *Service) receive(from string, msg []byte) {
 		s.cfg.Logger.Warn("a ledger message from a peer that is not the validator it says", "from", from, "raft_from", m.GetFrom())
 		return
 	}
-	s.do(func() []func() {
-		if err := s.r.Step(m); err != nil {
-			s.cfg.Logger.Debug("a ledger message raft refused", "from", from, "error", err)
-			return nil
+	s.verifyProposed(m)
+	s.qmu.Lock()
+	if len(s.inbox) >= maxInbox {
+		s.qmu.Unlock()
+		s.cfg.Logger.Debug("a ledger message dropped: too many wait", "from", from)
+		return
+	}
+	s.inbox = append(s.inbox, m)
+	start := !s.draining && !s.drainSoon
+	s.drainSoon = s.drainSoon || start
+	s.qmu.Unlock()
+	if start {
+		// Not on the transport's goroutine: its reader goes on reading while the replica
+		// writes, and what it reads meanwhile goes in the next batch.
+		s.cfg.Clock.AfterFunc(0, s.drain)
+	}
+}
+
+// verifyProposed verifies the signatures of the transactions a proposal or a leader's entries
+// carry, here, on the transport's goroutine: applying their blocks, under the lock, finds
+// them verified. What fails is left for the state to refuse.
+func (s *Service) verifyProposed(m *pb.Message) {
+	if t := m.GetType(); t != pb.MsgProp && t != pb.MsgApp {
+		return
+	}
+	for _, e := range m.GetEntries() {
+		if e.GetType() != pb.EntryNormal || len(e.GetData()) == 0 {
+			continue
 		}
-		return s.processLocked()
-	})
+		b, err := ledger.DecodeBlock(e.GetData())
+		if err != nil {
+			continue
+		}
+		for _, tx := range b.Txs {
+			_ = s.verified.Verify(tx, s.cfg.Genesis.ChainID)
+		}
+	}
+}
+
+// drain takes what waits for the replica's lock, in turn, until nothing does, unless another
+// caller is doing it (then it returns at once: that caller takes what was just queued). So the
+// transport's readers and the submitters do not wait for the disk: while one batch is
+// written, the next one gathers.
+func (s *Service) drain() {
+	s.qmu.Lock()
+	s.drainSoon = false
+	if s.draining {
+		s.qmu.Unlock()
+		return
+	}
+	s.draining = true
+	s.qmu.Unlock()
+	for {
+		ran := false
+		s.do(func() []func() {
+			ran = true
+			return s.takeQueuedLocked()
+		})
+		s.qmu.Lock()
+		var orphans []submission
+		if !ran { // stopped: nothing will take what waits
+			orphans = s.queued
+			s.queued, s.inbox = nil, nil
+		}
+		if len(s.queued) == 0 && len(s.inbox) == 0 {
+			s.draining = false
+			s.qmu.Unlock()
+			for _, q := range orphans {
+				q.w.finish(replica.Applied{}, s.closedErr())
+			}
+			return
+		}
+		s.qmu.Unlock()
+	}
+}
+
+// takeQueuedLocked steps the raft messages and submits the transactions that wait for the
+// lock, in their order of arrival, then handles what the replica has ready once for all of
+// them. The caller holds s.mu.
+func (s *Service) takeQueuedLocked() []func() {
+	s.qmu.Lock()
+	inbox, queued := s.inbox, s.queued
+	s.inbox, s.queued = nil, nil
+	s.qmu.Unlock()
+	var calls []func()
+	for _, m := range inbox {
+		if err := s.r.Step(m); err != nil {
+			s.cfg.Logger.Debug("a ledger message raft refused", "from", m.GetFrom(), "error", err)
+		}
+	}
+	for _, q := range queued {
+		h := q.tx.Hash()
+		if err := s.r.Submit(q.tx); err != nil {
+			a := replica.Applied{Hash: h, Reason: ledger.ReasonOf(err), Message: err.Error()}
+			if a.Reason == "" { // not the transaction's fault: busy, or the store failed
+				a, err = replica.Applied{Hash: h}, fmt.Errorf("ledger: %w", err)
+			} else {
+				err = nil
+			}
+			calls = append(calls, func() { q.w.finish(a, err) })
+			continue
+		}
+		s.waitFor(h, q.w)
+	}
+	return append(calls, s.processLocked()...)
 }
 
 // processLocked handles what the replica has ready and returns what to do once the lock is
@@ -229,24 +355,24 @@ func (s *Service) processLocked() []func() {
 	return calls
 }
 
-// Submit proposes tx and calls done once with what became of it (from any goroutine): applied
-// in a block, or rejected there or here (Reason), or an error: the ledger stopped, or the
-// transaction was not applied within SubmitTimeout.
+// Submit proposes tx and calls done once with what became of it (from any goroutine, maybe
+// before Submit returns): applied in a block, or rejected there or here (Reason), or an
+// error: the ledger stopped, or the transaction was not applied within SubmitTimeout.
+// Transactions submitted while the ledger writes go together in the next proposal.
 func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
-	h := tx.Hash()
-	w := &waiter{done: done}
-	ran := false
-	s.do(func() []func() {
-		ran = true
-		if err := s.r.Submit(tx); err != nil {
-			return []func(){func() { done(replica.Applied{Hash: h, Reason: ledger.ReasonOf(err), Message: err.Error()}, nil) }}
-		}
-		s.waitFor(h, w)
-		return s.processLocked()
-	})
-	if !ran {
-		done(replica.Applied{}, s.closedErr())
+	if err := s.verified.Verify(tx, s.cfg.Genesis.ChainID); err != nil { // outside the lock
+		done(replica.Applied{Hash: tx.Hash(), Reason: ledger.ReasonOf(err), Message: err.Error()}, nil)
+		return
 	}
+	s.qmu.Lock()
+	if len(s.queued) >= maxQueued {
+		s.qmu.Unlock()
+		done(replica.Applied{Hash: tx.Hash()}, fmt.Errorf("ledger: %w", replica.ErrBusy))
+		return
+	}
+	s.queued = append(s.queued, submission{tx: tx, w: &waiter{done: done}})
+	s.qmu.Unlock()
+	s.drain()
 }
 
 // waitFor keeps w waiting for the transaction h, until SubmitTimeout. The caller holds s.mu.

@@ -81,7 +81,7 @@ func TestWaitsEndWithoutALeader(t *testing.T) {
 // A raft message counts only from the validator it says it is from: a stranger's heartbeat
 // claiming to be validator 2's is dropped; validator 2's own makes 2 the leader this node knows.
 func TestMessagesFromOthersAreDropped(t *testing.T) {
-	s, _, hub, _ := alone(t)
+	s, clk, hub, _ := alone(t)
 	heartbeat, err := proto.Marshal(&pb.Message{Type: new(pb.MsgHeartbeat), From: new(uint64(2)), To: new(uint64(1)), Term: new(uint64(5))})
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +91,7 @@ func TestMessagesFromOthersAreDropped(t *testing.T) {
 	if err := stranger.SendLedger(self, heartbeat); err != nil {
 		t.Fatal(err)
 	}
+	clk.Advance(0) // a message is stepped on the clock's goroutine, not the transport's
 	if st, _ := s.Status(); st.Leader != "" {
 		t.Fatalf("a stranger's heartbeat made %s the leader", st.Leader)
 	}
@@ -98,6 +99,7 @@ func TestMessagesFromOthersAreDropped(t *testing.T) {
 	if err := hub.Join(v2, nil).(core.LedgerTransport).SendLedger(self, heartbeat); err != nil {
 		t.Fatal(err)
 	}
+	clk.Advance(0)
 	if st, _ := s.Status(); st.Leader != v2 {
 		t.Fatalf("validator 2's heartbeat: the leader is %q, want %s", st.Leader, v2)
 	}

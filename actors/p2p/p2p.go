@@ -151,7 +151,7 @@ type Config struct {
 
 	// LedgerRate and LedgerBurst limit the ledger messages taken from one peer (ledger.go):
 	// a frame over them is skipped unread (dropped_total{reason="ledger_rate_limited"}) and
-	// the stream goes on. Defaults DefaultLedgerRate (1,000/s) and DefaultLedgerBurst (2,000).
+	// the stream goes on. Defaults DefaultLedgerRate (20,000/s) and DefaultLedgerBurst (40,000).
 	LedgerRate  float64
 	LedgerBurst int
 	// LedgerQueueLen and LedgerQueueBytes bound the ledger messages waiting for one peer;
