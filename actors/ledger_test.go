@@ -16,6 +16,7 @@ import (
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/ledger"
+	"github.com/aquanet/aquanet/ledger/replica"
 	"github.com/aquanet/aquanet/particle"
 	"github.com/aquanet/aquanet/trust"
 )
@@ -121,4 +122,75 @@ func TestLedgerOnThreeValidators(t *testing.T) {
 		}
 	}
 	t.Fatal("no answer from the outsider")
+}
+
+// A revocation committed in the ledger reaches every validator's TrustGraph: the revoked peer,
+// trusted through a root's certificate, weighs nothing on each of them once it is applied.
+func TestLedgerRevocationReachesTheTrustGraph(t *testing.T) {
+	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
+	hub := network.NewHub()
+	root, bob := trust.Signer(mustIdentity(t, "root").Key), mustIdentity(t, "bob")
+	cert := trust.IssueRoot(root, trust.Signer(bob.Key).Public(), 1_800_000_000, 1_699_999_000)
+	g := ledger.Genesis{ChainID: "revocations", Time: 1_700_000_000}
+	var ids []scenario.Identity
+	for i := range 3 {
+		id := mustIdentity(t, fmt.Sprint("validator ", i))
+		ids = append(ids, id)
+		g.Validators = append(g.Validators, ledger.Validator{Key: trust.Signer(id.Key).Public(), Power: 1})
+	}
+	var nodes []*Node
+	for _, id := range ids {
+		n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: hub.Join, Ledger: LedgerEnv{Genesis: &g},
+			Trust: TrustEnv{Roots: map[string]int{root.Public().String(): 2}, Certificates: []string{cert.String()}}})
+		defer n.Kill()
+		nodes = append(nodes, n)
+	}
+	for i, n := range nodes {
+		if w := n.Trust().Weight(bob.PeerID); w == 0 {
+			t.Fatalf("validator %d: bob weighs nothing before the revocation", i)
+		}
+	}
+	rev := trust.IssueRevocation(root, trust.Signer(bob.Key).Public(), uint64(clk.Now().Unix()))
+	tx := ledger.SignTx(root, g.ChainID, ledger.Tx{Body: &ledger.PublishRevocation{Revocation: rev}})
+	applied := make(chan error, 1)
+	submitted := false
+	for range 300 {
+		if st, _ := nodes[1].Ledger().Status(); st.Leader != "" && !submitted {
+			submitted = true
+			nodes[1].Ledger().Submit(tx, func(a replica.Applied, err error) {
+				if err == nil && a.Reason != "" {
+					err = fmt.Errorf("%s: %s", a.Reason, a.Message)
+				}
+				applied <- err
+			})
+		}
+		select {
+		case err := <-applied:
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 20 { // the other validators apply the block at their next messages
+				clk.Advance(100 * time.Millisecond)
+			}
+			for i, n := range nodes {
+				if w := n.Trust().Weight(bob.PeerID); w != 0 {
+					t.Errorf("validator %d: bob weighs %d after the ledger committed his revocation", i, w)
+				}
+			}
+			return
+		default:
+			clk.Advance(100 * time.Millisecond)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	t.Fatal("the revocation was not applied in 30 s")
+}
+
+func mustIdentity(t *testing.T, name string) scenario.Identity {
+	t.Helper()
+	id, err := scenario.NewIdentity(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

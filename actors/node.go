@@ -346,7 +346,8 @@ func (n *Node) Start() error {
 			return errors.New("actors: a validator needs a transport that carries the ledger's messages")
 		}
 		lg, err := ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Self: n.self,
-			Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger})
+			Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger,
+			Revoked: n.revokeInTrust})
 		if err != nil {
 			n.db.Close()
 			n.started = false
@@ -678,6 +679,16 @@ func (n *Node) Trust() *trustsvc.Service { return n.trust }
 
 // DHT is the node's part in the DHT: the records it stores, its lookups.
 func (n *Node) DHT() *dhtsvc.Service { return n.dht }
+
+// revokeInTrust gives the node's TrustGraph the revocations the ledger committed: once
+// committed, a revocation holds on every node that keeps the ledger.
+func (n *Node) revokeInTrust(revs []trust.Revocation) {
+	for _, r := range revs {
+		if err := n.trust.Revoke(r); err != nil {
+			n.env.Logger.Warn("a revocation the ledger committed is refused by the trust graph", "revoked", r.Revoked.String(), "by", r.RevokedBy.String(), "error", err)
+		}
+	}
+}
 
 // Ledger returns the node's ledger, nil when it is no validator.
 func (n *Node) Ledger() *ledgersvc.Service { return n.ledger }

@@ -21,6 +21,7 @@ import (
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/ledger"
 	"github.com/aquanet/aquanet/ledger/replica"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Config is how a validator takes part in the ledger.
@@ -38,6 +39,11 @@ type Config struct {
 	TickEvery time.Duration
 	// Logger gets what goes wrong; nil discards it.
 	Logger *slog.Logger
+	// Revoked, if set, is given the TrustGraph revocations the ledger holds: all of them at
+	// Open, then each as its block is committed here (the node's TrustGraph takes them). It is
+	// called from any goroutine, not under the ledger's lock; calls may overlap and come out
+	// of order (a graph keeps the latest revocation of a pair whatever the order).
+	Revoked func([]trust.Revocation)
 }
 
 // DefaultTickEvery is Config.TickEvery's default.
@@ -146,6 +152,15 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	s := &Service{cfg: cfg, r: r, verified: v, ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	if cfg.Revoked != nil {
+		revs, err := r.Revocations()
+		if err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
+		if len(revs) > 0 {
+			cfg.Revoked(revs)
+		}
+	}
 	cfg.Transport.ServeLedger(s.receive)
 	s.mu.Lock()
 	s.schedule()
@@ -339,6 +354,9 @@ func (s *Service) processLocked() []func() {
 			calls = append(calls, func() { w.finish(a, nil) })
 		}
 		delete(s.waiting, a.Hash)
+	}
+	if revs := out.Revocations; len(revs) > 0 && s.cfg.Revoked != nil {
+		calls = append(calls, func() { s.cfg.Revoked(revs) })
 	}
 	for _, h := range out.Unknown {
 		for _, w := range s.waiting[h] {

@@ -112,6 +112,18 @@ func (s *Service) WeightOf(k trust.PublicKey) uint32 {
 	return s.g.Weight(k, s.now())
 }
 
+// Revoke keeps a revocation the node learned of outside its builtin (the ledger's, committed):
+// as the builtin's revoke does, the latest relation of a pair wins, so an older revocation
+// changes nothing (not an error here).
+func (s *Service) Revoke(r trust.Revocation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.g.Revoke(r, s.now()); err != nil && !errors.Is(err, trust.ErrOutdated) {
+		return err
+	}
+	return nil
+}
+
 // Path is a peer's best chain from root now (root need not be one of the node's roots: an
 // application developer's key, say).
 func (s *Service) Path(root, peerID string) (trust.Certificate, error) {

@@ -69,6 +69,11 @@ func (r *Replica) apply(e *pb.Entry) ([]Applied, error) {
 	if _, err := r.state.Commit(); err != nil {
 		return nil, fmt.Errorf("replica: committing block %d: %w", b.Height, err)
 	}
+	for i, res := range results {
+		if p, ok := b.Txs[i].Body.(*ledger.PublishRevocation); ok && res.Reason == "" {
+			r.revoked = append(r.revoked, p.Revocation)
+		}
+	}
 	var out []Applied
 	var again []*submitted
 	for i, res := range results {
@@ -206,6 +211,10 @@ func (r *Replica) restore(snap *pb.Snapshot) ([]Applied, [][32]byte, error) {
 	state.UseVerifier(r.cfg.Verifier)
 	r.state, r.applied, r.lastSnap = state, snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
 	r.cs = snap.GetMetadata().GetConfState()
+	// The snapshot may hold revocations no block brought here: all of them are news.
+	if r.revoked, err = r.Revocations(); err != nil {
+		return nil, nil, err
+	}
 	return r.recountWaiting()
 }
 
@@ -266,4 +275,24 @@ func sortBySender(ws []*submitted) {
 		}
 		return cmp.Compare(a.tx.Nonce, b.tx.Nonce)
 	})
+}
+
+// Revocations are the TrustGraph revocations the state holds, in key order: the latest of each
+// (revoked, revoker) pair.
+func (r *Replica) Revocations() ([]trust.Revocation, error) {
+	lower := []byte{store.Ledger, 'r'}
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: []byte{store.Ledger, 'r' + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []trust.Revocation
+	for it.First(); it.Valid(); it.Next() {
+		rev, err := trust.DecodeRevocation(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("replica: the revocation at %x: %w", it.Key(), err)
+		}
+		out = append(out, rev)
+	}
+	return out, it.Error()
 }

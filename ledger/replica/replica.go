@@ -80,6 +80,10 @@ type Output struct {
 	// up from a snapshot that passed their nonce by more than the state remembers
 	// (ledger.KeepUsedNonces).
 	Unknown [][32]byte
+	// Revocations are the TrustGraph revocations committed since the last Ready, in order
+	// (after a snapshot, every one the state holds): for the node's TrustGraph, which takes
+	// them with the ledger's finality.
+	Revocations []trust.Revocation
 }
 
 // Replica is one validator's copy of the ledger. It is not safe for concurrent use.
@@ -100,6 +104,7 @@ type Replica struct {
 	reads     map[string]uint64 // ReadIndex requests raft has not answered, by context
 	readyAt   []readState       // answered, until the state reaches their index
 	lastSnap  uint64
+	revoked   []trust.Revocation // committed since the last Ready
 	tick      int
 	retriedAt int // the tick of the last look for transactions to propose again
 }
@@ -324,6 +329,7 @@ func (r *Replica) Ready(now uint64) (Output, error) {
 		out.Messages = append(out.Messages, rd.Messages...)
 		r.rn.Advance(rd)
 	}
+	out.Revocations, r.revoked = r.revoked, nil
 	r.readyAt = slices.DeleteFunc(r.readyAt, func(rs readState) bool {
 		if rs.index <= r.applied {
 			out.Reads = append(out.Reads, rs.id)
