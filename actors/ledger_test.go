@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/aquanet/aquanet/actors/internal/actortest"
+	"github.com/aquanet/aquanet/actors/ledgersvc"
 	"github.com/aquanet/aquanet/actors/network"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -124,8 +126,10 @@ func TestLedgerOnThreeValidators(t *testing.T) {
 	t.Fatal("no answer from the outsider")
 }
 
-// A revocation committed in the ledger reaches every validator's TrustGraph: the revoked peer,
-// trusted through a root's certificate, weighs nothing on each of them once it is applied.
+// A revocation committed in the ledger reaches the TrustGraph of every validator and of a node
+// that follows the ledger: the revoked peer, trusted through a root's certificate, weighs
+// nothing on each of them once it is applied. The follower's copy reaches the validators'
+// height and app hash; it refuses transactions and linearizable reads.
 func TestLedgerRevocationReachesTheTrustGraph(t *testing.T) {
 	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
 	hub := network.NewHub()
@@ -145,6 +149,10 @@ func TestLedgerRevocationReachesTheTrustGraph(t *testing.T) {
 		defer n.Kill()
 		nodes = append(nodes, n)
 	}
+	follower := startNode(t, Env{Key: mustIdentity(t, "follower").Key, Clock: clk, Transport: hub.Join, Ledger: LedgerEnv{Genesis: &g},
+		Trust: TrustEnv{Roots: map[string]int{root.Public().String(): 2}, Certificates: []string{cert.String()}}})
+	defer follower.Kill()
+	nodes = append(nodes, follower) // last
 	for i, n := range nodes {
 		if w := n.Trust().Weight(bob.PeerID); w == 0 {
 			t.Fatalf("validator %d: bob weighs nothing before the revocation", i)
@@ -169,14 +177,30 @@ func TestLedgerRevocationReachesTheTrustGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for range 20 { // the other validators apply the block at their next messages
+			for range 30 { // the other validators apply the block at their next messages, the follower at its next poll
 				clk.Advance(100 * time.Millisecond)
+				time.Sleep(time.Millisecond)
 			}
 			for i, n := range nodes {
 				if w := n.Trust().Weight(bob.PeerID); w != 0 {
-					t.Errorf("validator %d: bob weighs %d after the ledger committed his revocation", i, w)
+					t.Errorf("node %d: bob weighs %d after the ledger committed his revocation", i, w)
 				}
 			}
+			want, _ := nodes[0].Ledger().Status()
+			got, err := follower.Ledger().Status()
+			if err != nil || !got.Follower || got.Height != want.Height || got.AppHash != want.AppHash || want.Height == 0 {
+				t.Errorf("the follower's status %+v (%v), a validator's %+v", got, err, want)
+			}
+			follower.Ledger().Submit(tx, func(_ replica.Applied, err error) {
+				if !errors.Is(err, ledgersvc.ErrFollower) {
+					t.Errorf("a follower took a transaction: %v", err)
+				}
+			})
+			follower.Ledger().Read(true, func(_ *ledger.State, err error) {
+				if !errors.Is(err, ledgersvc.ErrFollower) {
+					t.Errorf("a follower made a linearizable read: %v", err)
+				}
+			})
 			return
 		default:
 			clk.Advance(100 * time.Millisecond)

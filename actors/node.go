@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,11 +122,15 @@ type Env struct {
 
 // LedgerEnv is how a validator takes part in the ledger.
 type LedgerEnv struct {
-	// Genesis is the chain's (its validators' keys are their peer ids); nil: the node is no
-	// validator.
+	// Genesis is the chain's (its validators' keys are their peer ids); nil: the node keeps
+	// no ledger. A node that is one of its validators keeps the ledger with the others; any
+	// other node follows it (ledgersvc.Follower: it asks the validators for committed blocks).
 	Genesis *ledger.Genesis
 	// TickEvery is raft's tick on the node's clock (default ledgersvc.DefaultTickEvery).
 	TickEvery time.Duration
+	// PollEvery is how often a follower asks for new blocks (default
+	// ledgersvc.DefaultPollEvery).
+	PollEvery time.Duration
 }
 
 // DHTEnv is how a node takes part in the DHT (package dhtsvc, served as the kad and dht
@@ -195,7 +200,7 @@ type Node struct {
 	wasmHost *wasmhost.Host
 	trust    *trustsvc.Service
 	dht      *dhtsvc.Service
-	ledger   *ledgersvc.Service // nil: no validator
+	ledger   ledgersvc.Ledger // nil: no ledger
 	// republish is the timer of the DHT's next republishing (keepDHT), stopped with the node.
 	republish clock.Timer
 	// wasmDispatch runs the Wasm service actors of a node on protoactor's goroutines (no
@@ -345,16 +350,23 @@ func (n *Node) Start() error {
 			n.started = false
 			return errors.New("actors: a validator needs a transport that carries the ledger's messages")
 		}
-		lg, err := ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Self: n.self,
-			Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger,
-			Revoked: n.revokeInTrust})
+		var lg ledgersvc.Ledger
+		if slices.ContainsFunc(g.Validators, func(v ledger.Validator) bool { return v.Key.String() == n.self }) {
+			lg, err = ledgersvc.Open(db, ledgersvc.Config{Genesis: *g, Self: n.self,
+				Transport: lt, Clock: n.env.Clock, TickEvery: n.env.Ledger.TickEvery, Logger: n.env.Logger,
+				Revoked: n.revokeInTrust})
+		} else {
+			lg, err = ledgersvc.OpenFollower(db, ledgersvc.FollowerConfig{Genesis: *g, Self: n.self,
+				Transport: lt, Clock: n.env.Clock, PollEvery: n.env.Ledger.PollEvery, Logger: n.env.Logger,
+				Revoked: n.revokeInTrust})
+		}
 		if err != nil {
 			n.db.Close()
 			n.started = false
 			return fmt.Errorf("actors: %w", err)
 		}
 		n.ledger = lg
-		ledgerProps = lg.Props(opts...)
+		ledgerProps = ledgersvc.Props(lg, opts...)
 	}
 	dhtBuiltins := dhtsvc.BuiltinConfig{Host: n.self, Management: n.env.Management, Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
@@ -691,7 +703,7 @@ func (n *Node) revokeInTrust(revs []trust.Revocation) {
 }
 
 // Ledger returns the node's ledger, nil when it is no validator.
-func (n *Node) Ledger() *ledgersvc.Service { return n.ledger }
+func (n *Node) Ledger() ledgersvc.Ledger { return n.ledger }
 
 // multiaddrs are the node's addresses (Env.Addresses) that parse, for the records it signs.
 func (n *Node) multiaddrs() []multiaddr.Multiaddr {

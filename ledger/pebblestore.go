@@ -53,9 +53,18 @@ func (s *PebbleStore) Get(key []byte) ([]byte, bool, error) {
 }
 
 // Write commits writes in one batch, synced unless the store is unsynced.
-func (s *PebbleStore) Write(writes []Write) error {
+func (s *PebbleStore) Write(writes []Write) error { return s.WriteWith(writes, nil) }
+
+// WriteWith commits writes and what also adds to the batch (keys of the caller's, outside the
+// ledger's prefix) in one batch, synced unless the store is unsynced.
+func (s *PebbleStore) WriteWith(writes []Write, also func(*pebble.Batch) error) error {
 	b := s.db.NewBatch()
 	defer b.Close()
+	if also != nil {
+		if err := also(b); err != nil {
+			return fmt.Errorf("ledger store: batching: %w", err)
+		}
+	}
 	for _, w := range writes {
 		var err error
 		if w.Delete {

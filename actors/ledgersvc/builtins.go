@@ -19,7 +19,7 @@ import (
 // ServiceID is the ledger builtin's service id.
 const ServiceID = "ledger"
 
-// Props returns the actor serving the ledger builtin. Its functions (every read takes a last,
+// Props returns the actor serving the ledger builtin on l. Its functions (every read takes a last,
 // optional linearizable flag: false reads what this validator committed, true waits for the
 // leader to confirm that nothing committed before the call is missing):
 //
@@ -31,11 +31,11 @@ const ServiceID = "ledger"
 //	perimeter(app_id, lin?)      {app_id, developer, services: [{peer, service, policy}], peers}
 //
 // A call that waits answers later, without holding up the calls after it.
-func (s *Service) Props(opts ...actor.PropsOption) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &builtins{s: s} }, opts...)
+func Props(l Ledger, opts ...actor.PropsOption) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &builtins{s: l} }, opts...)
 }
 
-type builtins struct{ s *Service }
+type builtins struct{ s Ledger }
 
 func (b *builtins) Receive(ctx actor.Context) {
 	c, ok := ctx.Message().(*service.Call)
@@ -95,20 +95,20 @@ func (b *builtins) submit(c *service.Call, reply func(value.Value, error)) {
 // A read: how many arguments come before the linearizable flag, and what it answers.
 type readFn struct {
 	args int
-	f    func(s *Service, st *ledger.State, args []value.Value) (value.Value, error)
+	f    func(s Ledger, st *ledger.State, args []value.Value) (value.Value, error)
 }
 
 var errNotFound = errors.New("not in the ledger")
 
 var reads = map[string]readFn{
-	"height": {0, func(s *Service, st *ledger.State, _ []value.Value) (value.Value, error) {
+	"height": {0, func(s Ledger, st *ledger.State, _ []value.Value) (value.Value, error) {
 		leader := s.leaderLocked() // reads run under the lock
 		h := st.AppHash()
 		return value.Object([]string{"app_hash", "chain_id", "height", "leader", "time"},
 			[]value.Value{value.String(base58.Encode(h[:])), value.String(st.ChainID()), value.Uint(st.Height()),
 				value.String(leader), value.Uint(st.Time())}), nil
 	}},
-	"balance": {1, func(_ *Service, st *ledger.State, args []value.Value) (value.Value, error) {
+	"balance": {1, func(_ Ledger, st *ledger.State, args []value.Value) (value.Value, error) {
 		pk, err := peerArg(args, 0, "peer_id")
 		if err != nil {
 			return value.Value{}, err
@@ -123,7 +123,7 @@ var reads = map[string]readFn{
 		}
 		return value.Object([]string{"balance", "nonce"}, []value.Value{value.Uint(bal), value.Uint(nonce)}), nil
 	}},
-	"name": {1, func(_ *Service, st *ledger.State, args []value.Value) (value.Value, error) {
+	"name": {1, func(_ Ledger, st *ledger.State, args []value.Value) (value.Value, error) {
 		name, err := builtin.StringArg(args, 0, "name")
 		if err != nil {
 			return value.Value{}, err
@@ -141,7 +141,7 @@ var reads = map[string]readFn{
 		}
 		return value.Object([]string{"owner", "target"}, []value.Value{value.String(rec.Owner.String()), value.String(target)}), nil
 	}},
-	"perimeter": {1, func(_ *Service, st *ledger.State, args []value.Value) (value.Value, error) {
+	"perimeter": {1, func(_ Ledger, st *ledger.State, args []value.Value) (value.Value, error) {
 		app, err := builtin.StringArg(args, 0, "app_id")
 		if err != nil {
 			return value.Value{}, err

@@ -68,6 +68,8 @@ type Service struct {
 	// takes them all, so that callers that arrived during one fsync share the next (group
 	// commit: one proposal, one synced write, for all of them).
 	verified *verified // signatures verified on the callers' and the transport's goroutines
+	db       *pebble.DB
+	follows  *bucket // followers' requests served, from all peers
 
 	qmu       sync.Mutex
 	queued    []submission
@@ -151,7 +153,7 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Service{cfg: cfg, r: r, verified: v, ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	s := &Service{cfg: cfg, r: r, db: db, verified: v, follows: newBucket(cfg.Clock, followRate, followRate), ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
 	if cfg.Revoked != nil {
 		revs, err := r.Revocations()
 		if err != nil {
@@ -203,10 +205,23 @@ func (s *Service) do(f func() []func()) {
 	}
 }
 
-// receive steps a raft message from a validator; what anyone else sends is dropped.
+// receive takes a ledger message: a raft message from a validator (what anyone else sends is
+// dropped), or a follower's request for blocks.
 func (s *Service) receive(from string, msg []byte) {
+	if len(msg) == 0 {
+		return
+	}
+	switch msg[0] {
+	case kindRaft:
+	case kindFollow:
+		s.serveFollow(from, msg[1:])
+		return
+	default:
+		s.cfg.Logger.Debug("a ledger message of an unknown kind", "from", from, "kind", msg[0])
+		return
+	}
 	m := &pb.Message{}
-	if err := proto.Unmarshal(msg, m); err != nil {
+	if err := proto.Unmarshal(msg[1:], m); err != nil {
 		s.cfg.Logger.Warn("a ledger message that does not decode", "from", from, "error", err)
 		return
 	}
@@ -340,7 +355,7 @@ func (s *Service) processLocked() []func() {
 		}
 		peer := s.validators[to-1]
 		calls = append(calls, func() {
-			b, err := proto.Marshal(m)
+			b, err := proto.MarshalOptions{}.MarshalAppend([]byte{kindRaft}, m)
 			if err == nil {
 				err = s.cfg.Transport.SendLedger(peer, b)
 			}
@@ -497,7 +512,24 @@ type Status struct {
 	AppHash [32]byte
 	Time    uint64
 	Leader  string // the leader's peer id, "" if none is known
+	// Follower says the node is no validator: it follows the ledger (Leader is "").
+	Follower bool
 }
+
+// Ledger is a node's ledger, as the ledger builtin and the node's owner use it: a validator's
+// (Service) or a follower's (Follower).
+type Ledger interface {
+	Submit(tx ledger.Tx, done func(replica.Applied, error))
+	Read(linearizable bool, f func(*ledger.State, error))
+	Status() (Status, error)
+	Close()
+	leaderLocked() string
+}
+
+var (
+	_ Ledger = (*Service)(nil)
+	_ Ledger = (*Follower)(nil)
+)
 
 // Status reads this validator's status.
 func (s *Service) Status() (Status, error) {

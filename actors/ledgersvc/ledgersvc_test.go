@@ -82,7 +82,7 @@ func TestWaitsEndWithoutALeader(t *testing.T) {
 // claiming to be validator 2's is dropped; validator 2's own makes 2 the leader this node knows.
 func TestMessagesFromOthersAreDropped(t *testing.T) {
 	s, clk, hub, _ := alone(t)
-	heartbeat, err := proto.Marshal(&pb.Message{Type: new(pb.MsgHeartbeat), From: new(uint64(2)), To: new(uint64(1)), Term: new(uint64(5))})
+	heartbeat, err := proto.MarshalOptions{}.MarshalAppend([]byte{kindRaft}, &pb.Message{Type: new(pb.MsgHeartbeat), From: new(uint64(2)), To: new(uint64(1)), Term: new(uint64(5))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,10 @@ const (
 	// LedgerRaft holds the ledger's raft log: its entries, hard state, snapshot and the
 	// index and term it was compacted to (package ledger/raftlog).
 	LedgerRaft byte = 'r'
+	// LedgerBlocks holds the ledger's committed blocks by height, each with the app hash
+	// before it: validators keep them as they apply them, and serve them to the nodes that
+	// follow the ledger (package ledger, blocks.go).
+	LedgerBlocks byte = 'B'
 )
 
 // Options say where the database lives.

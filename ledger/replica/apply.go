@@ -19,7 +19,9 @@ import (
 // together.
 type appliedStore struct {
 	*ledger.PebbleStore
-	index uint64 // the entry being applied
+	index  uint64 // the entry being applied
+	height uint64 // the block being committed, and its record for the block log (nil: none)
+	record []byte
 }
 
 // keyApplied is under the ledger's prefix, outside the state's own keys (which start with a
@@ -27,7 +29,11 @@ type appliedStore struct {
 var keyApplied = []byte{0, 'a'}
 
 func (s *appliedStore) Write(ws []ledger.Write) error {
-	return s.PebbleStore.Write(append(ws, ledger.Write{Key: keyApplied, Value: binary.BigEndian.AppendUint64(nil, s.index)}))
+	ws = append(ws, ledger.Write{Key: keyApplied, Value: binary.BigEndian.AppendUint64(nil, s.index)})
+	if s.record == nil {
+		return s.PebbleStore.Write(ws)
+	}
+	return s.WriteWith(ws, func(b *pebble.Batch) error { return b.Set(ledger.BlockKey(s.height), s.record, nil) })
 }
 
 // applied is the raft index the stored state has applied (0 for a new one).
@@ -65,8 +71,14 @@ func (r *Replica) apply(e *pb.Entry) ([]Applied, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replica: applying entry %d as block %d: %w", e.GetIndex(), b.Height, err)
 	}
-	r.store.index = e.GetIndex()
-	if _, err := r.state.Commit(); err != nil {
+	rec, err := ledger.EncodeBlockRecord(ledger.BlockRecord{PrevAppHash: r.state.AppHash(), Block: b})
+	if err != nil {
+		return nil, fmt.Errorf("replica: block %d: %w", b.Height, err)
+	}
+	r.store.index, r.store.height, r.store.record = e.GetIndex(), b.Height, rec
+	_, err = r.state.Commit()
+	r.store.record = nil
+	if err != nil {
 		return nil, fmt.Errorf("replica: committing block %d: %w", b.Height, err)
 	}
 	for i, res := range results {
