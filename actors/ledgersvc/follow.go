@@ -206,7 +206,6 @@ func (f *Follower) receive(from string, msg []byte) {
 	}
 }
 
-
 // Submit refuses: a follower takes no transactions (ErrFollower, naming the validators).
 func (f *Follower) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
 	done(replica.Applied{Hash: tx.Hash()}, fmt.Errorf("%w; submit at a validator: %s", ErrFollower, strings.Join(f.validators, ", ")))
