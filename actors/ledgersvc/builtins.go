@@ -20,12 +20,13 @@ import (
 const ServiceID = "ledger"
 
 // Props returns the actor serving the ledger builtin on l. Its functions (every read takes a last,
-// optional linearizable flag: false reads what this validator committed, true waits for the
-// leader to confirm that nothing committed before the call is missing):
+// optional linearizable flag: false reads what this node committed, true waits for the leader
+// to confirm that nothing committed before the call is missing; a follower refuses it, and
+// any submission):
 //
 //	submit(tx)                   a transaction (base58 of ledger.EncodeTx): {hash, applied,
 //	                             height, reason, message} once it is applied or rejected
-//	height(lin?)                 {chain_id, height, app_hash, time, leader}
+//	height(lin?)                 {chain_id, height, app_hash, time, leader, follower}
 //	balance(peer_id, lin?)       {balance, nonce}
 //	name(name, lin?)             {owner, target}, target a peer id or "key:" ‖ base58 of a DHT key
 //	perimeter(app_id, lin?)      {app_id, developer, services: [{peer, service, policy}], peers}
@@ -103,9 +104,10 @@ var errNotFound = errors.New("not in the ledger")
 var reads = map[string]readFn{
 	"height": {0, func(s Ledger, st *ledger.State, _ []value.Value) (value.Value, error) {
 		leader := s.leaderLocked() // reads run under the lock
+		_, follower := s.(*Follower)
 		h := st.AppHash()
-		return value.Object([]string{"app_hash", "chain_id", "height", "leader", "time"},
-			[]value.Value{value.String(base58.Encode(h[:])), value.String(st.ChainID()), value.Uint(st.Height()),
+		return value.Object([]string{"app_hash", "chain_id", "follower", "height", "leader", "time"},
+			[]value.Value{value.String(base58.Encode(h[:])), value.String(st.ChainID()), value.Bool(follower), value.Uint(st.Height()),
 				value.String(leader), value.Uint(st.Time())}), nil
 	}},
 	"balance": {1, func(_ Ledger, st *ledger.State, args []value.Value) (value.Value, error) {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mr-tron/base58"
 	"github.com/spf13/cobra"
 
 	"github.com/aquanet/aquanet/interpreter/value"
+	"github.com/aquanet/aquanet/kademlia"
 	"github.com/aquanet/aquanet/ledger"
 	"github.com/aquanet/aquanet/trust"
 )
@@ -75,12 +77,25 @@ func newLedgerGenesisCmd() *cobra.Command {
 
 func newLedgerSubmitCmd() *cobra.Command {
 	var f serviceFlags
-	var to, name, target string
-	var amount uint64
+	var b submitFlags
 	cmd := &cobra.Command{
-		Use:   "submit transfer --to PEER --amount N | name --name NAME --target PEER --key FILE --relay MULTIADDR",
+		Use:   "submit KIND [flags] --key FILE --relay MULTIADDR",
 		Short: "Sign a transaction with --key and submit it through a validator; wait until it is applied",
-		Args:  usageArgs(1, "a kind of transaction: transfer or name"),
+		Long: `Signs a transaction with the sender's key (--key) and its next nonce, submits it through the
+validator --relay names, and waits until it is applied or refused (with the reason). Kinds:
+
+  transfer  --to PEER --amount N                     move N from the sender to PEER
+  name      --name NAME --target PEER|key:KEY        point a global name at a peer or a DHT key
+                                                     (the first registration makes the sender its owner)
+  revoke    --peer PEER                              publish the sender's revocation of its trust in
+                                                     PEER: every node's TrustGraph takes it once applied
+  price     --peer PEER --service-id ID --price N    the price per call of a service (the first
+                                                     setter owns it and is paid)
+  pay       --peer PEER --service-id ID --calls N    pay a service's owner for N calls
+  perimeter --app ID [--service PEER/ID=POLICY...] [--member PEER...]
+                                                     an application's security perimeter, the sender
+                                                     its developer; POLICY is public, owner or perimeter`,
+		Args: usageArgs(1, "a kind of transaction: transfer, name, revoke, price, pay or perimeter"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if f.keyFile == "" {
 				return errors.New("needs --key FILE: the sender's key, which signs the transaction")
@@ -89,22 +104,16 @@ func newLedgerSubmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var body ledger.Body
-			switch args[0] {
-			case "transfer":
-				pk, err := trust.ParsePeer(to)
-				if err != nil {
-					return fmt.Errorf("--to %q: %w", to, err)
-				}
-				body = &ledger.Transfer{To: pk, Amount: amount}
-			case "name":
-				body = &ledger.RegisterName{Name: name, Target: ledger.Target{Peer: target}}
-			default:
-				return fmt.Errorf("%q: want transfer or name", args[0])
+			body, err := b.body(args[0], signer)
+			if err != nil {
+				return err
 			}
 			status, err := f.call(c, "ledger", "height", value.Bool(false))
 			if err != nil {
 				return err
+			}
+			if fl, _ := status.Get("follower"); fl.String() == "true" {
+				return errors.New("the node at --relay follows the ledger and is no validator: submit through a validator (one of the genesis's)")
 			}
 			chain, _ := status.Get("chain_id")
 			chainID, _ := chain.Str()
@@ -138,11 +147,91 @@ func newLedgerSubmitCmd() *cobra.Command {
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().StringVar(&to, "to", "", "transfer: the receiver's peer id")
-	cmd.Flags().Uint64Var(&amount, "amount", 0, "transfer: how much")
-	cmd.Flags().StringVar(&name, "name", "", "name: the name to register ([a-z0-9.-], at most 64 bytes)")
-	cmd.Flags().StringVar(&target, "target", "", "name: the peer id it names")
+	b.add(cmd)
 	return cmd
+}
+
+// submitFlags are the fields of the transactions "ledger submit" makes.
+type submitFlags struct {
+	to, name, target, peer, service, app string
+	amount, price, calls                 uint64
+	services, members                    []string
+}
+
+func (b *submitFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&b.to, "to", "", "transfer: the receiver's peer id")
+	fl.Uint64Var(&b.amount, "amount", 0, "transfer: how much")
+	fl.StringVar(&b.name, "name", "", "name: the name to register ([a-z0-9.-], at most 64 bytes)")
+	fl.StringVar(&b.target, "target", "", "name: the peer id it names, or key:KEY (a DHT key, base58)")
+	fl.StringVar(&b.peer, "peer", "", "revoke: the peer revoked; price, pay: the peer hosting the service")
+	fl.StringVar(&b.service, "service-id", "", "price, pay: the service's id on --peer")
+	fl.Uint64Var(&b.price, "price", 0, "price: the price of one call")
+	fl.Uint64Var(&b.calls, "calls", 0, "pay: how many calls")
+	fl.StringVar(&b.app, "app", "", "perimeter: the application's id")
+	fl.StringArrayVar(&b.services, "service", nil, "perimeter: a service PEER/ID=POLICY (public, owner or perimeter); repeat for more")
+	fl.StringArrayVar(&b.members, "member", nil, "perimeter: a peer of the perimeter; repeat for more")
+}
+
+// body is the transaction of kind the flags describe, sent by signer.
+func (b *submitFlags) body(kind string, signer trust.Signer) (ledger.Body, error) {
+	peer := func(flag, v string) (trust.PublicKey, error) {
+		pk, err := trust.ParsePeer(v)
+		if err != nil {
+			return pk, fmt.Errorf("--%s %q: %w", flag, v, err)
+		}
+		return pk, nil
+	}
+	switch kind {
+	case "transfer":
+		pk, err := peer("to", b.to)
+		return &ledger.Transfer{To: pk, Amount: b.amount}, err
+	case "name":
+		t := ledger.Target{Peer: b.target}
+		if k, ok := strings.CutPrefix(b.target, "key:"); ok {
+			key, err := kademlia.ParseKey(k)
+			if err != nil {
+				return nil, fmt.Errorf("--target %q: %w", b.target, err)
+			}
+			t = ledger.Target{IsKey: true, Key: key}
+		}
+		return &ledger.RegisterName{Name: b.name, Target: t}, nil
+	case "revoke":
+		pk, err := peer("peer", b.peer)
+		if err != nil {
+			return nil, err
+		}
+		return &ledger.PublishRevocation{Revocation: trust.IssueRevocation(signer, pk, uint64(time.Now().Unix()))}, nil
+	case "price":
+		return &ledger.SetPrice{ServiceRef: ledger.ServiceRef{Peer: b.peer, Service: b.service}, Price: b.price}, nil
+	case "pay":
+		return &ledger.Pay{ServiceRef: ledger.ServiceRef{Peer: b.peer, Service: b.service}, Calls: b.calls}, nil
+	case "perimeter":
+		p := &ledger.SetPerimeter{AppID: b.app, Developer: signer.Public(), Peers: b.members}
+		for _, sv := range b.services {
+			ref, policy, ok := strings.Cut(sv, "=")
+			host, id, ok2 := strings.Cut(ref, "/")
+			if !ok || !ok2 {
+				return nil, fmt.Errorf("--service %q: want PEER/ID=POLICY", sv)
+			}
+			pol, err := parsePolicy(policy)
+			if err != nil {
+				return nil, fmt.Errorf("--service %q: %w", sv, err)
+			}
+			p.Services = append(p.Services, ledger.PerimeterService{ServiceRef: ledger.ServiceRef{Peer: host, Service: id}, Policy: pol})
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("%q: want transfer, name, revoke, price, pay or perimeter", kind)
+}
+
+func parsePolicy(s string) (ledger.Policy, error) {
+	for _, p := range []ledger.Policy{ledger.PolicyPublic, ledger.PolicyOwner, ledger.PolicyPerimeter} {
+		if p.String() == s {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("policy %q: want public, owner or perimeter", s)
 }
 
 func newLedgerGetCmd() *cobra.Command {
@@ -175,7 +264,7 @@ func newLedgerStatusCmd() *cobra.Command {
 	var f serviceFlags
 	cmd := &cobra.Command{
 		Use:   "status --relay MULTIADDR",
-		Short: "Print a validator's view of the ledger: chain, height, app hash, leader",
+		Short: "Print a node's view of the ledger: chain, height, app hash, leader (or that it follows)",
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			res, err := f.call(c, "ledger", "height", value.Bool(false))
@@ -189,11 +278,14 @@ func newLedgerStatusCmd() *cobra.Command {
 				}
 				return v.String()
 			}
-			leader := get("leader")
-			if leader == "" {
-				leader = "none known"
+			role := "leader " + get("leader")
+			switch {
+			case get("follower") == "true":
+				role = "following (no validator)"
+			case get("leader") == "":
+				role = "leader none known"
 			}
-			fprintf(c.OutOrStdout(), "chain %s height %s app hash %s leader %s\n", get("chain_id"), get("height"), get("app_hash"), leader)
+			fprintf(c.OutOrStdout(), "chain %s height %s app hash %s %s\n", get("chain_id"), get("height"), get("app_hash"), role)
 			return nil
 		},
 	}

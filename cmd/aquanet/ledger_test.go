@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Three validator processes from one genesis: they elect a leader; a client's transfer signed
@@ -154,9 +157,67 @@ func TestLedgerOnValidatorProcesses(t *testing.T) {
 	if code, _, errOut := aquanet(t, "", "ledger", "submit", "transfer", "--to", bob, "--amount", "1000", "--key", aliceKey, "--relay", alive.tcpAddr(t)); code == 0 || !strings.Contains(errOut, "insufficient-funds") {
 		t.Fatalf("an overdraft: exit %d %s", code, errOut)
 	}
+	// A node that is no validator, given the same genesis, follows the ledger: it reaches the
+	// validators' height, and serves what a later block set (a perimeter, submitted with a
+	// kind of its own) from its copy; it refuses transactions.
+	follower := startNode(t, "follower", "--data-dir", filepath.Join(dir, "follower"), "--ledger-genesis", gfile, "--bootstrap", alive.tcpAddr(t))
+	if code, out, errOut := aquanet(t, "", "ledger", "submit", "perimeter", "--app", "chat", "--service", bob+"/room=perimeter",
+		"--member", bob, "--key", aliceKey, "--relay", alive.tcpAddr(t)); code != 0 || !strings.Contains(out, "applied at height") {
+		t.Fatalf("a perimeter: exit %d %s %s", code, out, errOut)
+	}
+	want = height(alive)
+	for range 100 {
+		if height(follower) == want {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, out, _ := aquanet(t, "", "ledger", "status", "--relay", follower.tcpAddr(t)); !strings.Contains(out, "height "+want+" ") || !strings.Contains(out, "following") {
+		t.Fatalf("the follower's status: %s, want height %s, following", out, want)
+	}
+	if code, out, errOut := aquanet(t, "", "ledger", "get", "perimeter", "chat", "--relay", follower.tcpAddr(t)); code != 0 || !strings.Contains(out, bob) || !strings.Contains(out, `"perimeter"`) {
+		t.Fatalf("the perimeter read at the follower: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := aquanet(t, "", "ledger", "submit", "transfer", "--to", bob, "--amount", "1", "--key", aliceKey, "--relay", follower.tcpAddr(t)); code == 0 || !strings.Contains(errOut, "submit through a validator") {
+		t.Fatalf("a transfer through the follower: exit %d %s", code, errOut)
+	}
+
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"chain_id": ""}`), 0o600)
 	if code, _, errOut := aquanet(t, "", "node", "--data-dir", filepath.Join(dir, "bad"), "--listen", "/ip4/127.0.0.1/tcp/0", "--http", "off", "--ledger-genesis", bad); code == 0 || !strings.Contains(errOut, "ledger-genesis") {
 		t.Fatalf("a bad genesis: exit %d %s", code, errOut)
+	}
+}
+
+// Each kind of "ledger submit" makes its transaction from the flags; a bad flag is named.
+func TestLedgerSubmitBodies(t *testing.T) {
+	signer := trust.Signer(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	peer := signer.Public().String()
+	for _, c := range []struct {
+		kind  string
+		flags submitFlags
+		want  string // the body's kind, or a part of the error
+	}{
+		{"transfer", submitFlags{to: peer, amount: 3}, "transfer"},
+		{"transfer", submitFlags{to: "nobody"}, `--to "nobody"`},
+		{"name", submitFlags{name: "a", target: "key:zz0"}, `--target "key:zz0"`},
+		{"revoke", submitFlags{peer: peer}, "revocation"},
+		{"price", submitFlags{peer: peer, service: "s", price: 2}, "price"},
+		{"pay", submitFlags{peer: peer, service: "s", calls: 2}, "pay"},
+		{"perimeter", submitFlags{app: "chat", services: []string{peer + "/room=owner"}, members: []string{peer}}, "perimeter"},
+		{"perimeter", submitFlags{app: "chat", services: []string{"room=owner"}}, "want PEER/ID=POLICY"},
+		{"perimeter", submitFlags{app: "chat", services: []string{peer + "/room=everyone"}}, `policy "everyone"`},
+		{"mint", submitFlags{}, `"mint": want transfer`},
+	} {
+		body, err := c.flags.body(c.kind, signer)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = body.Kind().String()
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s %+v: %q, want %q", c.kind, c.flags, got, c.want)
+		}
 	}
 }
