@@ -23,7 +23,8 @@ import (
 )
 
 // RunLedger runs o with the ledger workload: every node a validator of one chain (3 or 5 make
-// sense), ledgerClients accounts of ledgerBalance each. In the safety phase o.Messages
+// sense) but the last o.Followers, which follow it (they ask the validators for committed
+// blocks); ledgerClients accounts of ledgerBalance each. Clients go through validators only. In the safety phase o.Messages
 // transfers between seeded clients go out at seeded times, each through a seeded validator
 // (ledger.submit from a particle there); a client has one transfer on the way at a time: until
 // it is answered, its next turns send the same one again, elsewhere. After healing each client
@@ -31,7 +32,8 @@ import (
 //
 // o.Messages/4 linearizable reads of a seeded client's account go out the same way.
 //
-// Checks: every validator ends with the same height and app hash (the committed prefix agrees);
+// Checks: every node, validator or follower, ends with the same height and app hash (the
+// committed prefix agrees);
 // the balances' total is the genesis's on every validator (value is conserved); every transfer
 // acknowledged as applied is in every validator's state (its sender's nonce is past it); the
 // transfers after healing are applied (liveness); the history of transfers and reads is
@@ -66,14 +68,15 @@ type ackedTx struct {
 }
 
 type ledgerWork struct {
-	clk     *clock.Manual
-	hist    history
-	reads   map[string]int // particle id -> its read's operation
-	nodes   []*simNode
-	genesis ledger.Genesis
-	clients []*ledgerClient
-	byID    map[string]int    // particle id -> client
-	live    map[string]string // the liveness phase's transfers: what became of them
+	clk        *clock.Manual
+	hist       history
+	reads      map[string]int // particle id -> its read's operation
+	nodes      []*simNode
+	validators int // the first nodes; the others follow the ledger
+	genesis    ledger.Genesis
+	clients    []*ledgerClient
+	byID       map[string]int    // particle id -> client
+	live       map[string]string // the liveness phase's transfers: what became of them
 }
 
 func newLedgerWork(seed uint64) *ledgerWork {
@@ -93,7 +96,11 @@ func (w *ledgerWork) identities(o Options) ([]scenario.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
+	w.validators = len(ids) - o.Followers
+	if w.validators < 1 || o.Followers < 0 {
+		return nil, fmt.Errorf("sim: %d followers of %d nodes: at least one node must validate", o.Followers, len(ids))
+	}
+	for _, id := range ids[:w.validators] {
 		w.genesis.Validators = append(w.genesis.Validators, ledger.Validator{Key: trust.Signer(id.Key).Public(), Power: 1})
 	}
 	return ids, nil
@@ -213,7 +220,7 @@ func (w *ledgerWork) transfer(ci, to int, amount uint64) func() string {
 func (w *ledgerWork) safety(s *simulation, o Options) {
 	r := newRand(o.Seed, "workload")
 	for k := range o.Messages / 4 { // linearizable reads of a client's account
-		ci, via := r.IntN(ledgerClients), r.IntN(len(w.nodes))
+		ci, via := r.IntN(ledgerClients), r.IntN(w.validators)
 		id := fmt.Sprintf("read-%d", k)
 		s.startWith(time.Duration(r.Int64N(int64(o.Duration))), w.nodes[via], id, func() string {
 			w.reads[id] = w.hist.call(ledgerClients+k, ledgerOp{read: true, from: ci}, w.now())
@@ -225,7 +232,7 @@ func (w *ledgerWork) safety(s *simulation, o Options) {
 		ci, to := r.IntN(ledgerClients), r.IntN(ledgerClients)
 		id := fmt.Sprintf("tx-%d", k)
 		w.byID[id] = ci
-		s.startWith(time.Duration(r.Int64N(int64(o.Duration))), w.nodes[r.IntN(len(w.nodes))], id, w.transfer(ci, to, 1+uint64(r.IntN(20))), o.TTL)
+		s.startWith(time.Duration(r.Int64N(int64(o.Duration))), w.nodes[r.IntN(w.validators)], id, w.transfer(ci, to, 1+uint64(r.IntN(20))), o.TTL)
 	}
 }
 
@@ -242,7 +249,7 @@ func (w *ledgerWork) liveness(s *simulation, o Options, at time.Duration) time.D
 			cl.outstanding = nil
 			cl.nonce = w.committedNonce(cl)
 		})
-		s.startWith(start, w.nodes[ci%len(w.nodes)], id, w.transfer(ci, (ci+1)%ledgerClients, 1), o.TTL)
+		s.startWith(start, w.nodes[ci%w.validators], id, w.transfer(ci, (ci+1)%ledgerClients, 1), o.TTL)
 	}
 	return time.Minute + time.Duration(len(w.clients))*time.Second
 }

@@ -5,17 +5,17 @@ import (
 	"time"
 )
 
-// The ledger under every fault, with 3 and 5 validators: the committed prefix agrees, value is
-// conserved, no acknowledged transfer is lost, the transfers after healing are applied; a seed
+// The ledger under every fault, with 3 and 5 validators, and 3 with a follower (which must end
+// where the validators do): the committed prefix agrees, value is conserved, no acknowledged transfer is lost, the transfers after healing are applied; a seed
 // replays event for event (raft's elections drawn from it). (With the log's and the state's
 // fsyncs off, "aquanet sim --workload ledger --faults crash --seed 3 --messages 200" stops a
 // replica, raft finding its log short of what it had promised, and fails.)
 func TestLedgerWorkload(t *testing.T) {
 	for _, c := range []struct {
-		nodes int
-		seed  uint64
-	}{{3, 1}, {3, 7}, {5, 2}} {
-		o, err := Expand(Options{Seed: c.seed, Nodes: c.nodes, Duration: 5 * time.Minute, Faults: "all", Messages: 100, KeepEvents: c.seed == 7})
+		nodes, followers int
+		seed             uint64
+	}{{3, 0, 1}, {3, 0, 7}, {5, 0, 2}, {4, 1, 5}} {
+		o, err := Expand(Options{Seed: c.seed, Nodes: c.nodes, Followers: c.followers, Duration: 5 * time.Minute, Faults: "all", Messages: 100, KeepEvents: c.seed == 7})
 		if err != nil {
 			t.Fatal(err)
 		}

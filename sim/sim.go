@@ -47,10 +47,13 @@ type Options struct {
 	// enabled for the run with probability 1/2 and then fires 1 time in 10.
 	Buggify bool `json:"buggify,omitempty"`
 	// Points, if set, are the only fault points that may fire.
-	Points   []string      `json:"points,omitempty"`
-	Room     int           `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
-	Messages int           `json:"messages"`       // sent in the safety phase
-	TTL      time.Duration `json:"ttl"`            // of each message's particle
+	Points []string `json:"points,omitempty"`
+	Room   int      `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
+	// Followers, in the ledger workload, is how many of the nodes (the last ones) follow the
+	// ledger rather than validate it.
+	Followers int           `json:"followers,omitempty"`
+	Messages  int           `json:"messages"` // sent in the safety phase
+	TTL       time.Duration `json:"ttl"`      // of each message's particle
 	// KeepEvents keeps the text of every event (for finding where two runs diverge); KeepHops
 	// every particle's trips (for the report).
 	KeepEvents bool `json:"-"`

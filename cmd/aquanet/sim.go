@@ -21,8 +21,8 @@ sent by a seeded node at a seeded time), the DHT (--workload dht: one key per 50
 provided by 3 seeded nodes at seeded times, --messages reads of them from seeded nodes; after
 healing, every key is read again until the reads find all its providers, and each of the 20
 nodes closest to a key must keep them all: the provider lists converged), the ledger (--workload
-ledger: every node a validator, 8 clients' transfers through seeded validators; the validators
-must end on the same height and app hash, with the balances' total conserved, every transfer
+ledger: every node a validator but the last --followers, which follow it; 8 clients' transfers
+through seeded validators; every node must end on the same height and app hash, with the balances' total conserved, every transfer
 acknowledged as applied kept, the transfers after healing applied, and the history of transfers
 and linearizable reads linearizable, checked with porcupine), or scenario files of "aquanet air run" (--workload
 FILE: its peers are the nodes, its particle starts --messages times from its init peer; the
@@ -161,6 +161,7 @@ func newSimCmd() *cobra.Command {
 	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", "dht", "ledger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
+	f.IntVar(&o.Followers, "followers", 0, "ledger: how many of the nodes (the last) follow the ledger instead of validating it")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object, and a swarm's totals as a last one")
 	f.StringVar(&report, "report", "", "write an HTML report of the run (the last seed's, with --seeds) to this file")
@@ -187,6 +188,8 @@ func refuseNegative(o sim.Options) error {
 		return fmt.Errorf("--messages %d: want 0 (twice the nodes) or more", o.Messages)
 	case o.Room < 0:
 		return fmt.Errorf("--room %d: want 0 (one room of all members) or more", o.Room)
+	case o.Followers < 0 || o.Followers >= o.Nodes:
+		return fmt.Errorf("--followers %d: want 0 or more, fewer than --nodes (%d): at least one node validates", o.Followers, o.Nodes)
 	}
 	return nil
 }
@@ -239,6 +242,9 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 	}
 	if !res.Passed() {
 		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d --room %d --workload %s", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages, o.Room, workload)
+		if o.Followers > 0 {
+			replay += fmt.Sprintf(" --followers %d", o.Followers)
+		}
 		if check {
 			replay += " --check-determinism"
 		}
