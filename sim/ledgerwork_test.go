@@ -8,9 +8,10 @@ import (
 // The ledger under every fault, with 3 and 5 validators, and 3 with a follower (which must end
 // where the validators do): the committed prefix agrees, value is conserved, no acknowledged
 // transfer is lost, the transfers after healing are applied; a seed replays event for event
-// (raft's elections drawn from it). (With the log's and the state's fsyncs off, "aquanet sim
-// --workload ledger --faults crash --seed 3 --messages 200" stops a replica, raft finding its
-// log short of what it had promised, and fails.)
+// (raft's elections drawn from it). (With the raft log's fsyncs off, "aquanet sim --workload
+// ledger --faults crash --seed 3 --messages 200" stops two replicas, raft finding its log short
+// of what it had promised, and fails; the state's writes are unsynced by design: the log
+// replays them.)
 func TestLedgerWorkload(t *testing.T) {
 	for _, c := range []struct {
 		nodes, followers int
