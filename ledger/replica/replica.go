@@ -194,8 +194,13 @@ func Open(cfg Config) (*Replica, error) {
 	}
 	r.lastSnap = snap.GetMetadata().GetIndex()
 	r.applied = max(r.applied, r.lastSnap)
+	// The state may have applied entries past the commit index the log kept: raft needs no
+	// sync of a new commit index alone, so a crash may lose it while the state's later write
+	// survives (seen in the simulator: raft then refused to start). Those entries were
+	// committed; raft learns so again and hands them over, and apply skips them.
+	raftApplied := min(r.applied, max(hs.GetCommit(), r.lastSnap))
 	r.rn, err = raft.NewRawNode(&raft.Config{ID: cfg.ID, ElectionTick: cfg.ElectionTicks, HeartbeatTick: cfg.HeartbeatTicks,
-		Storage: lg, Applied: r.applied, MaxSizePerMsg: 1 << 20, MaxInflightMsgs: 256, CheckQuorum: true, PreVote: true,
+		Storage: lg, Applied: raftApplied, MaxSizePerMsg: 1 << 20, MaxInflightMsgs: 256, CheckQuorum: true, PreVote: true,
 		Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/ledger"
+	"github.com/aquanet/aquanet/ledger/raftlog"
 	"github.com/aquanet/aquanet/trust"
 )
 
@@ -474,4 +475,47 @@ func TestOvertakingTransactionWaitsForItsPredecessor(t *testing.T) {
 		}
 	}
 	c.agree()
+}
+
+// A validator whose state applied entries past the commit index its log kept (raft does not
+// sync a commit index alone, so a crash may lose it while the state's later write survives)
+// starts, learns the commit index again, and agrees with the others without applying twice.
+func TestStateAheadOfTheLoggedCommitIndex(t *testing.T) {
+	c := newCluster(t, 3, 1000)
+	c.run(30)
+	for i := range 5 {
+		if err := c.leader().r.Submit(transfer("client0", "client1", uint64(i), 1)); err != nil {
+			t.Fatal(err)
+		}
+		c.run(1)
+	}
+	v := c.vals[c.leader().id%3]
+	c.crash(v)
+	db, err := store.Open(store.Options{FS: v.fs, Dir: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := raftlog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _, err := lg.InitialState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := (&appliedStore{PebbleStore: ledger.NewPebbleStore(db)}).applied()
+	if err != nil || applied < 3 || hs.GetCommit() < applied {
+		t.Fatalf("applied %d (%v), commit %d: the test needs applied entries", applied, err, hs.GetCommit())
+	}
+	hs.Commit = new(applied - 2)
+	if err := lg.SetHardState(hs); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	c.start(v)
+	c.run(20)
+	c.agree()
+	if n, _ := v.r.State().Nonce(key("client0").Public()); n != 5 {
+		t.Fatalf("client0's nonce %d on the restarted validator, want 5", n)
+	}
 }
