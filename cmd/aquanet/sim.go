@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +82,9 @@ func newSimCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := refuseNegative(o); err != nil {
 				return err
+			}
+			if o.Followers > 0 && !slices.Equal(workloads, []string{"ledger"}) {
+				return errors.New("--followers is for --workload ledger alone")
 			}
 			var scenarios []*scenario.Scenario // nil: a built-in workload
 			builtIn := sim.Run
@@ -188,7 +193,7 @@ func refuseNegative(o sim.Options) error {
 		return fmt.Errorf("--messages %d: want 0 (twice the nodes) or more", o.Messages)
 	case o.Room < 0:
 		return fmt.Errorf("--room %d: want 0 (one room of all members) or more", o.Room)
-	case o.Followers < 0 || o.Followers >= o.Nodes:
+	case o.Followers < 0 || o.Followers > 0 && o.Followers >= o.Nodes:
 		return fmt.Errorf("--followers %d: want 0 or more, fewer than --nodes (%d): at least one node validates", o.Followers, o.Nodes)
 	}
 	return nil
