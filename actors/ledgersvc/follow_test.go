@@ -123,3 +123,39 @@ func TestFollowerAppliesOnlyBlocksThatFollow(t *testing.T) {
 		t.Errorf("a follower's submission: %v", got)
 	}
 }
+
+// A validator serves followers' requests up to followRate a second, from all peers together: a
+// stranger's flood gets that many answers, and more once the clock moves on; a request of the
+// wrong length gets none.
+func TestValidatorBoundsFollowRequests(t *testing.T) {
+	_, clk, hub, _ := alone(t)
+	self := key("v0").Public().String()
+	answers := 0
+	flood := hub.Join(key("flood").Public().String(), nil).(core.LedgerTransport)
+	flood.ServeLedger(func(_ string, msg []byte) {
+		if msg[0] == kindBlocks {
+			answers++
+		}
+	})
+	if err := flood.SendLedger(self, append(encodeFollow(1), 0)); err != nil {
+		t.Fatal(err)
+	}
+	if answers != 0 {
+		t.Fatal("a malformed request was answered")
+	}
+	for range 3 * followRate {
+		if err := flood.SendLedger(self, encodeFollow(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if answers != followRate {
+		t.Fatalf("%d answers to %d requests at once, want %d", answers, 3*followRate, followRate)
+	}
+	clk.Advance(time.Second)
+	if err := flood.SendLedger(self, encodeFollow(1)); err != nil {
+		t.Fatal(err)
+	}
+	if answers != followRate+1 {
+		t.Fatalf("%d answers after a second, want one more", answers)
+	}
+}

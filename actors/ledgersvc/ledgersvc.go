@@ -15,6 +15,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	pb "go.etcd.io/raft/v3/raftpb"
+	"golang.org/x/time/rate"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aquanet/aquanet/core"
@@ -69,7 +70,7 @@ type Service struct {
 	// commit: one proposal, one synced write, for all of them).
 	verified *verified // signatures verified on the callers' and the transport's goroutines
 	db       *pebble.DB
-	follows  *bucket // followers' requests served, from all peers
+	follows  *rate.Limiter // followers' requests served, from all peers
 
 	qmu       sync.Mutex
 	queued    []submission
@@ -153,7 +154,7 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Service{cfg: cfg, r: r, db: db, verified: v, follows: newBucket(cfg.Clock, followRate, followRate), ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	s := &Service{cfg: cfg, r: r, db: db, verified: v, follows: rate.NewLimiter(followRate, followRate), ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
 	if cfg.Revoked != nil {
 		revs, err := r.Revocations()
 		if err != nil {

@@ -1,10 +1,6 @@
 package ledgersvc
 
 import (
-	"sync"
-	"time"
-
-	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/ledger"
 )
 
@@ -22,7 +18,7 @@ func (s *Service) serveFollow(from string, body []byte) {
 		s.cfg.Logger.Debug("a follow request that does not decode", "from", from, "error", err)
 		return
 	}
-	if !s.follows.take() {
+	if !s.follows.AllowN(s.cfg.Clock.Now(), 1) { // the node's clock, so the simulator replays it
 		s.cfg.Logger.Debug("a follow request over the rate", "from", from)
 		return
 	}
@@ -40,33 +36,4 @@ func (s *Service) serveFollow(from string, body []byte) {
 	if err := s.cfg.Transport.SendLedger(from, encodeBlocks(blocksAnswer{top: st.Height, records: records})); err != nil {
 		s.cfg.Logger.Debug("a blocks answer not sent", "to", from, "error", err)
 	}
-}
-
-// bucket is a token bucket on a clock: rate tokens a second, up to burst.
-type bucket struct {
-	clk         clock.Clock
-	rate, burst float64
-	mu          sync.Mutex
-	tokens      float64
-	at          time.Time
-}
-
-func newBucket(clk clock.Clock, rate, burst float64) *bucket {
-	return &bucket{clk: clk, rate: rate, burst: burst, tokens: burst, at: clk.Now()}
-}
-
-// take takes a token, if there is one.
-func (b *bucket) take() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.clk.Now()
-	if d := now.Sub(b.at); d > 0 {
-		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
-		b.at = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
