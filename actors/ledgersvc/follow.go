@@ -69,7 +69,9 @@ func OpenFollower(db *pebble.DB, cfg FollowerConfig) (*Follower, error) {
 	if err := cfg.Genesis.Validate(); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	cfg.PollEvery = cmpOrDuration(cfg.PollEvery, DefaultPollEvery)
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = DefaultPollEvery
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -102,13 +104,6 @@ func OpenFollower(db *pebble.DB, cfg FollowerConfig) (*Follower, error) {
 	f.askLocked()
 	f.mu.Unlock()
 	return f, nil
-}
-
-func cmpOrDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // hashString spreads peer ids (not a secret).

@@ -239,7 +239,7 @@ func newLedgerGetCmd() *cobra.Command {
 	var lin bool
 	cmd := &cobra.Command{
 		Use:   "get balance PEER | name NAME | perimeter APP --relay MULTIADDR [--linearizable]",
-		Short: "Read an account, a name or a perimeter from a validator",
+		Short: "Read an account, a name or a perimeter from a node's ledger (a validator's, or a follower's copy)",
 		Args:  usageArgs(2, "what to read (balance, name or perimeter) and its key"),
 		RunE: func(c *cobra.Command, args []string) error {
 			switch args[0] {

@@ -160,7 +160,7 @@ func newSimCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.Uint64Var(&o.Seed, "seed", 1, "the seed: it decides the faults, the workload and the schedule")
 	f.StringVar(&seeds, "seeds", "", "A..B: run every seed from A to B, stopping at the first failure")
-	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (the messenger needs at least 4; the ledger makes each one a validator)")
+	f.IntVar(&o.Nodes, "nodes", 5, "how many nodes (the messenger needs at least 4; the ledger makes each one a validator but the --followers)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time in which the messages are sent")
 	f.StringVar(&o.Faults, "faults", "none", "none, net, partition, crash or all")
 	f.StringArrayVar(&workloads, "workload", []string{"messenger"}, `"messenger", "dht", "ledger", or a scenario file of "aquanet air run" (repeatable); a scenario's peers are the nodes`)
