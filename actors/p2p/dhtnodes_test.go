@@ -3,8 +3,10 @@ package p2p_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +22,8 @@ import (
 )
 
 // dhtNodes are real nodes on loopback, each its own libp2p host, all bootstrapped from the
-// first, whose routing tables have settled.
+// first, whose routing tables have settled. Each trusts owner as a root, and has its
+// certificate to provider: the provider has weight at every node.
 type dhtNodes struct {
 	nodes    []*actors.Node
 	trs      []*p2p.Transport
@@ -32,7 +35,10 @@ type dhtNodes struct {
 
 func startDHTNodes(tb testing.TB, n int) *dhtNodes {
 	tb.Helper()
-	d := &dhtNodes{}
+	d := &dhtNodes{owner: trust.Signer(ed25519.NewKeyFromSeed(make([]byte, 32))), provider: trust.Signer(ed25519.PrivateKey(actortest.Identity(tb, "provider").Key))}
+	now := uint64(time.Now().Unix())
+	trusted := actors.TrustEnv{Roots: map[string]int{d.owner.Public().String(): 2},
+		Certificates: []string{trust.IssueRoot(d.owner, d.provider.Public(), now+3600, now-10).String()}}
 	var first string
 	for i := range n {
 		id := actortest.Identity(tb, fmt.Sprint("dht node ", i))
@@ -43,7 +49,7 @@ func startDHTNodes(tb testing.TB, n int) *dhtNodes {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { tr.Close() })
-		node, err := actors.NewNode(actors.Env{Key: id.Key, Transport: tr.Join, Metrics: reg})
+		node, err := actors.NewNode(actors.Env{Key: id.Key, Transport: tr.Join, Metrics: reg, Trust: trusted})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -72,7 +78,6 @@ func startDHTNodes(tb testing.TB, n int) *dhtNodes {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d.owner, d.provider = trust.Signer(ed25519.NewKeyFromSeed(make([]byte, 32))), trust.Signer(ed25519.PrivateKey(actortest.Identity(tb, "provider").Key))
 	return d
 }
 
@@ -103,8 +108,9 @@ func wait[T any](tb testing.TB, f func(done func(T, error))) T {
 }
 
 // Twenty real nodes on loopback: a provider registered under an owned challenge through one
-// node is found from every node; a forged solution and a record signed by someone else are
-// refused by the storing peers, each counted by reason.
+// node is found from every node; a forged solution, a record signed by someone else and an
+// expired record are refused by the storing peers, each counted by reason; a flood of 1,000
+// weightless providers stays in the reserve and evicts no trusted provider (flood).
 func TestDHTOnTwentyNodes(t *testing.T) {
 	d := startDHTNodes(t, 20)
 	ch := kademlia.OwnedChallenge(d.owner.Public(), 2, []byte("chat room 7"))
@@ -129,7 +135,7 @@ func TestDHTOnTwentyNodes(t *testing.T) {
 	for _, c := range []struct {
 		rec    []byte
 		reason string
-	}{{forged, "bad-solution"}, {r.Encode(), "bad-signature"}} {
+	}{{forged, "bad-solution"}, {r.Encode(), "bad-signature"}, {d.record(t, d.provider, d.owner, ch, now-700), "expired"}} {
 		// Sent over the wire straight to every other node, as a writer that skips its own
 		// node's check would: each refuses it, with the reason.
 		refusedBefore := d.refused(t, c.reason)
@@ -150,6 +156,78 @@ func TestDHTOnTwentyNodes(t *testing.T) {
 	}
 	if rs := wait(t, func(done func([]kademlia.Record, error)) { d.nodes[0].DHT().Providers(ch.Key(), done) }); len(rs) != 1 {
 		t.Fatalf("after the forgeries %d providers are listed", len(rs))
+	}
+	d.flood(t, now)
+}
+
+// flood writes a record of the trusted provider under a signed challenge, then 1,000 of
+// providers of no weight, each with the owner's signature (a valid solution), through every
+// node at once: the storing peers keep the trusted provider first and the flood inside the
+// reserve, and a read from any node finds the trusted provider first.
+func (d *dhtNodes) flood(t *testing.T, now uint64) {
+	ch := kademlia.SignedChallenge(d.owner.Public(), []byte("flooded room"))
+	signed := func(p trust.Signer) []byte {
+		return kademlia.SignRecord(p, kademlia.Record{Key: ch.Key(), IssuedAt: now, ExpiresAt: now + 600, Challenge: ch,
+			Solution: kademlia.SignProvider(d.owner, ch.Key(), p.Public()), Addrs: []multiaddr.Multiaddr{multiaddr.StringCast("/ip4/127.0.0.1/tcp/1")}}).Encode()
+	}
+	if st := wait(t, func(done func(dhtsvc.Stored, error)) { d.nodes[0].DHT().Provide(signed(d.provider), done) }); st.OK < 2 {
+		t.Fatalf("the trusted record was kept by %d peers of %d asked (%+v)", st.OK, st.Peers, st)
+	}
+	const n = 1000
+	inFlight := make(chan struct{}, 2*len(d.nodes))
+	errs := make(chan error, n)
+	var refusedFull int
+	var mu sync.Mutex
+	for i := range n {
+		seed := make([]byte, 32)
+		binary.BigEndian.PutUint32(seed, uint32(i+1))
+		rec := signed(trust.Signer(ed25519.NewKeyFromSeed(seed)))
+		inFlight <- struct{}{}
+		d.nodes[i%len(d.nodes)].DHT().Provide(rec, func(st dhtsvc.Stored, err error) {
+			mu.Lock()
+			refusedFull += st.Refused["list-full"]
+			mu.Unlock()
+			if err != nil && st.Refused["list-full"] == 0 { // a full reserve refusing it is the one failure expected
+				err = fmt.Errorf("flood record %d: %w (%+v)", i, err, st)
+			} else {
+				err = nil
+			}
+			errs <- err
+			<-inFlight
+		})
+	}
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("the flood's writes were not all answered in a minute")
+		}
+	}
+	t.Logf("the flood: %d refusals as list-full", refusedFull)
+	get, _ := kademlia.Request{Op: kademlia.OpGet, Key: ch.Key()}.Encode()
+	for i, node := range d.nodes {
+		var a kademlia.Answer
+		node.DHT().Handle("test", get, func(b []byte) { a, _ = kademlia.DecodeAnswer(b) })
+		if len(a.Records) == 0 {
+			continue // not among the key's closest peers
+		}
+		first, err := kademlia.DecodeRecord(a.Records[0])
+		if err != nil || first.Provider != d.provider.Public() {
+			t.Fatalf("node %d keeps %d records, the first not the trusted provider's (%v)", i, len(a.Records), err)
+		}
+		if len(a.Records) > 1+kademlia.DefaultReserve {
+			t.Fatalf("node %d keeps %d records: the flood went past the reserve of %d", i, len(a.Records), kademlia.DefaultReserve)
+		}
+		rs := wait(t, func(done func([]kademlia.Record, error)) { node.DHT().Providers(ch.Key(), done) })
+		if len(rs) == 0 || rs[0].Provider != d.provider.Public() {
+			t.Fatalf("a read from node %d finds %d providers, the trusted one not first", i, len(rs))
+		}
+	}
+	if refusedFull == 0 {
+		t.Fatal("no storing peer refused a flood record as list-full: the reserve was never full")
 	}
 }
 
