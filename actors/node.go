@@ -118,6 +118,9 @@ type Env struct {
 	// Ledger makes the node a validator of the ledger (package ledger/replica, the ledger
 	// builtin); without a genesis it is none, and the ledger builtin says so.
 	Ledger LedgerEnv
+	// Perimeters is how the node enforces the perimeters of the services spawned under one
+	// (InPerimeter).
+	Perimeters PerimeterEnv
 }
 
 // LedgerEnv is how a validator takes part in the ledger.
@@ -368,6 +371,19 @@ func (n *Node) Start() error {
 		n.ledger = lg
 		ledgerProps = ledgersvc.Props(lg, opts...)
 	}
+	var guardMetrics prometheus.Registerer
+	if n.env.Metrics != nil {
+		guardMetrics = prometheus.WrapRegistererWith(prometheus.Labels{"peer": n.self}, n.env.Metrics)
+	}
+	guard, err := newPerimeterGuard(n, guardMetrics)
+	if err != nil {
+		if n.ledger != nil {
+			n.ledger.Close()
+		}
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: registering metrics: %w", err)
+	}
 	dhtBuiltins := dhtsvc.BuiltinConfig{Host: n.self, Management: n.env.Management, Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
@@ -379,7 +395,7 @@ func (n *Node) Start() error {
 			dhtsvc.DHTService:   dht.Props(dhtBuiltins, opts...),
 			ledgersvc.ServiceID: ledgerProps,
 		},
-		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm}, opts...)
+		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
@@ -441,21 +457,25 @@ func (n *Node) Deliver(from string, p particle.Particle) {
 // SpawnAsync starts a service with a new id, owned by the node's operator; done gets the
 // outcome, from an actor's goroutine. Use it when the node runs on a step dispatcher, whose loop
 // the caller drives.
-func (n *Node) SpawnAsync(id string, h service.Handler, done func(error)) {
+func (n *Node) SpawnAsync(id string, h service.Handler, done func(error), opts ...SpawnOption) {
 	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if m, ok := ctx.Message().(*registry.Spawned); ok {
 			done(m.Err)
 			ctx.Stop(ctx.Self())
 		}
 	}, n.env.ActorOptions...))
-	n.system.Root.Send(n.registry, &registry.Spawn{ID: id, Owner: n.env.Management, NewHandler: func() service.Handler { return h }, ReplyTo: reply})
+	spawn := &registry.Spawn{ID: id, Owner: n.env.Management, NewHandler: func() service.Handler { return h }, ReplyTo: reply}
+	for _, o := range opts {
+		o(spawn)
+	}
+	n.system.Root.Send(n.registry, spawn)
 }
 
 // Spawn starts a service with a new id and waits until it runs or ctx ends. With a step
 // dispatcher, whose loop only the caller runs, use SpawnAsync instead.
-func (n *Node) Spawn(ctx context.Context, id string, h service.Handler) error {
+func (n *Node) Spawn(ctx context.Context, id string, h service.Handler, opts ...SpawnOption) error {
 	errc := make(chan error, 1)
-	n.SpawnAsync(id, h, func(err error) { errc <- err })
+	n.SpawnAsync(id, h, func(err error) { errc <- err }, opts...)
 	select {
 	case err := <-errc:
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // dialTimeout bounds connecting to the relay when the caller's context does not end sooner.
@@ -37,6 +38,8 @@ type Client struct {
 	self  peer.ID
 	relay peer.ID
 	tr    *p2p.Transport
+	// certificate goes with every particle the client starts (WithCertificate).
+	certificate []byte
 	// closed is closed by Close, so that every Run waiting for its particle returns.
 	closed chan struct{}
 
@@ -63,13 +66,22 @@ type Option func(*dialConfig)
 
 // dialConfig is what the Options set.
 type dialConfig struct {
-	key    ed25519.PrivateKey // nil: a new ephemeral key
-	logger *slog.Logger       // nil: the transport's default, which discards
+	key         ed25519.PrivateKey // nil: a new ephemeral key
+	logger      *slog.Logger       // nil: the transport's default, which discards
+	certificate *trust.Certificate // nil: none
 }
 
 // WithKey makes the client use key as its identity (its peer id, and the key particles are
 // signed with). Default: a new ephemeral ed25519 key for each Dial.
 func WithKey(key ed25519.PrivateKey) Option { return func(c *dialConfig) { c.key = key } }
+
+// WithCertificate makes the client present cert with every particle it starts
+// (particle.Particle.Certificate): its chain of trust from an application's developer, which
+// the nodes that serve the application's services under a perimeter check (package
+// actors/perimeter). Its last trust must be issued for the client's key; Dial checks that.
+func WithCertificate(cert trust.Certificate) Option {
+	return func(c *dialConfig) { c.certificate = &cert }
+}
 
 // WithLogger gives the transport a logger (it logs particles it could not send or take).
 // Default: no logging.
@@ -99,11 +111,21 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	var certificate []byte
+	if cert := cfg.certificate; cert != nil {
+		if len(cert.Chain) == 0 || cert.Chain[len(cert.Chain)-1].IssuedFor != trust.Signer(cfg.key).Public() {
+			return nil, errors.New("client: WithCertificate: the certificate's last trust is not issued for the client's key")
+		}
+		certificate = cert.Encode()
+		if len(certificate) > particle.MaxCertificateLen {
+			return nil, fmt.Errorf("client: WithCertificate: the certificate is %d bytes, more than a particle carries (%d)", len(certificate), particle.MaxCertificateLen)
+		}
+	}
 	tr, err := p2p.New(p2p.Config{Key: cfg.key, Logger: cfg.logger})
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}),
+	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}), certificate: certificate,
 		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, rejected: map[string]chan core.Notice{}, services: map[string]*served{},
 		parsed: interpreter.NewParseCache(16)}
 	// Join before connecting: the relay may send as soon as the connection is up.

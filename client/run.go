@@ -156,7 +156,7 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 		return nil, fmt.Errorf("client: TTL %v: want between 1ms and %v", cfg.ttl, time.Duration(math.MaxUint32)*time.Millisecond)
 	}
 	p := particle.Particle{ID: newParticleID(), InitPeerID: c.self, Timestamp: uint64(time.Now().UnixMilli()),
-		TTL: uint32(cfg.ttl.Milliseconds()), MaxHops: particle.DefaultMaxHops, Script: script}
+		TTL: uint32(cfg.ttl.Milliseconds()), MaxHops: particle.DefaultMaxHops, Script: script, Certificate: c.certificate}
 	if err := p.Sign(c.priv); err != nil {
 		return nil, fmt.Errorf("client: signing the particle: %w", err)
 	}

@@ -61,7 +61,7 @@ type Policy uint8
 const (
 	PolicyPublic    Policy = 0 // anyone
 	PolicyOwner     Policy = 1 // the application's developer only
-	PolicyPerimeter Policy = 2 // the perimeter's peers only
+	PolicyPerimeter Policy = 2 // the perimeter's peers, and peers the developer vouches for (package actors/perimeter)
 )
 
 func (p Policy) String() string {

@@ -13,16 +13,17 @@ const FormatVersion = 1
 
 // Field numbers of the wire schema (package documentation).
 const (
-	fieldID         protowire.Number = 1
-	fieldInitPeerID protowire.Number = 2
-	fieldTimestamp  protowire.Number = 3
-	fieldTTL        protowire.Number = 4
-	fieldMaxHops    protowire.Number = 5
-	fieldHopCount   protowire.Number = 6
-	fieldScript     protowire.Number = 7
-	fieldSignature  protowire.Number = 8
-	fieldData       protowire.Number = 9
-	lastField                        = fieldData
+	fieldID          protowire.Number = 1
+	fieldInitPeerID  protowire.Number = 2
+	fieldTimestamp   protowire.Number = 3
+	fieldTTL         protowire.Number = 4
+	fieldMaxHops     protowire.Number = 5
+	fieldHopCount    protowire.Number = 6
+	fieldScript      protowire.Number = 7
+	fieldSignature   protowire.Number = 8
+	fieldData        protowire.Number = 9
+	fieldCertificate protowire.Number = 10
+	lastField                         = fieldCertificate
 )
 
 // EncodedLen returns the length of p's encoding.
@@ -47,6 +48,7 @@ func (p *Particle) EncodedLen() int {
 	bytesField(fieldScript, len(p.Script))
 	bytesField(fieldSignature, len(p.Signature))
 	bytesField(fieldData, len(p.Data))
+	bytesField(fieldCertificate, len(p.Certificate))
 	return n
 }
 
@@ -86,6 +88,7 @@ func (p *Particle) AppendEncode(dst []byte) []byte {
 	str(fieldScript, p.Script)
 	raw(fieldSignature, p.Signature)
 	raw(fieldData, p.Data)
+	raw(fieldCertificate, p.Certificate)
 	return dst
 }
 
@@ -194,6 +197,8 @@ func Decode(buf []byte, limits Limits) (*Particle, error) {
 			p.Signature = append([]byte(nil), v...)
 		case fieldData:
 			p.Data = append([]byte(nil), v...)
+		case fieldCertificate:
+			p.Certificate = append([]byte(nil), v...)
 		}
 	}
 	return p, nil
@@ -211,6 +216,8 @@ func fieldLimit(num protowire.Number, lim Limits) (error, int) {
 		return ErrMalformed, maxSignatureLen
 	case fieldScript:
 		return ErrTooLarge, lim.MaxScript
+	case fieldCertificate:
+		return ErrTooLarge, MaxCertificateLen
 	default: // fieldData
 		return ErrTooLarge, lim.MaxData
 	}
@@ -220,6 +227,6 @@ func fieldName(num protowire.Number) string {
 	return [...]string{
 		fieldID: "id", fieldInitPeerID: "init_peer_id", fieldTimestamp: "timestamp", fieldTTL: "ttl",
 		fieldMaxHops: "max_hops", fieldHopCount: "hop_count", fieldScript: "script",
-		fieldSignature: "signature", fieldData: "data",
+		fieldSignature: "signature", fieldData: "data", fieldCertificate: "certificate",
 	}[num]
 }

@@ -72,6 +72,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"id not utf-8", wire(bytesField(fieldID, "\xfe")), Limits{}, ErrMalformed, "id is not valid UTF-8"},
 		{"script not utf-8", wire(bytesField(fieldScript, "(null\xfe")), Limits{}, ErrMalformed, "script is not valid UTF-8"},
 		{"bad peer id", wire(bytesField(fieldInitPeerID, "\x99\x99")), Limits{}, ErrMalformed, "init_peer_id"},
+		{"certificate over limit", wire(bytesField(fieldCertificate, strings.Repeat("c", MaxCertificateLen+1))), Limits{}, ErrTooLarge, "field certificate is 4097 bytes, limit 4096"},
 		{"broken unknown field", wire(raw(byte(12<<3|2), 5, 'x')), Limits{}, ErrMalformed, "unknown field 12"},
 	}
 	for _, tc := range cases {
@@ -156,6 +157,7 @@ func schema(t *testing.T) protoreflect.MessageDescriptor {
 				field("id", 1, str), field("init_peer_id", 2, byt), field("timestamp", 3, u64),
 				field("ttl", 4, u32), field("max_hops", 5, u32), field("hop_count", 6, u32),
 				field("script", 7, str), field("signature", 8, byt), field("data", 9, byt),
+				field("certificate", 10, byt),
 			},
 		}},
 	}, nil)
@@ -167,7 +169,7 @@ func schema(t *testing.T) protoreflect.MessageDescriptor {
 
 func TestEncodingIsProtobuf(t *testing.T) {
 	md := schema(t)
-	p := signed(t, nil)
+	p := signed(t, func(p *Particle) { p.Certificate = []byte("a chain of trusts") })
 
 	// A protobuf library reads what Encode writes.
 	msg := dynamicpb.NewMessage(md)
@@ -179,7 +181,7 @@ func TestEncodingIsProtobuf(t *testing.T) {
 		get("timestamp").Uint() != p.Timestamp || get("ttl").Uint() != uint64(p.TTL) ||
 		get("max_hops").Uint() != uint64(p.MaxHops) || get("hop_count").Uint() != uint64(p.HopCount) ||
 		get("script").String() != p.Script || !bytes.Equal(get("signature").Bytes(), p.Signature) ||
-		!bytes.Equal(get("data").Bytes(), p.Data) {
+		!bytes.Equal(get("data").Bytes(), p.Data) || !bytes.Equal(get("certificate").Bytes(), p.Certificate) {
 		t.Fatalf("protobuf view of the encoding differs from the particle: %v", msg)
 	}
 
@@ -195,7 +197,7 @@ func TestEncodingIsProtobuf(t *testing.T) {
 }
 
 func TestEncodedLenMatchesEncodeForZeroFields(t *testing.T) {
-	for _, p := range []*Particle{{}, {ID: "x"}, {TTL: 1}, {Data: []byte{0}}} {
+	for _, p := range []*Particle{{}, {ID: "x"}, {TTL: 1}, {Data: []byte{0}}, {Certificate: []byte{0}}} {
 		if got, want := len(p.Encode()), p.EncodedLen(); got != want {
 			t.Errorf("%+v: len(Encode) = %d, EncodedLen = %d", p, got, want)
 		}

@@ -15,6 +15,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(signed(f, nil).Encode())
 	f.Add(signed(f, func(p *Particle) { p.Data = nil }).Encode())
 	f.Add([]byte{FormatVersion})
+	f.Add(signed(f, func(p *Particle) { p.Certificate = []byte("a certificate") }).Encode())
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		p, err := Decode(buf, lim)
 		if err != nil {
@@ -25,7 +26,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		if len(p.Script) > lim.MaxScript || len(p.Data) > lim.MaxData || len(p.ID) > MaxIDLen ||
-			len(p.Signature) > maxSignatureLen || len(p.InitPeerID) > maxPeerIDLen {
+			len(p.Signature) > maxSignatureLen || len(p.InitPeerID) > maxPeerIDLen || len(p.Certificate) > MaxCertificateLen {
 			t.Fatalf("decoded particle exceeds the limits: script %d, data %d, id %d, sig %d, peer %d",
 				len(p.Script), len(p.Data), len(p.ID), len(p.Signature), len(p.InitPeerID))
 		}

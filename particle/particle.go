@@ -46,6 +46,7 @@
 //	  string script       = 7;
 //	  bytes  signature    = 8;
 //	  bytes  data         = 9;
+//	  bytes  certificate  = 10; // at most MaxCertificateLen bytes
 //	}
 //
 // [Decode] enforces [Limits] before it allocates, rejects a field that appears twice, and skips
@@ -92,7 +93,19 @@ type Particle struct {
 	Signature []byte
 	// Data is the interpreter's state (trace and values), opaque to this package. Not signed.
 	Data []byte
+	// Certificate, if set, is the initiator's certificate (package trust's binary form, opaque
+	// here, at most MaxCertificateLen bytes): the chain of trusts from an application's developer
+	// to InitPeerID that a node checks before it serves the initiator a service under the
+	// application's perimeter. Not signed, and it need not be: it proves itself (every trust in
+	// it is signed by its issuer, and it counts only if its last trust is issued for InitPeerID,
+	// whose signature the particle carries), so all a peer on the way can do to it is drop it,
+	// which it could do to the whole particle.
+	Certificate []byte
 }
+
+// MaxCertificateLen bounds Particle.Certificate: a chain of 17 trusts (trust.MaxChain) takes
+// about 2 KiB.
+const MaxCertificateLen = 4096
 
 // Deadline returns the time, in milliseconds since the Unix epoch, at which the particle
 // expires: Timestamp + TTL, saturating instead of wrapping around.

@@ -87,6 +87,8 @@ func Validate(p *Particle, now time.Time, limits Limits) error {
 		return newError(ErrTooLarge, "script is %d bytes, limit %d", len(p.Script), lim.MaxScript)
 	case len(p.Data) > lim.MaxData:
 		return newError(ErrTooLarge, "data is %d bytes, limit %d", len(p.Data), lim.MaxData)
+	case len(p.Certificate) > MaxCertificateLen:
+		return newError(ErrTooLarge, "certificate is %d bytes, limit %d", len(p.Certificate), MaxCertificateLen)
 	case p.HopCount > p.MaxHops:
 		return newError(ErrTooManyHops, "hop count %d is over max hops %d", p.HopCount, p.MaxHops)
 	case time.Duration(p.TTL)*time.Millisecond > lim.MaxTTL:

@@ -339,3 +339,31 @@ func (g *Graph) Certificate(k PublicKey, now uint64) (Certificate, error) {
 func (g *Graph) Path(root, k PublicKey, now uint64) (Certificate, error) {
 	return g.compute(map[PublicKey]int{root: MaxChainLen}, now, false).certificate(g, k, now)
 }
+
+// ErrRevoked is the error of a certificate cut by a revocation the graph keeps.
+var ErrRevoked = errors.New("revoked")
+
+// CutBy returns the revocation the graph keeps that cuts chain c, if one does: a peer of the
+// chain revoked a peer after it, and, where the revoker is the issuer of the next peer's trust,
+// the revocation is not older than that trust (a newer trust of the same pair wins, as in the
+// graph; at the same second the revocation does). It checks no signature: Verify does.
+func (g *Graph) CutBy(c Certificate) (Revocation, bool) {
+	for b := 1; b < len(c.Chain); b++ {
+		k := c.Chain[b].IssuedFor
+		for a := 0; a < b; a++ {
+			by := c.Chain[a].IssuedFor
+			if by == k {
+				continue // a chain through a peer twice: its self-trust, not a revocation
+			}
+			r := g.relations[k][by]
+			if r == nil || !r.Revocation {
+				continue
+			}
+			if a == b-1 && r.At < c.Chain[b].IssuedAt {
+				continue
+			}
+			return r.AsRevocation(), true
+		}
+	}
+	return Revocation{}, false
+}

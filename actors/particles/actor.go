@@ -300,7 +300,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		for _, c := range calls {
 			st.calls = append(st.calls, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
 				Context: service.CallContext{ParticleID: p.ID, InitPeerID: st.init, Timestamp: p.Timestamp, CallID: c.ID,
-					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets}})
+					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets, Certificate: p.Certificate}})
 		}
 		for _, peer := range e.Forward {
 			out := p

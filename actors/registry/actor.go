@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"maps"
 	"slices"
 
@@ -21,6 +22,8 @@ type Spawn struct {
 	Owner      string // the peer that creates it; it may remove it
 	NewHandler func() service.Handler
 	ReplyTo    *actor.PID
+	// App, if set, puts the service under the perimeter of that application (Service.App).
+	App string
 }
 
 // Spawned answers Spawn: Err is nil if the service runs.
@@ -45,6 +48,10 @@ type Config struct {
 	// Wasm, if set, lets the node make services of Wasm blueprints and brings back those it
 	// made before.
 	Wasm *Wasm
+	// Guard checks a call to a service under the perimeter of application app (by its id, not
+	// the alias called) before the service gets it; an error fails the call with its message
+	// instead. Nil refuses every such call: a node that cannot check a perimeter serves none.
+	Guard func(app, service string, c *service.Call) error
 }
 
 // Override takes the calls of Functions of Service, a builtin or node service, in place of the
@@ -136,6 +143,7 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 		return err
 	}
 	s, _ := r.services.Resolve(m.ID)
+	s.App = m.App
 	s.Handle = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, m.NewHandler, r.opts...))
 	return nil
 }
@@ -169,6 +177,16 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	}
 	if s, ok := r.services.Resolve(id); ok {
 		r.cfg.Metrics.call("spawned")
+		if s.App != "" {
+			err := errors.New("this node checks no perimeters, so it serves no service under one")
+			if r.cfg.Guard != nil {
+				err = r.cfg.Guard(s.App, s.ID, c)
+			}
+			if err != nil {
+				reply(ctx, c, value.Value{}, err)
+				return
+			}
+		}
 		ctx.Send(s.Handle, c)
 		return
 	}

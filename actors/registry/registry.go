@@ -18,6 +18,9 @@ type Service[T any] struct {
 	Owner   string   // the peer that created it
 	Aliases []string // sorted
 	Handle  T
+	// App, if set, is the application whose perimeter the service is under: the node checks
+	// every call to it against that perimeter (package perimeter) before it runs.
+	App string
 }
 
 // Registry maps service ids and aliases to services. Host is this node's peer id, Management

@@ -41,6 +41,9 @@ type CallContext struct {
 	CallID     uint32 // the interpreter's id of this call within the particle on this peer
 	// Tetraplets say where each argument came from: one list per argument.
 	Tetraplets [][]data.Tetraplet
+	// Certificate is the one the particle carries (particle.Particle.Certificate), if any: the
+	// initiator's chain of trust from an application's developer.
+	Certificate []byte
 }
 
 // Deadline is when the particle expires, in ms since the Unix epoch.
