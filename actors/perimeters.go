@@ -108,12 +108,12 @@ func (g *perimeterGuard) check(app, serviceID string, c *service.Call) error {
 	var d *perimeter.Denial
 	switch {
 	case err != nil:
-		d = &perimeter.Denial{App: app, Service: serviceID, Function: c.Function, Reason: perimeter.NoPerimeter, Err: err}
+		d = &perimeter.Denial{App: app, Service: serviceID, Called: c.Context.Service, Function: c.Function, Reason: perimeter.NoPerimeter, Err: err}
 	case !ok:
-		d = &perimeter.Denial{App: app, Service: serviceID, Function: c.Function, Reason: perimeter.NoPerimeter,
+		d = &perimeter.Denial{App: app, Service: serviceID, Called: c.Context.Service, Function: c.Function, Reason: perimeter.NoPerimeter,
 			Err: errors.New("the application has no perimeter on the ledger (yet)")}
 	default:
-		d = g.guard.Check(p, perimeter.Call{Service: serviceID, Function: c.Function, InitPeerID: c.Context.InitPeerID,
+		d = g.guard.Check(p, perimeter.Call{Service: serviceID, Called: c.Context.Service, Function: c.Function, InitPeerID: c.Context.InitPeerID,
 			Certificate: c.Context.Certificate, Tetraplets: c.Context.Tetraplets})
 	}
 	if d == nil {

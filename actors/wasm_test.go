@@ -40,10 +40,21 @@ func startWasmNode(t testing.TB, dir string, cfg wasmhost.Config) *wasmNode {
 // startWasmNodeEnv starts a wasmNode with env (its Dir under dir).
 func startWasmNodeEnv(t testing.TB, dir string, env WasmEnv) *wasmNode {
 	t.Helper()
+	return startWasmNodeWith(t, dir, env, nil)
+}
+
+// startWasmNodeWith starts a wasmNode with env (its Dir under dir), its node's Env changed by
+// edit if set.
+func startWasmNodeWith(t testing.TB, dir string, env WasmEnv, edit func(*Env)) *wasmNode {
+	t.Helper()
 	id, _ := scenario.NewIdentity("alice")
 	w := &wasmNode{t: t, id: id, reports: make(chan []value.Value, 16)}
 	env.Dir = filepath.Join(dir, "wasm")
-	w.Node = startNode(t, Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: env})
+	nodeEnv := Env{Key: id.Key, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"), Wasm: env}
+	if edit != nil {
+		edit(&nodeEnv)
+	}
+	w.Node = startNode(t, nodeEnv)
 	ctx := context.Background()
 	if err := w.Spawn(ctx, "src", service.HandlerFunc(func(_ service.CallContext, fn string, _ []value.Value) (value.Value, error) {
 		var b []byte

@@ -74,7 +74,9 @@ var Reasons = []Reason{NoPerimeter, Outside, NotOwner, NotMember, Revoked, Forei
 // Call is what the guard knows of a call.
 type Call struct {
 	Service, Function string
-	InitPeerID        string
+	// Called is the name the script called the service by (an alias), if not Service.
+	Called     string
+	InitPeerID string
 	// Certificate is what the particle carries (particle.Certificate): the initiator's chain
 	// from the developer, or nothing.
 	Certificate []byte
@@ -86,6 +88,7 @@ type Call struct {
 // for a foreign argument, which argument and where it came from.
 type Denial struct {
 	App, Service, Function string
+	Called                 string // the alias the script called Service by, if any
 	Reason                 Reason
 	Arg                    int            // the foreign argument's index (ForeignArgument)
 	Origin                 data.Tetraplet // where it came from (ForeignArgument)
@@ -94,7 +97,11 @@ type Denial struct {
 
 func (d *Denial) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the perimeter of application %q refused the call to %s.%s (%s): ", d.App, d.Service, d.Function, d.Reason)
+	if d.Called != "" && d.Called != d.Service {
+		fmt.Fprintf(&b, "the perimeter of application %q refused the call to %s.%s (service %s) (%s): ", d.App, d.Called, d.Function, d.Service, d.Reason)
+	} else {
+		fmt.Fprintf(&b, "the perimeter of application %q refused the call to %s.%s (%s): ", d.App, d.Service, d.Function, d.Reason)
+	}
 	switch d.Reason {
 	case ForeignArgument:
 		o := d.Origin
@@ -134,7 +141,7 @@ type Guard struct {
 // peer, or nil if it serves it.
 func (g Guard) Check(p ledger.SetPerimeter, c Call) *Denial {
 	deny := func(r Reason, err error) *Denial {
-		return &Denial{App: p.AppID, Service: c.Service, Function: c.Function, Reason: r, Err: err}
+		return &Denial{App: p.AppID, Service: c.Service, Called: c.Called, Function: c.Function, Reason: r, Err: err}
 	}
 	at := slices.IndexFunc(p.Services, func(s ledger.PerimeterService) bool { return s.Peer == g.Self && s.Service == c.Service })
 	if at < 0 {

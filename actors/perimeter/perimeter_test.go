@@ -115,4 +115,9 @@ func TestCheckDefaults(t *testing.T) {
 	if d := (perimeter.Guard{Self: self}).Check(p, perimeter.Call{Service: "s", InitPeerID: peer("developer")}); d != nil {
 		t.Fatalf("the developer was refused: %v", d)
 	}
+	// A call through an alias is named as the script made it, with the service's id.
+	d = perimeter.Guard{Self: self}.Check(p, perimeter.Call{Service: "s", Called: "notes", Function: "put", InitPeerID: peer("member")})
+	if d == nil || !strings.Contains(d.Error(), "the call to notes.put (service s)") {
+		t.Fatalf("got %v, want the alias and the id named", d)
+	}
 }

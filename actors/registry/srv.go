@@ -96,7 +96,15 @@ func (r *registryActor) srv(ctx actor.Context, c *service.Call) (value.Value, er
 		if err != nil {
 			return value.Value{}, err
 		}
-		return r.create(ctx, caller, bp)
+		// aquanet's addition to nox's srv.create: an optional second argument, the id of the
+		// application whose perimeter the new service is under (Service.App).
+		app := ""
+		if len(c.Args) > 1 {
+			if app, err = str(1, "perimeter_app"); err != nil {
+				return value.Value{}, err
+			}
+		}
+		return r.create(ctx, caller, bp, app)
 	case "get_interface":
 		id, err := str(0, "service_id")
 		if err != nil {

@@ -100,6 +100,7 @@ func (r *registryActor) startWasm(ctx actor.Context, rec wasmsvc.ServiceRecord) 
 		props = service.PoolProps(env, r.cfg.Wasm.PoolSize, svc.NewHandler, append(opts, actor.WithSupervisor(&supervise.Strategy{Clock: r.cfg.Clock}))...)
 	}
 	s, _ := r.services.Resolve(rec.ID)
+	s.App = rec.App
 	s.Handle = ctx.Spawn(props)
 	r.wasm.blueprints[rec.ID] = rec.BlueprintID
 	return nil
@@ -142,8 +143,9 @@ func (r *registryActor) serviceDirs(id string) (storage, tmp string, err error) 
 	return storage, tmp, nil
 }
 
-// create serves srv.create: a new service of a blueprint, owned by the caller.
-func (r *registryActor) create(ctx actor.Context, caller, blueprintID string) (value.Value, error) {
+// create serves srv.create: a new service of a blueprint, owned by the caller, under the
+// perimeter of application app if app is set.
+func (r *registryActor) create(ctx actor.Context, caller, blueprintID, app string) (value.Value, error) {
 	if r.cfg.Wasm == nil {
 		return value.Value{}, fmt.Errorf("this node runs no Wasm services")
 	}
@@ -157,7 +159,7 @@ func (r *registryActor) create(ctx actor.Context, caller, blueprintID string) (v
 		return value.Value{}, err
 	}
 	id := r.newServiceID()
-	rec := wasmsvc.ServiceRecord{ID: id, BlueprintID: blueprintID, Owner: caller}
+	rec := wasmsvc.ServiceRecord{ID: id, BlueprintID: blueprintID, Owner: caller, App: app}
 	if err := r.startWasm(ctx, rec); err != nil {
 		return value.Value{}, err
 	}

@@ -44,6 +44,9 @@ type ServiceRecord struct {
 	BlueprintID string   `json:"blueprint_id"`
 	Owner       string   `json:"owner_id"`
 	Aliases     []string `json:"aliases,omitempty"`
+	// App is the application whose perimeter the service is under (srv.create's second
+	// argument); empty: none.
+	App string `json:"app,omitempty"`
 }
 
 // Catalog is a node's modules, blueprints and Wasm services, kept in its pebble database. It

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -19,13 +21,14 @@ import (
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/trust"
 )
 
 const runLong = `Sends an AIR script, or a compiled Aqua function, through a node and prints what comes back.
 
-aquanet run makes an ephemeral key, connects to the node at --relay (a multiaddr ending in
-/p2p/<peer id>, as "aquanet node" prints them), signs a particle with the script and runs the
-script's client-side parts itself, serving, as "aquanet air run" does:
+aquanet run makes an ephemeral key (or takes --key), connects to the node at --relay (a
+multiaddr ending in /p2p/<peer id>, as "aquanet node" prints them), signs a particle with the
+script and runs the script's client-side parts itself, serving, as "aquanet air run" does:
 
   getDataSrv.NAME       the value of --arg NAME=JSON; getDataSrv.-relay- is the relay's peer id
   callbackSrv.F, return.F   printed as they arrive
@@ -42,6 +45,12 @@ If the relay refuses the particle (a node takes TTLs up to 10 minutes by default
 ends at once with the relay's reason; if the relay could not send it on, or the script failed
 on it with nothing to catch the error, the error at the TTL's end says which peer and why.
 
+With --certificate FILE (a certificate of "aquanet trust issue" whose last trust is for --key's
+peer), the particle carries it: the nodes serving an application's services under a perimeter
+(README, "Securing an application") check that it leads from the application's developer to
+you. A call they refuse fails like any other, with the reason (not-member, revoked,
+foreign-argument, ...) in its message: printed as an error unless the script catches it.
+
 With --aqua FILE --func NAME it compiles FILE (see "aquanet aqua --help": the compiler is
 installed on first use) and runs its exported function NAME as if its AIR had been given with
 --script. Each argument of the function is an --arg NAME=JSON; a callback argument takes none
@@ -52,12 +61,12 @@ its call to callbackSrv.response, is printed as its result: the returned values 
 one line, separated by spaces (with --json, as a callback like any other).`
 
 func newRunCmd() *cobra.Command {
-	var relay, scriptFile, inline, aquaFile, funcName string
+	var relay, scriptFile, inline, aquaFile, funcName, keyFile, certFile string
 	var argList []string
 	var ttl time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "run --relay MULTIADDR (--script FILE | -e AIR | --aqua FILE --func NAME) [--arg NAME=JSON ...] [--ttl 30s] [--json]",
+		Use:   "run --relay MULTIADDR (--script FILE | -e AIR | --aqua FILE --func NAME) [--arg NAME=JSON ...] [--key FILE [--certificate FILE]] [--ttl 30s] [--json]",
 		Short: "Run an AIR script or an Aqua function through a node",
 		Long:  runLong,
 		Args:  usageArgs(0, "no arguments"),
@@ -95,10 +104,14 @@ func newRunCmd() *cobra.Command {
 				return errExit1
 			}
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelError}))
+			dialOpts, err := identityOptions(keyFile, certFile)
+			if err != nil {
+				return err
+			}
 			ctx := c.Context()
 			start := time.Now()
 			dctx, cancel := context.WithTimeout(ctx, min(ttl, 10*time.Second))
-			cl, err := client.Dial(dctx, relay, client.WithLogger(logger))
+			cl, err := client.Dial(dctx, relay, append(dialOpts, client.WithLogger(logger))...)
 			cancel()
 			if err != nil {
 				return err
@@ -134,8 +147,42 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&funcName, "func", "", "with --aqua, the exported function to run")
 	f.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what getDataSrv.NAME returns, an Aqua function's argument NAME (repeatable)")
 	f.DurationVar(&ttl, "ttl", 30*time.Second, "the particle's time to live")
+	f.StringVar(&keyFile, "key", "", "sign the particle with this key (a file of \"aquanet key gen\") instead of an ephemeral one")
+	f.StringVar(&certFile, "certificate", "", "present this certificate (of \"aquanet trust issue\", for --key's peer) with the particle: an application's services under a perimeter check it")
 	f.BoolVar(&asJSON, "json", false, "print each callback as a JSON object on its own line")
 	return cmd
+}
+
+// identityOptions are the client options of --key and --certificate: the certificate must be
+// for the key's peer, so it needs --key.
+func identityOptions(keyFile, certFile string) ([]client.Option, error) {
+	var opts []client.Option
+	if keyFile == "" {
+		if certFile != "" {
+			return nil, errors.New("--certificate needs --key FILE: the key of the peer the certificate is for")
+		}
+		return nil, nil
+	}
+	signer, err := readSigner(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, client.WithKey(ed25519.PrivateKey(signer)))
+	if certFile != "" {
+		text, err := os.ReadFile(certFile)
+		if err != nil {
+			return nil, fmt.Errorf("--certificate: %w", err)
+		}
+		cert, err := trust.ParseCertificate(string(text))
+		if err != nil {
+			return nil, fmt.Errorf("--certificate %s: %w", certFile, err)
+		}
+		if last := cert.Chain[len(cert.Chain)-1].IssuedFor; last != signer.Public() {
+			return nil, fmt.Errorf("--certificate %s is for %s, but --key is %s's", certFile, last, signer.Public())
+		}
+		opts = append(opts, client.WithCertificate(cert))
+	}
+	return opts, nil
 }
 
 // aquaRunFlags checks that --aqua and --func come together, without --script or -e.

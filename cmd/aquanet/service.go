@@ -176,9 +176,9 @@ func seqOf(instrs []string) string {
 
 func newServiceDeployCmd() *cobra.Command {
 	var f serviceFlags
-	var name, alias string
+	var name, alias, app string
 	cmd := &cobra.Command{
-		Use:   "deploy --relay MULTIADDR [--key FILE] [--name NAME] [--alias ALIAS] FILE.wasm[:MODULE]...",
+		Use:   "deploy --relay MULTIADDR [--key FILE] [--name NAME] [--alias ALIAS] [--perimeter APP] FILE.wasm[:MODULE]...",
 		Short: "Upload modules, make a blueprint of them and create a service; print its id",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, files []string) error {
@@ -230,7 +230,11 @@ func newServiceDeployCmd() *cobra.Command {
 			}
 			bpStr, _ := bpID.Str()
 			fprintf(c.ErrOrStderr(), "blueprint %s: %s\n", name, bpStr)
-			sid, err := callRelay(ctx, cl, f.ttl, "srv", "create", bpID)
+			create := []value.Value{bpID}
+			if app != "" {
+				create = append(create, value.String(app))
+			}
+			sid, err := callRelay(ctx, cl, f.ttl, "srv", "create", create...)
 			if err != nil {
 				return err
 			}
@@ -247,6 +251,7 @@ func newServiceDeployCmd() *cobra.Command {
 	f.add(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "the blueprint's name (default the facade's module name)")
 	cmd.Flags().StringVar(&alias, "alias", "", "an alias for the service (needs the host's or management key)")
+	cmd.Flags().StringVar(&app, "perimeter", "", "put the service under the perimeter of this application: the node checks every call to it against the perimeter the ledger holds for the application (README, \"Securing an application\")")
 	return cmd
 }
 
