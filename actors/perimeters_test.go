@@ -21,10 +21,12 @@ func TestDenialsAreCountedAndLoggedOncePerInterval(t *testing.T) {
 	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
 	var logs bytes.Buffer
 	g := &perimeterGuard{clock: clk, logger: slog.New(slog.NewTextHandler(&logs, nil)), logEvery: 10 * time.Second,
-		logged: map[perimeter.Reason]*denialLog{},
+		logged:  map[perimeter.Reason]*denialLog{},
 		denials: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "d"}, []string{"reason"})}
 	call := &service.Call{Function: "add", Context: service.CallContext{ParticleID: "p", InitPeerID: "someone"}}
-	deny := func(r perimeter.Reason) { g.record(&perimeter.Denial{App: "chat", Service: "history", Reason: r}, call) }
+	deny := func(r perimeter.Reason) {
+		g.record(&perimeter.Denial{App: "chat", Service: "history", Reason: r}, call)
+	}
 	lines := func() int { return strings.Count(logs.String(), "perimeter denied a call") }
 
 	for range 5 {
