@@ -189,6 +189,14 @@ type workload interface {
 	check(s *simulation, o Options, checks map[string]Check)
 }
 
+// nodeHooks are what a workload may add to each incarnation of a node: its environment before
+// it starts, the options of each of its services' spawns, and what to do once it runs.
+type nodeHooks interface {
+	nodeEnv(n *simNode, env *actors.Env)
+	spawnOptions(n *simNode, service string) []actors.SpawnOption
+	started(n *simNode) error
+}
+
 // simNode is one node of the simulation, across its incarnations.
 type simNode struct {
 	name    string // the identity's name
@@ -198,6 +206,7 @@ type simNode struct {
 	node    *actors.Node
 	gate    *gate // its incarnation's: dead while the node is down
 	crashes int
+	cert    []byte // the certificate its particles carry (particle.Certificate), if any
 }
 
 // simulation is one run's world.
@@ -225,12 +234,17 @@ type simulation struct {
 // node, call id): no call may run twice.
 func (s *simulation) spawnServices(n *simNode) {
 	services := s.work.services(n)
+	hooks, _ := s.work.(nodeHooks)
 	for _, name := range slices.Sorted(maps.Keys(services)) {
+		var opts []actors.SpawnOption
+		if hooks != nil {
+			opts = hooks.spawnOptions(n, name)
+		}
 		n.node.SpawnAsync(name, s.counted(n, services[name]), func(err error) {
 			if err != nil && s.err == nil {
 				s.err = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
 			}
-		})
+		}, opts...)
 	}
 }
 
@@ -267,7 +281,7 @@ func (s *simulation) startWith(at time.Duration, sender *simNode, id string, scr
 		if script == "" {
 			return
 		}
-		p, err := signedParticle(sender.id, id, script, sender.clock.Now(), ttl)
+		p, err := signedParticle(sender.id, sender.cert, id, script, sender.clock.Now(), ttl)
 		if err != nil {
 			panic(err) // a scenario identity always signs
 		}
@@ -427,7 +441,8 @@ func turnText(node string, t dispatch.Turn) string {
 	return fmt.Sprintf("turn %s %s %T", node, who, t.Message)
 }
 
-func signedParticle(from scenario.Identity, id, script string, now time.Time, ttl time.Duration) (particle.Particle, error) {
+// signedParticle is a particle from from, carrying cert (nil: none), signed.
+func signedParticle(from scenario.Identity, cert []byte, id, script string, now time.Time, ttl time.Duration) (particle.Particle, error) {
 	priv, err := crypto.UnmarshalEd25519PrivateKey(from.Key)
 	if err != nil {
 		return particle.Particle{}, err
@@ -437,7 +452,7 @@ func signedParticle(from scenario.Identity, id, script string, now time.Time, tt
 		return particle.Particle{}, err
 	}
 	p := particle.Particle{ID: id, InitPeerID: init, Timestamp: uint64(now.UnixMilli()), TTL: uint32(ttl.Milliseconds()),
-		MaxHops: particle.DefaultMaxHops, Script: script}
+		MaxHops: particle.DefaultMaxHops, Script: script, Certificate: cert}
 	return p, p.Sign(priv)
 }
 
