@@ -49,6 +49,10 @@ type Options struct {
 	// Points, if set, are the only fault points that may fire.
 	Points []string `json:"points,omitempty"`
 	Room   int      `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
+	// Perimeter, in the messenger workload, puts the chat under an application's security
+	// perimeter (perimeter.go): members are served on their certificates, one of which the
+	// developer revokes mid-run, and some messages are forged; only the messenger reads it.
+	Perimeter bool `json:"perimeter,omitempty"`
 	// Followers, in the ledger workload, is how many of the nodes (the last ones) follow the
 	// ledger rather than validate it.
 	Followers int           `json:"followers,omitempty"`
@@ -293,7 +297,7 @@ func (s *simulation) startWith(at time.Duration, sender *simNode, id string, scr
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
 // report how long the run took.
 func Run(o Options, realNow func() time.Time) (*Result, error) {
-	return run(o, newMessenger(o.Room), realNow)
+	return run(o, newMessenger(o.Room, o.Perimeter), realNow)
 }
 
 // run runs o with the workload work.
