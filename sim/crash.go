@@ -56,7 +56,7 @@ func (s *simulation) start(n *simNode) error {
 	if lw, ok := s.work.(interface{ ledger() actors.LedgerEnv }); ok {
 		ledgerEnv = lw.ledger()
 	}
-	node, err := actors.NewNode(actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
+	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
 		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
@@ -65,7 +65,12 @@ func (s *simulation) start(n *simNode) error {
 			if len(s.failures) < 10 {
 				s.failures = append(s.failures, fmt.Sprintf("%s: actor %s failed: %v", n.name, who, reason))
 			}
-		}})
+		}}
+	hooks, _ := s.work.(nodeHooks)
+	if hooks != nil {
+		hooks.nodeEnv(n, &env)
+	}
+	node, err := actors.NewNode(env)
 	if err != nil {
 		return err
 	}
@@ -73,6 +78,11 @@ func (s *simulation) start(n *simNode) error {
 		return err
 	}
 	n.node = node
+	if hooks != nil {
+		if err := hooks.started(n); err != nil {
+			return err
+		}
+	}
 	s.spawnServices(n)
 	s.spawnWasmSource(n)
 	return nil

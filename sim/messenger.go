@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/chat"
@@ -22,7 +23,11 @@ type message struct {
 	Member   bool // whether its sender is a member
 	Room     int  // the chat it goes to
 	Expected int  // deliveries it needs: the room's other members
+	Fate     int  // with a perimeter, what its particle must meet (perimeter.go)
 }
+
+// notMemberError is what the chat script's xor tells a sender it does not serve.
+const notMemberError = "Cannot send a message to the chat"
 
 // messenger is the built-in workload: the paper's chat on nodes n0 (the relay, which hosts
 // app, members and history), n1 … n(N-2) (the members) and n(N-1) (not a member). Its state
@@ -38,10 +43,14 @@ type messenger struct {
 	outcome  map[string]string         // particle id -> "delivered N" or the error
 	live     []string                  // the liveness phase's messages
 	roomSize int                       // members per chat; 0: one chat of all
+	// perimeter says whether the chat runs under a security perimeter, which perim then is
+	// (perimeter.go).
+	perimeter bool
+	perim     *perim
 }
 
-func newMessenger(roomSize int) *messenger {
-	return &messenger{roomSize: roomSize, byID: map[string]*message{}, received: map[string]map[string]int{}, outcome: map[string]string{}}
+func newMessenger(roomSize int, perimeter bool) *messenger {
+	return &messenger{roomSize: roomSize, perimeter: perimeter, byID: map[string]*message{}, received: map[string]map[string]int{}, outcome: map[string]string{}}
 }
 
 func (m *messenger) identities(o Options) ([]scenario.Identity, error) {
@@ -75,6 +84,12 @@ func (m *messenger) prepare(s *simulation) {
 	for r, room := range m.rooms {
 		for _, p := range room {
 			m.roomOf[p] = r
+		}
+	}
+	if m.perimeter {
+		var err error
+		if m.perim, err = newPerim(m, s); err != nil && s.err == nil {
+			s.err = err
 		}
 	}
 }
@@ -114,29 +129,69 @@ func (m *messenger) services(n *simNode) map[string]service.HandlerFunc {
 	if n == m.nodes[0] {
 		maps.Copy(services, m.relayServices())
 	}
+	if m.perim != nil {
+		m.perim.watch(n, services)
+	}
 	return services
 }
 
-// send starts msg at virtual time at.
+// The node hooks: without a perimeter the nodes are as they come.
+
+func (m *messenger) nodeEnv(n *simNode, env *actors.Env) {
+	if m.perim != nil {
+		m.perim.nodeEnv(n, env)
+	}
+}
+
+func (m *messenger) spawnOptions(n *simNode, service string) []actors.SpawnOption {
+	if m.perim == nil {
+		return nil
+	}
+	return m.perim.spawnOptions(n, service)
+}
+
+func (m *messenger) started(n *simNode) error {
+	if m.perim == nil {
+		return nil
+	}
+	return m.perim.started(n)
+}
+
+// send starts msg at virtual time at: a forgery's of the forged script.
 func (m *messenger) send(s *simulation, o Options, msg *message, at time.Duration) {
 	m.byID[msg.ID] = msg
-	s.startAt(at, m.nodes[msg.From], msg.ID, chat.Script, o.TTL)
+	script := chat.Script
+	if msg.Fate == forged {
+		script = m.perim.forgery
+	}
+	s.startAt(at, m.nodes[msg.From], msg.ID, script, o.TTL)
 }
 
 // safety: each message from a seeded sender at a seeded time.
 func (m *messenger) safety(s *simulation, o Options) {
 	wr := newRand(o.Seed, "workload")
+	msgs, ats := make([]*message, o.Messages), make([]time.Duration, o.Messages)
 	for k := range o.Messages {
 		from := 1 + wr.IntN(len(m.nodes)-1)
-		m.send(s, o, m.newMessage(fmt.Sprintf("msg-%d", k), from, fmt.Sprintf("hello %d from %s", k, m.nodes[from].name)),
-			time.Duration(wr.Int64N(int64(o.Duration))))
+		msgs[k] = m.newMessage(fmt.Sprintf("msg-%d", k), from, fmt.Sprintf("hello %d from %s", k, m.nodes[from].name))
+		ats[k] = time.Duration(wr.Int64N(int64(o.Duration)))
+	}
+	if m.perim != nil {
+		m.perim.plan(s, o, msgs, ats)
+	}
+	for k, msg := range msgs {
+		m.send(s, o, msg, ats[k])
 	}
 }
 
-// liveness: one message from each member, half a second apart.
+// liveness: one message from each member, half a second apart (the revoked member's, under a
+// perimeter, must be refused).
 func (m *messenger) liveness(s *simulation, o Options, at time.Duration) time.Duration {
 	for i := 1; i < len(m.nodes)-1; i++ {
 		msg := m.newMessage(fmt.Sprintf("live-%d", i), i, fmt.Sprintf("after healing, from %s", m.nodes[i].name))
+		if m.perim != nil && i == m.perim.revoked {
+			msg.Fate = revoked
+		}
 		m.live = append(m.live, msg.ID)
 		m.send(s, o, msg, at+time.Duration(i)*500*time.Millisecond)
 	}
@@ -149,6 +204,10 @@ func (m *messenger) check(_ *simulation, o Options, checks map[string]Check) {
 		checks["all_delivered"] = m.allDelivered(nil)
 	}
 	checks["liveness"] = m.allDelivered(m.live)
+	if m.perim != nil {
+		checks["perimeter_held"] = m.perim.held()
+		checks["perimeter_refused"] = m.perim.refused(o)
+	}
 }
 
 // relayServices are the relay's: app.resolve_backend, members.is_member/list, history.add.
@@ -246,16 +305,32 @@ func (m *messenger) atMostOnce() Check {
 }
 
 // allDelivered: every member's message (of ids; all if nil) reached every other member and its
-// sender heard so; every non-member heard the chat's error.
+// sender heard so; every non-member heard the chat's error. Under a perimeter, a forgery
+// reached nobody and its sender heard the error; a message after its sender's revocation
+// reached nobody and its sender heard nothing (its own chat refuses the error: perimeter_refused
+// says so); one racing the revocation is not judged.
 func (m *messenger) allDelivered(ids []string) Check {
 	if ids == nil {
 		ids = slices.Sorted(maps.Keys(m.byID))
 	}
 	var bad []string
+	judged := 0
 	for _, id := range ids {
 		msg := m.byID[id]
-		want := "Cannot send a message to the chat"
-		if msg.Member {
+		if msg.Fate == racing {
+			continue
+		}
+		judged++
+		want := notMemberError
+		switch {
+		case msg.Fate == revoked:
+			want = ""
+			fallthrough
+		case msg.Fate == forged:
+			if got := len(m.received[id]); got != 0 {
+				bad = append(bad, fmt.Sprintf("%s reached %d members, want none", id, got))
+			}
+		case msg.Member:
 			want = fmt.Sprintf("delivered %d", msg.Expected)
 			if got := len(m.received[id]); got != msg.Expected {
 				bad = append(bad, fmt.Sprintf("%s reached %d members, want %d", id, got, msg.Expected))
@@ -268,5 +343,5 @@ func (m *messenger) allDelivered(ids []string) Check {
 	if len(bad) > 0 {
 		return Check{Detail: strings.Join(bad, "; ")}
 	}
-	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", len(ids))}
+	return Check{Pass: true, Detail: fmt.Sprintf("%d messages", judged)}
 }

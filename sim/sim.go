@@ -49,6 +49,10 @@ type Options struct {
 	// Points, if set, are the only fault points that may fire.
 	Points []string `json:"points,omitempty"`
 	Room   int      `json:"room,omitempty"` // the messenger's members per chat; 0: one chat of all
+	// Perimeter, in the messenger workload, puts the chat under an application's security
+	// perimeter (perimeter.go): members are served on their certificates, one of which the
+	// developer revokes mid-run, and some messages are forged; only the messenger reads it.
+	Perimeter bool `json:"perimeter,omitempty"`
 	// Followers, in the ledger workload, is how many of the nodes (the last ones) follow the
 	// ledger rather than validate it.
 	Followers int           `json:"followers,omitempty"`
@@ -189,6 +193,14 @@ type workload interface {
 	check(s *simulation, o Options, checks map[string]Check)
 }
 
+// nodeHooks are what a workload may add to each incarnation of a node: its environment before
+// it starts, the options of each of its services' spawns, and what to do once it runs.
+type nodeHooks interface {
+	nodeEnv(n *simNode, env *actors.Env)
+	spawnOptions(n *simNode, service string) []actors.SpawnOption
+	started(n *simNode) error
+}
+
 // simNode is one node of the simulation, across its incarnations.
 type simNode struct {
 	name    string // the identity's name
@@ -198,6 +210,7 @@ type simNode struct {
 	node    *actors.Node
 	gate    *gate // its incarnation's: dead while the node is down
 	crashes int
+	cert    []byte // the certificate its particles carry (particle.Certificate), if any
 }
 
 // simulation is one run's world.
@@ -225,12 +238,17 @@ type simulation struct {
 // node, call id): no call may run twice.
 func (s *simulation) spawnServices(n *simNode) {
 	services := s.work.services(n)
+	hooks, _ := s.work.(nodeHooks)
 	for _, name := range slices.Sorted(maps.Keys(services)) {
+		var opts []actors.SpawnOption
+		if hooks != nil {
+			opts = hooks.spawnOptions(n, name)
+		}
 		n.node.SpawnAsync(name, s.counted(n, services[name]), func(err error) {
 			if err != nil && s.err == nil {
 				s.err = fmt.Errorf("%s: spawning %s: %w", n.name, name, err)
 			}
-		})
+		}, opts...)
 	}
 }
 
@@ -267,7 +285,7 @@ func (s *simulation) startWith(at time.Duration, sender *simNode, id string, scr
 		if script == "" {
 			return
 		}
-		p, err := signedParticle(sender.id, id, script, sender.clock.Now(), ttl)
+		p, err := signedParticle(sender.id, sender.cert, id, script, sender.clock.Now(), ttl)
 		if err != nil {
 			panic(err) // a scenario identity always signs
 		}
@@ -279,7 +297,7 @@ func (s *simulation) startWith(at time.Duration, sender *simNode, id string, scr
 // Run runs o (already expanded) to its end and judges it. realNow gives the wall time, only to
 // report how long the run took.
 func Run(o Options, realNow func() time.Time) (*Result, error) {
-	return run(o, newMessenger(o.Room), realNow)
+	return run(o, newMessenger(o.Room, o.Perimeter), realNow)
 }
 
 // run runs o with the workload work.
@@ -427,7 +445,8 @@ func turnText(node string, t dispatch.Turn) string {
 	return fmt.Sprintf("turn %s %s %T", node, who, t.Message)
 }
 
-func signedParticle(from scenario.Identity, id, script string, now time.Time, ttl time.Duration) (particle.Particle, error) {
+// signedParticle is a particle from from, carrying cert (nil: none), signed.
+func signedParticle(from scenario.Identity, cert []byte, id, script string, now time.Time, ttl time.Duration) (particle.Particle, error) {
 	priv, err := crypto.UnmarshalEd25519PrivateKey(from.Key)
 	if err != nil {
 		return particle.Particle{}, err
@@ -437,7 +456,7 @@ func signedParticle(from scenario.Identity, id, script string, now time.Time, tt
 		return particle.Particle{}, err
 	}
 	p := particle.Particle{ID: id, InitPeerID: init, Timestamp: uint64(now.UnixMilli()), TTL: uint32(ttl.Milliseconds()),
-		MaxHops: particle.DefaultMaxHops, Script: script}
+		MaxHops: particle.DefaultMaxHops, Script: script, Certificate: cert}
 	return p, p.Sign(priv)
 }
 

@@ -204,7 +204,7 @@ func (s *simulation) installWasm() error {
 	want := 0
 	for _, rs := range [][]round{uploads, services} {
 		for _, r := range rs {
-			p, err := signedParticle(r.node.id, r.id, r.script, r.node.clock.Now(), installTTL)
+			p, err := signedParticle(r.node.id, nil, r.id, r.script, r.node.clock.Now(), installTTL)
 			if err != nil {
 				return err
 			}

@@ -56,6 +56,20 @@ Checks: no actor failed; no member got a message twice; without faults, every me
 every other member and its sender heard so; after healing, every new message gets through
 (liveness); after every deadline no particle or actor is left on any node.
 
+--perimeter runs the messenger under the security perimeter of an application "chat" whose
+developer's key the seed draws: the relay's history and every member's chat are in it (policy
+perimeter), the relay is its one peer, and every member's particles carry the developer's
+certificate for it. At a seeded time the developer revokes one member's certificate (every node
+learns it at once, as from the ledger), and about one member message in five is forged: its text
+is loaded from the non-member, outside the perimeter. Two more checks: perimeter_held (no service
+under the perimeter ran a call whose initiator or argument came from outside it, judged apart
+from the nodes' guard) and perimeter_refused (every forgery and every message of the revoked
+member after its revocation reached no member and its sender heard nothing but the error; without
+faults or after healing each was refused where and why it must be: a forgery by the relay's
+history (foreign-argument), whose error the forger's chat then hears, a revoked message by the
+history and by the sender's own chat, which is in the perimeter too (revoked); no other message
+was refused).
+
 Each run prints its options, the faults the seed drew (crashes and restarts, partitions,
 swizzle-clogs, clock skews, the fault points that fired) and the checks' verdicts; with
 --json, one object per run instead.
@@ -75,7 +89,7 @@ func newSimCmd() *cobra.Command {
 	var workloads []string
 	var check, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|ledger|FILE...] [--check-determinism] [--report out.html] [--json]",
+		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|ledger|FILE...] [--perimeter] [--check-determinism] [--report out.html] [--json]",
 		Short: "Simulate a network of nodes, deterministically, with faults",
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
@@ -85,6 +99,9 @@ func newSimCmd() *cobra.Command {
 			}
 			if o.Followers > 0 && !slices.Equal(workloads, []string{"ledger"}) {
 				return errors.New("--followers is for --workload ledger alone")
+			}
+			if o.Perimeter && !slices.Equal(workloads, []string{"messenger"}) {
+				return errors.New("--perimeter is for --workload messenger alone")
 			}
 			var scenarios []*scenario.Scenario // nil: a built-in workload
 			builtIn := sim.Run
@@ -167,6 +184,7 @@ func newSimCmd() *cobra.Command {
 	f.IntVar(&o.Messages, "messages", 0, "how many messages (default twice the nodes)")
 	f.IntVar(&o.Room, "room", 0, "the messenger's members per chat room (default: one room of all members)")
 	f.IntVar(&o.Followers, "followers", 0, "ledger: how many of the nodes (the last) follow the ledger instead of validating it")
+	f.BoolVar(&o.Perimeter, "perimeter", false, "messenger: run the chat under a security perimeter, with a revoked member and forged messages, and check that no service under it ran a call from outside")
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object, and a swarm's totals as a last one")
 	f.StringVar(&report, "report", "", "write an HTML report of the run (the last seed's, with --seeds) to this file")
@@ -249,6 +267,9 @@ func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workloa
 		replay := fmt.Sprintf("aquanet sim --seed %d --nodes %d --duration %v --faults %s --messages %d --room %d --workload %s", o.Seed, o.Nodes, o.Duration, o.Faults, o.Messages, o.Room, workload)
 		if o.Followers > 0 {
 			replay += fmt.Sprintf(" --followers %d", o.Followers)
+		}
+		if o.Perimeter {
+			replay += " --perimeter"
 		}
 		if check {
 			replay += " --check-determinism"

@@ -112,12 +112,29 @@ func TestSimRefusesBadOptions(t *testing.T) {
 		"--workload ledger --nodes 3 --followers 3": "--followers 3",
 		"--followers 1":                             "for --workload ledger alone",
 		"--followers -1":                            "--followers -1",
+		"--perimeter --workload dht":                "--perimeter is for --workload messenger alone",
+		"--perimeter --workload ledger":             "--perimeter is for --workload messenger alone",
+		"--perimeter --workload x.yaml":             "--perimeter is for --workload messenger alone",
 		"--seed -1":                                 "--seed",
 		"extra":                                     "no arguments",
 	} {
 		code, out, errOut := aquanet(t, "", append([]string{"sim"}, strings.Fields(args)...)...)
 		if code != 1 || !strings.HasPrefix(errOut, "aquanet: ") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) || out != "" {
 			t.Errorf("sim %s: exit %d, stdout %q, stderr %q; want exit 1 and one line \"aquanet: ...\" saying %q", args, code, out, errOut, want)
+		}
+	}
+}
+
+// The messenger under a perimeter from the command line: its two checks are there and pass, with
+// faults and twice per seed; the options say so.
+func TestSimPerimeter(t *testing.T) {
+	code, out, errOut := aquanet(t, "", "sim", "--perimeter", "--nodes", "6", "--seeds", "1..2", "--faults", "all", "--duration", "2m", "--check-determinism")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"messages, under a perimeter, faults all", "pass perimeter_held: ", "pass perimeter_refused: ", "pass determinism"} {
+		if strings.Count(out, want) != 2 {
+			t.Errorf("not one %q per seed:\n%s", want, out)
 		}
 	}
 }

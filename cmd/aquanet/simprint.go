@@ -62,8 +62,12 @@ func (s *swarmSummary) print(w io.Writer, asJSON bool) {
 }
 
 func printSimResult(w io.Writer, r *sim.Result) {
-	fprintf(w, "seed %d: %d nodes, %d messages, faults %s (loss %.1f%%, duplicates %.1f%%, delay %v-%v)\n", r.Seed, r.Options.Nodes,
-		r.Options.Messages, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
+	perimeter := ""
+	if r.Options.Perimeter {
+		perimeter = ", under a perimeter"
+	}
+	fprintf(w, "seed %d: %d nodes, %d messages%s, faults %s (loss %.1f%%, duplicates %.1f%%, delay %v-%v)\n", r.Seed, r.Options.Nodes,
+		r.Options.Messages, perimeter, r.Options.Faults, 100*r.Options.Net.Loss, 100*r.Options.Net.Duplicate, r.Options.Net.MinDelay, r.Options.Net.MaxDelay)
 	fprintf(w, "  %d events, hash %s, %.0f virtual s in %.2f real s; network: %d sent, %d lost, %d duplicated, %d cut\n",
 		r.Events, r.Hash, r.VirtualSeconds, r.RealSeconds, r.Net.Sent, r.Net.Lost, r.Net.Duplicated, r.Net.Cut)
 	if r.Net.Lookups > 0 {
