@@ -25,6 +25,9 @@ type PerimeterEnv struct {
 	// LogEvery is how often denials are logged: the first of each reason at once, then one line
 	// per reason and interval with the count since. Default 10 s.
 	LogEvery time.Duration
+	// OnDenial, if set, hears of every call refused, with the call's context: a test's or a
+	// simulation's record of them. It runs on the registry's goroutine and must not block.
+	OnDenial func(d *perimeter.Denial, c service.CallContext)
 }
 
 // DefaultPerimeterLogEvery is PerimeterEnv.LogEvery's default.
@@ -48,7 +51,8 @@ type perimeterGuard struct {
 	clock    clock.Clock
 	logger   *slog.Logger
 	logEvery time.Duration
-	denials  *prometheus.CounterVec // nil: no metrics
+	onDenial func(*perimeter.Denial, service.CallContext) // nil: none
+	denials  *prometheus.CounterVec                       // nil: no metrics
 
 	mu     sync.Mutex
 	logged map[perimeter.Reason]*denialLog
@@ -66,7 +70,8 @@ func newPerimeterGuard(n *Node, reg prometheus.Registerer) (*perimeterGuard, err
 	}
 	g := &perimeterGuard{
 		guard: perimeter.Guard{Self: n.self, Own: func(s string) bool { return own[s] }, Vouches: n.trust.Vouches},
-		clock: n.env.Clock, logger: n.env.Logger, logEvery: n.env.Perimeters.LogEvery, logged: map[perimeter.Reason]*denialLog{},
+		clock: n.env.Clock, logger: n.env.Logger, logEvery: n.env.Perimeters.LogEvery, onDenial: n.env.Perimeters.OnDenial,
+		logged: map[perimeter.Reason]*denialLog{},
 	}
 	if g.logEvery <= 0 {
 		g.logEvery = DefaultPerimeterLogEvery
@@ -128,6 +133,9 @@ func (g *perimeterGuard) check(app, serviceID string, c *service.Call) error {
 func (g *perimeterGuard) record(d *perimeter.Denial, c *service.Call) {
 	if g.denials != nil {
 		g.denials.WithLabelValues(string(d.Reason)).Inc()
+	}
+	if g.onDenial != nil {
+		g.onDenial(d, c.Context)
 	}
 	now := g.clock.Now()
 	g.mu.Lock()

@@ -1,9 +1,7 @@
 package sim
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -47,9 +45,6 @@ const (
 // loadMessage is the call of chat.Script that loads the message's text from the sender.
 const loadMessage = `(call %init_peer_id% ("load" "message") [] message)`
 
-// denialMessage is what a node logs when its perimeter refuses a call (actors/perimeters.go).
-const denialMessage = "perimeter denied a call"
-
 // perim is the perimeter's part of the messenger: the developer, the perimeter, the
 // revocation, and what the nodes did under it.
 type perim struct {
@@ -70,10 +65,9 @@ type perim struct {
 	strays  int      // how many others
 
 	denials map[string][]denial // particle id -> the calls the nodes refused
-	merged  int                 // denials a node's log folded into a later line
 }
 
-// denial is a call a node refused, as it logged it.
+// denial is a call a node refused (actors.PerimeterEnv.OnDenial).
 type denial struct {
 	node, call, reason string
 }
@@ -162,12 +156,13 @@ func (p *perim) revoke(s *simulation) {
 	}
 }
 
-// nodeEnv gives every node the perimeter, and a log that tells the simulation each call its
-// perimeter refused: one line per denial (LogEvery 1 ns folds only those of one reason at the
-// same instant on one node, which the network's delays, drawn to the nanosecond, keep apart).
+// nodeEnv gives every node the perimeter, and has it tell the simulation each call its
+// perimeter refused.
 func (p *perim) nodeEnv(n *simNode, env *actors.Env) {
-	env.Perimeters = actors.PerimeterEnv{Source: perimeter.Static{perimeterApp: p.set}, LogEvery: time.Nanosecond}
-	env.Logger = slog.New(denialLog{p: p, node: n.name})
+	env.Perimeters = actors.PerimeterEnv{Source: perimeter.Static{perimeterApp: p.set},
+		OnDenial: func(d *perimeter.Denial, c service.CallContext) {
+			p.denials[c.ParticleID] = append(p.denials[c.ParticleID], denial{node: n.name, call: c.Service + "." + d.Function, reason: string(d.Reason)})
+		}}
 }
 
 // spawnOptions puts the services the perimeter lists under it; the others (the membership
@@ -237,40 +232,6 @@ func tetrapletText(t data.Tetraplet) string {
 	return fmt.Sprintf("peer %s, service %q, function %q", t.PeerPK, t.ServiceID, t.FunctionName)
 }
 
-// denialLog is a node's logger: it keeps the perimeter's denials and drops everything else.
-type denialLog struct {
-	p    *perim
-	node string
-}
-
-func (l denialLog) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
-func (l denialLog) WithAttrs([]slog.Attr) slog.Handler               { return l }
-func (l denialLog) WithGroup(string) slog.Handler                    { return l }
-
-func (l denialLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != denialMessage {
-		return nil
-	}
-	d, id := denial{node: l.node}, ""
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "reason":
-			d.reason = a.Value.String()
-		case "particle":
-			id = a.Value.String()
-		case "error":
-			// "... refused the call to SERVICE.FUNCTION (REASON): ..."
-			_, rest, _ := strings.Cut(a.Value.String(), "refused the call to ")
-			d.call, _, _ = strings.Cut(rest, " (")
-		case "denied_since_last_line":
-			l.p.merged += int(a.Value.Int64())
-		}
-		return true
-	})
-	l.p.denials[id] = append(l.p.denials[id], d)
-	return nil
-}
-
 // refused: every forgery and every message of the revoked member after the revocation reached
 // no member, and its sender heard nothing but the error; no other message was refused by a
 // perimeter. Where every particle must get through (strict: without faults, or after healing),
@@ -324,9 +285,6 @@ func (p *perim) refused(o Options) Check {
 		}
 	}
 	if len(bad) > 0 {
-		if p.merged > 0 {
-			bad = append(bad, fmt.Sprintf("(the nodes' logs folded %d denials into later lines)", p.merged))
-		}
 		return Check{Detail: strings.Join(bad, "; ")}
 	}
 	reasons := map[string]int{}
