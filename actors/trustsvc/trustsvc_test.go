@@ -27,7 +27,7 @@ var (
 	now                    = uint64(at.Unix())
 )
 
-func open(t *testing.T, cfg Config) *Service {
+func open(t testing.TB, cfg Config) *Service {
 	t.Helper()
 	db, err := store.Open(store.Options{})
 	if err != nil {

@@ -88,3 +88,31 @@ func TestVouches(t *testing.T) {
 		t.Fatalf("alice presenting her revoked certificate: %v, want revoked", err)
 	}
 }
+
+// BenchmarkVouches is what a call to a service under a perimeter costs its node in trust: a
+// presented certificate of the developer's own trust in the caller (two signatures), and a
+// caller the node's graph knows (a walk of what the developer reaches).
+func BenchmarkVouches(b *testing.B) {
+	s := open(b, Config{})
+	dev := key("developer")
+	cert := trust.IssueRoot(dev, alice.Public(), now+3600, now-10)
+	b.Run("presented", func(b *testing.B) {
+		enc, peer := cert.Encode(), alice.Public().String()
+		for b.Loop() {
+			if err := s.Vouches(dev.Public(), peer, enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("known", func(b *testing.B) {
+		if err := s.g.InsertCertificate(cert, now); err != nil {
+			b.Fatal(err)
+		}
+		peer := alice.Public().String()
+		for b.Loop() {
+			if err := s.Vouches(dev.Public(), peer, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
