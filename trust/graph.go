@@ -83,7 +83,12 @@ type Graph struct {
 	sinceLast  int
 	unanchored int // relations kept whose issuer weighed nothing then
 	recomputes int // how many times the weights were computed afresh (for tests and benchmarks)
+	version    uint64
 }
+
+// Version changes whenever the graph does (a relation kept, a root set): an answer computed at
+// one version and time holds while both stay the same.
+func (g *Graph) Version() uint64 { return g.version }
 
 // New returns an empty graph that keeps its changes in store. Load fills it from what store
 // kept before.
@@ -138,6 +143,7 @@ func (g *Graph) SetRoot(k PublicKey, maxChainLen int) error {
 		g.roots[k] = maxChainLen
 	}
 	g.cache = nil
+	g.version++
 	return nil
 }
 
@@ -265,6 +271,7 @@ func (g *Graph) put(r Relation) {
 	}
 	r.Signature = slices.Clone(r.Signature)
 	byFor[r.By] = &r
+	g.version++
 	out := g.issued[r.By]
 	if out == nil {
 		out = map[PublicKey]struct{}{}

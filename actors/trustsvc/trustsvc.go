@@ -48,6 +48,8 @@ type Service struct {
 	mu  sync.Mutex
 	g   *trust.Graph
 	cfg Config
+	// vouched remembers Vouches' answers (vouch.go).
+	vouched map[vouchKey]vouchAnswer
 }
 
 // Open loads the graph kept in db, sets cfg's roots and inserts its certificates.

@@ -1,6 +1,7 @@
 package trustsvc
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -19,6 +20,45 @@ var ErrNoChain = errors.New("no chain of trust")
 // The presented certificate is checked, not kept: a stranger's certificate costs this node
 // its signature checks and nothing it stores.
 func (s *Service) Vouches(root trust.PublicKey, peerID string, presented []byte) error {
+	// Every call of a particle to a service under a perimeter asks the same question: the
+	// answer is remembered while the graph and the second stay the same (a certificate's
+	// times are in seconds), so a particle that calls ten thousand times costs the checks
+	// of one call, and a revocation counts from the next call on.
+	key := vouchKey{root: root, peer: peerID, cert: sha256.Sum256(presented)}
+	now := s.now()
+	s.mu.Lock()
+	version := s.g.Version()
+	if a, ok := s.vouched[key]; ok && a.version == version && a.at == now {
+		s.mu.Unlock()
+		return a.err
+	}
+	s.mu.Unlock()
+	err := s.vouches(root, peerID, presented)
+	s.mu.Lock()
+	if s.vouched == nil || len(s.vouched) >= maxVouched {
+		s.vouched = map[vouchKey]vouchAnswer{}
+	}
+	s.vouched[key] = vouchAnswer{version: version, at: now, err: err}
+	s.mu.Unlock()
+	return err
+}
+
+// maxVouched bounds the answers Vouches remembers; when full, it forgets them all.
+const maxVouched = 4096
+
+type vouchKey struct {
+	root trust.PublicKey
+	peer string
+	cert [sha256.Size]byte
+}
+
+type vouchAnswer struct {
+	version uint64 // the graph's
+	at      uint64 // the second it was given at
+	err     error
+}
+
+func (s *Service) vouches(root trust.PublicKey, peerID string, presented []byte) error {
 	k, err := trust.ParsePeer(peerID)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoChain, err)
