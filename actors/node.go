@@ -36,6 +36,7 @@ import (
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/actors/triggersvc"
 	"github.com/aquanet/aquanet/actors/trustsvc"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/core"
@@ -121,6 +122,16 @@ type Env struct {
 	// Perimeters is how the node enforces the perimeters of the services spawned under one
 	// (InPerimeter).
 	Perimeters PerimeterEnv
+	// Triggers bounds the scripts peers may install on the node to run by itself (package
+	// triggersvc); zero fields take its defaults.
+	Triggers TriggerEnv
+}
+
+// TriggerEnv bounds a node's triggers (triggersvc.Config).
+type TriggerEnv struct {
+	MaxPerOwner int
+	MinEvery    time.Duration
+	TTL         time.Duration
 }
 
 // LedgerEnv is how a validator takes part in the ledger.
@@ -203,6 +214,7 @@ type Node struct {
 	wasmHost *wasmhost.Host
 	trust    *trustsvc.Service
 	dht      *dhtsvc.Service
+	triggers *triggersvc.Service
 	ledger   ledgersvc.Ledger // nil: no ledger
 	// republish is the timer of the DHT's next republishing (keepDHT), stopped with the node.
 	republish clock.Timer
@@ -335,6 +347,15 @@ func (n *Node) Start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.dht = dht
+	triggers, err := triggersvc.Open(db, triggersvc.Config{Key: n.env.Key, Management: n.env.Management, Clock: n.env.Clock,
+		Start: func(p particle.Particle) { n.Deliver(n.self, p) }, MaxPerOwner: n.env.Triggers.MaxPerOwner,
+		MinEvery: n.env.Triggers.MinEvery, TTL: n.env.Triggers.TTL, Logger: n.env.Logger})
+	if err != nil {
+		n.db.Close()
+		n.started = false
+		return fmt.Errorf("actors: %w", err)
+	}
+	n.triggers = triggers
 	if every := cmp.Or(n.env.DHT.RepublishEvery, DefaultRepublishEvery); every > 0 {
 		n.keepDHT(every)
 	}
@@ -389,13 +410,17 @@ func (n *Node) Start() error {
 		NodeServices: map[string]*actor.Props{
 			peerService: peersvc.Props(peersvc.Config{Host: n.self, Management: n.env.Management,
 				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
-			distService:         service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
-			trustsvc.ServiceID:  service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
-			dhtsvc.KadService:   dht.Props(dhtBuiltins, opts...),
-			dhtsvc.DHTService:   dht.Props(dhtBuiltins, opts...),
-			ledgersvc.ServiceID: ledgerProps,
+			distService:              service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
+			trustsvc.ServiceID:       service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
+			triggersvc.ScriptService: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...),
+			triggersvc.SpellService:  service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...),
+			dhtsvc.KadService:        dht.Props(dhtBuiltins, opts...),
+			dhtsvc.DHTService:        dht.Props(dhtBuiltins, opts...),
+			ledgersvc.ServiceID:      ledgerProps,
 		},
-		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check}, opts...)
+		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check,
+		TriggerData: &registry.TriggerData{Serves: triggers.DataFor,
+			Props: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...)}}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
@@ -416,6 +441,7 @@ func (n *Node) Start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.root, n.registry, n.router, n.network = pids.root, pids.registry, pids.router, pids.network
+	triggers.Start()
 	return nil
 }
 
@@ -492,7 +518,8 @@ const (
 )
 
 // nodeServices are the services a node runs next to the builtins.
-var nodeServices = []string{peerService, distService, trustsvc.ServiceID, dhtsvc.KadService, dhtsvc.DHTService, ledgersvc.ServiceID}
+var nodeServices = []string{peerService, distService, trustsvc.ServiceID, dhtsvc.KadService, dhtsvc.DHTService, ledgersvc.ServiceID,
+	triggersvc.ScriptService, triggersvc.SpellService}
 
 // startWasm makes the node's Wasm host and catalog (their files under Env.Wasm.Dir).
 func (n *Node) startWasm(db *pebble.DB) (*registry.Wasm, error) {
@@ -576,6 +603,7 @@ func (n *Node) Kill() error {
 	if n.republish != nil {
 		n.republish.Stop()
 	}
+	n.triggers.Close()
 	n.dht.Close()
 	if n.ledger != nil {
 		n.ledger.Close()
@@ -617,6 +645,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	if n.republish != nil {
 		n.republish.Stop()
 	}
+	n.triggers.Close()
 	n.mu.Unlock()
 
 	drained := make(chan struct{}, 1)

@@ -52,6 +52,16 @@ type Config struct {
 	// the alias called) before the service gets it; an error fails the call with its message
 	// instead. Nil refuses every such call: a node that cannot check a perimeter serves none.
 	Guard func(app, service string, c *service.Call) error
+	// TriggerData, if set, serves getDataSrv for the particles of the node's own triggers
+	// (those Serves says are): their arguments, as a client's getDataSrv serves its own. Other
+	// getDataSrv calls are routed as any.
+	TriggerData *TriggerData
+}
+
+// TriggerData is where the getDataSrv calls of the node's triggers' particles go.
+type TriggerData struct {
+	Props  *actor.Props
+	Serves func(service.CallContext) bool
 }
 
 // Override takes the calls of Functions of Service, a builtin or node service, in place of the
@@ -86,6 +96,7 @@ type registryActor struct {
 	opts      []actor.PropsOption
 	builtins  map[string]*actor.PID // and node services
 	overrides map[string]map[string]*actor.PID
+	data      *actor.PID // TriggerData's
 	services  *Registry[*actor.PID]
 	wasm      wasmState
 }
@@ -133,6 +144,9 @@ func (r *registryActor) start(ctx actor.Context) {
 			r.overrides[o.Service][fn] = pid
 		}
 	}
+	if d := r.cfg.TriggerData; d != nil {
+		r.data = ctx.Spawn(d.Props)
+	}
 	if r.cfg.Wasm != nil {
 		r.restoreWasm(ctx)
 	}
@@ -153,6 +167,11 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	if pid, ok := r.overrides[id][c.Function]; ok {
 		r.cfg.Metrics.call("spawned")
 		ctx.Send(pid, c)
+		return
+	}
+	if id == "getDataSrv" && r.data != nil && r.cfg.TriggerData.Serves(c.Context) {
+		r.cfg.Metrics.call("node")
+		ctx.Send(r.data, c)
 		return
 	}
 	switch id {

@@ -50,6 +50,10 @@ const (
 	// before it: validators keep them as they apply them, and serve them to the nodes that
 	// follow the ledger (package ledger, blocks.go).
 	LedgerBlocks byte = 'B'
+	// Triggers holds the triggers installed on the node, by id, with their schedules and
+	// runs; TriggerState each trigger's own key-value state (package actors/triggersvc).
+	Triggers     byte = 'G'
+	TriggerState byte = 'g'
 )
 
 // Options say where the database lives.
