@@ -738,6 +738,9 @@ func (q quieter) WithGroup(g string) slog.Handler       { return quieter{q.Handl
 // DHT, service access). Nil before Start.
 func (n *Node) Trust() *trustsvc.Service { return n.trust }
 
+// Triggers are the scripts the node runs by itself: Invoke runs an HTTP trigger.
+func (n *Node) Triggers() *triggersvc.Service { return n.triggers }
+
 // DHT is the node's part in the DHT: the records it stores, its lookups.
 func (n *Node) DHT() *dhtsvc.Service { return n.dht }
 

@@ -52,9 +52,9 @@ type Config struct {
 	// the alias called) before the service gets it; an error fails the call with its message
 	// instead. Nil refuses every such call: a node that cannot check a perimeter serves none.
 	Guard func(app, service string, c *service.Call) error
-	// TriggerData, if set, serves getDataSrv for the particles of the node's own triggers
-	// (those Serves says are): their arguments, as a client's getDataSrv serves its own. Other
-	// getDataSrv calls are routed as any.
+	// TriggerData, if set, serves getDataSrv and callbackSrv for the particles of the node's
+	// own triggers (those Serves says are): their arguments and their answers, as a client's
+	// serve its own. Other calls to those services are routed as any.
 	TriggerData *TriggerData
 }
 
@@ -169,7 +169,7 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 		ctx.Send(pid, c)
 		return
 	}
-	if id == "getDataSrv" && r.data != nil && r.cfg.TriggerData.Serves(c.Context) {
+	if (id == "getDataSrv" || id == "callbackSrv") && r.data != nil && r.cfg.TriggerData.Serves(c.Context) {
 		r.cfg.Metrics.call("node")
 		ctx.Send(r.data, c)
 		return

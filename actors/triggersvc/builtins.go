@@ -20,6 +20,9 @@ const (
 	// DataService is what a trigger's particle reads its arguments from, as a client's script
 	// does: the node routes a trigger particle's getDataSrv calls here (DataFor).
 	DataService = "getDataSrv"
+	// CallbackService is what an HTTP trigger's script answers its request through
+	// (callbackSrv.response), as a client's script answers its client.
+	CallbackService = "callbackSrv"
 )
 
 // Call serves the script and spell builtins and a trigger particle's getDataSrv.
@@ -34,7 +37,9 @@ const (
 //	spell.list_get_strings(key) -> {value: [..], success, error}
 //	spell.exists(key) -> {flag, success, error}
 //	spell.remove_key(key) -> {success, error}
+//	script.add_route(route, script, args?) -> id    an HTTP trigger (Invoke)
 //	getDataSrv.NAME -> the trigger's argument NAME; getDataSrv.spell_id -> its id
+//	callbackSrv.response(v) -> null: v answers an HTTP trigger's request
 func (s *Service) Call(cc service.CallContext, function string, args []value.Value) (value.Value, error) {
 	switch cc.Service {
 	case ScriptService:
@@ -45,6 +50,11 @@ func (s *Service) Call(cc service.CallContext, function string, args []value.Val
 			return value.Value{}, errors.New("spell: only a trigger's own particle has a state to read and write")
 		}
 		return s.spell(t.ID, function, args)
+	case CallbackService:
+		if function == "response" {
+			s.respond(cc.ParticleID, args)
+		}
+		return value.Null(), nil
 	}
 	return s.data(cc, function)
 }
@@ -80,6 +90,24 @@ func (s *Service) script(cc service.CallContext, function string, args []value.V
 			return value.Value{}, err
 		}
 		return value.String(id), nil
+	case "add_route":
+		route, err := builtin.StringArg(args, 0, "route")
+		if err != nil {
+			return value.Value{}, err
+		}
+		src, err := builtin.StringArg(args, 1, "script")
+		if err != nil {
+			return value.Value{}, err
+		}
+		var params value.Value
+		if len(args) > 2 {
+			params = args[2]
+		}
+		id, err := s.AddRoute(cc.InitPeerID, route, src, params)
+		if err != nil {
+			return value.Value{}, err
+		}
+		return value.String(id), nil
 	case "remove":
 		id, err := builtin.StringArg(args, 0, "id")
 		if err != nil {
@@ -93,16 +121,17 @@ func (s *Service) script(cc service.CallContext, function string, args []value.V
 		ts := s.List()
 		out := make([]value.Value, len(ts))
 		for i, t := range ts {
-			out[i] = value.Object([]string{"id", "interval", "next_at", "owner", "runs", "src", "times"},
-				[]value.Value{value.String(t.ID), value.Uint(t.Every), value.Uint(t.NextAt), value.String(t.Owner), value.Uint(t.Runs),
-					value.String(t.Script), value.Uint(t.Times)})
+			out[i] = value.Object([]string{"id", "interval", "next_at", "owner", "route", "runs", "src", "times"},
+				[]value.Value{value.String(t.ID), value.Uint(t.Every), value.Uint(t.NextAt), value.String(t.Owner), value.String(t.Route),
+					value.Uint(t.Runs), value.String(t.Script), value.Uint(t.Times)})
 		}
 		return value.Array(out...), nil
 	}
 	return value.Value{}, service.NotFound(ScriptService, function)
 }
 
-// data serves getDataSrv for a trigger's particle: its arguments, and spell_id.
+// data serves getDataSrv for a trigger's particle: its arguments (an HTTP run's, with its
+// request's over them), and spell_id.
 func (s *Service) data(cc service.CallContext, name string) (value.Value, error) {
 	t, ok := s.triggerOf(cc.InitPeerID, cc.ParticleID)
 	if !ok {
@@ -111,7 +140,14 @@ func (s *Service) data(cc service.CallContext, name string) (value.Value, error)
 	if name == "spell_id" {
 		return value.String(t.ID), nil
 	}
-	if len(t.Args) > 0 {
+	s.mu.Lock()
+	inv := s.pending[cc.ParticleID]
+	s.mu.Unlock()
+	if inv != nil {
+		if v, ok := inv.args.Get(name); ok {
+			return v, nil
+		}
+	} else if len(t.Args) > 0 {
 		args, err := value.Parse(t.Args, value.Limits{})
 		if err != nil {
 			return value.Value{}, fmt.Errorf("getDataSrv: trigger %s's arguments: %w", t.ID, err)
@@ -123,8 +159,8 @@ func (s *Service) data(cc service.CallContext, name string) (value.Value, error)
 	return value.Value{}, fmt.Errorf("getDataSrv: trigger %s has no argument %s", t.ID, name)
 }
 
-// DataFor says whether a call to getDataSrv is a trigger particle's, which the node serves
-// from the trigger rather than route to a service of that name.
+// DataFor says whether a call to getDataSrv or callbackSrv is a trigger particle's, which the
+// node serves from the trigger rather than route to a service of that name.
 func (s *Service) DataFor(cc service.CallContext) bool {
 	_, ok := s.triggerOf(cc.InitPeerID, cc.ParticleID)
 	return ok

@@ -86,6 +86,9 @@ type Trigger struct {
 	StartAt uint64 `json:"start_at"`
 	Every   uint64 `json:"every_sec,omitempty"`
 	Times   uint64 `json:"times,omitempty"`
+	// Route, if set, makes it an HTTP trigger: it runs at each request to its route (Invoke),
+	// and has no schedule.
+	Route string `json:"route,omitempty"`
 	// Runs is how many runs started; NextAt when the next is due (ms), 0 when none is.
 	Runs   uint64 `json:"runs"`
 	NextAt uint64 `json:"next_at,omitempty"`
@@ -108,6 +111,7 @@ type Service struct {
 	mu       sync.Mutex
 	triggers map[string]*Trigger
 	timers   map[string]clock.Timer
+	pending  map[string]*Invocation // by particle id: the HTTP runs waiting for their response
 	started  bool
 	closed   bool
 }
@@ -134,7 +138,8 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("triggers: %w", err)
 	}
-	s := &Service{cfg: cfg, db: db, self: self, priv: priv, triggers: map[string]*Trigger{}, timers: map[string]clock.Timer{}}
+	s := &Service{cfg: cfg, db: db, self: self, priv: priv, triggers: map[string]*Trigger{}, timers: map[string]clock.Timer{},
+		pending: map[string]*Invocation{}}
 	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{store.Triggers}, UpperBound: []byte{store.Triggers + 1}})
 	if err != nil {
 		return nil, fmt.Errorf("triggers: %w", err)
@@ -181,14 +186,9 @@ func (s *Service) now() uint64 { return uint64(s.cfg.Clock.Now().UnixMilli()) }
 // Nothing is kept if it fails: a script that does not parse, a period under the minimum,
 // arguments too large, an owner at its bound.
 func (s *Service) Add(owner, script string, args value.Value, sch Schedule) (string, error) {
-	if args.Kind() != value.KindNull && args.Kind() != value.KindObject {
-		return "", fmt.Errorf("the arguments must be an object of names and values, not %s", args.Kind())
-	}
-	if _, err := air.Parse(script); err != nil {
-		return "", fmt.Errorf("the script does not parse: %v", err)
-	}
-	if len(script) > particle.DefaultMaxScript {
-		return "", fmt.Errorf("the script is %d bytes, more than a particle carries (%d)", len(script), particle.DefaultMaxScript)
+	argsJSON, err := checkScript(script, args)
+	if err != nil {
+		return "", err
 	}
 	if sch.Every != 0 && sch.Every < s.cfg.MinEvery {
 		return "", fmt.Errorf("a period of %v is under this node's minimum of %v", sch.Every, s.cfg.MinEvery)
@@ -196,18 +196,74 @@ func (s *Service) Add(owner, script string, args value.Value, sch Schedule) (str
 	if sch.Every%time.Second != 0 {
 		return "", fmt.Errorf("a period of %v is not a whole number of seconds", sch.Every)
 	}
-	var argsJSON json.RawMessage
-	if args.Kind() == value.KindObject {
-		if argsJSON = args.AppendJSON(nil); len(argsJSON) > MaxArgsBytes {
-			return "", fmt.Errorf("the arguments are %d bytes of JSON, more than %d", len(argsJSON), MaxArgsBytes)
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	t := &Trigger{Owner: owner, Script: script, Args: argsJSON, StartAt: max(sch.StartAt, now), Every: uint64(sch.Every / time.Second), Times: sch.Times}
+	t.NextAt = t.StartAt
+	return s.installLocked(t)
+}
+
+// AddRoute installs an HTTP trigger of script for owner: it runs at each request to route name
+// (Invoke), with args overlaid by the request's. Nothing is kept if it fails, as for Add; a
+// route name is 1 to 64 letters, digits, '-' and '_', and unique on the node.
+func (s *Service) AddRoute(owner, name, script string, args value.Value) (string, error) {
+	if !validRoute(name) {
+		return "", fmt.Errorf("route %q: want 1 to 64 letters, digits, '-' and '_'", name)
+	}
+	argsJSON, err := checkScript(script, args)
+	if err != nil {
+		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, t := range s.triggers {
+		if t.Route == name {
+			return "", fmt.Errorf("route %q is trigger %s's already", name, t.ID)
+		}
+	}
+	return s.installLocked(&Trigger{Owner: owner, Script: script, Args: argsJSON, Route: name, StartAt: s.now()})
+}
+
+func validRoute(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkScript checks a trigger's script and arguments and returns the arguments as JSON.
+func checkScript(script string, args value.Value) (json.RawMessage, error) {
+	if args.Kind() != value.KindNull && args.Kind() != value.KindObject {
+		return nil, fmt.Errorf("the arguments must be an object of names and values, not %s", args.Kind())
+	}
+	if len(script) > particle.DefaultMaxScript {
+		return nil, fmt.Errorf("the script is %d bytes, more than a particle carries (%d)", len(script), particle.DefaultMaxScript)
+	}
+	if _, err := air.Parse(script); err != nil {
+		return nil, fmt.Errorf("the script does not parse: %v", err)
+	}
+	if args.Kind() != value.KindObject {
+		return nil, nil
+	}
+	b := args.AppendJSON(nil)
+	if len(b) > MaxArgsBytes {
+		return nil, fmt.Errorf("the arguments are %d bytes of JSON, more than %d", len(b), MaxArgsBytes)
+	}
+	return b, nil
+}
+
+// installLocked gives t an id and keeps it, within its owner's bound, and schedules it.
+func (s *Service) installLocked(t *Trigger) (string, error) {
 	if s.closed {
 		return "", errors.New("the node is stopping")
 	}
-	if owner != s.self.String() && owner != s.cfg.Management {
+	if owner := t.Owner; owner != s.self.String() && owner != s.cfg.Management {
 		n := 0
 		for _, t := range s.triggers {
 			if t.Owner == owner {
@@ -219,9 +275,7 @@ func (s *Service) Add(owner, script string, args value.Value, sch Schedule) (str
 		}
 	}
 	now := s.now()
-	t := &Trigger{Owner: owner, Script: script, Args: argsJSON, StartAt: max(sch.StartAt, now), Every: uint64(sch.Every / time.Second), Times: sch.Times}
-	t.NextAt = t.StartAt
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", owner, now, len(s.triggers), script))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%s", t.Owner, now, len(s.triggers), t.Script))
 	t.ID = hex.EncodeToString(sum[:8])
 	for s.triggers[t.ID] != nil { // the same owner, script and time twice: another id
 		sum = sha256.Sum256(sum[:])

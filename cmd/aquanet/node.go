@@ -52,6 +52,10 @@ Every setting comes from its flag, else its environment variable, else the confi
   --log-level LEVEL      AQUANET_LOG_LEVEL  log_level = "..."  info
   --management-peer ID   AQUANET_MANAGEMENT_PEER  management_peer = "..."  none (the node's key)
   --ledger-genesis FILE  AQUANET_LEDGER_GENESIS   ledger_genesis = "..."   none (no ledger)
+  --http-triggers        AQUANET_HTTP_TRIGGERS    http_triggers = true     false
+  --http-trigger-token T AQUANET_HTTP_TRIGGER_TOKEN http_trigger_token = "T" none
+  --http-trigger-rate N  AQUANET_HTTP_TRIGGER_RATE  http_trigger_rate = N    10 per route
+  --http-trigger-timeout D AQUANET_HTTP_TRIGGER_TIMEOUT http_trigger_timeout = "D" 10s
   --wasm-open-deploy     AQUANET_WASM_OPEN_DEPLOY wasm_open_deploy = true  false
   --wasm-memory-pages N  AQUANET_WASM_MEMORY_PAGES wasm_memory_pages = N   4096 (256 MiB)
   --wasm-call-timeout D  AQUANET_WASM_CALL_TIMEOUT wasm_call_timeout = "D" 10s
@@ -115,6 +119,10 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-data", 0, fmt.Sprintf("bytes of particle data the node keeps until their deadline, in all; a particle over it is refused (default %d)", router.DefaultMaxBytes))
 	f.String("management-peer", "", "the peer id that manages the node: it may deploy Wasm services, add aliases, remove any service (default none: the node's own key only)")
 	f.String("ledger-genesis", "", "the ledger's genesis file (JSON, as \"aquanet ledger genesis\" prints it): the node is one of its validators (default none: no ledger)")
+	f.Bool("http-triggers", false, "serve HTTP triggers: POST /run/ROUTE on the HTTP address runs the trigger of ROUTE (default false: none)")
+	f.String("http-trigger-token", "", "with --http-triggers, the bearer token a request must carry (default none: any request)")
+	f.Int("http-trigger-rate", 0, fmt.Sprintf("with --http-triggers, requests per second per route; more are refused with 429 (default %d)", defaultHTTPTriggerRate))
+	f.Duration("http-trigger-timeout", 0, fmt.Sprintf("with --http-triggers, how long a request waits for its script's response (default %v)", defaultHTTPTriggerTimeout))
 	f.Bool("wasm-open-deploy", false, "let any peer add Wasm modules and create services (default false: the node and its management peer only)")
 	f.Int("wasm-memory-pages", 0, fmt.Sprintf("the most memory each Wasm module may grow to, in pages of 64 KiB (default %d)", wasmhost.DefaultMemoryLimitPages))
 	f.Duration("wasm-call-timeout", 0, fmt.Sprintf("the longest a call to a Wasm service may run; it is stopped then (default %v)", wasmhost.DefaultCallTimeout))
@@ -205,6 +213,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{Registry: metrics}))
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		if cfg.HTTPTriggers {
+			mux.Handle("POST /run/{route}", newTriggerHandler(node.Triggers(), cfg.HTTPTriggerToken, cfg.HTTPTriggerRate, cfg.HTTPTriggerTimeout.Duration))
+		}
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed at Shutdown
 	}

@@ -67,9 +67,16 @@ type nodeConfig struct {
 	ManagementPeer string `toml:"management_peer"`
 	// Wasm services (wasmhost): whether anyone may deploy, each module's memory in 64 KiB
 	// pages, and the longest one call may run.
-	WasmOpenDeploy  bool     `toml:"wasm_open_deploy"`
-	WasmMemoryPages int      `toml:"wasm_memory_pages"`
-	WasmCallTimeout duration `toml:"wasm_call_timeout"`
+	// HTTP triggers (POST /run/ROUTE on the HTTP address): off unless enabled; with a token,
+	// a request must carry it as "Authorization: Bearer TOKEN"; requests per second per
+	// route; how long a request waits for its script's response.
+	HTTPTriggers       bool     `toml:"http_triggers"`
+	HTTPTriggerToken   string   `toml:"http_trigger_token"`
+	HTTPTriggerRate    int      `toml:"http_trigger_rate"`
+	HTTPTriggerTimeout duration `toml:"http_trigger_timeout"`
+	WasmOpenDeploy     bool     `toml:"wasm_open_deploy"`
+	WasmMemoryPages    int      `toml:"wasm_memory_pages"`
+	WasmCallTimeout    duration `toml:"wasm_call_timeout"`
 	// How many instances of a stateless Wasm service may serve calls at once, and how many
 	// services a peer other than the host and its management peer may own (with open deploy).
 	WasmPoolSize           int `toml:"wasm_pool_size"`
@@ -168,6 +175,9 @@ func defaultNodeConfig() nodeConfig {
 		MaxDataPerInit:       router.DefaultMaxBytesPerInit,
 		MaxData:              router.DefaultMaxBytes,
 
+		HTTPTriggerRate:    defaultHTTPTriggerRate,
+		HTTPTriggerTimeout: duration{defaultHTTPTriggerTimeout},
+
 		WasmMemoryPages:        wasmhost.DefaultMemoryLimitPages,
 		WasmCallTimeout:        duration{wasmhost.DefaultCallTimeout},
 		WasmPoolSize:           runtime.NumCPU(),
@@ -215,6 +225,10 @@ var nodeSettings = []nodeSetting{
 	{"max-data", "AQUANET_MAX_DATA", false},
 	{"management-peer", "AQUANET_MANAGEMENT_PEER", false},
 	{"wasm-open-deploy", "AQUANET_WASM_OPEN_DEPLOY", false},
+	{"http-triggers", "AQUANET_HTTP_TRIGGERS", false},
+	{"http-trigger-token", "AQUANET_HTTP_TRIGGER_TOKEN", false},
+	{"http-trigger-rate", "AQUANET_HTTP_TRIGGER_RATE", false},
+	{"http-trigger-timeout", "AQUANET_HTTP_TRIGGER_TIMEOUT", false},
 	{"wasm-memory-pages", "AQUANET_WASM_MEMORY_PAGES", false},
 	{"wasm-call-timeout", "AQUANET_WASM_CALL_TIMEOUT", false},
 	{"wasm-pool-size", "AQUANET_WASM_POOL_SIZE", false},
@@ -324,16 +338,27 @@ func (c *nodeConfig) set(name, v string) error {
 		c.LogFormat = v
 	case "log-level":
 		c.LogLevel = v
-	case "max-ttl", "wasm-call-timeout":
+	case "max-ttl", "wasm-call-timeout", "http-trigger-timeout":
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			return fmt.Errorf("%q is not a duration such as \"10m\"", v)
 		}
-		if name == "max-ttl" {
+		switch name {
+		case "max-ttl":
 			c.MaxTTL = duration{d}
-		} else {
+		case "wasm-call-timeout":
 			c.WasmCallTimeout = duration{d}
+		default:
+			c.HTTPTriggerTimeout = duration{d}
 		}
+	case "http-trigger-token":
+		c.HTTPTriggerToken = v
+	case "http-triggers":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		c.HTTPTriggers = b
 	case "management-peer":
 		c.ManagementPeer = v
 	case "ledger-genesis":
@@ -387,6 +412,8 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.WasmPoolSize, "instances"
 	case "wasm-max-services-per-peer":
 		return &c.WasmMaxServicesPerPeer, "services"
+	case "http-trigger-rate":
+		return &c.HTTPTriggerRate, "requests per second"
 	}
 	return nil, ""
 }
@@ -506,6 +533,15 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.WasmMaxServicesPerPeer < 1 {
 		return fmt.Errorf("wasm-max-services-per-peer %d: want at least 1", c.WasmMaxServicesPerPeer)
+	}
+	if c.HTTPTriggerRate < 1 {
+		return fmt.Errorf("http-trigger-rate %d: want at least 1 request per second", c.HTTPTriggerRate)
+	}
+	if d := c.HTTPTriggerTimeout.Duration; d < 100*time.Millisecond || d > 10*time.Minute {
+		return fmt.Errorf("http-trigger-timeout %v: want 100ms to 10m", d)
+	}
+	if c.HTTPTriggers && c.HTTP == "off" {
+		return errors.New("http-triggers needs the HTTP server: http is \"off\"")
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.TrustRoots)) {
 		if _, err := trust.ParsePeer(id); err != nil {

@@ -23,7 +23,7 @@ libp2p, each peer runs the script as far as it can and calls its services.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newVersionCmd(), newKeyCmd(), newAirCmd(), newNodeCmd(), newRunCmd(), newSimCmd(), newAquaCmd(), newServiceCmd(), newTrustCmd(), newDHTCmd(), newLedgerCmd())
+	root.AddCommand(newVersionCmd(), newKeyCmd(), newAirCmd(), newNodeCmd(), newRunCmd(), newSimCmd(), newAquaCmd(), newServiceCmd(), newTrustCmd(), newDHTCmd(), newLedgerCmd(), newTriggerCmd())
 	for _, c := range root.Commands() {
 		refuseUnknownSubcommands(c)
 	}
