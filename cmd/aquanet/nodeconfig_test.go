@@ -58,6 +58,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
 	want.WasmMemoryPages, want.WasmCallTimeout = wasmhost.DefaultMemoryLimitPages, duration{wasmhost.DefaultCallTimeout}
 	want.WasmPoolSize, want.WasmMaxServicesPerPeer = runtime.NumCPU(), wasmsvc.DefaultMaxServicesPerPeer
+	want.HTTPTriggerRate, want.HTTPTriggerTimeout = defaultHTTPTriggerRate, duration{defaultHTTPTriggerTimeout}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config\n%+v\nwant\n%+v", cfg, want)
 	}
