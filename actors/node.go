@@ -419,7 +419,7 @@ func (n *Node) Start() error {
 			ledgersvc.ServiceID:      ledgerProps,
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check,
-		TriggerData: &registry.TriggerData{Serves: triggers.DataFor,
+		TriggerData: &registry.TriggerData{Serves: triggers.DataFor, Owner: triggers.OwnerOf,
 			Props: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...)}}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,

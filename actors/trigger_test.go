@@ -17,12 +17,12 @@ import (
 )
 
 // triggerScript reads its argument greeting, appends it to its state's list runs and reports
-// the list.
+// the list and its owner.
 const triggerScript = `
-(seq (call %init_peer_id% ("getDataSrv" "greeting") [] g)
+(seq (seq (call %init_peer_id% ("getDataSrv" "greeting") [] g) (call %init_peer_id% ("getDataSrv" "-owner-") [] owner))
   (seq (call %init_peer_id% ("spell" "list_push_string") ["runs" g] pushed)
     (seq (call %init_peer_id% ("spell" "list_get_strings") ["runs"] l)
-         (call %init_peer_id% ("probe" "report") [l.$.value]))))`
+         (call %init_peer_id% ("probe" "report") [l.$.value owner]))))`
 
 // triggerNode is a node on a manual clock with a probe service that reports to a channel.
 type triggerNode struct {
@@ -39,8 +39,9 @@ func startTriggerNode(t *testing.T, dir string, clk *clock.Manual) *triggerNode 
 	w := &triggerNode{t: t, clk: clk, reports: make(chan []value.Value, 16)}
 	w.Node = startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: filepath.Join(dir, "store"),
 		Triggers: TriggerEnv{MinEvery: 5 * time.Second}})
-	if err := w.Spawn(context.Background(), "probe", service.HandlerFunc(func(_ service.CallContext, _ string, args []value.Value) (value.Value, error) {
-		w.reports <- args
+	// The probe reports its arguments and, last, the call's TriggerOwner.
+	if err := w.Spawn(context.Background(), "probe", service.HandlerFunc(func(cc service.CallContext, _ string, args []value.Value) (value.Value, error) {
+		w.reports <- append(args, value.String(cc.TriggerOwner))
 		return value.Null(), nil
 	})); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,10 @@ func (w *triggerNode) call(service, function string, args ...string) value.Value
 	p := actortest.Particle(w.t, id, particle.Particle{ID: fmt.Sprintf("call-%d", w.n), Timestamp: uint64(w.clk.Now().UnixMilli()), TTL: 60_000, Script: script})
 	w.Deliver(w.PeerID(), p)
 	got := w.report()
-	if len(got) == 2 && str(got[0]) == "error" {
+	if owner := str(got[len(got)-1]); owner != "" {
+		w.t.Fatalf("a call of a particle that is no trigger's has a trigger owner, %s", owner)
+	}
+	if len(got) == 3 && str(got[0]) == "error" {
 		return value.String("error: " + str(got[1]))
 	}
 	return got[0]
@@ -109,8 +113,8 @@ func TestTimerTriggerRunsNTimesAcrossARestart(t *testing.T) {
 		t.Fatalf("script.add: %v", id)
 	}
 	clk.Advance(0)
-	if got := w.report(); got[0].String() != `["hi"]` {
-		t.Fatalf("first run reported %v", got)
+	if got := w.report(); got[0].String() != `["hi"]` || str(got[1]) != w.PeerID() || str(got[2]) != w.PeerID() {
+		t.Fatalf("first run reported %v, want the list, and its owner as the script and the service see it", got)
 	}
 	w.quiet(9 * time.Second)
 	clk.Advance(time.Second)

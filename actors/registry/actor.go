@@ -62,6 +62,10 @@ type Config struct {
 type TriggerData struct {
 	Props  *actor.Props
 	Serves func(service.CallContext) bool
+	// Owner returns the owner of the trigger whose particle makes the call, if it is one: the
+	// registry sets every such call's Context.TriggerOwner, so that services see who the node
+	// runs the script for.
+	Owner func(service.CallContext) (string, bool)
 }
 
 // Override takes the calls of Functions of Service, a builtin or node service, in place of the
@@ -164,6 +168,11 @@ func (r *registryActor) spawn(ctx actor.Context, m *Spawn) error {
 
 func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	id := c.Context.Service
+	if d := r.cfg.TriggerData; d != nil && d.Owner != nil && c.Context.InitPeerID == r.cfg.Host {
+		if owner, ok := d.Owner(c.Context); ok {
+			c.Context.TriggerOwner = owner
+		}
+	}
 	if pid, ok := r.overrides[id][c.Function]; ok {
 		r.cfg.Metrics.call("spawned")
 		ctx.Send(pid, c)

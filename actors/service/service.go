@@ -44,6 +44,9 @@ type CallContext struct {
 	// Certificate is the one the particle carries (particle.Particle.Certificate), if any: the
 	// initiator's chain of trust from an application's developer.
 	Certificate []byte
+	// TriggerOwner, in a call of a particle the node started for one of its triggers (whose
+	// InitPeerID is the node), is the peer that installed the trigger; empty otherwise.
+	TriggerOwner string
 }
 
 // Deadline is when the particle expires, in ms since the Unix epoch.

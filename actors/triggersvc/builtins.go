@@ -38,7 +38,8 @@ const (
 //	spell.exists(key) -> {flag, success, error}
 //	spell.remove_key(key) -> {success, error}
 //	script.add_route(route, script, args?) -> id    an HTTP trigger (Invoke)
-//	getDataSrv.NAME -> the trigger's argument NAME; getDataSrv.spell_id -> its id
+//	getDataSrv.NAME -> the trigger's argument NAME; getDataSrv.spell_id -> its id;
+//	getDataSrv.-owner- -> the peer that installed it
 //	callbackSrv.response(v) -> null: v answers an HTTP trigger's request
 func (s *Service) Call(cc service.CallContext, function string, args []value.Value) (value.Value, error) {
 	switch cc.Service {
@@ -137,8 +138,11 @@ func (s *Service) data(cc service.CallContext, name string) (value.Value, error)
 	if !ok {
 		return value.Value{}, service.NotFound(DataService, name)
 	}
-	if name == "spell_id" {
+	switch name {
+	case "spell_id":
 		return value.String(t.ID), nil
+	case "-owner-":
+		return value.String(t.Owner), nil
 	}
 	s.mu.Lock()
 	inv := s.pending[cc.ParticleID]
@@ -157,6 +161,15 @@ func (s *Service) data(cc service.CallContext, name string) (value.Value, error)
 		}
 	}
 	return value.Value{}, fmt.Errorf("getDataSrv: trigger %s has no argument %s", t.ID, name)
+}
+
+// OwnerOf returns the owner of the trigger whose particle makes a call, if it is one.
+func (s *Service) OwnerOf(cc service.CallContext) (string, bool) {
+	t, ok := s.triggerOf(cc.InitPeerID, cc.ParticleID)
+	if !ok {
+		return "", false
+	}
+	return t.Owner, true
 }
 
 // DataFor says whether a call to getDataSrv or callbackSrv is a trigger particle's, which the
