@@ -59,7 +59,10 @@ import (
 	"fmt"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	pb "github.com/libp2p/go-libp2p/core/crypto/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // MaxIDLen is the longest particle id, in bytes.
@@ -170,8 +173,12 @@ func (p *Particle) Verify() error {
 	if err != nil {
 		return newError(ErrMalformed, "init peer id %s does not embed a public key: %v", p.InitPeerID, err)
 	}
-	ok, err := pub.Verify(p.SigningBytes(), p.Signature)
-	if err != nil {
+	var ok bool
+	if raw, rerr := pub.Raw(); pub.Type() == pb.KeyType_Ed25519 && rerr == nil {
+		// A particle arrives at a node again with each hop back and each merge: its signature
+		// is checked once (sigcache), and answered from memory after.
+		ok = sigcache.Verify(raw, p.SigningBytes(), p.Signature)
+	} else if ok, err = pub.Verify(p.SigningBytes(), p.Signature); err != nil {
 		return newError(ErrBadSignature, "%v", err)
 	}
 	if !ok {

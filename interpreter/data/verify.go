@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/mr-tron/base58"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // PeerIDOf returns the libp2p peer id (base58 text) of an ed25519 public key: the identity
@@ -92,7 +94,9 @@ func (d *Data) VerifySignatures(particleID string) error {
 	}
 	for _, pk := range slices.Sorted(maps.Keys(d.Signatures)) {
 		peer := PeerIDOf([]byte(pk))
-		if !ed25519.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
+		// The same data arrives again and again (every hop back, every merge): each peer's
+		// signature is checked once per process (sigcache), and answered from memory after.
+		if !sigcache.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
 			// The reference's Debug of ed25519-dalek's error for a signature that does not
 			// verify, the signature and the key in base58, then the CIDs, sorted.
 			return fmt.Errorf("signature mismatch for %q: Verification(Ed25519(signature::Error { source: Some(Verification equation was not satisfied) }, %q, %q)), values: CIDS: %s",

@@ -1,0 +1,96 @@
+package sigcache
+
+import (
+	"crypto/ed25519"
+	"testing"
+)
+
+func keyPair(seed byte) (ed25519.PublicKey, ed25519.PrivateKey) {
+	s := make([]byte, ed25519.SeedSize)
+	s[0] = seed
+	priv := ed25519.NewKeyFromSeed(s)
+	return priv.Public().(ed25519.PublicKey), priv
+}
+
+// A signature that verified is answered from memory; any changed byte of the key, the message
+// or the signature misses the cache and is verified afresh (and fails).
+func TestAChangedByteMisses(t *testing.T) {
+	c := New(16)
+	pub, priv := keyPair(1)
+	msg := []byte("a particle's signing bytes")
+	sig := ed25519.Sign(priv, msg)
+	if !c.Verify(pub, msg, sig) || c.Hits() != 0 {
+		t.Fatal("a valid signature did not verify, or came from memory the first time")
+	}
+	if !c.Verify(pub, msg, sig) || c.Hits() != 1 {
+		t.Fatalf("the second check: hits %d, want 1", c.Hits())
+	}
+	flip := func(b []byte, i int) []byte {
+		out := append([]byte(nil), b...)
+		out[i] ^= 1
+		return out
+	}
+	for i := range msg {
+		if c.Verify(pub, flip(msg, i), sig) {
+			t.Fatalf("message byte %d changed: verified", i)
+		}
+	}
+	for i := range sig {
+		if c.Verify(pub, msg, flip(sig, i)) {
+			t.Fatalf("signature byte %d changed: verified", i)
+		}
+	}
+	for i := range pub {
+		if c.Verify(flip(pub, i), msg, sig) {
+			t.Fatalf("key byte %d changed: verified", i)
+		}
+	}
+	if c.Verify(pub[:31], msg, sig) || c.Verify(pub, msg, sig[:63]) || c.Verify(pub, append(msg, 0), sig) {
+		t.Fatal("a shortened key or signature, or a longer message, verified")
+	}
+	if c.Hits() != 1 || c.Len() != 1 {
+		t.Fatalf("hits %d, entries %d: failures must neither hit nor be kept", c.Hits(), c.Len())
+	}
+}
+
+// The cache keeps at most its size, forgetting the oldest first; a forgotten signature still
+// verifies, afresh.
+func TestBounded(t *testing.T) {
+	c := New(4)
+	pub, priv := keyPair(2)
+	var msgs [][]byte
+	for i := range 10 {
+		m := []byte{byte(i)}
+		msgs = append(msgs, m)
+		if !c.Verify(pub, m, ed25519.Sign(priv, m)) {
+			t.Fatal("a valid signature did not verify")
+		}
+	}
+	if c.Len() != 4 {
+		t.Fatalf("%d entries, want 4", c.Len())
+	}
+	hits := c.Hits()
+	if !c.Verify(pub, msgs[9], ed25519.Sign(priv, msgs[9])) || c.Hits() != hits+1 {
+		t.Fatal("the newest was forgotten")
+	}
+	if !c.Verify(pub, msgs[0], ed25519.Sign(priv, msgs[0])) || c.Hits() != hits+1 {
+		t.Fatal("the oldest was not forgotten, or did not verify afresh")
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	pub, priv := keyPair(3)
+	msg := make([]byte, 2048)
+	sig := ed25519.Sign(priv, msg)
+	b.Run("ed25519", func(b *testing.B) {
+		for b.Loop() {
+			ed25519.Verify(pub, msg, sig)
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		c := New(16)
+		for b.Loop() {
+			c.Verify(pub, msg, sig)
+		}
+	})
+}
