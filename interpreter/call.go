@@ -196,10 +196,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		}
 		x.complete = false
 		if st.Peer != x.p.CurrentPeerID {
-			if x.awaited == nil {
-				x.awaited = map[Awaited]bool{}
-			}
-			x.awaited[Awaited{Peer: tet.PeerPK, RequestedBy: st.Peer}] = true
+			x.await(tet.PeerPK, st.Peer)
 		}
 		return false, keep(st), nil
 	}
@@ -391,4 +388,13 @@ func failedObject(v value.Value) (int32, string, *execError) {
 		return 0, "", uncatchable(20012, "failed call value %s is malformed", v)
 	}
 	return int32(n), s, nil
+}
+
+// await notes that an instruction of peer, which the peer by sent the particle on for, waits
+// unexecuted (Outcome.Awaited).
+func (x *executor) await(peer, by string) {
+	if x.awaited == nil {
+		x.awaited = map[Awaited]bool{}
+	}
+	x.awaited[Awaited{Peer: peer, RequestedBy: by}] = true
 }

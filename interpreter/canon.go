@@ -68,6 +68,9 @@ func (x *executor) canon(c *air.Canon) *execError {
 		}
 		if peer != x.p.CurrentPeerID {
 			x.complete = false
+			if st.SentBy != x.p.CurrentPeerID {
+				x.await(peer, st.SentBy) // as a call another peer sent on (Outcome.Awaited)
+			}
 			x.trace.push(st)
 			return nil
 		}

@@ -92,8 +92,8 @@ type CallResult struct {
 	Result  string
 }
 
-// Awaited is a call that waits for Peer to make it, requested by the peer RequestedBy (which
-// sent the particle to Peer, or tried to).
+// Awaited is a call (or a canon) that waits for Peer to make it, requested by the peer
+// RequestedBy (which sent the particle to Peer, or tried to).
 type Awaited struct{ Peer, RequestedBy string }
 
 // CallRequest is a call the host must make on this peer.
@@ -117,7 +117,7 @@ type Outcome struct {
 	NextPeers []string
 	// CallRequests are the calls to make on this peer, sorted by ID.
 	CallRequests []CallRequest
-	// Awaited are the calls another peer requested that wait, unanswered, for a peer that is
+	// Awaited are the calls and canons another peer requested that wait, unanswered, for a peer that is
 	// not this one, as this run met them (sorted, without duplicates). The reference reports no
 	// such thing and neither does the data: the node uses it to act as a relay, passing on a
 	// client's particle to the peers its client named but could not reach, and the answer back

@@ -62,3 +62,32 @@ func TestRelayPassesAClientsParticle(t *testing.T) {
 		t.Fatalf("relay, the answer for its client: %+v", e)
 	}
 }
+
+// The same when what waits for the client after n2's call is a canon, not a call (found with
+// a client whose script gathered a third peer's value into a stream and canonicalized it on
+// itself: the relay passed nothing, and the particle waited out its TTL).
+func TestRelayPassesACanonBackToItsClient(t *testing.T) {
+	client, relay, n2 := identity(t, "client"), identity(t, "relay"), identity(t, "n2")
+	script := fmt.Sprintf(`
+(seq
+  (seq (call "%s" ("op" "identity") ["x"] v) (ap v $s))
+  (seq (canon %%init_peer_id%% $s #s)
+       (call %%init_peer_id%% ("callbackSrv" "response") [#s])))`, n2.PeerID)
+	c := machine(t, script, client, client)
+	c.Arrive(nil)
+	fromClient := c.Step().Data
+	m := machine(t, script, client, n2)
+	m.ArriveFrom(relay.PeerID, fromClient)
+	e := m.Step()
+	m.Result(e.Calls[0].ID, interpreter.CallResult{Result: `"x"`})
+	if e = m.Step(); !reflect.DeepEqual(e.Forward, []string{client.PeerID}) {
+		t.Fatalf("n2 after its call: %+v", e)
+	}
+	r := machine(t, script, client, relay)
+	r.ArriveFrom(client.PeerID, fromClient)
+	r.Step()
+	r.ArriveFrom(n2.PeerID, e.Data)
+	if got := r.Step(); !reflect.DeepEqual(got.Pass, []Pass{{To: client.PeerID, IfConnected: true}}) || string(got.PassData) != string(e.Data) {
+		t.Fatalf("relay, the canon's data for its client: %+v", got)
+	}
+}
