@@ -8,6 +8,8 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/aquanet/aquanet/trust"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Key is a DHT key: SHA-256 of a challenge's encoding.
@@ -180,7 +182,7 @@ func (c Challenge) Check(provider trust.PublicKey, solution []byte, now, skew ui
 		}
 		return nil
 	case KindSigned:
-		if len(solution) != ed25519.SignatureSize || !ed25519.Verify(c.Owner[:], providerMessage(c.Key(), provider), solution) {
+		if len(solution) != ed25519.SignatureSize || !sigcache.Verify(c.Owner[:], providerMessage(c.Key(), provider), solution) {
 			return fmt.Errorf("the solution is not %s's signature of %s for this key", c.Owner, provider)
 		}
 		return nil

@@ -9,6 +9,8 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/aquanet/aquanet/trust"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Record says that Provider provides Key until ExpiresAt, at Addrs, having solved Challenge.
@@ -172,7 +174,7 @@ func (r Record) Verify(now, skew, maxTTL uint64) error {
 		return refusal("key-mismatch", "the record's key %s is not its challenge's", r.Key)
 	}
 	if len(r.Signature) != ed25519.SignatureSize ||
-		!ed25519.Verify(r.Provider[:], append([]byte(recordPrefix), r.body()...), r.Signature) {
+		!sigcache.Verify(r.Provider[:], append([]byte(recordPrefix), r.body()...), r.Signature) {
 		return refusal("bad-signature", "the record is not signed by its provider %s", r.Provider)
 	}
 	if r.ExpiresAt < now {

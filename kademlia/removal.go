@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/aquanet/aquanet/trust"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Removal is a provider's word that it no longer provides a key: storing peers drop its record
@@ -36,7 +38,7 @@ func (r Removal) signed() []byte {
 
 // Verify checks the provider's signature, and that the removal is not dated past now + skew.
 func (r Removal) Verify(now, skew uint64) error {
-	if len(r.Signature) != ed25519.SignatureSize || !ed25519.Verify(r.Provider[:], r.signed(), r.Signature) {
+	if len(r.Signature) != ed25519.SignatureSize || !sigcache.Verify(r.Provider[:], r.signed(), r.Signature) {
 		return &Refusal{Reason: "bad-signature", Err: fmt.Errorf("removal by %s: the signature does not verify", r.Provider)}
 	}
 	if r.At > now+skew {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/aquanet/aquanet/trust"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Kind is what a transaction does; its byte is the encoding's.
@@ -180,7 +182,7 @@ func (tx Tx) Verify(chainID string) error {
 	if err := tx.Validate(); err != nil {
 		return err
 	}
-	if len(tx.Signature) != ed25519.SignatureSize || !ed25519.Verify(tx.Sender[:], tx.SignedBytes(chainID), tx.Signature) {
+	if len(tx.Signature) != ed25519.SignatureSize || !sigcache.Verify(tx.Sender[:], tx.SignedBytes(chainID), tx.Signature) {
 		return reject(ReasonBadSignature, "the transaction is not signed by its sender %s for chain %q", tx.Sender, chainID)
 	}
 	return nil

@@ -1,10 +1,11 @@
 package trust
 
 import (
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Revocation is one peer's signed withdrawal of its trust in another, from a time on (seconds
@@ -35,7 +36,7 @@ func IssueRevocation(by Signer, revoked PublicKey, revokedAt uint64) Revocation 
 // Verify checks the revoker's signature and that the revocation was not made later than now +
 // skew (seconds).
 func (r Revocation) Verify(now, skew uint64) error {
-	if !ed25519.Verify(r.RevokedBy[:], RevocationBytes(r.Revoked, r.RevokedAt), r.Signature) {
+	if !sigcache.Verify(r.RevokedBy[:], RevocationBytes(r.Revoked, r.RevokedAt), r.Signature) {
 		return fmt.Errorf("revocation of %s by %s: %w", r.Revoked, r.RevokedBy, ErrBadSignature)
 	}
 	if r.RevokedAt > now+skew {

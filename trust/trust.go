@@ -1,13 +1,14 @@
 package trust
 
 import (
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/aquanet/aquanet/internal/sigcache"
 )
 
 // Trust is one peer's signed statement that it trusts another, until a time. Times are seconds
@@ -47,7 +48,7 @@ var (
 // later than now + skew (seconds). Fluence's trust-graph checks the first two; a trust from the
 // future is refused here so that a clock set ahead cannot make a trust outlive a revocation.
 func (t Trust) Verify(issuer PublicKey, now, skew uint64) error {
-	if !ed25519.Verify(issuer[:], TrustBytes(t.IssuedFor, t.ExpiresAt, t.IssuedAt), t.Signature) {
+	if !sigcache.Verify(issuer[:], TrustBytes(t.IssuedFor, t.ExpiresAt, t.IssuedAt), t.Signature) {
 		return fmt.Errorf("trust by %s for %s: %w", issuer, t.IssuedFor, ErrBadSignature)
 	}
 	if t.ExpiresAt < now {
