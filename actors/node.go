@@ -405,6 +405,8 @@ func (n *Node) Start() error {
 		n.started = false
 		return fmt.Errorf("actors: registering metrics: %w", err)
 	}
+	// One actor serves the triggers' builtins and their particles' getDataSrv and callbackSrv.
+	triggerProps := service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...)
 	dhtBuiltins := dhtsvc.BuiltinConfig{Host: n.self, Management: n.env.Management, Addresses: n.multiaddrs}
 	registryProps := registry.Props(registry.Config{Host: n.self, Management: n.env.Management, Clock: n.env.Clock,
 		NodeServices: map[string]*actor.Props{
@@ -412,15 +414,14 @@ func (n *Node) Start() error {
 				Clock: n.env.Clock, NodeVersion: n.env.NodeVersion, Addresses: n.env.Addresses, Connectivity: connectivity}, opts...),
 			distService:              service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return wasm.Dist }, opts...),
 			trustsvc.ServiceID:       service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return tg }, opts...),
-			triggersvc.ScriptService: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...),
-			triggersvc.SpellService:  service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...),
+			triggersvc.ScriptService: triggerProps,
+			triggersvc.SpellService:  triggerProps,
 			dhtsvc.KadService:        dht.Props(dhtBuiltins, opts...),
 			dhtsvc.DHTService:        dht.Props(dhtBuiltins, opts...),
 			ledgersvc.ServiceID:      ledgerProps,
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check,
-		TriggerData: &registry.TriggerData{Serves: triggers.DataFor, Owner: triggers.OwnerOf,
-			Props: service.Props(service.Env{Clock: n.env.Clock, Faults: n.env.Faults}, func() service.Handler { return triggers }, opts...)}}, opts...)
+		TriggerData: &registry.TriggerData{Serves: triggers.DataFor, Owner: triggers.OwnerOf, Props: triggerProps}}, opts...)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,

@@ -39,7 +39,7 @@ type Config struct {
 	Faults           fault.Points // the service actors' fault points (nil: none)
 	// NodeServices are services that need the node (such as peer): the registry spawns them
 	// at start, next to the builtins, and like the builtins they cannot be removed or aliased
-	// over.
+	// over. Services given the same *actor.Props share one actor.
 	NodeServices map[string]*actor.Props
 	// Overrides take calls of some functions of services the node serves itself in place of
 	// them; none in production.
@@ -135,8 +135,19 @@ func (r *registryActor) start(ctx actor.Context) {
 		h, _ := service.Builtin(id)
 		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
 	}
+	// Services given the same props share one actor (the node's triggers serve script, spell
+	// and their particles' getDataSrv from one).
+	spawned := map[*actor.Props]*actor.PID{}
+	spawn := func(p *actor.Props) *actor.PID {
+		if pid, ok := spawned[p]; ok {
+			return pid
+		}
+		pid := ctx.Spawn(p)
+		spawned[p] = pid
+		return pid
+	}
 	for _, id := range nodeIDs {
-		r.builtins[id] = ctx.Spawn(r.cfg.NodeServices[id])
+		r.builtins[id] = spawn(r.cfg.NodeServices[id])
 	}
 	r.overrides = map[string]map[string]*actor.PID{}
 	for _, o := range r.cfg.Overrides {
@@ -149,7 +160,7 @@ func (r *registryActor) start(ctx actor.Context) {
 		}
 	}
 	if d := r.cfg.TriggerData; d != nil {
-		r.data = ctx.Spawn(d.Props)
+		r.data = spawn(d.Props)
 	}
 	if r.cfg.Wasm != nil {
 		r.restoreWasm(ctx)
