@@ -130,6 +130,7 @@ type Env struct {
 // TriggerEnv bounds a node's triggers (triggersvc.Config).
 type TriggerEnv struct {
 	MaxPerOwner int
+	MaxTotal    int
 	MinEvery    time.Duration
 	TTL         time.Duration
 }
@@ -348,7 +349,7 @@ func (n *Node) Start() error {
 	}
 	n.dht = dht
 	triggers, err := triggersvc.Open(db, triggersvc.Config{Key: n.env.Key, Management: n.env.Management, Clock: n.env.Clock,
-		Start: func(p particle.Particle) { n.Deliver(n.self, p) }, MaxPerOwner: n.env.Triggers.MaxPerOwner,
+		Start: func(p particle.Particle) { n.Deliver(n.self, p) }, MaxPerOwner: n.env.Triggers.MaxPerOwner, MaxTotal: n.env.Triggers.MaxTotal,
 		MinEvery: n.env.Triggers.MinEvery, TTL: n.env.Triggers.TTL, Logger: n.env.Logger})
 	if err != nil {
 		n.db.Close()

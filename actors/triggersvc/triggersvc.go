@@ -51,6 +51,9 @@ type Config struct {
 	// MaxPerOwner bounds the triggers one peer may have installed; the node and its
 	// management peer are not bounded. Default 16.
 	MaxPerOwner int
+	// MaxTotal bounds the triggers of all peers but the node and its management peer (keys
+	// cost a stranger nothing, so a bound per owner alone bounds nothing). Default 1,024.
+	MaxTotal int
 	// MinEvery is the shortest period of a trigger. Default 1 s.
 	MinEvery time.Duration
 	// TTL is the life of a trigger's particle. Default 2 minutes (nox's max_spell_particle_ttl).
@@ -61,6 +64,7 @@ type Config struct {
 // Defaults of Config.
 const (
 	DefaultMaxPerOwner = 16
+	DefaultMaxTotal    = 1024
 	DefaultMinEvery    = time.Second
 	DefaultTTL         = 2 * time.Minute
 )
@@ -120,6 +124,9 @@ type Service struct {
 func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if cfg.MaxPerOwner == 0 {
 		cfg.MaxPerOwner = DefaultMaxPerOwner
+	}
+	if cfg.MaxTotal == 0 {
+		cfg.MaxTotal = DefaultMaxTotal
 	}
 	if cfg.MinEvery == 0 {
 		cfg.MinEvery = DefaultMinEvery
@@ -263,15 +270,22 @@ func (s *Service) installLocked(t *Trigger) (string, error) {
 	if s.closed {
 		return "", errors.New("the node is stopping")
 	}
-	if owner := t.Owner; owner != s.self.String() && owner != s.cfg.Management {
-		n := 0
+	if owner := t.Owner; !s.privileged(owner) {
+		mine, others := 0, 0
 		for _, t := range s.triggers {
-			if t.Owner == owner {
-				n++
+			switch {
+			case t.Owner == owner:
+				mine++
+				others++
+			case !s.privileged(t.Owner):
+				others++
 			}
 		}
-		if n >= s.cfg.MaxPerOwner {
-			return "", fmt.Errorf("%s has %d triggers on this node, the most a peer may have", owner, n)
+		if mine >= s.cfg.MaxPerOwner {
+			return "", fmt.Errorf("%s has %d triggers on this node, the most a peer may have", owner, mine)
+		}
+		if others >= s.cfg.MaxTotal {
+			return "", fmt.Errorf("this node runs %d triggers of peers other than itself and its management peer, the most it takes", others)
 		}
 	}
 	now := s.now()
@@ -424,3 +438,8 @@ func stateKey(id, key string) []byte {
 }
 
 func stateEnd(id string) []byte { return append(append([]byte{store.TriggerState}, id...), 1) }
+
+// privileged says whether owner is the node or its management peer, whom no bound holds.
+func (s *Service) privileged(owner string) bool {
+	return owner == s.self.String() || owner == s.cfg.Management
+}
