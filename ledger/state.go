@@ -25,27 +25,12 @@ type State struct {
 	pending     *overlay
 	pendingTime uint64
 	pendingHash [32]byte
-
-	verifier Verifier // nil: Tx.Verify
 }
 
-// A Verifier checks a transaction's form and signature as Tx.Verify does, with the same
-// outcome for the same bytes; it may remember those that verified (by hash: a node verifies
-// each signature once, maybe on another goroutine before the block comes).
-type Verifier interface {
-	Verify(tx Tx, chainID string) error
-}
-
-// UseVerifier makes CheckTx and ApplyBlock verify transactions with v (nil: Tx.Verify).
-func (s *State) UseVerifier(v Verifier) { s.verifier = v }
-
-// Verify checks tx's form and its signature for the state's chain, with its Verifier.
-func (s *State) Verify(tx Tx) error {
-	if s.verifier == nil {
-		return tx.Verify(s.chainID)
-	}
-	return s.verifier.Verify(tx, s.chainID)
-}
+// Verify checks tx's form and its signature for the state's chain. A signature verified before
+// (on submission, or on the transport's goroutine when its proposal arrived) is answered from
+// the process's signature cache (internal/sigcache): applying a block verifies nothing again.
+func (s *State) Verify(tx Tx) error { return tx.Verify(s.chainID) }
 
 // Errors of the state machine's calls (not of transactions: those are Rejections).
 var (

@@ -68,9 +68,8 @@ type Service struct {
 	// Submissions and raft messages wait here for the replica's lock; whoever takes the lock
 	// takes them all, so that callers that arrived during one fsync share the next (group
 	// commit: one proposal, one synced write, for all of them).
-	verified *verified // signatures verified on the callers' and the transport's goroutines
-	db       *pebble.DB
-	follows  *rate.Limiter // followers' requests served, from all peers
+	db      *pebble.DB
+	follows *rate.Limiter // followers' requests served, from all peers
 
 	qmu       sync.Mutex
 	queued    []submission
@@ -85,10 +84,6 @@ const (
 	maxInbox  = 4096
 	maxQueued = 100_000
 )
-
-// verifiedSize is how many verified transactions are remembered: several seconds' worth at
-// the ledger's best rate, from their arrival to their block's application.
-const verifiedSize = 1 << 16
 
 type submission struct {
 	tx ledger.Tx
@@ -149,12 +144,11 @@ func Open(db *pebble.DB, cfg Config) (*Service, error) {
 	if !ok {
 		return nil, fmt.Errorf("ledger: this node (%s) is none of the genesis's validators", cfg.Self)
 	}
-	v := newVerified(cfg.Genesis.ChainID, verifiedSize)
-	r, err := replica.Open(replica.Config{ID: id, DB: db, Genesis: cfg.Genesis, Verifier: v})
+	r, err := replica.Open(replica.Config{ID: id, DB: db, Genesis: cfg.Genesis})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Service{cfg: cfg, r: r, db: db, verified: v, follows: rate.NewLimiter(followRate, followRate), ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
+	s := &Service{cfg: cfg, r: r, db: db, follows: rate.NewLimiter(followRate, followRate), ids: ids, validators: peers, waiting: map[[32]byte][]*waiter{}, reads: map[uint64]*waiter{}}
 	if cfg.Revoked != nil {
 		revs, err := r.Revocations()
 		if err != nil {
@@ -250,7 +244,8 @@ func (s *Service) receive(from string, msg []byte) {
 
 // verifyProposed verifies the signatures of the transactions a proposal or a leader's entries
 // carry, here, on the transport's goroutine: applying their blocks, under the lock, finds
-// them verified. What fails is left for the state to refuse.
+// them in the process's signature cache (internal/sigcache). What fails is left for the state
+// to refuse.
 func (s *Service) verifyProposed(m *pb.Message) {
 	if t := m.GetType(); t != pb.MsgProp && t != pb.MsgApp {
 		return
@@ -264,7 +259,7 @@ func (s *Service) verifyProposed(m *pb.Message) {
 			continue
 		}
 		for _, tx := range b.Txs {
-			_ = s.verified.Verify(tx, s.cfg.Genesis.ChainID)
+			_ = tx.Verify(s.cfg.Genesis.ChainID)
 		}
 	}
 }
@@ -394,7 +389,7 @@ func (s *Service) processLocked() []func() {
 // error: the ledger stopped, or the transaction was not applied within SubmitTimeout.
 // Transactions submitted while the ledger writes go together in the next proposal.
 func (s *Service) Submit(tx ledger.Tx, done func(replica.Applied, error)) {
-	if err := s.verified.Verify(tx, s.cfg.Genesis.ChainID); err != nil { // outside the lock
+	if err := tx.Verify(s.cfg.Genesis.ChainID); err != nil { // outside the lock
 		done(replica.Applied{Hash: tx.Hash(), Reason: ledger.ReasonOf(err), Message: err.Error()}, nil)
 		return
 	}

@@ -220,7 +220,6 @@ func (r *Replica) restore(snap *pb.Snapshot) ([]Applied, [][32]byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	state.UseVerifier(r.cfg.Verifier)
 	r.state, r.applied, r.lastSnap = state, snap.GetMetadata().GetIndex(), snap.GetMetadata().GetIndex()
 	r.cs = snap.GetMetadata().GetConfState()
 	// The snapshot may hold revocations no block brought here: all of them are news.

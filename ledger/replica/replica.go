@@ -48,10 +48,6 @@ type Config struct {
 	// 1,000. After a snapshot the log keeps the last SnapshotEvery entries before it, so that
 	// a follower that lags by fewer catches up from the log, not from a snapshot.
 	SnapshotEvery uint64
-	// Verifier, if set, verifies transactions (Submit's, and the state's when it applies
-	// them) in place of Tx.Verify: one that remembers what verified saves verifying a
-	// signature again when its block is applied.
-	Verifier ledger.Verifier
 	// RetryTicks is how many ticks a submitted transaction waits to be applied before it is
 	// proposed again (its proposal may have been lost with a leader): default 3 election
 	// timeouts. A transaction applied twice fails the second time (its nonce is spent).
@@ -164,7 +160,6 @@ func Open(cfg Config) (*Replica, error) {
 	if r.state, err = ledger.NewState(r.store); err != nil {
 		return nil, err
 	}
-	r.state.UseVerifier(cfg.Verifier)
 	switch id := r.state.ChainID(); {
 	case id == "":
 		if _, err := r.state.InitChain(cfg.Genesis); err != nil {
