@@ -250,7 +250,7 @@ func TestMessengerUnderPerimeter(t *testing.T) {
 
 	// Counted where they were refused: the history's node refused them all.
 	for reason, want := range map[string]float64{"no-perimeter": 1, "foreign-argument": 1, "not-member": 1, "revoked": 1} {
-		if got := denials(t, regs[history], reason); got != want {
+		if got := counter(t, regs[history], "aquanet_perimeter_denials_total", "reason", reason); got != want {
 			t.Errorf("history's node counted %v denials for %s, want %v", got, reason, want)
 		}
 	}
@@ -271,27 +271,4 @@ func TestMessengerUnderPerimeter(t *testing.T) {
 	if n := len(served); n != 6 { // alice twice and carol once, at the history and the delivery
 		t.Errorf("the perimeter services ran %d calls, want 6: %+v", n, served)
 	}
-}
-
-// denials is what reg counts of aquanet_perimeter_denials_total for reason.
-func denials(t *testing.T, reg *prometheus.Registry, reason string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "aquanet_perimeter_denials_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	t.Fatalf("no aquanet_perimeter_denials_total{reason=%q}", reason)
-	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -60,7 +61,7 @@ func (h *triggerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			httpError(w, http.StatusRequestEntityTooLarge, "the body is over the limit of "+itoa(triggersvc.MaxArgsBytes)+" bytes")
+			httpError(w, http.StatusRequestEntityTooLarge, "the body is over the limit of "+strconv.Itoa(triggersvc.MaxArgsBytes)+" bytes")
 			return
 		}
 		httpError(w, http.StatusBadRequest, "reading the body: "+err.Error())
@@ -112,5 +113,3 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 	b, _ := json.Marshal(map[string]string{"error": msg})
 	w.Write(append(b, '\n')) //nolint:errcheck // the client may be gone
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -216,7 +216,8 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		if cfg.HTTPTriggers {
 			mux.Handle("POST /run/{route}", newTriggerHandler(node.Triggers(), cfg.HTTPTriggerToken, cfg.HTTPTriggerRate, cfg.HTTPTriggerTimeout.Duration))
 		}
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		// ReadTimeout: a client that sends a trigger's body a byte a minute holds nothing for long.
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 		go srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed at Shutdown
 	}
 

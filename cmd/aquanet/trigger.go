@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,10 +58,10 @@ func newTriggerAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			keys := make([]string, 0, len(args))
-			vals := make([]value.Value, 0, len(args))
-			for k, v := range args {
-				keys, vals = append(keys, k), append(vals, v)
+			keys := slices.Sorted(maps.Keys(args)) // the same trigger, the same stored bytes
+			vals := make([]value.Value, len(keys))
+			for i, k := range keys {
+				vals[i] = args[k]
 			}
 			params := value.Object(keys, vals)
 			var res value.Value
