@@ -46,6 +46,10 @@ func newTriggerAddCmd() *cobra.Command {
 		Short: "Install a trigger on the node; print its id",
 		Args:  usageArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if f.keyFile == "" {
+				// An ephemeral key would own a trigger nobody could remove but the node's operator.
+				return errors.New("trigger add needs --key FILE: the trigger's owner, who (with the node and its management peer) may remove it")
+			}
 			script, name, err := runScript(c, scriptFile, inline)
 			if err != nil {
 				return err

@@ -28,6 +28,9 @@ func TestTriggersOnANodeProcess(t *testing.T) {
 		t.Fatalf("trigger add: %s", errOut)
 	}
 	id = strings.TrimSpace(id)
+	if code, _, errOut := aquanet(t, "", "trigger", "add", "--relay", relay, "--route", "x", "-e", "(null)"); code == 0 || !strings.Contains(errOut, "needs --key FILE") {
+		t.Errorf("trigger add without --key: exit %d %s", code, errOut)
+	}
 	base := strings.TrimSuffix(node.metrics, "/metrics") + "/run/"
 	post := func(route, token, body string) (int, string) {
 		t.Helper()
