@@ -9,7 +9,7 @@ import (
 
 	"github.com/aquanet/aquanet/trust"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Key is a DHT key: SHA-256 of a challenge's encoding.

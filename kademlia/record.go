@@ -10,7 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/trust"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Record says that Provider provides Key until ExpiresAt, at Addrs, having solved Challenge.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aquanet/aquanet/trust"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Removal is a provider's word that it no longer provides a key: storing peers drop its record

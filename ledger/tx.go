@@ -8,7 +8,7 @@ import (
 
 	"github.com/aquanet/aquanet/trust"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Kind is what a transaction does; its byte is the encoding's.

@@ -62,7 +62,7 @@ import (
 	pb "github.com/libp2p/go-libp2p/core/crypto/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // MaxIDLen is the longest particle id, in bytes.

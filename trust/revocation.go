@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Revocation is one peer's signed withdrawal of its trust in another, from a time on (seconds

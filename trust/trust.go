@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Trust is one peer's signed statement that it trusts another, until a time. Times are seconds

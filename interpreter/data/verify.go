@@ -10,7 +10,7 @@ import (
 
 	"github.com/mr-tron/base58"
 
-	"github.com/aquanet/aquanet/internal/sigcache"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // PeerIDOf returns the libp2p peer id (base58 text) of an ed25519 public key: the identity
