@@ -29,7 +29,7 @@ type State struct {
 
 // Verify checks tx's form and its signature for the state's chain. A signature verified before
 // (on submission, or on the transport's goroutine when its proposal arrived) is answered from
-// the process's signature cache (internal/sigcache): applying a block verifies nothing again.
+// the process's signature cache (sigcache): applying a block verifies nothing again.
 func (s *State) Verify(tx Tx) error { return tx.Verify(s.chainID) }
 
 // Errors of the state machine's calls (not of transactions: those are Rejections).

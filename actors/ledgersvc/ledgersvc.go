@@ -244,7 +244,7 @@ func (s *Service) receive(from string, msg []byte) {
 
 // verifyProposed verifies the signatures of the transactions a proposal or a leader's entries
 // carry, here, on the transport's goroutine: applying their blocks, under the lock, finds
-// them in the process's signature cache (internal/sigcache). What fails is left for the state
+// them in the process's signature cache (sigcache). What fails is left for the state
 // to refuse.
 func (s *Service) verifyProposed(m *pb.Message) {
 	if t := m.GetType(); t != pb.MsgProp && t != pb.MsgApp {
