@@ -110,3 +110,51 @@ func BenchmarkReceive1MB(b *testing.B) {
 		}
 	}
 }
+
+// foldSeqScript folds over n elements with seq: one call per run, so a particle of n elements
+// takes n+1 runs and its data grows by one call each.
+func foldSeqScript() string {
+	return `(seq (call %init_peer_id% ("test" "range") [] arr) (fold arr x (seq (call %init_peer_id% ("op" "identity") [x] $s) (next x))))`
+}
+
+// foldSeqUpTo runs the fold-with-seq particle until `steps` calls are answered and returns its
+// data then, with the request the next run answers.
+func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, map[uint32]CallResult) {
+	tb.Helper()
+	elems := make([]string, n)
+	for i := range elems {
+		elems[i] = strconv.Itoa(i)
+	}
+	arr := "[" + strings.Join(elems, ",") + "]"
+	script := foldSeqScript()
+	o := Run(script, nil, nil, nil, p)
+	results := map[uint32]CallResult{o.CallRequests[0].ID: {0, arr}}
+	for range steps {
+		o = Run(script, o.Data, nil, results, p)
+		if o.RetCode != 0 || len(o.CallRequests) != 1 {
+			tb.Fatalf("fold with seq stopped: %d %s", o.RetCode, o.ErrorMessage)
+		}
+		r := o.CallRequests[0]
+		results = map[uint32]CallResult{r.ID: {0, r.Args[0].String()}}
+	}
+	return o.Data, results
+}
+
+// BenchmarkFoldSeqStep: one run of a fold with seq, one call per run, as the trace holds `at`
+// answered calls. Its cost should follow the run's work (one call), not `at`.
+func BenchmarkFoldSeqStep(b *testing.B) {
+	p := benchParams("alice")
+	p.SignOnlyToSend = true
+	p.Limits.MaxStreamSize = 1 << 20 // $s gets a value per element
+	for _, at := range []int{100, 1000, 3000} {
+		prev, results := foldSeqUpTo(b, p, 3001, at)
+		b.Run(fmt.Sprintf("at=%d", at), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if o := Run(foldSeqScript(), prev, nil, results, p); o.RetCode != 0 {
+					b.Fatal(o.ErrorMessage)
+				}
+			}
+		})
+	}
+}

@@ -57,6 +57,10 @@ type Limits struct {
 	MaxCallResult int // bytes of one call result; default 64 MiB
 	MaxSteps      int // instructions and fold iterations of one run; default DefaultMaxSteps
 	MaxMemory     int // estimated bytes of the values one run binds; default DefaultMaxMemory
+	// MaxStreamSize bounds a stream's (and a stream map's) values; default StreamMaxSize, the
+	// reference's. Raise it only where every peer of the script's particles runs aquanet: a
+	// reference peer refuses data whose streams are bigger than its bound.
+	MaxStreamSize int
 }
 
 // Default size limits.
@@ -81,6 +85,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxMemory <= 0 {
 		l.MaxMemory = DefaultMaxMemory
+	}
+	if l.MaxStreamSize <= 0 {
+		l.MaxStreamSize = StreamMaxSize
 	}
 	return l
 }
@@ -184,8 +191,8 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	x := &executor{
 		p:           p,
 		scalars:     newScalars(),
-		streams:     streams{m: map[string][]streamScope{}},
-		maps:        streams{m: map[string][]streamScope{}},
+		streams:     streams{m: map[string][]streamScope{}, maxSize: lim.MaxStreamSize},
+		maps:        streams{m: map[string][]streamScope{}, maxSize: lim.MaxStreamSize},
 		trace:       newTraceHandler(prev.Trace, cur.Trace),
 		stores:      mergeStores(prev.Stores, cur.Stores),
 		tetraplets:  map[data.Tetraplet]data.CID{},

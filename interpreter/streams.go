@@ -7,7 +7,8 @@ import (
 	"github.com/aquanet/aquanet/interpreter/data"
 )
 
-// StreamMaxSize is the most values a stream may hold; one more is an uncatchable error.
+// StreamMaxSize is the reference's bound on a stream (AquaVM's 1024, reached at its 1024th value),
+// and Limits.MaxStreamSize's default: data a reference peer could not process is not produced.
 const StreamMaxSize = 1024
 
 // genKind says where a stream value comes from, which orders it: values from the previous data
@@ -31,7 +32,7 @@ type stream struct {
 	size int
 }
 
-func (s *stream) add(v aggregate, g generation) *execError {
+func (s *stream) add(v aggregate, g generation, maxSize int) *execError {
 	m := &s.gens[g.kind]
 	idx := int(g.idx)
 	if g.kind == genNew {
@@ -42,8 +43,8 @@ func (s *stream) add(v aggregate, g generation) *execError {
 	}
 	(*m)[idx] = append((*m)[idx], v)
 	s.size++
-	if s.size >= StreamMaxSize {
-		return uncatchable(CodeStreamSizeLimitExceeded, "stream size goes over the allowed limit of 1024")
+	if s.size >= maxSize {
+		return uncatchable(CodeStreamSizeLimitExceeded, "stream size goes over the allowed limit of %d", maxSize)
 	}
 	return nil
 }
@@ -127,7 +128,8 @@ func (sc streamScope) contains(pos int) bool { return sc.left < pos && pos < sc.
 
 // streams are the streams of a run, by name; new opens a scope.
 type streams struct {
-	m map[string][]streamScope
+	m       map[string][]streamScope
+	maxSize int // Limits.MaxStreamSize
 }
 
 func (ss *streams) get(name string, pos int) *stream {
@@ -148,7 +150,7 @@ func (ss *streams) add(v *air.Var, agg aggregate, g generation) *execError {
 		s = &stream{}
 		ss.m[v.Name] = []streamScope{{left: 0, right: int(^uint(0) >> 1), s: s}}
 	}
-	return s.add(agg, g)
+	return s.add(agg, g, ss.maxSize)
 }
 
 func (ss *streams) scopeStart(name string, n *air.New) {

@@ -56,19 +56,25 @@ func TestBadFrames(t *testing.T) {
 	}
 }
 
-// The declared length is checked before anything is allocated for it.
+// The declared length is checked before anything is allocated for it. The counter is the
+// process's, which other tests' libp2p hosts may still be allocating on: the least of several
+// tries is readFrame's own.
 func TestHugeDeclaredLengthAllocatesNothing(t *testing.T) {
-	stream := []byte{0xff, 0xff, 0xff, 0xff, 0x07} // about 2 GiB
-	r := bufio.NewReaderSize(bytes.NewReader(stream), 16)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, err := readFrame(r, 1<<20, nil)
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrFrameTooLarge) {
-		t.Fatalf("err %v", err)
+	least := ^uint64(0)
+	for range 20 {
+		stream := []byte{0xff, 0xff, 0xff, 0xff, 0x07} // about 2 GiB
+		r := bufio.NewReaderSize(bytes.NewReader(stream), 16)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := readFrame(r, 1<<20, nil)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrFrameTooLarge) {
+			t.Fatalf("err %v", err)
+		}
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
 	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > 1024 {
-		t.Fatalf("%d bytes allocated for a frame that is refused", n)
+	if least > 1024 {
+		t.Fatalf("%d bytes allocated for a frame that is refused", least)
 	}
 }
 
