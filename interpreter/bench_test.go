@@ -55,17 +55,28 @@ func BenchmarkLocalCall(b *testing.B) {
 
 // BenchmarkFold1000: a fold over 1000 elements with par emits 1000 call requests, then one run
 // consumes all 1000 results.
-func BenchmarkFold1000(b *testing.B) {
+func BenchmarkFold1000(b *testing.B) { benchFoldPar(b, 1000) }
+
+// BenchmarkFoldPar: the same as BenchmarkFold1000 for n elements, to see the cost per element
+// as n grows (n = 10,000 needs streams above the reference's bound: Limits.MaxStreamSize).
+func BenchmarkFoldPar(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { benchFoldPar(b, n) })
+	}
+}
+
+func benchFoldPar(b *testing.B, n int) {
 	p := benchParams("alice")
-	elems := make([]string, 1000)
+	p.Limits.MaxStreamSize = n + 1
+	elems := make([]string, n)
 	for i := range elems {
 		elems[i] = strconv.Itoa(i)
 	}
 	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items i (par (call %init_peer_id% ("s" "f") [i] $r) (next i))))`
 	first := Run(script, nil, nil, nil, p)
 	second := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, "[" + strings.Join(elems, ",") + "]"}}, p)
-	if len(second.CallRequests) != 1000 {
-		b.Fatalf("%d call requests, want 1000 (%s)", len(second.CallRequests), second.ErrorMessage)
+	if len(second.CallRequests) != n {
+		b.Fatalf("%d call requests, want %d (%s)", len(second.CallRequests), n, second.ErrorMessage)
 	}
 	results := map[uint32]CallResult{}
 	for _, r := range second.CallRequests {
@@ -74,7 +85,7 @@ func BenchmarkFold1000(b *testing.B) {
 	b.Run("emit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if o := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, "[" + strings.Join(elems, ",") + "]"}}, p); len(o.CallRequests) != 1000 {
+			if o := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, "[" + strings.Join(elems, ",") + "]"}}, p); len(o.CallRequests) != n {
 				b.Fatal(o.ErrorMessage)
 			}
 		}
@@ -152,6 +163,28 @@ func BenchmarkFoldSeqStep(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if o := Run(foldSeqScript(), prev, nil, results, p); o.RetCode != 0 {
+					b.Fatal(o.ErrorMessage)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStoreResult: the run that stores a call's result of 10 MB, and of 100 MB (a string),
+// and encodes the data that carries it. B/op is the memory the run needs for it.
+func BenchmarkStoreResult(b *testing.B) {
+	p := benchParams("alice")
+	p.Limits.MaxCallResult, p.Limits.MaxData = 128<<20, 256<<20 // above the 64 MiB defaults
+	script := `(seq (call %init_peer_id% ("s" "big") [] x) (call "other" ("s" "got") [x]))`
+	first := Run(script, nil, nil, nil, p)
+	for _, mb := range []int{10, 100} {
+		big := `"` + strings.Repeat("x", mb<<20) + `"`
+		results := map[uint32]CallResult{first.CallRequests[0].ID: {0, big}}
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(big)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if o := Run(script, first.Data, nil, results, p); o.RetCode != 0 || len(o.NextPeers) != 1 {
 					b.Fatal(o.ErrorMessage)
 				}
 			}
