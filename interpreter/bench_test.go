@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aquanet/aquanet/interpreter/data"
 )
 
 // The benchmarks pair with ../shared/oracle/bench.mjs, which times the reference on the same
@@ -129,8 +131,8 @@ func foldSeqScript() string {
 }
 
 // foldSeqUpTo runs the fold-with-seq particle until `steps` calls are answered and returns its
-// data then, with the request the next run answers.
-func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, map[uint32]CallResult) {
+// data then (encoded and decoded), with the request the next run answers.
+func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map[uint32]CallResult) {
 	tb.Helper()
 	elems := make([]string, n)
 	for i := range elems {
@@ -138,28 +140,37 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, map[uint32]Call
 	}
 	arr := "[" + strings.Join(elems, ",") + "]"
 	script := foldSeqScript()
-	o := Run(script, nil, nil, nil, p)
+	o := RunDecoded(script, nil, nil, nil, p)
 	results := map[uint32]CallResult{o.CallRequests[0].ID: {0, arr}}
 	for range steps {
-		o = Run(script, o.Data, nil, results, p)
+		o = RunDecoded(script, o.Decoded, nil, results, p)
 		if o.RetCode != 0 || len(o.CallRequests) != 1 {
 			tb.Fatalf("fold with seq stopped: %d %s", o.RetCode, o.ErrorMessage)
 		}
 		r := o.CallRequests[0]
 		results = map[uint32]CallResult{r.ID: {0, r.Args[0].String()}}
 	}
-	return o.Data, results
+	return o.Data, o.Decoded, results
 }
 
 // BenchmarkFoldSeqStep: one run of a fold with seq, one call per run, as the trace holds `at`
-// answered calls. Its cost should follow the run's work (one call), not `at`.
+// answered calls, as a node runs it (RunDecoded: the data kept decoded between runs). Its cost
+// should follow the run's work (one call), not `at`; "bytes" is the run from encoded data.
 func BenchmarkFoldSeqStep(b *testing.B) {
 	p := benchParams("alice")
 	p.SignOnlyToSend = true
 	p.Limits.MaxStreamSize = 1 << 20 // $s gets a value per element
 	for _, at := range []int{100, 1000, 3000} {
-		prev, results := foldSeqUpTo(b, p, 3001, at)
+		prev, decoded, results := foldSeqUpTo(b, p, 3001, at)
 		b.Run(fmt.Sprintf("at=%d", at), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if o := RunDecoded(foldSeqScript(), decoded, nil, results, p); o.RetCode != 0 {
+					b.Fatal(o.ErrorMessage)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("at=%d/bytes", at), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if o := Run(foldSeqScript(), prev, nil, results, p); o.RetCode != 0 {

@@ -336,15 +336,14 @@ func (x *executor) serviceInfo(cid data.CID) (data.ServiceResult, value.Value, d
 	if !ok {
 		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
 	}
-	text, ok := x.stores.Values[sr.Value]
-	if !ok {
+	val, found, err := x.stores.Parsed(sr.Value)
+	if !found {
 		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
 	}
 	tet, ok := x.stores.Tetraplets[sr.Tetraplet]
 	if !ok {
 		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
 	}
-	val, err := value.Parse(text, value.Limits{})
 	if err != nil {
 		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
 	}

@@ -120,15 +120,14 @@ func (x *executor) canonElement(c data.CID) (aggregate, *execError) {
 	if !ok {
 		return aggregate{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", c)
 	}
-	text, ok := x.stores.Values[el.Value]
-	if !ok {
+	v, found, err := x.stores.Parsed(el.Value)
+	if !found {
 		return aggregate{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", el.Value)
 	}
 	tet, ok := x.stores.Tetraplets[el.Tetraplet]
 	if !ok {
 		return aggregate{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", el.Tetraplet)
 	}
-	v, err := value.Parse(text, value.Limits{})
 	if err != nil {
 		return aggregate{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", el.Value, err)
 	}

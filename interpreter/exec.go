@@ -396,7 +396,13 @@ func (x *executor) ap(in *air.Ap) *execError {
 
 // foldState is a fold over the elements of an array or a canon stream being executed.
 type foldState struct {
-	items  []aggregate
+	items []aggregate
+	// array, when set, is the iterable instead of items: a scalar's array, whose elements are
+	// made as the fold reaches them (a fold with seq replays up to where it stopped, not over
+	// the whole array, on each run).
+	array  *aggregate
+	made   *aggregate // the element of array at madeAt, the last one made
+	madeAt int
 	cursor int
 	body   air.Instr
 	last   air.Instr
@@ -406,7 +412,26 @@ type foldState struct {
 	backStarted bool
 }
 
-func (f *foldState) current() aggregate { return f.items[f.cursor] }
+func (f *foldState) current() aggregate {
+	if f.array == nil {
+		return f.items[f.cursor]
+	}
+	if f.made == nil || f.madeAt != f.cursor {
+		a := *f.array
+		a.val = a.val.Index(f.cursor)
+		a.tetraplet.Lens = elementLens(a.tetraplet.Lens, f.cursor)
+		f.made, f.madeAt = &a, f.cursor
+	}
+	return *f.made
+}
+
+// len is how many values the fold iterates over.
+func (f *foldState) len() int {
+	if f.array == nil {
+		return len(f.items)
+	}
+	return f.array.val.Len()
+}
 
 func (x *executor) fold(in *air.Fold) *execError {
 	if in.IsStreamFold() {
@@ -437,12 +462,11 @@ func (x *executor) fold(in *air.Fold) *execError {
 			if agg.val.Kind() != value.KindArray {
 				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", expr, agg.val)
 			}
-			items = make([]aggregate, 0, agg.val.Len())
-			for i := range agg.val.Len() {
-				t := agg.tetraplet
-				t.Lens = elementLens(t.Lens, i)
-				items = append(items, aggregate{val: agg.val.Index(i), tetraplet: t, tracePos: agg.tracePos, provenance: agg.provenance})
+			if agg.val.Len() == 0 {
+				return nil
 			}
+			x.budget.chargeSteps(agg.val.Len())
+			return x.runFold(in.Iterator.Name, &foldState{array: &agg, body: in.Body, last: in.Last})
 		case air.CanonStreamVar:
 			c, err := x.canonVar(it.Name)
 			if err != nil {
@@ -563,7 +587,7 @@ func (x *executor) next(in *air.Next) *execError {
 	if f.stream {
 		x.trace.iterationEnd(f.id)
 	}
-	if f.cursor+1 >= len(f.items) {
+	if f.cursor+1 >= f.len() {
 		if f.stream {
 			if err := x.trace.backIterator(f.id); err != nil {
 				return onInstruction(in, err)
@@ -583,7 +607,7 @@ func (x *executor) next(in *air.Next) *execError {
 	}
 	f.cursor++
 	if f.stream {
-		if err := x.trace.iterationStart(f.id, f.items[f.cursor].tracePos); err != nil {
+		if err := x.trace.iterationStart(f.id, f.current().tracePos); err != nil {
 			return onInstruction(in, err)
 		}
 	}

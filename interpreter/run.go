@@ -118,8 +118,11 @@ type Outcome struct {
 	RetCode      int64
 	ErrorMessage string
 	// Data is the new data: the encoding of data.Data. After an uncatchable or preparation
-	// error it is the previous data, unchanged.
+	// error it is the previous data, unchanged (Run), or nil (RunDecoded).
 	Data []byte
+	// Decoded is the new data decoded, for the next RunDecoded; nil when the data was left as
+	// it was. It must not be modified.
+	Decoded *data.Data
 	// NextPeers are the peers to send the particle to, sorted and without duplicates.
 	NextPeers []string
 	// CallRequests are the calls to make on this peer, sorted by ID.
@@ -151,20 +154,63 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 			out = fail(CodeTraceError, "internal interpreter error: %v", r)
 		}
 	}()
-	// The size limits are checked where, and reported as, the reference checks them with its
-	// hard limits on: the script and the current data first, the call results once the data is
-	// read and the script parsed.
-	lim := p.Limits.withDefaults()
-	switch {
-	case len(script) > lim.MaxScript:
-		return fail(CodeSizeLimits, "air size: %d bytes is bigger than the limit allowed: %d bytes", len(script), lim.MaxScript)
-	case len(currentData) > lim.MaxData:
-		return fail(CodeSizeLimits, "Current_data particle size: %d bytes is bigger than the limit allowed: %d bytes", len(currentData), lim.MaxData)
+	if code, msg := checkSizes(script, currentData, p.Limits.withDefaults()); code != 0 {
+		return fail(code, "%s", msg)
 	}
 	prev, err := data.Decode(prevData)
 	if err != nil {
 		return fail(decodeErrorCode(err), "failed to deserialize previous data: %v", err)
 	}
+	out = run(script, prev, false, currentData, callResults, p)
+	if out.Decoded == nil {
+		out.Data = prevData
+	}
+	return out
+}
+
+// RunDecoded is Run with this peer's previous data as the last run left it (Outcome.Decoded;
+// nil for none), so that a host keeping a particle between runs spares each run decoding, and
+// hashing to check, the whole of what it had, and copying its stores: a run then costs what it
+// adds, not the history. The run takes prev over: once it returns a new Outcome.Decoded, which
+// shares prev's stores, prev is stale and must not be used again. When Outcome.Decoded is nil
+// (the data was left as it was; Outcome.Data is nil too) prev is as it was.
+func RunDecoded(script string, prev *data.Data, currentData []byte, callResults map[uint32]CallResult, p Params) (out Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = Outcome{RetCode: CodeTraceError, ErrorMessage: fmt.Sprintf("internal interpreter error: %v", r)}
+		}
+	}()
+	if code, msg := checkSizes(script, currentData, p.Limits.withDefaults()); code != 0 {
+		return Outcome{RetCode: code, ErrorMessage: msg}
+	}
+	if prev == nil {
+		prev = data.New()
+	}
+	return run(script, prev, true, currentData, callResults, p)
+}
+
+// checkSizes checks the size limits where, and reports them as, the reference checks them with
+// its hard limits on: the script and the current data first (the call results once the data
+// is read and the script parsed, in run).
+func checkSizes(script string, currentData []byte, lim Limits) (int64, string) {
+	switch {
+	case len(script) > lim.MaxScript:
+		return CodeSizeLimits, fmt.Sprintf("air size: %d bytes is bigger than the limit allowed: %d bytes", len(script), lim.MaxScript)
+	case len(currentData) > lim.MaxData:
+		return CodeSizeLimits, fmt.Sprintf("Current_data particle size: %d bytes is bigger than the limit allowed: %d bytes", len(currentData), lim.MaxData)
+	}
+	return 0, ""
+}
+
+// run is Run and RunDecoded once the previous data is decoded; it takes prev over. ownPrev
+// says prev is what an earlier run produced (RunDecoded's promise), so its signatures need no
+// grouping to merge with current data that carries none. On failure before the data changed,
+// Outcome.Data and Decoded are nil.
+func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callResults map[uint32]CallResult, p Params) (out Outcome) {
+	fail := func(code int64, format string, args ...any) Outcome {
+		return Outcome{RetCode: code, ErrorMessage: fmt.Sprintf(format, args...)}
+	}
+	lim := p.Limits.withDefaults()
 	cur, err := data.Decode(currentData)
 	if err != nil {
 		return fail(decodeErrorCode(err), "failed to deserialize current data: %v", err)
@@ -173,8 +219,13 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 	if err := cur.VerifySignatures(p.ParticleID); err != nil {
 		return fail(CodeSignatureVerification, "%v", err)
 	}
-	sigs, err := data.MergeSignatures(prev, cur)
-	if err != nil {
+	var sigs map[string][]byte
+	if ownPrev && len(cur.Signatures) == 0 {
+		sigs = maps.Clone(prev.Signatures)
+		if sigs == nil {
+			sigs = map[string][]byte{}
+		}
+	} else if sigs, err = data.MergeSignatures(prev, cur); err != nil {
 		return fail(CodeSignatureVerification, "%v", err)
 	}
 	parsed, err := p.ParseCache.Parse(script)
@@ -188,13 +239,24 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		}
 	}
 
+	// The run adds to the stores of prev, not to a copy of them, so that it costs what it adds;
+	// a run that leaves the data as it was takes its additions out again.
+	stores := prev.Stores
+	var added data.Additions
+	stores.Record(&added)
+	defer func() {
+		if out.Decoded == nil {
+			stores.Undo(&added)
+		}
+	}()
+	stores.Merge(cur.Stores)
 	x := &executor{
 		p:           p,
 		scalars:     newScalars(),
 		streams:     streams{m: map[string][]streamScope{}, maxSize: lim.MaxStreamSize},
 		maps:        streams{m: map[string][]streamScope{}, maxSize: lim.MaxStreamSize},
 		trace:       newTraceHandler(prev.Trace, cur.Trace),
-		stores:      mergeStores(prev.Stores, cur.Stores),
+		stores:      stores,
 		tetraplets:  map[data.Tetraplet]data.CID{},
 		callResults: maps.Clone(callResults),
 		lastCallID:  prev.LastCallID,
@@ -219,11 +281,12 @@ func Run(script string, prevData, currentData []byte, callResults map[uint32]Cal
 		}
 	}
 	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
+	result.Stores.Record(nil)
 	if len(p.Key) == ed25519.PrivateKeySize && (!p.SignOnlyToSend || len(x.nextPeers) > 0) {
 		pub := p.Key.Public().(ed25519.PublicKey)
 		result.Signatures[string(pub)] = data.Sign(p.Key, x.produced, p.ParticleID)
 	}
-	out = Outcome{Data: result.Encode()}
+	out = Outcome{Data: result.Encode(), Decoded: result}
 	for peer := range x.nextPeers {
 		out.NextPeers = append(out.NextPeers, peer)
 	}
@@ -252,29 +315,6 @@ func decodeErrorCode(err error) int64 {
 		return CodeUnsupportedVersion
 	}
 	return CodeDataDecode
-}
-
-// mergeStores unions the stores of previous and current data: content-addressed entries agree
-// whenever their keys do.
-func mergeStores(a, b data.Stores) data.Stores {
-	// Sized for the larger side (the two mostly overlap) plus as much again: a run typically adds
-	// as many entries as the data had, and growing a map rehashes all of it.
-	size := func(x, y int) int { return 2*max(x, y) + 8 }
-	s := data.Stores{
-		Values:         make(map[data.CID][]byte, size(len(a.Values), len(b.Values))),
-		Tetraplets:     make(map[data.CID]data.Tetraplet, size(len(a.Tetraplets), len(b.Tetraplets))),
-		CanonElements:  make(map[data.CID]data.CanonElement, size(len(a.CanonElements), len(b.CanonElements))),
-		CanonResults:   make(map[data.CID]data.CanonResult, size(len(a.CanonResults), len(b.CanonResults))),
-		ServiceResults: make(map[data.CID]data.ServiceResult, size(len(a.ServiceResults), len(b.ServiceResults))),
-	}
-	for _, src := range []data.Stores{a, b} {
-		maps.Copy(s.Values, src.Values)
-		maps.Copy(s.Tetraplets, src.Tetraplets)
-		maps.Copy(s.CanonElements, src.CanonElements)
-		maps.Copy(s.CanonResults, src.CanonResults)
-		maps.Copy(s.ServiceResults, src.ServiceResults)
-	}
-	return s
 }
 
 // debugCallResults renders leftover call results as the reference's error message does (Rust's

@@ -198,3 +198,35 @@ func TestOutcomeComplete(t *testing.T) {
 		}
 	}
 }
+
+// A run from decoded data that fails after it stored results takes them out again: the data it
+// took over is as it was, and the next run makes what a run from the encoded data makes.
+func TestRunDecodedUndoesAFailedRun(t *testing.T) {
+	p := params("alice")
+	p.Limits.MaxStreamSize = 3
+	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items i (par (call %init_peer_id% ("s" "f") [i] $r) (next i))))`
+	first := RunDecoded(script, nil, nil, nil, p)
+	second := RunDecoded(script, first.Decoded, nil, map[uint32]CallResult{1: {0, `[1,2,3,4]`}}, p)
+	if len(second.CallRequests) != 4 {
+		t.Fatalf("%d call requests, want 4 (%s)", len(second.CallRequests), second.ErrorMessage)
+	}
+	before := second.Decoded.Encode()
+	all := map[uint32]CallResult{}
+	for _, r := range second.CallRequests {
+		all[r.ID] = CallResult{0, `{"big":"` + strings.Repeat("x", int(r.ID)) + `"}`}
+	}
+	// The third value goes over the stream's bound: an uncatchable error, once two are stored.
+	failed := RunDecoded(script, second.Decoded, nil, all, p)
+	if failed.RetCode != CodeStreamSizeLimitExceeded || failed.Decoded != nil || failed.Data != nil {
+		t.Fatalf("ret code %d (%s), decoded %v: want the stream's bound exceeded and the data left as it was", failed.RetCode, failed.ErrorMessage, failed.Decoded != nil)
+	}
+	if after := second.Decoded.Encode(); string(after) != string(before) {
+		t.Fatalf("the data a failed run took over changed: %d bytes, was %d", len(after), len(before))
+	}
+	two := map[uint32]CallResult{2: all[2], 3: all[3]}
+	fromDecoded := RunDecoded(script, second.Decoded, nil, two, p)
+	fromBytes := Run(script, before, nil, two, p)
+	if fromDecoded.RetCode != 0 || string(fromDecoded.Data) != string(fromBytes.Data) {
+		t.Fatalf("after the failed run: %d (%s), %d bytes from decoded data, %d from encoded", fromDecoded.RetCode, fromDecoded.ErrorMessage, len(fromDecoded.Data), len(fromBytes.Data))
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/data"
 )
 
 // TestScenariosMatchReference runs every scenario of testdata/scenarios through aquanet's
@@ -45,7 +46,37 @@ func TestScenariosMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareResults(t, got, &ref)
+			// The same with each peer keeping its data decoded between runs, as a node does.
+			got, err = scenario.RunWith(s, runKeepingDecoded(t), scenario.Options{DataView: scenario.InterpreterDataView})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareResults(t, got, &ref)
 		})
+	}
+}
+
+// runKeepingDecoded is interpreter.Run made of RunDecoded: the previous data's decoded form is
+// what the run that produced it returned, as a node keeps it, and a run takes it over; data not
+// kept (a restart's, read from disk) is decoded first.
+func runKeepingDecoded(t *testing.T) func(string, []byte, []byte, map[uint32]interpreter.CallResult, interpreter.Params) interpreter.Outcome {
+	kept := map[string]*data.Data{}
+	return func(script string, prev, cur []byte, results map[uint32]interpreter.CallResult, p interpreter.Params) interpreter.Outcome {
+		d, ok := kept[string(prev)]
+		if !ok {
+			var err error
+			if d, err = data.Decode(prev); err != nil {
+				t.Fatalf("a peer's own data does not decode: %v", err)
+			}
+		}
+		out := interpreter.RunDecoded(script, d, cur, results, p)
+		if out.Decoded == nil {
+			out.Data = prev
+		} else {
+			delete(kept, string(prev))
+			kept[string(out.Data)] = out.Decoded
+		}
+		return out
 	}
 }
 

@@ -115,6 +115,82 @@ type Stores struct {
 	CanonElements  map[CID]CanonElement
 	CanonResults   map[CID]CanonResult
 	ServiceResults map[CID]ServiceResult
+
+	added  *Additions            // where the Puts note what they add, if anywhere (Record)
+	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
+}
+
+// Additions are the keys Puts added to stores that did not hold them: what to take out again
+// (Undo) to have the stores as they were. A run adds to the stores it was given rather than to
+// a copy, so that it costs what it adds, and undoes its additions if it fails.
+type Additions struct {
+	keys [storeKinds][]CID
+}
+
+// The stores, as indexes of Additions.keys.
+const (
+	inValues = iota
+	inTetraplets
+	inCanonElements
+	inCanonResults
+	inServiceResults
+	storeKinds
+)
+
+// Record makes the Puts of s note in a what they add, from now on.
+func (s *Stores) Record(a *Additions) { s.added = a }
+
+// Undo takes out of s what a recorded, and stops recording.
+func (s *Stores) Undo(a *Additions) {
+	for k, keys := range a.keys {
+		for _, c := range keys {
+			switch k {
+			case inValues:
+				delete(s.Values, c)
+				delete(s.parsed, c)
+			case inTetraplets:
+				delete(s.Tetraplets, c)
+			case inCanonElements:
+				delete(s.CanonElements, c)
+			case inCanonResults:
+				delete(s.CanonResults, c)
+			case inServiceResults:
+				delete(s.ServiceResults, c)
+			}
+		}
+	}
+	*a = Additions{}
+	s.added = nil
+}
+
+// put stores v under c in m, the store of kind k, noting c if s records and it is new there.
+// The note comes first, so that a run stopped between the two (a panic) still undoes it.
+func put[V any](s *Stores, k int, m map[CID]V, c CID, v V) {
+	if s.added != nil {
+		if _, ok := m[c]; !ok {
+			s.added.keys[k] = append(s.added.keys[k], c)
+		}
+	}
+	m[c] = v
+}
+
+// Merge adds the entries of o to s: content-addressed, entries agree whenever keys do.
+func (s *Stores) Merge(o Stores) {
+	for c, v := range o.Values {
+		put(s, inValues, s.Values, c, v)
+	}
+	for c, v := range o.Tetraplets {
+		put(s, inTetraplets, s.Tetraplets, c, v)
+	}
+	for c, v := range o.CanonElements {
+		put(s, inCanonElements, s.CanonElements, c, v)
+	}
+	for c, v := range o.CanonResults {
+		put(s, inCanonResults, s.CanonResults, c, v)
+	}
+	for c, v := range o.ServiceResults {
+		put(s, inServiceResults, s.ServiceResults, c, v)
+	}
 }
 
 // NewStores returns empty stores.
@@ -125,21 +201,45 @@ func NewStores() Stores {
 		CanonElements:  map[CID]CanonElement{},
 		CanonResults:   map[CID]CanonResult{},
 		ServiceResults: map[CID]ServiceResult{},
+		parsed:         map[CID]value.Value{},
 	}
+}
+
+// Parsed returns the value stored under c, parsed: the first time from its text, after that
+// from memory, so that data kept between runs (interpreter.RunDecoded) parses each value once
+// however often its runs replay it. found is false if s has no value c.
+func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
+	if v, ok := s.parsed[c]; ok {
+		return v, true, nil
+	}
+	text, ok := s.Values[c]
+	if !ok {
+		return value.Value{}, false, nil
+	}
+	if v, err = value.Parse(text, value.Limits{}); err != nil {
+		return value.Value{}, true, err
+	}
+	if s.parsed != nil {
+		s.parsed[c] = v
+	}
+	return v, true, nil
 }
 
 // PutValue stores a value and returns its CID.
 func (s *Stores) PutValue(v value.Value) CID {
 	text := v.AppendJSON(nil)
 	c := CIDOf(text)
-	s.Values[c] = text
+	put(s, inValues, s.Values, c, text)
+	if s.parsed != nil {
+		s.parsed[c] = v
+	}
 	return c
 }
 
 // PutTetraplet stores a tetraplet and returns its CID.
 func (s *Stores) PutTetraplet(t Tetraplet) CID {
 	c := CIDOf(t.AppendCanonical(nil))
-	s.Tetraplets[c] = t
+	put(s, inTetraplets, s.Tetraplets, c, t)
 	return c
 }
 
@@ -147,20 +247,20 @@ func (s *Stores) PutTetraplet(t Tetraplet) CID {
 func (s *Stores) PutServiceResult(r ServiceResult) CID {
 	var buf [256]byte
 	c := CIDOf(r.AppendCanonical(buf[:0]))
-	s.ServiceResults[c] = r
+	put(s, inServiceResults, s.ServiceResults, c, r)
 	return c
 }
 
 // PutCanonElement stores a canon element and returns its CID.
 func (s *Stores) PutCanonElement(e CanonElement) CID {
 	c := CIDOf(e.AppendCanonical(nil))
-	s.CanonElements[c] = e
+	put(s, inCanonElements, s.CanonElements, c, e)
 	return c
 }
 
 // PutCanonResult stores a canon result and returns its CID.
 func (s *Stores) PutCanonResult(r CanonResult) CID {
 	c := CIDOf(r.AppendCanonical(nil))
-	s.CanonResults[c] = r
+	put(s, inCanonResults, s.CanonResults, c, r)
 	return c
 }
