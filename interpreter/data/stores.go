@@ -116,7 +116,7 @@ type Stores struct {
 	CanonResults   map[CID]CanonResult
 	ServiceResults map[CID]ServiceResult
 
-	added  *Additions            // where the Puts note what they add, if anywhere (Record)
+	added  *Additions          // where the Puts note what they add, if anywhere (Record)
 	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
 }
 
