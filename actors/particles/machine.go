@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/data"
 )
 
 // Machine is one particle on this node.
@@ -17,6 +18,7 @@ type Machine struct {
 	script   string
 	params   interpreter.Params
 	prev     []byte                            // this peer's data after its last run
+	decoded  *data.Data                        // prev decoded, for the next run; nil: decode prev
 	arrivals []arrival                         // data that arrived, not yet merged
 	pending  map[uint32]bool                   // calls made, not yet answered
 	results  map[uint32]interpreter.CallResult // answers not yet given to the interpreter
@@ -84,7 +86,7 @@ type Pass struct {
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
 // the particle (from the Store); call it before the first Step.
-func (m *Machine) Restore(prev []byte) { m.prev = prev }
+func (m *Machine) Restore(prev []byte) { m.prev, m.decoded = prev, nil }
 
 // Data returns this peer's data after the last run (what Restore takes back).
 func (m *Machine) Data() []byte { return m.prev }
@@ -142,8 +144,7 @@ func (m *Machine) Step() Effects {
 	}
 	results := m.results
 	m.results = map[uint32]interpreter.CallResult{}
-	out := interpreter.Run(m.script, m.prev, current, results, m.params)
-	m.runs++
+	out := m.run(current, results)
 	var dropped Failure
 	if arrived && len(results) > 0 && leftDataAsItWas(out.RetCode) {
 		// The run failed before it could change anything, and the arrival may be why (data that
@@ -153,10 +154,8 @@ func (m *Machine) Step() Effects {
 		// interpreter decodes and verifies it before it executes anything.
 		dropped = Failure{Code: out.RetCode, Error: out.ErrorMessage}
 		from, current = "", nil
-		out = interpreter.Run(m.script, m.prev, nil, results, m.params)
-		m.runs++
+		out = m.run(nil, results)
 	}
-	m.prev = out.Data
 	for _, c := range out.CallRequests {
 		m.pending[c.ID] = true
 	}
@@ -168,6 +167,24 @@ func (m *Machine) Step() Effects {
 		e.PassData = current
 	}
 	return e
+}
+
+// run runs the interpreter on this peer's data, kept decoded between runs (RunDecoded): a run
+// costs what it adds, not what the particle holds. It keeps the data the run leaves.
+func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult) interpreter.Outcome {
+	m.runs++
+	var out interpreter.Outcome
+	if m.decoded == nil {
+		out = interpreter.Run(m.script, m.prev, current, results, m.params)
+	} else {
+		out = interpreter.RunDecoded(m.script, m.decoded, current, results, m.params)
+	}
+	if out.Decoded != nil {
+		m.prev, m.decoded = out.Data, out.Decoded
+	} else {
+		out.Data = m.prev
+	}
+	return out
 }
 
 // relay returns where a relay passes on data that arrived from the peer from. A client (a

@@ -52,7 +52,8 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
 
-// Encode returns d's byte encoding.
+// Encode returns d's byte encoding. It keeps the order of the stores' keys for its next call
+// (see Stores), so it must not be called on the same Data from two goroutines at once.
 func (d *Data) Encode() []byte {
 	// The trace is encoded first, into its own buffer, so that the whole encoding can be
 	// allocated once: growing a buffer that holds a megabyte value copies the megabyte.
@@ -62,11 +63,11 @@ func (d *Data) Encode() []byte {
 	b = append(b, trace...)
 	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
-	for _, c := range sortedKeys(d.Stores.Values) {
+	for _, c := range sortedKeys(&d.Stores, inValues, d.Stores.Values) {
 		b = protowire.AppendTag(b, fValue, protowire.BytesType)
 		b = protowire.AppendBytes(b, d.Stores.Values[c])
 	}
-	for _, c := range sortedKeys(d.Stores.Tetraplets) {
+	for _, c := range sortedKeys(&d.Stores, inTetraplets, d.Stores.Tetraplets) {
 		t := d.Stores.Tetraplets[c]
 		m := scratch[:0]
 		m = appendString(m, 1, t.PeerPK)
@@ -76,7 +77,7 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fTetraplet, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(d.Stores.CanonElements) {
+	for _, c := range sortedKeys(&d.Stores, inCanonElements, d.Stores.CanonElements) {
 		e := d.Stores.CanonElements[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, e.Value)
@@ -88,7 +89,7 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fCanonElement, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(d.Stores.CanonResults) {
+	for _, c := range sortedKeys(&d.Stores, inCanonResults, d.Stores.CanonResults) {
 		r := d.Stores.CanonResults[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, r.Tetraplet)
@@ -100,7 +101,7 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fCanonResult, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(d.Stores.ServiceResults) {
+	for _, c := range sortedKeys(&d.Stores, inServiceResults, d.Stores.ServiceResults) {
 		r := d.Stores.ServiceResults[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, r.Value)
@@ -239,15 +240,6 @@ func appendCID(b []byte, num protowire.Number, c CID) []byte {
 func appendMessage(b []byte, num protowire.Number, m []byte) []byte {
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	return protowire.AppendBytes(b, m)
-}
-
-func sortedKeys[V any](m map[CID]V) []CID {
-	keys := make([]CID, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b CID) int { return bytes.Compare(a[:], b[:]) })
-	return keys
 }
 
 // Decode parses encoded data. Empty input is empty data, as in the reference. Values are kept as

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -171,4 +172,42 @@ func FuzzDecode(f *testing.F) {
 		}
 		d.PeerCIDs()
 	})
+}
+
+// Encode keeps the order of the keys between encodings and merges in what was added since, or
+// undone: each encoding is the bytes of the same data decoded afresh and encoded.
+func TestEncodeAfterAdditionsAndUndo(t *testing.T) {
+	d := New()
+	check := func(when string) {
+		t.Helper()
+		enc := d.Encode()
+		fresh, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if !bytes.Equal(fresh.Encode(), enc) {
+			t.Fatalf("%s: the encoding differs from the same data's decoded afresh", when)
+		}
+	}
+	put := func(from, to int) {
+		for i := from; i < to; i++ {
+			v := value.Int(int64(i * 7919 % 1000))
+			d.Stores.PutServiceResult(ServiceResult{Value: d.Stores.PutValue(v), Tetraplet: d.Stores.PutTetraplet(Tetraplet{PeerPK: "p", Lens: fmt.Sprint(i % 13)})})
+		}
+	}
+	put(0, 50)
+	check("first")
+	put(50, 120)
+	check("after additions")
+	var a Additions
+	d.Stores.Record(&a)
+	put(100, 200) // half of them there already
+	d.Stores.Undo(&a)
+	check("after an undo")
+	if len(d.Stores.ServiceResults) != 120 {
+		t.Fatalf("%d service results after the undo, want 120", len(d.Stores.ServiceResults))
+	}
+	put(200, 230)
+	d.Stores.Values[CIDOf([]byte(`"direct"`))] = []byte(`"direct"`) // written directly: not in the order
+	check("after a direct write")
 }

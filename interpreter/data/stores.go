@@ -1,6 +1,9 @@
 package data
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -118,7 +121,53 @@ type Stores struct {
 
 	added  *Additions          // where the Puts note what they add, if anywhere (Record)
 	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
+	// orders keep each store's keys sorted for Encode, from one encoding to the next, with
+	// the keys added since: a run then sorts what it added, not the whole history. Shared by
+	// the copies of the stores; nil until the first encoding.
+	orders *[storeKinds]keyOrder
 }
+
+// keyOrder is a store's keys as its last encoding sorted them, and the keys added since.
+type keyOrder struct{ sorted, fresh []CID }
+
+// sortedKeys returns the keys of m, the store of kind k, sorted, and keeps them so for the
+// next call. What was added since the last call is sorted and merged in; a store whose keys
+// the order does not account for (written to directly) is sorted whole.
+func sortedKeys[V any](s *Stores, k int, m map[CID]V) []CID {
+	if s.orders == nil {
+		s.orders = new([storeKinds]keyOrder)
+	}
+	o := &s.orders[k]
+	if len(o.sorted)+len(o.fresh) != len(m) {
+		o.sorted = make([]CID, 0, len(m))
+		for c := range m {
+			o.sorted = append(o.sorted, c)
+		}
+		slices.SortFunc(o.sorted, compareCIDs)
+		o.fresh = nil
+		return o.sorted
+	}
+	if len(o.fresh) == 0 {
+		return o.sorted
+	}
+	slices.SortFunc(o.fresh, compareCIDs)
+	merged := make([]CID, 0, len(m))
+	i, j := 0, 0
+	for i < len(o.sorted) && j < len(o.fresh) {
+		if compareCIDs(o.sorted[i], o.fresh[j]) < 0 {
+			merged = append(merged, o.sorted[i])
+			i++
+		} else {
+			merged = append(merged, o.fresh[j])
+			j++
+		}
+	}
+	merged = append(append(merged, o.sorted[i:]...), o.fresh[j:]...)
+	o.sorted, o.fresh = merged, nil
+	return merged
+}
+
+func compareCIDs(a, b CID) int { return bytes.Compare(a[:], b[:]) }
 
 // Additions are the keys Puts added to stores that did not hold them: what to take out again
 // (Undo) to have the stores as they were. A run adds to the stores it was given rather than to
@@ -143,6 +192,11 @@ func (s *Stores) Record(a *Additions) { s.added = a }
 // Undo takes out of s what a recorded, and stops recording.
 func (s *Stores) Undo(a *Additions) {
 	for k, keys := range a.keys {
+		if s.orders != nil {
+			// The keys a recorded were added to the order's fresh keys as they were to a.
+			o := &s.orders[k]
+			o.fresh = o.fresh[:max(len(o.fresh)-len(keys), 0)]
+		}
 		for _, c := range keys {
 			switch k {
 			case inValues:
@@ -166,9 +220,14 @@ func (s *Stores) Undo(a *Additions) {
 // put stores v under c in m, the store of kind k, noting c if s records and it is new there.
 // The note comes first, so that a run stopped between the two (a panic) still undoes it.
 func put[V any](s *Stores, k int, m map[CID]V, c CID, v V) {
-	if s.added != nil {
+	if s.added != nil || s.orders != nil {
 		if _, ok := m[c]; !ok {
-			s.added.keys[k] = append(s.added.keys[k], c)
+			if s.added != nil {
+				s.added.keys[k] = append(s.added.keys[k], c)
+			}
+			if s.orders != nil {
+				s.orders[k].fresh = append(s.orders[k].fresh, c)
+			}
 		}
 	}
 	m[c] = v
