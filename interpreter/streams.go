@@ -190,13 +190,17 @@ func (h *traceHandler) updateGeneration(pos, gen uint32) *execError {
 	switch s := h.result[pos].(type) {
 	case data.CallState:
 		if s.Kind == data.CallExecuted && s.Value == data.StreamValue {
-			s.Generation = gen
-			h.result[pos] = s
+			if s.Generation != gen { // a replayed state mostly has it already: no copy then
+				s.Generation = gen
+				h.result[pos] = s
+			}
 			return nil
 		}
 	case data.ApState:
-		s.Gens = []uint32{gen}
-		h.result[pos] = s
+		if len(s.Gens) != 1 || s.Gens[0] != gen {
+			s.Gens = []uint32{gen}
+			h.result[pos] = s
+		}
 		return nil
 	}
 	return uncatchable(20001, "generation compaction: state at position %d is not a stream state", pos)

@@ -128,7 +128,9 @@ func (d *Data) Encode() []byte {
 
 // encodeTrace returns the trace's states as a sequence of fState fields.
 func (d *Data) encodeTrace() []byte {
-	var trace, scratch []byte // scratch: one state at a time, reused
+	// Sized for a call state with its CID (most of a trace) so that it rarely grows.
+	trace := make([]byte, 0, len(d.Trace)*48)
+	var scratch []byte // one state at a time, reused
 	for _, s := range d.Trace {
 		scratch = appendState(scratch[:0], s)
 		trace = protowire.AppendTag(trace, fState, protowire.BytesType)
