@@ -175,7 +175,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		}
 		x.complete = false
 		x.record(tet.PeerPK, st.CID)
-		x.trace.push(st)
+		x.trace.push(m.asState())
 		return false, nil, localServiceError(code, msg)
 
 	case st.Kind == data.CallSentBy && st.HasCallID && st.Peer == x.p.CurrentPeerID:
@@ -247,7 +247,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		// The reference's words, with its ValueRef in Rust's Debug.
 		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(st))
 	}
-	x.trace.push(st)
+	x.trace.push(m.asState())
 	return false, nil, nil
 }
 

@@ -401,8 +401,9 @@ type foldState struct {
 	// made as the fold reaches them (a fold with seq replays up to where it stopped, not over
 	// the whole array, on each run).
 	array  *aggregate
-	made   *aggregate // the element of array at madeAt, the last one made
+	made   aggregate // the element of array at madeAt, the last one made, if isMade
 	madeAt int
+	isMade bool
 	cursor int
 	body   air.Instr
 	last   air.Instr
@@ -416,13 +417,13 @@ func (f *foldState) current() aggregate {
 	if f.array == nil {
 		return f.items[f.cursor]
 	}
-	if f.made == nil || f.madeAt != f.cursor {
-		a := *f.array
-		a.val = a.val.Index(f.cursor)
-		a.tetraplet.Lens = elementLens(a.tetraplet.Lens, f.cursor)
-		f.made, f.madeAt = &a, f.cursor
+	if !f.isMade || f.madeAt != f.cursor {
+		f.made = *f.array
+		f.made.val = f.made.val.Index(f.cursor)
+		f.made.tetraplet.Lens = elementLens(f.made.tetraplet.Lens, f.cursor)
+		f.isMade, f.madeAt = true, f.cursor
 	}
-	return *f.made
+	return f.made
 }
 
 // len is how many values the fold iterates over.

@@ -91,6 +91,15 @@ type metCall struct {
 	state  data.CallState
 	pos    uint32
 	source valueSource
+	boxed  data.State // state as a trace held it, if it is that state: pushed without a copy
+}
+
+// asState is m's state to push to the result trace.
+func (m metCall) asState() data.State {
+	if m.boxed != nil {
+		return m.boxed
+	}
+	return m.state
 }
 
 // mergeCall takes the next call state from both traces (§3.4): ok is false when neither has one.
@@ -118,7 +127,14 @@ func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	}
 	pos := h.pos()
 	h.mapPositions(scheme)
-	return metCall{st, pos, scheme.source()}, true, nil
+	m = metCall{state: st, pos: pos, source: scheme.source()}
+	switch {
+	case pok && st == pc:
+		m.boxed = ps
+	case cok && st == cc:
+		m.boxed = cs
+	}
+	return m, true, nil
 }
 
 // mergeCallStates merges the states of one call in the previous and the current data. Two
