@@ -258,28 +258,30 @@ const CodeCallResultNotCorrespondToInstr = 20006
 func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Var, res CallResult) *execError {
 	if res.RetCode != 0 {
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(int64(res.RetCode)), value.String(res.Result)})
-		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
+		cid := x.trackServiceResult(failed, nil, tet, x.argsHash(args))
 		x.record(tet.PeerPK, cid)
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(res.RetCode, res.Result)
 	}
-	val, perr := value.Parse([]byte(res.Result), value.Limits{})
+	val, perr := value.ParseString(res.Result, value.Limits{})
 	if perr != nil {
 		// The reference's words: the result as its CallServiceResult prints, serde_json's
 		// message. The message is part of the failed value, so of its CID in the data.
 		msg := fmt.Sprintf("call_service result 'ret_code: 0, result: '%s'' can't be serialized or deserialized with an error: %s", res.Result, value.SerdeMessage(res.Result, perr))
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
-		cid := x.trackServiceResult(failed, tet, x.argsHash(args))
+		cid := x.trackServiceResult(failed, nil, tet, x.argsHash(args))
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(math.MaxInt32, msg)
 	}
+	// A result that is one plain string (a large value, mostly) is its own canonical text.
+	text, _ := value.SharedText(val, res.Result)
 	pos := x.trace.pos()
 	switch {
 	case out == nil:
 		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.UnusedValue, CID: data.CIDOf(val.AppendJSON(nil))})
 		return nil
 	case out.Kind == air.ScalarVar:
-		cid := x.trackServiceResult(val, tet, x.argsHash(args))
+		cid := x.trackServiceResult(val, text, tet, x.argsHash(args))
 		agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
 		if err := x.budget.chargeValue(val); err != nil {
 			return err
@@ -291,7 +293,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallExecuted, Value: data.ScalarValue, CID: cid})
 		return nil
 	}
-	cid := x.trackServiceResult(val, tet, x.argsHash(args))
+	cid := x.trackServiceResult(val, text, tet, x.argsHash(args))
 	agg := aggregate{val: val, tetraplet: tet, tracePos: pos, provenance: provenance{kind: data.FromServiceResult, cid: cid}}
 	if err := x.budget.chargeValue(val); err != nil {
 		return err
@@ -304,9 +306,16 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 	return nil
 }
 
-func (x *executor) trackServiceResult(val value.Value, tet data.Tetraplet, argHash data.CID) data.CID {
+// trackServiceResult stores a call's result; text, if not nil, is val's canonical JSON.
+func (x *executor) trackServiceResult(val value.Value, text []byte, tet data.Tetraplet, argHash data.CID) data.CID {
+	var c data.CID
+	if text != nil {
+		c = x.stores.PutValueText(val, text)
+	} else {
+		c = x.stores.PutValue(val)
+	}
 	return x.stores.PutServiceResult(data.ServiceResult{
-		Value:        x.stores.PutValue(val),
+		Value:        c,
 		ArgumentHash: argHash,
 		Tetraplet:    x.putTetraplet(tet),
 	})

@@ -295,6 +295,17 @@ func (s *Stores) PutValue(v value.Value) CID {
 	return c
 }
 
+// PutValueText stores a value whose canonical JSON text is text, which the store keeps (the
+// caller must not change it), and returns its CID.
+func (s *Stores) PutValueText(v value.Value, text []byte) CID {
+	c := CIDOf(text)
+	put(s, inValues, s.Values, c, text)
+	if s.parsed != nil {
+		s.parsed[c] = v
+	}
+	return c
+}
+
 // PutTetraplet stores a tetraplet and returns its CID.
 func (s *Stores) PutTetraplet(t Tetraplet) CID {
 	c := CIDOf(t.AppendCanonical(nil))

@@ -25,6 +25,15 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Parse(data, Limits{})
+		// ParseString reads the same, error for error; the text it shares is canonical.
+		str := string(data)
+		vs, errs := ParseString(str, Limits{})
+		if (err == nil) != (errs == nil) || err != nil && err.Error() != errs.Error() || err == nil && vs.String() != v.String() {
+			t.Fatalf("ParseString gives %v (%v), Parse %v (%v)", vs, errs, v, err)
+		}
+		if text, ok := SharedText(vs, str); ok && string(text) != string(vs.AppendJSON(nil)) {
+			t.Fatalf("shared text %q is not the canonical %q", text, vs.AppendJSON(nil))
+		}
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(data) || se.Msg == "" ||

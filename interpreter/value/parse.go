@@ -3,6 +3,7 @@ package value
 import (
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaxDepth is how many arrays and objects may be nested in a text [Parse] accepts: serde_json's
@@ -45,7 +46,30 @@ func Parse(data []byte, limits Limits) (Value, error) {
 		return Value{}, &SyntaxError{Kind: ErrTooLarge, Offset: limits.MaxBytes, Start: limits.MaxBytes,
 			Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d bytes", len(data), limits.MaxBytes)}
 	}
-	p := parser{data: data, depth: MaxDepth}
+	return parse(parser{data: data, depth: MaxDepth}, limits)
+}
+
+// ParseString is Parse of a string's bytes. A string of the value that is at least half of s
+// shares s's memory instead of copying it: a call's result of a hundred megabytes, one string,
+// costs no copy to parse, and a small string never keeps a large s alive.
+func ParseString(s string, limits Limits) (Value, error) {
+	if limits.MaxBytes > 0 && len(s) > limits.MaxBytes {
+		return Parse(unsafe.Slice(unsafe.StringData(s), len(s)), limits) // for its error
+	}
+	return parse(parser{data: unsafe.Slice(unsafe.StringData(s), len(s)), depth: MaxDepth, shared: true}, limits)
+}
+
+// SharedText returns s's bytes, without a copy, if v is a string that ParseString read from s
+// sharing its memory, s being only that string: then s is v's canonical JSON text (a string
+// read without a copy has no escapes, and nothing around it). ok is false otherwise.
+func SharedText(v Value, s string) (text []byte, ok bool) {
+	if v.kind != KindString || len(v.s) == 0 || len(s) != len(v.s)+2 || unsafe.StringData(v.s) != unsafe.StringData(s[1:]) {
+		return nil, false
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s)), true
+}
+
+func parse(p parser, limits Limits) (Value, error) {
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -67,6 +91,9 @@ type parser struct {
 	data  []byte
 	pos   int
 	depth int // how many more containers may be opened
+	// shared: data is a string's bytes (ParseString), which a large string of the value may
+	// share rather than copy.
+	shared bool
 
 	elems  []Value  // array elements being read, innermost array last
 	fields []field  // object fields being read, innermost object last

@@ -1,6 +1,9 @@
 package value
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+	"unsafe"
+)
 
 // This file reads JSON strings as serde_json does: escapes \" \\ \/ \b \f \n \r \t and
 // \uXXXX (surrogate pairs combined, unpaired surrogates rejected), no raw control characters,
@@ -16,7 +19,12 @@ func (p *parser) str() (string, error) {
 		}
 		switch c := p.data[i]; {
 		case c == '"':
-			s := string(p.data[p.pos:i])
+			var s string
+			if n := i - p.pos; p.shared && n > 0 && 2*n >= len(p.data) {
+				s = unsafe.String(&p.data[p.pos], n) // the data is a string: immutable
+			} else {
+				s = string(p.data[p.pos:i])
+			}
 			p.pos = i + 1
 			return s, nil
 		case c == '\\':
