@@ -2,6 +2,7 @@ package sigcache
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"testing"
 )
 
@@ -93,4 +94,80 @@ func BenchmarkVerify(b *testing.B) {
 			c.Verify(pub, msg, sig)
 		}
 	})
+}
+
+// The signers' keys are kept too, at most min(n, MaxKeys), the oldest forgotten first: a key
+// whose signature verified once is remembered, expanded when it verifies again; a key whose
+// signature fails is not remembered.
+func TestKeysBounded(t *testing.T) {
+	c := New(3)
+	pubOf := func(pub ed25519.PublicKey) [ed25519.PublicKeySize]byte { return [ed25519.PublicKeySize]byte(pub) }
+	pub, priv := keyPair(10)
+	if c.Verify(pub, []byte("m"), make([]byte, ed25519.SignatureSize)) || len(c.keys.m) != 0 {
+		t.Fatal("a failed signature's key was remembered")
+	}
+	for i, m := range []string{"a", "b", "c"} {
+		if !c.Verify(pub, []byte(m), ed25519.Sign(priv, []byte(m))) {
+			t.Fatal("a valid signature did not verify")
+		}
+		x, ok := c.keys.m[pubOf(pub)]
+		if !ok || (x != nil) != (i > 0) || len(c.keys.m) != 1 {
+			t.Fatalf("after %d signatures: known %v, expanded %v, %d keys", i+1, ok, x != nil, len(c.keys.m))
+		}
+	}
+	for s := range byte(5) {
+		p, k := keyPair(20 + s)
+		if !c.Verify(p, []byte("m"), ed25519.Sign(k, []byte("m"))) {
+			t.Fatal("a valid signature did not verify")
+		}
+	}
+	if len(c.keys.m) != 3 || len(c.keys.ring) != 3 {
+		t.Fatalf("%d keys, %d in the ring, want 3", len(c.keys.m), len(c.keys.ring))
+	}
+	if _, ok := c.keys.m[pubOf(pub)]; ok {
+		t.Fatal("the oldest key was not forgotten")
+	}
+	if got := cap(New(MaxKeys + 1).keys.ring); got != MaxKeys {
+		t.Fatalf("a large cache keeps %d keys, want MaxKeys", got)
+	}
+}
+
+// Many callers at once, on a few signers, new and remembered, valid and not: each gets
+// ed25519's answer (go test -race checks the sharing).
+func TestConcurrent(t *testing.T) {
+	c := New(8)
+	type check struct {
+		pub      ed25519.PublicKey
+		msg, sig []byte
+		want     bool
+	}
+	var checks []check
+	for k := range byte(3) {
+		pub, priv := keyPair(30 + k)
+		for m := range byte(4) {
+			msg := []byte{m}
+			sig := ed25519.Sign(priv, msg)
+			bad := append([]byte(nil), sig...)
+			bad[0] ^= 1
+			checks = append(checks, check{pub, msg, sig, true}, check{pub, msg, bad, false})
+		}
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for i := range 3 * len(checks) {
+				ch := checks[(i+g*5)%len(checks)]
+				if c.Verify(ch.pub, ch.msg, ch.sig) != ch.want {
+					done <- fmt.Errorf("goroutine %d, check %d: not %v", g, i, ch.want)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }
