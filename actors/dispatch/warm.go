@@ -3,6 +3,7 @@ package dispatch
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -16,7 +17,8 @@ import (
 //
 // An activation never waits for a busy goroutine: if none is idle it gets a new one, so a
 // long activation (a Wasm call that runs for seconds) holds up nothing else. At most maxIdle
-// goroutines wait idle; Close ends them.
+// goroutines wait idle, each for at most IdleTimeout (a node left running holds no goroutines
+// once it is quiet, as with protoactor's dispatcher); Close ends them.
 type Warm struct {
 	work       chan func()
 	idle       atomic.Int32
@@ -46,17 +48,30 @@ func (w *Warm) Schedule(fn func()) {
 // Throughput is how many messages a mailbox handles per activation.
 func (w *Warm) Throughput() int { return w.throughput }
 
+// IdleTimeout is how long a goroutine of Warm waits for an activation before it ends.
+const IdleTimeout = 500 * time.Millisecond
+
 func (w *Warm) run(fn func()) {
+	var timer *time.Timer
 	for {
 		fn()
 		if w.idle.Add(1) > w.maxIdle {
 			w.idle.Add(-1)
 			return
 		}
+		if timer == nil {
+			timer = time.NewTimer(IdleTimeout)
+		} else {
+			timer.Reset(IdleTimeout)
+		}
 		select {
 		case fn = <-w.work:
 			w.idle.Add(-1)
 		case <-w.closed:
+			w.idle.Add(-1)
+			timer.Stop()
+			return
+		case <-timer.C:
 			w.idle.Add(-1)
 			return
 		}

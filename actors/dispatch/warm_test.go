@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -37,5 +38,25 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 		return true
 	case <-time.After(d):
 		return false
+	}
+}
+
+// A goroutine left idle ends after IdleTimeout, without Close: a node that is never stopped
+// holds no goroutines once it is quiet.
+func TestWarmIdleGoroutinesEnd(t *testing.T) {
+	before := runtime.NumGoroutine()
+	w := NewWarm(8, 10)
+	var done sync.WaitGroup
+	for range 4 {
+		done.Add(1)
+		w.Schedule(done.Done)
+	}
+	done.Wait()
+	deadline := time.Now().Add(20 * IdleTimeout)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines %v after the activations ended, %d before", runtime.NumGoroutine(), 20*IdleTimeout, before)
+		}
+		time.Sleep(IdleTimeout / 10)
 	}
 }

@@ -21,7 +21,7 @@ var allowList = map[string]string{
 	// A dispatcher runs mailboxes on goroutines, as protoactor's default one does; a node uses
 	// Warm (for its Wasm services) only when it runs without ActorOptions, never in the
 	// simulator, whose Loop dispatches everything on the caller's goroutine.
-	"actors/dispatch/warm.go": "production dispatcher for Wasm service actors: goroutines like protoactor's default, never on the simulated path",
+	"actors/dispatch/warm.go": "production dispatcher for a node's actors on protoactor's goroutines (its own and its Wasm services'): goroutines like protoactor's default, and an idle timeout on real time, never on the simulated path",
 }
 
 // TestDeterministicPackages is the guard itself: it fails when code in a deterministic package
