@@ -230,3 +230,22 @@ func TestRunDecodedUndoesAFailedRun(t *testing.T) {
 		t.Fatalf("after the failed run: %d (%s), %d bytes from decoded data, %d from encoded", fromDecoded.RetCode, fromDecoded.ErrorMessage, len(fromDecoded.Data), len(fromBytes.Data))
 	}
 }
+
+// A stream holds at most Limits.MaxStreamSize values, by default the reference's 1,024: a fold
+// of 2,000 results into one stops there, and runs with the bound raised.
+func TestMaxStreamSize(t *testing.T) {
+	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items i (seq (ap i $r) (next i))))`
+	items := "[" + strings.TrimSuffix(strings.Repeat("1,", 2000), ",") + "]"
+	for _, tc := range []struct {
+		bound int
+		want  int64
+	}{{0, CodeStreamSizeLimitExceeded}, {1024, CodeStreamSizeLimitExceeded}, {2000, CodeStreamSizeLimitExceeded}, {2001, 0}} {
+		p := params("alice")
+		p.Limits.MaxStreamSize = tc.bound
+		first := Run(script, nil, nil, nil, p)
+		o := Run(script, first.Data, nil, map[uint32]CallResult{1: {0, items}}, p)
+		if o.RetCode != tc.want {
+			t.Errorf("bound %d: ret code %d (%s), want %d", tc.bound, o.RetCode, o.ErrorMessage, tc.want)
+		}
+	}
+}

@@ -110,6 +110,7 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-frame-bytes-in-flight", 0, fmt.Sprintf("the most bytes of particles being received from all peers at once (default %d)", p2p.DefaultMaxFrameBytesInFlight))
 	f.Duration("max-ttl", 0, fmt.Sprintf("the longest time to live a particle may have; a longer one is refused (default %v; %v to %v)", particle.DefaultMaxTTL, minTTL, maxTTL))
 	f.Int("max-steps", 0, fmt.Sprintf("the most instructions and fold iterations of one interpreter run; the run stops with an error past it (default %d; at least %d)", interpreter.DefaultMaxSteps, minSteps))
+	f.Int("max-stream-size", 0, fmt.Sprintf("the most values a stream may hold; a run that goes past it stops with an error (default %d, the reference interpreter's, whose peers refuse data with bigger streams: raise it only on a network of aquanet nodes)", interpreter.StreamMaxSize))
 	f.Int("max-run-memory", 0, fmt.Sprintf("the most bytes of values one interpreter run may bind; the run stops with an error past it (default %d; at least %d)", interpreter.DefaultMaxMemory, minRunMemory))
 	f.Int("max-arrivals", 0, fmt.Sprintf("arrivals with different data of one particle; more are dropped before any run (default %d)", router.DefaultMaxArrivals))
 	f.Int("max-arrivals-per-sender", 0, fmt.Sprintf("arrivals with different data of one particle from one peer; more are dropped before any run (default %d; at most --max-arrivals)", router.DefaultMaxArrivalsPerSender))

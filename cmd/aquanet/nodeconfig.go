@@ -52,6 +52,9 @@ type nodeConfig struct {
 	// it binds.
 	MaxSteps     int `toml:"max_steps"`
 	MaxRunMemory int `toml:"max_run_memory"`
+	// The most values a stream may hold (interpreter.Limits.MaxStreamSize): the reference's
+	// 1,024 by default, so that the node makes no data a reference peer refuses.
+	MaxStreamSize int `toml:"max_stream_size"`
 	// What strangers can make the node keep or do (router.Bounds): arrivals with different data
 	// of one particle, of those from one peer; particles known of one initiator, and in all;
 	// bytes of their data, of one initiator and in all.
@@ -168,6 +171,7 @@ func defaultNodeConfig() nodeConfig {
 		MaxTTL:               duration{particle.DefaultMaxTTL},
 		MaxSteps:             interpreter.DefaultMaxSteps,
 		MaxRunMemory:         interpreter.DefaultMaxMemory,
+		MaxStreamSize:        interpreter.StreamMaxSize,
 		MaxArrivals:          router.DefaultMaxArrivals,
 		MaxArrivalsPerSender: router.DefaultMaxArrivalsPerSender,
 		MaxParticlesPerInit:  router.DefaultMaxParticlesPerInit,
@@ -194,7 +198,7 @@ func (c nodeConfig) wasm() wasmhost.Config {
 // limits are the node's settings for actors.Env: Limits, Budget and Bounds.
 func (c nodeConfig) limits() (particle.Limits, interpreter.Limits, router.Bounds) {
 	return particle.Limits{MaxTTL: c.MaxTTL.Duration},
-		interpreter.Limits{MaxSteps: c.MaxSteps, MaxMemory: c.MaxRunMemory},
+		interpreter.Limits{MaxSteps: c.MaxSteps, MaxMemory: c.MaxRunMemory, MaxStreamSize: c.MaxStreamSize},
 		router.Bounds{MaxArrivals: c.MaxArrivals, MaxArrivalsPerSender: c.MaxArrivalsPerSender,
 			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles, MaxBytesPerInit: c.MaxDataPerInit, MaxBytes: c.MaxData}
 }
@@ -217,6 +221,7 @@ var nodeSettings = []nodeSetting{
 	{"max-ttl", "AQUANET_MAX_TTL", false},
 	{"max-steps", "AQUANET_MAX_STEPS", false},
 	{"max-run-memory", "AQUANET_MAX_RUN_MEMORY", false},
+	{"max-stream-size", "AQUANET_MAX_STREAM_SIZE", false},
 	{"max-arrivals", "AQUANET_MAX_ARRIVALS", false},
 	{"max-arrivals-per-sender", "AQUANET_MAX_ARRIVALS_PER_SENDER", false},
 	{"max-particles-per-init", "AQUANET_MAX_PARTICLES_PER_INIT", false},
@@ -394,6 +399,8 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxSteps, "steps"
 	case "max-run-memory":
 		return &c.MaxRunMemory, "bytes"
+	case "max-stream-size":
+		return &c.MaxStreamSize, "values"
 	case "max-arrivals":
 		return &c.MaxArrivals, "arrivals"
 	case "max-arrivals-per-sender":
@@ -493,6 +500,9 @@ func (c nodeConfig) checkLimits() error {
 	}
 	if c.MaxRunMemory < minRunMemory {
 		return fmt.Errorf("max-run-memory %d: want at least %d bytes (1 MiB)", c.MaxRunMemory, minRunMemory)
+	}
+	if c.MaxStreamSize < interpreter.StreamMaxSize {
+		return fmt.Errorf("max-stream-size %d: want at least %d, the reference's bound, which scripts may rely on", c.MaxStreamSize, interpreter.StreamMaxSize)
 	}
 	for _, n := range []struct {
 		name  string

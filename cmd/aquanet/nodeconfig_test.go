@@ -52,7 +52,7 @@ max_frame_bytes_in_flight = 3000000
 		MaxFrameBytesInFlight: 8 << 20, // flag over file
 	}
 	// The other limits, their defaults (TestNodeConfigLimitsPrecedence sets them).
-	want.MaxTTL, want.MaxSteps, want.MaxRunMemory = duration{particle.DefaultMaxTTL}, interpreter.DefaultMaxSteps, interpreter.DefaultMaxMemory
+	want.MaxTTL, want.MaxSteps, want.MaxRunMemory, want.MaxStreamSize = duration{particle.DefaultMaxTTL}, interpreter.DefaultMaxSteps, interpreter.DefaultMaxMemory, interpreter.StreamMaxSize
 	want.MaxArrivals, want.MaxArrivalsPerSender = router.DefaultMaxArrivals, router.DefaultMaxArrivalsPerSender
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
@@ -113,27 +113,28 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"in flight too small":  {write("flight.toml", "max_frame_bytes_in_flight = 4194304\n"), nil, "max-frame-bytes-in-flight 4194304: want at least twice max-particle-size"},
 		"size as a string":     {write("string.toml", "max_particle_size = \"4MiB\"\n"), nil, "string.toml:1"},
 
-		"ttl without a unit":       {"", map[string]string{"AQUANET_MAX_TTL": "600"}, `AQUANET_MAX_TTL: "600" is not a duration such as "10m"`},
-		"ttl a number in the file": {write("ttlnum.toml", "max_ttl = 600\n"), nil, `max-ttl "600": want a duration with its unit, as a string`},
-		"ttl not a duration":       {write("ttlstr.toml", "log_level = \"info\"\nmax_ttl = \"ten minutes\"\n"), nil, `ttlstr.toml:2:11: toml: max-ttl "ten minutes"`},
-		"ttl too short":            {"", map[string]string{"AQUANET_MAX_TTL": "999ms"}, "max-ttl 999ms: want at least 1s"},
-		"ttl negative":             {write("ttlneg.toml", "max_ttl = \"-10m\"\n"), nil, "max-ttl -10m0s: want at least 1s"},
-		"ttl over the protocol's":  {write("ttllong.toml", "max_ttl = \"1193h2m47.296s\"\n"), nil, "max-ttl 1193h2m47.296s: want at most 1193h2m47.295s, the longest TTL a particle can carry"},
-		"steps not a number":       {"", map[string]string{"AQUANET_MAX_STEPS": "1e6"}, `AQUANET_MAX_STEPS: "1e6" is not a number of steps`},
-		"steps too few":            {write("steps.toml", "max_steps = 999\n"), nil, "max-steps 999: want at least 1000"},
-		"run memory too small":     {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "1048575"}, "max-run-memory 1048575: want at least 1048576 bytes (1 MiB)"},
-		"run memory not a number":  {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "256MiB"}, `AQUANET_MAX_RUN_MEMORY: "256MiB" is not a number of bytes`},
-		"no arrivals":              {write("arrivals.toml", "max_arrivals = 0\n"), nil, "max-arrivals 0: want at least 1"},
-		"negative per sender":      {"", map[string]string{"AQUANET_MAX_ARRIVALS_PER_SENDER": "-1"}, "max-arrivals-per-sender -1: want at least 1"},
-		"no particles per init":    {"", map[string]string{"AQUANET_MAX_PARTICLES_PER_INIT": "0"}, "max-particles-per-init 0: want at least 1"},
-		"no particles":             {write("particles.toml", "max_particles = 0\n"), nil, "max-particles 0: want at least 1"},
-		"particles not a number":   {"", map[string]string{"AQUANET_MAX_PARTICLES": "100k"}, `AQUANET_MAX_PARTICLES: "100k" is not a number of particles`},
-		"per sender over arrivals": {write("share.toml", "max_arrivals = 10\n"), nil, "max-arrivals-per-sender 64: want at most max-arrivals (10)"},
-		"per init over particles":  {"", map[string]string{"AQUANET_MAX_PARTICLES": "100"}, "max-particles-per-init 1024: want at most max-particles (100)"},
-		"arrivals not a number":    {"", map[string]string{"AQUANET_MAX_ARRIVALS": "lots"}, `AQUANET_MAX_ARRIVALS: "lots" is not a number of arrivals`},
-		"data per init too small":  {write("data.toml", "max_data_per_init = 4194303\n"), nil, "max-data-per-init 4194303: want at least max-particle-size (4194304 bytes)"},
-		"data per init over data":  {"", map[string]string{"AQUANET_MAX_DATA": "100000000"}, "max-data-per-init 268435456: want at most max-data (100000000)"},
-		"data not a number":        {"", map[string]string{"AQUANET_MAX_DATA": "4GiB"}, `AQUANET_MAX_DATA: "4GiB" is not a number of bytes`},
+		"ttl without a unit":            {"", map[string]string{"AQUANET_MAX_TTL": "600"}, `AQUANET_MAX_TTL: "600" is not a duration such as "10m"`},
+		"ttl a number in the file":      {write("ttlnum.toml", "max_ttl = 600\n"), nil, `max-ttl "600": want a duration with its unit, as a string`},
+		"ttl not a duration":            {write("ttlstr.toml", "log_level = \"info\"\nmax_ttl = \"ten minutes\"\n"), nil, `ttlstr.toml:2:11: toml: max-ttl "ten minutes"`},
+		"ttl too short":                 {"", map[string]string{"AQUANET_MAX_TTL": "999ms"}, "max-ttl 999ms: want at least 1s"},
+		"ttl negative":                  {write("ttlneg.toml", "max_ttl = \"-10m\"\n"), nil, "max-ttl -10m0s: want at least 1s"},
+		"ttl over the protocol's":       {write("ttllong.toml", "max_ttl = \"1193h2m47.296s\"\n"), nil, "max-ttl 1193h2m47.296s: want at most 1193h2m47.295s, the longest TTL a particle can carry"},
+		"steps not a number":            {"", map[string]string{"AQUANET_MAX_STEPS": "1e6"}, `AQUANET_MAX_STEPS: "1e6" is not a number of steps`},
+		"steps too few":                 {write("steps.toml", "max_steps = 999\n"), nil, "max-steps 999: want at least 1000"},
+		"run memory too small":          {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "1048575"}, "max-run-memory 1048575: want at least 1048576 bytes (1 MiB)"},
+		"streams below the reference's": {"", map[string]string{"AQUANET_MAX_STREAM_SIZE": "1000"}, "max-stream-size 1000: want at least 1024, the reference's bound, which scripts may rely on"},
+		"run memory not a number":       {"", map[string]string{"AQUANET_MAX_RUN_MEMORY": "256MiB"}, `AQUANET_MAX_RUN_MEMORY: "256MiB" is not a number of bytes`},
+		"no arrivals":                   {write("arrivals.toml", "max_arrivals = 0\n"), nil, "max-arrivals 0: want at least 1"},
+		"negative per sender":           {"", map[string]string{"AQUANET_MAX_ARRIVALS_PER_SENDER": "-1"}, "max-arrivals-per-sender -1: want at least 1"},
+		"no particles per init":         {"", map[string]string{"AQUANET_MAX_PARTICLES_PER_INIT": "0"}, "max-particles-per-init 0: want at least 1"},
+		"no particles":                  {write("particles.toml", "max_particles = 0\n"), nil, "max-particles 0: want at least 1"},
+		"particles not a number":        {"", map[string]string{"AQUANET_MAX_PARTICLES": "100k"}, `AQUANET_MAX_PARTICLES: "100k" is not a number of particles`},
+		"per sender over arrivals":      {write("share.toml", "max_arrivals = 10\n"), nil, "max-arrivals-per-sender 64: want at most max-arrivals (10)"},
+		"per init over particles":       {"", map[string]string{"AQUANET_MAX_PARTICLES": "100"}, "max-particles-per-init 1024: want at most max-particles (100)"},
+		"arrivals not a number":         {"", map[string]string{"AQUANET_MAX_ARRIVALS": "lots"}, `AQUANET_MAX_ARRIVALS: "lots" is not a number of arrivals`},
+		"data per init too small":       {write("data.toml", "max_data_per_init = 4194303\n"), nil, "max-data-per-init 4194303: want at least max-particle-size (4194304 bytes)"},
+		"data per init over data":       {"", map[string]string{"AQUANET_MAX_DATA": "100000000"}, "max-data-per-init 268435456: want at most max-data (100000000)"},
+		"data not a number":             {"", map[string]string{"AQUANET_MAX_DATA": "4GiB"}, `AQUANET_MAX_DATA: "4GiB" is not a number of bytes`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			getenv := none
@@ -188,6 +189,7 @@ func TestNodeConfigLimitsPrecedence(t *testing.T) {
 		{"max_ttl", `"2m"`, "90s", "1h", "10m0s", "2m0s", "1m30s", "1h0m0s", func(c nodeConfig) string { return c.MaxTTL.String() }},
 		{"max_steps", "2000", "3000", "4000", "1000000", "2000", "3000", "4000", func(c nodeConfig) string { return strconv.Itoa(c.MaxSteps) }},
 		{"max_run_memory", "2097152", "3145728", "4194304", "268435456", "2097152", "3145728", "4194304", func(c nodeConfig) string { return strconv.Itoa(c.MaxRunMemory) }},
+		{"max_stream_size", "2000", "3000", "4000", "1024", "2000", "3000", "4000", func(c nodeConfig) string { return strconv.Itoa(c.MaxStreamSize) }},
 		{"max_arrivals", "100", "200", "300", "256", "100", "200", "300", func(c nodeConfig) string { return strconv.Itoa(c.MaxArrivals) }},
 		{"max_arrivals_per_sender", "10", "20", "30", "64", "10", "20", "30", func(c nodeConfig) string { return strconv.Itoa(c.MaxArrivalsPerSender) }},
 		{"max_particles_per_init", "11", "22", "33", "1024", "11", "22", "33", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticlesPerInit) }},
@@ -266,14 +268,14 @@ max_data = 4096
 // The limits reach the node's Env as the fields of particle, interpreter and router they set.
 func TestNodeConfigLimitsForTheNode(t *testing.T) {
 	cfg := defaultNodeConfig()
-	cfg.MaxTTL, cfg.MaxSteps, cfg.MaxRunMemory = duration{time.Minute}, 2000, 3<<20
+	cfg.MaxTTL, cfg.MaxSteps, cfg.MaxRunMemory, cfg.MaxStreamSize = duration{time.Minute}, 2000, 3<<20, 20_000
 	cfg.MaxArrivals, cfg.MaxArrivalsPerSender, cfg.MaxParticlesPerInit, cfg.MaxParticles = 40, 5, 60, 700
 	cfg.MaxDataPerInit, cfg.MaxData = 5<<20, 50<<20
 	limits, budget, bounds := cfg.limits()
 	if want := (particle.Limits{MaxTTL: time.Minute}); limits != want {
 		t.Errorf("limits %+v, want %+v", limits, want)
 	}
-	if want := (interpreter.Limits{MaxSteps: 2000, MaxMemory: 3 << 20}); budget != want {
+	if want := (interpreter.Limits{MaxSteps: 2000, MaxMemory: 3 << 20, MaxStreamSize: 20_000}); budget != want {
 		t.Errorf("budget %+v, want %+v", budget, want)
 	}
 	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700,
