@@ -211,3 +211,15 @@ func TestEncodeAfterAdditionsAndUndo(t *testing.T) {
 	d.Stores.Values[CIDOf([]byte(`"direct"`))] = []byte(`"direct"`) // written directly: not in the order
 	check("after a direct write")
 }
+
+// A CID's text is "b" and the lower-case, unpadded base32 of the binary CID.
+func TestCIDTextIsBase32(t *testing.T) {
+	for i := range 200 {
+		c := CIDOf([]byte(fmt.Sprint(i)))
+		raw := append(cidPrefix[:], c[:]...)
+		want := "b" + strings.ToLower(b32.EncodeToString(raw))
+		if got := c.String(); got != want {
+			t.Fatalf("CID text %s, want %s", got, want)
+		}
+	}
+}
