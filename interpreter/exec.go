@@ -47,12 +47,15 @@ const MaxExecDepth = 100_000
 
 // executor is one run of a script.
 type executor struct {
-	p       Params
-	scalars *scalars
-	streams streams
-	maps    streams // stream maps: streams of {key, value} objects
-	trace   *traceHandler
-	stores  data.Stores
+	p Params
+	// replaysOwn: the run replays this peer's own data, as its last run left it, with nothing
+	// merged in (RunDecoded with no current data): its executed calls need no second check.
+	replaysOwn bool
+	scalars    *scalars
+	streams    streams
+	maps       streams // stream maps: streams of {key, value} objects
+	trace      *traceHandler
+	stores     data.Stores
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
 	scratch    []byte // reused buffer for canonical JSON that is only hashed

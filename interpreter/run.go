@@ -265,6 +265,7 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		lastError:   errorDescriptor{err: noError(), canSet: true},
 		errorValue:  errorDescriptor{err: noError(), canSet: true},
 		budget:      newBudget(lim, &p),
+		replaysOwn:  ownPrev && len(cur.Trace) == 0,
 	}
 	if x.callResults == nil {
 		x.callResults = map[uint32]CallResult{}

@@ -102,6 +102,16 @@ func (m metCall) asState() data.State {
 	return m.state
 }
 
+// nextIsExecutedCall reports whether the next state is an executed call of the previous trace,
+// with the current trace empty: what a run on this peer's own data replays.
+func (h *traceHandler) nextIsExecutedCall() bool {
+	if len(h.cur.trace) != 0 || h.prev.seen >= h.prev.window || h.prev.pos >= uint32(len(h.prev.trace)) {
+		return false
+	}
+	s, ok := h.prev.trace[h.prev.pos].(data.CallState)
+	return ok && s.Kind == data.CallExecuted
+}
+
 // mergeCall takes the next call state from both traces (§3.4): ok is false when neither has one.
 func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	ps, pok := h.prev.next()
