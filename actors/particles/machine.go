@@ -184,6 +184,13 @@ func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult)
 	} else {
 		out.Data = m.prev
 	}
+	if len(out.CallRequests) == 0 && len(m.pending) == 0 && len(m.results) == 0 {
+		// Nothing of this peer's own runs next: the particle waits for data from others, which
+		// a run must decode anyway, or for its deadline. Its data is kept as bytes only, so
+		// that the particles strangers leave waiting cost the memory their bytes are bounded
+		// by (router.Bounds), not their decoded form's.
+		m.decoded = nil
+	}
 	return out
 }
 

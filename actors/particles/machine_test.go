@@ -39,6 +39,9 @@ func TestLocalCallThenForward(t *testing.T) {
 	if m.Idle() || !reflect.DeepEqual(m.Pending(), []uint32{e.Calls[0].ID}) {
 		t.Fatalf("pending %v after asking for a call", m.Pending())
 	}
+	if m.decoded == nil {
+		t.Fatal("a machine waiting for its own call's answer does not keep its data decoded")
+	}
 	if m.Result(99, interpreter.CallResult{Result: `"x"`}) {
 		t.Fatal("an answer to a call never made was accepted")
 	}
@@ -51,6 +54,11 @@ func TestLocalCallThenForward(t *testing.T) {
 	}
 	if !m.Idle() || m.Runs() != 2 {
 		t.Fatalf("idle %v after %d runs", m.Idle(), m.Runs())
+	}
+	// While a call of its own was pending the machine kept its data decoded; idle, it keeps
+	// the bytes only.
+	if m.decoded != nil {
+		t.Fatal("an idle machine keeps its data decoded")
 	}
 	if m.Deadline() != 1_700_000_060_000 {
 		t.Fatalf("deadline %d", m.Deadline())
