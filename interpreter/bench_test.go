@@ -127,7 +127,7 @@ func BenchmarkReceive1MB(b *testing.B) {
 // foldSeqScript folds over n elements with seq: one call per run, so a particle of n elements
 // takes n+1 runs and its data grows by one call each.
 func foldSeqScript() string {
-	return `(seq (call %init_peer_id% ("test" "range") [] arr) (fold arr x (seq (call %init_peer_id% ("op" "identity") [x] $s) (next x))))`
+	return `(seq (call %init_peer_id% ("test" "range") [] arr) (fold arr x (seq (call %init_peer_id% ("op" "identity") [x] r) (next x))))`
 }
 
 // foldSeqUpTo runs the fold-with-seq particle until `steps` calls are answered and returns its
@@ -159,7 +159,6 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map
 func BenchmarkFoldSeqStep(b *testing.B) {
 	p := benchParams("alice")
 	p.SignOnlyToSend = true
-	p.Limits.MaxStreamSize = 1 << 20 // $s gets a value per element
 	for _, at := range []int{100, 1000, 3000} {
 		prev, decoded, results := foldSeqUpTo(b, p, 3001, at)
 		b.Run(fmt.Sprintf("at=%d", at), func(b *testing.B) {
