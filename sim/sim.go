@@ -70,6 +70,10 @@ type Options struct {
 	// Progress, if set, is told how far the run is (virtual time done and to do) about a
 	// hundred times a run.
 	Progress func(done, total time.Duration) `json:"-"`
+	// Ended, if set, is called once the run has ended (every deadline past, the checks not yet
+	// made) while its nodes are still up: what the heap holds then is what the nodes keep
+	// ("aquanet sim --memprofile" writes its profile there).
+	Ended func() `json:"-"`
 }
 
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
@@ -411,6 +415,9 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	loop.Run(maxSteps)
 	if s.err != nil {
 		return nil, s.err
+	}
+	if o.Ended != nil {
+		o.Ended()
 	}
 
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},

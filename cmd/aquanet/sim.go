@@ -88,12 +88,13 @@ func newSimCmd() *cobra.Command {
 	var seeds, report string
 	var workloads []string
 	var check, asJSON bool
+	var profiles simProfiles
 	cmd := &cobra.Command{
-		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|ledger|FILE...] [--perimeter] [--check-determinism] [--report out.html] [--json]",
+		Use:   "sim [--seed N | --seeds A..B] [--nodes N] [--duration 10m] [--faults none|net|partition|crash|all] [--workload messenger|dht|ledger|FILE...] [--perimeter] [--check-determinism] [--report out.html] [--json] [--cpuprofile FILE] [--memprofile FILE]",
 		Short: "Simulate a network of nodes, deterministically, with faults",
 		Long:  simLong,
 		Args:  usageArgs(0, "no arguments"),
-		RunE: func(c *cobra.Command, _ []string) error {
+		RunE: func(c *cobra.Command, _ []string) (err error) {
 			if err := refuseNegative(o); err != nil {
 				return err
 			}
@@ -139,6 +140,12 @@ func newSimCmd() *cobra.Command {
 				}
 				scenarios = append(scenarios, sc)
 			}
+			stopCPU, err := profiles.startCPU()
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, stopCPU(), profiles.err) }()
+			o.Ended = profiles.ended()
 			from, to := o.Seed, o.Seed
 			if seeds != "" {
 				var err error
@@ -188,6 +195,8 @@ func newSimCmd() *cobra.Command {
 	f.BoolVar(&check, "check-determinism", false, "run each seed twice and compare the event logs")
 	f.BoolVar(&asJSON, "json", false, "print each run's result as one JSON object, and a swarm's totals as a last one")
 	f.StringVar(&report, "report", "", "write an HTML report of the run (the last seed's, with --seeds) to this file")
+	f.StringVar(&profiles.cpu, "cpuprofile", "", "write a CPU profile of the whole command to this file (go tool pprof reads it)")
+	f.StringVar(&profiles.mem, "memprofile", "", "write a heap profile to this file once the run (the last, with --seeds) has ended, while its nodes are still up: what they hold (go tool pprof -sample_index=inuse_space)")
 	return cmd
 }
 
