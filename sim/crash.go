@@ -30,6 +30,18 @@ func drawCrashes(r *rand.Rand, nodes, count int, d time.Duration) []crash {
 	return out
 }
 
+// newDisk is node i's disk: one that can crash if o crashes it. A crashable disk copies a
+// whole file at each sync (its synced image), which for a write-ahead log synced at every
+// write is most of a node's memory and time; the other nodes need none of it.
+func newDisk(o Options, i int) *vfs.MemFS {
+	for _, c := range o.Crashes {
+		if c.Node == i && c.At < o.Duration {
+			return vfs.NewCrashableMem()
+		}
+	}
+	return vfs.NewMem()
+}
+
 // gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
 // the node crashes, after which they are dropped.
 type gate struct {

@@ -335,7 +335,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		if o.Skews != nil {
 			nodeClock = skewClock{clk, o.Skews[i%len(o.Skews)]}
 		}
-		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
+		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i)}
 	}
 	s.nodes = nodes
 	defer s.release()
