@@ -70,6 +70,8 @@ type Env struct {
 	// opens it at Start and closes it at Stop.
 	DataDir string
 	FS      vfs.FS
+	// Store sizes that database; the zero value takes pebble's defaults.
+	Store StoreEnv
 	// Management is the peer id of the node's operator, who may manage every service; default
 	// the node itself.
 	Management string
@@ -125,6 +127,18 @@ type Env struct {
 	// Triggers bounds the scripts peers may install on the node to run by itself (package
 	// triggersvc); zero fields take its defaults.
 	Triggers TriggerEnv
+}
+
+// StoreEnv sizes a node's pebble database. Pebble's defaults are sized for one database on a
+// machine; a simulator running thousands of nodes in one process shrinks them.
+type StoreEnv struct {
+	// Cache is the block cache the database reads through, which other nodes' databases may
+	// share (pebble.NewCache; its owner unrefs it once they are closed); nil: one of its own,
+	// of pebble's default size.
+	Cache *pebble.Cache
+	// MemTableSize bounds what the database holds in memory before it writes a table, and so
+	// its write-ahead log, which is rotated with it; 0: pebble's default (4 MB).
+	MemTableSize uint64
 }
 
 // TriggerEnv bounds a node's triggers (triggersvc.Config).
@@ -289,7 +303,8 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("actors: node already started")
 	}
-	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger})
+	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger,
+		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize})
 	if err != nil {
 		return fmt.Errorf("actors: %w", err)
 	}

@@ -42,6 +42,16 @@ func newDisk(o Options, i int) *vfs.MemFS {
 	return vfs.NewMem()
 }
 
+// A run's nodes share one block cache, the size pebble gives a single database, and each keeps
+// a small memtable: pebble sizes both for one database on a machine (an 8 MB cache, 4 MB
+// memtables) and a run has thousands. The memtable bounds the write-ahead log too, which on a
+// memory disk is kept whole (a live log and a recycled one) until the memtable is flushed.
+// Neither changes what a node does, only where its data sits.
+const (
+	storeCache        = 8 << 20
+	storeMemTableSize = 64 << 10
+)
+
 // gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
 // the node crashes, after which they are dropped.
 type gate struct {
@@ -69,7 +79,8 @@ func (s *simulation) start(n *simNode) error {
 		ledgerEnv = lw.ledger()
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs,
+		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize}, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -226,8 +227,9 @@ type simulation struct {
 	logger    *slog.Logger
 	nodes     []*simNode
 	work      workload
-	faults    fault.Points // nil without Buggify
-	hold      *holdable    // what faults holds (with Buggify), held off while Wasm services install
+	faults    fault.Points  // nil without Buggify
+	hold      *holdable     // what faults holds (with Buggify), held off while Wasm services install
+	cache     *pebble.Cache // every node's store reads through it (storeCache)
 	seed      uint64
 	wasm      []scenario.WasmService // installed before the workload starts (wasm.go)
 	wasmCache string
@@ -338,6 +340,8 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i)}
 	}
 	s.nodes = nodes
+	s.cache = pebble.NewCache(storeCache)
+	defer s.cache.Unref() // after release, once every store is closed
 	defer s.release()
 	work.prepare(s)
 	for _, n := range nodes {

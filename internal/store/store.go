@@ -64,6 +64,11 @@ type Options struct {
 	FS vfs.FS
 	// Logger gets pebble's own messages (background errors, slow disks); nil discards them.
 	Logger *slog.Logger
+	// Cache is the block cache, which other databases may share; nil: pebble's default, one
+	// of the database's own.
+	Cache *pebble.Cache
+	// MemTableSize bounds the memtable and so the write-ahead log; 0: pebble's default.
+	MemTableSize uint64
 }
 
 // Open opens (creating if need be) the database o names.
@@ -82,7 +87,7 @@ func Open(o Options) (*pebble.DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}}
+	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}, Cache: o.Cache, MemTableSize: o.MemTableSize}
 	// Bloom filters on every level (the later levels take the first's): most lookups are for
 	// keys that are not there (a particle's first arrival), and without a filter each one
 	// reads every table that might hold it.
