@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
-	cmap "github.com/orcaman/concurrent-map"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aquanet/aquanet/actors/dhtsvc"
@@ -106,11 +106,9 @@ type Env struct {
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
 	ActorOptions []actor.PropsOption
-	// SmallActorRegistry gives the node's actor system a process registry of one bucket,
-	// where protoactor's has 1,024 (32,768 maps, 2.7 MB, made up front), sized for many
-	// goroutines registering actors at once. A simulator that runs hundreds of nodes on one
-	// goroutine sets it; a node of its own keeps protoactor's.
-	SmallActorRegistry bool
+	// System, if set, is the actor system the node runs in, shared with other nodes (a
+	// simulator's thousands; see System); nil: a system of the node's own.
+	System *System
 	// Wasm is how the node runs Wasm services.
 	Wasm WasmEnv
 	// Trust is how the node's TrustGraph starts: its roots and initial certificates.
@@ -221,6 +219,10 @@ type Node struct {
 	env    Env
 	self   string
 	system *actor.ActorSystem
+	// shared is the system the node shares with others (Env.System), nil if it has its own;
+	// prefix then begins the id of each of its actors ("<peer id>$5/"), "" otherwise.
+	shared *System
+	prefix string
 
 	mu       sync.Mutex
 	started  bool
@@ -268,19 +270,12 @@ func NewNode(env Env) (*Node, error) {
 	if env.Management == "" {
 		n.env.Management = n.self
 	}
-	logger := env.Logger
-	n.system = actor.NewActorSystem(
-		// protoactor's own info lines (system started, and the like) are debug lines for us.
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-			return slog.New(quieter{logger.Handler()}).With("lib", "protoactor")
-		}),
-		// Messages to stopped actors (normal while a node stops) go to protoactor's dead letters,
-		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
-		// interval short so that a stopped node leaves no goroutine behind for long.
-		actor.WithDeadLetterThrottleInterval(10*time.Millisecond))
-	if env.SmallActorRegistry {
-		shrinkRegistry(n.system)
+	if env.System != nil {
+		n.system, n.shared = env.System.system, env.System
+		n.prefix = n.self + n.system.ProcessRegistry.NextId() + "/"
+		return n, nil
 	}
+	n.system = newActorSystem(env.Logger)
 	if f := env.OnActorFailure; f != nil {
 		// Every supervisor strategy publishes its decisions on the system's event stream,
 		// synchronously.
@@ -303,6 +298,21 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("actors: node already started")
 	}
+	if n.shared != nil {
+		n.shared.join(n)
+	}
+	if err := n.start(); err != nil {
+		if n.shared != nil {
+			n.shared.leave(n)
+		}
+		return err
+	}
+	return nil
+}
+
+// start is Start once the node has joined its shared system, if it has one (whose failure
+// hook then reaches it). The caller holds n.mu.
+func (n *Node) start() error {
 	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger,
 		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize})
 	if err != nil {
@@ -448,7 +458,7 @@ func (n *Node) Start() error {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,
 			Failed: n.tellInitiator(transport)}, opts...)
 	}
-	pids, err := spawnRoot(n.system, n.env, registryProps, routerProps, networkProps)
+	pids, err := spawnRoot(n.system, n.prefix+rootName, n.env, registryProps, routerProps, networkProps)
 	if err != nil {
 		if n.ledger != nil {
 			n.ledger.Close()
@@ -501,12 +511,12 @@ func (n *Node) Deliver(from string, p particle.Particle) {
 // outcome, from an actor's goroutine. Use it when the node runs on a step dispatcher, whose loop
 // the caller drives.
 func (n *Node) SpawnAsync(id string, h service.Handler, done func(error), opts ...SpawnOption) {
-	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+	reply := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(ctx actor.Context) {
 		if m, ok := ctx.Message().(*registry.Spawned); ok {
 			done(m.Err)
 			ctx.Stop(ctx.Self())
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	spawn := &registry.Spawn{ID: id, Owner: n.env.Management, NewHandler: func() service.Handler { return h }, ReplyTo: reply}
 	for _, o := range opts {
 		o(spawn)
@@ -573,21 +583,31 @@ func ReservedServices() []string { return registry.Reserved(nodeServices...) }
 // StatsAsync asks for the particle router's counters; done gets them, from an actor's
 // goroutine. Use it when the node runs on a step dispatcher, whose loop the caller drives.
 func (n *Node) StatsAsync(done func(router.Stats)) {
-	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+	reply := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(c actor.Context) {
 		if m, ok := c.Message().(*router.Stats); ok {
 			done(*m)
 			c.Stop(c.Self())
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	n.system.Root.Send(n.router, &router.GetStats{ReplyTo: reply})
 }
 
-// Actors returns how many actors the node's system has: with nothing going on, the node's
-// own (the root, router, registry and services, network); each live particle adds its actor.
+// Actors returns how many actors the node has: with nothing going on, its own (the root,
+// router, registry and services, network); each live particle adds its actor. A node with a
+// system of its own counts the system's own processes too; in a shared one, this walks every
+// node's actors (System.Actors counts them all at once).
 func (n *Node) Actors() int {
 	count := 0
 	for _, bucket := range n.system.ProcessRegistry.LocalPIDs.LocalPIDs {
-		count += bucket.Count()
+		if n.shared == nil {
+			count += bucket.Count()
+			continue
+		}
+		bucket.IterCb(func(id string, _ any) {
+			if strings.HasPrefix(id, n.prefix) {
+				count++
+			}
+		})
 	}
 	return count
 }
@@ -624,6 +644,9 @@ func (n *Node) Kill() error {
 	n.dht.Close()
 	if n.ledger != nil {
 		n.ledger.Close()
+	}
+	if n.shared != nil {
+		n.shared.leave(n)
 	}
 	return n.db.Close()
 }
@@ -666,11 +689,11 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Unlock()
 
 	drained := make(chan struct{}, 1)
-	waiter := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+	waiter := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*router.Drained); ok {
 			drained <- struct{}{}
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	n.system.Root.Send(n.router, &router.NotifyDrained{ReplyTo: waiter})
 	var err error
 	select {
@@ -690,7 +713,7 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 	var left atomic.Int64
 	left.Store(int64(len(pids)))
 	// The watcher stays, if ctx ends first, to close the store once the last actor stops.
-	n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+	n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(c actor.Context) {
 		switch c.Message().(type) {
 		case *actor.Started:
 			for _, p := range pids {
@@ -710,11 +733,14 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 				if n.wasmDispatch != nil {
 					n.wasmDispatch.Close()
 				}
+				if n.shared != nil {
+					n.shared.leave(n)
+				}
 				all <- err
 				c.Stop(c.Self())
 			}
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	for _, p := range pids {
 		n.system.Root.Stop(p)
 	}
@@ -783,15 +809,4 @@ func (n *Node) multiaddrs() []multiaddr.Multiaddr {
 		}
 	}
 	return out
-}
-
-// shrinkRegistry replaces system's process registry by one of a single bucket, keeping the
-// processes the system registered as it was made (its dead letters, its event stream). It
-// must run before anything else touches the system.
-func shrinkRegistry(system *actor.ActorSystem) {
-	small := &actor.SliceMap{LocalPIDs: []cmap.ConcurrentMap{cmap.New()}}
-	for _, bucket := range system.ProcessRegistry.LocalPIDs.LocalPIDs {
-		bucket.IterCb(func(id string, process any) { small.LocalPIDs[0].Set(id, process) })
-	}
-	system.ProcessRegistry.LocalPIDs = small
 }

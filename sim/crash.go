@@ -72,14 +72,14 @@ func (*gate) Throughput() int { return 1 }
 // start starts the node's next incarnation on its filesystem.
 func (s *simulation) start(n *simNode) error {
 	n.gate = &gate{loop: s.loop}
-	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
+	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n, t)) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 	var ledgerEnv actors.LedgerEnv
 	if lw, ok := s.work.(interface{ ledger() actors.LedgerEnv }); ok {
 		ledgerEnv = lw.ledger()
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs,
+		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
 		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize}, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
