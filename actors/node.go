@@ -137,6 +137,11 @@ type StoreEnv struct {
 	// MemTableSize bounds what the database holds in memory before it writes a table, and so
 	// its write-ahead log, which is rotated with it; 0: pebble's default (4 MB).
 	MemTableSize uint64
+	// NoCompactionTicker grants the database's compactions only as it asks for them and as
+	// its compactions end. Pebble's scheduler also wakes ten times a second, a goroutine and
+	// a ticker per database, to grant what more backlog allows: nothing for one database, a
+	// core's tenth for a thousand in one process.
+	NoCompactionTicker bool
 }
 
 // TriggerEnv bounds a node's triggers (triggersvc.Config).
@@ -314,7 +319,7 @@ func (n *Node) Start() error {
 // hook then reaches it). The caller holds n.mu.
 func (n *Node) start() error {
 	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger,
-		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize})
+		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize, NoCompactionTicker: n.env.Store.NoCompactionTicker})
 	if err != nil {
 		return fmt.Errorf("actors: %w", err)
 	}

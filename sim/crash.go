@@ -46,7 +46,8 @@ func newDisk(o Options, i int) *vfs.MemFS {
 // a small memtable: pebble sizes both for one database on a machine (an 8 MB cache, 4 MB
 // memtables) and a run has thousands. The memtable bounds the write-ahead log too, which on a
 // memory disk is kept whole (a live log and a recycled one) until the memtable is flushed.
-// Neither changes what a node does, only where its data sits.
+// None of it changes what a node does, only where its data sits; nor does granting compactions
+// without pebble's ticker, which would wake every node's store ten times a second.
 const (
 	storeCache        = 8 << 20
 	storeMemTableSize = 64 << 10
@@ -80,7 +81,7 @@ func (s *simulation) start(n *simNode) error {
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
 		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
-		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize}, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -114,5 +115,30 @@ func TestSharedCacheKeepsDatabasesApart(t *testing.T) {
 	}
 	if hits := cache.Metrics().Hits; hits == 0 {
 		t.Error("no read went through the shared cache")
+	}
+}
+
+// Without pebble's compaction ticker a database still compacts: flushes past the L0 threshold
+// ask for a compaction, which is granted then.
+func TestNoCompactionTickerStillCompacts(t *testing.T) {
+	db, err := Open(Options{Dir: "node", FS: vfs.NewMem(), MemTableSize: 64 << 10, NoCompactionTicker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for flush := range 8 {
+		for k := range 100 {
+			if err := db.Set([]byte{ParticleData, byte(k)}, []byte(strings.Repeat("v", 100+flush)), pebble.NoSync); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); db.Metrics().Compact.Count == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction after 8 flushes: %d tables in L0", db.Metrics().Levels[0].TablesCount)
+		}
 	}
 }
