@@ -85,6 +85,10 @@ type Env struct {
 	// Budget is what one interpreter run of a particle may spend (steps, memory) and accept
 	// (sizes); zero fields take the interpreter's defaults (interpreter.Limits).
 	Budget interpreter.Limits
+	// ParseCacheSize is how many parsed scripts the node keeps (interpreter.ParseCache); 0:
+	// the interpreter's default, made up front (about 28 KB). A simulator's nodes, thousands
+	// running a few scripts each, keep few.
+	ParseCacheSize int
 	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
 	// several nodes can share one registry).
 	Metrics prometheus.Registerer
@@ -457,7 +461,7 @@ func (n *Node) start() error {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
-			ParseCache: interpreter.NewParseCache(0)}, opts...)
+			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize)}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,

@@ -53,6 +53,11 @@ const (
 	storeMemTableSize = 64 << 10
 )
 
+// parseCacheSize is how many parsed scripts each node keeps: a workload runs a few scripts (the
+// chat's, a forgery, a scenario's), where the interpreter's default of 256, made up front, is
+// sized for a node serving many applications.
+const parseCacheSize = 16
+
 // gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
 // the node crashes, after which they are dropped.
 type gate struct {
@@ -81,7 +86,7 @@ func (s *simulation) start(n *simNode) error {
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
 		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
-		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, ParseCacheSize: parseCacheSize, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge
