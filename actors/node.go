@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
-	cmap "github.com/orcaman/concurrent-map"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aquanet/aquanet/actors/dhtsvc"
@@ -70,6 +70,8 @@ type Env struct {
 	// opens it at Start and closes it at Stop.
 	DataDir string
 	FS      vfs.FS
+	// Store sizes that database; the zero value takes pebble's defaults.
+	Store StoreEnv
 	// Management is the peer id of the node's operator, who may manage every service; default
 	// the node itself.
 	Management string
@@ -83,6 +85,10 @@ type Env struct {
 	// Budget is what one interpreter run of a particle may spend (steps, memory) and accept
 	// (sizes); zero fields take the interpreter's defaults (interpreter.Limits).
 	Budget interpreter.Limits
+	// ParseCacheSize is how many parsed scripts the node keeps (interpreter.ParseCache); 0:
+	// the interpreter's default, made up front (about 28 KB). A simulator's nodes, thousands
+	// running a few scripts each, keep few.
+	ParseCacheSize int
 	// Metrics, if set, receives the node's Prometheus metrics, labelled with its peer id (so
 	// several nodes can share one registry).
 	Metrics prometheus.Registerer
@@ -104,11 +110,9 @@ type Env struct {
 	// dispatch make the node deterministic; without them protoactor's defaults run it on
 	// goroutines.
 	ActorOptions []actor.PropsOption
-	// SmallActorRegistry gives the node's actor system a process registry of one bucket,
-	// where protoactor's has 1,024 (32,768 maps, 2.7 MB, made up front), sized for many
-	// goroutines registering actors at once. A simulator that runs hundreds of nodes on one
-	// goroutine sets it; a node of its own keeps protoactor's.
-	SmallActorRegistry bool
+	// System, if set, is the actor system the node runs in, shared with other nodes (a
+	// simulator's thousands; see System); nil: a system of the node's own.
+	System *System
 	// Wasm is how the node runs Wasm services.
 	Wasm WasmEnv
 	// Trust is how the node's TrustGraph starts: its roots and initial certificates.
@@ -125,6 +129,23 @@ type Env struct {
 	// Triggers bounds the scripts peers may install on the node to run by itself (package
 	// triggersvc); zero fields take its defaults.
 	Triggers TriggerEnv
+}
+
+// StoreEnv sizes a node's pebble database. Pebble's defaults are sized for one database on a
+// machine; a simulator running thousands of nodes in one process shrinks them.
+type StoreEnv struct {
+	// Cache is the block cache the database reads through, which other nodes' databases may
+	// share (pebble.NewCache; its owner unrefs it once they are closed); nil: one of its own,
+	// of pebble's default size.
+	Cache *pebble.Cache
+	// MemTableSize bounds what the database holds in memory before it writes a table, and so
+	// its write-ahead log, which is rotated with it; 0: pebble's default (4 MB).
+	MemTableSize uint64
+	// NoCompactionTicker grants the database's compactions only as it asks for them and as
+	// its compactions end. Pebble's scheduler also wakes ten times a second, a goroutine and
+	// a ticker per database, to grant what more backlog allows: nothing for one database, a
+	// core's tenth for a thousand in one process.
+	NoCompactionTicker bool
 }
 
 // TriggerEnv bounds a node's triggers (triggersvc.Config).
@@ -207,6 +228,10 @@ type Node struct {
 	env    Env
 	self   string
 	system *actor.ActorSystem
+	// shared is the system the node shares with others (Env.System), nil if it has its own;
+	// prefix then begins the id of each of its actors ("<peer id>$5/"), "" otherwise.
+	shared *System
+	prefix string
 
 	mu       sync.Mutex
 	started  bool
@@ -257,19 +282,12 @@ func NewNode(env Env) (*Node, error) {
 	if env.Management == "" {
 		n.env.Management = n.self
 	}
-	logger := env.Logger
-	n.system = actor.NewActorSystem(
-		// protoactor's own info lines (system started, and the like) are debug lines for us.
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-			return slog.New(quieter{logger.Handler()}).With("lib", "protoactor")
-		}),
-		// Messages to stopped actors (normal while a node stops) go to protoactor's dead letters,
-		// whose log throttle starts a goroutine on the wall clock for one interval; keep that
-		// interval short so that a stopped node leaves no goroutine behind for long.
-		actor.WithDeadLetterThrottleInterval(10*time.Millisecond))
-	if env.SmallActorRegistry {
-		shrinkRegistry(n.system)
+	if env.System != nil {
+		n.system, n.shared = env.System.system, env.System
+		n.prefix = n.self + n.system.ProcessRegistry.NextId() + "/"
+		return n, nil
 	}
+	n.system = newActorSystem(env.Logger)
 	if f := env.OnActorFailure; f != nil {
 		// Every supervisor strategy publishes its decisions on the system's event stream,
 		// synchronously.
@@ -292,7 +310,23 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("actors: node already started")
 	}
-	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger})
+	if n.shared != nil {
+		n.shared.join(n)
+	}
+	if err := n.start(); err != nil {
+		if n.shared != nil {
+			n.shared.leave(n)
+		}
+		return err
+	}
+	return nil
+}
+
+// start is Start once the node has joined its shared system, if it has one (whose failure
+// hook then reaches it). The caller holds n.mu.
+func (n *Node) start() error {
+	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger,
+		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize, NoCompactionTicker: n.env.Store.NoCompactionTicker})
 	if err != nil {
 		return fmt.Errorf("actors: %w", err)
 	}
@@ -437,13 +471,13 @@ func (n *Node) Start() error {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
-			ParseCache: interpreter.NewParseCache(0)}, opts...)
+			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize)}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,
 			Failed: n.tellInitiator(transport)}, opts...)
 	}
-	pids, err := spawnRoot(n.system, n.env, registryProps, routerProps, networkProps)
+	pids, err := spawnRoot(n.system, n.prefix+rootName, n.env, registryProps, routerProps, networkProps)
 	if err != nil {
 		if n.ledger != nil {
 			n.ledger.Close()
@@ -496,12 +530,12 @@ func (n *Node) Deliver(from string, p particle.Particle) {
 // outcome, from an actor's goroutine. Use it when the node runs on a step dispatcher, whose loop
 // the caller drives.
 func (n *Node) SpawnAsync(id string, h service.Handler, done func(error), opts ...SpawnOption) {
-	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+	reply := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(ctx actor.Context) {
 		if m, ok := ctx.Message().(*registry.Spawned); ok {
 			done(m.Err)
 			ctx.Stop(ctx.Self())
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	spawn := &registry.Spawn{ID: id, Owner: n.env.Management, NewHandler: func() service.Handler { return h }, ReplyTo: reply}
 	for _, o := range opts {
 		o(spawn)
@@ -568,21 +602,31 @@ func ReservedServices() []string { return registry.Reserved(nodeServices...) }
 // StatsAsync asks for the particle router's counters; done gets them, from an actor's
 // goroutine. Use it when the node runs on a step dispatcher, whose loop the caller drives.
 func (n *Node) StatsAsync(done func(router.Stats)) {
-	reply := n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+	reply := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(c actor.Context) {
 		if m, ok := c.Message().(*router.Stats); ok {
 			done(*m)
 			c.Stop(c.Self())
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	n.system.Root.Send(n.router, &router.GetStats{ReplyTo: reply})
 }
 
-// Actors returns how many actors the node's system has: with nothing going on, the node's
-// own (the root, router, registry and services, network); each live particle adds its actor.
+// Actors returns how many actors the node has: with nothing going on, its own (the root,
+// router, registry and services, network); each live particle adds its actor. A node with a
+// system of its own counts the system's own processes too; in a shared one, this walks every
+// node's actors (System.Actors counts them all at once).
 func (n *Node) Actors() int {
 	count := 0
 	for _, bucket := range n.system.ProcessRegistry.LocalPIDs.LocalPIDs {
-		count += bucket.Count()
+		if n.shared == nil {
+			count += bucket.Count()
+			continue
+		}
+		bucket.IterCb(func(id string, _ any) {
+			if strings.HasPrefix(id, n.prefix) {
+				count++
+			}
+		})
 	}
 	return count
 }
@@ -619,6 +663,9 @@ func (n *Node) Kill() error {
 	n.dht.Close()
 	if n.ledger != nil {
 		n.ledger.Close()
+	}
+	if n.shared != nil {
+		n.shared.leave(n)
 	}
 	return n.db.Close()
 }
@@ -661,11 +708,11 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Unlock()
 
 	drained := make(chan struct{}, 1)
-	waiter := n.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+	waiter := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*router.Drained); ok {
 			drained <- struct{}{}
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	n.system.Root.Send(n.router, &router.NotifyDrained{ReplyTo: waiter})
 	var err error
 	select {
@@ -685,7 +732,7 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 	var left atomic.Int64
 	left.Store(int64(len(pids)))
 	// The watcher stays, if ctx ends first, to close the store once the last actor stops.
-	n.system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+	n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(c actor.Context) {
 		switch c.Message().(type) {
 		case *actor.Started:
 			for _, p := range pids {
@@ -708,11 +755,14 @@ func (n *Node) stopAll(ctx context.Context, pids []*actor.PID) error {
 				if n.warm != nil {
 					n.warm.Close()
 				}
+				if n.shared != nil {
+					n.shared.leave(n)
+				}
 				all <- err
 				c.Stop(c.Self())
 			}
 		}
-	}, n.env.ActorOptions...))
+	}, n.env.ActorOptions...), n.prefix)
 	for _, p := range pids {
 		n.system.Root.Stop(p)
 	}
@@ -781,15 +831,4 @@ func (n *Node) multiaddrs() []multiaddr.Multiaddr {
 		}
 	}
 	return out
-}
-
-// shrinkRegistry replaces system's process registry by one of a single bucket, keeping the
-// processes the system registered as it was made (its dead letters, its event stream). It
-// must run before anything else touches the system.
-func shrinkRegistry(system *actor.ActorSystem) {
-	small := &actor.SliceMap{LocalPIDs: []cmap.ConcurrentMap{cmap.New()}}
-	for _, bucket := range system.ProcessRegistry.LocalPIDs.LocalPIDs {
-		bucket.IterCb(func(id string, process any) { small.LocalPIDs[0].Set(id, process) })
-	}
-	system.ProcessRegistry.LocalPIDs = small
 }

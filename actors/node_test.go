@@ -41,14 +41,15 @@ func TestNewNodeChecksItsEnvironment(t *testing.T) {
 	}
 }
 
-// A small registry keeps what protoactor registered as it made the system (its dead letters
-// and event stream): a message to an actor that is gone still goes to the dead letters.
-func TestSmallActorRegistryKeepsTheSystemsOwnProcesses(t *testing.T) {
+// A shared system's small registry keeps what protoactor registered as it made the system (its
+// dead letters and event stream): a message to an actor that is gone still goes to the dead
+// letters.
+func TestSharedSystemKeepsItsOwnProcesses(t *testing.T) {
 	id, err := scenario.NewIdentity("solo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(Env{Key: id.Key, Transport: network.NewHub().Join, SmallActorRegistry: true})
+	n, err := NewNode(Env{Key: id.Key, Transport: network.NewHub().Join, System: NewSystem(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +79,14 @@ func TestTwoNodesOnGoroutines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Bob's actor system has the small registry of a simulator's node: it serves
-		// goroutines registering and looking up actors at once as well.
-		n, err := NewNode(Env{Key: id.Key, Clock: clk, Transport: hub.Join, Metrics: metrics, SmallActorRegistry: name == "bob"})
+		// Bob runs in a shared actor system (of one node here), as a simulator's nodes do: its
+		// registry of one bucket serves goroutines registering and looking up actors at once
+		// as well.
+		env := Env{Key: id.Key, Clock: clk, Transport: hub.Join, Metrics: metrics}
+		if name == "bob" {
+			env.System = NewSystem(nil)
+		}
+		n, err := NewNode(env)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,10 +15,11 @@ type nodePIDs struct {
 	root, registry, router, network *actor.PID
 }
 
-// rootName is the node root actor's name; its children are named under it ("node/router").
+// rootName is the node root actor's name (after the node's prefix in a shared System); its
+// children are named under it ("node/router").
 const rootName = "node"
 
-// spawnRoot spawns the node root actor, whose children are the registry, the router (whose
+// spawnRoot spawns the node root actor, named name, whose children are the registry, the router (whose
 // own children are the particle actors) and the network actor: one tree, so that stopping the
 // root stops the node and every failure of the node's own actors is handled in one place.
 //
@@ -31,7 +32,7 @@ const rootName = "node"
 // it failed on is handed back to it once (supervise.Strategy); a message that fails it twice is
 // answered with an error if it is a call, and dropped with a log line otherwise. The restart
 // window runs on the node's Clock.
-func spawnRoot(system *actor.ActorSystem, env Env, registryProps *actor.Props, routerProps func(registry, network *actor.PID) *actor.Props,
+func spawnRoot(system *actor.ActorSystem, name string, env Env, registryProps *actor.Props, routerProps func(registry, network *actor.PID) *actor.Props,
 	networkProps func(router *actor.PID) *actor.Props) (nodePIDs, error) {
 	var pids nodePIDs
 	var spawnErr error
@@ -63,7 +64,7 @@ func spawnRoot(system *actor.ActorSystem, env Env, registryProps *actor.Props, r
 			}
 			pids.network, spawnErr = ctx.SpawnNamed(networkProps(pids.router), "network")
 		}))...)
-	root, err := system.Root.SpawnNamed(props, rootName)
+	root, err := system.Root.SpawnNamed(props, name)
 	if err == nil {
 		err = spawnErr
 	}

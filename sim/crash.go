@@ -30,6 +30,34 @@ func drawCrashes(r *rand.Rand, nodes, count int, d time.Duration) []crash {
 	return out
 }
 
+// newDisk is node i's disk: one that can crash if o crashes it. A crashable disk copies a
+// whole file at each sync (its synced image), which for a write-ahead log synced at every
+// write is most of a node's memory and time; the other nodes need none of it.
+func newDisk(o Options, i int) *vfs.MemFS {
+	for _, c := range o.Crashes {
+		if c.Node == i && c.At < o.Duration {
+			return vfs.NewCrashableMem()
+		}
+	}
+	return vfs.NewMem()
+}
+
+// A run's nodes share one block cache, the size pebble gives a single database, and each keeps
+// a small memtable: pebble sizes both for one database on a machine (an 8 MB cache, 4 MB
+// memtables) and a run has thousands. The memtable bounds the write-ahead log too, which on a
+// memory disk is kept whole (a live log and a recycled one) until the memtable is flushed.
+// None of it changes what a node does, only where its data sits; nor does granting compactions
+// without pebble's ticker, which would wake every node's store ten times a second.
+const (
+	storeCache        = 8 << 20
+	storeMemTableSize = 64 << 10
+)
+
+// parseCacheSize is how many parsed scripts each node keeps: a workload runs a few scripts (the
+// chat's, a forgery, a scenario's), where the interpreter's default of 256, made up front, is
+// sized for a node serving many applications.
+const parseCacheSize = 16
+
 // gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
 // the node crashes, after which they are dropped.
 type gate struct {
@@ -50,14 +78,15 @@ func (*gate) Throughput() int { return 1 }
 // start starts the node's next incarnation on its filesystem.
 func (s *simulation) start(n *simNode) error {
 	n.gate = &gate{loop: s.loop}
-	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n.name, t)) }
+	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n, t)) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 	var ledgerEnv actors.LedgerEnv
 	if lw, ok := s.work.(interface{ ledger() actors.LedgerEnv }); ok {
 		ledgerEnv = lw.ledger()
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
-		ActorOptions: opts, SmallActorRegistry: true, DataDir: "store", FS: n.fs, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
+		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, ParseCacheSize: parseCacheSize, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -70,6 +71,10 @@ type Options struct {
 	// Progress, if set, is told how far the run is (virtual time done and to do) about a
 	// hundred times a run.
 	Progress func(done, total time.Duration) `json:"-"`
+	// Ended, if set, is called once the run has ended (every deadline past, the checks not yet
+	// made) while its nodes are still up: what the heap holds then is what the nodes keep
+	// ("aquanet sim --memprofile" writes its profile there).
+	Ended func() `json:"-"`
 }
 
 // Fault classes: none; net (loss, duplication, reordering); partition (splits, symmetric or
@@ -222,8 +227,10 @@ type simulation struct {
 	logger    *slog.Logger
 	nodes     []*simNode
 	work      workload
-	faults    fault.Points // nil without Buggify
-	hold      *holdable    // what faults holds (with Buggify), held off while Wasm services install
+	faults    fault.Points   // nil without Buggify
+	hold      *holdable      // what faults holds (with Buggify), held off while Wasm services install
+	cache     *pebble.Cache  // every node's store reads through it (storeCache)
+	system    *actors.System // every node's actors run in it
 	seed      uint64
 	wasm      []scenario.WasmService // installed before the workload starts (wasm.go)
 	wasmCache string
@@ -331,9 +338,12 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		if o.Skews != nil {
 			nodeClock = skewClock{clk, o.Skews[i%len(o.Skews)]}
 		}
-		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: vfs.NewCrashableMem()}
+		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i)}
 	}
 	s.nodes = nodes
+	s.system = actors.NewSystem(s.logger)
+	s.cache = pebble.NewCache(storeCache)
+	defer s.cache.Unref() // after release, once every store is closed
 	defer s.release()
 	work.prepare(s)
 	for _, n := range nodes {
@@ -352,10 +362,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	}
 	// The phases start now: at start, or once the Wasm services are in.
 	phases := clk.Now()
-	baseActors := make([]int, len(nodes))
-	for i, n := range nodes {
-		baseActors[i] = n.node.Actors()
-	}
+	baseActors := s.system.Actors()
 
 	// The safety phase: the workload's particles under the faults.
 	work.safety(s, o)
@@ -412,6 +419,9 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	if o.Ended != nil {
+		o.Ended()
+	}
 
 	res := &Result{Seed: o.Seed, Options: o, Log: log, Net: net.stats, Checks: map[string]Check{},
 		VirtualSeconds: end.Sub(start).Seconds()}
@@ -419,7 +429,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	res.Checks["calls_at_most_once"] = verdict(s.twice, fmt.Sprintf("%d calls to the workload's services", len(s.calls)))
 	work.check(s, o, res.Checks)
 	var stats []router.Stats
-	res.Checks["no_leaks"], stats = leaks(nodes, baseActors, loop)
+	res.Checks["no_leaks"], stats = leaks(nodes, baseActors, s.system.Actors, loop)
 	for i, n := range nodes {
 		ns := NodeStats{Name: n.name, Accepted: stats[i].Accepted, Replays: stats[i].Replays, Expired: stats[i].Expired, Crashes: n.crashes}
 		for _, c := range stats[i].Rejected {
@@ -436,13 +446,14 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	return res, nil
 }
 
-// turnText is an actor turn as the log has it: node, actor, message type.
-func turnText(node string, t dispatch.Turn) string {
+// turnText is an actor turn as the log has it: node, actor (its id after the node's part in
+// the shared actor system, "<peer id>$5/"), message type.
+func turnText(n *simNode, t dispatch.Turn) string {
 	who := "?"
 	if t.Actor != nil {
-		who = t.Actor.Id
+		_, who, _ = strings.Cut(t.Actor.Id, "/")
 	}
-	return fmt.Sprintf("turn %s %s %T", node, who, t.Message)
+	return fmt.Sprintf("turn %s %s %T", n.name, who, t.Message)
 }
 
 // signedParticle is a particle from from, carrying cert (nil: none), signed.
@@ -461,20 +472,21 @@ func signedParticle(from scenario.Identity, cert []byte, id, script string, now 
 }
 
 // leaks: after every deadline, no node has a particle left, and each has the actors it started
-// with.
-func leaks(nodes []*simNode, base []int, loop *dispatch.Loop) (Check, []router.Stats) {
+// with (base, by peer id; actors counts them now).
+func leaks(nodes []*simNode, base map[string]int, actors func() map[string]int, loop *dispatch.Loop) (Check, []router.Stats) {
 	stats := make([]router.Stats, len(nodes))
 	for i, n := range nodes {
 		n.node.StatsAsync(func(s router.Stats) { stats[i] = s })
 	}
 	loop.Run(1 << 30)
 	var bad []string
+	now := actors()
 	for i, n := range nodes {
 		if s := stats[i]; s.Live != 0 || s.Finished != 0 {
 			bad = append(bad, fmt.Sprintf("%s: %d live and %d finished particles after every deadline", n.name, s.Live, s.Finished))
 		}
-		if a := n.node.Actors(); a != base[i] {
-			bad = append(bad, fmt.Sprintf("%s: %d actors, %d at the start", n.name, a, base[i]))
+		if a, b := now[n.id.PeerID], base[n.id.PeerID]; a != b {
+			bad = append(bad, fmt.Sprintf("%s: %d actors, %d at the start", n.name, a, b))
 		}
 	}
 	if len(bad) > 0 {

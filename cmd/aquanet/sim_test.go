@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -90,6 +92,34 @@ func TestSimTextSummaryAndFaults(t *testing.T) {
 	code, out, _ = aquanet(t, "", "sim", "--seed", "1", "--faults", "none", "--duration", "10s")
 	if code != 0 || strings.Contains(out, "total:") || strings.Contains(out, "crashes:") {
 		t.Errorf("one fault-free seed: exit %d, a total or faults in\n%s", code, out)
+	}
+}
+
+// --cpuprofile and --memprofile write profiles pprof reads (gzipped protocol buffers, whose
+// string table names the functions); a profile that cannot be written fails the command.
+func TestSimProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
+	code, _, errOut := aquanet(t, "", "sim", "--seed", "1", "--duration", "10s", "--cpuprofile", cpu, "--memprofile", mem)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, f := range []string{cpu, mem} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if p, err := io.ReadAll(r); err != nil || !bytes.Contains(p, []byte("runtime.")) {
+			t.Errorf("%s: %v; no function named in %d bytes", f, err, len(p))
+		}
+	}
+	code, _, errOut = aquanet(t, "", "sim", "--seed", "1", "--duration", "10s", "--memprofile", filepath.Join(dir, "none", "mem.prof"))
+	if code != 1 || !strings.Contains(errOut, "--memprofile") {
+		t.Errorf("a heap profile in a missing directory: exit %d, %q", code, errOut)
 	}
 }
 

@@ -64,6 +64,14 @@ type Options struct {
 	FS vfs.FS
 	// Logger gets pebble's own messages (background errors, slow disks); nil discards them.
 	Logger *slog.Logger
+	// Cache is the block cache, which other databases may share; nil: pebble's default, one
+	// of the database's own.
+	Cache *pebble.Cache
+	// MemTableSize bounds the memtable and so the write-ahead log; 0: pebble's default.
+	MemTableSize uint64
+	// NoCompactionTicker grants compactions only as the database asks and as they end, not
+	// also on a ticker of its own (see actors.StoreEnv).
+	NoCompactionTicker bool
 }
 
 // Open opens (creating if need be) the database o names.
@@ -82,11 +90,17 @@ func Open(o Options) (*pebble.DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}}
+	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}, Cache: o.Cache, MemTableSize: o.MemTableSize}
 	// Bloom filters on every level (the later levels take the first's): most lookups are for
 	// keys that are not there (a particle's first arrival), and without a filter each one
 	// reads every table that might hold it.
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	if o.NoCompactionTicker {
+		// Pebble's default scheduler (a concurrency limit from the compaction backlog) without
+		// its goroutine: Done grants what waits. Pebble names it for tests, which is where it
+		// has needed it so far.
+		opts.Experimental.CompactionScheduler = pebble.NewConcurrencyLimitSchedulerWithNoPeriodicGrantingForTest()
+	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -67,5 +68,77 @@ func TestOpenReportsTheDirectory(t *testing.T) {
 	}
 	if want := filepath.Join(file, "db"); !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not name %s", err, want)
+	}
+}
+
+// Two databases sharing one block cache, with memtables small enough that their data is in
+// tables read through it, each read their own values under the same keys: the cache keys blocks
+// by database and file, so sharing it shares no data.
+func TestSharedCacheKeepsDatabasesApart(t *testing.T) {
+	cache := pebble.NewCache(1 << 20)
+	defer cache.Unref()
+	dbs := make([]*pebble.DB, 2)
+	for i := range dbs {
+		db, err := Open(Options{Dir: "node", FS: vfs.NewMem(), Cache: cache, MemTableSize: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	value := func(db, k int) []byte { return []byte(strings.Repeat(string(rune('a'+db)), 100) + string(rune(k))) }
+	const keys = 2000 // 200 KB each: more than three memtables
+	for i, db := range dbs {
+		for k := range keys {
+			if err := db.Set([]byte{ParticleData, byte(k >> 8), byte(k)}, value(i, k), pebble.NoSync); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if flushes := db.Metrics().Flush.Count; flushes < 3 {
+			t.Errorf("database %d: %d flushes of 200 KB, want at least 3 with 64 KB memtables", i, flushes)
+		}
+	}
+	for i, db := range dbs {
+		for k := range keys {
+			v, closer, err := db.Get([]byte{ParticleData, byte(k >> 8), byte(k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(v) != string(value(i, k)) {
+				t.Fatalf("database %d, key %d: read %q", i, k, v)
+			}
+			closer.Close()
+		}
+	}
+	if hits := cache.Metrics().Hits; hits == 0 {
+		t.Error("no read went through the shared cache")
+	}
+}
+
+// Without pebble's compaction ticker a database still compacts: flushes past the L0 threshold
+// ask for a compaction, which is granted then.
+func TestNoCompactionTickerStillCompacts(t *testing.T) {
+	db, err := Open(Options{Dir: "node", FS: vfs.NewMem(), MemTableSize: 64 << 10, NoCompactionTicker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for flush := range 8 {
+		for k := range 100 {
+			if err := db.Set([]byte{ParticleData, byte(k)}, []byte(strings.Repeat("v", 100+flush)), pebble.NoSync); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); db.Metrics().Compact.Count == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction after 8 flushes: %d tables in L0", db.Metrics().Levels[0].TablesCount)
+		}
 	}
 }
