@@ -137,6 +137,11 @@ for n in "${chats[@]}"; do
     timed "$tmp/chat-$n-$i" aquanet sim --nodes "$n" --seed 1 --faults none --json
   done
 done
+# The goal for the chat is at 100 nodes in rooms (of 10: AIR's join makes one chat of all
+# quadratic in its members).
+for i in $(seq "$runs"); do
+  timed "$tmp/rooms-$i" aquanet sim --nodes 100 --room 10 --seed 1 --faults none --json
+done
 if ! $quick; then
   for i in $(seq "$runs"); do
     timed "$tmp/dht-$i" aquanet sim --workload dht --nodes 1000 --seed 1 --faults none --json
@@ -294,6 +299,12 @@ for (const n of chats) {
 }
 const exponent = Math.log(wall[largest].best / wall[smallest].best) / Math.log(largest / smallest);
 row(`simulator: growth of the wall time from ${smallest} to ${largest} nodes`, `n^${exponent.toFixed(2)}`, 'linear: n^1', '—', '—', '—');
+{
+  const rooms = sim('rooms');
+  const speed = rate(rooms.map((r) => r.virtual_seconds / r.real_seconds), (v) => `${sig(v)}× real time`);
+  row('simulator: 100 nodes in rooms of 10, simulated time ÷ wall time', speed, 'real time', '—', '≥700× real time', speed.best >= 700);
+  row('simulator: 100 nodes in rooms of 10, peak RSS', cost(rooms.map((r) => r.time[1] * 1024), mb), '—', '—', '—', '—');
+}
 if (exists('dht-1')) {
   const dht = sim('dht');
   row('simulator: DHT workload, 1,000 nodes, wall time', cost(dht.map((r) => r.time[0]), (s) => `${sig(s)} s`), '—', '—', '10,000 nodes run', 'unknown: 1,000 run here');
