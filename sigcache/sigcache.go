@@ -35,19 +35,36 @@ var stdlib = &voi.Options{Verify: voi.VerifyOptionsStdLib}
 // Cache remembers verified signatures. It is safe for concurrent use.
 type Cache struct {
 	mu   sync.Mutex
-	seen map[[sha256.Size]byte]struct{}
-	ring [][sha256.Size]byte // the keys, oldest at next once full
-	next int
+	seen bounded[[sha256.Size]byte, struct{}]
 	hits uint64
-	keys keyCache
+	// keys are the keys of signers whose signatures verified: a key seen once maps to nil,
+	// and a key seen again to its expanded form.
+	keys bounded[[ed25519.PublicKeySize]byte, *voi.ExpandedPublicKey]
 }
 
-// keyCache is the keys of signers whose signatures verified, at most cap(ring), the oldest
-// forgotten first: a key seen once maps to nil, and a key seen again to its expanded form.
-type keyCache struct {
-	m    map[[ed25519.PublicKeySize]byte]*voi.ExpandedPublicKey
-	ring [][ed25519.PublicKeySize]byte
-	next int
+// bounded is a map of at most cap(order) entries, the oldest forgotten first.
+type bounded[K comparable, V any] struct {
+	m     map[K]V
+	order []K // the keys, oldest at next once full
+	next  int
+}
+
+func newBounded[K comparable, V any](n int) bounded[K, V] {
+	return bounded[K, V]{m: make(map[K]V, n), order: make([]K, 0, n)}
+}
+
+// put sets k to v, forgetting the oldest entry to make room for a new one.
+func (b *bounded[K, V]) put(k K, v V) {
+	if _, ok := b.m[k]; !ok {
+		if len(b.order) < cap(b.order) {
+			b.order = append(b.order, k)
+		} else {
+			delete(b.m, b.order[b.next])
+			b.order[b.next] = k
+			b.next = (b.next + 1) % len(b.order)
+		}
+	}
+	b.m[k] = v
 }
 
 // MaxKeys bounds the signers' keys a cache remembers (expanded, about 1.5 KiB each: some
@@ -57,11 +74,10 @@ const MaxKeys = 4096
 // New returns a cache of at most n signatures (n ≥ 1), and of at most min(n, MaxKeys)
 // signers' keys.
 func New(n int) *Cache {
-	k := min(max(n, 1), MaxKeys)
+	n = max(n, 1)
 	return &Cache{
-		seen: make(map[[sha256.Size]byte]struct{}, n),
-		ring: make([][sha256.Size]byte, 0, max(n, 1)),
-		keys: keyCache{m: make(map[[ed25519.PublicKeySize]byte]*voi.ExpandedPublicKey, k), ring: make([][ed25519.PublicKeySize]byte, 0, k)},
+		seen: newBounded[[sha256.Size]byte, struct{}](n),
+		keys: newBounded[[ed25519.PublicKeySize]byte, *voi.ExpandedPublicKey](min(n, MaxKeys)),
 	}
 }
 
@@ -84,7 +100,7 @@ func (c *Cache) Verify(pub ed25519.PublicKey, msg, sig []byte) bool {
 	}
 	k := key(pub, msg, sig)
 	c.mu.Lock()
-	_, ok := c.seen[k]
+	_, ok := c.seen.m[k]
 	if ok {
 		c.hits++
 	}
@@ -96,18 +112,8 @@ func (c *Cache) Verify(pub ed25519.PublicKey, msg, sig []byte) bool {
 		return false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.seen[k]; ok {
-		return true // another caller verified it meanwhile
-	}
-	if len(c.ring) < cap(c.ring) {
-		c.ring = append(c.ring, k)
-	} else {
-		delete(c.seen, c.ring[c.next])
-		c.ring[c.next] = k
-		c.next = (c.next + 1) % len(c.ring)
-	}
-	c.seen[k] = struct{}{}
+	c.seen.put(k, struct{}{})
+	c.mu.Unlock()
 	return true
 }
 
@@ -129,7 +135,7 @@ func (c *Cache) verify(pub ed25519.PublicKey, msg, sig []byte) bool {
 			return false // not a point: it cannot have verified before, but answer as ed25519 would
 		}
 		c.mu.Lock()
-		c.keys.add(pk, x)
+		c.keys.put(pk, x)
 		c.mu.Unlock()
 		return voi.VerifyExpandedWithOptions(x, msg, sig, stdlib)
 	}
@@ -137,28 +143,11 @@ func (c *Cache) verify(pub ed25519.PublicKey, msg, sig []byte) bool {
 		return false
 	}
 	c.mu.Lock()
-	c.keys.add(pk, nil)
+	if _, ok := c.keys.m[pk]; !ok { // an expanded form already remembered is kept
+		c.keys.put(pk, nil)
+	}
 	c.mu.Unlock()
 	return true
-}
-
-// add remembers pk (with x, its expanded form, if not nil), forgetting the oldest key when
-// full; an expanded form already remembered is kept.
-func (k *keyCache) add(pk [ed25519.PublicKeySize]byte, x *voi.ExpandedPublicKey) {
-	if old, ok := k.m[pk]; ok {
-		if old == nil {
-			k.m[pk] = x
-		}
-		return
-	}
-	if len(k.ring) < cap(k.ring) {
-		k.ring = append(k.ring, pk)
-	} else {
-		delete(k.m, k.ring[k.next])
-		k.ring[k.next] = pk
-		k.next = (k.next + 1) % len(k.ring)
-	}
-	k.m[pk] = x
 }
 
 // Hits is how many verifications the cache answered from memory.
@@ -172,7 +161,7 @@ func (c *Cache) Hits() uint64 {
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.seen)
+	return len(c.seen.m)
 }
 
 // key hashes the three, each but the last prefixed with its length, so that no two different

@@ -121,13 +121,13 @@ func TestKeysBounded(t *testing.T) {
 			t.Fatal("a valid signature did not verify")
 		}
 	}
-	if len(c.keys.m) != 3 || len(c.keys.ring) != 3 {
-		t.Fatalf("%d keys, %d in the ring, want 3", len(c.keys.m), len(c.keys.ring))
+	if len(c.keys.m) != 3 || len(c.keys.order) != 3 {
+		t.Fatalf("%d keys, %d in the ring, want 3", len(c.keys.m), len(c.keys.order))
 	}
 	if _, ok := c.keys.m[pubOf(pub)]; ok {
 		t.Fatal("the oldest key was not forgotten")
 	}
-	if got := cap(New(MaxKeys + 1).keys.ring); got != MaxKeys {
+	if got := cap(New(MaxKeys + 1).keys.order); got != MaxKeys {
 		t.Fatalf("a large cache keeps %d keys, want MaxKeys", got)
 	}
 }

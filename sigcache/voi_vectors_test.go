@@ -34,11 +34,11 @@ func answers(pub ed25519.PublicKey, msg, sig []byte) []bool {
 	c := New(1)
 	out = append(out, c.Verify(pub, msg, sig))
 	c = New(1)
-	c.keys.add(pk, nil)
+	c.keys.put(pk, nil)
 	out = append(out, c.Verify(pub, msg, sig))
 	c = New(1)
 	if err == nil {
-		c.keys.add(pk, x)
+		c.keys.put(pk, x)
 	}
 	return append(out, c.Verify(pub, msg, sig))
 }
