@@ -50,6 +50,7 @@ type Client struct {
 	notices  map[string][]core.Notice          // what the relay said of each Run's particle
 	rejected map[string]chan core.Notice       // each Run hears at once that its relay refused its particle
 	parsed   *interpreter.ParseCache           // the scripts this client ran, parsed
+	limits   interpreter.Limits                // of its runs (WithLimits)
 	services map[string]*served                // by service id
 	isClosed bool
 }
@@ -69,6 +70,7 @@ type dialConfig struct {
 	key         ed25519.PrivateKey // nil: a new ephemeral key
 	logger      *slog.Logger       // nil: the transport's default, which discards
 	certificate *trust.Certificate // nil: none
+	limits      interpreter.Limits // of the client's own interpreter runs
 }
 
 // WithKey makes the client use key as its identity (its peer id, and the key particles are
@@ -82,6 +84,12 @@ func WithKey(key ed25519.PrivateKey) Option { return func(c *dialConfig) { c.key
 func WithCertificate(cert trust.Certificate) Option {
 	return func(c *dialConfig) { c.certificate = &cert }
 }
+
+// WithLimits bounds the client's own interpreter runs of its particles (zero fields: the
+// interpreter's defaults). A script whose streams a node was configured to let grow past the
+// reference's 1,024 values needs MaxStreamSize raised here too: the data comes back to the
+// client, whose run would refuse it.
+func WithLimits(l interpreter.Limits) Option { return func(c *dialConfig) { c.limits = l } }
 
 // WithLogger gives the transport a logger (it logs particles it could not send or take).
 // Default: no logging.
@@ -127,7 +135,7 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 	}
 	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}), certificate: certificate,
 		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, rejected: map[string]chan core.Notice{}, services: map[string]*served{},
-		parsed: interpreter.NewParseCache(16)}
+		parsed: interpreter.NewParseCache(16), limits: cfg.limits}
 	// Join before connecting: the relay may send as soon as the connection is up.
 	tr.Join(c.self.String(), core.InboxFunc(func(_ string, p particle.Particle) { c.deliver(p) }))
 	tr.OnNotice(c.notice)

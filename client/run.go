@@ -220,7 +220,7 @@ type run struct {
 func (r *run) loop(ctx, deadline context.Context) error {
 	self := r.c.self.String()
 	m := particles.New(r.p.Script, interpreter.Params{InitPeerID: self, CurrentPeerID: self, Timestamp: r.p.Timestamp,
-		TTL: r.p.TTL, ParticleID: r.p.ID, Key: r.c.key, SignOnlyToSend: true, ParseCache: r.c.parsed})
+		TTL: r.p.TTL, ParticleID: r.p.ID, Key: r.c.key, SignOnlyToSend: true, ParseCache: r.c.parsed, Limits: r.c.limits})
 	m.Arrive(nil) // the start: no data yet, as on any initiator
 	for {
 		for m.Ready() {

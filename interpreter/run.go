@@ -239,16 +239,19 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		}
 	}
 
-	// The run adds to the stores of prev, not to a copy of them, so that it costs what it adds;
-	// a run that leaves the data as it was takes its additions out again.
+	// The run adds to the stores of prev, not to a copy of them, so that it costs what it adds.
+	// A run that leaves the data as it was takes its additions out again when prev is the
+	// caller's to keep (RunDecoded); Run's own decoding of prev is dropped then anyway.
 	stores := prev.Stores
-	var added data.Additions
-	stores.Record(&added)
-	defer func() {
-		if out.Decoded == nil {
-			stores.Undo(&added)
-		}
-	}()
+	if ownPrev {
+		var added data.Additions
+		stores.Record(&added)
+		defer func() {
+			if out.Decoded == nil {
+				stores.Undo(&added)
+			}
+		}()
+	}
 	stores.Merge(cur.Stores)
 	x := &executor{
 		p:           p,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aquanet/aquanet/client"
 	"github.com/aquanet/aquanet/internal/aqua"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -65,6 +66,7 @@ func newRunCmd() *cobra.Command {
 	var argList []string
 	var ttl time.Duration
 	var asJSON bool
+	var maxStreamSize int
 	cmd := &cobra.Command{
 		Use:   "run --relay MULTIADDR (--script FILE | -e AIR | --aqua FILE --func NAME) [--arg NAME=JSON ...] [--key FILE [--certificate FILE]] [--ttl 30s] [--json]",
 		Short: "Run an AIR script or an Aqua function through a node",
@@ -108,6 +110,10 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if maxStreamSize < interpreter.StreamMaxSize {
+				return fmt.Errorf("--max-stream-size %d: want at least %d, the reference's bound", maxStreamSize, interpreter.StreamMaxSize)
+			}
+			dialOpts = append(dialOpts, client.WithLimits(interpreter.Limits{MaxStreamSize: maxStreamSize}))
 			ctx := c.Context()
 			start := time.Now()
 			dctx, cancel := context.WithTimeout(ctx, min(ttl, 10*time.Second))
@@ -150,6 +156,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&keyFile, "key", "", "sign the particle with this key (a file of \"aquanet key gen\") instead of an ephemeral one")
 	f.StringVar(&certFile, "certificate", "", "present this certificate (of \"aquanet trust issue\", for --key's peer) with the particle: an application's services under a perimeter check it")
 	f.BoolVar(&asJSON, "json", false, "print each callback as a JSON object on its own line")
+	f.IntVar(&maxStreamSize, "max-stream-size", interpreter.StreamMaxSize, "the most values a stream may hold in this client's own runs of the script: as the nodes' --max-stream-size, which a script whose streams grow past the default needs on both")
 	return cmd
 }
 
