@@ -103,3 +103,24 @@ func (n *nodeProc) metric(t *testing.T, name string) string {
 	t.Helper()
 	return n.metricPrefix(t, name+" ")
 }
+
+// A node's --max-stream-size lets a fold put 2,000 values in a stream; the data comes back to
+// the client, whose own run needs the same bound (aquanet run --max-stream-size), and refuses
+// the data without it.
+func TestMaxStreamSizeOnNodeAndClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	n := startNode(t, "n", "--max-stream-size", "3000")
+	fold := fmt.Sprintf(`(seq (call "%s" ("json" "parse") ["[%s0]"] xs)
+  (seq (fold xs a (seq (ap a $vals) (next a)))
+    (seq (canon "%s" $vals #vals) (call %%init_peer_id%% ("callbackSrv" "n") [#vals.length]))))`, n.peerID, strings.Repeat("0,", 1999), n.peerID)
+	code, out, errOut := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "10s", "--max-stream-size", "3000", "-e", fold)
+	if code != 0 || !strings.Contains(out, "2000") {
+		t.Fatalf("a fold of 2,000 into a stream, both bounds raised: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, _, errOut = aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "10s", "-e", fold)
+	if code != 1 || !strings.Contains(errOut, "stream size goes over the allowed limit of 1024") {
+		t.Fatalf("the same with the client's default bound: exit %d, stderr %s", code, errOut)
+	}
+}
