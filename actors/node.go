@@ -708,9 +708,16 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Unlock()
 
 	drained := make(chan struct{}, 1)
+	routerPID := n.router
 	waiter := n.system.Root.SpawnPrefix(actor.PropsFromFunc(func(ctx actor.Context) {
-		if _, ok := ctx.Message().(*router.Drained); ok {
-			drained <- struct{}{}
+		switch ctx.Message().(type) {
+		case *actor.Started:
+			ctx.Watch(routerPID) // a router that is gone has nothing left to drain
+		case *router.Drained, *actor.Terminated:
+			select {
+			case drained <- struct{}{}:
+			default:
+			}
 		}
 	}, n.env.ActorOptions...), n.prefix)
 	n.system.Root.Send(n.router, &router.NotifyDrained{ReplyTo: waiter})

@@ -35,12 +35,18 @@ type Strategy struct {
 	// it off for actors that answer the failed message themselves (a service actor fails the
 	// call that panicked).
 	HandBack bool
-	// GiveUp, if set, hears of a message that failed the child twice in a row and is not handed
-	// back again, so that it can be answered (a call with an error) or counted. It runs on the
-	// supervisor's goroutine and must not block.
+	// GiveUp, if set, hears of a message that failed the child twice in a row (or once past
+	// the bound, if Essential) and is not handed back again, so that it can be answered (a call
+	// with an error) or counted. It runs on the supervisor's goroutine and must not block.
 	GiveUp func(child *actor.PID, message any, reason any)
 	// Stopped, if set, hears of a child stopped for failing too often.
 	Stopped func(child *actor.PID, reason any)
+	// Essential: the children are never stopped for failing too often, since the node cannot
+	// work without them (a stopped router leaves a node that takes connections and drops every
+	// particle). Past MaxFailures within Within, a message a child fails on is given up at
+	// once instead of handed back: what bounds the work failures cost is then the messages
+	// themselves, each failing at most twice, and at most once past the bound.
+	Essential bool
 
 	mu       sync.Mutex
 	failures map[string][]time.Time // child id -> its failures within the window, on Clock
@@ -86,7 +92,7 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, sup actor.Supervisor
 		delete(s.failures, child.Id)
 	}
 	s.mu.Unlock()
-	if tooMany {
+	if tooMany && !s.Essential {
 		publish(system, child, reason, actor.StopDirective)
 		sup.StopChildren(child)
 		if s.Stopped != nil {
@@ -111,11 +117,11 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, sup actor.Supervisor
 	again := s.last.child == child.Id && s.last.msg == message
 	if again {
 		s.last.child, s.last.msg = "", nil
-	} else {
+	} else if !tooMany {
 		s.last.child, s.last.msg = child.Id, message
 	}
 	s.mu.Unlock()
-	if again {
+	if again || tooMany {
 		if s.GiveUp != nil {
 			s.GiveUp(child, message, reason)
 		}

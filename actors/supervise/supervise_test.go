@@ -113,3 +113,38 @@ func TestNoHandBack(t *testing.T) {
 		t.Fatalf("seen %d times, handled %v, %d starts", tr.seen[1], tr.handled, tr.starts)
 	}
 }
+
+// An Essential child is never stopped, however often it fails in the window: past the bound,
+// the message it failed on is given up at once instead of handed back, and it goes on handling
+// what comes next.
+func TestEssentialIsNeverStopped(t *testing.T) {
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	var gaveUp []int
+	tr := newTree(t, &Strategy{Clock: clk, HandBack: true, Essential: true,
+		Directive: func(*actor.PID) actor.Directive { return actor.ResumeDirective },
+		GiveUp:    func(_ *actor.PID, m, _ any) { gaveUp = append(gaveUp, m.(*boom).n) }})
+	for i := range 30 { // 30 failures in the window: 3 times the bound
+		tr.send(i)
+	}
+	if tr.stopped {
+		t.Fatal("an essential child was stopped")
+	}
+	// Each message fails once and is handed back; the 11th failure in the window is past the
+	// bound, so that message is given up, and the count starts again.
+	if len(gaveUp) != 2 || gaveUp[0] != 10 || gaveUp[1] != 21 {
+		t.Fatalf("gave up %v, want [10 21]", gaveUp)
+	}
+	if len(tr.handled) != 28 {
+		t.Fatalf("handled %d messages, want the 28 not given up", len(tr.handled))
+	}
+	// Messages that fail every time, sent together, are all given up in the end: handing back
+	// never loops, even when their failures interleave.
+	tr.panicTwice = true
+	gaveUp = nil
+	for i := range 5 {
+		tr.system.Root.Send(tr.child, &boom{100 + i})
+	}
+	if n := tr.loop.Run(100_000); n >= 100_000 || len(gaveUp) != 5 || tr.stopped {
+		t.Fatalf("5 poisonous messages: %d steps, gave up %v, stopped %v", n, gaveUp, tr.stopped)
+	}
+}
