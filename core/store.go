@@ -28,8 +28,10 @@ type Store interface {
 	Load(k ParticleKey) ([]byte, error)
 	// Merged returns the arrivals saved as merged into the particle's data, in no order.
 	Merged(k ParticleKey) ([]DataHash, error)
-	// Delete drops the particle's data and arrivals, if any.
-	Delete(k ParticleKey) error
+	// Delete drops the particle's data, if any, and the records of the arrivals given (every
+	// arrival of the particle the caller has seen; a record it has not seen stays until
+	// DeleteExpired).
+	Delete(k ParticleKey, arrivals []DataHash) error
 	// DeleteExpired drops the data and arrivals of every particle whose deadline is at or
 	// before now (ms since the Unix epoch).
 	DeleteExpired(now uint64) error

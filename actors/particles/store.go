@@ -137,13 +137,22 @@ func prefixEnd(prefix []byte) []byte {
 	return nil
 }
 
-// Delete drops the particle's data and arrivals.
-func (s *Store) Delete(k Key) error {
-	prefix := keyPrefix(store.ParticleArrivals, k)
+// Delete drops the particle's data and the records of the arrivals given, each a point
+// deletion: a range deletion per particle would leave a range tombstone per particle for
+// pebble to carry through its flushes and compactions (3.5% of a node's CPU at 14,000
+// particles/s went to their statistics alone).
+func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	b.Delete(dataKey(k), nil)
-	b.DeleteRange(prefix, prefixEnd(prefix), nil)
+	if len(arrivals) > 0 {
+		prefix := keyPrefix(store.ParticleArrivals, k)
+		key := make([]byte, len(prefix), len(prefix)+len(core.DataHash{}))
+		copy(key, prefix)
+		for _, h := range arrivals {
+			b.Delete(append(key[:len(prefix)], h[:]...), nil)
+		}
+	}
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting the data of particle %s: %w", k.ID, err)
 	}

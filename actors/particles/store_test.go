@@ -62,7 +62,7 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 	if got, _ := s.Load(later); string(got) != "later" {
 		t.Errorf("the later particle's data is %q", got)
 	}
-	if err := s.Delete(later); err != nil {
+	if err := s.Delete(later, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.Count(); n != 0 {
@@ -112,7 +112,8 @@ func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
 	if got, _ := s.Load(a); string(got) != "a3" {
 		t.Fatalf("Load(a) = %q", got)
 	}
-	if err := s.Delete(a); err != nil {
+	// Delete is given every arrival its caller has seen, merged or not.
+	if err := s.Delete(a, []core.DataHash{h("x"), h("y"), h("z"), h("seen, not merged")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := merged(a); len(got) != 0 {
@@ -120,6 +121,16 @@ func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
 	}
 	if got := merged(b); !slices.Equal(got, []core.DataHash{h("b")}) {
 		t.Fatalf("deleting a took b's arrivals: %x", got)
+	}
+	// An arrival Delete is not given stays until the deadline.
+	if err := s.Delete(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Load(b); got != nil {
+		t.Fatalf("after Delete, Load(b) = %q", got)
+	}
+	if got := merged(b); !slices.Equal(got, []core.DataHash{h("b")}) {
+		t.Fatalf("Delete without b's arrival took it: %x", got)
 	}
 	if err := s.DeleteExpired(1000); err != nil {
 		t.Fatal(err)

@@ -10,12 +10,14 @@
 package router
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -484,7 +486,7 @@ func (r *routerActor) forget(k particles.Key) {
 	if len(r.entries) == 0 {
 		r.entries = map[particles.Key]*entry{} // Go maps do not shrink: give a burst's room back
 	}
-	if err := r.cfg.Store.Delete(k); err != nil {
+	if err := r.cfg.Store.Delete(k, slices.SortedFunc(maps.Keys(e.seen), func(a, b core.DataHash) int { return bytes.Compare(a[:], b[:]) })); err != nil {
 		r.cfg.Logger.Error("particle data not deleted; it goes at the next start", "particle", k.ID, "error", err)
 	}
 }

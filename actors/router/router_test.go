@@ -132,6 +132,9 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	if n, _ := store.Count(); n != 0 {
 		t.Fatalf("%d particles in the store after the deadline, want 0", n)
 	}
+	if merged, err := store.Merged(particles.KeyOf(&p)); len(merged) != 0 || err != nil {
+		t.Fatalf("the records of %d arrivals merged are left after the deadline (%v)", len(merged), err)
+	}
 	// The metrics say what the stats say.
 	for name, pair := range map[string][2]float64{
 		"accepted":           {testutil.ToFloat64(metrics.Accepted), float64(s.Accepted)},
