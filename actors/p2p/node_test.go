@@ -12,6 +12,7 @@ import (
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Particles with a forged signature, expired, or from the future, sent over libp2p to a node,
@@ -74,6 +75,10 @@ func TestNodeRejectsForgedAndExpiredParticlesOverTheWire(t *testing.T) {
 	}
 	if n := counter(t, metrics, "aquanet_p2p_received_total"); n != 4 {
 		t.Errorf("the transport took in %v particles, want 4", n)
+	}
+	// The node verified the good particle's signature as it arrived, and remembers it.
+	if hits := sigcache.Default.Hits(); good.Verify() != nil || sigcache.Default.Hits() != hits+1 {
+		t.Error("the signature of the particle served was not remembered")
 	}
 }
 

@@ -115,12 +115,9 @@ func (t *Transport) take(from peer.ID, payload []byte) *particle.Particle {
 		t.cfg.Logger.Debug("frame is not a particle", "from", from.String(), "error", err)
 		return nil
 	}
-	// The particle's checks, its signature's verification above all (some 50 µs), run here, on
-	// this stream's goroutine, so that arrivals are verified on every core: the process
-	// remembers a signature that verified (sigcache), and the router's own Validate, on the
-	// node's actors, then costs a lookup. What fails here is left for the router to refuse, and
-	// count, as it refuses everything invalid.
-	_ = particle.Validate(p, t.cfg.Clock.Now(), t.cfg.Limits)
+	// The particle's checks, its signature's verification above all (some 50 µs), are the
+	// inbox's: the node's (actors.Node.Deliver) runs them on the goroutine that delivers, this
+	// stream's, so that arrivals are verified on every core, once each.
 	return p
 }
 
