@@ -78,7 +78,7 @@ func (*gate) Throughput() int { return 1 }
 // start starts the node's next incarnation on its filesystem.
 func (s *simulation) start(n *simNode) error {
 	n.gate = &gate{loop: s.loop}
-	observe := func(t dispatch.Turn) { s.log.add(s.clk.Now(), turnText(n, t)) }
+	observe := func(t dispatch.Turn) { s.log.addTurn(s.clk.Now(), n, t) }
 	opts := []actor.PropsOption{actor.WithDispatcher(n.gate), actor.WithMailbox(dispatch.NewObservedMailbox(observe))}
 	var ledgerEnv actors.LedgerEnv
 	if lw, ok := s.work.(interface{ ledger() actors.LedgerEnv }); ok {

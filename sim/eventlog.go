@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
-	"hash/fnv"
 	"time"
 )
 
@@ -20,6 +19,11 @@ type EventLog struct {
 	ats   []time.Duration // and when they happened
 	keep  bool
 	marks []Event // faults and healing, always kept: the report marks them
+	// buf is the event being recorded, reused from one to the next: its index and time (8
+	// bytes each, big-endian), its text and a 0. A run records an event for every actor turn,
+	// so one allocation an event (a text, a fingerprint's hasher) is a run's tenth of its
+	// garbage collector's work.
+	buf []byte
 }
 
 // Event is one entry of the log.
@@ -35,20 +39,39 @@ func newEventLog(start time.Time, keep bool) *EventLog {
 
 // add records what happened at virtual time now.
 func (l *EventLog) add(now time.Time, what string) {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(len(l.fps)))
-	binary.BigEndian.PutUint64(b[8:], uint64(now.Sub(l.start)))
-	l.h.Write(b[:])
-	l.h.Write([]byte(what))
-	l.h.Write([]byte{0})
-	f := fnv.New64a()
-	f.Write(b[8:])
-	f.Write([]byte(what))
-	l.fps = append(l.fps, f.Sum64())
+	l.buf = append(l.begin(now), what...)
+	l.end(now)
+}
+
+// begin starts recording an event at now: it returns l.buf holding the event's index and
+// time, to which the caller appends the event's text before calling end.
+func (l *EventLog) begin(now time.Time) []byte {
+	b := binary.BigEndian.AppendUint64(l.buf[:0], uint64(len(l.fps)))
+	return binary.BigEndian.AppendUint64(b, uint64(now.Sub(l.start)))
+}
+
+// end records the event begun in l.buf: the hash takes its index, time, text and a 0; its
+// fingerprint is the FNV-1a hash of its time and text.
+func (l *EventLog) end(now time.Time) {
+	b := append(l.buf, 0)
+	l.h.Write(b)
+	l.fps = append(l.fps, fnv64a(b[8:len(b)-1]))
 	if l.keep {
-		l.descs = append(l.descs, what)
+		l.descs = append(l.descs, string(b[16:len(b)-1]))
 		l.ats = append(l.ats, now.Sub(l.start))
 	}
+	l.buf = b
+}
+
+// fnv64a is hash/fnv's 64-bit FNV-1a of b, without a hasher to allocate.
+func fnv64a(b []byte) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime
+	}
+	return h
 }
 
 // mark records a fault (or the healing) as an event that the report shows.

@@ -1,9 +1,15 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"testing"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/dispatch"
 )
 
 var logStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -125,4 +131,32 @@ func TestDivergeOnRunsThatDiffer(t *testing.T) {
 		t.Errorf("the runs diverge at the very first event; one more message should change a run only once it is sent")
 	}
 	t.Logf("diverge at event %d of %d/%d: %q (at %v) vs %q (at %v)", i, a.Log.Len(), b.Log.Len(), ea.What, ea.At, eb.What, eb.At)
+}
+
+// An event's fingerprint is the FNV-1a hash of its time and text (hash/fnv's), and its text
+// is kept as given, whether it comes whole (add) or is written in parts (addTurn).
+func TestEventFingerprintsAndTurnTexts(t *testing.T) {
+	l := newEventLog(logStart, true)
+	l.add(logStart.Add(3*time.Millisecond), "deliver msg-1 n1->n2 x1")
+	pid := &actor.PID{Id: "12D3KooW$5/particles/msg-1"}
+	turns := []dispatch.Turn{{Actor: pid, Message: &actor.Started{}}, {Actor: pid, Message: "text"}, {Message: nil}}
+	for _, turn := range turns {
+		l.addTurn(logStart.Add(5*time.Millisecond), &simNode{name: "n7"}, turn)
+	}
+	// The texts are what fmt's %T gives, as the log had them when it formatted each turn.
+	want := []string{"deliver msg-1 n1->n2 x1",
+		fmt.Sprintf("turn n7 particles/msg-1 %T", turns[0].Message), fmt.Sprintf("turn n7 particles/msg-1 %T", turns[1].Message), fmt.Sprintf("turn n7 ? %T", turns[2].Message)}
+	for i, w := range want {
+		if e := l.Event(i); e.What != w {
+			t.Errorf("event %d: %q, want %q", i, e.What, w)
+		}
+		f := fnv.New64a()
+		var at [8]byte
+		binary.BigEndian.PutUint64(at[:], uint64(l.Event(i).At))
+		f.Write(at[:])
+		f.Write([]byte(w))
+		if l.fps[i] != f.Sum64() {
+			t.Errorf("event %d: fingerprint %x, hash/fnv gives %x", i, l.fps[i], f.Sum64())
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/aquanet/aquanet/core"
@@ -122,9 +123,9 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 		return fmt.Errorf("%s: %w", to, errNoSuchPeer)
 	}
 	n.stats.Sent++
-	what := fmt.Sprintf("send %s %s->%s", p.ID, n.names[t.from], n.names[to])
-	sent := n.clock.Now().Sub(n.log.start)
 	fromName, toName := n.names[t.from], n.names[to]
+	what := "send " + p.ID + " " + fromName + "->" + toName
+	sent := n.clock.Now().Sub(n.log.start)
 	if n.isCut(t.from, to) {
 		n.stats.Cut++
 		n.log.add(n.clock.Now(), "cut "+what)
@@ -142,7 +143,7 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 		n.stats.Duplicated++
 		copies = 2
 	}
-	n.log.add(n.clock.Now(), fmt.Sprintf("%s x%d", what, copies))
+	n.log.add(n.clock.Now(), what+" x"+strconv.Itoa(copies))
 	for range copies {
 		q := p
 		q.Data = append([]byte(nil), p.Data...) // the receiver's own copy

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -446,14 +447,26 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 	return res, nil
 }
 
-// turnText is an actor turn as the log has it: node, actor (its id after the node's part in
-// the shared actor system, "<peer id>$5/"), message type.
-func turnText(n *simNode, t dispatch.Turn) string {
+// addTurn records an actor turn as the log has it: "turn", the node, the actor (its id after
+// the node's part in the shared actor system, "<peer id>$5/"), the message's type as %T
+// prints it. It writes the text straight into the log's buffer: a run records one for every
+// turn.
+func (l *EventLog) addTurn(now time.Time, n *simNode, t dispatch.Turn) {
 	who := "?"
 	if t.Actor != nil {
 		_, who, _ = strings.Cut(t.Actor.Id, "/")
 	}
-	return fmt.Sprintf("turn %s %s %T", n.name, who, t.Message)
+	typ := "<nil>" // as fmt's %T has it
+	if t.Message != nil {
+		typ = reflect.TypeOf(t.Message).String()
+	}
+	b := append(l.begin(now), "turn "...)
+	b = append(b, n.name...)
+	b = append(b, ' ')
+	b = append(b, who...)
+	b = append(b, ' ')
+	l.buf = append(b, typ...)
+	l.end(now)
 }
 
 // signedParticle is a particle from from, carrying cert (nil: none), signed.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +85,8 @@ failure prints the seed, what it expanded to, and the command that replays it.
 
 Unless GOGC is set, the command collects garbage at GOGC=50, not Go's 100: a run's heap is
 mostly its nodes' lasting state, and a collection at half again of it rather than twice keeps
-a fifth less memory for a few percent more time.`
+a fifth less memory for a few percent more time; but it lets the heap grow by at least 64 MB
+between collections, which only small runs (a few hundred nodes) reach.`
 
 func newSimCmd() *cobra.Command {
 	var o sim.Options
@@ -145,8 +145,11 @@ func newSimCmd() *cobra.Command {
 				}
 				scenarios = append(scenarios, sc)
 			}
+			var gc *simGC // nil: GOGC is set, and is left alone
 			if os.Getenv("GOGC") == "" {
-				defer debug.SetGCPercent(debug.SetGCPercent(50))
+				var restore func()
+				gc, restore = newSimGC()
+				defer restore()
 			}
 			stopCPU, err := profiles.startCPU()
 			if err != nil {
@@ -172,14 +175,14 @@ func newSimCmd() *cobra.Command {
 				opts.Seed = seed
 				sum.Seeds++
 				if scenarios == nil {
-					if err := simOne(c, opts, check, asJSON, report, workloads[0], builtIn, &sum); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, workloads[0], builtIn, &sum, gc); err != nil {
 						return err
 					}
 				}
 				for i, sc := range scenarios {
 					opts.Nodes = len(sc.Peers)
 					runSc := func(o sim.Options, now func() time.Time) (*sim.Result, error) { return sim.RunScenario(o, sc, now) }
-					if err := simOne(c, opts, check, asJSON, report, workloads[i], runSc, &sum); err != nil {
+					if err := simOne(c, opts, check, asJSON, report, workloads[i], runSc, &sum, gc); err != nil {
 						return err
 					}
 				}
@@ -235,19 +238,28 @@ func refuseNegative(o sim.Options) error {
 }
 
 // simOne runs one seed (twice with check), prints its result and adds it to sum; a failed
-// check is an error.
-func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error), sum *swarmSummary) error {
+// check is an error. gc, if not nil, adjusts the collector as the run goes.
+func simOne(c *cobra.Command, o sim.Options, check, asJSON bool, report, workload string, runner func(sim.Options, func() time.Time) (*sim.Result, error), sum *swarmSummary, gc *simGC) error {
 	o, err := sim.Expand(o)
 	if err != nil {
 		return err
 	}
 	o.KeepEvents, o.KeepHops = check, report != ""
+	var show func(done, total time.Duration)
 	if isTerminal(c.ErrOrStderr()) {
 		errw := c.ErrOrStderr()
-		o.Progress = func(done, total time.Duration) {
+		show = func(done, total time.Duration) {
 			fprintf(errw, "\r  seed %d: %3.0f%% of %v virtual", o.Seed, 100*done.Seconds()/total.Seconds(), total.Round(time.Second))
 		}
 		defer fprintf(errw, "\r\033[K")
+	}
+	if show != nil || gc != nil {
+		o.Progress = func(done, total time.Duration) {
+			gc.adjust()
+			if show != nil {
+				show(done, total)
+			}
+		}
 	}
 	res, err := runner(o, time.Now)
 	if err != nil {

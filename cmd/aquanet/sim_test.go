@@ -238,7 +238,7 @@ func TestSimCheckDeterminismReportsDivergence(t *testing.T) {
 	c.SetOut(&out)
 	c.SetErr(&errOut)
 	var sum swarmSummary
-	if err := simOne(c, o, true, true, "", "messenger", runner, &sum); !errors.Is(err, errExit1) {
+	if err := simOne(c, o, true, true, "", "messenger", runner, &sum, nil); !errors.Is(err, errExit1) {
 		t.Fatalf("simOne = %v, want exit 1; stderr: %s", err, errOut.String())
 	}
 	if len(runs) != 2 {
