@@ -27,6 +27,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/dhtsvc"
 	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/ledgersvc"
@@ -471,7 +472,7 @@ func (n *Node) start() error {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
-			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize)}, opts...)
+			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize), Pure: pureServices(n.env.Overrides)}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,
@@ -492,6 +493,19 @@ func (n *Node) start() error {
 }
 
 var _ core.Inbox = (*Node)(nil)
+
+// pureServices says which services are pure functions of their arguments: the builtins of
+// package builtin, unless an override answers one of their functions.
+func pureServices(overrides []registry.Override) func(service string) bool {
+	pure := map[string]bool{}
+	for _, id := range builtin.Services() {
+		pure[id] = true
+	}
+	for _, o := range overrides {
+		delete(pure, o.Service)
+	}
+	return func(service string) bool { return pure[service] }
+}
 
 // tellInitiator returns what the network actor calls when a particle could not be sent: if the
 // transport can send notices, the particle's initiator, when it is a peer connected to this

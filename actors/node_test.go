@@ -14,6 +14,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/network"
+	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
@@ -225,4 +226,14 @@ aquanet_router_accepted_total{peer="%s"} 2
 		t.Error("a second Stop did not fail")
 	}
 	alice.Deliver(alice.PeerID(), p) // dropped after Stop
+}
+
+// The pure builtins are pure services, unless an override answers one of their functions.
+func TestPureServices(t *testing.T) {
+	pure := pureServices([]registry.Override{{Service: "math", Functions: []string{"add"}}})
+	for service, want := range map[string]bool{"op": true, "array": true, "json": true, "math": false, "peer": false, "srv": false, "chat": false} {
+		if pure(service) != want {
+			t.Errorf("pure(%q) = %v, want %v", service, !want, want)
+		}
+	}
 }

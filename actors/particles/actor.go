@@ -45,6 +45,12 @@ type Config struct {
 	ParseCache *interpreter.ParseCache
 	// Budget is what one interpreter run may spend and accept (zero fields: the defaults).
 	Budget interpreter.Limits
+	// Pure, if set, says which services are pure functions of their arguments (the builtins
+	// op, math, cmp, array, json): a call to one may run again after a machine crash and
+	// give the same result, so a run whose calls are all to pure services saves its data
+	// without waiting for the disk (an Aqua hop through a relay calls op.noop there: it pays
+	// no fsync).
+	Pure func(service string) bool
 }
 
 // KeyOf returns the key of particle p.
@@ -286,8 +292,13 @@ func (a *particleActor) run(ctx actor.Context) {
 		if len(calls) > 0 {
 			// What this run asked for is on disk before any call runs: after a machine crash
 			// the restored data says the calls were made, and none runs twice (at most once:
-			// an answer lost with the crash is not asked for again).
-			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data(), st.merged); err == nil {
+			// an answer lost with the crash is not asked for again). Calls to pure services
+			// may run twice: their data is saved without the wait for the disk.
+			save := a.cfg.Store.SaveDurably
+			if a.allPure(calls) {
+				save = a.cfg.Store.Save
+			}
+			if err := save(st.key, st.m.Data(), st.merged); err == nil {
 				st.merged = nil
 			} else {
 				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
@@ -332,6 +343,19 @@ func (a *particleActor) run(ctx actor.Context) {
 	st.merged = nil
 	a.cfg.Logger.Debug("particle done here for now", "particle", p.ID, "init_peer", st.init, "runs", st.m.Runs(), "complete", st.complete)
 	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals})
+}
+
+// allPure reports whether every call is to a pure service (Config.Pure).
+func (a *particleActor) allPure(calls []interpreter.CallRequest) bool {
+	if a.cfg.Pure == nil {
+		return false
+	}
+	for _, c := range calls {
+		if !a.cfg.Pure(c.Service) {
+			return false
+		}
+	}
+	return true
 }
 
 func passTo(ps []Pass) []string {

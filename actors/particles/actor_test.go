@@ -2,6 +2,7 @@ package particles
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -108,5 +110,61 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	run()
 	if len(sends) != 1 {
 		t.Fatalf("a stopped particle actor sent again: %+v", sends)
+	}
+}
+
+// saves is the particle store, recording how each save was asked for.
+type saves struct {
+	*Store
+	how []string // "durably" or "plain", in order
+}
+
+func (s *saves) Save(k Key, data []byte, merged []core.DataHash) error {
+	s.how = append(s.how, "plain")
+	return s.Store.Save(k, data, merged)
+}
+
+func (s *saves) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
+	s.how = append(s.how, "durably")
+	return s.Store.SaveDurably(k, data, merged)
+}
+
+// A run whose calls are all to pure services saves its data without waiting for the disk (a
+// crash may run them again, to the same result); a run with a call to any other service
+// waits, so that the call runs at most once.
+func TestOnlyCallsToImpureServicesWaitForTheDisk(t *testing.T) {
+	alice := identity(t, "alice")
+	initID, err := peer.Decode(alice.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
+	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
+	var finished int
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*Finished); ok {
+			finished++
+		}
+	}, opts...))
+	system.Root.Send(reg, &registry.Spawn{ID: "greeter", Owner: alice.PeerID, ReplyTo: probe, NewHandler: func() service.Handler {
+		return service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) { return value.String("hi"), nil })
+	}})
+	store := &saves{Store: newStore(t)}
+	// op and math are pure here; greeter is not.
+	pure := func(s string) bool { return s == "op" || s == "math" }
+	script := `(seq (seq (call %init_peer_id% ("op" "identity") ["x"] a)
+	                     (par (call %init_peer_id% ("op" "noop") []) (call %init_peer_id% ("math" "add") [1 2] n)))
+	                (call %init_peer_id% ("greeter" "greet") [a] r))`
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}
+	system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk,
+		Registry: reg, Network: probe, Reports: probe, Store: store, Pure: pure}, opts...))
+	if loop.Run(100_000); loop.Pending() != 0 || finished != 1 {
+		t.Fatalf("the particle did not finish (%d pending)", loop.Pending())
+	}
+	// op.identity; op.noop and math.add; greeter.greet; the data once done.
+	if want := []string{"plain", "plain", "durably", "plain"}; !slices.Equal(store.how, want) {
+		t.Fatalf("saves %v, want %v", store.how, want)
 	}
 }

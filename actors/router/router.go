@@ -47,6 +47,8 @@ type Config struct {
 	Faults          fault.Points // given to particle actors
 	// ParseCache is the node's cache of parsed scripts, given to particle actors (nil: none).
 	ParseCache *interpreter.ParseCache
+	// Pure says which services are pure functions of their arguments (particles.Config.Pure).
+	Pure func(service string) bool
 	// Budget is given to particle actors: what one interpreter run may spend.
 	Budget interpreter.Limits
 	// LogEvery is the least time between two log lines about rejections of one reason; default
@@ -441,7 +443,7 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
