@@ -78,9 +78,9 @@ type Override struct {
 }
 
 // Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
-// service actor per builtin service and node service at start and per Spawn; it routes every
-// *service.Call to the service its Context.Service names, by id or alias (the builtins first),
-// and serves the srv and stat services itself. A call to a service that does not exist fails as on
+// service actor per node service at start and per Spawn; it routes every *service.Call to the
+// service its Context.Service names, by id or alias (the builtins first), and serves the srv
+// and stat services and the pure builtins of package builtin (op, math, …) itself. A call to a service that does not exist fails as on
 // Fluence's node.
 //
 // Supervision: a service actor that panics is restarted (supervise.Strategy: the call that
@@ -98,7 +98,8 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 type registryActor struct {
 	cfg       Config
 	opts      []actor.PropsOption
-	builtins  map[string]*actor.PID // and node services
+	nodeSvcs  map[string]*actor.PID // the node services' actors
+	pure      map[string]bool       // the builtins of package builtin, served here
 	overrides map[string]map[string]*actor.PID
 	data      *actor.PID // TriggerData's
 	services  *Registry[*actor.PID]
@@ -125,15 +126,15 @@ func Reserved(nodeServices ...string) []string {
 	return append(append(builtin.Services(), "srv", "stat"), nodeServices...)
 }
 
-// start spawns the builtins. The node root never restarts the registry (it resumes it), so
+// start spawns the node services. The node root never restarts the registry (it resumes it), so
 // this runs once.
 func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)
-	r.builtins = map[string]*actor.PID{}
+	r.nodeSvcs = map[string]*actor.PID{}
+	r.pure = map[string]bool{}
 	for _, id := range builtin.Services() {
-		h, _ := service.Builtin(id)
-		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
+		r.pure[id] = true
 	}
 	// Services given the same props share one actor (the node's triggers serve script, spell
 	// and their particles' getDataSrv from one).
@@ -147,7 +148,7 @@ func (r *registryActor) start(ctx actor.Context) {
 		return pid
 	}
 	for _, id := range nodeIDs {
-		r.builtins[id] = spawn(r.cfg.NodeServices[id])
+		r.nodeSvcs[id] = spawn(r.cfg.NodeServices[id])
 	}
 	r.overrides = map[string]map[string]*actor.PID{}
 	for _, o := range r.cfg.Overrides {
@@ -205,12 +206,13 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 		r.stat(ctx, c)
 		return
 	}
-	if pid, ok := r.builtins[id]; ok {
-		if _, node := r.cfg.NodeServices[id]; node {
-			r.cfg.Metrics.call("node")
-		} else {
-			r.cfg.Metrics.call("builtin")
-		}
+	if r.pure[id] {
+		r.cfg.Metrics.call("builtin")
+		r.serveBuiltin(ctx, c)
+		return
+	}
+	if pid, ok := r.nodeSvcs[id]; ok {
+		r.cfg.Metrics.call("node")
 		ctx.Send(pid, c)
 		return
 	}
@@ -231,6 +233,25 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	}
 	r.cfg.Metrics.call("unknown")
 	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
+}
+
+// serveBuiltin serves a call to a builtin of package builtin here: a pure function of its
+// arguments that never blocks needs no actor of its own, and so the call (an Aqua hop's
+// op.noop on a relay) costs no message to another actor and back. It is refused and answered
+// as a service actor would (service.Env).
+func (r *registryActor) serveBuiltin(ctx actor.Context, c *service.Call) {
+	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
+	if refusal := env.Refusal(c); refusal != nil {
+		ctx.Send(c.ReplyTo, refusal)
+		return
+	}
+	f, ok := builtin.Lookup(c.Context.Service, c.Function)
+	if !ok {
+		env.Answer(ctx, c, value.Value{}, service.NotFound(c.Context.Service, c.Function))
+		return
+	}
+	v, err := f(c.Args)
+	env.Answer(ctx, c, v, err)
 }
 
 // reply answers a call the registry serves itself.

@@ -110,6 +110,8 @@ func TestRegistryRoutesAndServesSrv(t *testing.T) {
 	n.want(alice, "chat-1", "send", []value.Value{str("hi")}, 0, `["send","hi"]`)
 	n.want(alice, "chat-1", "fail", none, 1, `"failed on purpose"`)
 	n.want(alice, "op", "concat_strings", []value.Value{str("a"), str("b")}, 0, `"ab"`)
+	n.want(alice, "op", "identity", []value.Value{value.Int(1), value.Int(2)}, 1, `"identity accepts up to 1 arguments, received 2 arguments"`)
+	n.want(alice, "math", "add", []value.Value{value.Int(1), value.Int(2)}, 0, `3`)
 	n.want(alice, "nope", "f", none, 1, `"Service with id 'nope' not found (function f)"`)
 
 	// Aliases: only the host and the operator.
@@ -259,4 +261,16 @@ func TestNotFoundAsNox(t *testing.T) {
 		n.want(bob, c.svc, c.fn, nil, 1, c.want)
 	}
 	n.want(bob, "calc", "add", nil, 0, "3")
+}
+
+// The registry serves the pure builtins itself, as a service actor would: a call whose
+// particle expired before its turn came is not run.
+func TestBuiltinCallOfAnExpiredParticleIsNotRun(t *testing.T) {
+	n := newNode(t)
+	n.system.Root.Send(n.registry, &service.Call{ID: 1, Function: "noop", ReplyTo: n.probe,
+		Context: service.CallContext{Service: "op", InitPeerID: alice, Timestamp: clock.UnixMilli(n.clock) - 120_000, TTL: 60_000}})
+	n.run()
+	if r := n.replies[1]; r == nil || r.Result.RetCode != 1 || !strings.Contains(r.Result.Result, "did not run 'noop': the particle expired 60000 ms before") {
+		t.Fatalf("reply %+v", r)
+	}
 }

@@ -22,7 +22,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
@@ -126,13 +125,9 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 }
 
 func (s *serviceActor) serve(ctx actor.Context, c *Call) {
-	if now := clock.UnixMilli(s.clock); now >= c.Context.Deadline() {
-		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': the particle expired %d ms before the call's turn came",
-			c.Context.Service, c.Function, now-c.Context.Deadline()))})
-		return
-	}
-	if fault.On(s.faults, "service.fail") {
-		ctx.Send(c.ReplyTo, &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': a fault was injected", c.Context.Service, c.Function))})
+	env := Env{Clock: s.clock, Faults: s.faults}
+	if r := env.Refusal(c); r != nil {
+		ctx.Send(c.ReplyTo, r)
 		return
 	}
 	start := s.clock.Now()
@@ -146,10 +141,30 @@ func (s *serviceActor) serve(ctx actor.Context, c *Call) {
 	v, err := s.handler.Call(c.Context, c.Function, c.Args)
 	var nf *notFoundError
 	s.stats.record(c.Function, err == nil, errors.As(err, &nf), s.clock.Now().Sub(start).Seconds(), c.Context.Timestamp)
+	env.Answer(ctx, c, v, err)
+}
+
+// Refusal is the reply to a call that is not to run, or nil if it is to: its particle expired
+// before the call's turn came, or the fault point "service.fail" fired. Whoever serves calls
+// asks it first, as a service actor does.
+func (e Env) Refusal(c *Call) *Reply {
+	if now := clock.UnixMilli(e.Clock); now >= c.Context.Deadline() {
+		return &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': the particle expired %d ms before the call's turn came",
+			c.Context.Service, c.Function, now-c.Context.Deadline()))}
+	}
+	if fault.On(e.Faults, "service.fail") {
+		return &Reply{ID: c.ID, Result: failure(fmt.Sprintf("service '%s' did not run '%s': a fault was injected", c.Context.Service, c.Function))}
+	}
+	return nil
+}
+
+// Answer sends the call's result, v or err, to its ReplyTo, a second late if the fault point
+// "service.delay" fires.
+func (e Env) Answer(ctx actor.Context, c *Call, v value.Value, err error) {
 	reply := &Reply{ID: c.ID, Result: Result(v, err)}
-	if fault.On(s.faults, "service.delay") {
+	if fault.On(e.Faults, "service.delay") {
 		system, to := ctx.ActorSystem(), c.ReplyTo
-		s.clock.AfterFunc(time.Second, func() { system.Root.Send(to, reply) })
+		e.Clock.AfterFunc(time.Second, func() { system.Root.Send(to, reply) })
 		return
 	}
 	ctx.Send(c.ReplyTo, reply)
@@ -182,21 +197,6 @@ func Result(v value.Value, err error) interpreter.CallResult {
 // failure is a failed call with message msg: ret code 1 and the message as a JSON string.
 func failure(msg string) interpreter.CallResult {
 	return interpreter.CallResult{RetCode: 1, Result: value.String(msg).String()}
-}
-
-// Builtin returns a handler for the builtin service id of package builtin, if there is one. An
-// unknown function fails as on Fluence's node.
-func Builtin(id string) (Handler, bool) {
-	if builtin.Functions(id) == nil {
-		return nil, false
-	}
-	return HandlerFunc(func(ctx CallContext, function string, args []value.Value) (value.Value, error) {
-		f, ok := builtin.Lookup(id, function)
-		if !ok {
-			return value.Value{}, NotFound(ctx.Service, function)
-		}
-		return f(args)
-	}), true
 }
 
 // NotFound is the error of a call to a function no service provides, worded as Fluence's node
