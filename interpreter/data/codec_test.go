@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -220,6 +223,40 @@ func TestCIDTextIsBase32(t *testing.T) {
 		want := "b" + strings.ToLower(b32.EncodeToString(raw))
 		if got := c.String(); got != want {
 			t.Fatalf("CID text %s, want %s", got, want)
+		}
+	}
+}
+
+// Decode keeps the order of the entries it reads when they arrive sorted, and only then: data
+// whose entries arrive out of order (or twice) encodes as the same data with sorted entries.
+func TestDecodeKeepsOnlySortedOrder(t *testing.T) {
+	texts := [][]byte{[]byte(`1`), []byte(`"b"`), []byte(`[2]`), []byte(`{"a":3}`)}
+	slices.SortFunc(texts, func(a, b []byte) int { return compareCIDs(CIDOf(a), CIDOf(b)) })
+	encode := func(order ...int) []byte {
+		b := []byte{FormatVersion}
+		for _, i := range order {
+			b = protowire.AppendTag(b, fValue, protowire.BytesType)
+			b = protowire.AppendBytes(b, texts[i])
+		}
+		return b
+	}
+	want := New()
+	for _, text := range texts {
+		want.Stores.Values[CIDOf(text)] = text
+	}
+	sorted := want.Encode()
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 0, 2, 3}, {0, 1, 1, 2, 3}, {0, 1, 2, 3, 0}} {
+		d, err := Decode(encode(order...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Encode(); !bytes.Equal(got, sorted) {
+			t.Fatalf("entries in order %v encode as %x, want %x", order, got, sorted)
+		}
+		d.Stores.PutValue(value.Int(99)) // and one added after, merged into the order
+		want.Stores.PutValue(value.Int(99))
+		if got, want := d.Encode(), want.Encode(); !bytes.Equal(got, want) {
+			t.Fatalf("entries in order %v, with one added: %x, want %x", order, got, want)
 		}
 	}
 }
