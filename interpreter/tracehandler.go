@@ -69,15 +69,17 @@ type traceHandler struct {
 	result    []data.State
 
 	// newToPrev and newToCur map positions of the result to the positions in the previous and
-	// current traces the states came from.
-	newToPrev, newToCur map[uint32]uint32
+	// current traces the states came from, plus one (0: none), indexed by the result's position.
+	newToPrev, newToCur []uint32
 	folds               map[uint32]*foldFSM
 }
 
 func newTraceHandler(prev, cur []data.State) *traceHandler {
 	return &traceHandler{
 		prev: newSlider(prev), cur: newSlider(cur),
-		newToPrev: map[uint32]uint32{}, newToCur: map[uint32]uint32{}, folds: map[uint32]*foldFSM{},
+		// Sized for a run that replays what it had, as most do.
+		newToPrev: make([]uint32, 0, len(prev)), newToCur: make([]uint32, 0, len(cur)),
+		folds: map[uint32]*foldFSM{},
 	}
 }
 
