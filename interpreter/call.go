@@ -274,7 +274,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(res.RetCode, res.Result)
 	}
-	val, perr := value.ParseString(res.Result, value.Limits{})
+	val, perr := x.reader.ParseString(res.Result, value.Limits{})
 	if perr != nil {
 		// The reference's words: the result as its CallServiceResult prints, serde_json's
 		// message. The message is part of the failed value, so of its CID in the data.

@@ -121,6 +121,7 @@ type Stores struct {
 
 	added  *Additions          // where the Puts note what they add, if anywhere (Record)
 	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
+	reader *value.Reader       // what Parsed parses with, if not nil
 	// orders keep each store's keys sorted for Encode, from one encoding to the next, with
 	// the keys added since: a run then sorts what it added, not the whole history. Shared by
 	// the copies of the stores; nil until the first encoding.
@@ -261,6 +262,7 @@ func NewStores() Stores {
 		CanonResults:   map[CID]CanonResult{},
 		ServiceResults: map[CID]ServiceResult{},
 		parsed:         map[CID]value.Value{},
+		reader:         new(value.Reader),
 	}
 }
 
@@ -275,7 +277,12 @@ func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
 	if !ok {
 		return value.Value{}, false, nil
 	}
-	if v, err = value.Parse(text, value.Limits{}); err != nil {
+	if s.reader != nil {
+		v, err = s.reader.Parse(text, value.Limits{})
+	} else {
+		v, err = value.Parse(text, value.Limits{})
+	}
+	if err != nil {
 		return value.Value{}, true, err
 	}
 	if s.parsed != nil {
