@@ -273,7 +273,7 @@ func Decode(buf []byte) (*Data, error) {
 			CanonResults:   make(map[CID]CanonResult, n.entries[inCanonResults]),
 			ServiceResults: make(map[CID]ServiceResult, n.entries[inServiceResults]),
 			parsed:         map[CID]value.Value{},
-			reader:         new(value.Reader),
+			work:           newStoreWork(),
 		},
 		Signatures: map[string][]byte{},
 	}

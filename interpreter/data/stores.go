@@ -121,12 +121,36 @@ type Stores struct {
 
 	added  *Additions          // where the Puts note what they add, if anywhere (Record)
 	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
-	reader *value.Reader       // what Parsed parses with, if not nil
+	work   *storeWork          // shared by the copies of the stores; nil in stores made by hand
 	// orders keep each store's keys sorted for Encode, from one encoding to the next, with
 	// the keys added since: a run then sorts what it added, not the whole history. Shared by
 	// the copies of the stores; nil until the first encoding.
 	orders *[storeKinds]keyOrder
 }
+
+// storeWork is what the Puts and Parsed reuse from one call to the next.
+type storeWork struct {
+	reader  value.Reader // parses values for Parsed
+	scratch []byte       // canonical JSON to hash
+}
+
+func newStoreWork() *storeWork { return &storeWork{scratch: make([]byte, 0, 512)} }
+
+// hash returns the CID of the canonical JSON that appendJSON appends, written into s's scratch
+// buffer if s has one.
+func (s *Stores) hash(appendJSON func([]byte) []byte) CID {
+	if s.work == nil {
+		return CIDOf(appendJSON(nil))
+	}
+	b := appendJSON(s.work.scratch[:0])
+	if cap(b) <= maxScratch {
+		s.work.scratch = b
+	}
+	return CIDOf(b)
+}
+
+// maxScratch bounds the scratch buffer kept between Puts.
+const maxScratch = 64 << 10
 
 // keyOrder is a store's keys as its last encoding sorted them, and the keys added since.
 type keyOrder struct{ sorted, fresh []CID }
@@ -262,7 +286,7 @@ func NewStores() Stores {
 		CanonResults:   map[CID]CanonResult{},
 		ServiceResults: map[CID]ServiceResult{},
 		parsed:         map[CID]value.Value{},
-		reader:         new(value.Reader),
+		work:           newStoreWork(),
 	}
 }
 
@@ -277,8 +301,8 @@ func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
 	if !ok {
 		return value.Value{}, false, nil
 	}
-	if s.reader != nil {
-		v, err = s.reader.Parse(text, value.Limits{})
+	if s.work != nil {
+		v, err = s.work.reader.Parse(text, value.Limits{})
 	} else {
 		v, err = value.Parse(text, value.Limits{})
 	}
@@ -293,7 +317,17 @@ func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
 
 // PutValue stores a value and returns its CID.
 func (s *Stores) PutValue(v value.Value) CID {
-	text := v.AppendJSON(nil)
+	var text []byte
+	if s.work == nil {
+		text = v.AppendJSON(nil)
+	} else {
+		// Written into the scratch buffer first, to keep a copy of exactly its size.
+		b := v.AppendJSON(s.work.scratch[:0])
+		text = bytes.Clone(b)
+		if cap(b) <= maxScratch {
+			s.work.scratch = b
+		}
+	}
 	c := CIDOf(text)
 	put(s, inValues, s.Values, c, text)
 	if s.parsed != nil {
@@ -315,29 +349,28 @@ func (s *Stores) PutValueText(v value.Value, text []byte) CID {
 
 // PutTetraplet stores a tetraplet and returns its CID.
 func (s *Stores) PutTetraplet(t Tetraplet) CID {
-	c := CIDOf(t.AppendCanonical(nil))
+	c := s.hash(t.AppendCanonical)
 	put(s, inTetraplets, s.Tetraplets, c, t)
 	return c
 }
 
 // PutServiceResult stores a service result and returns its CID.
 func (s *Stores) PutServiceResult(r ServiceResult) CID {
-	var buf [256]byte
-	c := CIDOf(r.AppendCanonical(buf[:0]))
+	c := s.hash(r.AppendCanonical)
 	put(s, inServiceResults, s.ServiceResults, c, r)
 	return c
 }
 
 // PutCanonElement stores a canon element and returns its CID.
 func (s *Stores) PutCanonElement(e CanonElement) CID {
-	c := CIDOf(e.AppendCanonical(nil))
+	c := s.hash(e.AppendCanonical)
 	put(s, inCanonElements, s.CanonElements, c, e)
 	return c
 }
 
 // PutCanonResult stores a canon result and returns its CID.
 func (s *Stores) PutCanonResult(r CanonResult) CID {
-	c := CIDOf(r.AppendCanonical(nil))
+	c := s.hash(r.AppendCanonical)
 	put(s, inCanonResults, s.CanonResults, c, r)
 	return c
 }
