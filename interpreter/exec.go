@@ -65,6 +65,7 @@ type executor struct {
 	foldCount         uint32 // stream folds started, to tell them apart in the trace handler
 	lastCallID        uint32
 	tetrapletSlab     []data.Tetraplet // see oneTetraplet
+	argSlab           argSlab
 	tetrapletSlabSize int
 	callRequests      []CallRequest // in call id order: ids are handed out in sequence
 	nextPeers         map[string]bool
@@ -258,8 +259,9 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 }
 
 func (x *executor) par(in *air.Par) *execError {
-	f, err := x.trace.parStart()
-	if err != nil {
+	var frame parFrame
+	f := &frame
+	if err := x.trace.parStart(f); err != nil {
 		return onInstruction(in, err)
 	}
 	var results [2]*execError
