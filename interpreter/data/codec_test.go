@@ -260,3 +260,21 @@ func TestDecodeKeepsOnlySortedOrder(t *testing.T) {
 		}
 	}
 }
+
+// Reserve copies small stores into larger ones, with the same entries, and leaves the stores it
+// was called on a copy of as they were.
+func TestReserve(t *testing.T) {
+	d := sampleData()
+	before := d.Encode()
+	copied := d.Stores
+	copied.Reserve(1000)
+	copied.PutValue(value.Int(5))
+	if !bytes.Equal(d.Encode(), before) {
+		t.Fatal("the stores' copy that Reserve made room in changed the original")
+	}
+	withCopy := &Data{Trace: d.Trace, LastCallID: d.LastCallID, Stores: copied, Signatures: d.Signatures}
+	d.Stores.PutValue(value.Int(5))
+	if !bytes.Equal(withCopy.Encode(), d.Encode()) {
+		t.Fatal("the reserved stores encode differently")
+	}
+}

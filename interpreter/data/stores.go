@@ -277,6 +277,31 @@ func (s *Stores) Merge(o Stores) {
 	}
 }
 
+// Reserve makes room for n more values and service results: the results of n calls a run is
+// about to take. A store smaller than n is copied into one of its size to come, which costs
+// less than growing it there entry by entry; a larger one grows as it goes.
+func (s *Stores) Reserve(n int) {
+	s.Values = reserve(s.Values, n)
+	s.ServiceResults = reserve(s.ServiceResults, n)
+	if s.parsed != nil {
+		s.parsed = reserve(s.parsed, n)
+	}
+}
+
+func reserve[V any](m map[CID]V, n int) map[CID]V {
+	if n < minReserve || len(m) >= n {
+		return m
+	}
+	r := make(map[CID]V, len(m)+n)
+	for c, v := range m {
+		r[c] = v
+	}
+	return r
+}
+
+// minReserve is the fewest entries worth a reservation.
+const minReserve = 64
+
 // NewStores returns empty stores.
 func NewStores() Stores {
 	return Stores{
