@@ -2,6 +2,8 @@ package data
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"slices"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -192,7 +194,14 @@ func sortedKeys[V any](s *Stores, k int, m map[CID]V) []CID {
 	return merged
 }
 
-func compareCIDs(a, b CID) int { return bytes.Compare(a[:], b[:]) }
+// compareCIDs orders CIDs bytewise, by their first eight bytes first: sorting thousands of
+// CIDs is most of an encoding's work after a large fold.
+func compareCIDs(a, b CID) int {
+	if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	return bytes.Compare(a[8:], b[8:])
+}
 
 // Additions are the keys Puts added to stores that did not hold them: what to take out again
 // (Undo) to have the stores as they were. A run adds to the stores it was given rather than to
