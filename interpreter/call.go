@@ -71,7 +71,7 @@ type callArgs struct {
 // collectArgs resolves c's arguments into a, which the caller owns (it lives on the caller's
 // stack: a call is the interpreter's hottest path).
 func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
-	*a = callArgs{values: make([]value.Value, 0, len(c.Args)), tetraplets: make([][]data.Tetraplet, 0, len(c.Args))}
+	*a = callArgs{values: x.argSlab.values(len(c.Args)), tetraplets: x.argSlab.tetraplets(len(c.Args))}
 	for _, arg := range c.Args {
 		r, err := x.resolve(arg)
 		if err != nil {
@@ -81,6 +81,45 @@ func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
 		a.tetraplets = append(a.tetraplets, r.tetraplets)
 	}
 	return nil
+}
+
+// argSlab hands out the slices of calls' arguments from chunks, as oneTetraplet does the
+// tetraplets: a fold calls once per element.
+type argSlab struct {
+	vals      []value.Value
+	tets      [][]data.Tetraplet
+	chunkSize int
+}
+
+// values returns an empty slice with room for n values.
+func (s *argSlab) values(n int) []value.Value {
+	if len(s.vals) < n {
+		s.grow(n)
+	}
+	v := s.vals[:0:n]
+	s.vals = s.vals[n:]
+	return v
+}
+
+// tetraplets returns an empty slice with room for n lists of tetraplets.
+func (s *argSlab) tetraplets(n int) [][]data.Tetraplet {
+	if len(s.tets) < n {
+		s.grow(n)
+	}
+	t := s.tets[:0:n]
+	s.tets = s.tets[n:]
+	return t
+}
+
+func (s *argSlab) grow(n int) {
+	s.chunkSize = min(max(2*s.chunkSize, 4), 256)
+	size := max(s.chunkSize, n)
+	if len(s.vals) < n {
+		s.vals = make([]value.Value, size)
+	}
+	if len(s.tets) < n {
+		s.tets = make([][]data.Tetraplet, size)
+	}
 }
 
 // argsHash is the CID of a's values as a JSON array, computed once and only when needed: a run
@@ -274,7 +313,7 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
 		return localServiceError(res.RetCode, res.Result)
 	}
-	val, perr := value.ParseString(res.Result, value.Limits{})
+	val, perr := x.reader.ParseString(res.Result, value.Limits{})
 	if perr != nil {
 		// The reference's words: the result as its CallServiceResult prints, serde_json's
 		// message. The message is part of the failed value, so of its CID in the data.

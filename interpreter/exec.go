@@ -58,12 +58,14 @@ type executor struct {
 	stores     data.Stores
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
-	scratch    []byte // reused buffer for canonical JSON that is only hashed
+	scratch    []byte       // reused buffer for canonical JSON that is only hashed
+	reader     value.Reader // parses the call results, from chunks shared by the run
 
 	callResults       map[uint32]CallResult
 	foldCount         uint32 // stream folds started, to tell them apart in the trace handler
 	lastCallID        uint32
 	tetrapletSlab     []data.Tetraplet // see oneTetraplet
+	argSlab           argSlab
 	tetrapletSlabSize int
 	callRequests      []CallRequest // in call id order: ids are handed out in sequence
 	nextPeers         map[string]bool
@@ -257,8 +259,9 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 }
 
 func (x *executor) par(in *air.Par) *execError {
-	f, err := x.trace.parStart()
-	if err != nil {
+	var frame parFrame
+	f := &frame
+	if err := x.trace.parStart(f); err != nil {
 		return onInstruction(in, err)
 	}
 	var results [2]*execError
@@ -583,37 +586,63 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 	return nil
 }
 
+// next runs the next iteration of a fold inside the current one: over a thousand elements it
+// is a thousand frames deep, so the common case (a scalar fold with elements left) keeps its
+// frame small and the rest goes to nextStream and nextLast.
 func (x *executor) next(in *air.Next) *execError {
 	f, ok := x.scalars.folds[in.Iterator.Name]
 	if !ok {
-		return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
+		return foldStateNotFound(in)
 	}
 	if f.stream {
-		x.trace.iterationEnd(f.id)
+		return x.nextStream(in, f)
 	}
 	if f.cursor+1 >= f.len() {
-		if f.stream {
-			if err := x.trace.backIterator(f.id); err != nil {
-				return onInstruction(in, err)
-			}
-		}
-		if f.last != nil {
-			x.complete = true
-			return x.exec(f.last)
-		}
-		// A stream fold without a last instruction behaves as never on its final next: more
-		// values may still come (AquaVM issue #333).
-		if f.stream && !f.backStarted {
-			f.backStarted = true
-			x.complete = false
-		}
-		return nil
+		return x.nextLast(f)
 	}
 	f.cursor++
-	if f.stream {
-		if err := x.trace.iterationStart(f.id, f.current().tracePos); err != nil {
+	x.scalars.nextBefore()
+	err := x.exec(f.body)
+	x.scalars.nextAfter()
+	if err != nil {
+		return err
+	}
+	f.cursor--
+	return nil
+}
+
+func foldStateNotFound(in *air.Next) *execError {
+	return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
+}
+
+// nextLast is next past a fold's last element: its last instruction, if any.
+func (x *executor) nextLast(f *foldState) *execError {
+	if f.last != nil {
+		x.complete = true
+		return x.exec(f.last)
+	}
+	// A stream fold without a last instruction behaves as never on its final next: more
+	// values may still come (AquaVM issue #333).
+	if f.stream && !f.backStarted {
+		f.backStarted = true
+		x.complete = false
+	}
+	return nil
+}
+
+// nextStream is next in a fold over a stream, which tells the trace handler where each
+// iteration starts and ends.
+func (x *executor) nextStream(in *air.Next, f *foldState) *execError {
+	x.trace.iterationEnd(f.id)
+	if f.cursor+1 >= f.len() {
+		if err := x.trace.backIterator(f.id); err != nil {
 			return onInstruction(in, err)
 		}
+		return x.nextLast(f)
+	}
+	f.cursor++
+	if err := x.trace.iterationStart(f.id, f.current().tracePos); err != nil {
+		return onInstruction(in, err)
 	}
 	x.scalars.nextBefore()
 	err := x.exec(f.body)
@@ -622,8 +651,5 @@ func (x *executor) next(in *air.Next) *execError {
 		return err
 	}
 	f.cursor--
-	if f.stream {
-		return onInstruction(in, x.trace.backIterator(f.id))
-	}
-	return nil
+	return onInstruction(in, x.trace.backIterator(f.id))
 }

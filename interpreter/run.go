@@ -243,6 +243,8 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 	// A run that leaves the data as it was takes its additions out again when prev is the
 	// caller's to keep (RunDecoded); Run's own decoding of prev is dropped then anyway.
 	stores := prev.Stores
+	// The run copies the stores it makes room in: prev's own are as they were if it fails.
+	stores.Reserve(len(callResults))
 	if ownPrev {
 		var added data.Additions
 		stores.Record(&added)

@@ -43,11 +43,29 @@ func (s mergeScheme) source() valueSource {
 func (h *traceHandler) mapPositions(s mergeScheme) {
 	pos := h.pos()
 	if s != schemeCurrent {
-		h.newToPrev[pos] = h.prev.pos - 1
+		h.newToPrev = setPosition(h.newToPrev, pos, h.prev.pos-1)
 	}
 	if s != schemePrevious {
-		h.newToCur[pos] = h.cur.pos - 1
+		h.newToCur = setPosition(h.newToCur, pos, h.cur.pos-1)
 	}
+}
+
+// setPosition records in m (see traceHandler.newToPrev) that the result's state at pos came
+// from the state at from.
+func setPosition(m []uint32, pos, from uint32) []uint32 {
+	for uint32(len(m)) <= pos {
+		m = append(m, 0)
+	}
+	m[pos] = from + 1
+	return m
+}
+
+// position returns where the result's state at pos came from, if m records it.
+func position(m []uint32, pos uint32) (uint32, bool) {
+	if pos >= uint32(len(m)) || m[pos] == 0 {
+		return 0, false
+	}
+	return m[pos] - 1, true
 }
 
 // generationAt is the generation of the stream value produced by the state at pos of a trace.
@@ -188,13 +206,13 @@ func foldWindow(s *slider, count uint32) (window, *execError) {
 func (h *traceHandler) iterationStart(id, valuePos uint32) *execError {
 	f := h.folds[id]
 	c := &loreCtor{valuePos: valuePos, beforeStart: h.pos()}
-	if p, ok := h.newToPrev[valuePos]; ok {
+	if p, ok := position(h.newToPrev, valuePos); ok {
 		if l, ok := f.prev.lore[p]; ok {
 			c.prevLore = &l
 			delete(f.prev.lore, p)
 		}
 	}
-	if p, ok := h.newToCur[valuePos]; ok {
+	if p, ok := position(h.newToCur, valuePos); ok {
 		if l, ok := f.cur.lore[p]; ok {
 			c.curLore = &l
 			delete(f.cur.lore, p)

@@ -69,15 +69,17 @@ type traceHandler struct {
 	result    []data.State
 
 	// newToPrev and newToCur map positions of the result to the positions in the previous and
-	// current traces the states came from.
-	newToPrev, newToCur map[uint32]uint32
+	// current traces the states came from, plus one (0: none), indexed by the result's position.
+	newToPrev, newToCur []uint32
 	folds               map[uint32]*foldFSM
 }
 
 func newTraceHandler(prev, cur []data.State) *traceHandler {
 	return &traceHandler{
 		prev: newSlider(prev), cur: newSlider(cur),
-		newToPrev: map[uint32]uint32{}, newToCur: map[uint32]uint32{}, folds: map[uint32]*foldFSM{},
+		// Sized for a run that replays what it had, as most do.
+		newToPrev: make([]uint32, 0, len(prev)), newToCur: make([]uint32, 0, len(cur)),
+		folds: map[uint32]*foldFSM{},
 	}
 }
 
@@ -270,40 +272,46 @@ type parFrame struct {
 	saved               int
 	leftSize, rightSize int
 	prevPar, curPar     data.ParState
-	afterLeft           [2]window // prev, current
-	afterRight          [2]window
+	// boxed is the par state of a trace, as the trace holds it: the result reuses it, without
+	// boxing one of its own, when the par comes out the same (a replay).
+	boxed      data.State
+	afterLeft  [2]window // prev, current
+	afterRight [2]window
 }
 
 type window struct{ pos, len uint32 }
 
 // parStart merges the par states, reserves the par's place in the result, and limits both
-// sliders to the left branch.
-func (h *traceHandler) parStart() (*parFrame, *execError) {
+// sliders to the left branch. f is the caller's (a par is on the interpreter's deepest path).
+func (h *traceHandler) parStart(f *parFrame) *execError {
 	ps, pok := h.prev.next()
 	cs, cok := h.cur.next()
 	pp, pIsPar := ps.(data.ParState)
 	cp, cIsPar := cs.(data.ParState)
 	if (pok && !pIsPar) || (cok && !cIsPar) {
-		return nil, incompatibleStates(ps, cs, "par")
+		return incompatibleStates(ps, cs, "par")
 	}
-	f := &parFrame{prevPar: pp, curPar: cp}
+	*f = parFrame{prevPar: pp, curPar: cp}
+	switch { // see parFrame.boxed
+	case pok:
+		f.boxed = ps
+	case cok:
+		f.boxed = cs
+	}
 	var err *execError
 	if f.afterLeft[0], f.afterRight[0], err = parWindows(&h.prev, pp); err != nil {
-		return nil, err
+		return err
 	}
 	if f.afterLeft[1], f.afterRight[1], err = parWindows(&h.cur, cp); err != nil {
-		return nil, err
+		return err
 	}
 	f.insertAt = len(h.result)
 	h.push(data.ParState{})
 	f.saved = len(h.result)
 	if err := h.prev.setWindow(pp.Left); err != nil {
-		return nil, err
+		return err
 	}
-	if err := h.cur.setWindow(cp.Left); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return h.cur.setWindow(cp.Left)
 }
 
 func parWindows(s *slider, p data.ParState) (left, right window, err *execError) {
@@ -332,7 +340,12 @@ func (h *traceHandler) parLeftDone(f *parFrame) {
 // parRightDone writes the par state and moves the sliders past the whole par.
 func (h *traceHandler) parRightDone(f *parFrame) {
 	f.rightSize = len(h.result) - f.saved
-	h.result[f.insertAt] = data.ParState{Left: uint32(f.leftSize), Right: uint32(f.rightSize)}
+	st := data.ParState{Left: uint32(f.leftSize), Right: uint32(f.rightSize)}
+	if f.boxed != nil && f.boxed.(data.ParState) == st {
+		h.result[f.insertAt] = f.boxed
+	} else {
+		h.result[f.insertAt] = st
+	}
 	h.prev.setPosAndWindow(f.afterRight[0].pos, f.afterRight[0].len)
 	h.cur.setPosAndWindow(f.afterRight[1].pos, f.afterRight[1].len)
 }

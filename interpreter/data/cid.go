@@ -32,6 +32,10 @@ func (c CID) String() string {
 // cidTextLen is the length of a CID's text form: "b" and 59 base32 digits for 37 bytes.
 const cidTextLen = 1 + (8*(len(cidPrefix)+32)+4)/5
 
+// cidTextSharedLen is how much of its text every CID shares: "b" and the eight digits of the
+// five-byte prefix.
+const cidTextSharedLen = 1 + len(cidPrefix)*8/5
+
 const lowerBase32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 // AppendText appends the text form of c to dst without allocating: CIDs are written into every

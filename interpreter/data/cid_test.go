@@ -1,6 +1,13 @@
 package data
 
-import "testing"
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
 
 // The CIDs below were read from the reference interpreter's JSON view of real runs.
 func TestCIDMatchesReference(t *testing.T) {
@@ -22,6 +29,51 @@ func TestCIDMatchesReference(t *testing.T) {
 	for _, bad := range []string{"", "x", "b!!!!", "bafkreigh2akiscaildc", "b" + "aaaa"} {
 		if _, err := ParseCID(bad); err == nil {
 			t.Errorf("ParseCID(%q) accepted", bad)
+		}
+	}
+}
+
+// SigningMessage sorts the CIDs' texts as strings, whatever the order they come in, and keeps
+// duplicates.
+func TestSigningMessageSortsTexts(t *testing.T) {
+	var cids []CID
+	for i := range 300 {
+		cids = append(cids, CIDOf([]byte(fmt.Sprint(i%250))))
+	}
+	var texts []string
+	for _, c := range cids {
+		texts = append(texts, c.String())
+	}
+	slices.Sort(texts)
+	want := binary.LittleEndian.AppendUint32(nil, uint32(len(texts)))
+	for _, s := range texts {
+		want = binary.LittleEndian.AppendUint32(want, uint32(len(s)))
+		want = append(want, s...)
+	}
+	want = binary.LittleEndian.AppendUint32(want, 2)
+	want = append(want, "p1"...)
+	if got := SigningMessage(cids, "p1"); !bytes.Equal(got, want) {
+		t.Fatal("the signing message does not hold the CIDs' texts sorted")
+	}
+	if cidTextSharedLen != 9 || !strings.HasPrefix(cids[0].String(), cids[1].String()[:cidTextSharedLen]) {
+		t.Fatalf("CIDs do not share their first %d characters", cidTextSharedLen)
+	}
+}
+
+// compareCIDs orders CIDs as their bytes do.
+func TestCompareCIDs(t *testing.T) {
+	var cids []CID
+	for i := range 200 {
+		c := CIDOf([]byte(fmt.Sprint(i)))
+		cids = append(cids, c)
+		c[31] ^= 1 // equal first eight bytes
+		cids = append(cids, c)
+	}
+	for _, a := range cids {
+		for _, b := range cids[:40] {
+			if got, want := compareCIDs(a, b), bytes.Compare(a[:], b[:]); got != want {
+				t.Fatalf("compareCIDs(%x, %x) = %d, want %d", a, b, got, want)
+			}
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/aquanet/aquanet/interpreter/value"
 )
 
 // FormatVersion is the first byte of encoded data.
@@ -249,14 +251,51 @@ func appendMessage(b []byte, num protowire.Number, m []byte) []byte {
 // are not JSON) when the interpreter uses them. Errors wrap ErrMalformed (or
 // ErrUnsupportedVersion) and say what was wrong;
 // nothing is allocated beyond what the input holds.
+//
+// The stores are sized from a first pass that counts their entries, and the order in which each
+// store's entries arrive is kept for the next Encode when it is the sorted order Encode writes
+// (checked as the entries are read), so that data decoded, added to and encoded again sorts
+// only what was added.
 func Decode(buf []byte) (*Data, error) {
-	d := New()
 	if len(buf) == 0 {
-		return d, nil
+		return New(), nil
 	}
 	if buf[0] != FormatVersion {
 		return nil, fmt.Errorf("%w: the data is in format version %d, this build reads version %d", ErrUnsupportedVersion, buf[0], FormatVersion)
 	}
+	n := countFields(buf[1:])
+	d := &Data{
+		Trace: make([]State, 0, n.states),
+		Stores: Stores{
+			Values:         make(map[CID][]byte, n.entries[inValues]),
+			Tetraplets:     make(map[CID]Tetraplet, n.entries[inTetraplets]),
+			CanonElements:  make(map[CID]CanonElement, n.entries[inCanonElements]),
+			CanonResults:   make(map[CID]CanonResult, n.entries[inCanonResults]),
+			ServiceResults: make(map[CID]ServiceResult, n.entries[inServiceResults]),
+			parsed:         map[CID]value.Value{},
+			work:           newStoreWork(),
+		},
+		Signatures: map[string][]byte{},
+	}
+	orders := new([storeKinds]keyOrder)
+	for k := range orders {
+		orders[k].sorted = make([]CID, 0, n.entries[k])
+	}
+	unsorted := [storeKinds]bool{}
+	// note keeps c, the key of an entry of kind k, in the order while the keys arrive sorted.
+	note := func(k int, c CID) {
+		o := &orders[k].sorted
+		if unsorted[k] {
+			return
+		}
+		if len(*o) > 0 && compareCIDs((*o)[len(*o)-1], c) >= 0 {
+			unsorted[k], *o = true, nil
+			return
+		}
+		*o = append(*o, c)
+	}
+	texts := make([]byte, 0, n.valueBytes) // the values' texts, copied out of buf in one piece
+	var scratch []byte                     // canonical JSON to hash, reused
 	r := reader{buf: buf[1:]}
 	var lastPeer string // see decodeState
 	for !r.done() {
@@ -279,14 +318,24 @@ func Decode(buf []byte) (*Data, error) {
 				break
 			}
 			// The CID is the hash of the text as it is; the text is parsed when it is used.
-			d.Stores.Values[CIDOf(text)] = bytes.Clone(text)
+			if len(texts)+len(text) > cap(texts) { // not counted: input the count stopped before
+				texts = make([]byte, 0, len(text))
+			}
+			at := len(texts)
+			texts = append(texts, text...)
+			c := CIDOf(text)
+			d.Stores.Values[c] = texts[at:len(texts):len(texts)]
+			note(inValues, c)
 		case fTetraplet:
 			f := fields(r.bytes(typ, "tetraplet"))
 			t := Tetraplet{PeerPK: f.str(1), ServiceID: f.str(2), FunctionName: f.str(3), Lens: f.str(4)}
 			if f.err != nil {
 				return nil, malformed("tetraplet: %v", f.err)
 			}
-			d.Stores.PutTetraplet(t)
+			scratch = t.AppendCanonical(scratch[:0])
+			c := CIDOf(scratch)
+			d.Stores.Tetraplets[c] = t
+			note(inTetraplets, c)
 		case fCanonElement:
 			f := fields(r.bytes(typ, "canon element"))
 			e := CanonElement{Value: f.cid(1), Tetraplet: f.cid(2), Provenance: ProvenanceKind(f.uint(3)), ProvenanceCID: f.optCID(4)}
@@ -296,7 +345,10 @@ func Decode(buf []byte) (*Data, error) {
 			if f.err != nil {
 				return nil, malformed("canon element: %v", f.err)
 			}
-			d.Stores.PutCanonElement(e)
+			scratch = e.AppendCanonical(scratch[:0])
+			c := CIDOf(scratch)
+			d.Stores.CanonElements[c] = e
+			note(inCanonElements, c)
 		case fCanonResult:
 			f := fields(r.bytes(typ, "canon result"))
 			res := CanonResult{Tetraplet: f.cid(1)}
@@ -307,17 +359,26 @@ func Decode(buf []byte) (*Data, error) {
 			if f.err != nil {
 				return nil, malformed("canon result: %v", f.err)
 			}
+			if len(raw) > 0 {
+				res.Values = make([]CID, 0, len(raw)/32)
+			}
 			for i := 0; i < len(raw); i += 32 {
 				res.Values = append(res.Values, CID(raw[i:i+32]))
 			}
-			d.Stores.PutCanonResult(res)
+			scratch = res.AppendCanonical(scratch[:0])
+			c := CIDOf(scratch)
+			d.Stores.CanonResults[c] = res
+			note(inCanonResults, c)
 		case fServiceResult:
 			f := fields(r.bytes(typ, "service result"))
 			sr := ServiceResult{Value: f.cid(1), ArgumentHash: f.cid(2), Tetraplet: f.cid(3)}
 			if f.err != nil {
 				return nil, malformed("service result: %v", f.err)
 			}
-			d.Stores.PutServiceResult(sr)
+			scratch = sr.AppendCanonical(scratch[:0])
+			c := CIDOf(scratch)
+			d.Stores.ServiceResults[c] = sr
+			note(inServiceResults, c)
 		case fSignature:
 			f := fields(r.bytes(typ, "signature"))
 			pk, sig := f.str(1), f.raw(2)
@@ -335,7 +396,48 @@ func Decode(buf []byte) (*Data, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	d.Stores.orders = orders
 	return d, nil
+}
+
+// fieldCounts are the sizes countFields finds.
+type fieldCounts struct {
+	states     int
+	entries    [storeKinds]int
+	valueBytes int
+}
+
+// countFields counts the states and store entries of encoded data (without its version byte),
+// and the bytes of its values, up to the first malformed field (which Decode reports).
+func countFields(b []byte) (n fieldCounts) {
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return n
+		}
+		b = b[l:]
+		l = protowire.ConsumeFieldValue(num, typ, b)
+		if l < 0 {
+			return n
+		}
+		switch num {
+		case fState:
+			n.states++
+		case fValue:
+			n.entries[inValues]++
+			n.valueBytes += l // the text and its length prefix: a bound
+		case fTetraplet:
+			n.entries[inTetraplets]++
+		case fCanonElement:
+			n.entries[inCanonElements]++
+		case fCanonResult:
+			n.entries[inCanonResults]++
+		case fServiceResult:
+			n.entries[inServiceResults]++
+		}
+		b = b[l:]
+	}
+	return n
 }
 
 // interned returns b as a string, *last itself when they are equal, and remembers it.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -221,5 +224,57 @@ func TestCIDTextIsBase32(t *testing.T) {
 		if got := c.String(); got != want {
 			t.Fatalf("CID text %s, want %s", got, want)
 		}
+	}
+}
+
+// Decode keeps the order of the entries it reads when they arrive sorted, and only then: data
+// whose entries arrive out of order (or twice) encodes as the same data with sorted entries.
+func TestDecodeKeepsOnlySortedOrder(t *testing.T) {
+	texts := [][]byte{[]byte(`1`), []byte(`"b"`), []byte(`[2]`), []byte(`{"a":3}`)}
+	slices.SortFunc(texts, func(a, b []byte) int { return compareCIDs(CIDOf(a), CIDOf(b)) })
+	encode := func(order ...int) []byte {
+		b := []byte{FormatVersion}
+		for _, i := range order {
+			b = protowire.AppendTag(b, fValue, protowire.BytesType)
+			b = protowire.AppendBytes(b, texts[i])
+		}
+		return b
+	}
+	want := New()
+	for _, text := range texts {
+		want.Stores.Values[CIDOf(text)] = text
+	}
+	sorted := want.Encode()
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 0, 2, 3}, {0, 1, 1, 2, 3}, {0, 1, 2, 3, 0}} {
+		d, err := Decode(encode(order...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Encode(); !bytes.Equal(got, sorted) {
+			t.Fatalf("entries in order %v encode as %x, want %x", order, got, sorted)
+		}
+		d.Stores.PutValue(value.Int(99)) // and one added after, merged into the order
+		want.Stores.PutValue(value.Int(99))
+		if got, want := d.Encode(), want.Encode(); !bytes.Equal(got, want) {
+			t.Fatalf("entries in order %v, with one added: %x, want %x", order, got, want)
+		}
+	}
+}
+
+// Reserve copies small stores into larger ones, with the same entries, and leaves the stores it
+// was called on a copy of as they were.
+func TestReserve(t *testing.T) {
+	d := sampleData()
+	before := d.Encode()
+	copied := d.Stores
+	copied.Reserve(1000)
+	copied.PutValue(value.Int(5))
+	if !bytes.Equal(d.Encode(), before) {
+		t.Fatal("the stores' copy that Reserve made room in changed the original")
+	}
+	withCopy := &Data{Trace: d.Trace, LastCallID: d.LastCallID, Stores: copied, Signatures: d.Signatures}
+	d.Stores.PutValue(value.Int(5))
+	if !bytes.Equal(withCopy.Encode(), d.Encode()) {
+		t.Fatal("the reserved stores encode differently")
 	}
 }

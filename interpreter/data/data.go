@@ -8,6 +8,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"encoding/binary"
 	"slices"
@@ -45,17 +46,28 @@ func SigningMessage(cids []CID, particleID string) []byte {
 	for _, c := range cids {
 		texts = c.AppendText(texts)
 	}
-	order := make([]int, len(cids))
-	for i := range order {
-		order[i] = i
-	}
 	text := func(i int) []byte { return texts[i*cidTextLen : (i+1)*cidTextLen] }
-	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(text(a), text(b)) })
+	// Sorted by the eight characters after the prefix every CID's text shares first (as a
+	// big-endian number, they order as the bytes do), the whole texts only on a tie.
+	type keyed struct {
+		key uint64
+		i   int
+	}
+	order := make([]keyed, len(cids))
+	for i := range order {
+		order[i] = keyed{binary.BigEndian.Uint64(text(i)[cidTextSharedLen:]), i}
+	}
+	slices.SortFunc(order, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return bytes.Compare(text(a.i), text(b.i))
+	})
 	msg := make([]byte, 0, 4+len(cids)*(4+cidTextLen)+4+len(particleID))
 	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(cids)))
-	for _, i := range order {
+	for _, k := range order {
 		msg = binary.LittleEndian.AppendUint32(msg, uint32(cidTextLen))
-		msg = append(msg, text(i)...)
+		msg = append(msg, text(k.i)...)
 	}
 	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(particleID)))
 	return append(msg, particleID...)

@@ -2,6 +2,8 @@ package data
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"slices"
 
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -121,11 +123,36 @@ type Stores struct {
 
 	added  *Additions          // where the Puts note what they add, if anywhere (Record)
 	parsed map[CID]value.Value // Values parsed, by Parsed and PutValue (nil: none kept)
+	work   *storeWork          // shared by the copies of the stores; nil in stores made by hand
 	// orders keep each store's keys sorted for Encode, from one encoding to the next, with
 	// the keys added since: a run then sorts what it added, not the whole history. Shared by
 	// the copies of the stores; nil until the first encoding.
 	orders *[storeKinds]keyOrder
 }
+
+// storeWork is what the Puts and Parsed reuse from one call to the next.
+type storeWork struct {
+	reader  value.Reader // parses values for Parsed
+	scratch []byte       // canonical JSON to hash
+}
+
+func newStoreWork() *storeWork { return &storeWork{scratch: make([]byte, 0, 512)} }
+
+// hash returns the CID of the canonical JSON that appendJSON appends, written into s's scratch
+// buffer if s has one.
+func (s *Stores) hash(appendJSON func([]byte) []byte) CID {
+	if s.work == nil {
+		return CIDOf(appendJSON(nil))
+	}
+	b := appendJSON(s.work.scratch[:0])
+	if cap(b) <= maxScratch {
+		s.work.scratch = b
+	}
+	return CIDOf(b)
+}
+
+// maxScratch bounds the scratch buffer kept between Puts.
+const maxScratch = 64 << 10
 
 // keyOrder is a store's keys as its last encoding sorted them, and the keys added since.
 type keyOrder struct{ sorted, fresh []CID }
@@ -167,7 +194,14 @@ func sortedKeys[V any](s *Stores, k int, m map[CID]V) []CID {
 	return merged
 }
 
-func compareCIDs(a, b CID) int { return bytes.Compare(a[:], b[:]) }
+// compareCIDs orders CIDs bytewise, by their first eight bytes first: sorting thousands of
+// CIDs is most of an encoding's work after a large fold.
+func compareCIDs(a, b CID) int {
+	if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	return bytes.Compare(a[8:], b[8:])
+}
 
 // Additions are the keys Puts added to stores that did not hold them: what to take out again
 // (Undo) to have the stores as they were. A run adds to the stores it was given rather than to
@@ -252,6 +286,31 @@ func (s *Stores) Merge(o Stores) {
 	}
 }
 
+// Reserve makes room for n more values and service results: the results of n calls a run is
+// about to take. A store smaller than n is copied into one of its size to come, which costs
+// less than growing it there entry by entry; a larger one grows as it goes.
+func (s *Stores) Reserve(n int) {
+	s.Values = reserve(s.Values, n)
+	s.ServiceResults = reserve(s.ServiceResults, n)
+	if s.parsed != nil {
+		s.parsed = reserve(s.parsed, n)
+	}
+}
+
+func reserve[V any](m map[CID]V, n int) map[CID]V {
+	if n < minReserve || len(m) >= n {
+		return m
+	}
+	r := make(map[CID]V, len(m)+n)
+	for c, v := range m {
+		r[c] = v
+	}
+	return r
+}
+
+// minReserve is the fewest entries worth a reservation.
+const minReserve = 64
+
 // NewStores returns empty stores.
 func NewStores() Stores {
 	return Stores{
@@ -261,6 +320,7 @@ func NewStores() Stores {
 		CanonResults:   map[CID]CanonResult{},
 		ServiceResults: map[CID]ServiceResult{},
 		parsed:         map[CID]value.Value{},
+		work:           newStoreWork(),
 	}
 }
 
@@ -275,7 +335,12 @@ func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
 	if !ok {
 		return value.Value{}, false, nil
 	}
-	if v, err = value.Parse(text, value.Limits{}); err != nil {
+	if s.work != nil {
+		v, err = s.work.reader.Parse(text, value.Limits{})
+	} else {
+		v, err = value.Parse(text, value.Limits{})
+	}
+	if err != nil {
 		return value.Value{}, true, err
 	}
 	if s.parsed != nil {
@@ -286,7 +351,17 @@ func (s *Stores) Parsed(c CID) (v value.Value, found bool, err error) {
 
 // PutValue stores a value and returns its CID.
 func (s *Stores) PutValue(v value.Value) CID {
-	text := v.AppendJSON(nil)
+	var text []byte
+	if s.work == nil {
+		text = v.AppendJSON(nil)
+	} else {
+		// Written into the scratch buffer first, to keep a copy of exactly its size.
+		b := v.AppendJSON(s.work.scratch[:0])
+		text = bytes.Clone(b)
+		if cap(b) <= maxScratch {
+			s.work.scratch = b
+		}
+	}
 	c := CIDOf(text)
 	put(s, inValues, s.Values, c, text)
 	if s.parsed != nil {
@@ -308,29 +383,28 @@ func (s *Stores) PutValueText(v value.Value, text []byte) CID {
 
 // PutTetraplet stores a tetraplet and returns its CID.
 func (s *Stores) PutTetraplet(t Tetraplet) CID {
-	c := CIDOf(t.AppendCanonical(nil))
+	c := s.hash(t.AppendCanonical)
 	put(s, inTetraplets, s.Tetraplets, c, t)
 	return c
 }
 
 // PutServiceResult stores a service result and returns its CID.
 func (s *Stores) PutServiceResult(r ServiceResult) CID {
-	var buf [256]byte
-	c := CIDOf(r.AppendCanonical(buf[:0]))
+	c := s.hash(r.AppendCanonical)
 	put(s, inServiceResults, s.ServiceResults, c, r)
 	return c
 }
 
 // PutCanonElement stores a canon element and returns its CID.
 func (s *Stores) PutCanonElement(e CanonElement) CID {
-	c := CIDOf(e.AppendCanonical(nil))
+	c := s.hash(e.AppendCanonical)
 	put(s, inCanonElements, s.CanonElements, c, e)
 	return c
 }
 
 // PutCanonResult stores a canon result and returns its CID.
 func (s *Stores) PutCanonResult(r CanonResult) CID {
-	c := CIDOf(r.AppendCanonical(nil))
+	c := s.hash(r.AppendCanonical)
 	put(s, inCanonResults, s.CanonResults, c, r)
 	return c
 }

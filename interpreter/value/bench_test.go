@@ -49,3 +49,14 @@ func BenchmarkAppendJSON(b *testing.B) {
 		buf = v.AppendJSON(buf[:0])
 	}
 }
+
+// BenchmarkParseLongString: a call's result of one plain string of 1 MiB, read a word at a time.
+func BenchmarkParseLongString(b *testing.B) {
+	s := `"` + strings.Repeat("abcdefgh", 1<<17) + `"`
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		if _, err := ParseString(s, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

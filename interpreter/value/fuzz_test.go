@@ -23,8 +23,33 @@ func FuzzParse(f *testing.F) {
 	for range 50 {
 		f.Add([]byte(g.text(3)))
 	}
+	var r Reader // shared by the inputs, as a run shares one
+	var earlier []Value
+	var earlierText []string
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Parse(data, Limits{})
+		// A Reader reads the same, error for error, from bytes and from a string, and the
+		// values it read before are left as they were.
+		for i, fromString := range []bool{false, true} {
+			var vr Value
+			var errr error
+			if fromString {
+				vr, errr = r.ParseString(string(data), Limits{})
+			} else {
+				vr, errr = r.Parse(data, Limits{})
+			}
+			if (err == nil) != (errr == nil) || err != nil && err.Error() != errr.Error() || err == nil && vr.String() != v.String() {
+				t.Fatalf("Reader (%d) gives %v (%v), Parse %v (%v)", i, vr, errr, v, err)
+			}
+			if errr == nil && len(earlier) < 64 {
+				earlier, earlierText = append(earlier, vr), append(earlierText, vr.String())
+			}
+		}
+		for i, e := range earlier {
+			if e.String() != earlierText[i] {
+				t.Fatalf("a value the Reader read before changed: %s, was %s", e, earlierText[i])
+			}
+		}
 		// ParseString reads the same, error for error; the text it shares is canonical.
 		str := string(data)
 		vs, errs := ParseString(str, Limits{})

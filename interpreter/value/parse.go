@@ -46,7 +46,8 @@ func Parse(data []byte, limits Limits) (Value, error) {
 		return Value{}, &SyntaxError{Kind: ErrTooLarge, Offset: limits.MaxBytes, Start: limits.MaxBytes,
 			Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d bytes", len(data), limits.MaxBytes)}
 	}
-	return parse(parser{data: data, depth: MaxDepth}, limits)
+	p := parser{data: data, depth: MaxDepth}
+	return p.parse()
 }
 
 // ParseString is Parse of a string's bytes. A string of the value that is at least half of s
@@ -56,7 +57,45 @@ func ParseString(s string, limits Limits) (Value, error) {
 	if limits.MaxBytes > 0 && len(s) > limits.MaxBytes {
 		return Parse(unsafe.Slice(unsafe.StringData(s), len(s)), limits) // for its error
 	}
-	return parse(parser{data: unsafe.Slice(unsafe.StringData(s), len(s)), depth: MaxDepth, shared: true}, limits)
+	p := parser{data: unsafe.Slice(unsafe.StringData(s), len(s)), depth: MaxDepth, shared: true}
+	return p.parse()
+}
+
+// A Reader parses text after text as [Parse] and [ParseString] do, handing out the storage of
+// the values it reads from chunks it keeps between texts: a run of the interpreter that reads a
+// thousand small call results allocates a few chunks rather than a few objects for each. A
+// value it read may keep a chunk, shared with other values, alive. The zero Reader is ready to
+// use; a Reader is not safe for concurrent use.
+type Reader struct{ p parser }
+
+// Parse is [Parse], with r's storage.
+func (r *Reader) Parse(data []byte, limits Limits) (Value, error) {
+	if limits.MaxBytes > 0 && len(data) > limits.MaxBytes {
+		return Parse(data, limits) // for its error
+	}
+	r.p.data, r.p.pos, r.p.depth, r.p.shared = data, 0, MaxDepth, false
+	return r.parse()
+}
+
+// ParseString is [ParseString], with r's storage.
+func (r *Reader) ParseString(s string, limits Limits) (Value, error) {
+	if limits.MaxBytes > 0 && len(s) > limits.MaxBytes {
+		return ParseString(s, limits) // for its error
+	}
+	r.p.data, r.p.pos, r.p.depth, r.p.shared = unsafe.Slice(unsafe.StringData(s), len(s)), 0, MaxDepth, true
+	return r.parse()
+}
+
+func (r *Reader) parse() (Value, error) {
+	v, err := r.p.parse()
+	r.p.data = nil // not kept alive by r
+	if err != nil {
+		// The containers being read when it failed are left on the stacks.
+		clear(r.p.elems[:cap(r.p.elems)])
+		clear(r.p.fields[:cap(r.p.fields)])
+		r.p.elems, r.p.fields = r.p.elems[:0], r.p.fields[:0]
+	}
+	return v, err
 }
 
 // SharedText returns s's bytes, without a copy, if v is a string that ParseString read from s
@@ -69,7 +108,8 @@ func SharedText(v Value, s string) (text []byte, ok bool) {
 	return unsafe.Slice(unsafe.StringData(s), len(s)), true
 }
 
-func parse(p parser, limits Limits) (Value, error) {
+// parse reads p.data, which must hold exactly one value.
+func (p *parser) parse() (Value, error) {
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
