@@ -265,13 +265,13 @@ func Decode(buf []byte) (*Data, error) {
 	}
 	n := countFields(buf[1:])
 	d := &Data{
-		Trace: make([]State, 0, n.states),
+		Trace: make([]State, 0, sizeHint(n.states)),
 		Stores: Stores{
-			Values:         make(map[CID][]byte, n.entries[inValues]),
-			Tetraplets:     make(map[CID]Tetraplet, n.entries[inTetraplets]),
-			CanonElements:  make(map[CID]CanonElement, n.entries[inCanonElements]),
-			CanonResults:   make(map[CID]CanonResult, n.entries[inCanonResults]),
-			ServiceResults: make(map[CID]ServiceResult, n.entries[inServiceResults]),
+			Values:         make(map[CID][]byte, sizeHint(n.entries[inValues])),
+			Tetraplets:     make(map[CID]Tetraplet, sizeHint(n.entries[inTetraplets])),
+			CanonElements:  make(map[CID]CanonElement, sizeHint(n.entries[inCanonElements])),
+			CanonResults:   make(map[CID]CanonResult, sizeHint(n.entries[inCanonResults])),
+			ServiceResults: make(map[CID]ServiceResult, sizeHint(n.entries[inServiceResults])),
 			parsed:         map[CID]value.Value{},
 			work:           newStoreWork(),
 		},
@@ -279,7 +279,7 @@ func Decode(buf []byte) (*Data, error) {
 	}
 	orders := new([storeKinds]keyOrder)
 	for k := range orders {
-		orders[k].sorted = make([]CID, 0, n.entries[k])
+		orders[k].sorted = make([]CID, 0, sizeHint(n.entries[k]))
 	}
 	unsorted := [storeKinds]bool{}
 	// note keeps c, the key of an entry of kind k, in the order while the keys arrive sorted.
@@ -399,6 +399,14 @@ func Decode(buf []byte) (*Data, error) {
 	d.Stores.orders = orders
 	return d, nil
 }
+
+// maxSizeHint bounds what Decode sizes from its count of fields before it reads them: a field
+// can take 2 bytes of input and an entry of a store 100 bytes of memory, so that data of empty
+// fields would have Decode allocate 50 times its size for entries that never come. Past the
+// bound, the stores grow as their entries are read.
+const maxSizeHint = 1 << 14
+
+func sizeHint(n int) int { return min(n, maxSizeHint) }
 
 // fieldCounts are the sizes countFields finds.
 type fieldCounts struct {

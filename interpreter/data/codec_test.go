@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -276,5 +277,29 @@ func TestReserve(t *testing.T) {
 	d.Stores.PutValue(value.Int(5))
 	if !bytes.Equal(withCopy.Encode(), d.Encode()) {
 		t.Fatal("the reserved stores encode differently")
+	}
+}
+
+// Decode sizes its stores from a count of the fields it is given, but no further than a bound:
+// data made of empty fields (2 bytes each) does not make it allocate for entries that never
+// come.
+func TestDecodeOfEmptyFieldsAllocatesLittle(t *testing.T) {
+	buf := []byte{FormatVersion}
+	for len(buf) < 1<<20 {
+		buf = protowire.AppendTag(buf, fValue, protowire.BytesType)
+		buf = protowire.AppendBytes(buf, nil)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	d, err := Decode(buf)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Stores.Values) != 1 {
+		t.Fatalf("%d values, want the one empty text", len(d.Stores.Values))
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+		t.Fatalf("decoding %d bytes of empty fields allocated %d bytes", len(buf), got)
 	}
 }
