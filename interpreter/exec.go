@@ -18,9 +18,11 @@ type instructionError struct {
 	orig *execError
 }
 
-func noError() instructionError {
-	return instructionError{object: value.Object([]string{"error_code", "message"}, []value.Value{value.Int(0), value.String("")})}
-}
+func noError() instructionError { return instructionError{object: noErrorObject} }
+
+// noErrorObject is %last_error% and :error: before anything failed: one value for every run
+// (values never change once made), not two new objects per run.
+var noErrorObject = value.Object([]string{"error_code", "message"}, []value.Value{value.Int(0), value.String("")})
 
 // errorDescriptor is %last_error% or :error: with whether it may be set now.
 type errorDescriptor struct {
