@@ -527,16 +527,16 @@ func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Partic
 // Deliver takes in a particle that arrived from the peer from (the node is the core.Inbox of
 // its transport; a local client may call it too). It validates the particle (signature
 // included) on the caller's goroutine, so that transports delivering from several goroutines
-// check signatures in parallel, and hands it to the network actor, the node's one door for
-// particles in both directions; the router counts and logs what fails validation. After Stop
-// begins, particles are dropped.
+// check signatures in parallel, and hands it straight to the router, which counts and logs
+// what fails validation (the network actor sends; an arrival needs no actor turn before the
+// router's). After Stop begins, particles are dropped.
 func (n *Node) Deliver(from string, p particle.Particle) {
 	n.mu.Lock()
-	net, ok := n.network, n.started && !n.stopping
+	rt, ok := n.router, n.started && !n.stopping
 	n.mu.Unlock()
 	if ok {
 		err := particle.Validate(&p, n.env.Clock.Now(), n.env.Limits)
-		n.system.Root.Send(net, &network.Inbound{From: from, Particle: p, Err: err})
+		n.system.Root.Send(rt, &router.Checked{From: from, Particle: p, Err: err})
 	}
 }
 

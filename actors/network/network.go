@@ -1,8 +1,8 @@
-// Package network is the node's network actor, the node's one door to other peers in both
-// directions: sending a particle to a peer is a message to it, and every particle a transport
-// receives comes in through it. It hands particles for other peers to the node's
-// core.Transport, short-circuits those for this peer back to the router, and passes what arrives
-// on to the router. Transports: Hub (in memory, several nodes in one process), actors/p2p
+// Package network is the node's network actor, the node's door out to other peers: sending a
+// particle to a peer is a message to it. It hands particles for other peers to the node's
+// core.Transport and short-circuits those for this peer back to the router. What a transport
+// receives goes to the router straight from the transport's goroutine (actors.Node.Deliver):
+// an arrival needs no turn of this actor first. Transports: Hub (in memory, several nodes in one process), actors/p2p
 // (libp2p) and the simulator's network; nothing above this actor can tell them apart, and one
 // suite, core/coretest, checks all three.
 package network
@@ -29,21 +29,12 @@ type Config struct {
 	Failed func(to string, p particle.Particle, err error)
 }
 
-// Inbound is a particle a transport received from the peer From; Err is the outcome of its
-// validation (particle.Validate on the node's clock and limits), which the transport's own
-// goroutine ran so that signatures are checked in parallel.
-type Inbound struct {
-	From     string
-	Particle particle.Particle
-	Err      error
-}
-
 // GetStats asks for the counters; the reply to ReplyTo is a Stats.
 type GetStats struct{ ReplyTo *actor.PID }
 
 // Stats are the network actor's counters.
 type Stats struct {
-	Received, Sent, Local, Failed uint64
+	Sent, Local, Failed uint64
 }
 
 // Props returns the network actor.
@@ -61,9 +52,6 @@ type networkActor struct {
 
 func (n *networkActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
-	case *Inbound:
-		n.stats.Received++
-		ctx.Send(n.cfg.Router, &router.Checked{From: m.From, Particle: m.Particle, Err: m.Err})
 	case *particles.Send:
 		if m.To == n.cfg.Self {
 			n.stats.Local++
