@@ -78,9 +78,10 @@ type Override struct {
 }
 
 // Props returns the registry actor of node cfg.Host, operated by cfg.Management. It spawns a
-// service actor per node service at start and per Spawn; it routes every *service.Call to the
-// service its Context.Service names, by id or alias (the builtins first), and serves the srv
-// and stat services and the pure builtins of package builtin (op, math, …) itself. A call to a service that does not exist fails as on
+// service actor per builtin and node service at start and per Spawn; it routes every
+// *service.Call to the service its Context.Service names, by id or alias (the builtins first),
+// and serves the srv and stat services, and calls with small arguments to the pure builtins of
+// package builtin (op, math, …), itself. A call to a service that does not exist fails as on
 // Fluence's node.
 //
 // Supervision: a service actor that panics is restarted (supervise.Strategy: the call that
@@ -99,7 +100,7 @@ type registryActor struct {
 	cfg       Config
 	opts      []actor.PropsOption
 	nodeSvcs  map[string]*actor.PID // the node services' actors
-	pure      map[string]bool       // the builtins of package builtin, served here
+	builtins  map[string]*actor.PID // the actors of package builtin's services, for large calls
 	overrides map[string]map[string]*actor.PID
 	data      *actor.PID // TriggerData's
 	services  *Registry[*actor.PID]
@@ -132,9 +133,10 @@ func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)
 	r.nodeSvcs = map[string]*actor.PID{}
-	r.pure = map[string]bool{}
+	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
-		r.pure[id] = true
+		h, _ := service.Builtin(id)
+		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
 	}
 	// Services given the same props share one actor (the node's triggers serve script, spell
 	// and their particles' getDataSrv from one).
@@ -206,9 +208,13 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 		r.stat(ctx, c)
 		return
 	}
-	if r.pure[id] {
+	if pid, ok := r.builtins[id]; ok {
 		r.cfg.Metrics.call("builtin")
-		r.serveBuiltin(ctx, c)
+		if small(c.Args) {
+			r.serveBuiltin(ctx, c)
+		} else {
+			ctx.Send(pid, c)
+		}
 		return
 	}
 	if pid, ok := r.nodeSvcs[id]; ok {
@@ -235,10 +241,51 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
 }
 
-// serveBuiltin serves a call to a builtin of package builtin here: a pure function of its
+// serveBuiltin serves a call to a builtin of package builtin here: a pure function of small
 // arguments that never blocks needs no actor of its own, and so the call (an Aqua hop's
 // op.noop on a relay) costs no message to another actor and back. It is refused and answered
-// as a service actor would (service.Env).
+// as a service actor would (service.Env). A call with large arguments (an array.sort of a
+// hundred thousand strings) goes to the builtin's actor instead: the registry routes every
+// call of the node, and is held up by nothing that takes long.
+//
+// smallArgs bounds the arguments served here: values (each scalar, element and field counts
+// one) and the bytes of their strings, 64 to a value.
+const smallArgs = 256
+
+// small reports whether args are within smallArgs; it stops counting at the bound.
+func small(args []value.Value) bool {
+	left := smallArgs
+	var walk func(v value.Value) bool
+	walk = func(v value.Value) bool {
+		left--
+		switch v.Kind() {
+		case value.KindString:
+			s, _ := v.Str()
+			left -= len(s) / 64
+		case value.KindArray:
+			for i := range v.Len() {
+				if !walk(v.Index(i)) {
+					return false
+				}
+			}
+		case value.KindObject:
+			for i := range v.Len() {
+				k, f := v.Field(i)
+				left -= len(k) / 64
+				if !walk(f) {
+					return false
+				}
+			}
+		}
+		return left >= 0
+	}
+	for _, a := range args {
+		if !walk(a) {
+			return false
+		}
+	}
+	return true
+}
 func (r *registryActor) serveBuiltin(ctx actor.Context, c *service.Call) {
 	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
 	if refusal := env.Refusal(c); refusal != nil {

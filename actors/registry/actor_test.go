@@ -274,3 +274,40 @@ func TestBuiltinCallOfAnExpiredParticleIsNotRun(t *testing.T) {
 		t.Fatalf("reply %+v", r)
 	}
 }
+
+// Calls to the builtins with small arguments are served by the registry; those with large ones
+// by the builtin's own actor, so that a long one holds up no other call of the node. Both are
+// answered alike.
+func TestBuiltinCallsSmallHereLargeInTheirActor(t *testing.T) {
+	many := make([]value.Value, 1000)
+	for i := range many {
+		many[i] = value.Int(int64(i))
+	}
+	long := value.String(strings.Repeat("x", 64*smallArgs))
+	for _, c := range []struct {
+		args  []value.Value
+		small bool
+	}{
+		{nil, true},
+		{[]value.Value{str("a"), value.Int(1), value.Array(str("b"), str("c"))}, true},
+		{[]value.Value{value.Array(many[:smallArgs-2]...)}, true},
+		{[]value.Value{value.Array(many...)}, false},
+		{[]value.Value{long}, false},
+		{[]value.Value{value.Object([]string{"k"}, []value.Value{value.Array(many...)})}, false},
+	} {
+		if got := small(c.args); got != c.small {
+			t.Errorf("small(%d args, the first of %d elements) = %v, want %v", len(c.args), lenOf(c.args), got, c.small)
+		}
+	}
+	n := newNode(t)
+	n.want(alice, "op", "array_length", []value.Value{value.Array(many...)}, 0, "1000")
+	n.want(alice, "op", "array_length", []value.Value{value.Array(many[:3]...)}, 0, "3")
+	n.want(alice, "op", "concat_strings", []value.Value{long, str("!")}, 0, value.String(strings.Repeat("x", 64*smallArgs)+"!").String())
+}
+
+func lenOf(args []value.Value) int {
+	if len(args) == 0 {
+		return 0
+	}
+	return args[0].Len()
+}

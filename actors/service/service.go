@@ -22,6 +22,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
 	"github.com/aquanet/aquanet/interpreter"
@@ -197,6 +198,21 @@ func Result(v value.Value, err error) interpreter.CallResult {
 // failure is a failed call with message msg: ret code 1 and the message as a JSON string.
 func failure(msg string) interpreter.CallResult {
 	return interpreter.CallResult{RetCode: 1, Result: value.String(msg).String()}
+}
+
+// Builtin returns a handler for the builtin service id of package builtin, if there is one. An
+// unknown function fails as on Fluence's node.
+func Builtin(id string) (Handler, bool) {
+	if builtin.Functions(id) == nil {
+		return nil, false
+	}
+	return HandlerFunc(func(ctx CallContext, function string, args []value.Value) (value.Value, error) {
+		f, ok := builtin.Lookup(id, function)
+		if !ok {
+			return value.Value{}, NotFound(ctx.Service, function)
+		}
+		return f(args)
+	}), true
 }
 
 // NotFound is the error of a call to a function no service provides, worded as Fluence's node

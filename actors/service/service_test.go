@@ -82,6 +82,28 @@ func (h *harness) call(pid *actor.PID, id uint32, c Call) *Reply {
 
 func args(vs ...value.Value) []value.Value { return vs }
 
+func TestBuiltinService(t *testing.T) {
+	h := newHarness(t)
+	op, ok := Builtin("op")
+	if !ok {
+		t.Fatal("no builtin op")
+	}
+	if _, ok := Builtin("no-such-service"); ok {
+		t.Fatal("Builtin found no-such-service")
+	}
+	pid := h.spawn(func() Handler { return op })
+	ctx := CallContext{Service: "op"}
+	if r := h.call(pid, 1, Call{Function: "concat_strings", Args: args(value.String("a"), value.String("b")), Context: ctx}); r.Result.RetCode != 0 || r.Result.Result != `"ab"` {
+		t.Errorf("op.concat_strings = %+v", r.Result)
+	}
+	if r := h.call(pid, 2, Call{Function: "nope", Context: ctx}); r.Result.RetCode != 1 || r.Result.Result != `"Service with id 'op' not found (function nope)"` {
+		t.Errorf("op.nope = %+v", r.Result)
+	}
+	if r := h.call(pid, 3, Call{Function: "identity", Args: args(value.Int(1), value.Int(2)), Context: ctx}); r.Result.RetCode != 1 || r.Result.Result != `"identity accepts up to 1 arguments, received 2 arguments"` {
+		t.Errorf("op.identity(1, 2) = %+v", r.Result)
+	}
+}
+
 func TestHandlerSeesTheCallContext(t *testing.T) {
 	h := newHarness(t)
 	pid := h.spawn(func() Handler {
