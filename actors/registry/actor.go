@@ -100,11 +100,18 @@ type registryActor struct {
 	cfg       Config
 	opts      []actor.PropsOption
 	nodeSvcs  map[string]*actor.PID // the node services' actors
-	builtins  map[string]*actor.PID // the actors of package builtin's services, for large calls
+	builtins  map[string]builtinService
 	overrides map[string]map[string]*actor.PID
 	data      *actor.PID // TriggerData's
 	services  *Registry[*actor.PID]
 	wasm      wasmState
+}
+
+// builtinService is a service of package builtin: its handler, which the registry calls for
+// small calls, and its actor, which serves the others.
+type builtinService struct {
+	handler service.Handler
+	pid     *actor.PID
 }
 
 func (r *registryActor) Receive(ctx actor.Context) {
@@ -127,16 +134,17 @@ func Reserved(nodeServices ...string) []string {
 	return append(append(builtin.Services(), "srv", "stat"), nodeServices...)
 }
 
-// start spawns the node services. The node root never restarts the registry (it resumes it), so
+// start spawns the builtins' and the node services' actors. The node root never restarts the registry (it resumes it), so
 // this runs once.
 func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)
 	r.nodeSvcs = map[string]*actor.PID{}
-	r.builtins = map[string]*actor.PID{}
+	r.builtins = map[string]builtinService{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
-		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
+		r.builtins[id] = builtinService{handler: h,
+			pid: ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))}
 	}
 	// Services given the same props share one actor (the node's triggers serve script, spell
 	// and their particles' getDataSrv from one).
@@ -208,12 +216,12 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 		r.stat(ctx, c)
 		return
 	}
-	if pid, ok := r.builtins[id]; ok {
+	if b, ok := r.builtins[id]; ok {
 		r.cfg.Metrics.call("builtin")
 		if small(c.Args) {
-			r.serveBuiltin(ctx, c)
+			r.serveBuiltin(ctx, c, b.handler)
 		} else {
-			ctx.Send(pid, c)
+			ctx.Send(b.pid, c)
 		}
 		return
 	}
@@ -241,64 +249,60 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
 }
 
-// serveBuiltin serves a call to a builtin of package builtin here: a pure function of small
-// arguments that never blocks needs no actor of its own, and so the call (an Aqua hop's
-// op.noop on a relay) costs no message to another actor and back. It is refused and answered
-// as a service actor would (service.Env). A call with large arguments (an array.sort of a
-// hundred thousand strings) goes to the builtin's actor instead: the registry routes every
-// call of the node, and is held up by nothing that takes long.
-//
-// smallArgs bounds the arguments served here: values (each scalar, element and field counts
-// one) and the bytes of their strings, 64 to a value.
-const smallArgs = 256
-
-// small reports whether args are within smallArgs; it stops counting at the bound.
-func small(args []value.Value) bool {
-	left := smallArgs
-	var walk func(v value.Value) bool
-	walk = func(v value.Value) bool {
-		left--
-		switch v.Kind() {
-		case value.KindString:
-			s, _ := v.Str()
-			left -= len(s) / 64
-		case value.KindArray:
-			for i := range v.Len() {
-				if !walk(v.Index(i)) {
-					return false
-				}
-			}
-		case value.KindObject:
-			for i := range v.Len() {
-				k, f := v.Field(i)
-				left -= len(k) / 64
-				if !walk(f) {
-					return false
-				}
-			}
-		}
-		return left >= 0
-	}
-	for _, a := range args {
-		if !walk(a) {
-			return false
-		}
-	}
-	return true
-}
-func (r *registryActor) serveBuiltin(ctx actor.Context, c *service.Call) {
+// serveBuiltin serves a call to a builtin of package builtin with handler h, here: a pure
+// function of small arguments that never blocks needs no actor of its own, and so the call
+// (an Aqua hop's op.noop on a relay) costs no message to another actor and back. It is refused
+// and answered as the builtin's actor would (service.Env); a call with large arguments (an
+// array.sort of a hundred thousand strings) goes to that actor instead (small), since the
+// registry routes every call of the node and must be held up by nothing that takes long.
+func (r *registryActor) serveBuiltin(ctx actor.Context, c *service.Call, h service.Handler) {
 	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
 	if refusal := env.Refusal(c); refusal != nil {
 		ctx.Send(c.ReplyTo, refusal)
 		return
 	}
-	f, ok := builtin.Lookup(c.Context.Service, c.Function)
-	if !ok {
-		env.Answer(ctx, c, value.Value{}, service.NotFound(c.Context.Service, c.Function))
-		return
-	}
-	v, err := f(c.Args)
+	v, err := h.Call(c.Context, c.Function, c.Args)
 	env.Answer(ctx, c, v, err)
+}
+
+// smallArgs bounds the arguments the registry serves a builtin call with itself: values (each
+// scalar, element and field counts one) and the bytes of their strings and keys, 64 to a value.
+const smallArgs = 256
+
+// small reports whether args are within smallArgs; it stops counting at the bound.
+func small(args []value.Value) bool {
+	left := smallArgs
+	for _, a := range args {
+		if !within(a, &left) {
+			return false
+		}
+	}
+	return true
+}
+
+// within takes v's cost off *left and reports whether some is left.
+func within(v value.Value, left *int) bool {
+	*left--
+	switch v.Kind() {
+	case value.KindString:
+		s, _ := v.Str()
+		*left -= len(s) / 64
+	case value.KindArray:
+		for i := range v.Len() {
+			if !within(v.Index(i), left) {
+				return false
+			}
+		}
+	case value.KindObject:
+		for i := range v.Len() {
+			k, f := v.Field(i)
+			*left -= len(k) / 64
+			if !within(f, left) {
+				return false
+			}
+		}
+	}
+	return *left >= 0
 }
 
 // reply answers a call the registry serves itself.
