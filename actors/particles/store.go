@@ -146,11 +146,9 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	defer b.Close()
 	b.Delete(dataKey(k), nil)
 	if len(arrivals) > 0 {
-		prefix := keyPrefix(store.ParticleArrivals, k)
-		key := make([]byte, len(prefix), len(prefix)+len(core.DataHash{}))
-		copy(key, prefix)
+		prefix := keyPrefix(store.ParticleArrivals, k) // with room for a hash: the keys are built in it
 		for _, h := range arrivals {
-			b.Delete(append(key[:len(prefix)], h[:]...), nil)
+			b.Delete(append(prefix, h[:]...), nil) // the batch copies the key
 		}
 	}
 	if err := b.Commit(pebble.NoSync); err != nil {
