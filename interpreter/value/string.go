@@ -14,7 +14,7 @@ func (p *parser) str() (string, error) {
 	start := p.pos
 	p.pos++
 	for i := p.pos; i < len(p.data); {
-		if i = skipPlain(p.data, i, true); i >= len(p.data) {
+		if i = skipPlain(p.data, i); i >= len(p.data) {
 			break
 		}
 		switch c := p.data[i]; {
