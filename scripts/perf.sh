@@ -107,23 +107,27 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 start=$(date +%s)
 go build -o "$tmp/bin/aquanet" ./cmd/aquanet
 
-# Rows 1-5, the interpreter: ours, then the reference's runs.
-measure "$tmp/interp.txt" go test ./interpreter -run '^$' \
-  -bench "LocalCall/request-as-node|FoldPar|FoldSeqStep|Receive1MB|StoreResult/$stores" \
-  -benchmem -count "$runs" "${interp_time[@]}"
+# Rows 1-5, the interpreter: ours and the reference's, run in turn, so that a change in the
+# machine's load falls on both sides of a ratio.
 # V8 compiles all of AquaVM's wasm with its optimizing compiler before the first run, as wasmtime
 # does in nox: by default a timed run may compile the functions it reaches first, or run on
 # baseline code that a busy machine has not yet tiered up.
 v8=(--no-liftoff --no-wasm-lazy-compilation)
 for i in $(seq "$runs"); do
+  measure "$tmp/interp-$i.txt" go test ./interpreter -run '^$' \
+    -bench "LocalCall/request-as-node|FoldPar|FoldSeqStep|Receive1MB|StoreResult/$stores" \
+    -benchmem -count 1 "${interp_time[@]}"
   measure "$tmp/bench0-$i.json" node "${v8[@]}" "$AQUANET_ORACLE_DIR/bench.mjs" 0
   measure "$tmp/bench1-$i.json" node "${v8[@]}" "$AQUANET_ORACLE_DIR/bench.mjs" 1
 done
 measure "$tmp/reference.json" node "${v8[@]}" scripts/perf-reference.mjs "$runs" "${positions[@]}"
 
 # Row 6: particles through one node, and raw protoactor round trips.
-measure "$tmp/actors.txt" go test ./actors -run '^$' -bench 'Particles/memory|PingPong' \
-  -count "$runs" "${actors_time[@]}"
+# Each run of go test runs both, one after the other.
+for i in $(seq "$runs"); do
+  measure "$tmp/actors-$i.txt" go test ./actors -run '^$' -bench 'Particles/memory|PingPong' \
+    -count 1 "${actors_time[@]}"
+done
 # Row 7: a particle's round trip over loopback libp2p, and a raw libp2p echo.
 measure "$tmp/hop.txt" go test ./actors/p2p -run '^$' -bench Hop -count "$runs" "${hop_time[@]}"
 # Row 8: a remembered signature, and crypto/ed25519.
@@ -165,7 +169,9 @@ const each = Array.from({ length: runs }, (_, i) => i + 1);
 
 // go: name (without "Benchmark" and the GOMAXPROCS suffix) -> unit -> one value per run.
 const go = {};
-for (const f of ['interp.txt', 'actors.txt', 'hop.txt', 'sigcache.txt', 'sign.txt']) {
+// A measure run in turn with its anchor is in one file per run (NAME-i.txt), the others in one.
+const goFiles = ['interp', 'actors', 'hop', 'sigcache', 'sign'].flatMap((f) => (exists(`${f}.txt`) ? [`${f}.txt`] : each.map((i) => `${f}-${i}.txt`)));
+for (const f of goFiles) {
   for (const line of read(f).split('\n')) {
     const m = line.match(/^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)$/);
     if (!m) continue;
