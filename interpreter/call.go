@@ -212,13 +212,14 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 	st := m.state
 	switch {
 	case st.Kind == data.CallFailed:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
 			return false, nil, err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr); err != nil {
 			return false, nil, err
 		}
+		val := sr.Value
 		code, msg, err := failedObject(val)
 		if err != nil {
 			return false, nil, err
@@ -257,13 +258,14 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 	}
 	switch {
 	case st.Value == data.ScalarValue && out != nil && out.Kind == air.ScalarVar:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
 			return false, nil, err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr); err != nil {
 			return false, nil, err
 		}
+		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
 		if err := x.budget.chargeValue(val); err != nil {
 			return false, nil, err
@@ -274,13 +276,14 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		x.record(tet.PeerPK, st.CID)
 	case st.Value == data.UnusedValue && out == nil:
 	case st.Value == data.StreamValue && out != nil && out.Kind == air.StreamVar:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
 			return false, nil, err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr); err != nil {
 			return false, nil, err
 		}
+		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
 		gen := generation{kind: genPrevious, idx: st.Generation}
 		if m.source == fromCurrent {
@@ -389,29 +392,41 @@ func (x *executor) record(peer string, cid data.CID) {
 	}
 }
 
-// serviceInfo resolves a service result CID into the result, its value and its tetraplet.
-func (x *executor) serviceInfo(cid data.CID) (data.ServiceResult, value.Value, data.Tetraplet, *execError) {
+// serviceInfo resolves the service result cid, met at trace position pos, into the hash of its
+// call's arguments, its value and its tetraplet. A run of data kept decoded (x.memo) takes what
+// an earlier run resolved at pos, which is what the lookups below would find again (see
+// data.Stores.ResolvedAt); what it resolves itself it keeps for the next run.
+func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execError) {
+	if x.memo {
+		if r, ok := x.stores.ResolvedAt(pos, cid); ok {
+			return r, nil
+		}
+	}
 	sr, ok := x.stores.ServiceResults[cid]
 	if !ok {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
 	}
 	val, found, err := x.stores.Parsed(sr.Value)
 	if !found {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
 	}
 	tet, ok := x.stores.Tetraplets[sr.Tetraplet]
 	if !ok {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
 	}
 	if err != nil {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
 	}
-	return sr, val, tet, nil
+	r := data.Resolved{ArgumentHash: sr.ArgumentHash, Value: val, Tetraplet: tet}
+	if x.memo {
+		x.stores.Remember(pos, cid, r)
+	}
+	return r, nil
 }
 
 // verifyCall checks that a call replayed from data is the call of the script: same arguments,
 // same tetraplet. Otherwise the data was made for another script or forged.
-func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.ServiceResult, stored data.Tetraplet) *execError {
+func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Resolved) *execError {
 	if args == nil && x.replaysOwn {
 		return nil // checked by the run that left the data (callResolved)
 	}
@@ -421,8 +436,8 @@ func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Servic
 	if h := x.argsHash(args); h != sr.ArgumentHash {
 		return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
 	}
-	if tet != stored {
-		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(stored))
+	if tet != sr.Tetraplet {
+		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(sr.Tetraplet))
 	}
 	return nil
 }

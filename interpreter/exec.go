@@ -53,11 +53,14 @@ type executor struct {
 	// replaysOwn: the run replays this peer's own data, as its last run left it, with nothing
 	// merged in (RunDecoded with no current data): its executed calls need no second check.
 	replaysOwn bool
-	scalars    *scalars
-	streams    streams
-	maps       streams // stream maps: streams of {key, value} objects
-	trace      *traceHandler
-	stores     data.Stores
+	// memo: the stores are kept from run to run (RunDecoded), so that what a run resolves of
+	// the service results it replays is worth keeping for the next (serviceInfo).
+	memo    bool
+	scalars *scalars
+	streams streams
+	maps    streams // stream maps: streams of {key, value} objects
+	trace   *traceHandler
+	stores  data.Stores
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
 	scratch    []byte       // reused buffer for canonical JSON that is only hashed

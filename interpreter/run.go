@@ -271,6 +271,7 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		errorValue:  errorDescriptor{err: noError(), canSet: true},
 		budget:      newBudget(lim, &p),
 		replaysOwn:  ownPrev && len(cur.Trace) == 0,
+		memo:        ownPrev,
 	}
 	if x.callResults == nil {
 		x.callResults = map[uint32]CallResult{}

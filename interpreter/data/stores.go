@@ -132,8 +132,9 @@ type Stores struct {
 
 // storeWork is what the Puts and Parsed reuse from one call to the next.
 type storeWork struct {
-	reader  value.Reader // parses values for Parsed
-	scratch []byte       // canonical JSON to hash
+	reader   value.Reader // parses values for Parsed
+	scratch  []byte       // canonical JSON to hash
+	resolved []resolvedAt // by trace position: see ResolvedAt
 }
 
 func newStoreWork() *storeWork { return &storeWork{scratch: make([]byte, 0, 512)} }
@@ -225,6 +226,10 @@ func (s *Stores) Record(a *Additions) { s.added = a }
 
 // Undo takes out of s what a recorded, and stops recording.
 func (s *Stores) Undo(a *Additions) {
+	if s.work != nil {
+		// The memo may rest on what goes (a service result of the data merged in, say).
+		s.work.resolved = nil
+	}
 	for k, keys := range a.keys {
 		if s.orders != nil {
 			// The keys a recorded were added to the order's fresh keys as they were to a.
