@@ -63,9 +63,10 @@ func (d *Data) Encode() []byte {
 	elements := order(st, inCanonElements, st.CanonElements).sorted
 	canons := order(st, inCanonResults, st.CanonResults).sorted
 	results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
-	// The trace is encoded first, into its own buffer, so that the whole encoding can be
-	// allocated once: growing a buffer that holds a megabyte value copies the megabyte.
-	trace := d.encodeTrace()
+	// The trace is encoded first, into a buffer of its own (the memo's, see encodedTrace), so
+	// that the whole encoding can be allocated once: growing a buffer that holds a megabyte
+	// value copies the megabyte.
+	trace := d.encodedTrace()
 	b := make([]byte, 1, 1+len(trace)+d.storesSizeBound(values, results))
 	b[0] = FormatVersion
 	b = append(b, trace...)
@@ -124,19 +125,6 @@ func (d *Data) Encode() []byte {
 		scratch = m
 	}
 	return b
-}
-
-// encodeTrace returns the trace's states as a sequence of fState fields.
-func (d *Data) encodeTrace() []byte {
-	// Sized for a call state with its CID (most of a trace) so that it rarely grows.
-	trace := make([]byte, 0, len(d.Trace)*48)
-	var scratch []byte // one state at a time, reused
-	for _, s := range d.Trace {
-		scratch = appendState(scratch[:0], s)
-		trace = protowire.AppendTag(trace, fState, protowire.BytesType)
-		trace = protowire.AppendBytes(trace, scratch)
-	}
-	return trace
 }
 
 // storesSizeBound is at least the encoded size of everything after the trace, given the texts

@@ -109,7 +109,7 @@ func TestEncodeSizeBoundHolds(t *testing.T) {
 		st := &d.Stores
 		values := order(st, inValues, st.Values).valueTexts(st)
 		results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
-		if bound := 1 + len(d.encodeTrace()) + d.storesSizeBound(values, results); len(enc) > bound {
+		if bound := 1 + len(d.encodedTrace()) + d.storesSizeBound(values, results); len(enc) > bound {
 			t.Errorf("%s: encoding is %d bytes, over the bound %d", name, len(enc), bound)
 		}
 	}

@@ -12,8 +12,8 @@ import (
 
 // Encode keeps the stores' order, with the values' texts and the service results encoded, from
 // one encoding to the next, merging in what was added since (and dropping what an Undo took
-// out). Round after round of additions, its encoding must be the one of the same data encoded
-// from scratch.
+// out), and the trace encoded, re-encoding the states after those that did not change. Round
+// after round of changes, its encoding must be the one of the same data encoded from scratch.
 func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 2))
@@ -32,7 +32,42 @@ func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 				d.Stores.PutServiceResult(ServiceResult{Value: c, ArgumentHash: CIDOf([]byte(fmt.Sprint(i))), Tetraplet: tet})
 			}
 		}
+		randomState := func() State {
+			switch rng.IntN(6) {
+			case 0:
+				return ParState{Left: rng.Uint32N(9), Right: rng.Uint32N(9)}
+			case 1:
+				return CallState{Kind: CallSentBy, Peer: fmt.Sprint("p", rng.IntN(3)), HasCallID: rng.IntN(2) == 0, CallID: rng.Uint32N(9)}
+			case 2:
+				return FoldState{Lore: []FoldLore{{ValuePos: rng.Uint32N(9), Before: SubTrace{1, rng.Uint32N(3)}}}}
+			case 3:
+				return ApState{Gens: []uint32{rng.Uint32N(3)}}
+			case 4:
+				return CanonState{Executed: true, CID: CIDOf([]byte{byte(rng.IntN(3))})}
+			}
+			return CallState{Kind: CallExecuted, Value: StreamValue, CID: CIDOf([]byte{byte(rng.IntN(3))}), Generation: rng.Uint32N(3)}
+		}
 		for round := range 30 {
+			// The trace grows, and now and then changes within or shrinks, or one of the
+			// states already encoded changes in place.
+			switch rng.IntN(6) {
+			case 0:
+				if len(d.Trace) > 0 {
+					d.Trace[rng.IntN(len(d.Trace))] = randomState()
+				}
+			case 1:
+				d.Trace = d.Trace[:rng.IntN(len(d.Trace)+1)]
+			case 2:
+				for _, s := range d.Trace {
+					if f, ok := s.(FoldState); ok {
+						f.Lore[0].After.Len++
+						break
+					}
+				}
+			}
+			for range rng.IntN(20) {
+				d.Trace = append(d.Trace, randomState())
+			}
 			if rng.IntN(4) == 0 { // a run that fails: its additions undone
 				var a Additions
 				d.Stores.Record(&a)
