@@ -48,12 +48,11 @@ func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
 		return data.Tetraplet{}, err
 	}
 	if out := c.Output; out != nil && out.Kind == air.ScalarVar {
-		if _, ok := x.scalars.folds[out.Name]; ok {
-			if _, found, _ := x.scalars.get(out.Name); !found {
-				return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
-			}
+		_, found, set := x.scalars.get(out.Name)
+		if _, ok := x.scalars.folds[out.Name]; ok && !found {
+			return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
 		}
-		if _, found, set := x.scalars.get(out.Name); found && set && !x.scalars.couldBeSet(out.Name) {
+		if found && set && !x.scalars.couldBeSet(out.Name) {
 			return data.Tetraplet{}, uncatchable(CodeShadowingNotAllowed, "trying to shadow variable '%s', but shadowing is allowed only inside fold blocks", out.Name)
 		}
 	}

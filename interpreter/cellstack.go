@@ -36,8 +36,7 @@ func (s *cellStack[T]) push(c cell[T]) {
 	s.n++
 }
 
-// pop drops the innermost binding, and its value with it.
-func (s *cellStack[T]) pop() {
-	*s.top() = cell[T]{}
-	s.n--
-}
+// pop drops the innermost binding. NB: its cell keeps the value until a push overwrites it:
+// clearing it costs a write barrier per pointer while the collector runs, and what it holds
+// lives no longer than the run.
+func (s *cellStack[T]) pop() { s.n-- }
