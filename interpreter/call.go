@@ -266,7 +266,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		}
 		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
-		if err := x.budget.chargeValue(val); err != nil {
+		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
 			return false, nil, err
 		}
 		if err := x.scalars.set(out.Name, agg); err != nil {
@@ -288,7 +288,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		if m.source == fromCurrent {
 			gen.kind = genCurrent
 		}
-		if err := x.budget.chargeValue(val); err != nil {
+		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
 			return false, nil, err
 		}
 		if err := x.streams.add(out, agg, gen); err != nil {
@@ -418,6 +418,7 @@ func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execEr
 	}
 	r := data.Resolved{ArgumentHash: sr.ArgumentHash, Value: val, Tetraplet: tet}
 	if x.memo {
+		r.Size = valueBytes(val, x.budget.maxMemory) // past the budget, a charge measures again
 		x.stores.Remember(pos, cid, r)
 	}
 	return r, nil

@@ -88,3 +88,39 @@ func TestRunDecodedMemoMatchesRun(t *testing.T) {
 		})
 	}
 }
+
+// A replayed value is charged to the memory budget by the size the memo kept with it, or
+// measured again when it would not fit: the budget's errors and its count are the same as
+// from the encoded data, whatever the budget.
+func TestRunDecodedMemoChargesAsRun(t *testing.T) {
+	p := params("alice")
+	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items x (seq (call %init_peer_id% ("op" "identity") [x] r) (next x))))`
+	kept, prev := (*data.Data)(nil), []byte(nil)
+	results := map[uint32]CallResult{}
+	for step := 0; step < 6; step++ {
+		o := RunDecoded(script, kept, nil, results, p)
+		if o.RetCode != 0 {
+			t.Fatalf("step %d: %d %s", step, o.RetCode, o.ErrorMessage)
+		}
+		kept, prev = o.Decoded, o.Data
+		results = map[uint32]CallResult{}
+		for _, r := range o.CallRequests {
+			if r.Function == "items" {
+				results[r.ID] = CallResult{0, `[` + strings.Repeat(`"abcdefgh",`, 40) + `"z"]`}
+			} else {
+				results[r.ID] = CallResult{0, r.Args[0].String()}
+			}
+		}
+	}
+	for budget := 200; budget < 3000; budget += 37 {
+		p.Limits.MaxMemory = budget
+		d := RunDecoded(script, kept, nil, nil, p)
+		b := Run(script, prev, nil, nil, p)
+		if d.RetCode != b.RetCode || d.ErrorMessage != b.ErrorMessage || d.Memory != b.Memory || d.Steps != b.Steps {
+			t.Fatalf("budget %d: decoded %d %q memory %d, encoded %d %q memory %d", budget, d.RetCode, d.ErrorMessage, d.Memory, b.RetCode, b.ErrorMessage, b.Memory)
+		}
+		if d.Decoded != nil {
+			kept, prev = d.Decoded, d.Data
+		}
+	}
+}

@@ -8,6 +8,9 @@ type Resolved struct {
 	ArgumentHash CID
 	Value        value.Value
 	Tetraplet    Tetraplet
+	// Size is what the interpreter's memory budget counts for Value, kept with it so that a
+	// run replaying a large value does not measure it again; 0 when not measured.
+	Size int64
 }
 
 // resolvedAt is one entry of the memo of ResolvedAt: the service result it resolves.
