@@ -282,6 +282,7 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		x.produced = make([]data.CID, 0, len(prev.Trace)+len(cur.Trace))
 	}
 	execErr := x.exec(parsed.Root)
+	x.scalars.release()
 	defer func() { out.Steps, out.Memory = x.budget.steps, x.budget.memory }()
 	if execErr != nil && !execErr.catchable {
 		return fail(execErr.code, "%s", execErr.msg)

@@ -1,6 +1,8 @@
 package interpreter
 
 import (
+	"sync"
+
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -75,11 +77,26 @@ type scoped[T any] struct {
 	vars    []cellStack[T] // the bindings of each name met, innermost on top; empty: none
 	allowed []bool         // by depth, up to the current one: whether its bindings are visible
 	depth   int
+	chunks  *sync.Pool // of *cellChunk[T], shared by the runs; nil: none
 }
 
-func newScoped[T any]() *scoped[T] {
-	return &scoped[T]{index: map[string]int{}, allowed: []bool{true}}
+func newScoped[T any](chunks *sync.Pool) *scoped[T] {
+	return &scoped[T]{index: map[string]int{}, allowed: []bool{true}, chunks: chunks}
 }
+
+// release gives the chunks of the bindings' stacks back to the pool, once the run is over.
+func (s *scoped[T]) release() {
+	if s.chunks == nil {
+		return
+	}
+	for i := range s.vars {
+		s.vars[i].release(s.chunks)
+	}
+}
+
+// aggregateChunks are the chunks of the scalars' stacks, from run to run: a fold with seq over
+// thousands of elements nests as many bindings of its variables on every run.
+var aggregateChunks sync.Pool
 
 // bindings returns the stack of name's bindings, nil if name was never bound.
 func (s *scoped[T]) bindings(name string) *cellStack[T] {
@@ -109,7 +126,7 @@ type scalars struct {
 }
 
 func newScalars() *scalars {
-	return &scalars{scoped: newScoped[aggregate](), canons: newScoped[canonStream](), canonMaps: newScoped[canonMap](), folds: map[string]*foldState{}}
+	return &scalars{scoped: newScoped[aggregate](&aggregateChunks), canons: newScoped[canonStream](nil), canonMaps: newScoped[canonMap](nil), folds: map[string]*foldState{}}
 }
 
 // The fold and new hooks move every kind of scoped variable together.
@@ -141,7 +158,7 @@ func (s *scoped[T]) couldBeSet(name string) bool {
 func (s *scoped[T]) set(name string, v T) *execError {
 	b := s.bindingsOrNew(name)
 	if b.n == 0 {
-		b.push(cell[T]{depth: s.depth, set: true, val: v})
+		b.push(cell[T]{depth: s.depth, set: true, val: v}, s.chunks)
 		return nil
 	}
 	if !s.couldBeSet(name) {
@@ -151,7 +168,7 @@ func (s *scoped[T]) set(name string, v T) *execError {
 		last.set, last.val = true, v
 		return nil
 	}
-	b.push(cell[T]{depth: s.depth, set: true, val: v})
+	b.push(cell[T]{depth: s.depth, set: true, val: v}, s.chunks)
 	return nil
 }
 
@@ -194,7 +211,7 @@ func (s *scoped[T]) foldEnd() {
 }
 
 func (s *scoped[T]) newStart(name string) {
-	s.bindingsOrNew(name).push(cell[T]{depth: s.depth})
+	s.bindingsOrNew(name).push(cell[T]{depth: s.depth}, s.chunks)
 }
 
 func (s *scoped[T]) newEnd(name string) *execError {

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -79,12 +80,14 @@ func (s *mapScoped) newEnd(name string) bool {
 
 // TestScopedModel runs random well-nested folds, nexts, news and sets (as the executor makes
 // them: every start has its end) on scoped and on the map-based model, and compares what each
-// variable reads as after every step. Folds nest deep enough to cross cellStack's chunks.
+// variable reads as after every step. Folds nest deep enough to cross cellStack's chunks, which
+// go back to a pool from one seed to the next, as they do from run to run.
 func TestScopedModel(t *testing.T) {
 	names := []string{"a", "b", "c"}
+	pool := &sync.Pool{} // chunks go from seed to seed, as they go from run to run
 	for seed := range uint64(200) {
 		rng := rand.New(rand.NewPCG(seed, 1))
-		got := newScoped[int]()
+		got := newScoped[int](pool)
 		want := &mapScoped{cells: map[string][]cell[int]{}, allowed: map[int]bool{0: true}}
 		check := func(step int, what string) {
 			t.Helper()
@@ -141,5 +144,6 @@ func TestScopedModel(t *testing.T) {
 			}
 			check(step, name)
 		}
+		got.release()
 	}
 }
