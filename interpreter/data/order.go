@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -42,7 +43,7 @@ func order[V any](s *Stores, k int, m map[CID]V) *keyOrder {
 		for c := range m {
 			o.sorted = append(o.sorted, c)
 		}
-		slices.SortFunc(o.sorted, compareCIDs)
+		sortCIDs(o.sorted)
 		o.fresh, o.texts, o.enc = nil, nil, nil
 		return o
 	}
@@ -55,7 +56,7 @@ func order[V any](s *Stores, k int, m map[CID]V) *keyOrder {
 // mergeFresh merges the fresh keys into the sorted ones, and their entries into the entries
 // kept, from the end: each run of old keys that a fresh key moves up moves with one copy.
 func (o *keyOrder) mergeFresh(s *Stores) {
-	slices.SortFunc(o.fresh, compareCIDs)
+	sortCIDs(o.fresh)
 	n, f := len(o.sorted), len(o.fresh)
 	texts, enc := len(o.texts) == n, len(o.enc) == n*serviceResultSize
 	o.sorted = slices.Grow(o.sorted, f)[:n+f]
@@ -112,4 +113,36 @@ func (o *keyOrder) serviceResults(s *Stores) []byte {
 		}
 	}
 	return o.enc
+}
+
+// sortCIDs sorts cs as compareCIDs orders them. A run adds a CID or three per call to the
+// stores, and sorting them with compareCIDs copies two CIDs into every comparison: here the
+// sort compares plain numbers, each CID's first six bytes with its index in the last two, and
+// only CIDs that share their first six bytes (hardly ever: they are hashes) are compared whole.
+func sortCIDs(cs []CID) {
+	const idxBits = 16
+	if len(cs) < 2 || len(cs) > 1<<idxBits {
+		slices.SortFunc(cs, compareCIDs)
+		return
+	}
+	keys := make([]uint64, len(cs))
+	for i, c := range cs {
+		keys[i] = binary.BigEndian.Uint64(c[:8])>>idxBits<<idxBits | uint64(i)
+	}
+	slices.Sort(keys)
+	sorted := make([]CID, len(cs))
+	start := 0 // of the run of keys with the same prefix
+	for i, k := range keys {
+		sorted[i] = cs[k&(1<<idxBits-1)]
+		if i > 0 && k>>idxBits != keys[i-1]>>idxBits {
+			if i-start > 1 {
+				slices.SortFunc(sorted[start:i], compareCIDs)
+			}
+			start = i
+		}
+	}
+	if len(cs)-start > 1 {
+		slices.SortFunc(sorted[start:], compareCIDs)
+	}
+	copy(cs, sorted)
 }

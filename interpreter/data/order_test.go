@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,4 +91,29 @@ func fromScratch(d *Data) *Data {
 		Values: d.Stores.Values, Tetraplets: d.Stores.Tetraplets, CanonElements: d.Stores.CanonElements,
 		CanonResults: d.Stores.CanonResults, ServiceResults: d.Stores.ServiceResults,
 	}}
+}
+
+// sortCIDs orders as compareCIDs does, CIDs that share a prefix of any length included.
+func TestSortCIDs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{0, 1, 2, 3, 10, 1000, 1<<16 + 5} {
+		cs := make([]CID, n)
+		for i := range cs {
+			for j := range cs[i] {
+				cs[i][j] = byte(rng.IntN(256))
+			}
+			if rng.IntN(3) == 0 { // a prefix shared with others, of 0 to 32 bytes
+				copy(cs[i][:rng.IntN(33)], []byte("a prefix some CIDs share, 32 by."))
+			}
+		}
+		if n > 5 {
+			cs[1], cs[3] = cs[0], cs[0] // equal CIDs too
+		}
+		want := slices.Clone(cs)
+		slices.SortFunc(want, compareCIDs)
+		sortCIDs(cs)
+		if !slices.Equal(cs, want) {
+			t.Fatalf("%d CIDs: sortCIDs differs from sorting with compareCIDs", n)
+		}
+	}
 }
