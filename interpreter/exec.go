@@ -520,14 +520,38 @@ func (x *executor) fold(in *air.Fold) *execError {
 	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
 }
 
-// elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation.
+// elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation
+// (none for the first elements of a fold over a value without a lens, as most are).
 func elementLens(lens string, i int) string {
+	if lens == "" && i < len(elementLenses) {
+		return elementLenses[i]
+	}
 	var buf [64]byte
 	b := append(buf[:0], lens...)
 	b = append(b, ".$.["...)
 	b = strconv.AppendInt(b, int64(i), 10)
 	return string(append(b, ']'))
 }
+
+// elementLenses are the lenses of the first elements of a value without a lens, made once: a
+// fold makes the lens of every element it reaches, on every run.
+var elementLenses = func() []string {
+	const n = 1024
+	all := make([]byte, 0, n*10) // one piece for all
+	ends := make([]int, n)
+	for i := range n {
+		all = append(all, ".$.["...)
+		all = strconv.AppendInt(all, int64(i), 10)
+		all = append(all, ']')
+		ends[i] = len(all)
+	}
+	text := string(all)
+	lenses := make([]string, n)
+	for i, start := 0, 0; i < n; i++ {
+		lenses[i], start = text[start:ends[i]], ends[i]
+	}
+	return lenses
+}()
 
 // runFold executes a fold's body with its iterator bound (the reference's fold()).
 func (x *executor) runFold(iterator string, f *foldState) *execError {
