@@ -49,7 +49,7 @@ func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
 	}
 	if out := c.Output; out != nil && out.Kind == air.ScalarVar {
 		_, found, set := x.scalars.get(out.Name)
-		if _, ok := x.scalars.folds[out.Name]; ok && !found {
+		if _, ok := x.scalars.fold(out.Name); ok && !found {
 			return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
 		}
 		if found && set && !x.scalars.couldBeSet(out.Name) {

@@ -555,13 +555,13 @@ var elementLenses = func() []string {
 
 // runFold executes a fold's body with its iterator bound (the reference's fold()).
 func (x *executor) runFold(iterator string, f *foldState) *execError {
-	if _, taken := x.scalars.folds[iterator]; taken {
+	if _, taken := x.scalars.fold(iterator); taken {
 		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", iterator)
 	}
 	x.scalars.foldStart()
-	x.scalars.folds[iterator] = f
+	x.scalars.folds = append(x.scalars.folds, namedFold{iterator, f})
 	err := x.exec(f.body)
-	delete(x.scalars.folds, iterator)
+	x.scalars.folds = x.scalars.folds[:len(x.scalars.folds)-1]
 	x.scalars.foldEnd()
 	return err
 }
@@ -619,7 +619,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 // is a thousand frames deep, so the common case (a scalar fold with elements left) keeps its
 // frame small and the rest goes to nextStream and nextLast.
 func (x *executor) next(in *air.Next) *execError {
-	f, ok := x.scalars.folds[in.Iterator.Name]
+	f, ok := x.scalars.fold(in.Iterator.Name)
 	if !ok {
 		return foldStateNotFound(in)
 	}

@@ -78,10 +78,14 @@ type scoped[T any] struct {
 	allowed []bool         // by depth, up to the current one: whether its bindings are visible
 	depth   int
 	chunks  *sync.Pool // of *cellChunk[T], shared by the runs; nil: none
+	// last is the name looked up last and its place (-1: none yet): a call reads and then sets
+	// its output (the names are the script's own strings, so mostly equal by pointer).
+	last   string
+	lastAt int
 }
 
 func newScoped[T any](chunks *sync.Pool) *scoped[T] {
-	return &scoped[T]{index: map[string]int{}, allowed: []bool{true}, chunks: chunks}
+	return &scoped[T]{index: map[string]int{}, allowed: []bool{true}, chunks: chunks, lastAt: -1}
 }
 
 // release gives the chunks of the bindings' stacks back to the pool, once the run is over.
@@ -100,7 +104,11 @@ var aggregateChunks sync.Pool
 
 // bindings returns the stack of name's bindings, nil if name was never bound.
 func (s *scoped[T]) bindings(name string) *cellStack[T] {
+	if s.lastAt >= 0 && name == s.last {
+		return &s.vars[s.lastAt]
+	}
 	if i, ok := s.index[name]; ok {
+		s.last, s.lastAt = name, i
 		return &s.vars[i]
 	}
 	return nil
@@ -108,12 +116,13 @@ func (s *scoped[T]) bindings(name string) *cellStack[T] {
 
 // bindingsOrNew returns the stack of name's bindings, making an empty one if there is none.
 func (s *scoped[T]) bindingsOrNew(name string) *cellStack[T] {
-	i, ok := s.index[name]
-	if !ok {
-		i = len(s.vars)
-		s.index[name] = i
-		s.vars = append(s.vars, cellStack[T]{})
+	if b := s.bindings(name); b != nil {
+		return b
 	}
+	i := len(s.vars)
+	s.index[name] = i
+	s.vars = append(s.vars, cellStack[T]{})
+	s.last, s.lastAt = name, i
 	return &s.vars[i]
 }
 
@@ -122,11 +131,28 @@ type scalars struct {
 	*scoped[aggregate]
 	canons    *scoped[canonStream]
 	canonMaps *scoped[canonMap]
-	folds     map[string]*foldState
+	// folds are the running folds, innermost last, each under a name of its own (runFold):
+	// a few, looked up on every iteration, which a search of a slice does faster than a map.
+	folds []namedFold
+}
+
+type namedFold struct {
+	iterator string
+	state    *foldState
+}
+
+// fold returns the running fold whose iterator is named name.
+func (s *scalars) fold(name string) (*foldState, bool) {
+	for i := len(s.folds) - 1; i >= 0; i-- {
+		if s.folds[i].iterator == name {
+			return s.folds[i].state, true
+		}
+	}
+	return nil, false
 }
 
 func newScalars() *scalars {
-	return &scalars{scoped: newScoped[aggregate](&aggregateChunks), canons: newScoped[canonStream](nil), canonMaps: newScoped[canonMap](nil), folds: map[string]*foldState{}}
+	return &scalars{scoped: newScoped[aggregate](&aggregateChunks), canons: newScoped[canonStream](nil), canonMaps: newScoped[canonMap](nil)}
 }
 
 // The fold and new hooks move every kind of scoped variable together.
