@@ -141,16 +141,14 @@ func (x *executor) argsHash(a *callArgs) data.CID {
 }
 
 func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
-	if x.replaysOwn && x.trace.nextIsExecutedCall() {
+	if x.replaysOwn {
 		// A call this peer's own last run left executed, replayed with nothing merged into
 		// the trace: the replay is that run's again, whose arguments were resolved and checked
 		// against the data then. They are not resolved, or hashed, again.
-		m, _, err := x.trace.mergeCall()
-		if err != nil {
-			return onInstruction(c, err)
+		if m, ok := x.trace.takeOwnExecutedCall(); ok {
+			_, _, err := x.handlePrev(m, tet, nil, c.Output)
+			return err
 		}
-		_, _, err = x.handlePrev(m, tet, nil, c.Output)
-		return err
 	}
 	var resolved callArgs
 	args := &resolved
