@@ -146,8 +146,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 		// the trace: the replay is that run's again, whose arguments were resolved and checked
 		// against the data then. They are not resolved, or hashed, again.
 		if m, ok := x.trace.takeOwnExecutedCall(); ok {
-			_, _, err := x.handlePrev(m, tet, nil, c.Output)
-			return err
+			return x.replayExecuted(&m, tet, nil, c.Output)
 		}
 	}
 	var resolved callArgs
@@ -249,36 +248,41 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		return false, keep(st), nil
 	}
 
-	// Executed: replay the result from the data.
+	return false, nil, x.replayExecuted(&m, tet, args, out)
+}
+
+// replayExecuted replays an executed call's result from the data.
+func (x *executor) replayExecuted(m *metCall, tet data.Tetraplet, args *callArgs, out *air.Var) *execError {
+	st := &m.state
 	if args == nil && !x.replaysOwn {
-		return false, nil, uncatchable(CodeTraceError, "the arguments of an executed call are not known")
+		return uncatchable(CodeTraceError, "the arguments of an executed call are not known")
 	}
 	switch {
 	case st.Value == data.ScalarValue && out != nil && out.Kind == air.ScalarVar:
 		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
-			return false, nil, err
+			return err
 		}
 		if err := x.verifyCall(args, tet, sr); err != nil {
-			return false, nil, err
+			return err
 		}
 		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
 		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
-			return false, nil, err
+			return err
 		}
 		if err := x.scalars.set(out.Name, agg); err != nil {
-			return false, nil, err
+			return err
 		}
 		x.record(tet.PeerPK, st.CID)
 	case st.Value == data.UnusedValue && out == nil:
 	case st.Value == data.StreamValue && out != nil && out.Kind == air.StreamVar:
 		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
-			return false, nil, err
+			return err
 		}
 		if err := x.verifyCall(args, tet, sr); err != nil {
-			return false, nil, err
+			return err
 		}
 		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
@@ -287,18 +291,18 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 			gen.kind = genCurrent
 		}
 		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
-			return false, nil, err
+			return err
 		}
 		if err := x.streams.add(out, agg, gen); err != nil {
-			return false, nil, err
+			return err
 		}
 		x.record(tet.PeerPK, st.CID)
 	default:
 		// The reference's words, with its ValueRef in Rust's Debug.
-		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(st))
+		return uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(*st))
 	}
 	x.trace.push(m.asState())
-	return false, nil, nil
+	return nil
 }
 
 // CodeCallResultNotCorrespondToInstr is the reference's uncatchable CallResultNotCorrespondToInstr.
