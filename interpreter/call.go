@@ -420,7 +420,11 @@ func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execEr
 	}
 	r := data.Resolved{ArgumentHash: sr.ArgumentHash, Value: val, Tetraplet: tet}
 	if x.memo {
-		r.Size = valueBytes(val, x.budget.maxMemory) // past the budget, a charge measures again
+		// Kept only if exact: a measure that stops past the budget is no size for a run with
+		// a larger one (which then measures again).
+		if n := valueBytes(val, x.budget.maxMemory); n <= x.budget.maxMemory {
+			r.Size = n
+		}
 		x.stores.Remember(pos, cid, r)
 	}
 	return r, nil
