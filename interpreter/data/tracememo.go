@@ -38,6 +38,7 @@ func (d *Data) encodedTrace() []byte {
 	if m.enc == nil {
 		// Sized for a call state with its CID (most of a trace) so that it rarely grows.
 		m.enc = make([]byte, 0, len(d.Trace)*48)
+		m.states, m.ends = make([]State, 0, len(d.Trace)), make([]uint32, 0, len(d.Trace))
 	}
 	for _, s := range d.Trace[k:] {
 		m.states = append(m.states, ownState(s))
