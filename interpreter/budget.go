@@ -109,6 +109,15 @@ func (b *budget) chargeValue(v value.Value) *execError {
 	return b.chargeBytes(entryBytes + valueBytes(v, b.maxMemory-b.memory))
 }
 
+// chargeMeasured is chargeValue for a value whose whole size by valueBytes is known already
+// (0: not known): when it fits in what is left, it is what measuring would find.
+func (b *budget) chargeMeasured(v value.Value, size int64) *execError {
+	if size == 0 || size > b.maxMemory-b.memory {
+		return b.chargeValue(v)
+	}
+	return b.chargeBytes(entryBytes + size)
+}
+
 // valueBytes estimates the memory v takes (a Go value's headers plus its strings), or some
 // number above limit once the estimate passes it.
 func valueBytes(v value.Value, limit int64) int64 {

@@ -48,12 +48,11 @@ func (x *executor) triplet(c *air.Call) (data.Tetraplet, *execError) {
 		return data.Tetraplet{}, err
 	}
 	if out := c.Output; out != nil && out.Kind == air.ScalarVar {
-		if _, ok := x.scalars.folds[out.Name]; ok {
-			if _, found, _ := x.scalars.get(out.Name); !found {
-				return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
-			}
+		_, found, set := x.scalars.get(out.Name)
+		if _, ok := x.scalars.fold(out.Name); ok && !found {
+			return data.Tetraplet{}, uncatchable(CodeIterableShadowing, "variable with name '%s' can't be shadowed, shadowing isn't supported for iterables", out.Name)
 		}
-		if _, found, set := x.scalars.get(out.Name); found && set && !x.scalars.couldBeSet(out.Name) {
+		if found && set && !x.scalars.couldBeSet(out.Name) {
 			return data.Tetraplet{}, uncatchable(CodeShadowingNotAllowed, "trying to shadow variable '%s', but shadowing is allowed only inside fold blocks", out.Name)
 		}
 	}
@@ -142,16 +141,13 @@ func (x *executor) argsHash(a *callArgs) data.CID {
 }
 
 func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
-	if x.replaysOwn && x.trace.nextIsExecutedCall() {
+	if x.replaysOwn {
 		// A call this peer's own last run left executed, replayed with nothing merged into
 		// the trace: the replay is that run's again, whose arguments were resolved and checked
 		// against the data then. They are not resolved, or hashed, again.
-		m, _, err := x.trace.mergeCall()
-		if err != nil {
-			return onInstruction(c, err)
+		if m, ok := x.trace.takeOwnExecutedCall(); ok {
+			return x.replayExecuted(&m, tet, nil, c.Output)
 		}
-		_, _, err = x.handlePrev(m, tet, nil, c.Output)
-		return err
 	}
 	var resolved callArgs
 	args := &resolved
@@ -212,13 +208,14 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 	st := m.state
 	switch {
 	case st.Kind == data.CallFailed:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
 			return false, nil, err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
+		if err := x.verifyCall(args, tet, sr); err != nil {
 			return false, nil, err
 		}
+		val := sr.Value
 		code, msg, err := failedObject(val)
 		if err != nil {
 			return false, nil, err
@@ -251,54 +248,61 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		return false, keep(st), nil
 	}
 
-	// Executed: replay the result from the data.
+	return false, nil, x.replayExecuted(&m, tet, args, out)
+}
+
+// replayExecuted replays an executed call's result from the data.
+func (x *executor) replayExecuted(m *metCall, tet data.Tetraplet, args *callArgs, out *air.Var) *execError {
+	st := &m.state
 	if args == nil && !x.replaysOwn {
-		return false, nil, uncatchable(CodeTraceError, "the arguments of an executed call are not known")
+		return uncatchable(CodeTraceError, "the arguments of an executed call are not known")
 	}
 	switch {
 	case st.Value == data.ScalarValue && out != nil && out.Kind == air.ScalarVar:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
-			return false, nil, err
+			return err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
-			return false, nil, err
+		if err := x.verifyCall(args, tet, sr); err != nil {
+			return err
 		}
+		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
-		if err := x.budget.chargeValue(val); err != nil {
-			return false, nil, err
+		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
+			return err
 		}
 		if err := x.scalars.set(out.Name, agg); err != nil {
-			return false, nil, err
+			return err
 		}
 		x.record(tet.PeerPK, st.CID)
 	case st.Value == data.UnusedValue && out == nil:
 	case st.Value == data.StreamValue && out != nil && out.Kind == air.StreamVar:
-		sr, val, stored, err := x.serviceInfo(st.CID)
+		sr, err := x.serviceInfo(m.pos, st.CID)
 		if err != nil {
-			return false, nil, err
+			return err
 		}
-		if err := x.verifyCall(args, tet, sr, stored); err != nil {
-			return false, nil, err
+		if err := x.verifyCall(args, tet, sr); err != nil {
+			return err
 		}
+		val := sr.Value
 		agg := aggregate{val: val, tetraplet: tet, tracePos: m.pos, provenance: provenance{kind: data.FromServiceResult, cid: st.CID}}
 		gen := generation{kind: genPrevious, idx: st.Generation}
 		if m.source == fromCurrent {
 			gen.kind = genCurrent
 		}
-		if err := x.budget.chargeValue(val); err != nil {
-			return false, nil, err
+		if err := x.budget.chargeMeasured(val, sr.Size); err != nil {
+			return err
 		}
 		if err := x.streams.add(out, agg, gen); err != nil {
-			return false, nil, err
+			return err
 		}
 		x.record(tet.PeerPK, st.CID)
 	default:
 		// The reference's words, with its ValueRef in Rust's Debug.
-		return false, nil, uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(st))
+		return uncatchable(CodeCallResultNotCorrespondToInstr, "call result value %s doesn't match with corresponding instruction", valueRefDebug(*st))
 	}
 	x.trace.push(m.asState())
-	return false, nil, nil
+	return nil
 }
 
 // CodeCallResultNotCorrespondToInstr is the reference's uncatchable CallResultNotCorrespondToInstr.
@@ -389,29 +393,46 @@ func (x *executor) record(peer string, cid data.CID) {
 	}
 }
 
-// serviceInfo resolves a service result CID into the result, its value and its tetraplet.
-func (x *executor) serviceInfo(cid data.CID) (data.ServiceResult, value.Value, data.Tetraplet, *execError) {
+// serviceInfo resolves the service result cid, met at trace position pos, into the hash of its
+// call's arguments, its value and its tetraplet. A run of data kept decoded (x.memo) takes what
+// an earlier run resolved at pos, which is what the lookups below would find again (see
+// data.Stores.ResolvedAt); what it resolves itself it keeps for the next run.
+func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execError) {
+	if x.memo {
+		if r, ok := x.stores.ResolvedAt(pos, cid); ok {
+			return r, nil
+		}
+	}
 	sr, ok := x.stores.ServiceResults[cid]
 	if !ok {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", cid)
 	}
 	val, found, err := x.stores.Parsed(sr.Value)
 	if !found {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Value)
 	}
 	tet, ok := x.stores.Tetraplets[sr.Tetraplet]
 	if !ok {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s not found", sr.Tetraplet)
 	}
 	if err != nil {
-		return sr, value.Value{}, data.Tetraplet{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
+		return data.Resolved{}, uncatchable(CodeValueForCIDNotFound, "value for CID %s is not JSON: %v", sr.Value, err)
 	}
-	return sr, val, tet, nil
+	r := data.Resolved{ArgumentHash: sr.ArgumentHash, Value: val, Tetraplet: tet}
+	if x.memo {
+		// Kept only if exact: a measure that stops past the budget is no size for a run with
+		// a larger one (which then measures again).
+		if n := valueBytes(val, x.budget.maxMemory); n <= x.budget.maxMemory {
+			r.Size = n
+		}
+		x.stores.Remember(pos, cid, r)
+	}
+	return r, nil
 }
 
 // verifyCall checks that a call replayed from data is the call of the script: same arguments,
 // same tetraplet. Otherwise the data was made for another script or forged.
-func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.ServiceResult, stored data.Tetraplet) *execError {
+func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Resolved) *execError {
 	if args == nil && x.replaysOwn {
 		return nil // checked by the run that left the data (callResolved)
 	}
@@ -421,8 +442,8 @@ func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Servic
 	if h := x.argsHash(args); h != sr.ArgumentHash {
 		return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
 	}
-	if tet != stored {
-		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(stored))
+	if tet != sr.Tetraplet {
+		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(sr.Tetraplet))
 	}
 	return nil
 }

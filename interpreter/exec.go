@@ -53,11 +53,14 @@ type executor struct {
 	// replaysOwn: the run replays this peer's own data, as its last run left it, with nothing
 	// merged in (RunDecoded with no current data): its executed calls need no second check.
 	replaysOwn bool
-	scalars    *scalars
-	streams    streams
-	maps       streams // stream maps: streams of {key, value} objects
-	trace      *traceHandler
-	stores     data.Stores
+	// memo: the stores are kept from run to run (RunDecoded), so that what a run resolves of
+	// the service results it replays is worth keeping for the next (serviceInfo).
+	memo    bool
+	scalars *scalars
+	streams streams
+	maps    streams // stream maps: streams of {key, value} objects
+	trace   *traceHandler
+	stores  data.Stores
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
 	scratch    []byte       // reused buffer for canonical JSON that is only hashed
@@ -517,8 +520,12 @@ func (x *executor) fold(in *air.Fold) *execError {
 	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
 }
 
-// elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation.
+// elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation
+// (none for the first elements of a fold over a value without a lens, as most are).
 func elementLens(lens string, i int) string {
+	if lens == "" && i < len(elementLenses) {
+		return elementLenses[i]
+	}
 	var buf [64]byte
 	b := append(buf[:0], lens...)
 	b = append(b, ".$.["...)
@@ -526,15 +533,35 @@ func elementLens(lens string, i int) string {
 	return string(append(b, ']'))
 }
 
+// elementLenses are the lenses of the first elements of a value without a lens, made once: a
+// fold makes the lens of every element it reaches, on every run.
+var elementLenses = func() []string {
+	const n = 1024
+	all := make([]byte, 0, n*10) // one piece for all
+	ends := make([]int, n)
+	for i := range n {
+		all = append(all, ".$.["...)
+		all = strconv.AppendInt(all, int64(i), 10)
+		all = append(all, ']')
+		ends[i] = len(all)
+	}
+	text := string(all)
+	lenses := make([]string, n)
+	for i, start := 0, 0; i < n; i++ {
+		lenses[i], start = text[start:ends[i]], ends[i]
+	}
+	return lenses
+}()
+
 // runFold executes a fold's body with its iterator bound (the reference's fold()).
 func (x *executor) runFold(iterator string, f *foldState) *execError {
-	if _, taken := x.scalars.folds[iterator]; taken {
+	if _, taken := x.scalars.fold(iterator); taken {
 		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", iterator)
 	}
 	x.scalars.foldStart()
-	x.scalars.folds[iterator] = f
+	x.scalars.folds = append(x.scalars.folds, namedFold{iterator, f})
 	err := x.exec(f.body)
-	delete(x.scalars.folds, iterator)
+	x.scalars.folds = x.scalars.folds[:len(x.scalars.folds)-1]
 	x.scalars.foldEnd()
 	return err
 }
@@ -592,7 +619,7 @@ func (x *executor) foldStream(in *air.Fold) *execError {
 // is a thousand frames deep, so the common case (a scalar fold with elements left) keeps its
 // frame small and the rest goes to nextStream and nextLast.
 func (x *executor) next(in *air.Next) *execError {
-	f, ok := x.scalars.folds[in.Iterator.Name]
+	f, ok := x.scalars.fold(in.Iterator.Name)
 	if !ok {
 		return foldStateNotFound(in)
 	}

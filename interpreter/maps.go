@@ -224,7 +224,7 @@ func (x *executor) resolveCanonMap(v *air.Var) (resolved, *execError) {
 	case air.FieldStep:
 		key, _ = mapKeyOf(value.String(first.Field))
 	case air.ScalarStep:
-		if _, ok := x.scalars.folds[first.Field]; ok {
+		if _, ok := x.scalars.fold(first.Field); ok {
 			if _, found, _ := x.scalars.get(first.Field); !found {
 				return resolved{}, catchable(CodeLensError, "canon stream map accessor must not be iterable")
 			}

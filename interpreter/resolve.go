@@ -107,7 +107,7 @@ func notYet(format string, args ...any) *execError {
 // scalar looks a scalar up: a plain scalar, or the current value of a fold iterator.
 func (x *executor) scalar(name string) (aggregate, *execError) {
 	v, found, set := x.scalars.get(name)
-	if f, ok := x.scalars.folds[name]; ok && !found {
+	if f, ok := x.scalars.fold(name); ok && !found {
 		return f.current(), nil
 	}
 	switch {

@@ -271,11 +271,18 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		errorValue:  errorDescriptor{err: noError(), canSet: true},
 		budget:      newBudget(lim, &p),
 		replaysOwn:  ownPrev && len(cur.Trace) == 0,
+		memo:        ownPrev,
 	}
 	if x.callResults == nil {
 		x.callResults = map[uint32]CallResult{}
 	}
+	if len(p.Key) == ed25519.PrivateKeySize {
+		// Room for a CID per state the run replays (most are its own on a peer that keeps its
+		// data), rather than growing the list call by call.
+		x.produced = make([]data.CID, 0, len(prev.Trace)+len(cur.Trace))
+	}
 	execErr := x.exec(parsed.Root)
+	x.scalars.release()
 	defer func() { out.Steps, out.Memory = x.budget.steps, x.budget.memory }()
 	if execErr != nil && !execErr.catchable {
 		return fail(execErr.code, "%s", execErr.msg)

@@ -1,6 +1,8 @@
 package interpreter
 
 import (
+	"sync"
+
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
@@ -65,14 +67,63 @@ type cell[T any] struct {
 // fold opens a depth, each iteration of its next another; a variable set inside a fold is
 // visible at that depth only while the iteration that set it runs, and outside any fold a
 // variable can be set once.
+//
+// NB: nothing here is a map written per iteration. A fold with seq over n elements nests its
+// n iterations, each binding its variables at a depth of its own and dropping them as the
+// iterations unwind: the bindings are stacks in slices, a name keeps its place once met, and
+// the visible depths are a slice indexed by depth.
 type scoped[T any] struct {
-	cells   map[string][]cell[T] // innermost binding last
-	allowed map[int]bool
+	index   map[string]int // a name's place in vars
+	vars    []cellStack[T] // the bindings of each name met, innermost on top; empty: none
+	allowed []bool         // by depth, up to the current one: whether its bindings are visible
 	depth   int
+	chunks  *sync.Pool // of *cellChunk[T], shared by the runs; nil: none
+	// last is the name looked up last and its place (-1: none yet): a call reads and then sets
+	// its output (the names are the script's own strings, so mostly equal by pointer).
+	last   string
+	lastAt int
 }
 
-func newScoped[T any]() *scoped[T] {
-	return &scoped[T]{cells: map[string][]cell[T]{}, allowed: map[int]bool{0: true}}
+func newScoped[T any](chunks *sync.Pool) *scoped[T] {
+	return &scoped[T]{index: map[string]int{}, allowed: []bool{true}, chunks: chunks, lastAt: -1}
+}
+
+// release gives the chunks of the bindings' stacks back to the pool, once the run is over.
+func (s *scoped[T]) release() {
+	if s.chunks == nil {
+		return
+	}
+	for i := range s.vars {
+		s.vars[i].release(s.chunks)
+	}
+}
+
+// aggregateChunks are the chunks of the scalars' stacks, from run to run: a fold with seq over
+// thousands of elements nests as many bindings of its variables on every run.
+var aggregateChunks sync.Pool
+
+// bindings returns the stack of name's bindings, nil if name was never bound.
+func (s *scoped[T]) bindings(name string) *cellStack[T] {
+	if s.lastAt >= 0 && name == s.last {
+		return &s.vars[s.lastAt]
+	}
+	if i, ok := s.index[name]; ok {
+		s.last, s.lastAt = name, i
+		return &s.vars[i]
+	}
+	return nil
+}
+
+// bindingsOrNew returns the stack of name's bindings, making an empty one if there is none.
+func (s *scoped[T]) bindingsOrNew(name string) *cellStack[T] {
+	if b := s.bindings(name); b != nil {
+		return b
+	}
+	i := len(s.vars)
+	s.index[name] = i
+	s.vars = append(s.vars, cellStack[T]{})
+	s.last, s.lastAt = name, i
+	return &s.vars[i]
 }
 
 // scalars are the scalar variables, the canon streams, and the iterators of running folds.
@@ -80,11 +131,28 @@ type scalars struct {
 	*scoped[aggregate]
 	canons    *scoped[canonStream]
 	canonMaps *scoped[canonMap]
-	folds     map[string]*foldState
+	// folds are the running folds, innermost last, each under a name of its own (runFold):
+	// a few, looked up on every iteration, which a search of a slice does faster than a map.
+	folds []namedFold
+}
+
+type namedFold struct {
+	iterator string
+	state    *foldState
+}
+
+// fold returns the running fold whose iterator is named name.
+func (s *scalars) fold(name string) (*foldState, bool) {
+	for i := len(s.folds) - 1; i >= 0; i-- {
+		if s.folds[i].iterator == name {
+			return s.folds[i].state, true
+		}
+	}
+	return nil, false
 }
 
 func newScalars() *scalars {
-	return &scalars{scoped: newScoped[aggregate](), canons: newScoped[canonStream](), canonMaps: newScoped[canonMap](), folds: map[string]*foldState{}}
+	return &scalars{scoped: newScoped[aggregate](&aggregateChunks), canons: newScoped[canonStream](nil), canonMaps: newScoped[canonMap](nil)}
 }
 
 // The fold and new hooks move every kind of scoped variable together.
@@ -109,37 +177,36 @@ func (s *scoped[T]) couldBeSet(name string) bool {
 	if s.depth != 0 {
 		return true
 	}
-	cells, ok := s.cells[name]
-	return ok && !cells[len(cells)-1].set
+	b := s.bindings(name)
+	return b != nil && b.n > 0 && !b.top().set
 }
 
 func (s *scoped[T]) set(name string, v T) *execError {
-	cells, ok := s.cells[name]
-	if !ok {
-		s.cells[name] = []cell[T]{{depth: s.depth, set: true, val: v}}
+	b := s.bindingsOrNew(name)
+	if b.n == 0 {
+		b.push(cell[T]{depth: s.depth, set: true, val: v}, s.chunks)
 		return nil
 	}
 	if !s.couldBeSet(name) {
 		return uncatchable(CodeShadowingNotAllowed, "trying to shadow variable '%s', but shadowing is allowed only inside fold blocks", name)
 	}
-	last := &cells[len(cells)-1]
-	if last.depth == s.depth {
+	if last := b.top(); last.depth == s.depth {
 		last.set, last.val = true, v
 		return nil
 	}
-	s.cells[name] = append(cells, cell[T]{depth: s.depth, set: true, val: v})
+	b.push(cell[T]{depth: s.depth, set: true, val: v}, s.chunks)
 	return nil
 }
 
 // get returns the binding of a variable (for scalars: not an iterator): found reports whether there is one visible,
 // and set whether it holds a value (a new may have cleared it).
 func (s *scoped[T]) get(name string) (v T, found, set bool) {
-	cells, ok := s.cells[name]
-	if !ok {
+	b := s.bindings(name)
+	if b == nil || b.n == 0 {
 		return v, false, false
 	}
-	last := cells[len(cells)-1]
-	if !s.allowed[last.depth] {
+	last := b.top()
+	if last.depth >= len(s.allowed) || !s.allowed[last.depth] {
 		return v, false, false
 	}
 	return last.val, true, last.set
@@ -147,63 +214,51 @@ func (s *scoped[T]) get(name string) (v T, found, set bool) {
 
 func (s *scoped[T]) foldStart() {
 	s.depth++
-	s.allowed[s.depth] = true
+	s.allowed = append(s.allowed, true)
 }
 
 func (s *scoped[T]) nextBefore() {
-	delete(s.allowed, s.depth)
+	s.allowed[s.depth] = false
 	s.depth++
-	s.allowed[s.depth] = true
+	s.allowed = append(s.allowed, true)
 }
 
 func (s *scoped[T]) nextAfter() {
-	delete(s.allowed, s.depth)
+	s.allowed = s.allowed[:s.depth]
 	s.depth--
 	s.allowed[s.depth] = true
 	s.cleanup()
 }
 
 func (s *scoped[T]) foldEnd() {
-	delete(s.allowed, s.depth)
+	s.allowed = s.allowed[:s.depth]
 	s.depth--
 	s.cleanup()
 }
 
 func (s *scoped[T]) newStart(name string) {
-	s.cells[name] = append(s.cells[name], cell[T]{depth: s.depth})
+	s.bindingsOrNew(name).push(cell[T]{depth: s.depth}, s.chunks)
 }
 
 func (s *scoped[T]) newEnd(name string) *execError {
-	cells := s.cells[name]
-	if len(cells) == 0 {
+	b := s.bindings(name)
+	if b == nil || b.n == 0 || b.top().depth != s.depth {
 		return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
 	}
-	last := cells[len(cells)-1]
-	if len(cells) == 1 {
-		if last.depth != s.depth {
-			return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
-		}
-		delete(s.cells, name)
-		return nil
-	}
-	if last.depth != s.depth {
-		return uncatchable(CodeScalarsStateCorrupted, "new end block tries to pop up a variable '%s' that wasn't defined at depth %d", name, s.depth)
-	}
-	s.cells[name] = cells[:len(cells)-1]
+	b.pop()
 	return nil
 }
 
 // cleanup drops the bindings made deeper than the current depth (the reference's
 // cleanup_obsolete_values; it removes at most one binding per name each time).
 func (s *scoped[T]) cleanup() {
-	for name, cells := range s.cells {
-		last := cells[len(cells)-1]
-		if last.depth != 0 && last.depth > s.depth {
-			if len(cells) == 1 {
-				delete(s.cells, name)
-			} else {
-				s.cells[name] = cells[:len(cells)-1]
-			}
+	for i := range s.vars {
+		b := &s.vars[i]
+		if b.n == 0 {
+			continue
+		}
+		if last := b.top(); last.depth != 0 && last.depth > s.depth {
+			b.pop()
 		}
 	}
 }

@@ -104,14 +104,23 @@ func (m metCall) asState() data.State {
 	return m.state
 }
 
-// nextIsExecutedCall reports whether the next state is an executed call of the previous trace,
-// with the current trace empty: what a run on this peer's own data replays.
-func (h *traceHandler) nextIsExecutedCall() bool {
+// takeOwnExecutedCall takes the next state of the previous trace if it is an executed call
+// and the current trace is empty, what a run on this peer's own data replays, as mergeCall
+// takes it then; ok is false, and nothing is taken, otherwise.
+func (h *traceHandler) takeOwnExecutedCall() (m metCall, ok bool) {
 	if len(h.cur.trace) != 0 || h.prev.seen >= h.prev.window || h.prev.pos >= uint32(len(h.prev.trace)) {
-		return false
+		return m, false
 	}
-	s, ok := h.prev.trace[h.prev.pos].(data.CallState)
-	return ok && s.Kind == data.CallExecuted
+	ps := h.prev.trace[h.prev.pos]
+	st, ok := ps.(data.CallState)
+	if !ok || st.Kind != data.CallExecuted {
+		return m, false
+	}
+	h.prev.pos++
+	h.prev.seen++
+	pos := h.pos()
+	h.mapPositions(schemePrevious)
+	return metCall{state: st, pos: pos, source: fromPrevious, boxed: ps}, true
 }
 
 // mergeCall takes the next call state from both traces (§3.4): ok is false when neither has one.

@@ -57,20 +57,27 @@ func malformed(format string, args ...any) error {
 // Encode returns d's byte encoding. It keeps the order of the stores' keys for its next call
 // (see Stores), so it must not be called on the same Data from two goroutines at once.
 func (d *Data) Encode() []byte {
-	// The trace is encoded first, into its own buffer, so that the whole encoding can be
-	// allocated once: growing a buffer that holds a megabyte value copies the megabyte.
-	trace := d.encodeTrace()
-	b := make([]byte, 1, 1+len(trace)+d.storesSizeBound())
+	st := &d.Stores
+	values := order(st, inValues, st.Values).valueTexts(st)
+	tetraplets := order(st, inTetraplets, st.Tetraplets).sorted
+	elements := order(st, inCanonElements, st.CanonElements).sorted
+	canons := order(st, inCanonResults, st.CanonResults).sorted
+	results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
+	// The trace is encoded first, into a buffer of its own (the memo's, see encodedTrace), so
+	// that the whole encoding can be allocated once: growing a buffer that holds a megabyte
+	// value copies the megabyte.
+	trace := d.encodedTrace()
+	b := make([]byte, 1, 1+len(trace)+d.storesSizeBound(values, results))
 	b[0] = FormatVersion
 	b = append(b, trace...)
 	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
-	for _, c := range sortedKeys(&d.Stores, inValues, d.Stores.Values) {
+	for _, text := range values {
 		b = protowire.AppendTag(b, fValue, protowire.BytesType)
-		b = protowire.AppendBytes(b, d.Stores.Values[c])
+		b = protowire.AppendBytes(b, text)
 	}
-	for _, c := range sortedKeys(&d.Stores, inTetraplets, d.Stores.Tetraplets) {
-		t := d.Stores.Tetraplets[c]
+	for _, c := range tetraplets {
+		t := st.Tetraplets[c]
 		m := scratch[:0]
 		m = appendString(m, 1, t.PeerPK)
 		m = appendString(m, 2, t.ServiceID)
@@ -79,8 +86,8 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fTetraplet, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(&d.Stores, inCanonElements, d.Stores.CanonElements) {
-		e := d.Stores.CanonElements[c]
+	for _, c := range elements {
+		e := st.CanonElements[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, e.Value)
 		m = appendCID(m, 2, e.Tetraplet)
@@ -91,8 +98,8 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fCanonElement, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(&d.Stores, inCanonResults, d.Stores.CanonResults) {
-		r := d.Stores.CanonResults[c]
+	for _, c := range canons {
+		r := st.CanonResults[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, r.Tetraplet)
 		m = protowire.AppendTag(m, 2, protowire.BytesType)
@@ -103,15 +110,7 @@ func (d *Data) Encode() []byte {
 		b = appendMessage(b, fCanonResult, m)
 		scratch = m
 	}
-	for _, c := range sortedKeys(&d.Stores, inServiceResults, d.Stores.ServiceResults) {
-		r := d.Stores.ServiceResults[c]
-		m := scratch[:0]
-		m = appendCID(m, 1, r.Value)
-		m = appendCID(m, 2, r.ArgumentHash)
-		m = appendCID(m, 3, r.Tetraplet)
-		b = appendMessage(b, fServiceResult, m)
-		scratch = m
-	}
+	b = append(b, results...)
 	pks := make([]string, 0, len(d.Signatures))
 	for pk := range d.Signatures {
 		pks = append(pks, pk)
@@ -128,30 +127,18 @@ func (d *Data) Encode() []byte {
 	return b
 }
 
-// encodeTrace returns the trace's states as a sequence of fState fields.
-func (d *Data) encodeTrace() []byte {
-	// Sized for a call state with its CID (most of a trace) so that it rarely grows.
-	trace := make([]byte, 0, len(d.Trace)*48)
-	var scratch []byte // one state at a time, reused
-	for _, s := range d.Trace {
-		scratch = appendState(scratch[:0], s)
-		trace = protowire.AppendTag(trace, fState, protowire.BytesType)
-		trace = protowire.AppendBytes(trace, scratch)
-	}
-	return trace
-}
-
-// storesSizeBound is at least the encoded size of everything after the trace: each field costs
-// at most its payload plus maxFieldOverhead (a one-byte tag and a length varint of at most five
-// bytes for any payload under 4 GiB; data is limited well below that).
-func (d *Data) storesSizeBound() int {
+// storesSizeBound is at least the encoded size of everything after the trace, given the texts
+// of the values and the fields of the service results: each field costs at most its payload
+// plus maxFieldOverhead (a one-byte tag and a length varint of at most five bytes for any
+// payload under 4 GiB; data is limited well below that).
+func (d *Data) storesSizeBound(values [][]byte, results []byte) int {
 	const (
 		o    = maxFieldOverhead
 		cid  = o + len(CID{})
 		elem = o + 4*cid + o
 	)
-	n := 2 * o // last call id
-	for _, v := range d.Stores.Values {
+	n := 2*o + len(results) // last call id
+	for _, v := range values {
 		n += o + len(v)
 	}
 	for _, t := range d.Stores.Tetraplets {
@@ -161,7 +148,6 @@ func (d *Data) storesSizeBound() int {
 	for _, r := range d.Stores.CanonResults {
 		n += o + cid + o + len(r.Values)*len(CID{})
 	}
-	n += len(d.Stores.ServiceResults) * (o + 3*cid)
 	for pk, sig := range d.Signatures {
 		n += o + o + len(pk) + o + len(sig)
 	}
@@ -282,17 +268,20 @@ func Decode(buf []byte) (*Data, error) {
 		orders[k].sorted = make([]CID, 0, sizeHint(n.entries[k]))
 	}
 	unsorted := [storeKinds]bool{}
-	// note keeps c, the key of an entry of kind k, in the order while the keys arrive sorted.
-	note := func(k int, c CID) {
-		o := &orders[k].sorted
+	// note keeps c, the key of an entry of kind k, in the order while the keys arrive sorted,
+	// and reports whether it did (the entry's caller keeps what the order keeps of entries).
+	note := func(k int, c CID) bool {
+		o := &orders[k]
 		if unsorted[k] {
-			return
+			return false
 		}
-		if len(*o) > 0 && compareCIDs((*o)[len(*o)-1], c) >= 0 {
-			unsorted[k], *o = true, nil
-			return
+		if len(o.sorted) > 0 && compareCIDs(o.sorted[len(o.sorted)-1], c) >= 0 {
+			unsorted[k] = true
+			o.sorted, o.texts, o.enc = nil, nil, nil
+			return false
 		}
-		*o = append(*o, c)
+		o.sorted = append(o.sorted, c)
+		return true
 	}
 	texts := make([]byte, 0, n.valueBytes) // the values' texts, copied out of buf in one piece
 	var scratch []byte                     // canonical JSON to hash, reused
@@ -325,7 +314,9 @@ func Decode(buf []byte) (*Data, error) {
 			texts = append(texts, text...)
 			c := CIDOf(text)
 			d.Stores.Values[c] = texts[at:len(texts):len(texts)]
-			note(inValues, c)
+			if note(inValues, c) {
+				orders[inValues].texts = append(orders[inValues].texts, d.Stores.Values[c])
+			}
 		case fTetraplet:
 			f := fields(r.bytes(typ, "tetraplet"))
 			t := Tetraplet{PeerPK: f.str(1), ServiceID: f.str(2), FunctionName: f.str(3), Lens: f.str(4)}
@@ -378,7 +369,9 @@ func Decode(buf []byte) (*Data, error) {
 			scratch = sr.AppendCanonical(scratch[:0])
 			c := CIDOf(scratch)
 			d.Stores.ServiceResults[c] = sr
-			note(inServiceResults, c)
+			if note(inServiceResults, c) {
+				orders[inServiceResults].enc = appendServiceResult(orders[inServiceResults].enc, sr)
+			}
 		case fSignature:
 			f := fields(r.bytes(typ, "signature"))
 			pk, sig := f.str(1), f.raw(2)

@@ -106,7 +106,10 @@ func TestEncodeSizeBoundHolds(t *testing.T) {
 		d := New()
 		fill(d)
 		enc := d.Encode()
-		if bound := 1 + len(d.encodeTrace()) + d.storesSizeBound(); len(enc) > bound {
+		st := &d.Stores
+		values := order(st, inValues, st.Values).valueTexts(st)
+		results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
+		if bound := 1 + len(d.encodedTrace()) + d.storesSizeBound(values, results); len(enc) > bound {
 			t.Errorf("%s: encoding is %d bytes, over the bound %d", name, len(enc), bound)
 		}
 	}
@@ -164,6 +167,10 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		enc := d.Encode()
+		// With the order and the entries Decode kept, as from scratch.
+		if !bytes.Equal(fromScratch(d).Encode(), enc) {
+			t.Fatal("the encoding with what Decode kept differs from the one from scratch")
+		}
 		d2, err := Decode(enc)
 		if err != nil {
 			t.Fatalf("re-encoded data does not decode: %v", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"slices"
 
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -132,8 +131,10 @@ type Stores struct {
 
 // storeWork is what the Puts and Parsed reuse from one call to the next.
 type storeWork struct {
-	reader  value.Reader // parses values for Parsed
-	scratch []byte       // canonical JSON to hash
+	reader   value.Reader // parses values for Parsed
+	scratch  []byte       // canonical JSON to hash
+	resolved []resolvedAt // by trace position: see ResolvedAt
+	trace    traceMemo    // see Data.encodedTrace
 }
 
 func newStoreWork() *storeWork { return &storeWork{scratch: make([]byte, 0, 512)} }
@@ -153,46 +154,6 @@ func (s *Stores) hash(appendJSON func([]byte) []byte) CID {
 
 // maxScratch bounds the scratch buffer kept between Puts.
 const maxScratch = 64 << 10
-
-// keyOrder is a store's keys as its last encoding sorted them, and the keys added since.
-type keyOrder struct{ sorted, fresh []CID }
-
-// sortedKeys returns the keys of m, the store of kind k, sorted, and keeps them so for the
-// next call. What was added since the last call is sorted and merged in; a store whose keys
-// the order does not account for (written to directly) is sorted whole.
-func sortedKeys[V any](s *Stores, k int, m map[CID]V) []CID {
-	if s.orders == nil {
-		s.orders = new([storeKinds]keyOrder)
-	}
-	o := &s.orders[k]
-	if len(o.sorted)+len(o.fresh) != len(m) {
-		o.sorted = make([]CID, 0, len(m))
-		for c := range m {
-			o.sorted = append(o.sorted, c)
-		}
-		slices.SortFunc(o.sorted, compareCIDs)
-		o.fresh = nil
-		return o.sorted
-	}
-	if len(o.fresh) == 0 {
-		return o.sorted
-	}
-	slices.SortFunc(o.fresh, compareCIDs)
-	merged := make([]CID, 0, len(m))
-	i, j := 0, 0
-	for i < len(o.sorted) && j < len(o.fresh) {
-		if compareCIDs(o.sorted[i], o.fresh[j]) < 0 {
-			merged = append(merged, o.sorted[i])
-			i++
-		} else {
-			merged = append(merged, o.fresh[j])
-			j++
-		}
-	}
-	merged = append(append(merged, o.sorted[i:]...), o.fresh[j:]...)
-	o.sorted, o.fresh = merged, nil
-	return merged
-}
 
 // compareCIDs orders CIDs bytewise, by their first eight bytes first: sorting thousands of
 // CIDs is most of an encoding's work after a large fold.
@@ -225,6 +186,10 @@ func (s *Stores) Record(a *Additions) { s.added = a }
 
 // Undo takes out of s what a recorded, and stops recording.
 func (s *Stores) Undo(a *Additions) {
+	if s.work != nil {
+		// The memo may rest on what goes (a service result of the data merged in, say).
+		s.work.resolved = nil
+	}
 	for k, keys := range a.keys {
 		if s.orders != nil {
 			// The keys a recorded were added to the order's fresh keys as they were to a.

@@ -1,0 +1,148 @@
+package data
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// keyOrder is a store's keys as its last encoding sorted them, and the keys added since. For
+// the two stores that grow by one entry per call a run replays or makes, it also keeps their
+// entries in that order, so that an encoding writes them without looking each one up:
+// the values' texts (shared with the store) and the service results encoded.
+type keyOrder struct {
+	sorted, fresh []CID
+	texts         [][]byte // inValues: the text of each key of sorted, when len(texts) == len(sorted)
+	enc           []byte   // inServiceResults: the fields of sorted, serviceResultSize bytes each, when as long
+}
+
+// serviceResultSize is the size of a service result's field: a tag, a length and three CID
+// fields of a tag, a length and 32 bytes.
+const serviceResultSize = 2 + 3*(2+len(CID{}))
+
+// appendServiceResult appends the field of a service result, serviceResultSize bytes.
+func appendServiceResult(b []byte, r ServiceResult) []byte {
+	b = protowire.AppendTag(b, fServiceResult, protowire.BytesType)
+	b = append(b, byte(serviceResultSize-2))
+	b = appendCID(b, 1, r.Value)
+	b = appendCID(b, 2, r.ArgumentHash)
+	return appendCID(b, 3, r.Tetraplet)
+}
+
+// order returns the order of m, the store of kind k, with its keys sorted, and keeps it so for
+// the next call. What was added since the last call is sorted and merged in, in place; a store
+// whose keys the order does not account for (written to directly) is sorted whole.
+func order[V any](s *Stores, k int, m map[CID]V) *keyOrder {
+	if s.orders == nil {
+		s.orders = new([storeKinds]keyOrder)
+	}
+	o := &s.orders[k]
+	if len(o.sorted)+len(o.fresh) != len(m) {
+		o.sorted = make([]CID, 0, len(m))
+		for c := range m {
+			o.sorted = append(o.sorted, c)
+		}
+		sortCIDs(o.sorted)
+		o.fresh, o.texts, o.enc = nil, nil, nil
+		return o
+	}
+	if len(o.fresh) > 0 {
+		o.mergeFresh(s)
+	}
+	return o
+}
+
+// mergeFresh merges the fresh keys into the sorted ones, and their entries into the entries
+// kept, from the end: each run of old keys that a fresh key moves up moves with one copy.
+func (o *keyOrder) mergeFresh(s *Stores) {
+	sortCIDs(o.fresh)
+	n, f := len(o.sorted), len(o.fresh)
+	texts, enc := len(o.texts) == n, len(o.enc) == n*serviceResultSize
+	o.sorted = slices.Grow(o.sorted, f)[:n+f]
+	if texts {
+		o.texts = slices.Grow(o.texts, f)[:n+f]
+	} else {
+		o.texts = nil
+	}
+	const z = serviceResultSize
+	if enc {
+		o.enc = slices.Grow(o.enc, f*z)[:(n+f)*z]
+	} else {
+		o.enc = nil
+	}
+	hi := n // the old keys not yet moved are sorted[:hi]
+	for j := f - 1; j >= 0; j-- {
+		c := o.fresh[j]
+		lo, _ := slices.BinarySearchFunc(o.sorted[:hi], c, compareCIDs) // a fresh key is not an old one
+		at := lo + j                                                    // c's place: j fresh keys go before it
+		copy(o.sorted[at+1:hi+j+1], o.sorted[lo:hi])
+		o.sorted[at] = c
+		if texts {
+			copy(o.texts[at+1:hi+j+1], o.texts[lo:hi])
+			o.texts[at] = s.Values[c]
+		}
+		if enc {
+			copy(o.enc[(at+1)*z:(hi+j+1)*z], o.enc[lo*z:hi*z])
+			appendServiceResult(o.enc[at*z:at*z:(at+1)*z], s.ServiceResults[c])
+		}
+		hi = lo
+	}
+	o.fresh = o.fresh[:0]
+}
+
+// valueTexts returns the texts of the values in the order's order (o is the order of s's
+// values), looking up those it does not keep yet.
+func (o *keyOrder) valueTexts(s *Stores) [][]byte {
+	if len(o.texts) != len(o.sorted) {
+		o.texts = make([][]byte, len(o.sorted))
+		for i, c := range o.sorted {
+			o.texts[i] = s.Values[c]
+		}
+	}
+	return o.texts
+}
+
+// serviceResults returns the fields of the service results in the order's order (o is the
+// order of s's service results), encoding those it does not keep yet.
+func (o *keyOrder) serviceResults(s *Stores) []byte {
+	if len(o.enc) != len(o.sorted)*serviceResultSize {
+		o.enc = make([]byte, 0, len(o.sorted)*serviceResultSize)
+		for _, c := range o.sorted {
+			o.enc = appendServiceResult(o.enc, s.ServiceResults[c])
+		}
+	}
+	return o.enc
+}
+
+// sortCIDs sorts cs as compareCIDs orders them. A run adds a CID or three per call to the
+// stores, and sorting them with compareCIDs copies two CIDs into every comparison: here the
+// sort compares plain numbers, each CID's first six bytes with its index in the last two, and
+// only CIDs that share their first six bytes (hardly ever: they are hashes) are compared whole.
+func sortCIDs(cs []CID) {
+	const idxBits = 16
+	if len(cs) < 2 || len(cs) > 1<<idxBits {
+		slices.SortFunc(cs, compareCIDs)
+		return
+	}
+	keys := make([]uint64, len(cs))
+	for i, c := range cs {
+		keys[i] = binary.BigEndian.Uint64(c[:8])>>idxBits<<idxBits | uint64(i)
+	}
+	slices.Sort(keys)
+	sorted := make([]CID, len(cs))
+	start := 0 // of the run of keys with the same prefix
+	for i, k := range keys {
+		sorted[i] = cs[k&(1<<idxBits-1)]
+		if i > 0 && k>>idxBits != keys[i-1]>>idxBits {
+			if i-start > 1 {
+				slices.SortFunc(sorted[start:i], compareCIDs)
+			}
+			start = i
+		}
+	}
+	if len(cs)-start > 1 {
+		slices.SortFunc(sorted[start:], compareCIDs)
+	}
+	copy(cs, sorted)
+}
