@@ -47,9 +47,9 @@ type Config struct {
 	Budget interpreter.Limits
 	// Pure, if set, says which services are pure functions of their arguments (the builtins
 	// op, math, cmp, array, json): a call to one may run again after a machine crash and
-	// give the same result, so a run whose calls are all to pure services saves its data
-	// without waiting for the disk (an Aqua hop through a relay calls op.noop there: it pays
-	// no fsync).
+	// give the same result, so a run whose calls are all to pure services does not save its
+	// data before them (an Aqua hop through a relay calls op.noop there: it pays no write
+	// before the call, let alone an fsync).
 	Pure func(service string) bool
 }
 
@@ -289,16 +289,16 @@ func (a *particleActor) run(ctx actor.Context) {
 			a.cfg.Logger.Debug("particle sent on", "particle", p.ID, "init_peer", st.init, "to", e.Forward, "passed_to", passTo(e.Pass))
 		}
 		calls := e.Calls
-		if len(calls) > 0 {
+		if len(calls) > 0 && !a.allPure(calls) {
 			// What this run asked for is on disk before any call runs: after a machine crash
 			// the restored data says the calls were made, and none runs twice (at most once:
 			// an answer lost with the crash is not asked for again). Calls to pure services
-			// may run twice: their data is saved without the wait for the disk.
-			save := a.cfg.Store.SaveDurably
-			if a.allPure(calls) {
-				save = a.cfg.Store.Save
-			}
-			if err := save(st.key, st.m.Data(), st.merged); err == nil {
+			// may run twice, to the same results: a run that makes only such calls saves
+			// nothing, and its data (with the arrivals it merged) goes to the store with the
+			// next save, at the next impure call or when the particle goes idle. A crash
+			// before then loses the run, so a copy of the particle sent again is not a replay:
+			// it runs again, and so do its pure calls.
+			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data(), st.merged); err == nil {
 				st.merged = nil
 			} else {
 				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
