@@ -117,8 +117,8 @@ type expire struct{}
 // arrival and on every later Arrival; it sends each call the interpreter asks for to the
 // registry, with itself as the address of the answer (so the calls of par branches and fold
 // iterations are in flight together), and feeds the answers back, all answers that are in by
-// the time it runs together (it runs on a note to itself, so answers queued behind the note join
-// the same run); it sends the data to the next peers through the network actor. When nothing is
+// the time it runs together (while calls are out it runs on a note to itself, so answers queued
+// behind the note join the same run; with none out it runs at once); it sends the data to the next peers through the network actor. When nothing is
 // left to do (no data to merge, no call unanswered) it saves the data in cfg.Store and reports
 // Finished, and the router may stop it; an actor that is still working at the particle's
 // deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor keeps the
@@ -210,7 +210,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 				a.cfg.Logger.Debug("particle call failed", "particle", a.cfg.Particle.ID, "init_peer", st.init, "call", msg.ID,
 					"ret_code", msg.Result.RetCode, "result", msg.Result.Result)
 			}
-			a.noteFlush(ctx)
+			a.runSoon(ctx)
 		}
 	case flush:
 		st.flushed = false
@@ -246,7 +246,20 @@ func (a *particleActor) arrive(ctx actor.Context, from string, data []byte, h co
 		a.st.via = from
 	}
 	a.st.m.ArriveFrom(from, data)
-	a.noteFlush(ctx)
+	a.runSoon(ctx)
+}
+
+// runSoon runs the interpreter on what has come in: at once if no answer can join the run (no
+// call of the particle is out), which saves a turn of the actor per run; otherwise on a note to
+// itself, so that answers already queued behind the message at hand join the same run.
+func (a *particleActor) runSoon(ctx actor.Context) {
+	switch {
+	case a.st.flushed: // a run is queued: what came in joins it
+	case a.st.m.Outstanding() == 0:
+		a.run(ctx)
+	default:
+		a.noteFlush(ctx)
+	}
 }
 
 func (a *particleActor) noteFlush(ctx actor.Context) {

@@ -121,6 +121,9 @@ func (m *Machine) Ready() bool { return len(m.arrivals) > 0 || len(m.results) > 
 // waiting for its answer. More data may still arrive until the deadline.
 func (m *Machine) Idle() bool { return !m.Ready() && len(m.pending) == 0 }
 
+// Outstanding returns how many calls wait for their answer.
+func (m *Machine) Outstanding() int { return len(m.pending) }
+
 // Queued returns how many arrivals wait for a run; Step takes the oldest in.
 func (m *Machine) Queued() int { return len(m.arrivals) }
 
