@@ -476,11 +476,14 @@ func (n *Node) start() error {
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check,
 		TriggerData: &registry.TriggerData{Serves: triggers.DataFor, Owner: triggers.OwnerOf, Props: triggerProps}}, opts...)
+	pure := pureServices(n.env.Overrides)
+	local := registry.Local(n.env.Clock, n.env.Faults, registryMetrics, pure)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
-			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize), Pure: pureServices(n.env.Overrides)}, opts...)
+			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize), Pure: pure,
+			Local: local}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,

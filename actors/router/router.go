@@ -23,6 +23,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/actors/supervise"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -49,6 +50,8 @@ type Config struct {
 	ParseCache *interpreter.ParseCache
 	// Pure says which services are pure functions of their arguments (particles.Config.Pure).
 	Pure func(service string) bool
+	// Local answers calls in the particle actors' own turns (particles.Config.Local).
+	Local func(*service.Call) (interpreter.CallResult, bool)
 	// Budget is given to particle actors: what one interpreter run may spend.
 	Budget interpreter.Limits
 	// LogEvery is the least time between two log lines about rejections of one reason; default
@@ -443,7 +446,7 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
