@@ -145,8 +145,14 @@ func (m *Machine) Step() Effects {
 		m.arrivals[0] = arrival{}
 		m.arrivals = m.arrivals[1:]
 	}
+	// The run takes the answers in; the map is emptied and kept for the next ones after it (the
+	// interpreter keeps no reference to it: it copies what it consumes).
 	results := m.results
-	m.results = map[uint32]interpreter.CallResult{}
+	m.results = nil
+	defer func() {
+		clear(results)
+		m.results = results
+	}()
 	out := m.run(current, results)
 	var dropped Failure
 	if arrived && len(results) > 0 && leftDataAsItWas(out.RetCode) {
