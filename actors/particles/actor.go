@@ -121,13 +121,14 @@ type expire struct{}
 // Props returns the actor of one particle on this node. It runs the interpreter on the first
 // arrival and on every later Arrival; it sends each call the interpreter asks for to the
 // registry, with itself as the address of the answer (so the calls of par branches and fold
-// iterations are in flight together), and feeds the answers back, all answers that are in by
-// the time it runs together (while calls are out it runs on a note to itself, so answers queued
-// behind the note join the same run; with none out it runs at once); it sends the data to the next peers through the network actor. When nothing is
-// left to do (no data to merge, no call unanswered) it saves the data in cfg.Store and reports
-// Finished, and the router may stop it; an actor that is still working at the particle's
-// deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor keeps the
-// data and lives on until the deadline instead.
+// iterations are in flight together), unless cfg.Local answers it at once, and feeds the
+// answers back, all answers that are in by the time it runs together (while calls are out it
+// runs on a note to itself, so answers queued behind the note join the same run; with none out
+// it runs at once); it sends the data to the next peers through the network actor. When
+// nothing is left to do (no data to merge, no call unanswered) it saves the data in cfg.Store
+// and reports Finished, and the router may stop it; an actor that is still working at the
+// particle's deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor
+// keeps the data and lives on until the deadline instead.
 //
 // Supervision: the particle's state (its Machine, the arrivals counted, the calls and sends not
 // yet made) lives outside the actor instance, in the Props, so that an actor restarted after a
