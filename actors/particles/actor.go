@@ -142,8 +142,16 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	st := &state{}
-	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, st: st} }, opts...)
+	// One allocation holds the configuration and the state; each instance (a restart makes a
+	// new one) points into it instead of copying the configuration.
+	k := &kept{cfg: cfg}
+	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: &k.cfg, st: &k.st} }, opts...)
+}
+
+// kept is what a particle's Props keeps for every instance of its actor.
+type kept struct {
+	cfg Config
+	st  state
 }
 
 // state is what a particle actor keeps across restarts.
@@ -163,7 +171,7 @@ type state struct {
 }
 
 type particleActor struct {
-	cfg Config
+	cfg *Config
 	st  *state
 }
 
