@@ -323,6 +323,10 @@ func (n *Node) Start() error {
 	return nil
 }
 
+// warmIdle is the most goroutines of the node's dispatcher kept waiting for work, each with
+// the stack it grew (a few KiB to some tens: at most a few MiB in all).
+const warmIdle = 256
+
 // start is Start once the node has joined its shared system, if it has one (whose failure
 // hook then reaches it). The caller holds n.mu.
 func (n *Node) start() error {
@@ -337,8 +341,12 @@ func (n *Node) start() error {
 	if len(opts) == 0 { // on protoactor's goroutines and real time, not simulated
 		// The node's own actors run the interpreter, whose recursion grows a fresh
 		// goroutine's stack by copying it on every activation: they run on goroutines kept
-		// warm instead (a particle's run spent 15% of its time copying stacks).
-		n.warm = dispatch.NewWarm(2*runtime.GOMAXPROCS(0), 300)
+		// warm instead (a particle's run spent 15% of its time copying stacks). Every actor
+		// with mail holds a goroutine, however few the cores, so the goroutines kept idle are
+		// sized by the actors busy at once, not by GOMAXPROCS: with 64 particles in flight
+		// and 4 kept (2 per core), 6% of a node's CPU still went to growing the stacks of new
+		// ones; with warmIdle, none. A warm goroutine idle for 500 ms ends.
+		n.warm = dispatch.NewWarm(warmIdle, 300)
 		opts = []actor.PropsOption{actor.WithDispatcher(n.warm)}
 	}
 	var metrics *router.Metrics
@@ -468,11 +476,14 @@ func (n *Node) start() error {
 		},
 		Metrics: registryMetrics, Faults: n.env.Faults, Overrides: n.env.Overrides, Wasm: wasm, Guard: guard.check,
 		TriggerData: &registry.TriggerData{Serves: triggers.DataFor, Owner: triggers.OwnerOf, Props: triggerProps}}, opts...)
+	pure := pureServices(n.env.Overrides)
+	local := registry.Local(n.env.Clock, n.env.Faults, registryMetrics, pure)
 	routerProps := func(registry, network *actor.PID) *actor.Props {
 		return router.Props(router.Config{Self: n.self, Key: n.env.Key, Clock: n.env.Clock, Logger: n.env.Logger,
 			Limits: n.env.Limits, Bounds: n.env.Bounds, Budget: n.env.Budget, Metrics: metrics, Registry: registry, Network: network,
 			Store: particles.NewStore(db), ParticleMetrics: particleMetrics, Faults: n.env.Faults,
-			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize), Pure: pureServices(n.env.Overrides)}, opts...)
+			ParseCache: interpreter.NewParseCache(n.env.ParseCacheSize), Pure: pure,
+			Local: local}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
 		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,

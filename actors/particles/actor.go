@@ -47,10 +47,15 @@ type Config struct {
 	Budget interpreter.Limits
 	// Pure, if set, says which services are pure functions of their arguments (the builtins
 	// op, math, cmp, array, json): a call to one may run again after a machine crash and
-	// give the same result, so a run whose calls are all to pure services saves its data
-	// without waiting for the disk (an Aqua hop through a relay calls op.noop there: it pays
-	// no fsync).
+	// give the same result, so a run whose calls are all to pure services does not save its
+	// data before them (an Aqua hop through a relay calls op.noop there: it pays no write
+	// before the call, let alone an fsync).
 	Pure func(service string) bool
+	// Local, if set, answers the calls it can in the actor's own turn (registry.Local: small
+	// calls to pure builtins), reporting false for the others, which go to the Registry. The
+	// run that asked for them goes on at once, without two messages and a turn of the
+	// registry per call.
+	Local func(*service.Call) (interpreter.CallResult, bool)
 }
 
 // KeyOf returns the key of particle p.
@@ -116,13 +121,14 @@ type expire struct{}
 // Props returns the actor of one particle on this node. It runs the interpreter on the first
 // arrival and on every later Arrival; it sends each call the interpreter asks for to the
 // registry, with itself as the address of the answer (so the calls of par branches and fold
-// iterations are in flight together), and feeds the answers back, all answers that are in by
-// the time it runs together (it runs on a note to itself, so answers queued behind the note join
-// the same run); it sends the data to the next peers through the network actor. When nothing is
-// left to do (no data to merge, no call unanswered) it saves the data in cfg.Store and reports
-// Finished, and the router may stop it; an actor that is still working at the particle's
-// deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor keeps the
-// data and lives on until the deadline instead.
+// iterations are in flight together), unless cfg.Local answers it at once, and feeds the
+// answers back, all answers that are in by the time it runs together (while calls are out it
+// runs on a note to itself, so answers queued behind the note join the same run; with none out
+// it runs at once); it sends the data to the next peers through the network actor. When
+// nothing is left to do (no data to merge, no call unanswered) it saves the data in cfg.Store
+// and reports Finished, and the router may stop it; an actor that is still working at the
+// particle's deadline (on cfg.Clock) stops itself, reporting Expired. If saving fails, the actor
+// keeps the data and lives on until the deadline instead.
 //
 // Supervision: the particle's state (its Machine, the arrivals counted, the calls and sends not
 // yet made) lives outside the actor instance, in the Props, so that an actor restarted after a
@@ -136,8 +142,16 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	st := &state{}
-	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: cfg, st: st} }, opts...)
+	// One allocation holds the configuration and the state; each instance (a restart makes a
+	// new one) points into it instead of copying the configuration.
+	k := &kept{cfg: cfg}
+	return actor.PropsFromProducer(func() actor.Actor { return &particleActor{cfg: &k.cfg, st: &k.st} }, opts...)
+}
+
+// kept is what a particle's Props keeps for every instance of its actor.
+type kept struct {
+	cfg Config
+	st  state
 }
 
 // state is what a particle actor keeps across restarts.
@@ -157,7 +171,7 @@ type state struct {
 }
 
 type particleActor struct {
-	cfg Config
+	cfg *Config
 	st  *state
 }
 
@@ -202,15 +216,8 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		if fault.On(a.cfg.Faults, "particle.panic") {
 			panic(fault.Panic{Point: "particle.panic"})
 		}
-		if st.m.Result(msg.ID, msg.Result) {
-			if msg.Result.RetCode != 0 {
-				if m := a.cfg.Metrics; m != nil {
-					m.FailedCalls.Inc()
-				}
-				a.cfg.Logger.Debug("particle call failed", "particle", a.cfg.Particle.ID, "init_peer", st.init, "call", msg.ID,
-					"ret_code", msg.Result.RetCode, "result", msg.Result.Result)
-			}
-			a.noteFlush(ctx)
+		if a.answer(msg.ID, msg.Result) {
+			a.runSoon(ctx)
 		}
 	case flush:
 		st.flushed = false
@@ -220,6 +227,21 @@ func (a *particleActor) Receive(ctx actor.Context) {
 		a.report(ctx, &Expired{ID: a.cfg.Particle.ID, InitPeerID: st.init, Pending: st.m.Pending()})
 		ctx.Stop(ctx.Self())
 	}
+}
+
+// answer gives the machine the result of call id, and reports false if no such call waits.
+func (a *particleActor) answer(id uint32, r interpreter.CallResult) bool {
+	if !a.st.m.Result(id, r) {
+		return false
+	}
+	if r.RetCode != 0 {
+		if m := a.cfg.Metrics; m != nil {
+			m.FailedCalls.Inc()
+		}
+		a.cfg.Logger.Debug("particle call failed", "particle", a.cfg.Particle.ID, "init_peer", a.st.init, "call", id,
+			"ret_code", r.RetCode, "result", r.Result)
+	}
+	return true
 }
 
 // arm starts the deadline timer; its message comes back through the actor's mailbox.
@@ -246,7 +268,20 @@ func (a *particleActor) arrive(ctx actor.Context, from string, data []byte, h co
 		a.st.via = from
 	}
 	a.st.m.ArriveFrom(from, data)
-	a.noteFlush(ctx)
+	a.runSoon(ctx)
+}
+
+// runSoon runs the interpreter on what has come in: at once if no answer can join the run (no
+// call of the particle is out), which saves a turn of the actor per run; otherwise on a note to
+// itself, so that answers already queued behind the message at hand join the same run.
+func (a *particleActor) runSoon(ctx actor.Context) {
+	switch {
+	case a.st.flushed: // a run is queued: what came in joins it
+	case a.st.m.Outstanding() == 0:
+		a.run(ctx)
+	default:
+		a.noteFlush(ctx)
+	}
 }
 
 func (a *particleActor) noteFlush(ctx actor.Context) {
@@ -289,16 +324,16 @@ func (a *particleActor) run(ctx actor.Context) {
 			a.cfg.Logger.Debug("particle sent on", "particle", p.ID, "init_peer", st.init, "to", e.Forward, "passed_to", passTo(e.Pass))
 		}
 		calls := e.Calls
-		if len(calls) > 0 {
+		if len(calls) > 0 && !a.allPure(calls) {
 			// What this run asked for is on disk before any call runs: after a machine crash
 			// the restored data says the calls were made, and none runs twice (at most once:
 			// an answer lost with the crash is not asked for again). Calls to pure services
-			// may run twice: their data is saved without the wait for the disk.
-			save := a.cfg.Store.SaveDurably
-			if a.allPure(calls) {
-				save = a.cfg.Store.Save
-			}
-			if err := save(st.key, st.m.Data(), st.merged); err == nil {
+			// may run twice, to the same results: a run that makes only such calls saves
+			// nothing, and its data (with the arrivals it merged) goes to the store with the
+			// next save, at the next impure call or when the particle goes idle. A crash
+			// before then loses the run, so a copy of the particle sent again is not a replay:
+			// it runs again, and so do its pure calls.
+			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data(), st.merged); err == nil {
 				st.merged = nil
 			} else {
 				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
@@ -309,9 +344,17 @@ func (a *particleActor) run(ctx actor.Context) {
 			}
 		}
 		for _, c := range calls {
-			st.calls = append(st.calls, &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
+			call := &service.Call{ID: c.ID, Function: c.Function, Args: c.Args, ReplyTo: ctx.Self(),
 				Context: service.CallContext{ParticleID: p.ID, InitPeerID: st.init, Timestamp: p.Timestamp, CallID: c.ID,
-					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets, Certificate: p.Certificate}})
+					TTL: p.TTL, Service: c.Service, Tetraplets: c.Tetraplets, Certificate: p.Certificate}}
+			if a.cfg.Local != nil {
+				// Answered here, the run goes on in this turn (the loop's next Step).
+				if r, ok := a.cfg.Local(call); ok {
+					a.answer(c.ID, r)
+					continue
+				}
+			}
+			st.calls = append(st.calls, call)
 		}
 		for _, peer := range e.Forward {
 			out := p

@@ -3,6 +3,7 @@ package particles
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,9 +130,9 @@ func (s *saves) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
 	return s.Store.SaveDurably(k, data, merged)
 }
 
-// A run whose calls are all to pure services saves its data without waiting for the disk (a
-// crash may run them again, to the same result); a run with a call to any other service
-// waits, so that the call runs at most once.
+// A run whose calls are all to pure services saves nothing before them (a crash may run them
+// again, to the same result); a run with a call to any other service saves durably first, so
+// that the call runs at most once.
 func TestOnlyCallsToImpureServicesWaitForTheDisk(t *testing.T) {
 	alice := identity(t, "alice")
 	initID, err := peer.Decode(alice.PeerID)
@@ -163,8 +164,63 @@ func TestOnlyCallsToImpureServicesWaitForTheDisk(t *testing.T) {
 	if loop.Run(100_000); loop.Pending() != 0 || finished != 1 {
 		t.Fatalf("the particle did not finish (%d pending)", loop.Pending())
 	}
-	// op.identity; op.noop and math.add; greeter.greet; the data once done.
-	if want := []string{"plain", "plain", "durably", "plain"}; !slices.Equal(store.how, want) {
+	// Nothing before op.identity, nor before op.noop and math.add; greeter.greet; the data
+	// once done.
+	if want := []string{"durably", "plain"}; !slices.Equal(store.how, want) {
 		t.Fatalf("saves %v, want %v", store.how, want)
+	}
+}
+
+// With Config.Local, the calls it answers (small calls to pure builtins) never reach the
+// registry, and the particle goes on with their results in the same turn: only greeter's call
+// is a message, and the particle still saves durably before it.
+func TestLocalCallsAreAnsweredInTheActorsTurn(t *testing.T) {
+	alice := identity(t, "alice")
+	initID, err := peer.Decode(alice.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
+	var finished []*Finished
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*Finished); ok {
+			finished = append(finished, m)
+		}
+	}, opts...))
+	// The registry: greeter answers "hi"; every call that reaches it is recorded.
+	var routed []string
+	reg := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if c, ok := ctx.Message().(*service.Call); ok {
+			routed = append(routed, c.Context.Service+"."+c.Function)
+			ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(value.String("hi"), nil)})
+		}
+	}, opts...))
+	pure := func(s string) bool { return s == "op" || s == "math" }
+	store := &saves{Store: newStore(t)}
+	script := `(seq (seq (call %init_peer_id% ("op" "identity") ["x"] a)
+	                     (par (call %init_peer_id% ("op" "noop") []) (call %init_peer_id% ("math" "add") [1 2] n)))
+	                (seq (call %init_peer_id% ("greeter" "greet") [a n] r)
+	                     (call %init_peer_id% ("op" "array") [a n r] out)))`
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}
+	system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: probe,
+		Reports: probe, Store: store, Pure: pure, Local: registry.Local(clk, nil, nil, pure)}, opts...))
+	if loop.Run(100_000); loop.Pending() != 0 || len(finished) != 1 {
+		t.Fatalf("the particle did not finish (%d pending)", loop.Pending())
+	}
+	if want := []string{"greeter.greet"}; !slices.Equal(routed, want) {
+		t.Fatalf("calls routed to the registry: %v, want %v", routed, want)
+	}
+	if want := []string{"durably", "plain"}; !slices.Equal(store.how, want) {
+		t.Fatalf("saves %v, want %v", store.how, want)
+	}
+	// The last call's result is in the data saved: it ran here, after greeter's answer.
+	saved, err := store.Load(KeyOf(&p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), `["x",3,"hi"]`) {
+		t.Fatalf("the saved data lacks op.array's result: %s", saved)
 	}
 }

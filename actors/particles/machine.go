@@ -121,6 +121,9 @@ func (m *Machine) Ready() bool { return len(m.arrivals) > 0 || len(m.results) > 
 // waiting for its answer. More data may still arrive until the deadline.
 func (m *Machine) Idle() bool { return !m.Ready() && len(m.pending) == 0 }
 
+// Outstanding returns how many calls wait for their answer.
+func (m *Machine) Outstanding() int { return len(m.pending) }
+
 // Queued returns how many arrivals wait for a run; Step takes the oldest in.
 func (m *Machine) Queued() int { return len(m.arrivals) }
 
@@ -142,8 +145,14 @@ func (m *Machine) Step() Effects {
 		m.arrivals[0] = arrival{}
 		m.arrivals = m.arrivals[1:]
 	}
+	// The run takes the answers in; the map is emptied and kept for the next ones after it (the
+	// interpreter keeps no reference to it: it copies what it consumes).
 	results := m.results
-	m.results = map[uint32]interpreter.CallResult{}
+	m.results = nil
+	defer func() {
+		clear(results)
+		m.results = results
+	}()
 	out := m.run(current, results)
 	var dropped Failure
 	if arrived && len(results) > 0 && leftDataAsItWas(out.RetCode) {

@@ -36,28 +36,31 @@ type Store struct{ db *pebble.DB }
 func NewStore(db *pebble.DB) *Store { return &Store{db: db} }
 
 // keyPrefix is a key space's prefix byte, the particle's deadline (big-endian, so keys sort by
-// it) and a hash of the rest of its key.
-func keyPrefix(space byte, k Key) []byte {
-	h := sha256.New()
-	for _, s := range []string{k.ID, k.InitPeerID, k.Signature} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+// it) and a hash of the rest of its key (keyHash), with room for an arrival's hash after it.
+func keyPrefix(space byte, k Key) []byte { return keyIn(space, k, keyHash(k)) }
+
+// keyHash hashes the particle's id, init peer and signature, each after its length: computed
+// once per save, for all the keys the save writes.
+func keyHash(k Key) [sha256.Size]byte {
+	var buf [256]byte // on the stack for the usual key; a longer one spills to the heap
+	m := buf[:0]
+	for _, s := range [...]string{k.ID, k.InitPeerID, k.Signature} {
+		m = binary.BigEndian.AppendUint64(m, uint64(len(s)))
+		m = append(m, s...)
 	}
+	return sha256.Sum256(m)
+}
+
+// keyIn is keyPrefix with the hash of the key given.
+func keyIn(space byte, k Key, h [sha256.Size]byte) []byte {
 	b := make([]byte, 1, 1+8+sha256.Size+sha256.Size)
 	b[0] = space
 	b = binary.BigEndian.AppendUint64(b, k.Deadline)
-	return h.Sum(b)
+	return append(b, h[:]...)
 }
 
 // dataKey is where a particle's data is.
 func dataKey(k Key) []byte { return keyPrefix(store.ParticleData, k) }
-
-// arrivalKey is the record of one arrival merged into a particle's data.
-func arrivalKey(k Key, h core.DataHash) []byte {
-	return append(keyPrefix(store.ParticleArrivals, k), h[:]...)
-}
 
 // Save keeps data as the particle's data, with the arrivals merged into it.
 func (s *Store) Save(k Key, data []byte, merged []core.DataHash) error {
@@ -74,13 +77,15 @@ func (s *Store) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
 
 func (s *Store) save(k Key, data []byte, merged []core.DataHash, opts *pebble.WriteOptions) error {
 	var err error
+	kh := keyHash(k)
 	if len(merged) == 0 {
-		err = s.db.Set(dataKey(k), data, opts)
+		err = s.db.Set(keyIn(store.ParticleData, k, kh), data, opts)
 	} else {
 		b := s.db.NewBatch()
-		b.Set(dataKey(k), data, nil)
+		b.Set(keyIn(store.ParticleData, k, kh), data, nil)
+		prefix := keyIn(store.ParticleArrivals, k, kh) // with room for a hash: the keys are built in it
 		for _, h := range merged {
-			b.Set(arrivalKey(k, h), nil, nil)
+			b.Set(append(prefix, h[:]...), nil, nil) // the batch copies the key
 		}
 		err = b.Commit(opts)
 		b.Close()
@@ -144,9 +149,10 @@ func prefixEnd(prefix []byte) []byte {
 func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	b := s.db.NewBatch()
 	defer b.Close()
-	b.Delete(dataKey(k), nil)
+	kh := keyHash(k)
+	b.Delete(keyIn(store.ParticleData, k, kh), nil)
 	if len(arrivals) > 0 {
-		prefix := keyPrefix(store.ParticleArrivals, k) // with room for a hash: the keys are built in it
+		prefix := keyIn(store.ParticleArrivals, k, kh) // with room for a hash: the keys are built in it
 		for _, h := range arrivals {
 			b.Delete(append(prefix, h[:]...), nil) // the batch copies the key
 		}

@@ -3,6 +3,7 @@ package particles
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -140,5 +141,15 @@ func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
 	}
 	if got := merged(later); !slices.Equal(got, []core.DataHash{h("later")}) {
 		t.Fatalf("DeleteExpired took a later particle's arrivals: %x", got)
+	}
+}
+
+// The keys are what a node's disk holds: a node restarted on data an earlier version wrote
+// must find it under the same key.
+func TestStoreKeysDoNotChange(t *testing.T) {
+	k := Key{ID: "p-1", InitPeerID: "12D3KooWalice", Signature: "sig", Deadline: 1_700_000_060_000}
+	const want = "700000018bcfe652603aeaa343ba0d240714690707586589122bcb4d539ece23e7b73d1540a5f41497"
+	if got := fmt.Sprintf("%x", dataKey(k)); got != want {
+		t.Fatalf("data key %s, want %s", got, want)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/actors/supervise"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
@@ -49,6 +50,8 @@ type Config struct {
 	ParseCache *interpreter.ParseCache
 	// Pure says which services are pure functions of their arguments (particles.Config.Pure).
 	Pure func(service string) bool
+	// Local answers calls in the particle actors' own turns (particles.Config.Local).
+	Local func(*service.Call) (interpreter.CallResult, bool)
 	// Budget is given to particle actors: what one interpreter run may spend.
 	Budget interpreter.Limits
 	// LogEvery is the least time between two log lines about rejections of one reason; default
@@ -155,12 +158,49 @@ type Stats struct {
 }
 
 type entry struct {
-	pid   *actor.PID // nil while finished
-	sent  int        // arrivals handed to pid, the first included
-	seen  map[core.DataHash]bool
-	from  map[string]int // arrivals accepted, by sender
-	bytes int            // the largest data of the particle that arrived, counted in the bounds
-	timer clock.Timer    // while finished: the deadline
+	pid  *actor.PID // nil while finished
+	sent int        // arrivals handed to pid, the first included
+	// seen are the hashes of the data that arrived, each once, and from the arrivals accepted
+	// by sender: slices, not maps, since most particles have one arrival on a node and none
+	// more than MaxArrivals, and a scan of a few costs less than two maps made per particle.
+	seen  []core.DataHash
+	from  []sender
+	bytes int         // the largest data of the particle that arrived, counted in the bounds
+	timer clock.Timer // while finished: the deadline
+}
+
+// sender counts the arrivals of a particle accepted from one peer.
+type sender struct {
+	peer string
+	n    int
+}
+
+func (e *entry) saw(h core.DataHash) bool { return slices.Contains(e.seen, h) }
+
+func (e *entry) see(h core.DataHash) {
+	if !e.saw(h) {
+		e.seen = append(e.seen, h)
+	}
+}
+
+// fromPeer returns how many arrivals were accepted from peer.
+func (e *entry) fromPeer(peer string) int {
+	for _, s := range e.from {
+		if s.peer == peer {
+			return s.n
+		}
+	}
+	return 0
+}
+
+func (e *entry) countFrom(peer string) {
+	for i := range e.from {
+		if e.from[i].peer == peer {
+			e.from[i].n++
+			return
+		}
+	}
+	e.from = append(e.from, sender{peer, 1})
 }
 
 // use is what the particles of one initiator, or of all, hold on the node.
@@ -294,7 +334,7 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 	h := core.DataHash(sha256.Sum256(p.Data))
 	e, ok := r.entries[k]
 	switch {
-	case ok && e.seen[h]:
+	case ok && e.saw(h):
 		r.stats.Replays++
 		if m := r.cfg.Metrics; m != nil {
 			m.Replays.Inc()
@@ -303,8 +343,8 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 	case ok && len(e.seen) >= r.cfg.MaxArrivals:
 		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data, the limit", ErrTooManyArrivals, len(e.seen)))
 		return
-	case ok && e.from[from] >= r.cfg.MaxArrivalsPerSender:
-		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data from %s, the limit per sender", ErrTooManyArrivals, e.from[from], from))
+	case ok && e.fromPeer(from) >= r.cfg.MaxArrivalsPerSender:
+		r.reject(ctx, from, p, fmt.Errorf("%w: %d with different data from %s, the limit per sender", ErrTooManyArrivals, e.fromPeer(from), from))
 		return
 	case ok:
 		grow := max(0, len(p.Data)-e.bytes)
@@ -314,13 +354,13 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		}
 		r.hold(k.InitPeerID, 0, grow)
 		e.bytes += grow
-		e.seen[h] = true
+		e.see(h)
 	default:
 		if err := r.room(&p, 1, len(p.Data)); err != nil {
 			r.reject(ctx, from, p, err)
 			return
 		}
-		e = &entry{seen: map[core.DataHash]bool{}, from: map[string]int{}, bytes: len(p.Data)}
+		e = &entry{bytes: len(p.Data)}
 		r.entries[k] = e
 		r.hold(k.InitPeerID, 1, e.bytes)
 		if k.Deadline <= r.storedBefore && r.seenBefore(k, e, h) {
@@ -333,9 +373,9 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 			r.waitForDeadline(ctx, k, e)
 			return
 		}
-		e.seen[h] = true
+		e.see(h)
 	}
-	e.from[from]++
+	e.countFrom(from)
 	r.accept(ctx, from, p, k, h, e, ok)
 }
 
@@ -396,9 +436,9 @@ func (r *routerActor) seenBefore(k particles.Key, e *entry, h core.DataHash) boo
 		return false
 	}
 	for _, m := range merged {
-		e.seen[m] = true
+		e.see(m)
 	}
-	return e.seen[h]
+	return e.saw(h)
 }
 
 // reject counts and logs a particle the node does not take, and tells its initiator why if it
@@ -443,7 +483,7 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
@@ -488,7 +528,8 @@ func (r *routerActor) forget(k particles.Key) {
 	if len(r.entries) == 0 {
 		r.entries = map[particles.Key]*entry{} // Go maps do not shrink: give a burst's room back
 	}
-	if err := r.cfg.Store.Delete(k, slices.SortedFunc(maps.Keys(e.seen), func(a, b core.DataHash) int { return bytes.Compare(a[:], b[:]) })); err != nil {
+	slices.SortFunc(e.seen, func(a, b core.DataHash) int { return bytes.Compare(a[:], b[:]) }) // the entry goes: sorted in place
+	if err := r.cfg.Store.Delete(k, e.seen); err != nil {
 		r.cfg.Logger.Error("particle data not deleted; it goes at the next start", "particle", k.ID, "error", err)
 	}
 }
