@@ -291,9 +291,19 @@ func (a *particleActor) noteFlush(ctx actor.Context) {
 	}
 }
 
+// runsPerTurn bounds the interpreter runs of one turn of a particle's actor. Answers given in
+// the turn (Config.Local) make the next run ready at once, and a script can chain a thousand of
+// them; past the bound the actor goes on after a note to itself, so that what waits in its
+// mailbox (a Stop, its deadline, arrivals) is read in between.
+const runsPerTurn = 32
+
 func (a *particleActor) run(ctx actor.Context) {
 	st, p := a.st, a.cfg.Particle
-	for st.m.Ready() {
+	for runs := 0; st.m.Ready(); runs++ {
+		if runs == runsPerTurn {
+			a.noteFlush(ctx)
+			return
+		}
 		start := a.cfg.Clock.Now()
 		if st.m.Queued() > 0 { // this run takes the oldest arrival in
 			st.merged, st.queued = append(st.merged, st.queued[0]), st.queued[1:]

@@ -15,6 +15,7 @@ import (
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -222,5 +223,45 @@ func TestLocalCallsAreAnsweredInTheActorsTurn(t *testing.T) {
 	}
 	if !strings.Contains(string(saved), `["x",3,"hi"]`) {
 		t.Fatalf("the saved data lacks op.array's result: %s", saved)
+	}
+}
+
+// TestLocalAnswersLeaveRoomForTheMailbox: a particle whose every answer makes its next call to a
+// pure builtin is answered in the actor's own turn, but the actor still reads its mailbox every
+// few runs: a Stop (the router's, the node's) takes effect within a few runs, not after the
+// script's last call.
+func TestLocalAnswersLeaveRoomForTheMailbox(t *testing.T) {
+	alice := identity(t, "alice")
+	initID, err := peer.Decode(alice.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, opts...))
+	pure := func(s string) bool { return s == "math" }
+	local := registry.Local(clk, nil, nil, pure)
+	// A fold that grows its own stream by one value per answer: 1,023 calls, one per run, until
+	// the stream is full (the uncatchable error that ends the script).
+	script := `(seq (ap 0 $s) (fold $s x (seq (call %init_peer_id% ("math" "add") [x 1] $s) (next x))))`
+	p := particle.Particle{ID: "p-loop", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000, Script: script}
+	const stopAt = 100
+	var pid *actor.PID
+	calls := 0
+	counting := func(c *service.Call) (interpreter.CallResult, bool) {
+		if calls++; calls == stopAt {
+			system.Root.Stop(pid)
+		}
+		return local(c)
+	}
+	pid = system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: probe, Network: probe,
+		Reports: probe, Store: newStore(t), Pure: pure, Local: counting}, opts...))
+	loop.Run(100_000)
+	if calls < stopAt {
+		t.Fatalf("only %d calls were made", calls)
+	}
+	if after := calls - stopAt; after > 100 {
+		t.Fatalf("the particle's actor answered %d calls after it was told to stop", after)
 	}
 }
