@@ -19,7 +19,7 @@ func (x *executor) call(c *air.Call) *execError {
 			x.complete = false
 			return nil
 		}
-		x.setErrors(err, refText(c), nil, true)
+		x.setErrors(err, c, nil, true)
 		return err
 	}
 	err = x.callResolved(c, tet)
@@ -29,7 +29,7 @@ func (x *executor) call(c *air.Call) *execError {
 	}
 	if err != nil {
 		t := tet // a copy, so that tet itself stays on the stack when the call succeeds
-		x.setErrors(err, refText(c), &t, true)
+		x.setErrors(err, c, &t, true)
 	}
 	return err
 }

@@ -11,11 +11,29 @@ import (
 // instructionError is what %last_error% and :error: hold: the error object, the tetraplet of
 // the value that was thrown (nil for errors the interpreter raised), and its provenance.
 type instructionError struct {
+	// object is the error object, unless raised says the interpreter raised the error: then
+	// it is made from the fields below when a script reads it (obj). Most caught errors (a
+	// match that fails inside an xor, on every run that replays it) are never read.
 	object     value.Value
 	tetraplet  *data.Tetraplet
 	provenance provenance
 	// orig is the catchable error that an xor caught, which (fail :error:) re-throws.
 	orig *execError
+
+	raised   bool
+	code     int64
+	msg      string
+	in       air.Instr // the instruction that raised it, named in the object
+	withPeer bool
+	peer     string
+}
+
+// obj returns the error object.
+func (e *instructionError) obj() value.Value {
+	if e.raised {
+		return errorObject(e.code, e.msg, refText(e.in), e.withPeer, e.peer)
+	}
+	return e.object
 }
 
 func noError() instructionError { return instructionError{object: noErrorObject} }
@@ -86,7 +104,7 @@ type executor struct {
 
 // setErrors records a catchable error in %last_error% and :error: (each only when it may be
 // set), as the reference's ExecutionCtx::set_errors does for the instruction that raised it.
-func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.Tetraplet, withPeer bool) {
+func (x *executor) setErrors(e *execError, instruction air.Instr, tetraplet *data.Tetraplet, withPeer bool) {
 	if !e.catchable {
 		return
 	}
@@ -95,11 +113,11 @@ func (x *executor) setErrors(e *execError, instruction string, tetraplet *data.T
 		peer = tetraplet.PeerPK
 	}
 	if x.lastError.canSet && e.affectsLastError() {
-		x.lastError.err = instructionError{object: errorObject(e.code, e.msg, instruction, true, peer), tetraplet: tetraplet}
+		x.lastError.err = instructionError{tetraplet: tetraplet, raised: true, code: e.code, msg: e.msg, in: instruction, withPeer: true, peer: peer}
 		x.lastError.canSet = false
 	}
 	if x.errorValue.canSet {
-		x.errorValue.err = instructionError{object: errorObject(e.code, e.msg, instruction, withPeer, peer), tetraplet: tetraplet}
+		x.errorValue.err = instructionError{tetraplet: tetraplet, raised: true, code: e.code, msg: e.msg, in: instruction, withPeer: withPeer, peer: peer}
 	}
 	x.errorValue.canSet = false
 }
@@ -126,7 +144,7 @@ func (x *executor) exec(in air.Instr) *execError {
 		// A canon's error names the peer in :error:, as a call's does (the reference's
 		// PeerIDErrorLogable is true for both); other instructions' errors do not.
 		_, canon := in.(*air.Canon)
-		x.setErrors(err, refText(in), nil, canon)
+		x.setErrors(err, in, nil, canon)
 	}
 	x.depth--
 	return err
@@ -312,18 +330,19 @@ func (x *executor) fail(in *air.Fail) *execError {
 		sp, isSpecial := in.Value.(*air.Special)
 		switch {
 		case isSpecial && sp.Kind == air.LastError:
-			obj, tetraplet, prov = x.lastError.err.object, x.lastError.err.tetraplet, x.lastError.err.provenance
+			obj, tetraplet, prov = x.lastError.err.obj(), x.lastError.err.tetraplet, x.lastError.err.provenance
 		case isSpecial:
 			e := x.errorValue.err
-			if err := checkErrorObject(e.object); err != nil {
+			object := e.obj()
+			if err := checkErrorObject(object); err != nil {
 				return err
 			}
 			var result *execError
 			if e.orig != nil {
-				_ = x.throw(e.object, e.tetraplet, e.provenance)
+				_ = x.throw(object, e.tetraplet, e.provenance)
 				result = e.orig
 			} else {
-				result = x.throw(e.object, e.tetraplet, e.provenance)
+				result = x.throw(object, e.tetraplet, e.provenance)
 			}
 			x.errorValue.canSet = false
 			return result

@@ -55,7 +55,7 @@ func (x *executor) resolve(v air.Value) (resolved, *execError) {
 }
 
 func (x *executor) resolveError(d *errorDescriptor, lens *air.Lens) (resolved, *execError) {
-	r := resolved{val: d.err.object, provenance: d.err.provenance}
+	r := resolved{val: d.err.obj(), provenance: d.err.provenance}
 	if lens != nil {
 		v, err := x.applyLens(r.val, lens)
 		if err != nil {
