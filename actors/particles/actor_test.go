@@ -10,11 +10,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
@@ -135,14 +137,7 @@ func (s *saves) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
 // again, to the same result); a run with a call to any other service saves durably first, so
 // that the call runs at most once.
 func TestOnlyCallsToImpureServicesWaitForTheDisk(t *testing.T) {
-	alice := identity(t, "alice")
-	initID, err := peer.Decode(alice.PeerID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	loop, opts := actortest.Loop(1)
-	system := actortest.System()
+	alice, initID, clk, loop, opts, system := aliceOnALoop(t)
 	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
 	var finished int
 	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
@@ -176,14 +171,7 @@ func TestOnlyCallsToImpureServicesWaitForTheDisk(t *testing.T) {
 // registry, and the particle goes on with their results in the same turn: only greeter's call
 // is a message, and the particle still saves durably before it.
 func TestLocalCallsAreAnsweredInTheActorsTurn(t *testing.T) {
-	alice := identity(t, "alice")
-	initID, err := peer.Decode(alice.PeerID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	loop, opts := actortest.Loop(1)
-	system := actortest.System()
+	alice, initID, clk, loop, opts, system := aliceOnALoop(t)
 	var finished []*Finished
 	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if m, ok := ctx.Message().(*Finished); ok {
@@ -231,14 +219,7 @@ func TestLocalCallsAreAnsweredInTheActorsTurn(t *testing.T) {
 // few runs: a Stop (the router's, the node's) takes effect within a few runs, not after the
 // script's last call.
 func TestLocalAnswersLeaveRoomForTheMailbox(t *testing.T) {
-	alice := identity(t, "alice")
-	initID, err := peer.Decode(alice.PeerID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	loop, opts := actortest.Loop(1)
-	system := actortest.System()
+	alice, initID, clk, loop, opts, system := aliceOnALoop(t)
 	probe := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, opts...))
 	pure := func(s string) bool { return s == "math" }
 	local := registry.Local(clk, nil, nil, pure)
@@ -264,4 +245,17 @@ func TestLocalAnswersLeaveRoomForTheMailbox(t *testing.T) {
 	if after := calls - stopAt; after > 100 {
 		t.Fatalf("the particle's actor answered %d calls after it was told to stop", after)
 	}
+}
+
+// aliceOnALoop is what the particle actor's tests start from: alice as the particle's
+// initiator (her identity and peer id), a manual clock, and a deterministic loop for the actors.
+func aliceOnALoop(t *testing.T) (scenario.Identity, peer.ID, *clock.Manual, *dispatch.Loop, []actor.PropsOption, *actor.ActorSystem) {
+	t.Helper()
+	alice := identity(t, "alice")
+	initID, err := peer.Decode(alice.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, opts := actortest.Loop(1)
+	return alice, initID, clock.NewManual(time.UnixMilli(1_700_000_000_000)), loop, opts, actortest.System()
 }
