@@ -12,6 +12,7 @@ import (
 	"github.com/aquanet/aquanet/actors/supervise"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/fault"
+	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -100,18 +101,12 @@ type registryActor struct {
 	cfg       Config
 	opts      []actor.PropsOption
 	nodeSvcs  map[string]*actor.PID // the node services' actors
-	builtins  map[string]builtinService
+	builtins  map[string]*actor.PID // the builtins' actors, for calls local does not answer
+	local     func(*service.Call) (interpreter.CallResult, bool)
 	overrides map[string]map[string]*actor.PID
 	data      *actor.PID // TriggerData's
 	services  *Registry[*actor.PID]
 	wasm      wasmState
-}
-
-// builtinService is a service of package builtin: its handler, which the registry calls for
-// small calls, and its actor, which serves the others.
-type builtinService struct {
-	handler service.Handler
-	pid     *actor.PID
 }
 
 func (r *registryActor) Receive(ctx actor.Context) {
@@ -140,12 +135,14 @@ func (r *registryActor) start(ctx actor.Context) {
 	nodeIDs := slices.Sorted(maps.Keys(r.cfg.NodeServices)) // spawned in a fixed order
 	r.services = New[*actor.PID](r.cfg.Host, r.cfg.Management, Reserved(nodeIDs...)...)
 	r.nodeSvcs = map[string]*actor.PID{}
-	r.builtins = map[string]builtinService{}
+	r.builtins = map[string]*actor.PID{}
 	for _, id := range builtin.Services() {
 		h, _ := service.Builtin(id)
-		r.builtins[id] = builtinService{handler: h,
-			pid: ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))}
+		r.builtins[id] = ctx.Spawn(service.Props(service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}, func() service.Handler { return h }, r.opts...))
 	}
+	// Every builtin a call reaches here is served as a pure one: an override of one of its
+	// functions takes the call before (route).
+	r.local = Local(r.cfg.Clock, r.cfg.Faults, r.cfg.Metrics, func(string) bool { return true })
 	// Services given the same props share one actor (the node's triggers serve script, spell
 	// and their particles' getDataSrv from one).
 	spawned := map[*actor.Props]*actor.PID{}
@@ -216,13 +213,17 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 		r.stat(ctx, c)
 		return
 	}
-	if b, ok := r.builtins[id]; ok {
-		r.cfg.Metrics.call("builtin")
-		if small(c.Args) {
-			r.serveBuiltin(ctx, c, b.handler)
-		} else {
-			ctx.Send(b.pid, c)
+	if pid, ok := r.builtins[id]; ok {
+		// A call with small arguments is answered here, as a particle's actor answers it
+		// (Local, which counts it); a large one (an array.sort of a hundred thousand strings)
+		// goes to the builtin's actor, since the registry routes every call of the node and
+		// must be held up by nothing that takes long.
+		if res, ok := r.local(c); ok {
+			ctx.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: res})
+			return
 		}
+		r.cfg.Metrics.call("builtin")
+		ctx.Send(pid, c)
 		return
 	}
 	if pid, ok := r.nodeSvcs[id]; ok {
@@ -247,22 +248,6 @@ func (r *registryActor) route(ctx actor.Context, c *service.Call) {
 	}
 	r.cfg.Metrics.call("unknown")
 	reply(ctx, c, value.Value{}, service.NotFound(id, c.Function))
-}
-
-// serveBuiltin serves a call to a builtin of package builtin with handler h, here: a pure
-// function of small arguments that never blocks needs no actor of its own, and so the call
-// (an Aqua hop's op.noop on a relay) costs no message to another actor and back. It is refused
-// and answered as the builtin's actor would (service.Env); a call with large arguments (an
-// array.sort of a hundred thousand strings) goes to that actor instead (small), since the
-// registry routes every call of the node and must be held up by nothing that takes long.
-func (r *registryActor) serveBuiltin(ctx actor.Context, c *service.Call, h service.Handler) {
-	env := service.Env{Clock: r.cfg.Clock, Faults: r.cfg.Faults}
-	if refusal := env.Refusal(c); refusal != nil {
-		ctx.Send(c.ReplyTo, refusal)
-		return
-	}
-	v, err := h.Call(c.Context, c.Function, c.Args)
-	env.Answer(ctx, c, v, err)
 }
 
 // smallArgs bounds the arguments the registry serves a builtin call with itself: values (each

@@ -11,18 +11,18 @@ import (
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
-// Local returns what answers, in its caller's own turn, the calls the registry would answer
-// itself with a builtin's handler (serveBuiltin): calls with small arguments to the builtins of
-// package builtin that pure says are pure (a service an override takes is not). A particle's
-// actor answers those calls so, without the call and its answer as messages and the registry's
-// turn between them: the run that asked for them goes on at once (an Aqua hop's op.noop on a
-// relay is answered in the turn the particle arrived in). The answer is what the registry
-// would give (its refusals included, and counted in metrics the same way); any other call gets
-// false and goes to the registry as before, as does one the fault point "service.delay" fires
-// for (a late answer needs the registry's path).
+// Local returns what answers a call to a builtin of package builtin, in its caller's own turn,
+// when the call's arguments are small (small) and pure says the builtin is pure (a service an
+// override takes is not): a pure function of small arguments never blocks, so it needs no actor
+// of its own. A particle's actor answers such calls so, without the call and its answer as
+// messages (an Aqua hop's op.noop on a relay is answered in the turn the particle arrived in),
+// and the registry answers those that reach it so. The answer is the builtin actor's (its
+// refusals included, and counted in metrics); any other call gets false and goes to the
+// builtin's actor, as does one the fault point "service.delay" fires for (a late answer needs
+// an actor's turn), where the actor draws its faults again.
 //
 // A builtin never panics (package builtin); one that did anyway fails its call with the panic's
-// message instead of failing the caller's actor.
+// message instead of failing the caller.
 func Local(clk clock.Clock, faults fault.Points, metrics *Metrics, pure func(service string) bool) func(*service.Call) (interpreter.CallResult, bool) {
 	handlers := map[string]service.Handler{}
 	for _, id := range builtin.Services() {
