@@ -138,16 +138,61 @@ func (x *executor) exec(in air.Instr) *execError {
 	}
 	x.depth++
 	var err *execError
-	if c, ok := in.(*air.Call); ok {
+	// One frame per instruction on the deeply recursive paths (par and next over a fold of
+	// thousands): the dispatch is here, not in a function of its own, and each instruction has
+	// its own method, so that the frames stay small. A deep fold's stack is copied as it grows
+	// and walked by every collection while it runs.
+	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
 		err = x.call(c)
-	} else if err = x.execOther(in); err != nil {
-		// A canon's error names the peer in :error:, as a call's does (the reference's
-		// PeerIDErrorLogable is true for both); other instructions' errors do not.
-		_, canon := in.(*air.Canon)
-		x.setErrors(err, in, nil, canon)
+	} else {
+		switch in := in.(type) {
+		case *air.Seq:
+			err = x.seq(in)
+		case *air.Par:
+			err = x.par(in)
+		case *air.Next:
+			err = x.next(in)
+		case *air.Xor:
+			err = x.xor(in)
+		case *air.Null:
+		case *air.Never:
+			x.complete = false
+		case *air.Match:
+			err = x.match(in)
+		case *air.Fail:
+			err = x.fail(in)
+		case *air.New:
+			err = x.newScope(in)
+		case *air.Ap:
+			err = x.ap(in)
+		case *air.Fold:
+			err = x.fold(in)
+		case *air.ApMap:
+			err = x.apMap(in)
+		case *air.Canon:
+			err = x.canon(in)
+		default:
+			err = notYet("%T", in)
+		}
+	}
+	if err != nil {
+		x.instructionFailed(err, in)
 	}
 	x.depth--
 	return err
+}
+
+// instructionFailed sets :error: for an instruction's error. A call's error names the peer and
+// was set by call itself; a canon's names the peer too (the reference's PeerIDErrorLogable is
+// true for both); other instructions' errors do not.
+func (x *executor) instructionFailed(err *execError, in air.Instr) {
+	switch in.(type) {
+	case *air.Call:
+	case *air.Canon:
+		x.setErrors(err, in, nil, true)
+	default:
+		x.setErrors(err, in, nil, false)
+	}
 }
 
 // joined turns a joinable error into "skip and wait": the instruction leaves no state and its
@@ -158,41 +203,6 @@ func (x *executor) joined(err *execError) *execError {
 		return nil
 	}
 	return err
-}
-
-// execOther dispatches; each instruction has its own method so that the frames on the deeply
-// recursive paths (par and next over a thousand-element fold) stay small.
-func (x *executor) execOther(in air.Instr) *execError {
-	switch in := in.(type) {
-	case *air.Seq:
-		return x.seq(in)
-	case *air.Xor:
-		return x.xor(in)
-	case *air.Par:
-		return x.par(in)
-	case *air.Null:
-		return nil
-	case *air.Never:
-		x.complete = false
-		return nil
-	case *air.Match:
-		return x.match(in)
-	case *air.Fail:
-		return x.fail(in)
-	case *air.New:
-		return x.newScope(in)
-	case *air.Ap:
-		return x.ap(in)
-	case *air.Fold:
-		return x.fold(in)
-	case *air.Next:
-		return x.next(in)
-	case *air.ApMap:
-		return x.apMap(in)
-	case *air.Canon:
-		return x.canon(in)
-	}
-	return notYet("%T", in)
 }
 
 func (x *executor) seq(in *air.Seq) *execError {
@@ -282,39 +292,42 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 }
 
 func (x *executor) par(in *air.Par) *execError {
-	var frame parFrame
-	f := &frame
-	if err := x.trace.parStart(f); err != nil {
+	// Straight-line, not a loop over the two branches, and with no helper between par and
+	// exec: par is on the recursive path of a fold with par, where every frame is copied as
+	// the stack grows and walked by each collection. A branch that is a next starts
+	// incomplete (the fold's other iterations decide); a catchable error in a branch is
+	// kept, any other ends the run.
+	var f parFrame
+	if err := x.trace.parStart(&f); err != nil {
 		return onInstruction(in, err)
 	}
-	var results [2]*execError
-	var completes [2]bool
-	for i, branch := range []air.Instr{in.Left, in.Right} {
-		_, isNext := branch.(*air.Next)
-		x.complete = !isNext
-		err := x.exec(branch)
-		switch {
-		case err == nil:
-		case err.catchable:
-			x.complete = false
-			results[i] = err
-		default:
-			x.complete = false
-			return err
+	_, isNext := in.Left.(*air.Next)
+	x.complete = !isNext
+	left := x.exec(in.Left)
+	if left != nil {
+		x.complete = false
+		if !left.catchable {
+			return left
 		}
-		if i == 0 {
-			x.trace.parLeftDone(f)
-		} else {
-			x.trace.parRightDone(f)
-		}
-		completes[i] = x.complete
 	}
-	x.complete = completes[0] || completes[1]
-	if results[0] == nil || results[1] == nil {
+	x.trace.parLeftDone(&f)
+	leftComplete := x.complete
+	_, isNext = in.Right.(*air.Next)
+	x.complete = !isNext
+	right := x.exec(in.Right)
+	if right != nil {
+		x.complete = false
+		if !right.catchable {
+			return right
+		}
+	}
+	x.trace.parRightDone(&f)
+	x.complete = x.complete || leftComplete
+	if left == nil || right == nil {
 		x.lastError.canSet = true
 		return nil
 	}
-	return results[1]
+	return right
 }
 
 func (x *executor) fail(in *air.Fail) *execError {
@@ -659,6 +672,10 @@ func (x *executor) next(in *air.Next) *execError {
 	return nil
 }
 
+// foldStateNotFound is kept out of next, on the recursive path of every fold, so that its
+// formatting does not widen next's frame.
+//
+//go:noinline
 func foldStateNotFound(in *air.Next) *execError {
 	return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
 }

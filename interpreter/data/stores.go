@@ -217,19 +217,22 @@ func (s *Stores) Undo(a *Additions) {
 }
 
 // put stores v under c in m, the store of kind k, noting c if s records and it is new there.
-// The note comes first, so that a run stopped between the two (a panic) still undoes it.
+// Nothing between the store and the note can panic (an append that cannot get memory is fatal,
+// not a panic), so a run stopped by a panic still undoes every entry it added.
 func put[V any](s *Stores, k int, m map[CID]V, c CID, v V) {
-	if s.added != nil || s.orders != nil {
-		if _, ok := m[c]; !ok {
-			if s.added != nil {
-				s.added.keys[k] = append(s.added.keys[k], c)
-			}
-			if s.orders != nil {
-				s.orders[k].fresh = append(s.orders[k].fresh, c)
-			}
-		}
-	}
+	n := len(m)
 	m[c] = v
+	if len(m) == n || (s.added == nil && s.orders == nil) {
+		return
+	}
+	// A key the map did not hold (its length grew: one lookup, not two; a run puts three or
+	// four entries per call, into maps that outgrow the caches in a fold of thousands).
+	if s.added != nil {
+		s.added.keys[k] = append(s.added.keys[k], c)
+	}
+	if s.orders != nil {
+		s.orders[k].fresh = append(s.orders[k].fresh, c)
+	}
 }
 
 // Merge adds the entries of o to s: content-addressed, entries agree whenever keys do.
