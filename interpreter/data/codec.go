@@ -65,16 +65,22 @@ func (d *Data) Encode() []byte {
 	results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
 	// The trace is encoded first, into a buffer of its own (the memo's, see encodedTrace), so
 	// that the whole encoding can be allocated once: growing a buffer that holds a megabyte
-	// value copies the megabyte.
+	// value copies the megabyte. Parts of a large size (the trace, a value's text, the service
+	// results) are not copied into that buffer but joined with it at the end (see chunks).
 	trace := d.encodedTrace()
-	b := make([]byte, 1, 1+len(trace)+d.storesSizeBound(values, results))
-	b[0] = FormatVersion
-	b = append(b, trace...)
-	b = appendVarint(b, fLastCallID, uint64(d.LastCallID))
+	size := 1 + len(trace) + d.storesSizeBound(values, results) - aside(trace) - aside(results)
+	for _, text := range values {
+		size -= aside(text)
+	}
+	w := chunks{buf: make([]byte, 1, size)}
+	w.buf[0] = FormatVersion
+	w.add(trace)
+	w.buf = appendVarint(w.buf, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
 	for _, text := range values {
-		b = protowire.AppendTag(b, fValue, protowire.BytesType)
-		b = protowire.AppendBytes(b, text)
+		w.buf = protowire.AppendTag(w.buf, fValue, protowire.BytesType)
+		w.buf = protowire.AppendVarint(w.buf, uint64(len(text)))
+		w.add(text)
 	}
 	for _, c := range tetraplets {
 		t := st.Tetraplets[c]
@@ -83,7 +89,7 @@ func (d *Data) Encode() []byte {
 		m = appendString(m, 2, t.ServiceID)
 		m = appendString(m, 3, t.FunctionName)
 		m = appendString(m, 4, t.Lens)
-		b = appendMessage(b, fTetraplet, m)
+		w.buf = appendMessage(w.buf, fTetraplet, m)
 		scratch = m
 	}
 	for _, c := range elements {
@@ -95,7 +101,7 @@ func (d *Data) Encode() []byte {
 		if e.Provenance != FromLiteral {
 			m = appendCID(m, 4, e.ProvenanceCID)
 		}
-		b = appendMessage(b, fCanonElement, m)
+		w.buf = appendMessage(w.buf, fCanonElement, m)
 		scratch = m
 	}
 	for _, c := range canons {
@@ -107,10 +113,10 @@ func (d *Data) Encode() []byte {
 		for _, v := range r.Values {
 			m = append(m, v[:]...)
 		}
-		b = appendMessage(b, fCanonResult, m)
+		w.buf = appendMessage(w.buf, fCanonResult, m)
 		scratch = m
 	}
-	b = append(b, results...)
+	w.add(results)
 	pks := make([]string, 0, len(d.Signatures))
 	for pk := range d.Signatures {
 		pks = append(pks, pk)
@@ -121,10 +127,52 @@ func (d *Data) Encode() []byte {
 		m = appendString(m, 1, pk)
 		m = protowire.AppendTag(m, 2, protowire.BytesType)
 		m = protowire.AppendBytes(m, d.Signatures[pk])
-		b = appendMessage(b, fSignature, m)
+		w.buf = appendMessage(w.buf, fSignature, m)
 		scratch = m
 	}
-	return b
+	return w.join()
+}
+
+// largePart is the size from which a part of the encoding is joined with the rest at the end
+// instead of being copied into the buffer the rest is written to (a variable for the test that
+// holds both ways to the same bytes).
+var largePart = 64 << 10
+
+// chunks is an encoding written in pieces: the small fields into buf, and parts of largePart
+// bytes or more kept aside, in order, and copied once into the result by join. A megabyte
+// value then costs one copy, into memory the runtime did not clear first (bytes.Join's): a
+// buffer sized for it up front is cleared before anything is written to it, which costs as
+// much as the copy.
+type chunks struct {
+	buf    []byte
+	pieces [][]byte // the encoding before buf[mark:]
+	mark   int
+}
+
+// add appends part, copying it into buf if it is small.
+func (w *chunks) add(part []byte) {
+	if len(part) < largePart {
+		w.buf = append(w.buf, part...)
+		return
+	}
+	w.pieces = append(w.pieces, w.buf[w.mark:], part)
+	w.mark = len(w.buf)
+}
+
+// aside is how much of part add keeps aside instead of copying into buf.
+func aside(part []byte) int {
+	if len(part) < largePart {
+		return 0
+	}
+	return len(part)
+}
+
+// join returns the encoding: buf itself when no part was kept aside.
+func (w *chunks) join() []byte {
+	if w.pieces == nil {
+		return w.buf
+	}
+	return bytes.Join(append(w.pieces, w.buf[w.mark:]), nil)
 }
 
 // storesSizeBound is at least the encoded size of everything after the trace, given the texts

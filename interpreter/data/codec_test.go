@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"slices"
@@ -308,5 +309,42 @@ func TestDecodeOfEmptyFieldsAllocatesLittle(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
 		t.Fatalf("decoding %d bytes of empty fields allocated %d bytes", len(buf), got)
+	}
+}
+
+// Parts of the encoding of largePart bytes or more (a value's text, the trace, the service
+// results) are joined with the rest at the end instead of copied into its buffer: the bytes
+// must be those of the encoding that copies everything, on both sides of the threshold.
+func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
+	d := New()
+	for _, n := range []int{largePart - 3, largePart - 2, largePart + 5, 3 * largePart} {
+		// A string's text is its length plus two quotes: these straddle the threshold.
+		d.Stores.PutValue(value.String(strings.Repeat("v", n)))
+	}
+	d.Stores.PutValue(value.Int(7))
+	tet := d.Stores.PutTetraplet(Tetraplet{PeerPK: "12D3KooWpeer", ServiceID: "s", FunctionName: "f"})
+	for i := range 2000 { // service results and a trace of more than largePart bytes each
+		v := d.Stores.PutValue(value.Int(int64(i)))
+		sr := d.Stores.PutServiceResult(ServiceResult{Value: v, ArgumentHash: CIDOf([]byte("[]")), Tetraplet: tet})
+		d.Trace = append(d.Trace, CallState{Kind: CallExecuted, Value: ScalarValue, CID: sr})
+	}
+	d.Signatures[string(bytes.Repeat([]byte{1}, 32))] = bytes.Repeat([]byte{2}, 64)
+	st := &d.Stores
+	if tr, res := len(d.encodedTrace()), len(order(st, inServiceResults, st.ServiceResults).serviceResults(st)); tr < largePart || res < largePart {
+		t.Fatalf("the trace (%d bytes) and the service results (%d) must each pass largePart", tr, res)
+	}
+	joined := d.Encode()
+	defer func(n int) { largePart = n }(largePart)
+	largePart = math.MaxInt
+	copied := d.Encode()
+	if !bytes.Equal(joined, copied) {
+		t.Fatalf("the encoding with large parts joined (%d bytes) differs from the one that copies them (%d)", len(joined), len(copied))
+	}
+	got, err := Decode(joined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Stores.Values, d.Stores.Values) || len(got.Trace) != len(d.Trace) {
+		t.Fatal("the data decoded from the joined encoding differs")
 	}
 }
