@@ -238,3 +238,74 @@ func testParticleFinishingAtItsDeadline(t *testing.T, seed uint64) {
 		t.Fatalf("%d particles stored after the deadline (%v)", n, err)
 	}
 }
+
+// Active particles' actors arm no timer of their own: the router's one timer tells each to
+// expire at its deadline, and not before.
+func TestActiveParticlesExpireOnTheRoutersTimer(t *testing.T) {
+	alice := actortest.Identity(t, "alice")
+	start := time.UnixMilli(1_700_000_000_000)
+	clk := clock.NewManual(start)
+	loop, opts := actortest.Loop(1)
+	system := actortest.System()
+	run := func() {
+		t.Helper()
+		if loop.Run(100_000); loop.Pending() != 0 {
+			t.Fatal("the node did not go idle")
+		}
+	}
+	var stats *Stats
+	calls := 0
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *Stats:
+			stats = m
+		case *service.Call: // the registry, which answers nothing
+			calls++
+		}
+	}, opts...))
+	db, err := istore.Open(istore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: probe, Network: probe,
+		Store: particles.NewStore(db)}, opts...))
+	getStats := func() *Stats {
+		t.Helper()
+		stats = nil
+		system.Root.Send(rt, &GetStats{ReplyTo: probe})
+		run()
+		if stats == nil {
+			t.Fatal("no stats")
+		}
+		return stats
+	}
+	ttls := []uint32{20_000, 10_000, 30_000}
+	for i, ttl := range ttls {
+		p := actortest.Particle(t, alice, particle.Particle{ID: fmt.Sprint("p-", i), Timestamp: uint64(start.UnixMilli()), TTL: ttl, MaxHops: 8,
+			Script: `(call %init_peer_id% ("s" "f") [] r)`})
+		system.Root.Send(rt, &Incoming{From: alice.PeerID, Particle: p})
+		run()
+	}
+	if s := getStats(); s.Live != len(ttls) || calls != len(ttls) {
+		t.Fatalf("stats %+v, %d calls, want %d live particles waiting for their calls", s, calls, len(ttls))
+	}
+	if n := clk.Pending(); n != 1 {
+		t.Fatalf("%d timers pending for %d active particles, want the router's one", n, len(ttls))
+	}
+	for i, ttl := range []uint32{10_000, 20_000, 30_000} {
+		clk.AdvanceTo(start.Add(time.Duration(ttl)*time.Millisecond - time.Millisecond))
+		run()
+		if s := getStats(); s.Live != len(ttls)-i || s.Expired != uint64(i) {
+			t.Fatalf("a millisecond before the deadline %d ms: %+v", ttl, s)
+		}
+		clk.AdvanceTo(start.Add(time.Duration(ttl) * time.Millisecond))
+		run()
+		if s := getStats(); s.Live != len(ttls)-i-1 || s.Finished != 0 || s.Expired != uint64(i+1) {
+			t.Fatalf("at the deadline %d ms: %+v", ttl, s)
+		}
+	}
+	if n := clk.Pending(); n != 0 {
+		t.Fatalf("%d timers pending past every deadline", n)
+	}
+}

@@ -9,8 +9,9 @@
 // at the deadline the entry and the stored data go. One timer of the router's, armed for the
 // earliest deadline of the particles it knows (a heap of their keys), stands for all of them,
 // rather than a timer per particle: when it fires, the finished particles whose deadline has
-// come are forgotten, in the keys' order; an active one goes when its actor, expiring, stops, or
-// when it reports Finished past its deadline.
+// come are forgotten, in the keys' order, and the actors of the active ones are told to expire
+// (they arm no timer of their own); an active one goes when its actor, expiring, stops, or when
+// it reports Finished past its deadline.
 package router
 
 import (
@@ -489,7 +490,8 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 	restore := ok || k.Deadline <= r.storedBefore // finished here, or maybe before a restart
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local,
+		Told: true}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
@@ -514,18 +516,22 @@ func (r *routerActor) finished(ctx actor.Context, m *particles.Finished) {
 	r.tellDrained(ctx)
 }
 
-// deadlinesPassed forgets every finished particle whose deadline has come, in the deadlines'
-// order. An active one stays: its actor expires at the deadline, and the entry goes when the
-// actor has stopped (Terminated), or when it reports Finished first. A key whose entry went
-// before its deadline (its actor failed) may come out after a new entry of the same key was
-// made: that entry is due all the same.
+// deadlinesPassed forgets every finished particle whose deadline has come, and tells the actor
+// of every active one to expire (particles.Config.Told: it has no timer of its own), in the
+// deadlines' order. An active one's entry goes when its actor has stopped (Terminated), or when
+// it reports Finished first. A key whose entry went before its deadline (its actor failed) may
+// come out after a new entry of the same key was made: that entry is due all the same.
 func (r *routerActor) deadlinesPassed(ctx actor.Context) {
 	now := clock.UnixMilli(r.cfg.Clock)
 	for len(r.deadlines) > 0 && r.deadlines.first().Deadline <= now {
 		k := r.deadlines.pop()
-		if e, ok := r.entries[k]; ok && e.pid == nil {
+		switch e, ok := r.entries[k]; {
+		case !ok:
+		case e.pid == nil:
 			r.expired()
 			r.forget(k)
+		default:
+			ctx.Send(e.pid, particles.Expire{})
 		}
 	}
 	r.arm(ctx)
