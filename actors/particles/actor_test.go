@@ -117,6 +117,42 @@ func TestParticleActorCallsForwardsAndExpires(t *testing.T) {
 	}
 }
 
+// With Config.Told the actor arms no timer: it outlives its deadline until it is told to
+// expire (the router tells it), then reports and stops.
+func TestToldActorExpiresWhenTold(t *testing.T) {
+	alice, initID, clk, loop, opts, system := aliceOnALoop(t)
+	var expired []*Expired
+	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*Expired); ok {
+			expired = append(expired, m)
+		}
+	}, opts...))
+	run := func() {
+		if loop.Run(100_000); loop.Pending() != 0 {
+			t.Fatal("the node did not go idle")
+		}
+	}
+	// The call goes to the probe, which never answers: the particle stays active.
+	p := particle.Particle{ID: "p-1", InitPeerID: initID, Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000,
+		Script: `(call %init_peer_id% ("s" "f") [] r)`}
+	pa := system.Root.Spawn(Props(Config{Particle: p, Self: alice.PeerID, Key: alice.Key, Clock: clk,
+		Registry: probe, Network: probe, Reports: probe, Store: newStore(t), Told: true}, opts...))
+	run()
+	if n := clk.Pending(); n != 0 {
+		t.Fatalf("%d timers pending, want none", n)
+	}
+	clk.Advance(time.Hour)
+	run()
+	if len(expired) != 0 {
+		t.Fatalf("expired untold: %+v", expired)
+	}
+	system.Root.Send(pa, Expire{})
+	run()
+	if len(expired) != 1 || expired[0].ID != "p-1" || len(expired[0].Pending) != 1 {
+		t.Fatalf("expired %+v", expired)
+	}
+}
+
 // saves is the particle store, recording how each save was asked for.
 type saves struct {
 	*Store

@@ -6,7 +6,12 @@
 // A particle on this node is active (its actor runs: it has data to merge or calls out) or
 // finished (its actor reported Finished and was stopped; its data waits in the particle store).
 // Until the particle's deadline the router keeps, for both, the entry that recognises replays;
-// at the deadline the entry and the stored data go.
+// at the deadline the entry and the stored data go. One timer of the router's, armed for the
+// earliest deadline of the particles it knows (a heap of their keys), stands for all of them,
+// rather than a timer per particle: when it fires, the finished particles whose deadline has
+// come are forgotten, in the keys' order, and the actors of the active ones are told to expire
+// (they arm no timer of their own); an active one goes when its actor, expiring, stops, or when
+// it reports Finished past its deadline.
 package router
 
 import (
@@ -165,8 +170,7 @@ type entry struct {
 	// more than MaxArrivals, and a scan of a few costs less than two maps made per particle.
 	seen  []core.DataHash
 	from  []sender
-	bytes int         // the largest data of the particle that arrived, counted in the bounds
-	timer clock.Timer // while finished: the deadline
+	bytes int // the largest data of the particle that arrived, counted in the bounds
 }
 
 // sender counts the arrivals of a particle accepted from one peer.
@@ -206,8 +210,9 @@ func (e *entry) countFrom(peer string) {
 // use is what the particles of one initiator, or of all, hold on the node.
 type use struct{ particles, bytes int }
 
-// deadline is the timer's message: a finished particle reached its deadline.
-type deadline struct{ key particles.Key }
+// tick is the router's timer's message: the first of its deadlines has come. Gen tells the
+// timer armed last from one stopped after its message was sent.
+type tick struct{ gen uint64 }
 
 // Props returns the router actor.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
@@ -250,6 +255,13 @@ type routerActor struct {
 	stats        Stats
 	lastLog      map[string]time.Time // reason -> when it was last logged
 	waiting      []*actor.PID         // to tell when no particle is active
+	// deadlines are the keys of the entries, each put in when its entry is made; one timer,
+	// armed for the first (at timerAt, generation gen), stands for all of them, instead of one
+	// per particle.
+	deadlines deadlines
+	timer     clock.Timer
+	timerAt   uint64
+	gen       uint64
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
@@ -267,10 +279,8 @@ func (r *routerActor) Receive(ctx actor.Context) {
 			r.storedBefore = d
 		}
 	case *actor.Stopped:
-		for _, e := range r.entries {
-			if e.timer != nil {
-				e.timer.Stop()
-			}
+		if r.timer != nil {
+			r.timer.Stop()
 		}
 	case *Incoming:
 		r.faultPoint()
@@ -285,10 +295,10 @@ func (r *routerActor) Receive(ctx actor.Context) {
 	case *particles.Failed:
 		r.stats.Failed++
 		r.cfg.Logger.Error("particle dropped: its data could not be read", "particle", m.Key.ID, "error", m.Err)
-	case deadline:
-		if e, ok := r.entries[m.key]; ok && e.pid == nil {
-			r.expired()
-			r.forget(m.key)
+	case tick:
+		if m.gen == r.gen {
+			r.timer = nil
+			r.deadlinesPassed(ctx)
 		}
 	case *actor.Terminated:
 		// A particle actor stopped: after Finished, its entry stays; otherwise (its deadline, a
@@ -363,6 +373,8 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 		e = &entry{bytes: len(p.Data)}
 		r.entries[k] = e
 		r.hold(k.InitPeerID, 1, e.bytes)
+		r.deadlines.push(k)
+		r.arm(ctx)
 		if k.Deadline <= r.storedBefore && r.seenBefore(k, e, h) {
 			// A replay of what the node merged before it restarted: the particle is finished
 			// here, as it was then.
@@ -370,7 +382,6 @@ func (r *routerActor) incoming(ctx actor.Context, from string, p particle.Partic
 			if m := r.cfg.Metrics; m != nil {
 				m.Replays.Inc()
 			}
-			r.waitForDeadline(ctx, k, e)
 			return
 		}
 		e.see(h)
@@ -477,13 +488,10 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 		return
 	}
 	restore := ok || k.Deadline <= r.storedBefore // finished here, or maybe before a restart
-	if e.timer != nil {
-		e.timer.Stop()
-		e.timer = nil
-	}
 	e.pid = ctx.Spawn(particles.Props(particles.Config{Particle: p, From: from, Hash: h, Self: r.cfg.Self, Key: r.cfg.Key, Clock: r.cfg.Clock,
 		Registry: r.cfg.Registry, Network: r.cfg.Network, Reports: ctx.Self(), Store: r.cfg.Store, Restore: restore,
-		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local}, r.opts...))
+		Logger: r.cfg.Logger, Metrics: r.cfg.ParticleMetrics, Faults: r.cfg.Faults, ParseCache: r.cfg.ParseCache, Budget: r.cfg.Budget, Pure: r.cfg.Pure, Local: r.cfg.Local,
+		Told: true}, r.opts...))
 	e.sent = 1
 	r.byPID[e.pid.Id] = k
 	r.setActive(+1)
@@ -499,18 +507,60 @@ func (r *routerActor) finished(ctx actor.Context, m *particles.Finished) {
 	ctx.Stop(e.pid)
 	e.pid = nil
 	r.setActive(-1)
-	r.waitForDeadline(ctx, m.Key, e)
+	if m.Key.Deadline <= clock.UnixMilli(r.cfg.Clock) {
+		// It finished as its deadline came: its key came out of the deadlines (or is about
+		// to) while it was active, so it goes now.
+		r.expired()
+		r.forget(m.Key)
+	}
 	r.tellDrained(ctx)
 }
 
-// waitForDeadline keeps the entry of a finished particle until the particle's deadline.
-func (r *routerActor) waitForDeadline(ctx actor.Context, k particles.Key, e *entry) {
-	left := time.Duration(0)
-	if now := clock.UnixMilli(r.cfg.Clock); k.Deadline > now {
-		left = time.Duration(k.Deadline-now) * time.Millisecond
+// deadlinesPassed forgets every finished particle whose deadline has come, and tells the actor
+// of every active one to expire (particles.Config.Told: it has no timer of its own), in the
+// deadlines' order. An active one's entry goes when its actor has stopped (Terminated), or when
+// it reports Finished first. A key whose entry went before its deadline (its actor failed) may
+// come out after a new entry of the same key was made: that entry is due all the same.
+func (r *routerActor) deadlinesPassed(ctx actor.Context) {
+	now := clock.UnixMilli(r.cfg.Clock)
+	for len(r.deadlines) > 0 && r.deadlines.first().Deadline <= now {
+		k := r.deadlines.pop()
+		switch e, ok := r.entries[k]; {
+		case !ok:
+		case e.pid == nil:
+			r.expired()
+			r.forget(k)
+		default:
+			ctx.Send(e.pid, particles.Expire{})
+		}
 	}
-	self, system := ctx.Self(), ctx.ActorSystem()
-	e.timer = r.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, deadline{k}) })
+	r.arm(ctx)
+}
+
+// arm keeps the router's timer armed for the first of its deadlines: it moves it when an
+// earlier one comes in, and stops it when none is left.
+func (r *routerActor) arm(ctx actor.Context) {
+	if len(r.deadlines) == 0 {
+		if r.timer != nil {
+			r.timer.Stop()
+			r.timer = nil
+		}
+		return
+	}
+	at := r.deadlines.first().Deadline
+	if r.timer != nil {
+		if r.timerAt <= at {
+			return
+		}
+		r.timer.Stop()
+	}
+	left := time.Duration(0)
+	if now := clock.UnixMilli(r.cfg.Clock); at > now {
+		left = time.Duration(at-now) * time.Millisecond
+	}
+	r.gen++
+	self, system, gen := ctx.Self(), ctx.ActorSystem(), r.gen
+	r.timer, r.timerAt = r.cfg.Clock.AfterFunc(left, func() { system.Root.Send(self, tick{gen}) }), at
 }
 
 func (r *routerActor) expired() {
