@@ -60,7 +60,8 @@ func errorObject(code int64, msg, instruction string, withPeer bool, peerID stri
 
 // MaxExecDepth bounds how deeply execution nests: the script's own nesting plus one level per
 // fold iteration, since next runs the next iteration inside the current one. The reference has
-// the same shape and traps when its stack runs out; a bound turns that into an error.
+// the same shape and traps when its stack runs out; a bound turns that into an error. (The
+// executor's own stack is a slice, which would only grow: see exec.)
 const MaxExecDepth = 100_000
 
 // executor is one run of a script.
@@ -94,10 +95,16 @@ type executor struct {
 	produced          []data.CID       // CIDs this peer produced or replayed: what it signs
 
 	complete   bool // subgraph completeness (AIR.md §3.2)
-	depth      int  // nesting of exec calls: instructions plus fold iterations
+	depth      int  // nesting of instructions, fold iterations included
 	lastError  errorDescriptor
 	errorValue errorDescriptor
 	budget     budget
+
+	// stack holds the composite instructions being executed, innermost last (see exec); pars
+	// and streamFolds what its pars and stream folds keep, in the same order.
+	stack       []frame
+	pars        []parFrame
+	streamFolds []streamFold
 }
 
 // setErrors records a catchable error in %last_error% and :error: (each only when it may be
@@ -118,66 +125,6 @@ func (x *executor) setErrors(e *execError, instruction air.Instr, tetraplet *dat
 		x.errorValue.err = instructionError{tetraplet: tetraplet, raised: true, code: e.code, msg: e.msg, in: instruction, withPeer: withPeer, peer: peer}
 	}
 	x.errorValue.canSet = false
-}
-
-// exec runs one instruction; a catchable error it returns has been recorded in the error
-// descriptors by the instruction itself (call) or here.
-func (x *executor) exec(in air.Instr) *execError {
-	// Every instruction is a step, a fold's body once per iteration: this is where a run that
-	// would go on too long stops (one increment and one comparison on the hot path).
-	x.budget.steps++
-	if x.budget.steps >= x.budget.nextCheck {
-		if err := x.budget.check(); err != nil {
-			return err
-		}
-	}
-	if x.depth >= MaxExecDepth {
-		return uncatchable(CodeTraceError, "execution nested deeper than %d instructions (a fold over too many values?)", MaxExecDepth)
-	}
-	x.depth++
-	var err *execError
-	// One frame per instruction on the deeply recursive paths (par and next over a fold of
-	// thousands): the dispatch is here, not in a function of its own, and each instruction has
-	// its own method, so that the frames stay small. A deep fold's stack is copied as it grows
-	// and walked by every collection while it runs.
-	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
-		err = x.call(c)
-	} else {
-		switch in := in.(type) {
-		case *air.Seq:
-			err = x.seq(in)
-		case *air.Par:
-			err = x.par(in)
-		case *air.Next:
-			err = x.next(in)
-		case *air.Xor:
-			err = x.xor(in)
-		case *air.Null:
-		case *air.Never:
-			x.complete = false
-		case *air.Match:
-			err = x.match(in)
-		case *air.Fail:
-			err = x.fail(in)
-		case *air.New:
-			err = x.newScope(in)
-		case *air.Ap:
-			err = x.ap(in)
-		case *air.Fold:
-			err = x.fold(in)
-		case *air.ApMap:
-			err = x.apMap(in)
-		case *air.Canon:
-			err = x.canon(in)
-		default:
-			err = notYet("%T", in)
-		}
-	}
-	if err != nil {
-		x.instructionFailed(err, in)
-	}
-	x.depth--
-	return err
 }
 
 // instructionFailed sets :error: for an instruction's error. A call's error names the peer and
@@ -203,78 +150,6 @@ func (x *executor) joined(err *execError) *execError {
 	return err
 }
 
-func (x *executor) seq(in *air.Seq) *execError {
-	x.complete = true
-	if err := x.exec(in.Left); err != nil {
-		return err
-	}
-	if x.complete {
-		return x.exec(in.Right)
-	}
-	return nil
-}
-
-func (x *executor) xor(in *air.Xor) *execError {
-	x.complete = true
-	err := x.exec(in.Left)
-	if err == nil || !err.catchable {
-		return err
-	}
-	x.complete = true
-	x.lastError.canSet = true
-	x.errorValue.err.orig = err
-	x.errorValue.canSet = true
-	rerr := x.exec(in.Right)
-	if x.errorValue.canSet {
-		x.errorValue.err = noError()
-	}
-	if rerr == nil {
-		x.errorValue.canSet = true
-	}
-	return rerr
-}
-
-func (x *executor) match(in *air.Match) *execError {
-	equal, err := x.matchValues(in.Left, in.Right)
-	if err = x.joined(err); err != nil || equal == nil {
-		return err
-	}
-	if *equal == in.Mismatch {
-		if in.Mismatch {
-			return catchable(CodeMismatchValuesEqual, "compared values do not mismatch")
-		}
-		return catchable(CodeMatchValuesNotEqual, "compared values do not match")
-	}
-	return x.exec(in.Body)
-}
-
-func (x *executor) newScope(in *air.New) *execError {
-	name := in.Var.Name
-	var end func() *execError
-	switch in.Var.Kind {
-	case air.ScalarVar:
-		x.scalars.newStart(name)
-		end = func() *execError { return x.scalars.newEnd(name) }
-	case air.CanonStreamVar:
-		x.scalars.canons.newStart(name)
-		end = func() *execError { return x.scalars.canons.newEnd(name) }
-	case air.StreamVar:
-		x.streams.scopeStart(name, in)
-		end = func() *execError { return x.streams.scopeEnd(name, x.trace) }
-	case air.StreamMapVar:
-		x.maps.scopeStart(name, in)
-		end = func() *execError { return x.maps.scopeEnd(name, x.trace) }
-	default: // a canon stream map
-		x.scalars.canonMaps.newStart(name)
-		end = func() *execError { return x.scalars.canonMaps.newEnd(name) }
-	}
-	err := x.exec(in.Body)
-	if eerr := end(); err == nil {
-		err = eerr
-	}
-	return err
-}
-
 // matchValues compares two values; nil with no error means a value is not known yet.
 func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 	a, err := x.resolve(l)
@@ -287,45 +162,6 @@ func (x *executor) matchValues(l, r air.Value) (*bool, *execError) {
 	}
 	eq := value.Equal(a.val, b.val)
 	return &eq, nil
-}
-
-func (x *executor) par(in *air.Par) *execError {
-	// Straight-line, not a loop over the two branches, and with no helper between par and
-	// exec: par is on the recursive path of a fold with par, where every frame is copied as
-	// the stack grows and walked by each collection. A branch that is a next starts
-	// incomplete (the fold's other iterations decide); a catchable error in a branch is
-	// kept, any other ends the run.
-	var f parFrame
-	if err := x.trace.parStart(&f); err != nil {
-		return onInstruction(in, err)
-	}
-	_, isNext := in.Left.(*air.Next)
-	x.complete = !isNext
-	left := x.exec(in.Left)
-	if left != nil {
-		x.complete = false
-		if !left.catchable {
-			return left
-		}
-	}
-	x.trace.parLeftDone(&f)
-	leftComplete := x.complete
-	_, isNext = in.Right.(*air.Next)
-	x.complete = !isNext
-	right := x.exec(in.Right)
-	if right != nil {
-		x.complete = false
-		if !right.catchable {
-			return right
-		}
-	}
-	x.trace.parRightDone(&f)
-	x.complete = x.complete || leftComplete
-	if left == nil || right == nil {
-		x.lastError.canSet = true
-		return nil
-	}
-	return right
 }
 
 func (x *executor) fail(in *air.Fail) *execError {

@@ -48,20 +48,38 @@ func (f *foldState) len() int {
 	return f.array.val.Len()
 }
 
-func (x *executor) fold(in *air.Fold) *execError {
-	if in.IsStreamFold() {
-		return x.foldStream(in)
+// fold runs a fold over an array or a canon stream: phase 0 binds the iterator to the first
+// value and runs the body, whose nexts run the rest (see next); phase 1 unbinds it.
+func (x *executor) fold(f *frame, err *execError) (air.Instr, *execError) {
+	if f.phase == 1 {
+		x.foldFinish()
+		return nil, err
 	}
+	in := f.in.(*air.Fold)
+	fs, err := x.foldIterable(in)
+	if fs == nil {
+		return nil, err
+	}
+	if err := x.foldBegin(in.Iterator.Name, fs); err != nil {
+		return nil, err
+	}
+	f.fold, f.phase = fs, 1
+	return fs.body, nil
+}
+
+// foldIterable is what a fold over an array or a canon stream iterates over; nil if nothing,
+// with the error that says why, if any.
+func (x *executor) foldIterable(in *air.Fold) (*foldState, *execError) {
 	var items []aggregate
 	switch it := in.Iterable.(type) {
 	case *air.EmptyArray:
-		return nil
+		return nil, nil
 	case *air.Var:
 		switch it.Kind {
 		case air.ScalarVar:
 			agg, err := x.scalar(it.Name)
 			if err != nil {
-				return x.joined(err)
+				return nil, x.joined(err)
 			}
 			expr := it.Name
 			if it.Lens != nil {
@@ -69,29 +87,29 @@ func (x *executor) fold(in *air.Fold) *execError {
 				if err != nil {
 					// A scalar the lens indexes with may not be known yet: the reference
 					// joins on the whole iterable (joinable! around its construction).
-					return x.joined(err)
+					return nil, x.joined(err)
 				}
 				agg.val, agg.tracePos, expr = v, 0, refLens(it.Lens)
 				agg.tetraplet = withLens(agg.tetraplet, it.Lens)
 			}
 			if agg.val.Kind() != value.KindArray {
-				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", expr, agg.val)
+				return nil, catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", expr, agg.val)
 			}
 			if agg.val.Len() == 0 {
-				return nil
+				return nil, nil
 			}
 			x.budget.chargeSteps(agg.val.Len())
-			return x.runFold(in.Iterator.Name, &foldState{array: &agg, body: in.Body, last: in.Last})
+			return &foldState{array: &agg, body: in.Body, last: in.Last}, nil
 		case air.CanonStreamVar:
 			c, err := x.canonVar(it.Name)
 			if err != nil {
-				return x.joined(err)
+				return nil, x.joined(err)
 			}
 			items = c.values
 		case air.CanonMapVar:
 			m, err := x.canonMapVar(it.Name)
 			if err != nil {
-				return x.joined(err)
+				return nil, x.joined(err)
 			}
 			if it.Lens == nil {
 				items = m.pairs
@@ -99,10 +117,10 @@ func (x *executor) fold(in *air.Fold) *execError {
 			}
 			r, err := x.resolveCanonMap(it)
 			if err != nil {
-				return x.joined(err)
+				return nil, x.joined(err)
 			}
 			if r.val.Kind() != value.KindArray {
-				return catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", refLens(it.Lens), r.val)
+				return nil, catchable(CodeFoldIteratesOverNonArray, "expression '%s' returned non-array value '%s' for fold iterable", refLens(it.Lens), r.val)
 			}
 			t := m.tetraplet
 			t.Lens += refLens(it.Lens)
@@ -113,14 +131,14 @@ func (x *executor) fold(in *air.Fold) *execError {
 				items = append(items, aggregate{val: r.val.Index(i), tetraplet: ti, provenance: provenance{kind: data.FromCanon, cid: m.cid}})
 			}
 		default:
-			return notYet("fold over %s", it.Kind)
+			return nil, notYet("fold over %s", it.Kind)
 		}
 	}
 	if len(items) == 0 {
-		return nil
+		return nil, nil
 	}
 	x.budget.chargeSteps(len(items))
-	return x.runFold(in.Iterator.Name, &foldState{items: items, body: in.Body, last: in.Last})
+	return &foldState{items: items, body: in.Body, last: in.Last}, nil
 }
 
 // elementLens is lens followed by the lens of element i, ".$.[i]", built in one allocation
@@ -156,136 +174,152 @@ var elementLenses = func() []string {
 	return lenses
 }()
 
-// runFold executes a fold's body with its iterator bound (the reference's fold()).
-func (x *executor) runFold(iterator string, f *foldState) *execError {
+// foldBegin binds a fold's iterator (the reference's fold()); foldFinish unbinds it.
+func (x *executor) foldBegin(iterator string, f *foldState) *execError {
 	if _, taken := x.scalars.fold(iterator); taken {
 		return uncatchable(CodeMultipleIterableValues, "multiple iterable values found for iterable name '%s'", iterator)
 	}
 	x.scalars.foldStart()
 	x.scalars.folds = append(x.scalars.folds, namedFold{iterator, f})
-	err := x.exec(f.body)
+	return nil
+}
+
+func (x *executor) foldFinish() {
 	x.scalars.folds = x.scalars.folds[:len(x.scalars.folds)-1]
 	x.scalars.foldEnd()
-	return err
+}
+
+// streamFold is a fold over a stream being executed: the generations it took from the stream,
+// how many of them it has run, and the stream's cursor after them.
+type streamFold struct {
+	s           *stream
+	id          uint32
+	gens        [][]aggregate
+	ran         int
+	cursor      [3]int
+	anyComplete bool
 }
 
 // foldStream folds over a stream generation by generation, including generations the fold
-// itself adds (a recursive stream). Catchable errors in the body do not escape: another peer
-// may make progress where this one failed. The fold is complete if any generation was.
-func (x *executor) foldStream(in *air.Fold) *execError {
-	v := in.Iterable.(*air.Var)
-	reg := &x.streams
-	if v.Kind == air.StreamMapVar {
-		reg = &x.maps
+// itself adds (a recursive stream); each generation is a fold of its own over its values.
+// Catchable errors in the body do not escape: another peer may make progress where this one
+// failed. The fold is complete if any generation was.
+func (x *executor) foldStream(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.Fold)
+	if f.phase == 0 {
+		x.streamFolds = append(x.streamFolds, streamFold{})
+		v := in.Iterable.(*air.Var)
+		reg := &x.streams
+		if v.Kind == air.StreamMapVar {
+			reg = &x.maps
+		}
+		s := reg.get(v.Name, int(v.NamePos.Offset))
+		if s == nil {
+			x.complete = false
+			return nil, nil
+		}
+		x.foldCount++
+		id := x.foldCount
+		if err := x.trace.foldStart(id); err != nil {
+			return nil, onInstruction(in, err)
+		}
+		gens := s.generationsFrom([3]int{})
+		x.streamFolds[len(x.streamFolds)-1] = streamFold{s: s, id: id, gens: gens, cursor: s.cursor()}
+		if len(gens) > 0 {
+			s.addNewGeneration()
+		}
+		f.phase = 1
+	} else { // a generation's fold ended
+		x.foldFinish()
+		if err != nil && !err.catchable {
+			return nil, err
+		}
+		sf := &x.streamFolds[len(x.streamFolds)-1]
+		x.trace.generationEnd(sf.id)
+		sf.anyComplete = sf.anyComplete || x.complete
 	}
-	s := reg.get(v.Name, int(v.NamePos.Offset))
-	if s == nil {
-		x.complete = false
-		return nil
-	}
-	x.foldCount++
-	id := x.foldCount
-	if err := x.trace.foldStart(id); err != nil {
-		return onInstruction(in, err)
-	}
-	var cursor [3]int
-	gens := s.generationsFrom(cursor)
-	cursor = s.cursor()
-	if len(gens) > 0 {
-		s.addNewGeneration()
-	}
-	anyComplete := false
-	for len(gens) > 0 {
-		for _, g := range gens {
-			if err := x.trace.iterationStart(id, g[0].tracePos); err != nil {
-				return onInstruction(in, err)
+	sf := &x.streamFolds[len(x.streamFolds)-1]
+	for len(sf.gens) > 0 {
+		if sf.ran < len(sf.gens) {
+			g := sf.gens[sf.ran]
+			sf.ran++
+			if err := x.trace.iterationStart(sf.id, g[0].tracePos); err != nil {
+				return nil, onInstruction(in, err)
 			}
 			x.budget.chargeSteps(len(g))
-			err := x.runFold(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: id})
-			if err != nil && !err.catchable {
-				return err
+			if err := x.foldBegin(in.Iterator.Name, &foldState{items: g, body: in.Body, last: in.Last, stream: true, id: sf.id}); err != nil {
+				return nil, err
 			}
-			x.trace.generationEnd(id)
-			anyComplete = anyComplete || x.complete
+			return in.Body, nil
 		}
-		gens = s.generationsFrom(cursor)
-		s.removeLastGenerationIfEmpty()
-		cursor = s.cursor()
-		s.addNewGeneration()
+		sf.gens, sf.ran = sf.s.generationsFrom(sf.cursor), 0
+		sf.s.removeLastGenerationIfEmpty()
+		sf.cursor = sf.s.cursor()
+		sf.s.addNewGeneration()
 	}
-	x.complete = anyComplete
-	x.trace.foldEnd(id)
-	return nil
+	x.complete = sf.anyComplete
+	x.trace.foldEnd(sf.id)
+	return nil, nil
 }
 
-// next runs the next iteration of a fold inside the current one: over a thousand elements it
-// is a thousand frames deep, so the common case (a scalar fold with elements left) keeps its
-// frame small and the rest goes to nextStream and nextLast.
-func (x *executor) next(in *air.Next) *execError {
-	f, ok := x.scalars.fold(in.Iterator.Name)
-	if !ok {
-		return foldStateNotFound(in)
+// next runs the next iteration of a fold inside the current one (phase 1 is its end), or past
+// the last value the fold's last instruction (phase 2). In a fold over a stream it tells the
+// trace handler where each iteration starts and ends.
+func (x *executor) next(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.Next)
+	switch f.phase {
+	case 0:
+		fs, ok := x.scalars.fold(in.Iterator.Name)
+		if !ok {
+			return nil, uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
+		}
+		f.fold = fs
+		if fs.stream {
+			x.trace.iterationEnd(fs.id)
+		}
+		if fs.cursor+1 >= fs.len() {
+			if fs.stream {
+				if err := x.trace.backIterator(fs.id); err != nil {
+					return nil, onInstruction(in, err)
+				}
+			}
+			return x.nextLast(f)
+		}
+		fs.cursor++
+		if fs.stream {
+			if err := x.trace.iterationStart(fs.id, fs.current().tracePos); err != nil {
+				return nil, onInstruction(in, err)
+			}
+		}
+		x.scalars.nextBefore()
+		f.phase = 1
+		return fs.body, nil
+	case 1:
+		x.scalars.nextAfter()
+		if err != nil {
+			return nil, err
+		}
+		f.fold.cursor--
+		if f.fold.stream {
+			return nil, onInstruction(in, x.trace.backIterator(f.fold.id))
+		}
 	}
-	if f.stream {
-		return x.nextStream(in, f)
-	}
-	if f.cursor+1 >= f.len() {
-		return x.nextLast(f)
-	}
-	f.cursor++
-	x.scalars.nextBefore()
-	err := x.exec(f.body)
-	x.scalars.nextAfter()
-	if err != nil {
-		return err
-	}
-	f.cursor--
-	return nil
+	return nil, err
 }
 
-// foldStateNotFound is kept out of next, on the recursive path of every fold, so that its
-// formatting does not widen next's frame.
-//
-//go:noinline
-func foldStateNotFound(in *air.Next) *execError {
-	return uncatchable(CodeFoldStateNotFound, "fold state not found for this iterable '%s'", in.Iterator.Name)
-}
-
-// nextLast is next past a fold's last element: its last instruction, if any.
-func (x *executor) nextLast(f *foldState) *execError {
-	if f.last != nil {
+// nextLast is next past a fold's last value: its last instruction, if any.
+func (x *executor) nextLast(f *frame) (air.Instr, *execError) {
+	fs := f.fold
+	if fs.last != nil {
 		x.complete = true
-		return x.exec(f.last)
+		f.phase = 2
+		return fs.last, nil
 	}
 	// A stream fold without a last instruction behaves as never on its final next: more
 	// values may still come (AquaVM issue #333).
-	if f.stream && !f.backStarted {
-		f.backStarted = true
+	if fs.stream && !fs.backStarted {
+		fs.backStarted = true
 		x.complete = false
 	}
-	return nil
-}
-
-// nextStream is next in a fold over a stream, which tells the trace handler where each
-// iteration starts and ends.
-func (x *executor) nextStream(in *air.Next, f *foldState) *execError {
-	x.trace.iterationEnd(f.id)
-	if f.cursor+1 >= f.len() {
-		if err := x.trace.backIterator(f.id); err != nil {
-			return onInstruction(in, err)
-		}
-		return x.nextLast(f)
-	}
-	f.cursor++
-	if err := x.trace.iterationStart(f.id, f.current().tracePos); err != nil {
-		return onInstruction(in, err)
-	}
-	x.scalars.nextBefore()
-	err := x.exec(f.body)
-	x.scalars.nextAfter()
-	if err != nil {
-		return err
-	}
-	f.cursor--
-	return onInstruction(in, x.trace.backIterator(f.id))
+	return nil, nil
 }

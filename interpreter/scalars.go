@@ -131,7 +131,7 @@ type scalars struct {
 	*scoped[aggregate]
 	canons    *scoped[canonStream]
 	canonMaps *scoped[canonMap]
-	// folds are the running folds, innermost last, each under a name of its own (runFold):
+	// folds are the running folds, innermost last, each under a name of its own (foldBegin):
 	// a few, looked up on every iteration, which a search of a slice does faster than a map.
 	folds []namedFold
 }

@@ -291,7 +291,7 @@ type parFrame struct {
 type window struct{ pos, len uint32 }
 
 // parStart merges the par states, reserves the par's place in the result, and limits both
-// sliders to the left branch. f is the caller's (a par is on the interpreter's deepest path).
+// sliders to the left branch. f is the executor's (executor.pars), kept until the par ends.
 func (h *traceHandler) parStart(f *parFrame) *execError {
 	ps, pok := h.prev.next()
 	cs, cok := h.cur.next()

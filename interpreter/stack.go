@@ -1,0 +1,306 @@
+package interpreter
+
+import "github.com/aquanet/aquanet/interpreter/air"
+
+// The executor runs a script on a stack of its own, not on Go's: a composite instruction is a
+// frame that says which of its children it waits for, and one loop (exec) enters instructions
+// and resumes frames with their children's results. A fold's next runs the next iteration
+// inside the current one, so a fold over thousands of values nests thousands of instructions;
+// on Go's stack that depth was copied as the stack grew and walked by every collection while
+// the run lasted. Leaf instructions (call, ap, ap-map, canon, fail, null, never) are ordinary
+// calls.
+
+// frameKind is which composite instruction a frame runs.
+type frameKind uint8
+
+const (
+	kindLeaf frameKind = iota // no frame: the instruction runs to its end at once
+	kindSeq
+	kindXor
+	kindPar
+	kindMatch
+	kindNew
+	kindFold
+	kindFoldStream
+	kindNext
+)
+
+// frame is a composite instruction being executed. phase is where it resumes: 0 before it
+// started, then one value per child it may be waiting for. What a par and a stream fold keep
+// between their children is on executor.pars and executor.streamFolds, in the order of their
+// frames, so that the frames of the common path stay small.
+type frame struct {
+	in    air.Instr
+	fold  *foldState // fold, next: the fold iterated over
+	err   *execError // par: the left branch's error
+	kind  frameKind
+	phase uint8
+	flag  bool // par: whether the left branch was complete
+}
+
+// exec runs an instruction and everything in it; a catchable error it returns has been
+// recorded in the error descriptors by the instruction that raised it (call) or by done.
+func (x *executor) exec(in air.Instr) *execError {
+	for {
+		child, err := x.enter(in)
+		for child == nil && len(x.stack) > 0 {
+			child, err = x.step(err)
+		}
+		if child == nil {
+			return err
+		}
+		in = child
+	}
+}
+
+// enter starts an instruction: a leaf runs to its end, a composite pushes its frame and runs
+// up to its first child, which enter returns.
+func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
+	// Every instruction is a step, a fold's body once per iteration: this is where a run that
+	// would go on too long stops (one increment and one comparison on the hot path).
+	x.budget.steps++
+	if x.budget.steps >= x.budget.nextCheck {
+		if err := x.budget.check(); err != nil {
+			return nil, err
+		}
+	}
+	if x.depth >= MaxExecDepth {
+		return nil, uncatchable(CodeTraceError, "execution nested deeper than %d instructions (a fold over too many values?)", MaxExecDepth)
+	}
+	x.depth++
+	var err *execError
+	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
+		err = x.call(c)
+	} else {
+		k := kindLeaf
+		switch in := in.(type) {
+		case *air.Seq:
+			k = kindSeq
+		case *air.Par:
+			k = kindPar
+		case *air.Next:
+			k = kindNext
+		case *air.Xor:
+			k = kindXor
+		case *air.Null:
+		case *air.Never:
+			x.complete = false
+		case *air.Match:
+			k = kindMatch
+		case *air.Fail:
+			err = x.fail(in)
+		case *air.New:
+			k = kindNew
+		case *air.Ap:
+			err = x.ap(in)
+		case *air.Fold:
+			k = kindFold
+			if in.IsStreamFold() {
+				k = kindFoldStream
+			}
+		case *air.ApMap:
+			err = x.apMap(in)
+		case *air.Canon:
+			err = x.canon(in)
+		default:
+			err = notYet("%T", in)
+		}
+		if k != kindLeaf {
+			x.stack = append(x.stack, frame{in: in, kind: k})
+			return x.step(nil)
+		}
+	}
+	return nil, x.done(in, err)
+}
+
+// step resumes the top frame with the result of the child it waited for (nil in phase 0) and
+// runs it up to its next child, which step returns; or to its end: then it pops the frame and
+// returns the instruction's result.
+func (x *executor) step(err *execError) (air.Instr, *execError) {
+	f := &x.stack[len(x.stack)-1]
+	var child air.Instr
+	switch f.kind {
+	case kindSeq:
+		child, err = x.seq(f, err)
+	case kindXor:
+		child, err = x.xor(f, err)
+	case kindPar:
+		child, err = x.par(f, err)
+	case kindMatch:
+		child, err = x.match(f, err)
+	case kindNew:
+		child, err = x.newScope(f, err)
+	case kindFold:
+		child, err = x.fold(f, err)
+	case kindFoldStream:
+		child, err = x.foldStream(f, err)
+	case kindNext:
+		child, err = x.next(f, err)
+	}
+	if child != nil {
+		return child, nil
+	}
+	switch f.kind { // their phase 0 pushed these
+	case kindPar:
+		x.pars = x.pars[:len(x.pars)-1]
+	case kindFoldStream:
+		x.streamFolds = x.streamFolds[:len(x.streamFolds)-1]
+	}
+	in := f.in
+	x.stack = x.stack[:len(x.stack)-1]
+	return nil, x.done(in, err)
+}
+
+// done ends an instruction that ran with the result err.
+func (x *executor) done(in air.Instr, err *execError) *execError {
+	if err != nil {
+		x.instructionFailed(err, in)
+	}
+	x.depth--
+	return err
+}
+
+func (x *executor) seq(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.Seq)
+	switch f.phase {
+	case 0:
+		x.complete = true
+		f.phase = 1
+		return in.Left, nil
+	case 1:
+		if err == nil && x.complete {
+			f.phase = 2
+			return in.Right, nil
+		}
+	}
+	return nil, err
+}
+
+func (x *executor) xor(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.Xor)
+	switch f.phase {
+	case 0:
+		x.complete = true
+		f.phase = 1
+		return in.Left, nil
+	case 1:
+		if err == nil || !err.catchable {
+			return nil, err
+		}
+		x.complete = true
+		x.lastError.canSet = true
+		x.errorValue.err.orig = err
+		x.errorValue.canSet = true
+		f.phase = 2
+		return in.Right, nil
+	}
+	if x.errorValue.canSet {
+		x.errorValue.err = noError()
+	}
+	if err == nil {
+		x.errorValue.canSet = true
+	}
+	return nil, err
+}
+
+func (x *executor) match(f *frame, err *execError) (air.Instr, *execError) {
+	if f.phase == 1 {
+		return nil, err
+	}
+	in := f.in.(*air.Match)
+	equal, err := x.matchValues(in.Left, in.Right)
+	if err = x.joined(err); err != nil || equal == nil {
+		return nil, err
+	}
+	if *equal == in.Mismatch {
+		if in.Mismatch {
+			return nil, catchable(CodeMismatchValuesEqual, "compared values do not mismatch")
+		}
+		return nil, catchable(CodeMatchValuesNotEqual, "compared values do not match")
+	}
+	f.phase = 1
+	return in.Body, nil
+}
+
+// newScope opens the scope of a new variable for its body and closes it when the body ends,
+// failed or not.
+func (x *executor) newScope(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.New)
+	name := in.Var.Name
+	if f.phase == 0 {
+		switch in.Var.Kind {
+		case air.ScalarVar:
+			x.scalars.newStart(name)
+		case air.CanonStreamVar:
+			x.scalars.canons.newStart(name)
+		case air.StreamVar:
+			x.streams.scopeStart(name, in)
+		case air.StreamMapVar:
+			x.maps.scopeStart(name, in)
+		default: // a canon stream map
+			x.scalars.canonMaps.newStart(name)
+		}
+		f.phase = 1
+		return in.Body, nil
+	}
+	var eerr *execError
+	switch in.Var.Kind {
+	case air.ScalarVar:
+		eerr = x.scalars.newEnd(name)
+	case air.CanonStreamVar:
+		eerr = x.scalars.canons.newEnd(name)
+	case air.StreamVar:
+		eerr = x.streams.scopeEnd(name, x.trace)
+	case air.StreamMapVar:
+		eerr = x.maps.scopeEnd(name, x.trace)
+	default:
+		eerr = x.scalars.canonMaps.newEnd(name)
+	}
+	if err == nil {
+		err = eerr
+	}
+	return nil, err
+}
+
+// par runs both branches. A branch that is a next starts incomplete (the fold's other
+// iterations decide); a catchable error in a branch is kept, any other ends the run.
+func (x *executor) par(f *frame, err *execError) (air.Instr, *execError) {
+	in := f.in.(*air.Par)
+	switch f.phase {
+	case 0:
+		x.pars = append(x.pars, parFrame{})
+		if err := x.trace.parStart(&x.pars[len(x.pars)-1]); err != nil {
+			return nil, onInstruction(in, err)
+		}
+		_, isNext := in.Left.(*air.Next)
+		x.complete = !isNext
+		f.phase = 1
+		return in.Left, nil
+	case 1:
+		if err != nil {
+			x.complete = false
+			if !err.catchable {
+				return nil, err
+			}
+		}
+		x.trace.parLeftDone(&x.pars[len(x.pars)-1])
+		f.err, f.flag = err, x.complete
+		_, isNext := in.Right.(*air.Next)
+		x.complete = !isNext
+		f.phase = 2
+		return in.Right, nil
+	}
+	if err != nil {
+		x.complete = false
+		if !err.catchable {
+			return nil, err
+		}
+	}
+	x.trace.parRightDone(&x.pars[len(x.pars)-1])
+	x.complete = x.complete || f.flag
+	if f.err == nil || err == nil {
+		x.lastError.canSet = true
+		return nil, nil
+	}
+	return nil, err
+}
