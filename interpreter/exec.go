@@ -99,12 +99,7 @@ type executor struct {
 	lastError  errorDescriptor
 	errorValue errorDescriptor
 	budget     budget
-
-	// stack holds the composite instructions being executed, innermost last (see exec); pars
-	// and streamFolds what its pars and stream folds keep, in the same order.
-	stack       []frame
-	pars        []parFrame
-	streamFolds []streamFold
+	stacks
 }
 
 // setErrors records a catchable error in %last_error% and :error: (each only when it may be

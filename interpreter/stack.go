@@ -1,14 +1,18 @@
 package interpreter
 
-import "github.com/aquanet/aquanet/interpreter/air"
+import (
+	"sync"
+
+	"github.com/aquanet/aquanet/interpreter/air"
+)
 
 // The executor runs a script on a stack of its own, not on Go's: a composite instruction is a
-// frame that says which of its children it waits for, and one loop (exec) enters instructions
+// frame that says which of its children it waits for, and one loop enters instructions
 // and resumes frames with their children's results. A fold's next runs the next iteration
 // inside the current one, so a fold over thousands of values nests thousands of instructions;
 // on Go's stack that depth was copied as the stack grew and walked by every collection while
-// the run lasted. Leaf instructions (call, ap, ap-map, canon, fail, null, never) are ordinary
-// calls.
+// the run lasted. Leaf instructions (call, ap, ap-map, canon, fail, null, never) and a match's
+// comparison are ordinary calls.
 
 // frameKind is which composite instruction a frame runs.
 type frameKind uint8
@@ -26,21 +30,46 @@ const (
 )
 
 // frame is a composite instruction being executed. phase is where it resumes: 0 before it
-// started, then one value per child it may be waiting for. What a par and a stream fold keep
-// between their children is on executor.pars and executor.streamFolds, in the order of their
-// frames, so that the frames of the common path stay small.
+// started, then one value per child it may be waiting for.
 type frame struct {
 	in    air.Instr
 	fold  *foldState // fold, next: the fold iterated over
-	err   *execError // par: the left branch's error
 	kind  frameKind
 	phase uint8
-	flag  bool // par: whether the left branch was complete
 }
+
+// parRun is what a par keeps between its branches.
+type parRun struct {
+	trace        parFrame
+	left         *execError
+	leftComplete bool
+}
+
+// stacks are the composite instructions being executed, innermost last, and what the pars and
+// stream folds among them keep, in the same order (out of the frames, which stay small).
+type stacks struct {
+	stack       []frame
+	pars        []parRun
+	streamFolds []streamFold
+}
+
+// stacksPool keeps the stacks from run to run, empty and cleared (see step): a fold over
+// thousands of values grows them to thousands of frames.
+var stacksPool = sync.Pool{New: func() any { return new(stacks) }}
 
 // exec runs an instruction and everything in it; a catchable error it returns has been
 // recorded in the error descriptors by the instruction that raised it (call) or by done.
 func (x *executor) exec(in air.Instr) *execError {
+	pooled := stacksPool.Get().(*stacks)
+	x.stacks = *pooled
+	err := x.loop(in)
+	*pooled = x.stacks
+	stacksPool.Put(pooled)
+	return err
+}
+
+// loop runs an instruction on the executor's stacks, empty when it starts and when it ends.
+func (x *executor) loop(in air.Instr) *execError {
 	for {
 		child, err := x.enter(in)
 		for child == nil && len(x.stack) > 0 {
@@ -140,13 +169,17 @@ func (x *executor) step(err *execError) (air.Instr, *execError) {
 	if child != nil {
 		return child, nil
 	}
+	// Popped entries are cleared, so that the pooled stacks hold on to nothing.
 	switch f.kind { // their phase 0 pushed these
 	case kindPar:
+		x.pars[len(x.pars)-1] = parRun{}
 		x.pars = x.pars[:len(x.pars)-1]
 	case kindFoldStream:
+		x.streamFolds[len(x.streamFolds)-1] = streamFold{}
 		x.streamFolds = x.streamFolds[:len(x.streamFolds)-1]
 	}
 	in := f.in
+	*f = frame{}
 	x.stack = x.stack[:len(x.stack)-1]
 	return nil, x.done(in, err)
 }
@@ -268,8 +301,8 @@ func (x *executor) par(f *frame, err *execError) (air.Instr, *execError) {
 	in := f.in.(*air.Par)
 	switch f.phase {
 	case 0:
-		x.pars = append(x.pars, parFrame{})
-		if err := x.trace.parStart(&x.pars[len(x.pars)-1]); err != nil {
+		x.pars = append(x.pars, parRun{})
+		if err := x.trace.parStart(&x.pars[len(x.pars)-1].trace); err != nil {
 			return nil, onInstruction(in, err)
 		}
 		_, isNext := in.Left.(*air.Next)
@@ -283,8 +316,9 @@ func (x *executor) par(f *frame, err *execError) (air.Instr, *execError) {
 				return nil, err
 			}
 		}
-		x.trace.parLeftDone(&x.pars[len(x.pars)-1])
-		f.err, f.flag = err, x.complete
+		p := &x.pars[len(x.pars)-1]
+		x.trace.parLeftDone(&p.trace)
+		p.left, p.leftComplete = err, x.complete
 		_, isNext := in.Right.(*air.Next)
 		x.complete = !isNext
 		f.phase = 2
@@ -296,9 +330,10 @@ func (x *executor) par(f *frame, err *execError) (air.Instr, *execError) {
 			return nil, err
 		}
 	}
-	x.trace.parRightDone(&x.pars[len(x.pars)-1])
-	x.complete = x.complete || f.flag
-	if f.err == nil || err == nil {
+	p := &x.pars[len(x.pars)-1]
+	x.trace.parRightDone(&p.trace)
+	x.complete = x.complete || p.leftComplete
+	if p.left == nil || err == nil {
 		x.lastError.canSet = true
 		return nil, nil
 	}
