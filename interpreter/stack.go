@@ -18,8 +18,7 @@ import (
 type frameKind uint8
 
 const (
-	kindLeaf frameKind = iota // no frame: the instruction runs to its end at once
-	kindSeq
+	kindSeq frameKind = iota
 	kindXor
 	kindPar
 	kindMatch
@@ -83,7 +82,7 @@ func (x *executor) loop(in air.Instr) *execError {
 }
 
 // enter starts an instruction: a leaf runs to its end, a composite pushes its frame and runs
-// up to its first child, which enter returns.
+// up to its first child, which enter returns (its phase 0, with no child's result).
 func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	// Every instruction is a step, a fold's body once per iteration: this is where a run that
 	// would go on too long stops (one increment and one comparison on the hot path).
@@ -101,31 +100,41 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
 		err = x.call(c)
 	} else {
-		k := kindLeaf
+		var f *frame // a composite's
+		var child air.Instr
 		switch in := in.(type) {
 		case *air.Seq:
-			k = kindSeq
+			f = x.push(in, kindSeq)
+			child, err = x.seq(f, nil)
 		case *air.Par:
-			k = kindPar
+			f = x.push(in, kindPar)
+			child, err = x.par(f, nil)
 		case *air.Next:
-			k = kindNext
+			f = x.push(in, kindNext)
+			child, err = x.next(f, nil)
 		case *air.Xor:
-			k = kindXor
+			f = x.push(in, kindXor)
+			child, err = x.xor(f, nil)
 		case *air.Null:
 		case *air.Never:
 			x.complete = false
 		case *air.Match:
-			k = kindMatch
+			f = x.push(in, kindMatch)
+			child, err = x.match(f, nil)
 		case *air.Fail:
 			err = x.fail(in)
 		case *air.New:
-			k = kindNew
+			f = x.push(in, kindNew)
+			child, err = x.newScope(f, nil)
 		case *air.Ap:
 			err = x.ap(in)
 		case *air.Fold:
-			k = kindFold
 			if in.IsStreamFold() {
-				k = kindFoldStream
+				f = x.push(in, kindFoldStream)
+				child, err = x.foldStream(f, nil)
+			} else {
+				f = x.push(in, kindFold)
+				child, err = x.fold(f, nil)
 			}
 		case *air.ApMap:
 			err = x.apMap(in)
@@ -134,17 +143,24 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 		default:
 			err = notYet("%T", in)
 		}
-		if k != kindLeaf {
-			x.stack = append(x.stack, frame{in: in, kind: k})
-			return x.step(nil)
+		if child != nil {
+			return child, nil
+		}
+		if f != nil {
+			return nil, x.pop(f, err)
 		}
 	}
 	return nil, x.done(in, err)
 }
 
-// step resumes the top frame with the result of the child it waited for (nil in phase 0) and
-// runs it up to its next child, which step returns; or to its end: then it pops the frame and
-// returns the instruction's result.
+func (x *executor) push(in air.Instr, k frameKind) *frame {
+	x.stack = append(x.stack, frame{in: in, kind: k})
+	return &x.stack[len(x.stack)-1]
+}
+
+// step resumes the top frame with the result of the child it waited for and runs it up to its
+// next child, which step returns; or to its end: then it pops the frame and returns the
+// instruction's result.
 func (x *executor) step(err *execError) (air.Instr, *execError) {
 	f := &x.stack[len(x.stack)-1]
 	var child air.Instr
@@ -169,6 +185,11 @@ func (x *executor) step(err *execError) (air.Instr, *execError) {
 	if child != nil {
 		return child, nil
 	}
+	return nil, x.pop(f, err)
+}
+
+// pop ends the top frame's instruction, f, with the result err.
+func (x *executor) pop(f *frame, err *execError) *execError {
 	// Popped entries are cleared, so that the pooled stacks hold on to nothing.
 	switch f.kind { // their phase 0 pushed these
 	case kindPar:
@@ -181,7 +202,7 @@ func (x *executor) step(err *execError) (air.Instr, *execError) {
 	in := f.in
 	*f = frame{}
 	x.stack = x.stack[:len(x.stack)-1]
-	return nil, x.done(in, err)
+	return x.done(in, err)
 }
 
 // done ends an instruction that ran with the result err.
