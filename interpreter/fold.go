@@ -262,9 +262,9 @@ func (x *executor) foldStream(f *frame, err *execError) (air.Instr, *execError) 
 	return nil, nil
 }
 
-// next runs the next iteration of a fold inside the current one (phase 1 is its end), or past
-// the last value the fold's last instruction (phase 2). In a fold over a stream it tells the
-// trace handler where each iteration starts and ends.
+// next runs the fold's next iteration inside the current one (phase 1: the iteration ended)
+// or, past the last value, the fold's last instruction (phase 2: it ended). In a fold over a
+// stream it tells the trace handler where each iteration starts and ends.
 func (x *executor) next(f *frame, err *execError) (air.Instr, *execError) {
 	in := f.in.(*air.Next)
 	switch f.phase {

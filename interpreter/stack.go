@@ -7,11 +7,11 @@ import (
 )
 
 // The executor runs a script on a stack of its own, not on Go's: a composite instruction is a
-// frame that says which of its children it waits for, and one loop enters instructions
-// and resumes frames with their children's results. A fold's next runs the next iteration
-// inside the current one, so a fold over thousands of values nests thousands of instructions;
-// on Go's stack that depth was copied as the stack grew and walked by every collection while
-// the run lasted. Leaf instructions (call, ap, ap-map, canon, fail, null, never) and a match's
+// frame that says which of its children it waits for, and one loop enters instructions and
+// resumes frames with their children's results. A fold's next runs the next iteration inside
+// the current one, so a fold over thousands of values nests thousands of instructions; on Go's
+// stack that depth was copied as the stack grew and walked by every collection while the run
+// lasted. Leaf instructions (call, ap, ap-map, canon, fail, null, never) and a match's
 // comparison are ordinary calls.
 
 // frameKind is which composite instruction a frame runs.
@@ -205,7 +205,8 @@ func (x *executor) pop(f *frame, err *execError) *execError {
 	return x.done(in, err)
 }
 
-// done ends an instruction that ran with the result err.
+// done ends an instruction that ran with the result err: :error: for the error, unless the
+// instruction set it itself (see instructionFailed), and one level less deep.
 func (x *executor) done(in air.Instr, err *execError) *execError {
 	if err != nil {
 		x.instructionFailed(err, in)
