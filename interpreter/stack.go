@@ -62,7 +62,7 @@ func (x *executor) exec(in air.Instr) *execError {
 	pooled := stacksPool.Get().(*stacks)
 	x.stacks = *pooled
 	err := x.loop(in)
-	*pooled = x.stacks
+	*pooled, x.stacks = x.stacks, stacks{} // the next run's, once in the pool
 	stacksPool.Put(pooled)
 	return err
 }
