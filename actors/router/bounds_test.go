@@ -11,14 +11,15 @@ import (
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/registry"
+	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
 	istore "github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/particle"
 )
 
-// boundedRouter is a router on the deterministic loop with bounds b, and what it tells.
-type boundedRouter struct {
+// testRouter is a router on the deterministic loop, and what it tells.
+type testRouter struct {
 	t      *testing.T
 	system *actor.ActorSystem
 	loop   interface {
@@ -27,14 +28,31 @@ type boundedRouter struct {
 	}
 	rt, probe *actor.PID
 	clk       *clock.Manual
+	store     *particles.Store
 	stats     *Stats
 	notices   []*particles.Notify
+	calls     []*service.Call // the particles' calls, when the probe stands for the registry
 }
 
-func newBoundedRouter(t *testing.T, b Bounds, configure ...func(*Config)) *boundedRouter {
+// routerSetup is how newTestRouter builds a router; its zero value is a router with the
+// default bounds, a registry, and the loop's seed 1.
+type routerSetup struct {
+	seed uint64
+	// clock, if set, is the router's clock made from the manual one the test advances.
+	clock func(*clock.Manual) clock.Clock
+	// callsToProbe: the probe stands for the registry and answers nothing (testRouter.calls).
+	callsToProbe bool
+	configure    []func(*Config)
+}
+
+func newTestRouter(t *testing.T, setup routerSetup) *testRouter {
 	alice := actortest.Identity(t, "alice")
-	r := &boundedRouter{t: t, clk: clock.NewManual(time.UnixMilli(1_700_000_000_000)), system: actortest.System()}
-	loop, opts := actortest.Loop(1)
+	r := &testRouter{t: t, clk: clock.NewManual(time.UnixMilli(1_700_000_000_000)), system: actortest.System()}
+	var clk clock.Clock = r.clk
+	if setup.clock != nil {
+		clk = setup.clock(r.clk)
+	}
+	loop, opts := actortest.Loop(max(setup.seed, 1))
 	r.loop = loop
 	r.probe = r.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
@@ -42,16 +60,22 @@ func newBoundedRouter(t *testing.T, b Bounds, configure ...func(*Config)) *bound
 			r.stats = m
 		case *particles.Notify:
 			r.notices = append(r.notices, m)
+		case *service.Call:
+			r.calls = append(r.calls, m)
 		}
 	}, opts...))
-	reg := r.system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: r.clk}, opts...))
+	reg := r.probe
+	if !setup.callsToProbe {
+		reg = r.system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
+	}
 	db, err := istore.Open(istore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: reg, Network: r.probe, Store: particles.NewStore(db), Bounds: b}
-	for _, c := range configure {
+	r.store = particles.NewStore(db)
+	cfg := Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: r.probe, Store: r.store}
+	for _, c := range setup.configure {
 		c(&cfg)
 	}
 	r.rt = r.system.Root.Spawn(Props(cfg, opts...))
@@ -59,21 +83,30 @@ func newBoundedRouter(t *testing.T, b Bounds, configure ...func(*Config)) *bound
 	return r
 }
 
-func (r *boundedRouter) run() {
+// newBoundedRouter is a router with bounds b.
+func newBoundedRouter(t *testing.T, b Bounds, configure ...func(*Config)) *testRouter {
+	return newTestRouter(t, routerSetup{configure: append([]func(*Config){func(c *Config) { c.Bounds = b }}, configure...)})
+}
+
+func (r *testRouter) run() {
 	r.t.Helper()
 	if r.loop.Run(1_000_000); r.loop.Pending() != 0 {
 		r.t.Fatal("the router did not go idle")
 	}
 }
 
-func (r *boundedRouter) in(from string, p particle.Particle) {
+func (r *testRouter) in(from string, p particle.Particle) {
 	r.system.Root.Send(r.rt, &Incoming{From: from, Particle: p})
 }
 
-func (r *boundedRouter) getStats() *Stats {
+func (r *testRouter) getStats() *Stats {
 	r.t.Helper()
+	r.stats = nil
 	r.system.Root.Send(r.rt, &GetStats{ReplyTo: r.probe})
 	r.run()
+	if r.stats == nil {
+		r.t.Fatal("no stats")
+	}
 	return r.stats
 }
 
@@ -145,7 +178,7 @@ func TestParticlesPerInitiatorAreBounded(t *testing.T) {
 }
 
 // start sends a particle of key's with data, straight from key (a client of this node).
-func (r *boundedRouter) start(key scenario.Identity, id string, data []byte) {
+func (r *testRouter) start(key scenario.Identity, id string, data []byte) {
 	r.in(key.PeerID, actortest.Particle(r.t, key, particle.Particle{ID: id, Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000,
 		MaxHops: 8, Script: `(call %init_peer_id% ("op" "noop") [])`, Data: data}))
 }
@@ -227,7 +260,7 @@ func TestTrustedInitiatorsKeepAReserve(t *testing.T) {
 }
 
 // refusals are the notices of particles the router rejected (the others tell of runs).
-func (r *boundedRouter) refusals() []*particles.Notify {
+func (r *testRouter) refusals() []*particles.Notify {
 	var out []*particles.Notify
 	for _, n := range r.notices {
 		if n.Notice.Rejected {

@@ -7,14 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
-	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
-	istore "github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -55,42 +51,10 @@ func TestDeadlinesOrder(t *testing.T) {
 // before, under one timer of the router's for all of them; a particle that comes back after it
 // finished, and finishes again, is forgotten at its deadline once.
 func TestFinishedParticlesForgottenAtTheirDeadlinesOnOneTimer(t *testing.T) {
-	alice := actortest.Identity(t, "alice")
-	start := time.UnixMilli(1_700_000_000_000)
-	clk := clock.NewManual(start)
-	loop, opts := actortest.Loop(1)
-	system := actortest.System()
-	run := func() {
-		t.Helper()
-		if loop.Run(100_000); loop.Pending() != 0 {
-			t.Fatal("the node did not go idle")
-		}
-	}
-	var stats *Stats
-	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		if s, ok := ctx.Message().(*Stats); ok {
-			stats = s
-		}
-	}, opts...))
-	reg := system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: clk}, opts...))
-	db, err := istore.Open(istore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store := particles.NewStore(db)
-	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: reg, Network: probe, Store: store}, opts...))
-	getStats := func() *Stats {
-		t.Helper()
-		stats = nil
-		system.Root.Send(rt, &GetStats{ReplyTo: probe})
-		run()
-		if stats == nil {
-			t.Fatal("no stats")
-		}
-		return stats
-	}
-	in := func(p particle.Particle) { system.Root.Send(rt, &Incoming{From: alice.PeerID, Particle: p}); run() }
+	r := newTestRouter(t, routerSetup{})
+	alice, clk, start := actortest.Identity(t, "alice"), r.clk, r.clk.Now()
+	in := func(p particle.Particle) { r.in(alice.PeerID, p); r.run() }
+	run, getStats, store := r.run, r.getStats, r.store
 
 	// Deadlines 10 s, 20 s, ... 60 s after the start, arriving out of order; two share one.
 	ttls := []uint32{30_000, 10_000, 60_000, 20_000, 50_000, 40_000, 30_000}
@@ -174,67 +138,34 @@ func TestParticleFinishingAtItsDeadlineIsForgotten(t *testing.T) {
 }
 
 func testParticleFinishingAtItsDeadline(t *testing.T, seed uint64) {
-	alice := actortest.Identity(t, "alice")
-	start := time.UnixMilli(1_700_000_000_000)
 	var answer func() // set while the particle's call waits
-	clk := hookClock{Manual: clock.NewManual(start), before: func() {
-		if answer != nil {
-			answer()
-			answer = nil
-		}
-	}}
-	loop, opts := actortest.Loop(seed)
-	system := actortest.System()
-	run := func() {
-		t.Helper()
-		if loop.Run(100_000); loop.Pending() != 0 {
-			t.Fatal("the node did not go idle")
-		}
+	hook := func(m *clock.Manual) clock.Clock {
+		return hookClock{Manual: m, before: func() {
+			if answer != nil {
+				answer()
+				answer = nil
+			}
+		}}
 	}
-	var stats *Stats
-	var calls []*service.Call
-	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		switch m := ctx.Message().(type) {
-		case *Stats:
-			stats = m
-		case *service.Call: // the registry, which answers nothing until told
-			calls = append(calls, m)
-		}
-	}, opts...))
-	db, err := istore.Open(istore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store := particles.NewStore(db)
-	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: probe, Network: probe, Store: store}, opts...))
-	getStats := func() *Stats {
-		t.Helper()
-		stats = nil
-		system.Root.Send(rt, &GetStats{ReplyTo: probe})
-		run()
-		if stats == nil {
-			t.Fatal("no stats")
-		}
-		return stats
-	}
+	r := newTestRouter(t, routerSetup{seed: seed, clock: hook, callsToProbe: true})
+	alice, clk, start := actortest.Identity(t, "alice"), r.clk, r.clk.Now()
 	p := actortest.Particle(t, alice, particle.Particle{ID: "p-1", Timestamp: uint64(start.UnixMilli()), TTL: 10_000, MaxHops: 8,
 		Script: `(call %init_peer_id% ("s" "f") [] r)`})
-	system.Root.Send(rt, &Incoming{From: alice.PeerID, Particle: p})
-	run()
-	if len(calls) != 1 {
-		t.Fatalf("%d calls made, want 1", len(calls))
+	r.in(alice.PeerID, p)
+	r.run()
+	if len(r.calls) != 1 {
+		t.Fatalf("%d calls made, want 1", len(r.calls))
 	}
-	c := calls[0]
+	c := r.calls[0]
 	answer = func() {
-		system.Root.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(value.String("x"), nil)})
+		r.system.Root.Send(c.ReplyTo, &service.Reply{ID: c.ID, Result: service.Result(value.String("x"), nil)})
 	}
 	clk.AdvanceTo(start.Add(10 * time.Second))
-	run()
-	if s := getStats(); s.Live != 0 || s.Finished != 0 || s.Expired == 0 {
+	r.run()
+	if s := r.getStats(); s.Live != 0 || s.Finished != 0 || s.Expired == 0 {
 		t.Fatalf("after the deadline: %+v", s)
 	}
-	if n, err := store.Count(); err != nil || n != 0 {
+	if n, err := r.store.Count(); err != nil || n != 0 {
 		t.Fatalf("%d particles stored after the deadline (%v)", n, err)
 	}
 }
@@ -242,53 +173,18 @@ func testParticleFinishingAtItsDeadline(t *testing.T, seed uint64) {
 // Active particles' actors arm no timer of their own: the router's one timer tells each to
 // expire at its deadline, and not before.
 func TestActiveParticlesExpireOnTheRoutersTimer(t *testing.T) {
-	alice := actortest.Identity(t, "alice")
-	start := time.UnixMilli(1_700_000_000_000)
-	clk := clock.NewManual(start)
-	loop, opts := actortest.Loop(1)
-	system := actortest.System()
-	run := func() {
-		t.Helper()
-		if loop.Run(100_000); loop.Pending() != 0 {
-			t.Fatal("the node did not go idle")
-		}
-	}
-	var stats *Stats
-	calls := 0
-	probe := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		switch m := ctx.Message().(type) {
-		case *Stats:
-			stats = m
-		case *service.Call: // the registry, which answers nothing
-			calls++
-		}
-	}, opts...))
-	db, err := istore.Open(istore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rt := system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: clk, Registry: probe, Network: probe,
-		Store: particles.NewStore(db)}, opts...))
-	getStats := func() *Stats {
-		t.Helper()
-		stats = nil
-		system.Root.Send(rt, &GetStats{ReplyTo: probe})
-		run()
-		if stats == nil {
-			t.Fatal("no stats")
-		}
-		return stats
-	}
+	r := newTestRouter(t, routerSetup{callsToProbe: true})
+	alice, clk, start := actortest.Identity(t, "alice"), r.clk, r.clk.Now()
+	run, getStats := r.run, r.getStats
 	ttls := []uint32{20_000, 10_000, 30_000}
 	for i, ttl := range ttls {
 		p := actortest.Particle(t, alice, particle.Particle{ID: fmt.Sprint("p-", i), Timestamp: uint64(start.UnixMilli()), TTL: ttl, MaxHops: 8,
 			Script: `(call %init_peer_id% ("s" "f") [] r)`})
-		system.Root.Send(rt, &Incoming{From: alice.PeerID, Particle: p})
+		r.in(alice.PeerID, p)
 		run()
 	}
-	if s := getStats(); s.Live != len(ttls) || calls != len(ttls) {
-		t.Fatalf("stats %+v, %d calls, want %d live particles waiting for their calls", s, calls, len(ttls))
+	if s := getStats(); s.Live != len(ttls) || len(r.calls) != len(ttls) {
+		t.Fatalf("stats %+v, %d calls, want %d live particles waiting for their calls", s, len(r.calls), len(ttls))
 	}
 	if n := clk.Pending(); n != 1 {
 		t.Fatalf("%d timers pending for %d active particles, want the router's one", n, len(ttls))
