@@ -132,7 +132,7 @@ func (c hookClock) AfterFunc(d time.Duration, f func()) clock.Timer {
 // timer fires; it finishes after its key came out of the deadlines, and goes then (or when its
 // actor, expiring, stops: which comes first depends on the loop's seed).
 func TestParticleFinishingAtItsDeadlineIsForgotten(t *testing.T) {
-	for seed := range uint64(16) {
+	for seed := uint64(1); seed <= 16; seed++ { // the loop's seed 0 is its default, 1
 		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) { testParticleFinishingAtItsDeadline(t, seed) })
 	}
 }
