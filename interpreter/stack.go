@@ -98,69 +98,53 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	x.depth++
 	var err *execError
 	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
-		err = x.call(c)
-	} else {
-		var f *frame // a composite's
-		var child air.Instr
-		switch in := in.(type) {
-		case *air.Seq:
-			f = x.push(in, kindSeq)
-			child, err = x.seq(f, nil)
-		case *air.Par:
-			f = x.push(in, kindPar)
-			child, err = x.par(f, nil)
-		case *air.Next:
-			f = x.push(in, kindNext)
-			child, err = x.next(f, nil)
-		case *air.Xor:
-			f = x.push(in, kindXor)
-			child, err = x.xor(f, nil)
-		case *air.Null:
-		case *air.Never:
-			x.complete = false
-		case *air.Match:
-			f = x.push(in, kindMatch)
-			child, err = x.match(f, nil)
-		case *air.Fail:
-			err = x.fail(in)
-		case *air.New:
-			f = x.push(in, kindNew)
-			child, err = x.newScope(f, nil)
-		case *air.Ap:
-			err = x.ap(in)
-		case *air.Fold:
-			if in.IsStreamFold() {
-				f = x.push(in, kindFoldStream)
-				child, err = x.foldStream(f, nil)
-			} else {
-				f = x.push(in, kindFold)
-				child, err = x.fold(f, nil)
-			}
-		case *air.ApMap:
-			err = x.apMap(in)
-		case *air.Canon:
-			err = x.canon(in)
-		default:
-			err = notYet("%T", in)
+		return nil, x.done(in, x.call(c))
+	}
+	switch in := in.(type) {
+	case *air.Seq:
+		return x.push(in, kindSeq)
+	case *air.Par:
+		return x.push(in, kindPar)
+	case *air.Next:
+		return x.push(in, kindNext)
+	case *air.Xor:
+		return x.push(in, kindXor)
+	case *air.Match:
+		return x.push(in, kindMatch)
+	case *air.New:
+		return x.push(in, kindNew)
+	case *air.Fold:
+		if in.IsStreamFold() {
+			return x.push(in, kindFoldStream)
 		}
-		if child != nil {
-			return child, nil
-		}
-		if f != nil {
-			return nil, x.pop(f, err)
-		}
+		return x.push(in, kindFold)
+	case *air.Null:
+	case *air.Never:
+		x.complete = false
+	case *air.Fail:
+		err = x.fail(in)
+	case *air.Ap:
+		err = x.ap(in)
+	case *air.ApMap:
+		err = x.apMap(in)
+	case *air.Canon:
+		err = x.canon(in)
+	default:
+		err = notYet("%T", in)
 	}
 	return nil, x.done(in, err)
 }
 
-func (x *executor) push(in air.Instr, k frameKind) *frame {
+// push starts a composite instruction: its frame goes on the stack and runs its phase 0, up to
+// its first child.
+func (x *executor) push(in air.Instr, k frameKind) (air.Instr, *execError) {
 	x.stack = append(x.stack, frame{in: in, kind: k})
-	return &x.stack[len(x.stack)-1]
+	return x.step(nil)
 }
 
-// step resumes the top frame with the result of the child it waited for and runs it up to its
-// next child, which step returns; or to its end: then it pops the frame and returns the
-// instruction's result.
+// step resumes the top frame with the result of the child it waited for (nil in phase 0) and
+// runs it up to its next child, which step returns; or to its end: then it pops the frame and
+// returns the instruction's result.
 func (x *executor) step(err *execError) (air.Instr, *execError) {
 	f := &x.stack[len(x.stack)-1]
 	var child air.Instr
