@@ -56,7 +56,10 @@ func malformed(format string, args ...any) error {
 
 // Encode returns d's byte encoding. It keeps the order of the stores' keys for its next call
 // (see Stores), so it must not be called on the same Data from two goroutines at once.
-func (d *Data) Encode() []byte {
+func (d *Data) Encode() []byte { return d.encode(largePart) }
+
+// encode is Encode with the parts of large bytes or more joined at the end (see chunks).
+func (d *Data) encode(large int) []byte {
 	st := &d.Stores
 	values := order(st, inValues, st.Values).valueTexts(st)
 	tetraplets := order(st, inTetraplets, st.Tetraplets).sorted
@@ -68,11 +71,12 @@ func (d *Data) Encode() []byte {
 	// value copies the megabyte. Parts of a large size (the trace, a value's text, the service
 	// results) are not copied into that buffer but joined with it at the end (see chunks).
 	trace := d.encodedTrace()
-	size := 1 + len(trace) + d.storesSizeBound(values, results) - aside(trace) - aside(results)
+	w := chunks{large: large}
+	size := 1 + len(trace) + d.storesSizeBound(values, results) - w.aside(trace) - w.aside(results)
 	for _, text := range values {
-		size -= aside(text)
+		size -= w.aside(text)
 	}
-	w := chunks{buf: make([]byte, 1, size)}
+	w.buf = make([]byte, 1, size)
 	w.buf[0] = FormatVersion
 	w.add(trace)
 	w.buf = appendVarint(w.buf, fLastCallID, uint64(d.LastCallID))
@@ -133,25 +137,25 @@ func (d *Data) Encode() []byte {
 	return w.join()
 }
 
-// largePart is the size from which a part of the encoding is joined with the rest at the end
-// instead of being copied into the buffer the rest is written to (a variable for the test that
-// holds both ways to the same bytes).
-var largePart = 64 << 10
+// largePart is the size from which Encode joins a part of the encoding with the rest at the
+// end instead of copying it into the buffer the rest is written to.
+const largePart = 64 << 10
 
-// chunks is an encoding written in pieces: the small fields into buf, and parts of largePart
-// bytes or more kept aside, in order, and copied once into the result by join. A megabyte
-// value then costs one copy, into memory the runtime did not clear first (bytes.Join's): a
-// buffer sized for it up front is cleared before anything is written to it, which costs as
-// much as the copy.
+// chunks is an encoding written in pieces: the small fields into buf, and parts of large bytes
+// or more kept aside, in order, and copied once into the result by join, into memory the
+// runtime did not clear first (bytes.Join's). A buffer sized for them up front is cleared
+// before anything is written to it: for a trace of a few hundred KiB, encoded run after run
+// into memory the heap already holds, that clearing cost as much as the copy.
 type chunks struct {
 	buf    []byte
 	pieces [][]byte // the encoding before buf[mark:]
 	mark   int
+	large  int
 }
 
 // add appends part, copying it into buf if it is small.
 func (w *chunks) add(part []byte) {
-	if len(part) < largePart {
+	if len(part) < w.large {
 		w.buf = append(w.buf, part...)
 		return
 	}
@@ -160,8 +164,8 @@ func (w *chunks) add(part []byte) {
 }
 
 // aside is how much of part add keeps aside instead of copying into buf.
-func aside(part []byte) int {
-	if len(part) < largePart {
+func (w *chunks) aside(part []byte) int {
+	if len(part) < w.large {
 		return 0
 	}
 	return len(part)

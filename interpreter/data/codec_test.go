@@ -334,9 +334,7 @@ func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
 		t.Fatalf("the trace (%d bytes) and the service results (%d) must each pass largePart", tr, res)
 	}
 	joined := d.Encode()
-	defer func(n int) { largePart = n }(largePart)
-	largePart = math.MaxInt
-	copied := d.Encode()
+	copied := d.encode(math.MaxInt)
 	if !bytes.Equal(joined, copied) {
 		t.Fatalf("the encoding with large parts joined (%d bytes) differs from the one that copies them (%d)", len(joined), len(copied))
 	}
