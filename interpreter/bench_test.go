@@ -153,18 +153,49 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map
 	return o.Data, o.Decoded, results
 }
 
-// BenchmarkFoldSeqStep: one run of a fold with seq, one call per run, as the trace holds `at`
-// answered calls, as a node runs it (RunDecoded: the data kept decoded between runs). Its cost
-// should follow the run's work (one call), not `at`; "bytes" is the run from encoded data.
+// BenchmarkFoldSeqStep: the run of a fold with seq, one call per run, that answers a call as
+// the trace holds `at` answered calls, as a node runs it: going on from where the run before
+// paused (ResumeDecoded). Its cost should follow the run's work (one call), not `at`. The
+// timed runs answer calls at to at+resumeStretch, one after the other, from a pause rebuilt
+// (untimed) every resumeStretch runs. "replay" is the same run replaying the data kept decoded
+// (RunDecoded), what a run that cannot pause costs; "bytes" replays it from the encoded data.
 func BenchmarkFoldSeqStep(b *testing.B) {
+	const resumeStretch = 50
 	p := benchParams("alice")
 	p.SignOnlyToSend = true
+	script := foldSeqScript()
 	for _, at := range []int{100, 1000, 3000} {
-		prev, decoded, results := foldSeqUpTo(b, p, 3001, at)
+		n := 3001 + resumeStretch
+		prev, decoded, results := foldSeqUpTo(b, p, n, at)
 		b.Run(fmt.Sprintf("at=%d", at), func(b *testing.B) {
 			b.ReportAllocs()
+			var o Outcome
+			var next map[uint32]CallResult
+			for i := range b.N {
+				if i%resumeStretch == 0 {
+					b.StopTimer()
+					kept, err := data.Decode(prev)
+					if err != nil {
+						b.Fatal(err)
+					}
+					o = RunDecoded(script, kept, nil, results, p)
+					if o.Paused == nil {
+						b.Fatal("the run did not pause")
+					}
+					next = map[uint32]CallResult{o.CallRequests[0].ID: {0, o.CallRequests[0].Args[0].String()}}
+					b.StartTimer()
+				}
+				o = ResumeDecoded(script, o.Decoded, o.Paused, nil, next, p)
+				if o.RetCode != 0 || len(o.CallRequests) != 1 {
+					b.Fatal(o.ErrorMessage)
+				}
+				next = map[uint32]CallResult{o.CallRequests[0].ID: {0, o.CallRequests[0].Args[0].String()}}
+			}
+		})
+		b.Run(fmt.Sprintf("at=%d/replay", at), func(b *testing.B) {
+			b.ReportAllocs()
 			for b.Loop() {
-				if o := RunDecoded(foldSeqScript(), decoded, nil, results, p); o.RetCode != 0 {
+				if o := RunDecoded(script, decoded, nil, results, p); o.RetCode != 0 {
 					b.Fatal(o.ErrorMessage)
 				}
 			}
@@ -172,7 +203,7 @@ func BenchmarkFoldSeqStep(b *testing.B) {
 		b.Run(fmt.Sprintf("at=%d/bytes", at), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if o := Run(foldSeqScript(), prev, nil, results, p); o.RetCode != 0 {
+				if o := Run(script, prev, nil, results, p); o.RetCode != 0 {
 					b.Fatal(o.ErrorMessage)
 				}
 			}

@@ -148,3 +148,12 @@ func valueBytes(v value.Value, limit int64) int64 {
 	}
 	return header // null, bool, number: the Value itself
 }
+
+// resumeAt sets the counts to a paused run's, as a replay would have counted them by the call
+// it paused at, and the next check accordingly.
+func (b *budget) resumeAt(steps, memory int64) {
+	b.steps, b.memory = steps, memory
+	if b.now != nil {
+		b.nextCheck = min(b.maxSteps+1, steps+deadlineEvery)
+	}
+}

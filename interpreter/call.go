@@ -141,14 +141,6 @@ func (x *executor) argsHash(a *callArgs) data.CID {
 }
 
 func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
-	if x.replaysOwn {
-		// A call this peer's own last run left executed, replayed with nothing merged into
-		// the trace: the replay is that run's again, whose arguments were resolved and checked
-		// against the data then. They are not resolved, or hashed, again.
-		if m, ok := x.trace.takeOwnExecutedCall(); ok {
-			return x.replayExecuted(&m, tet, nil, c.Output)
-		}
-	}
 	var resolved callArgs
 	args := &resolved
 	argsErr := x.collectArgs(c, args)
@@ -186,6 +178,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 		}
 		return argsErr
 	}
+	memory := x.budget.memory
 	for _, v := range args.values {
 		if err := x.budget.chargeValue(v); err != nil {
 			return err
@@ -193,6 +186,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	}
 	x.lastCallID++
 	id := x.lastCallID
+	x.pauseHere(c, id, memory)
 	x.callRequests = append(x.callRequests, CallRequest{ID: id, Service: tet.ServiceID, Function: tet.FunctionName, Args: args.values, Tetraplets: args.tetraplets})
 	x.complete = false
 	x.trace.push(data.CallState{Kind: data.CallSentBy, Peer: x.p.CurrentPeerID, HasCallID: true, CallID: id})
@@ -254,7 +248,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 // replayExecuted replays an executed call's result from the data.
 func (x *executor) replayExecuted(m *metCall, tet data.Tetraplet, args *callArgs, out *air.Var) *execError {
 	st := &m.state
-	if args == nil && !x.replaysOwn {
+	if args == nil {
 		return uncatchable(CodeTraceError, "the arguments of an executed call are not known")
 	}
 	switch {
@@ -325,6 +319,10 @@ func (x *executor) serviceResult(tet data.Tetraplet, args *callArgs, out *air.Va
 		failed := value.Object([]string{"ret_code", "message"}, []value.Value{value.Int(math.MaxInt32), value.String(msg)})
 		cid := x.trackServiceResult(failed, nil, tet, x.argsHash(args))
 		x.trace.push(data.CallState{Kind: data.CallFailed, CID: cid})
+		// As the reference, this peer does not sign the failure it made of a result that is
+		// not JSON, though a replay of it does: a run paused after it would sign what a replay
+		// does not (see resume.go).
+		x.pausable = false
 		return localServiceError(math.MaxInt32, msg)
 	}
 	// A result that is one plain string (a large value, mostly) is its own canonical text.
@@ -433,9 +431,6 @@ func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execEr
 // verifyCall checks that a call replayed from data is the call of the script: same arguments,
 // same tetraplet. Otherwise the data was made for another script or forged.
 func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Resolved) *execError {
-	if args == nil && x.replaysOwn {
-		return nil // checked by the run that left the data (callResolved)
-	}
 	if args == nil {
 		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
 	}

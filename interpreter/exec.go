@@ -67,9 +67,6 @@ const MaxExecDepth = 100_000
 // executor is one run of a script.
 type executor struct {
 	p Params
-	// replaysOwn: the run replays this peer's own data, as its last run left it, with nothing
-	// merged in (RunDecoded with no current data): its executed calls need no second check.
-	replaysOwn bool
 	// memo: the stores are kept from run to run (RunDecoded), so that what a run resolves of
 	// the service results it replays is worth keeping for the next (serviceInfo).
 	memo    bool
@@ -93,6 +90,12 @@ type executor struct {
 	nextPeers         map[string]bool
 	awaited           map[Awaited]bool // see Outcome.Awaited
 	produced          []data.CID       // CIDs this peer produced or replayed: what it signs
+
+	// pausable: nothing the run executed so far stops it from pausing at its call request
+	// (see resume.go): no par, no stream, stream map or canon written or folded over, no new
+	// of anything but a scalar. paused is where it paused, once it has.
+	pausable bool
+	paused   *Paused
 
 	complete   bool // subgraph completeness (AIR.md §3.2)
 	depth      int  // nesting of instructions, fold iterations included

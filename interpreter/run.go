@@ -140,6 +140,11 @@ type Outcome struct {
 	// Steps and Memory are what the run spent of its budget (Limits.MaxSteps, MaxMemory); 0
 	// when it stopped before executing the script.
 	Steps, Memory int64
+	// Paused, when not nil, is this run kept where it stopped, at the one call it asks for:
+	// ResumeDecoded with Decoded and that call's result goes on from there instead of
+	// replaying the script from its root. It holds the run's working state, about the size of
+	// the trace, until it is dropped or used.
+	Paused *Paused
 }
 
 // Run executes script on the current peer. prevData is the data this peer kept from its last
@@ -267,10 +272,10 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		lastCallID:  prev.LastCallID,
 		nextPeers:   map[string]bool{},
 		complete:    true,
+		pausable:    true,
 		lastError:   errorDescriptor{err: noError(), canSet: true},
 		errorValue:  errorDescriptor{err: noError(), canSet: true},
 		budget:      newBudget(lim, &p),
-		replaysOwn:  ownPrev && len(cur.Trace) == 0,
 		memo:        ownPrev,
 	}
 	if x.callResults == nil {
@@ -281,18 +286,27 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 		// data), rather than growing the list call by call.
 		x.produced = make([]data.CID, 0, len(prev.Trace)+len(cur.Trace))
 	}
-	execErr := x.exec(parsed.Root)
-	x.scalars.release()
+	return x.finish(x.exec(parsed.Root), sigs, script)
+}
+
+// finish ends a run whose script executed with the result execErr: the data it leaves, the
+// peers to send it to, the calls to make, or the error that left the data as it was.
+func (x *executor) finish(execErr *execError, sigs map[string][]byte, script string) (out Outcome) {
+	fail := func(code int64, msg string) Outcome { return Outcome{RetCode: code, ErrorMessage: msg} }
+	if x.paused == nil {
+		x.scalars.release()
+	}
 	defer func() { out.Steps, out.Memory = x.budget.steps, x.budget.memory }()
 	if execErr != nil && !execErr.catchable {
-		return fail(execErr.code, "%s", execErr.msg)
+		return fail(execErr.code, execErr.msg)
 	}
 
 	for _, reg := range []*streams{&x.streams, &x.maps} {
 		if err := reg.compactifyAll(x.trace); err != nil {
-			return fail(err.code, "%s", err.msg)
+			return fail(err.code, err.msg)
 		}
 	}
+	p := &x.p
 	result := &data.Data{Trace: x.trace.result, LastCallID: x.lastCallID, Stores: x.stores, Signatures: sigs}
 	result.Stores.Record(nil)
 	if len(p.Key) == ed25519.PrivateKeySize && (!p.SignOnlyToSend || len(x.nextPeers) > 0) {
@@ -318,6 +332,10 @@ func run(script string, prev *data.Data, ownPrev bool, currentData []byte, callR
 	case len(x.callResults) > 0:
 		out.RetCode = CodeUnprocessedCallResult
 		out.ErrorMessage = "after finishing execution of supplied AIR, there are some unprocessed call results: `" + debugCallResults(x.callResults) + "`, probably a wrong call_id used"
+	}
+	if x.paused != nil && out.RetCode == 0 {
+		x.paused.keep(x, script, result)
+		out.Paused = x.paused
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aquanet/aquanet/internal/resumecheck"
 	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/interpreter/data"
@@ -26,6 +27,7 @@ func TestScenariosMatchReference(t *testing.T) {
 	if len(files) < 60 {
 		t.Fatalf("only %d scenarios in testdata/scenarios, want at least 60", len(files))
 	}
+	var paused, resumed int
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
@@ -52,7 +54,23 @@ func TestScenariosMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareResults(t, got, &ref)
+			// And resuming the runs that paused, each run held to the replay of its data.
+			r := resumecheck.New()
+			got, err = scenario.RunWith(s, r.Run, scenario.Options{DataView: scenario.InterpreterDataView})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareResults(t, got, &ref)
+			for _, d := range r.Diffs {
+				t.Errorf("resumed: %s", d)
+			}
+			paused += r.Paused
+			resumed += r.Resumed
 		})
+	}
+	t.Logf("%d runs paused, %d resumed", paused, resumed)
+	if resumed == 0 {
+		t.Error("no run of the scenarios resumed: the comparison above holds nothing to its promise")
 	}
 }
 

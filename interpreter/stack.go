@@ -62,15 +62,31 @@ func (x *executor) exec(in air.Instr) *execError {
 	pooled := stacksPool.Get().(*stacks)
 	x.stacks = *pooled
 	err := x.loop(in)
-	*pooled, x.stacks = x.stacks, stacks{} // the next run's, once in the pool
-	stacksPool.Put(pooled)
+	x.releaseStacks(pooled)
 	return err
 }
 
-// loop runs an instruction on the executor's stacks, empty when it starts and when it ends.
+// releaseStacks gives the stacks to the pool in pooled (nil: a new one), for the next run,
+// unless the run paused on them.
+func (x *executor) releaseStacks(pooled *stacks) {
+	if x.paused != nil {
+		return
+	}
+	if pooled == nil {
+		pooled = new(stacks)
+	}
+	*pooled, x.stacks = x.stacks, stacks{} // the next run's, once in the pool
+	stacksPool.Put(pooled)
+}
+
+// loop runs an instruction on the executor's stacks, empty when it starts and when it ends,
+// unless the run pauses (see pauseHere): then it returns at once, with the stacks as they are.
 func (x *executor) loop(in air.Instr) *execError {
 	for {
 		child, err := x.enter(in)
+		if x.paused != nil {
+			return nil
+		}
 		for child == nil && len(x.stack) > 0 {
 			child, err = x.step(err)
 		}
@@ -98,12 +114,16 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	x.depth++
 	var err *execError
 	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
+		if c.Output != nil && c.Output.Kind != air.ScalarVar {
+			x.pausable = false
+		}
 		return nil, x.done(in, x.call(c))
 	}
 	switch in := in.(type) {
 	case *air.Seq:
 		return x.push(in, kindSeq)
 	case *air.Par:
+		x.pausable = false
 		return x.push(in, kindPar)
 	case *air.Next:
 		return x.push(in, kindNext)
@@ -112,9 +132,13 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.Match:
 		return x.push(in, kindMatch)
 	case *air.New:
+		if in.Var.Kind != air.ScalarVar {
+			x.pausable = false
+		}
 		return x.push(in, kindNew)
 	case *air.Fold:
 		if in.IsStreamFold() {
+			x.pausable = false
 			return x.push(in, kindFoldStream)
 		}
 		return x.push(in, kindFold)
@@ -124,10 +148,15 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.Fail:
 		err = x.fail(in)
 	case *air.Ap:
+		if in.Dst.Kind != air.ScalarVar {
+			x.pausable = false
+		}
 		err = x.ap(in)
 	case *air.ApMap:
+		x.pausable = false
 		err = x.apMap(in)
 	case *air.Canon:
+		x.pausable = false
 		err = x.canon(in)
 	default:
 		err = notYet("%T", in)

@@ -104,25 +104,6 @@ func (m metCall) asState() data.State {
 	return m.state
 }
 
-// takeOwnExecutedCall takes the next state of the previous trace if it is an executed call
-// and the current trace is empty, what a run on this peer's own data replays, as mergeCall
-// takes it then; ok is false, and nothing is taken, otherwise.
-func (h *traceHandler) takeOwnExecutedCall() (m metCall, ok bool) {
-	if len(h.cur.trace) != 0 || h.prev.seen >= h.prev.window || h.prev.pos >= uint32(len(h.prev.trace)) {
-		return m, false
-	}
-	ps := h.prev.trace[h.prev.pos]
-	st, ok := ps.(data.CallState)
-	if !ok || st.Kind != data.CallExecuted {
-		return m, false
-	}
-	h.prev.pos++
-	h.prev.seen++
-	pos := h.pos()
-	h.mapPositions(schemePrevious)
-	return metCall{state: st, pos: pos, source: fromPrevious, boxed: ps}, true
-}
-
 // mergeCall takes the next call state from both traces (§3.4): ok is false when neither has one.
 func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	ps, pok := h.prev.next()
@@ -357,4 +338,20 @@ func (h *traceHandler) parRightDone(f *parFrame) {
 	}
 	h.prev.setPosAndWindow(f.afterRight[0].pos, f.afterRight[0].len)
 	h.cur.setPosAndWindow(f.afterRight[1].pos, f.afterRight[1].len)
+}
+
+// resumeAt re-bases the handler of a paused run onto the data that run left, prev, whose last
+// state is the call it paused at: the handler is where a replay of prev is when it meets that
+// call. The result holds the states before it (copied on the first push: prev must stay as it
+// is if the run fails), and each came from prev at its own position.
+func (h *traceHandler) resumeAt(prev []data.State) {
+	m := uint32(len(prev) - 1)
+	h.prev = slider{trace: prev, pos: m, window: 1}
+	h.cur = newSlider(nil)
+	h.result = prev[:m:m]
+	h.newToPrev = h.newToPrev[:0]
+	for i := range m {
+		h.newToPrev = append(h.newToPrev, i+1)
+	}
+	h.newToCur = h.newToCur[:0]
 }

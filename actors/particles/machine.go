@@ -19,6 +19,7 @@ type Machine struct {
 	params   interpreter.Params
 	prev     []byte                            // this peer's data after its last run
 	decoded  *data.Data                        // prev decoded, for the next run; nil: decode prev
+	paused   *interpreter.Paused               // the last run, kept where it stopped, if it could be
 	arrivals []arrival                         // data that arrived, not yet merged
 	pending  map[uint32]bool                   // calls made, not yet answered
 	results  map[uint32]interpreter.CallResult // answers not yet given to the interpreter
@@ -86,7 +87,7 @@ type Pass struct {
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
 // the particle (from the Store); call it before the first Step.
-func (m *Machine) Restore(prev []byte) { m.prev, m.decoded = prev, nil }
+func (m *Machine) Restore(prev []byte) { m.prev, m.decoded, m.paused = prev, nil, nil }
 
 // Data returns this peer's data after the last run (what Restore takes back).
 func (m *Machine) Data() []byte { return m.prev }
@@ -178,18 +179,20 @@ func (m *Machine) Step() Effects {
 	return e
 }
 
-// run runs the interpreter on this peer's data, kept decoded between runs (RunDecoded): a run
-// costs what it adds, not what the particle holds. It keeps the data the run leaves.
+// run runs the interpreter on this peer's data, kept decoded between runs (RunDecoded), going
+// on from where the last run paused when it can (ResumeDecoded): a run costs what it adds, not
+// what the particle holds. It keeps the data the run leaves.
 func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult) interpreter.Outcome {
 	m.runs++
 	var out interpreter.Outcome
 	if m.decoded == nil {
 		out = interpreter.Run(m.script, m.prev, current, results, m.params)
 	} else {
-		out = interpreter.RunDecoded(m.script, m.decoded, current, results, m.params)
+		out = interpreter.ResumeDecoded(m.script, m.decoded, m.paused, current, results, m.params)
 	}
+	m.paused = nil // used up, whether the run resumed it or not
 	if out.Decoded != nil {
-		m.prev, m.decoded = out.Data, out.Decoded
+		m.prev, m.decoded, m.paused = out.Data, out.Decoded, out.Paused
 	} else {
 		out.Data = m.prev
 	}
@@ -198,7 +201,7 @@ func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult)
 		// a run must decode anyway, or for its deadline. Its data is kept as bytes only, so
 		// that the particles strangers leave waiting cost the memory their bytes are bounded
 		// by (router.Bounds), not their decoded form's.
-		m.decoded = nil
+		m.decoded, m.paused = nil, nil
 	}
 	return out
 }

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aquanet/aquanet/internal/resumecheck"
 	"github.com/aquanet/aquanet/internal/scenario"
-	"github.com/aquanet/aquanet/interpreter"
 )
 
 // loadOracle reads the reference's result for the scenario file f.
@@ -37,14 +37,23 @@ func caseName(f string) string { return strings.TrimSuffix(filepath.Base(f), ".y
 // in the same host: callbacks, errors, interpreter errors (codes), steps, completion, and every
 // peer's final data in the JSON view, trace, CIDs and signatures included. The file's expect
 // block, which air run checks, must agree with both.
+//
+// Every run is also run as a node runs it (resumecheck): its data kept decoded, going on from
+// where the last run paused, and held to the replay.
 func TestAirRun(t *testing.T) {
+	var paused, resumed int
 	for _, c := range loadCases(t) {
 		t.Run(caseName(c.File), func(t *testing.T) {
 			ref := loadOracle(t, c.File)
-			got, err := scenario.RunWith(c.Scenario, interpreter.Run, scenario.Options{DataView: scenario.InterpreterDataView})
+			r := resumecheck.New()
+			got, err := scenario.RunWith(c.Scenario, r.Run, scenario.Options{DataView: scenario.InterpreterDataView})
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, d := range r.Diffs {
+				t.Errorf("as a node runs it: %s", d)
+			}
+			paused, resumed = paused+r.Paused, resumed+r.Resumed
 			compareResults(t, got, ref)
 			if c.Scenario.Expect == nil {
 				t.Fatalf("no expect block (TestReferenceOutcomes with %s=1 writes it)", EnvUpdate)
@@ -57,6 +66,7 @@ func TestAirRun(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("%d runs paused, %d resumed", paused, resumed)
 }
 
 // compareResults compares aquanet's result with the reference's as the interpreter's scenario

@@ -91,7 +91,10 @@ type delivery struct {
 // its next peers that is in the network, and each call request it makes is answered, or not, as
 // the services decide, by a delivery of its own. The network picks the next delivery among all
 // pending ones by the case's choices.
-func (c *Case) play() *run {
+func (c *Case) play() *run { return c.playWith(interpreter.Run) }
+
+// playWith is play with runOne as every peer's interpreter.
+func (c *Case) playWith(runOne func(string, []byte, []byte, map[uint32]interpreter.CallResult, interpreter.Params) interpreter.Outcome) *run {
 	script := withPeerIDs(c.Script.String())
 	init := c.Peers[0]
 	params := func(peer string) interpreter.Params {
@@ -129,7 +132,7 @@ func (c *Case) play() *run {
 				results[id] = interpreter.CallResult{RetCode: res.RetCode, Result: res.Result}
 			}
 		}
-		out := interpreter.Run(script, r.dataOf(step.Prev), r.dataOf(step.Current), results, params(d.to))
+		out := runOne(script, r.dataOf(step.Prev), r.dataOf(step.Current), results, params(d.to))
 		at := len(r.steps)
 		r.steps = append(r.steps, step)
 		r.ours = append(r.ours, out)
