@@ -143,7 +143,7 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map
 	o := RunDecoded(script, nil, nil, nil, p)
 	results := map[uint32]CallResult{o.CallRequests[0].ID: {0, arr}}
 	for range steps {
-		o = RunDecoded(script, o.Decoded, nil, results, p)
+		o = ResumeDecoded(script, o.Decoded, o.Paused, nil, results, p)
 		if o.RetCode != 0 || len(o.CallRequests) != 1 {
 			tb.Fatalf("fold with seq stopped: %d %s", o.RetCode, o.ErrorMessage)
 		}
@@ -157,8 +157,10 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map
 // the trace holds `at` answered calls, as a node runs it: going on from where the run before
 // paused (ResumeDecoded). Its cost should follow the run's work (one call), not `at`. The
 // timed runs answer calls at to at+resumeStretch, one after the other, from a pause rebuilt
-// (untimed) every resumeStretch runs. "replay" is the same run replaying the data kept decoded
-// (RunDecoded), what a run that cannot pause costs; "bytes" replays it from the encoded data.
+// (untimed) every resumeStretch runs. "encode" is the encoding of the data at `at`, which every
+// run must produce whole (a floor no run goes under); "replay" is the same run replaying the
+// data kept decoded (RunDecoded), what a run that cannot pause costs; "bytes" replays it from
+// the encoded data.
 func BenchmarkFoldSeqStep(b *testing.B) {
 	const resumeStretch = 50
 	p := benchParams("alice")
@@ -190,6 +192,13 @@ func BenchmarkFoldSeqStep(b *testing.B) {
 					b.Fatal(o.ErrorMessage)
 				}
 				next = map[uint32]CallResult{o.CallRequests[0].ID: {0, o.CallRequests[0].Args[0].String()}}
+			}
+		})
+		b.Run(fmt.Sprintf("at=%d/encode", at), func(b *testing.B) {
+			b.SetBytes(int64(len(prev)))
+			b.ReportAllocs()
+			for b.Loop() {
+				decoded.Encode()
 			}
 		})
 		b.Run(fmt.Sprintf("at=%d/replay", at), func(b *testing.B) {

@@ -74,17 +74,17 @@ func ResumeDecoded(script string, prev *data.Data, paused *Paused, currentData [
 	stores.Reserve(1)
 	var added data.Additions
 	stores.Record(&added)
+	x := paused.x
+	last := x.trace.resumeAt(prev.Trace)
 	defer func() {
 		if out.Decoded == nil {
 			stores.Undo(&added)
+			prev.Trace[len(prev.Trace)-1] = last
 		}
 	}()
-
-	x := paused.x
 	x.p = p
 	x.paused = nil
 	x.stores = stores
-	x.trace.resumeAt(prev.Trace)
 	x.callResults = maps.Clone(callResults)
 	x.callRequests = nil
 	x.memo = true

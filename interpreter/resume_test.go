@@ -163,29 +163,50 @@ func TestResumeFallsBackToReplay(t *testing.T) {
 	}
 }
 
-// A resumed run that fails leaves the data as it was, as RunDecoded does: the next run, a
-// replay, gives what the replay of the encoded data gives.
+// A resumed run that fails leaves the data as it was, as RunDecoded does, whether it fails
+// before its first state (a result over the memory budget) or after (the step budget, spent
+// on the instructions after the call): the next run, a replay, gives what the replay of the
+// encoded data gives.
 func TestFailedResumeLeavesTheDataAsItWas(t *testing.T) {
-	p := resumeParams(t)
-	p.Limits.MaxMemory = 4000
 	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items x (seq (call %init_peer_id% ("op" "id") [x] r) (next x))))`
-	o := interpreter.RunDecoded(script, nil, nil, nil, p)
-	o = interpreter.RunDecoded(script, o.Decoded, nil, map[uint32]interpreter.CallResult{1: {0, `[1,2,3]`}}, p)
-	if o.Paused == nil {
-		t.Fatal("the run did not pause")
+	pausedAt := func(p interpreter.Params) interpreter.Outcome {
+		o := interpreter.RunDecoded(script, nil, nil, nil, p)
+		o = interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, map[uint32]interpreter.CallResult{1: {0, `[1,2,3]`}}, p)
+		o = interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, map[uint32]interpreter.CallResult{2: {0, `1`}}, p)
+		if o.Paused == nil || o.RetCode != 0 {
+			t.Fatalf("the run did not pause: %d %s", o.RetCode, o.ErrorMessage)
+		}
+		return o
 	}
-	before := o.Data
-	big := map[uint32]interpreter.CallResult{2: {0, `"` + strings.Repeat("x", 5000) + `"`}}
-	failed := interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, big, p)
-	if failed.RetCode != interpreter.CodeMemoryBudgetExceeded || failed.Decoded != nil {
-		t.Fatalf("resumed with too big a result: %d %s", failed.RetCode, failed.ErrorMessage)
-	}
-	if string(o.Decoded.Encode()) != string(before) {
-		t.Fatal("the failed run changed the data it was given")
-	}
-	small := map[uint32]interpreter.CallResult{2: {0, `"x"`}}
-	got := interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, small, p)
-	if d := resumecheck.Diff(got, interpreter.Run(script, before, nil, small, p)); d != "" {
-		t.Error(d)
+	steps := resumeParams(t)
+	steps.Limits.MaxSteps = int(pausedAt(steps).Steps) // the resumed run needs more
+	memory := resumeParams(t)
+	memory.Limits.MaxMemory = 4000
+	for _, tc := range []struct {
+		name   string
+		p      interpreter.Params
+		result string
+		code   int64
+	}{
+		{"memory", memory, `"` + strings.Repeat("x", 5000) + `"`, interpreter.CodeMemoryBudgetExceeded},
+		{"steps", steps, `2`, interpreter.CodeStepBudgetExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := pausedAt(tc.p)
+			before := o.Data
+			failed := interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, map[uint32]interpreter.CallResult{3: {0, tc.result}}, tc.p)
+			if failed.RetCode != tc.code || failed.Decoded != nil {
+				t.Fatalf("resumed: %d %s", failed.RetCode, failed.ErrorMessage)
+			}
+			if string(o.Decoded.Encode()) != string(before) {
+				t.Fatal("the failed run changed the data it was given")
+			}
+			small := map[uint32]interpreter.CallResult{3: {0, `"x"`}}
+			p := resumeParams(t)
+			got := interpreter.ResumeDecoded(script, o.Decoded, o.Paused, nil, small, p)
+			if d := resumecheck.Diff(got, interpreter.Run(script, before, nil, small, p)); d != "" {
+				t.Error(d)
+			}
+		})
 	}
 }

@@ -41,13 +41,29 @@ func (s mergeScheme) source() valueSource {
 // mapPositions records where the state about to be pushed to the result came from, which is
 // how a fold later finds the lore of a value.
 func (h *traceHandler) mapPositions(s mergeScheme) {
-	pos := h.pos()
+	pos := h.pos() - h.base
 	if s != schemeCurrent {
 		h.newToPrev = setPosition(h.newToPrev, pos, h.prev.pos-1)
 	}
 	if s != schemePrevious {
 		h.newToCur = setPosition(h.newToCur, pos, h.cur.pos-1)
 	}
+}
+
+// prevPosition and curPosition return the position of the previous or the current trace the
+// result's state at pos came from, if it came from there.
+func (h *traceHandler) prevPosition(pos uint32) (uint32, bool) {
+	if pos < h.base {
+		return pos, true
+	}
+	return position(h.newToPrev, pos-h.base)
+}
+
+func (h *traceHandler) curPosition(pos uint32) (uint32, bool) {
+	if pos < h.base {
+		return 0, false
+	}
+	return position(h.newToCur, pos-h.base)
 }
 
 // setPosition records in m (see traceHandler.newToPrev) that the result's state at pos came
@@ -206,13 +222,13 @@ func foldWindow(s *slider, count uint32) (window, *execError) {
 func (h *traceHandler) iterationStart(id, valuePos uint32) *execError {
 	f := h.folds[id]
 	c := &loreCtor{valuePos: valuePos, beforeStart: h.pos()}
-	if p, ok := position(h.newToPrev, valuePos); ok {
+	if p, ok := h.prevPosition(valuePos); ok {
 		if l, ok := f.prev.lore[p]; ok {
 			c.prevLore = &l
 			delete(f.prev.lore, p)
 		}
 	}
-	if p, ok := position(h.newToCur, valuePos); ok {
+	if p, ok := h.curPosition(valuePos); ok {
 		if l, ok := f.cur.lore[p]; ok {
 			c.curLore = &l
 			delete(f.cur.lore, p)

@@ -69,8 +69,11 @@ type traceHandler struct {
 	result    []data.State
 
 	// newToPrev and newToCur map positions of the result to the positions in the previous and
-	// current traces the states came from, plus one (0: none), indexed by the result's position.
+	// current traces the states came from, plus one (0: none), indexed by the result's position
+	// less base. The states below base came from the previous trace at the same positions (a
+	// resumed run's, see resumeAt).
 	newToPrev, newToCur []uint32
+	base                uint32
 	folds               map[uint32]*foldFSM
 }
 
@@ -342,16 +345,14 @@ func (h *traceHandler) parRightDone(f *parFrame) {
 
 // resumeAt re-bases the handler of a paused run onto the data that run left, prev, whose last
 // state is the call it paused at: the handler is where a replay of prev is when it meets that
-// call. The result holds the states before it (copied on the first push: prev must stay as it
-// is if the run fails), and each came from prev at its own position.
-func (h *traceHandler) resumeAt(prev []data.State) {
+// call, and the result holds the states before it, in prev's own array (the run that takes
+// prev over appends to it). It returns the state at the end, which the first push overwrites:
+// a run that fails puts it back, so that prev is as it was.
+func (h *traceHandler) resumeAt(prev []data.State) data.State {
 	m := uint32(len(prev) - 1)
 	h.prev = slider{trace: prev, pos: m, window: 1}
 	h.cur = newSlider(nil)
-	h.result = prev[:m:m]
-	h.newToPrev = h.newToPrev[:0]
-	for i := range m {
-		h.newToPrev = append(h.newToPrev, i+1)
-	}
-	h.newToCur = h.newToCur[:0]
+	h.result = prev[:m]
+	h.newToPrev, h.newToCur, h.base = h.newToPrev[:0], h.newToCur[:0], m
+	return prev[m]
 }
