@@ -50,6 +50,13 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 		return onInstruction(in, err)
 	}
 	var key mapKey
+	// A key that fails fails the ap after it took its state from the traces (the
+	// reference's order): a fresh run took none, and its replay takes the state the run
+	// went on to make, which a run that paused after the failure would not.
+	keyFailed := func(err *execError) *execError {
+		x.pausable = false
+		return err
+	}
 	switch k := in.Key.(type) {
 	case *air.String:
 		key, _ = mapKeyOf(value.String(k.Value))
@@ -59,11 +66,11 @@ func (x *executor) apMap(in *air.ApMap) *execError {
 		kr, err := x.resolve(in.Key)
 		if err != nil {
 			// As the reference: the ap state was taken from the traces already.
-			return x.joined(err)
+			return keyFailed(x.joined(err))
 		}
 		var ok bool
 		if key, ok = mapKeyOf(kr.val); !ok {
-			return catchable(CodeStreamMapError, "unsupported type for %s map's key", in.Map.Name)
+			return keyFailed(catchable(CodeStreamMapError, "unsupported type for %s map's key", in.Map.Name))
 		}
 	}
 	agg.val = kvPair(key, agg.val)

@@ -18,17 +18,23 @@ import (
 // That is the replay's outcome, byte for byte, when what the paused run built up to its call
 // is what a replay of its data builds up to the same call, and when unwinding would have
 // changed nothing that reaches the outcome. Both hold for the runs that can pause (see
-// executor.pausable): scripts of seq, xor, match, new scalars, folds over scalars and canon
-// streams, calls with scalar or no output, ap to scalars, fail, null and never.
+// executor.pausable): no par, no canon, no fold over a stream has run, and no ap-map failed
+// on its key.
 //   - Up to the call, the replay takes the same path with the same values: each call's result
 //     is the one the data holds (the paused run put it there), the budget counts the same
 //     steps and bytes, and the traces' states from before are in the data at the same
-//     positions.
+//     positions. A stream's values are the replay's once they are all taken as the previous
+//     data's, in the generations the paused run's compaction gave them (stream.asReplayed).
 //   - After a call that waits for its result, a seq does not run its second instruction and
 //     the other instructions return: what they undo is the executor's own state (scopes, the
-//     fold's cursor), which the resumed run needs as it was. A par, which would run its other
-//     branch and write its state into the trace, and streams, whose values change generation
-//     from one run to the next, are what make a run unpausable.
+//     fold's cursor), which the resumed run needs as it was. A par would run its other branch
+//     and write its state into the trace; a fold over a stream keeps its place in the trace
+//     in states a replay rebuilds; a canon's value is made from the data on a replay.
+//   - Where the reference's own replay differs from the run it replays, a run does not pause:
+//     the failure it makes of a result that is not JSON is not signed (serviceResult), and an
+//     ap-map whose key fails takes a state from the traces (apMap).
+// internal/resumecheck holds every run of the reference scenarios, the compiled Aqua corpus
+// and the differential generator's cases to this, run both ways.
 
 // Paused is a run stopped at the one call it asked for, kept as it stopped (Outcome.Paused).
 // It can be resumed once.
@@ -85,6 +91,8 @@ func ResumeDecoded(script string, prev *data.Data, paused *Paused, currentData [
 	x.p = p
 	x.paused = nil
 	x.stores = stores
+	x.streams.asReplayed()
+	x.maps.asReplayed()
 	x.callResults = maps.Clone(callResults)
 	x.callRequests = nil
 	x.memo = true

@@ -114,9 +114,6 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	x.depth++
 	var err *execError
 	if c, ok := in.(*air.Call); ok { // the most frequent: one comparison, before the switch
-		if c.Output != nil && c.Output.Kind != air.ScalarVar {
-			x.pausable = false
-		}
 		return nil, x.done(in, x.call(c))
 	}
 	switch in := in.(type) {
@@ -132,9 +129,6 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.Match:
 		return x.push(in, kindMatch)
 	case *air.New:
-		if in.Var.Kind != air.ScalarVar {
-			x.pausable = false
-		}
 		return x.push(in, kindNew)
 	case *air.Fold:
 		if in.IsStreamFold() {
@@ -148,12 +142,8 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.Fail:
 		err = x.fail(in)
 	case *air.Ap:
-		if in.Dst.Kind != air.ScalarVar {
-			x.pausable = false
-		}
 		err = x.ap(in)
 	case *air.ApMap:
-		x.pausable = false
 		err = x.apMap(in)
 	case *air.Canon:
 		x.pausable = false

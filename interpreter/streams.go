@@ -74,6 +74,25 @@ func (s *stream) generationsFrom(cursor [3]int) [][]aggregate {
 	return out
 }
 
+// asReplayed makes a stream compactified at the end of a run what a replay of that run's data
+// builds by the same point: every value from the previous data, in the generations the
+// compaction numbered (see resumeAt).
+func (s *stream) asReplayed() {
+	// Appended to the previous data's generations, not copied: a fold with seq adds a
+	// generation to its stream on every run.
+	s.gens[genPrevious] = append(append(s.gens[genPrevious], s.gens[genCurrent]...), s.gens[genNew]...)
+	s.gens[genCurrent], s.gens[genNew] = nil, nil
+}
+
+// asReplayed is stream.asReplayed for every stream, in every scope.
+func (ss *streams) asReplayed() {
+	for _, scopes := range ss.m {
+		for _, sc := range scopes {
+			sc.s.asReplayed()
+		}
+	}
+}
+
 func (s *stream) addNewGeneration() { s.gens[genNew] = append(s.gens[genNew], nil) }
 
 func (s *stream) removeLastGenerationIfEmpty() {
