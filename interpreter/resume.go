@@ -18,8 +18,8 @@ import (
 // That is the replay's outcome, byte for byte, when what the paused run built up to its call
 // is what a replay of its data builds up to the same call, and when unwinding would have
 // changed nothing that reaches the outcome. Both hold for the runs that can pause (see
-// executor.pausable): no par, no canon, no fold over a stream has run, and no ap-map failed
-// on its key.
+// executor.pausable): no canon and no fold over a stream has run, no ap-map failed on its
+// key, and the call is not inside a par.
 //   - Up to the call, the replay takes the same path with the same values: each call's result
 //     is the one the data holds (the paused run put it there), the budget counts the same
 //     steps and bytes, and the traces' states from before are in the data at the same
@@ -27,8 +27,9 @@ import (
 //     data's, in the generations the paused run's compaction gave them (stream.asReplayed).
 //   - After a call that waits for its result, a seq does not run its second instruction and
 //     the other instructions return: what they undo is the executor's own state (scopes, the
-//     fold's cursor), which the resumed run needs as it was. A par would run its other branch
-//     and write its state into the trace; a fold over a stream keeps its place in the trace
+//     fold's cursor), which the resumed run needs as it was. A par around the call would run
+//     its other branch and write its state into the trace (one that has ended has done both,
+//     as its replay does); a fold over a stream keeps its place in the trace
 //     in states a replay rebuilds; a canon's value is made from the data on a replay.
 //   - Where the reference's own replay differs from the run it replays, a run does not pause:
 //     the failure it makes of a result that is not JSON is not signed (serviceResult), and an
@@ -127,7 +128,7 @@ func (s *Paused) fits(script string, prev *data.Data, currentData []byte, callRe
 // pause (see executor.pausable): loop stops once the call returns, without unwinding.
 // memory is the budget's count before the call's arguments were charged.
 func (x *executor) pauseHere(c *air.Call, id uint32, memory int64) {
-	if !x.pausable || len(x.callRequests) != 0 || len(x.nextPeers) != 0 || len(x.awaited) != 0 {
+	if !x.pausable || len(x.pars) != 0 || len(x.callRequests) != 0 || len(x.nextPeers) != 0 || len(x.awaited) != 0 {
 		return
 	}
 	// The call's step was counted as it was entered, which a resumed run does again.

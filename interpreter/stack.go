@@ -120,7 +120,6 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.Seq:
 		return x.push(in, kindSeq)
 	case *air.Par:
-		x.pausable = false
 		return x.push(in, kindPar)
 	case *air.Next:
 		return x.push(in, kindNext)
