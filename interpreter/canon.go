@@ -78,6 +78,10 @@ func (x *executor) canon(c *air.Canon) *execError {
 	}
 	peer, err := x.resolveToString(c.Peer)
 	if err != nil {
+		// The reference's replay takes its state from the traces before it resolves the
+		// peer: the state the run went on to make, which a run that paused after this would
+		// not (see resume.go).
+		x.pausable = false
 		return x.joined(err)
 	}
 	if peer != x.p.CurrentPeerID {

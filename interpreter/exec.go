@@ -92,9 +92,9 @@ type executor struct {
 	produced          []data.CID       // CIDs this peer produced or replayed: what it signs
 
 	// pausable: nothing the run executed so far stops it from pausing at its call request
-	// (see resume.go): no canon, no fold over a stream or a stream map, no ap-map that failed
-	// on its key. A par stops it only while it runs (pauseHere). paused is where it paused,
-	// once it has.
+	// (see resume.go): no fold over a stream or a stream map, no ap-map that failed on its
+	// key nor canon on its peer. A par stops it only while it runs (pauseHere). paused is
+	// where it paused, once it has.
 	pausable bool
 	paused   *Paused
 

@@ -18,8 +18,8 @@ import (
 // That is the replay's outcome, byte for byte, when what the paused run built up to its call
 // is what a replay of its data builds up to the same call, and when unwinding would have
 // changed nothing that reaches the outcome. Both hold for the runs that can pause (see
-// executor.pausable): no canon and no fold over a stream has run, no ap-map failed on its
-// key, and the call is not inside a par.
+// executor.pausable): no fold over a stream has run, no ap-map failed on its key nor a canon
+// on its peer, and the call is not inside a par.
 //   - Up to the call, the replay takes the same path with the same values: each call's result
 //     is the one the data holds (the paused run put it there), the budget counts the same
 //     steps and bytes, and the traces' states from before are in the data at the same
@@ -29,11 +29,12 @@ import (
 //     the other instructions return: what they undo is the executor's own state (scopes, the
 //     fold's cursor), which the resumed run needs as it was. A par around the call would run
 //     its other branch and write its state into the trace (one that has ended has done both,
-//     as its replay does); a fold over a stream keeps its place in the trace
-//     in states a replay rebuilds; a canon's value is made from the data on a replay.
+//     as its replay does); a fold over a stream keeps its place in the trace in states a
+//     replay rebuilds.
 //   - Where the reference's own replay differs from the run it replays, a run does not pause:
 //     the failure it makes of a result that is not JSON is not signed (serviceResult), and an
-//     ap-map whose key fails takes a state from the traces (apMap).
+//     ap-map whose key fails, or a canon whose peer does, takes a state from the traces
+//     (apMap, canon).
 // internal/resumecheck holds every run of the reference scenarios, the compiled Aqua corpus
 // and the differential generator's cases to this, run both ways.
 

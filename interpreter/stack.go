@@ -145,7 +145,6 @@ func (x *executor) enter(in air.Instr) (air.Instr, *execError) {
 	case *air.ApMap:
 		err = x.apMap(in)
 	case *air.Canon:
-		x.pausable = false
 		err = x.canon(in)
 	default:
 		err = notYet("%T", in)
