@@ -3,6 +3,7 @@ package interpreter
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/aquanet/aquanet/interpreter/air"
 	"github.com/aquanet/aquanet/interpreter/data"
@@ -193,6 +194,19 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	return nil
 }
 
+// sameValues reports whether a and b, known (b not nil), are the same values one for one.
+func sameValues(a, b []value.Value) bool {
+	if b == nil || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !value.Same(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // keep returns a copy of a state to keep (handlePrev's own stays on the stack).
 func keep(s data.CallState) *data.CallState { return &s }
 
@@ -206,7 +220,7 @@ func (x *executor) handlePrev(m metCall, tet data.Tetraplet, args *callArgs, out
 		if err != nil {
 			return false, nil, err
 		}
-		if err := x.verifyCall(args, tet, sr); err != nil {
+		if err := x.verifyCall(args, tet, sr, m.pos, st.CID); err != nil {
 			return false, nil, err
 		}
 		val := sr.Value
@@ -257,7 +271,7 @@ func (x *executor) replayExecuted(m *metCall, tet data.Tetraplet, args *callArgs
 		if err != nil {
 			return err
 		}
-		if err := x.verifyCall(args, tet, sr); err != nil {
+		if err := x.verifyCall(args, tet, sr, m.pos, st.CID); err != nil {
 			return err
 		}
 		val := sr.Value
@@ -275,7 +289,7 @@ func (x *executor) replayExecuted(m *metCall, tet data.Tetraplet, args *callArgs
 		if err != nil {
 			return err
 		}
-		if err := x.verifyCall(args, tet, sr); err != nil {
+		if err := x.verifyCall(args, tet, sr, m.pos, st.CID); err != nil {
 			return err
 		}
 		val := sr.Value
@@ -428,14 +442,22 @@ func (x *executor) serviceInfo(pos uint32, cid data.CID) (data.Resolved, *execEr
 	return r, nil
 }
 
-// verifyCall checks that a call replayed from data is the call of the script: same arguments,
-// same tetraplet. Otherwise the data was made for another script or forged.
-func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Resolved) *execError {
+// verifyCall checks that a call replayed from data, the service result cid at trace position
+// pos, is the call of the script: same arguments, same tetraplet. Otherwise the data was made
+// for another script or forged. Arguments that are the very values an earlier run of data kept
+// decoded hashed right at pos are not hashed again (data.Resolved.Args).
+func (x *executor) verifyCall(args *callArgs, tet data.Tetraplet, sr data.Resolved, pos uint32, cid data.CID) *execError {
 	if args == nil {
 		return uncatchable(CodeTraceError, "the arguments of a call in the data are not known")
 	}
-	if h := x.argsHash(args); h != sr.ArgumentHash {
-		return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
+	if !sameValues(args.values, sr.Args) {
+		if h := x.argsHash(args); h != sr.ArgumentHash {
+			return parametersMismatch("call argument_hash", h.String(), sr.ArgumentHash.String())
+		}
+		if x.memo {
+			sr.Args = slices.Clone(args.values)
+			x.stores.Remember(pos, cid, sr)
+		}
 	}
 	if tet != sr.Tetraplet {
 		return parametersMismatch("call tetraplet", tetrapletDebug(tet), tetrapletDebug(sr.Tetraplet))

@@ -75,9 +75,10 @@ func TestRunDecodedMemoMatchesRun(t *testing.T) {
 				results = answer(d.CallRequests)
 			}
 			// The same data as current data (so its calls are checked against the script) and
-			// a script whose calls differ in their arguments or their function: the errors the
+			// a script whose calls differ in their arguments (their number, or a value in place
+			// of another, which the memo's arguments are not) or their function: the errors the
 			// check raises, from memoized results and from results resolved anew.
-			for _, other := range []string{script, strings.ReplaceAll(script, "[x]", `[x "more"]`), strings.ReplaceAll(script, `"f")`, `"g")`)} {
+			for _, other := range []string{script, strings.ReplaceAll(script, "[x]", `[x "more"]`), strings.ReplaceAll(script, "[x]", `["x"]`), strings.ReplaceAll(script, `"f")`, `"g")`)} {
 				d := RunDecoded(other, kept, prev, nil, p)
 				b := Run(other, prev, prev, nil, p)
 				same(t, "checked against "+other, d, b)
@@ -122,5 +123,39 @@ func TestRunDecodedMemoChargesAsRun(t *testing.T) {
 		if d.Decoded != nil {
 			kept, prev = d.Decoded, d.Data
 		}
+	}
+}
+
+// A replayed call whose arguments are the very values a replay of the same data checked at
+// that position is not hashed again (data.Resolved.Args); any other value is: a script whose
+// call takes a literal where the data's took the fold's element fails its check from the memo
+// as from the encoded data, though both are one argument.
+func TestRunDecodedHashesOtherArguments(t *testing.T) {
+	p := params("alice")
+	script := `(seq (call %init_peer_id% ("s" "items") [] items) (fold items x (seq (call %init_peer_id% ("op" "id") [x] r) (next x))))`
+	o := RunDecoded(script, nil, nil, nil, p)
+	results := map[uint32]CallResult{1: {0, `["a","b","c"]`}}
+	for len(o.CallRequests) > 0 {
+		o = ResumeDecoded(script, o.Decoded, o.Paused, nil, results, p)
+		if o.RetCode != 0 {
+			t.Fatalf("%d %s", o.RetCode, o.ErrorMessage)
+		}
+		for _, r := range o.CallRequests {
+			results = map[uint32]CallResult{r.ID: {0, r.Args[0].String()}}
+		}
+	}
+	replay := RunDecoded(script, o.Decoded, nil, nil, p) // checks every call, and remembers
+	if replay.RetCode != 0 || string(replay.Data) != string(o.Data) {
+		t.Fatalf("replay: %d %s", replay.RetCode, replay.ErrorMessage)
+	}
+	again := RunDecoded(script, replay.Decoded, nil, nil, p) // from what it remembered
+	if again.RetCode != 0 || string(again.Data) != string(o.Data) {
+		t.Fatalf("second replay: %d %s", again.RetCode, again.ErrorMessage)
+	}
+	other := strings.ReplaceAll(script, "[x]", `["a"]`)
+	d := RunDecoded(other, again.Decoded, nil, nil, p)
+	b := Run(other, o.Data, nil, nil, p)
+	if d.RetCode != CodeInstructionParametersMismatch || d.RetCode != b.RetCode || d.ErrorMessage != b.ErrorMessage {
+		t.Fatalf("other arguments: decoded %d %q, encoded %d %q", d.RetCode, d.ErrorMessage, b.RetCode, b.ErrorMessage)
 	}
 }

@@ -11,6 +11,9 @@ type Resolved struct {
 	// Size is what the interpreter's memory budget counts for Value, kept with it so that a
 	// run replaying a large value does not measure it again; 0 when not measured.
 	Size int64
+	// Args are arguments an earlier run found to hash to ArgumentHash: a replay whose
+	// arguments are the same values (value.Same) need not hash them again. Nil: none yet.
+	Args []value.Value
 }
 
 // resolvedAt is one entry of the memo of ResolvedAt: the service result it resolves.

@@ -297,6 +297,14 @@ func (v Value) Field(i int) (string, Value) {
 	return v.c.keys[i], v.c.vals[i]
 }
 
+// Same reports whether a and b are the same value as made: the same kind, number and string,
+// and the very same array or object, not compared element by element. Same values print the
+// same JSON (a composite never changes once made); values that print the same JSON need not be
+// Same.
+func Same(a, b Value) bool {
+	return a.kind == b.kind && a.form == b.form && a.n == b.n && a.s == b.s && a.c == b.c
+}
+
 // Equal reports whether a and b are equal under serde_json's PartialEq for Value: same kind;
 // numbers of the same form (an integer never equals a float: 1 != 1.0) and value, floats
 // compared with == (so 0.0 == -0.0, although they print differently); strings bytewise; arrays
