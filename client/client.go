@@ -48,7 +48,7 @@ type Client struct {
 	mu       sync.Mutex
 	runs     map[string]chan particle.Particle // each Run's inbox, by particle id
 	notices  map[string][]core.Notice          // what the relay said of each Run's particle
-	rejected map[string]chan core.Notice       // each Run hears at once that its relay refused its particle
+	heard    map[string]chan core.Notice       // each Run hears its relay's notices at once
 	parsed   *interpreter.ParseCache           // the scripts this client ran, parsed
 	limits   interpreter.Limits                // of its runs (WithLimits)
 	services map[string]*served                // by service id
@@ -134,7 +134,7 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 		return nil, err
 	}
 	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}), certificate: certificate,
-		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, rejected: map[string]chan core.Notice{}, services: map[string]*served{},
+		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, heard: map[string]chan core.Notice{}, services: map[string]*served{},
 		parsed: interpreter.NewParseCache(16), limits: cfg.limits}
 	// Join before connecting: the relay may send as soon as the connection is up.
 	tr.Join(c.self.String(), core.InboxFunc(func(_ string, p particle.Particle) { c.deliver(p) }))
@@ -221,11 +221,9 @@ func (c *Client) notice(from string, n core.Notice) {
 	defer c.mu.Unlock()
 	if _, ok := c.runs[n.ParticleID]; ok && len(c.notices[n.ParticleID]) < maxNotices {
 		c.notices[n.ParticleID] = append(c.notices[n.ParticleID], n)
-		if n.Rejected {
-			select {
-			case c.rejected[n.ParticleID] <- n:
-			default:
-			}
+		select {
+		case c.heard[n.ParticleID] <- n: // room for maxNotices: it never blocks
+		default:
 		}
 	}
 }

@@ -430,3 +430,27 @@ func TestKeyAndTTLOptions(t *testing.T) {
 		t.Errorf("a script that does not parse: %v", err)
 	}
 }
+
+// The relay's notice that the script failed there reaches OnNotice at once, long before the
+// TTL: a caller that knows no other branch can complete stops the run then.
+func TestNoticeHeardAtOnce(t *testing.T) {
+	r := newRelay(t)
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call "%s" ("op" "no_such_function") [] x)
+  (call %%init_peer_id%% ("callbackSrv" "response") [x]))`, r.ID)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	var heard []*client.NoAnswerError
+	_, err := c.Run(ctx, script, nil, client.WithTTL(10*time.Minute), client.OnNotice(func(n *client.NoAnswerError) {
+		heard = append(heard, n)
+		cancel()
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the run stopped by the notice's cancel", err)
+	}
+	if len(heard) != 1 || !heard[0].Failed || heard[0].Peer != r.ID || !strings.Contains(heard[0].Reason, "no_such_function") {
+		t.Fatalf("notices %+v, want one: the script failed on the relay, naming the call", heard)
+	}
+}

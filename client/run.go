@@ -50,6 +50,11 @@ func (e *NoAnswerError) Error() string {
 	return fmt.Sprintf("%v: no answer from %s: the relay could not send the particle there (%s)", ErrExpired, e.Peer, e.Reason)
 }
 
+// noAnswer is the error a run that expires after notice n ends with.
+func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
+	return &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Back: !n.Failed && n.Peer == c.self.String(), Reason: n.Reason}
+}
+
 // Unwrap makes errors.Is(err, ErrExpired) hold.
 func (e *NoAnswerError) Unwrap() error { return ErrExpired }
 
@@ -126,8 +131,9 @@ type RunOption func(*runConfig)
 
 // runConfig is what the RunOptions set.
 type runConfig struct {
-	ttl     time.Duration // the particle's TTL, and Run's longest wait
-	onEvent func(Event)   // nil: events only go to the Result
+	ttl      time.Duration        // the particle's TTL, and Run's longest wait
+	onEvent  func(Event)          // nil: events only go to the Result
+	onNotice func(*NoAnswerError) // nil: notices only go to the error at the TTL's end
 }
 
 // WithTTL sets the particle's time to live, which is also the longest Run waits; default
@@ -138,6 +144,12 @@ func WithTTL(ttl time.Duration) RunOption { return func(c *runConfig) { c.ttl = 
 // on, on Run's goroutine: a stream of results for scripts that call back more than once. The
 // events are in the Result too.
 func OnEvent(f func(Event)) RunOption { return func(c *runConfig) { c.onEvent = f } }
+
+// OnNotice makes Run call f, on Run's goroutine, as soon as the relay says that it could not
+// send the particle on or that the script failed on a peer (the error the run ends with at the
+// TTL's end if nothing else comes back). Run waits on: another branch of the script may still
+// complete. A caller that knows its script has no such branch can stop there (cancel ctx).
+func OnNotice(f func(*NoAnswerError)) RunOption { return func(c *runConfig) { c.onNotice = f } }
 
 // Run starts a particle with script and runs it until it completes on the client (its root
 // instruction completed and no call is waiting), fails, its TTL ends or ctx is done. args are
@@ -167,18 +179,18 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 		return nil, ErrClosed
 	}
 	c.runs[p.ID] = inbox
-	rejected := make(chan core.Notice, 1)
-	c.rejected[p.ID] = rejected
+	heard := make(chan core.Notice, maxNotices)
+	c.heard[p.ID] = heard
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		delete(c.runs, p.ID)
 		delete(c.notices, p.ID)
-		delete(c.rejected, p.ID)
+		delete(c.heard, p.ID)
 		c.mu.Unlock()
 	}()
 
-	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, inbox: inbox, rejected: rejected, res: &Result{ParticleID: p.ID}}
+	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, onNotice: cfg.onNotice, inbox: inbox, heard: heard, res: &Result{ParticleID: p.ID}}
 	// The particle's own deadline, not a timer from now: signing and registering took time
 	// that the TTL counts too, and the peers expire the particle at this very instant.
 	deadline, cancel := context.WithDeadline(ctx, time.UnixMilli(int64(p.Timestamp)+int64(p.TTL)))
@@ -189,8 +201,7 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 			notices := c.notices[p.ID]
 			c.mu.Unlock()
 			if len(notices) > 0 {
-				n := notices[0]
-				err = &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Back: !n.Failed && n.Peer == c.self.String(), Reason: n.Reason}
+				err = c.noAnswer(notices[0])
 			}
 		}
 		return r.res, &RunError{ParticleID: p.ID, Err: err}
@@ -204,8 +215,9 @@ type run struct {
 	p        particle.Particle
 	args     map[string]value.Value
 	onEvent  func(Event)
+	onNotice func(*NoAnswerError)
 	inbox    chan particle.Particle
-	rejected chan core.Notice
+	heard    chan core.Notice
 	res      *Result
 	failed   int // calls to errorHandlingSrv
 }
@@ -255,8 +267,13 @@ func (r *run) loop(ctx, deadline context.Context) error {
 				return ctx.Err()
 			}
 			return ErrExpired
-		case n := <-r.rejected:
-			return &RejectedError{Peer: n.Peer, Reason: n.Reason}
+		case n := <-r.heard:
+			if n.Rejected {
+				return &RejectedError{Peer: n.Peer, Reason: n.Reason}
+			}
+			if r.onNotice != nil {
+				r.onNotice(r.c.noAnswer(n))
+			}
 		case <-r.c.closed:
 			return ErrClosed
 		}

@@ -44,7 +44,9 @@ an error reported through errorHandlingSrv, a transport error, or when the TTL e
 (it never waits longer than the TTL); the error of a run that started names its particle.
 If the relay refuses the particle (a node takes TTLs up to 10 minutes by default), the run
 ends at once with the relay's reason; if the relay could not send it on, or the script failed
-on it with nothing to catch the error, the error at the TTL's end says which peer and why.
+on it with nothing to catch the error, that is printed to standard error as soon as the relay
+says so, and the error at the TTL's end says it again (the run waits, as another branch of the
+script may still complete: interrupt it to stop).
 
 With --certificate FILE (a certificate of "aquanet trust issue" whose last trust is for --key's
 peer), the particle carries it: the nodes serving an application's services under a perimeter
@@ -137,7 +139,18 @@ func newRunCmd() *cobra.Command {
 			}
 			// The TTL counts from the start: what connecting took is not given again.
 			left := max(ttl-time.Since(start), time.Millisecond)
-			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report))
+			// A notice comes at once; the run still waits, as another branch may complete.
+			noticed := func(n *client.NoAnswerError) {
+				what := fmt.Sprintf("the relay could not send the particle to %s (%s)", n.Peer, n.Reason)
+				switch {
+				case n.Failed:
+					what = fmt.Sprintf("the script failed on %s: %s", n.Peer, n.Reason)
+				case n.Back:
+					what = fmt.Sprintf("the relay could not send the particle back to this client (%s)", n.Reason)
+				}
+				fmt.Fprintf(errw, "aquanet: %s; waiting for the rest of the script until the TTL ends (interrupt to stop)\n", what)
+			}
+			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report), client.OnNotice(noticed))
 			var noAnswer *client.NoAnswerError
 			if errors.Is(err, client.ErrExpired) && !errors.As(err, &noAnswer) {
 				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable or a call failed there", err, ttl)

@@ -38,6 +38,18 @@ func oneErrorLine(t *testing.T, stderr string) string {
 	return lines[0]
 }
 
+// noticeThenError returns the two lines of stderr of a run that expired after its relay's
+// notice: the notice, printed as it came (it says the run waits on), then the error.
+func noticeThenError(t *testing.T, stderr string) (notice, errLine string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "aquanet: ") || !strings.HasPrefix(lines[1], "aquanet: ") ||
+		!strings.HasSuffix(lines[0], "; waiting for the rest of the script until the TTL ends (interrupt to stop)") {
+		t.Fatalf("stderr %q: want the relay's notice, then the error, each one 'aquanet: ' line", stderr)
+	}
+	return lines[0], lines[1]
+}
+
 // A relay that cannot be reached is one error line that says "relay", names its peer id and
 // the address that failed.
 func TestRunUnreachableRelay(t *testing.T) {
@@ -106,7 +118,8 @@ func TestRunFailuresNameTheParticle(t *testing.T) {
 	nowhere := unknownPeer(t)
 	lost := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, nowhere)
 	code, out, stderr = aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "1s", "-e", lost)
-	if line := oneErrorLine(t, stderr); code != 1 || out != "" || !particleErr.MatchString(line) ||
+	notice, line := noticeThenError(t, stderr)
+	if code != 1 || out != "" || !particleErr.MatchString(line) || !strings.Contains(notice, "could not send the particle to "+nowhere) ||
 		!strings.Contains(line, "did not complete within its TTL: no answer from "+nowhere) {
 		t.Errorf("expired run: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
