@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/base32"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/zeebo/blake3"
@@ -54,22 +55,51 @@ const cidTextSharedLen = 1 + len(cidPrefix)*8/5
 const lowerBase32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 // AppendText appends the text form of c to dst without allocating: CIDs are written into every
-// hashed structure that refers to another, so this is on the interpreter's hot path. It takes
-// five bytes at a time, eight digits.
+// hashed structure that refers to another (three to each service result, one more to the
+// signature's message), so this is on the interpreter's hot path. The prefix's digits are
+// always the same; the 32 bytes of the hash go ten bits, two digits, per look-up: six groups of
+// five bytes and the last two bytes, padded.
 func (c CID) AppendText(dst []byte) []byte {
-	var raw [40]byte // the binary CID (37 bytes), zero-padded to whole groups of five
-	copy(raw[:], cidPrefix[:])
-	copy(raw[len(cidPrefix):], c[:])
-	var out [1 + len(raw)/5*8]byte // the digits of the padding too, left out below
-	out[0] = 'b'
-	for i, o := 0, 1; i < len(raw); i, o = i+5, o+8 {
-		v := uint64(raw[i])<<32 | uint64(raw[i+1])<<24 | uint64(raw[i+2])<<16 | uint64(raw[i+3])<<8 | uint64(raw[i+4])
-		for k := range 8 {
-			out[o+k] = lowerBase32[(v>>(35-5*k))&31]
-		}
+	n := len(dst)
+	dst = slices.Grow(dst, cidTextLen)[:n+cidTextLen]
+	out := (*[cidTextLen]byte)(dst[n:])
+	copy(out[:], cidTextShared)
+	for g := range 6 {
+		b := (*[5]byte)(c[5*g:])
+		v := uint64(b[0])<<32 | uint64(b[1])<<24 | uint64(b[2])<<16 | uint64(b[3])<<8 | uint64(b[4])
+		o := (*[8]byte)(out[cidTextSharedLen+8*g:])
+		putDigitPair(o[0:2], v>>30)
+		putDigitPair(o[2:4], v>>20)
+		putDigitPair(o[4:6], v>>10)
+		putDigitPair(o[6:8], v)
 	}
-	return append(dst, out[:cidTextLen]...)
+	v := uint64(c[30])<<12 | uint64(c[31])<<4 // 16 bits, padded to 20
+	o := (*[4]byte)(out[cidTextSharedLen+48:])
+	putDigitPair(o[0:2], v>>10)
+	putDigitPair(o[2:4], v)
+	return dst
 }
+
+// putDigitPair writes the two base32 digits of v's low ten bits.
+func putDigitPair(o []byte, v uint64) {
+	p := &base32Pairs[v&1023]
+	o[0], o[1] = p[0], p[1]
+}
+
+// base32Pairs holds the two digits of every ten-bit number.
+var base32Pairs = func() (t [1024][2]byte) {
+	for v := range t {
+		t[v] = [2]byte{lowerBase32[v>>5], lowerBase32[v&31]}
+	}
+	return t
+}()
+
+// cidTextShared is the text every CID starts with: "b" and the digits of the prefix.
+var cidTextShared = func() string {
+	var raw [40]byte
+	copy(raw[:], cidPrefix[:])
+	return "b" + strings.ToLower(b32.EncodeToString(raw[:]))[:cidTextSharedLen-1]
+}()
 
 // ParseCID reads the text form of a CID, accepting only CIDs of the kind AIR data uses, and
 // only in the one text String gives: as the reference's strict decoder, it refuses upper case,

@@ -226,12 +226,18 @@ func TestEncodeAfterAdditionsAndUndo(t *testing.T) {
 
 // A CID's text is "b" and the lower-case, unpadded base32 of the binary CID.
 func TestCIDTextIsBase32(t *testing.T) {
+	cids := []CID{{}, CID(bytes.Repeat([]byte{0xff}, 32))}
 	for i := range 200 {
-		c := CIDOf([]byte(fmt.Sprint(i)))
+		cids = append(cids, CIDOf([]byte(fmt.Sprint(i))))
+	}
+	for _, c := range cids {
 		raw := append(cidPrefix[:], c[:]...)
 		want := "b" + strings.ToLower(b32.EncodeToString(raw))
 		if got := c.String(); got != want {
 			t.Fatalf("CID text %s, want %s", got, want)
+		}
+		if got := string(c.AppendText([]byte(`{"x":"`))); got != `{"x":"`+want {
+			t.Fatalf("CID text appended: %s, want it after what was there", got)
 		}
 	}
 }
