@@ -150,21 +150,25 @@ func foldSeqUpTo(tb testing.TB, p Params, n, steps int) ([]byte, *data.Data, map
 		r := o.CallRequests[0]
 		results = map[uint32]CallResult{r.ID: {0, r.Args[0].String()}}
 	}
+	if o.Data == nil { // Params.EncodeOnlyToSend
+		o.Data = o.Decoded.Encode()
+	}
 	return o.Data, o.Decoded, results
 }
 
 // BenchmarkFoldSeqStep: the run of a fold with seq, one call per run, that answers a call as
 // the trace holds `at` answered calls, as a node runs it: going on from where the run before
-// paused (ResumeDecoded). Its cost should follow the run's work (one call), not `at`. The
-// timed runs answer calls at to at+resumeStretch, one after the other, from a pause rebuilt
-// (untimed) every resumeStretch runs. "encode" is the encoding of the data at `at`, which every
-// run must produce whole (a floor no run goes under); "replay" is the same run replaying the
-// data kept decoded (RunDecoded), what a run that cannot pause costs; "bytes" replays it from
-// the encoded data.
+// paused (ResumeDecoded), encoding the data only to send it (Params.EncodeOnlyToSend). Its cost
+// should follow the run's work (one call), not `at`. The timed runs answer calls at to
+// at+resumeStretch, one after the other, from a pause rebuilt (untimed) every resumeStretch
+// runs. "encode" is the encoding of the data at `at`, which a run pays on top when the data
+// leaves the peer (sent on, or saved before an impure call); "replay" is the same run
+// replaying the data kept decoded (RunDecoded), what a run that cannot pause costs; "bytes"
+// replays it from the encoded data.
 func BenchmarkFoldSeqStep(b *testing.B) {
 	const resumeStretch = 50
 	p := benchParams("alice")
-	p.SignOnlyToSend = true
+	p.SignOnlyToSend, p.EncodeOnlyToSend = true, true
 	script := foldSeqScript()
 	for _, at := range []int{100, 1000, 3000} {
 		n := 3001 + resumeStretch

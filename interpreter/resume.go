@@ -122,7 +122,7 @@ func (s *Paused) fits(script string, prev *data.Data, currentData []byte, callRe
 	q := s.x.p
 	return p.InitPeerID == q.InitPeerID && p.CurrentPeerID == q.CurrentPeerID && p.Timestamp == q.Timestamp &&
 		p.TTL == q.TTL && p.ParticleID == q.ParticleID && bytes.Equal(p.Key, q.Key) && p.Limits == q.Limits &&
-		p.SignOnlyToSend == q.SignOnlyToSend
+		p.SignOnlyToSend == q.SignOnlyToSend && p.EncodeOnlyToSend == q.EncodeOnlyToSend
 }
 
 // pauseHere, on the call c a run asks for, keeps the run as it is before the call if it can

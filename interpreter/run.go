@@ -37,6 +37,14 @@ type Params struct {
 	// sign carries this peer's signature from its last run that did (or none); it is for this
 	// peer to keep as previous data. The reference signs on every run.
 	SignOnlyToSend bool
+	// EncodeOnlyToSend leaves Outcome.Data nil after a run that sends the data to no peer and
+	// succeeds (Outcome.Decoded is set): the caller that keeps the data decoded between runs
+	// (RunDecoded, ResumeDecoded) encodes it when it needs the bytes (Outcome.Decoded.Encode),
+	// and must do so before its next run, which changes Decoded in place. Encoding copies the
+	// whole data, the trace grown by every call so far: a particle that makes many calls on
+	// this peer without sending, as a fold with seq does, would pay for its whole history on
+	// every run.
+	EncodeOnlyToSend bool
 	// ParseCache keeps the trees of scripts run before, for the node's runs to share; nil
 	// parses the script on every run.
 	ParseCache *ParseCache
@@ -118,7 +126,8 @@ type Outcome struct {
 	RetCode      int64
 	ErrorMessage string
 	// Data is the new data: the encoding of data.Data. After an uncatchable or preparation
-	// error it is the previous data, unchanged (Run), or nil (RunDecoded).
+	// error it is the previous data, unchanged (Run), or nil (RunDecoded); with
+	// Params.EncodeOnlyToSend, nil after a run that sends it nowhere.
 	Data []byte
 	// Decoded is the new data decoded, for the next RunDecoded; nil when the data was left as
 	// it was. It must not be modified.
@@ -313,7 +322,10 @@ func (x *executor) finish(execErr *execError, sigs map[string][]byte, script str
 		pub := p.Key.Public().(ed25519.PublicKey)
 		result.Signatures[string(pub)] = data.Sign(p.Key, x.produced, p.ParticleID)
 	}
-	out = Outcome{Data: result.Encode(), Decoded: result}
+	out = Outcome{Decoded: result}
+	if !p.EncodeOnlyToSend || len(x.nextPeers) > 0 {
+		out.Data = result.Encode()
+	}
 	for peer := range x.nextPeers {
 		out.NextPeers = append(out.NextPeers, peer)
 	}

@@ -17,8 +17,9 @@ import (
 type Machine struct {
 	script   string
 	params   interpreter.Params
-	prev     []byte                            // this peer's data after its last run
+	prev     []byte                            // this peer's data after its last run, unless stale
 	decoded  *data.Data                        // prev decoded, for the next run; nil: decode prev
+	stale    bool                              // prev is older than decoded: encode decoded for the bytes
 	paused   *interpreter.Paused               // the last run, kept where it stopped, if it could be
 	arrivals []arrival                         // data that arrived, not yet merged
 	pending  map[uint32]bool                   // calls made, not yet answered
@@ -29,8 +30,10 @@ type Machine struct {
 // New returns the machine of a particle with this script, on the peer and with the key params
 // name (and its signing policy). params.ParseCache should be the node's own cache, which all
 // its machines share; with none, every Step parses the script. Nothing runs until the first
-// Arrive.
+// Arrive. The machine encodes its data only to send or to give it out (Data): it sets
+// params.EncodeOnlyToSend.
 func New(script string, params interpreter.Params) *Machine {
+	params.EncodeOnlyToSend = true
 	return &Machine{script: script, params: params, pending: map[uint32]bool{}, results: map[uint32]interpreter.CallResult{}}
 }
 
@@ -87,10 +90,16 @@ type Pass struct {
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
 // the particle (from the Store); call it before the first Step.
-func (m *Machine) Restore(prev []byte) { m.prev, m.decoded, m.paused = prev, nil, nil }
+func (m *Machine) Restore(prev []byte) { m.prev, m.decoded, m.paused, m.stale = prev, nil, nil, false }
 
-// Data returns this peer's data after the last run (what Restore takes back).
-func (m *Machine) Data() []byte { return m.prev }
+// Data returns this peer's data after the last run (what Restore takes back). The runs that
+// send nothing leave it decoded only; it is encoded here, once, when asked for.
+func (m *Machine) Data() []byte {
+	if m.stale {
+		m.prev, m.stale = m.decoded.Encode(), false
+	}
+	return m.prev
+}
 
 // Deadline is when the particle expires, in ms since the Unix epoch.
 func (m *Machine) Deadline() uint64 { return m.params.Timestamp + uint64(m.params.TTL) }
@@ -192,15 +201,19 @@ func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult)
 	}
 	m.paused = nil // used up, whether the run resumed it or not
 	if out.Decoded != nil {
-		m.prev, m.decoded, m.paused = out.Data, out.Decoded, out.Paused
+		m.decoded, m.paused = out.Decoded, out.Paused
+		// Encoded only to be sent (interpreter.Params.EncodeOnlyToSend): a run that makes
+		// calls here and sends nothing costs what it adds, not the whole data's copy.
+		m.prev, m.stale = out.Data, out.Data == nil
 	} else {
-		out.Data = m.prev
+		out.Data = m.Data()
 	}
 	if len(out.CallRequests) == 0 && len(m.pending) == 0 && len(m.results) == 0 {
 		// Nothing of this peer's own runs next: the particle waits for data from others, which
 		// a run must decode anyway, or for its deadline. Its data is kept as bytes only, so
 		// that the particles strangers leave waiting cost the memory their bytes are bounded
 		// by (router.Bounds), not their decoded form's.
+		m.Data()
 		m.decoded, m.paused = nil, nil
 	}
 	return out

@@ -231,3 +231,48 @@ func tamperedData(t *testing.T, script string, alice, bob scenario.Identity) []b
 	d[len(d)-1] ^= 1
 	return d
 }
+
+// The runs that send nothing leave the data decoded only: Data encodes it when asked, and it is
+// byte for byte what runs that encode every time (interpreter.Run on the bytes) give, whether
+// asked for after every run, after some, or only once the particle sends it on.
+func TestDataEncodedWhenAskedIsEveryRunsData(t *testing.T) {
+	alice, bob := identity(t, "alice"), identity(t, "bob")
+	script := fmt.Sprintf(`(seq (seq (call %%init_peer_id%% ("s" "xs") [] xs) (fold xs x (seq (call %%init_peer_id%% ("op" "identity") [x] r) (next x)))) (call "%s" ("s" "f") []))`, bob.PeerID)
+	for _, askEvery := range []int{1, 2, 3, 100} {
+		m := machine(t, script, alice, alice)
+		p := m.params
+		p.EncodeOnlyToSend = false
+		m.Arrive(nil)
+		var want []byte // the data of eager runs, step for step
+		wantOut := interpreter.Run(script, nil, nil, nil, p)
+		for run := 1; ; run++ {
+			e := m.Step()
+			want = wantOut.Data
+			if e.RetCode != 0 {
+				t.Fatalf("run %d: %s", run, e.Error)
+			}
+			if len(e.Forward) > 0 {
+				if !bytes.Equal(e.Data, want) || !bytes.Equal(m.Data(), want) {
+					t.Fatalf("ask every %d: the data sent on differs from the eager runs'", askEvery)
+				}
+				break
+			}
+			if len(e.Calls) != 1 {
+				t.Fatalf("run %d: %d calls", run, len(e.Calls))
+			}
+			if m.prev != nil && bytes.Equal(m.prev, want) {
+				t.Fatalf("run %d sent nothing but encoded its data", run)
+			}
+			if run%askEvery == 0 && !bytes.Equal(m.Data(), want) {
+				t.Fatalf("ask every %d: the data after run %d differs from the eager runs'", askEvery, run)
+			}
+			c := e.Calls[0]
+			res := interpreter.CallResult{Result: `["a","b","c","d","e","f"]`}
+			if c.Function == "identity" {
+				res.Result = c.Args[0].String()
+			}
+			m.Result(c.ID, res)
+			wantOut = interpreter.Run(script, want, nil, map[uint32]interpreter.CallResult{c.ID: res}, p)
+		}
+	}
+}
