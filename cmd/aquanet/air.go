@@ -31,7 +31,13 @@ func newAirCheckCmd() *cobra.Command {
 		Use:   "check FILE...",
 		Short: "Report every syntax and validation error in AIR scripts (- reads standard input)",
 		Long: `Parse and validate each FILE ("-" for standard input). Every problem is printed as
-FILE:LINE:COL: message. The exit code is 0 when every file is valid, 1 otherwise.`,
+FILE:LINE:COL: message. The exit code is 0 when every file is valid, 1 otherwise.
+
+A valid script may still do what its author rarely means; that is printed as
+FILE:LINE:COL: warning: message, and does not change the exit code. The warning today: a
+variable read where none of its values is visible any more (set only inside a fold, or a new
+of its name, that has ended), so that the instruction reading it waits until the particle's
+TTL ends.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			bad := false
@@ -42,10 +48,13 @@ FILE:LINE:COL: message. The exit code is 0 when every file is valid, 1 otherwise
 					bad = true
 					continue
 				}
-				if _, err := air.Parse(src); err != nil {
+				s, err := air.Parse(src)
+				if err != nil {
 					printScriptErrors(c.OutOrStdout(), name, err)
 					bad = true
+					continue
 				}
+				printScriptWarnings(c.OutOrStdout(), name, s)
 			}
 			if bad {
 				return errExit1
@@ -155,6 +164,14 @@ func printScriptErrors(w io.Writer, name string, err error) {
 	}
 	for _, e := range list {
 		fprintf(w, "%s:%d:%d: %s\n", name, e.Pos.Line, e.Pos.Col, e.Msg)
+	}
+}
+
+// printScriptWarnings prints what air.Lint says of a valid script, as FILE:LINE:COL: warning:
+// message.
+func printScriptWarnings(w io.Writer, name string, s *air.Script) {
+	for _, e := range air.Lint(s.Root) {
+		fprintf(w, "%s:%d:%d: warning: %s\n", name, e.Pos.Line, e.Pos.Col, e.Msg)
 	}
 }
 

@@ -53,6 +53,13 @@ func TestAirCheck(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "no such file") {
 		t.Fatalf("check of a missing file: exit %d, %q", code, stderr)
 	}
+
+	// Valid, but the last call waits for r until the TTL: a warning, exit 0.
+	joins := writeFile(t, dir, "joins.air", "(seq\n  (fold [] x (ap x r))\n  (call %init_peer_id% (\"s\" \"f\") [r]))\n")
+	code, out, _ = aquanet(t, "", "air", "check", joins)
+	if want := joins + ":3:35: warning: r is set only inside the fold at 2:3"; code != 0 || !strings.HasPrefix(out, want) || strings.Count(out, "\n") != 1 {
+		t.Fatalf("check of a script that waits for a fold's scalar: exit %d, %q, want one line starting %q", code, out, want)
+	}
 }
 
 func TestAirFmt(t *testing.T) {

@@ -37,7 +37,8 @@ script and runs the script's client-side parts itself, serving, as "aquanet air 
   op, math, cmp, array, json, debug   the pure builtins
 
 The script is checked first, as "aquanet air check" does: its errors are printed as
-FILE:LINE:COL: message (-e for a script given with -e) and nothing is sent.
+FILE:LINE:COL: message (-e for a script given with -e) and nothing is sent; its warnings are
+printed the same way, with "warning:", and the script runs.
 
 It exits 0 when the script has run to its end on the client, and 1 on an interpreter error,
 an error reported through errorHandlingSrv, a transport error, or when the TTL ends first
@@ -103,10 +104,12 @@ func newRunCmd() *cobra.Command {
 			}
 			// A script that cannot run is reported as "air check" reports it, before any
 			// connection is made.
-			if _, err := air.Parse(script); err != nil {
+			parsed, err := air.Parse(script)
+			if err != nil {
 				printScriptErrors(c.ErrOrStderr(), name, err)
 				return errExit1
 			}
+			printScriptWarnings(c.ErrOrStderr(), name, parsed)
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelError}))
 			dialOpts, err := identityOptions(keyFile, certFile)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 //
 //	parse           the input script's tree with positions, or its errors as LINE:COL: message
 //	fmt             the input script formatted canonically
+//	lint            Lint's warnings as warning: LINE:COL: message, or "ok"
 //
 // Every script that parses must also survive the round trip: formatting it and parsing the
 // result gives the same tree, and formatting is idempotent.
@@ -28,6 +29,19 @@ func TestData(t *testing.T) {
 				}
 				checkRoundTrip(t, d.Pos, s)
 				return dump(s.Root, true)
+			case "lint":
+				s, err := Parse(src)
+				if err != nil {
+					return errorLines(err)
+				}
+				var b strings.Builder
+				for _, w := range Lint(s.Root) {
+					b.WriteString("warning: " + w.Error() + "\n")
+				}
+				if b.Len() == 0 {
+					return "ok\n"
+				}
+				return b.String()
 			case "fmt":
 				s, err := Parse(src)
 				if err != nil {

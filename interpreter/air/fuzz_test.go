@@ -24,6 +24,10 @@ func FuzzParse(f *testing.F) {
 		checkRoundTrip(t, "fuzz", s)
 		if errs := Check(s.Root); len(errs) > 0 {
 			checkErrorList(t, src, errs)
+			return
+		}
+		if warns := Lint(s.Root); len(warns) > 0 {
+			checkErrorList(t, src, warns)
 		}
 	})
 }
@@ -55,7 +59,7 @@ func testdataScripts(tb testing.TB) []string {
 		}
 		lines := strings.Split(string(data), "\n")
 		for i := 0; i < len(lines); i++ {
-			if lines[i] != "parse" && lines[i] != "fmt" {
+			if lines[i] != "parse" && lines[i] != "fmt" && lines[i] != "lint" {
 				continue
 			}
 			var in []string
