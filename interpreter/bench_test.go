@@ -34,9 +34,11 @@ func BenchmarkLocalCall(b *testing.B) {
 			}
 		}
 	})
-	// As a node runs it (Params.SignOnlyToSend): the run sends nowhere, so it does not sign.
+	// As a node runs it (Params.SignOnlyToSend, EncodeOnlyToSend): the run sends nowhere, so
+	// it neither signs nor encodes the data (the node encodes it if it saves it: not for a call
+	// to a pure service such as op).
 	node := p
-	node.SignOnlyToSend = true
+	node.SignOnlyToSend, node.EncodeOnlyToSend = true, true
 	b.Run("request-as-node", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
