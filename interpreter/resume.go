@@ -105,7 +105,11 @@ func ResumeDecoded(script string, prev *data.Data, paused *Paused, currentData [
 	if sigs == nil {
 		sigs = map[string][]byte{}
 	}
-	return x.finish(x.resume(paused.call), sigs, script)
+	out = x.finish(x.resume(paused.call), sigs, script)
+	if out.Decoded != nil {
+		out.Resumed, out.Added = true, &added
+	}
+	return out
 }
 
 // fits says the run is the one the paused run expects (see ResumeDecoded).

@@ -154,6 +154,12 @@ type Outcome struct {
 	// replaying the script from its root. It holds the run's working state, about the size of
 	// the trace, until it is dropped or used.
 	Paused *Paused
+	// Resumed says the run went on from a pause (ResumeDecoded): it kept prev's trace as it was
+	// but for its last state (the paused call's, now answered), appended after it, and added
+	// to prev's stores the keys of Added. A node saves such a run's changes alone
+	// (data.AppendJournal).
+	Resumed bool
+	Added   *data.Additions
 }
 
 // Run executes script on the current peer. prevData is the data this peer kept from its last
