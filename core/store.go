@@ -11,6 +11,17 @@ type ParticleKey struct {
 // that saw an arrival already drops a copy of it as a replay.
 type DataHash = [32]byte
 
+// Write is one save of a particle's data (Store.Write): the data whole, or a journal entry of
+// what runs added to it since its last save (interpreter/data.AppendJournal), which costs what
+// they added rather than the whole data.
+type Write struct {
+	Data    []byte // the data whole, or nil for Entry
+	Entry   []byte // a journal entry
+	Seq     uint32 // Entry's number since Data was last written, from 1; with Data, the entries it replaces
+	Merged  []DataHash
+	Durably bool // return only once the write is on disk
+}
+
 // Store keeps each particle's data on a peer between its visits, until the particle's deadline,
 // so that a particle whose work is done needs no actor until more of it arrives, and a restarted
 // node goes on from the data it had. With the data it keeps which arrivals the data has merged,
@@ -24,6 +35,10 @@ type Store interface {
 	Save(k ParticleKey, data []byte, merged []DataHash) error
 	// SaveDurably is Save that returns only once the write is on disk.
 	SaveDurably(k ParticleKey, data []byte, merged []DataHash) error
+	// Write is Save or SaveDurably (w.Durably) of the data whole (w.Data), dropping the first
+	// w.Seq journal entries with it, or the save of the journal entry w.Entry, the w.Seq-th
+	// since the data was last written whole: Load applies the entries to the data, in order.
+	Write(k ParticleKey, w Write) error
 	// Load returns the particle's data, or nil with no error if there is none.
 	Load(k ParticleKey) ([]byte, error)
 	// Merged returns the arrivals saved as merged into the particle's data, in no order.

@@ -353,9 +353,12 @@ func (a *particleActor) run(ctx actor.Context) {
 			// next save, at the next impure call or when the particle goes idle. A crash
 			// before then loses the run, so a copy of the particle sent again is not a replay:
 			// it runs again, and so do its pure calls.
-			if err := a.cfg.Store.SaveDurably(st.key, st.m.Data(), st.merged); err == nil {
+			// The save is a journal entry of what the runs since the last one added when it can
+			// be (Machine.ForSave): a fold of thousands of such calls saves what each step adds.
+			if err := a.cfg.Store.Write(st.key, st.m.ForSave(st.merged, true)); err == nil {
 				st.merged = nil
 			} else {
+				st.m.SaveFailed()
 				a.cfg.Logger.Error("particle data not saved: its calls fail instead of running", "particle", p.ID, "error", err)
 				for _, c := range calls {
 					st.m.Result(c.ID, service.Result(value.Value{}, fmt.Errorf("the node could not save the particle's data before the call: %w", err)))
@@ -397,9 +400,10 @@ func (a *particleActor) run(ctx actor.Context) {
 	}
 	err := errInjected
 	if !fault.On(a.cfg.Faults, "particle.save") {
-		err = a.cfg.Store.Save(st.key, st.m.Data(), st.merged)
+		err = a.cfg.Store.Write(st.key, st.m.ForSaveWhole(st.merged, false))
 	}
 	if err != nil {
+		st.m.SaveFailed()
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}

@@ -169,6 +169,15 @@ func (s *saves) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
 	return s.Store.SaveDurably(k, data, merged)
 }
 
+func (s *saves) Write(k Key, w core.Write) error {
+	if w.Durably {
+		s.how = append(s.how, "durably")
+	} else {
+		s.how = append(s.how, "plain")
+	}
+	return s.Store.Write(k, w)
+}
+
 // A run whose calls are all to pure services saves nothing before them (a crash may run them
 // again, to the same result); a run with a call to any other service saves durably first, so
 // that the call runs at most once.

@@ -20,6 +20,7 @@ type Machine struct {
 	prev     []byte                            // this peer's data after its last run, unless stale
 	decoded  *data.Data                        // prev decoded, for the next run; nil: decode prev
 	stale    bool                              // prev is older than decoded: encode decoded for the bytes
+	journal  journal                           // what the runs changed since the last save
 	paused   *interpreter.Paused               // the last run, kept where it stopped, if it could be
 	arrivals []arrival                         // data that arrived, not yet merged
 	pending  map[uint32]bool                   // calls made, not yet answered
@@ -90,7 +91,10 @@ type Pass struct {
 
 // Restore gives the machine the data this peer had after its last run on an earlier visit of
 // the particle (from the Store); call it before the first Step.
-func (m *Machine) Restore(prev []byte) { m.prev, m.decoded, m.paused, m.stale = prev, nil, nil, false }
+func (m *Machine) Restore(prev []byte) {
+	m.prev, m.decoded, m.paused, m.stale = prev, nil, nil, false
+	m.journal = journal{}
+}
 
 // Data returns this peer's data after the last run (what Restore takes back). The runs that
 // send nothing leave it decoded only; it is encoded here, once, when asked for.
@@ -193,6 +197,10 @@ func (m *Machine) Step() Effects {
 // what the particle holds. It keeps the data the run leaves.
 func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult) interpreter.Outcome {
 	m.runs++
+	before := -1 // the trace's length before the run, when it is kept decoded
+	if m.decoded != nil {
+		before = len(m.decoded.Trace)
+	}
 	var out interpreter.Outcome
 	if m.decoded == nil {
 		out = interpreter.Run(m.script, m.prev, current, results, m.params)
@@ -201,6 +209,7 @@ func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult)
 	}
 	m.paused = nil // used up, whether the run resumed it or not
 	if out.Decoded != nil {
+		m.journal.ran(out, before)
 		m.decoded, m.paused = out.Decoded, out.Paused
 		// Encoded only to be sent (interpreter.Params.EncodeOnlyToSend): a run that makes
 		// calls here and sends nothing costs what it adds, not the whole data's copy.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/internal/store"
+	"github.com/aquanet/aquanet/interpreter/data"
 )
 
 // Key identifies a particle on this node (core.ParticleKey).
@@ -30,6 +31,9 @@ var _ core.Store = (*Store)(nil)
 // so the store never says an arrival is merged into data it lost. SaveDurably syncs, for data
 // that must not be lost: the particle actor saves its data so before it makes calls, so that a
 // crash cannot make it run a call again.
+//
+// Between two writes of the data whole, Write keeps journal entries of what runs added
+// (data.AppendJournal), each in one write with the arrivals it merged; Load applies them.
 type Store struct{ db *pebble.DB }
 
 // NewStore returns the particle data store in db.
@@ -76,15 +80,36 @@ func (s *Store) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
 }
 
 func (s *Store) save(k Key, data []byte, merged []core.DataHash, opts *pebble.WriteOptions) error {
+	return s.write(k, core.Write{Data: data, Merged: merged}, opts)
+}
+
+// Write saves w: the data whole (dropping the w.Seq journal entries it replaces in the same
+// write) or one journal entry, with the arrivals merged, durably if w.Durably.
+func (s *Store) Write(k Key, w core.Write) error {
+	opts := pebble.NoSync
+	if w.Durably {
+		opts = pebble.Sync
+	}
+	return s.write(k, w, opts)
+}
+
+func (s *Store) write(k Key, w core.Write, opts *pebble.WriteOptions) error {
 	var err error
 	kh := keyHash(k)
-	if len(merged) == 0 {
-		err = s.db.Set(keyIn(store.ParticleData, k, kh), data, opts)
+	if len(w.Merged) == 0 && w.Seq == 0 && w.Entry == nil {
+		err = s.db.Set(keyIn(store.ParticleData, k, kh), w.Data, opts)
 	} else {
 		b := s.db.NewBatch()
-		b.Set(keyIn(store.ParticleData, k, kh), data, nil)
+		if w.Entry != nil {
+			b.Set(journalKey(k, kh, w.Seq), w.Entry, nil)
+		} else {
+			b.Set(keyIn(store.ParticleData, k, kh), w.Data, nil)
+			for seq := uint32(1); seq <= w.Seq; seq++ {
+				b.Delete(journalKey(k, kh, seq), nil)
+			}
+		}
 		prefix := keyIn(store.ParticleArrivals, k, kh) // with room for a hash: the keys are built in it
-		for _, h := range merged {
+		for _, h := range w.Merged {
 			b.Set(append(prefix, h[:]...), nil, nil) // the batch copies the key
 		}
 		err = b.Commit(opts)
@@ -96,17 +121,61 @@ func (s *Store) save(k Key, data []byte, merged []core.DataHash, opts *pebble.Wr
 	return nil
 }
 
-// Load returns the particle's data, or nil if there is none.
+// journalKey is where the seq-th journal entry of a particle's data is.
+func journalKey(k Key, kh [sha256.Size]byte, seq uint32) []byte {
+	return binary.BigEndian.AppendUint32(keyIn(store.ParticleJournal, k, kh), seq)
+}
+
+// Load returns the particle's data, or nil if there is none: the data saved whole, with its
+// journal entries applied in order. Data that had entries is written whole again, durably, and
+// the entries dropped, in one write, so that the next save (a restored particle's actor's)
+// counts its entries from 1 again.
 func (s *Store) Load(k Key) ([]byte, error) {
-	v, closer, err := s.db.Get(dataKey(k))
+	kh := keyHash(k)
+	v, closer, err := s.db.Get(keyIn(store.ParticleData, k, kh))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("particles: loading the data of particle %s: %w", k.ID, err)
 	}
-	defer closer.Close()
-	return append([]byte(nil), v...), nil
+	whole := append([]byte(nil), v...)
+	closer.Close()
+	entries, err := s.journal(k, kh)
+	if err != nil || len(entries) == 0 {
+		return whole, err
+	}
+	d, err := data.Decode(whole)
+	if err != nil {
+		return nil, fmt.Errorf("particles: loading the data of particle %s: %w", k.ID, err)
+	}
+	for i, e := range entries {
+		if err := data.ApplyJournal(d, e); err != nil {
+			return nil, fmt.Errorf("particles: loading the data of particle %s: journal entry %d: %w", k.ID, i+1, err)
+		}
+	}
+	whole = d.Encode()
+	if err := s.write(k, core.Write{Data: whole, Seq: uint32(len(entries))}, pebble.Sync); err != nil {
+		return nil, err
+	}
+	return whole, nil
+}
+
+// journal returns the journal entries of a particle's data, in order: 1, 2, ... for as long as
+// they follow one another (a point lookup each, and one that finds none for data without).
+func (s *Store) journal(k Key, kh [sha256.Size]byte) ([][]byte, error) {
+	var entries [][]byte
+	for seq := uint32(1); ; seq++ {
+		v, closer, err := s.db.Get(journalKey(k, kh, seq))
+		if errors.Is(err, pebble.ErrNotFound) {
+			return entries, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("particles: loading the data of particle %s: %w", k.ID, err)
+		}
+		entries = append(entries, append([]byte(nil), v...))
+		closer.Close()
+	}
 }
 
 // Merged returns the arrivals saved as merged into the particle's data, in the order of their
@@ -151,6 +220,14 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	defer b.Close()
 	kh := keyHash(k)
 	b.Delete(keyIn(store.ParticleData, k, kh), nil)
+	for seq := uint32(1); ; seq++ { // the journal entries, if a crash left some (Load drops them)
+		_, closer, err := s.db.Get(journalKey(k, kh, seq))
+		if err != nil {
+			break
+		}
+		closer.Close()
+		b.Delete(journalKey(k, kh, seq), nil)
+	}
 	if len(arrivals) > 0 {
 		prefix := keyIn(store.ParticleArrivals, k, kh) // with room for a hash: the keys are built in it
 		for _, h := range arrivals {
@@ -169,7 +246,7 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 func (s *Store) DeleteExpired(now uint64) error {
 	b := s.db.NewBatch()
 	defer b.Close()
-	for _, space := range []byte{store.ParticleData, store.ParticleArrivals} {
+	for _, space := range []byte{store.ParticleData, store.ParticleArrivals, store.ParticleJournal} {
 		b.DeleteRange([]byte{space}, binary.BigEndian.AppendUint64([]byte{space}, now+1), nil)
 	}
 	if err := b.Commit(pebble.NoSync); err != nil {

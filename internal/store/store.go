@@ -24,6 +24,9 @@ const (
 	// ParticleArrivals holds, next to each particle's data and until the same deadline, which
 	// of its arrivals the data has merged: a restarted node still drops their replays.
 	ParticleArrivals byte = 'a'
+	// ParticleJournal holds, next to a particle's data and until the same deadline, what runs
+	// added to it since it was last written whole (data.AppendJournal), in order.
+	ParticleJournal byte = 'j'
 	// WasmModules holds the Wasm modules added to this node, by id, with their records
 	// (package actors/wasmsvc); WasmBlueprints the blueprints; WasmServices the services made
 	// of them, which a restarted node brings back.

@@ -1,0 +1,82 @@
+package particles
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/aquanet/aquanet/interpreter"
+)
+
+// A fold whose every call is saved before it runs (a service that is not pure) saves, after
+// the first time, journal entries of what each step added: what the store gives back (Load,
+// the data whole with its entries applied) is the machine's data byte for byte after every
+// save, the entries stay smaller than the data, and a Load leaves the data whole again (entries
+// dropped) for the next save to count from 1. Saving whole at the end drops the entries too.
+func TestJournaledSavesLoadAsTheData(t *testing.T) {
+	alice, bob := identity(t, "alice"), identity(t, "bob")
+	const n = 40
+	script := fmt.Sprintf(`(seq (seq (call %%init_peer_id%% ("s" "xs") [] xs) (fold xs x (seq (call %%init_peer_id%% ("srv" "put") [x] r) (next x)))) (call "%s" ("s" "f") []))`, bob.PeerID)
+	xs := "["
+	for i := range n {
+		xs += fmt.Sprintf(`%q,`, fmt.Sprint("v", i))
+	}
+	xs = xs[:len(xs)-1] + "]"
+	s := newStore(t)
+	k := Key{ID: "p-1", InitPeerID: alice.PeerID, Signature: "sig", Deadline: 1_700_000_060_000}
+	m := machine(t, script, alice, alice)
+	m.Arrive(nil)
+	entries, wholes := 0, 0
+	for step := 0; ; step++ {
+		e := m.Step()
+		if e.RetCode != 0 {
+			t.Fatalf("step %d: %s", step, e.Error)
+		}
+		if len(e.Forward) > 0 {
+			break
+		}
+		w := m.ForSave(nil, true)
+		if w.Entry != nil {
+			entries++
+			if len(w.Entry) >= len(m.Data())/2 && step > 10 {
+				t.Errorf("step %d: a journal entry of %d bytes for data of %d", step, len(w.Entry), len(m.Data()))
+			}
+		} else {
+			wholes++
+		}
+		if err := s.Write(k, w); err != nil {
+			t.Fatal(err)
+		}
+		if step%7 == 3 { // a restart's Load: the whole data back, the entries folded into it
+			got, err := s.Load(k)
+			if err != nil || !bytes.Equal(got, m.Data()) {
+				t.Fatalf("step %d: Load gives %d bytes (%v), want the machine's %d", step, len(got), err, len(m.Data()))
+			}
+			restored := machine(t, script, alice, alice)
+			restored.Restore(got)
+			m = restored // the restored machine goes on: the runs replay, then resume
+			m.pending = map[uint32]bool{}
+			for _, c := range e.Calls {
+				m.pending[c.ID] = true
+			}
+		}
+		c := e.Calls[0]
+		res := interpreter.CallResult{Result: xs}
+		if c.Function == "put" {
+			res.Result = c.Args[0].String()
+		}
+		m.Result(c.ID, res)
+	}
+	if entries < n/2 || wholes < 2 {
+		t.Errorf("%d saves as journal entries and %d whole, want most as entries and some whole", entries, wholes)
+	}
+	if err := s.Write(k, m.ForSaveWhole(nil, false)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Load(k); err != nil || !bytes.Equal(got, m.Data()) {
+		t.Fatalf("after the save whole: Load gives %d bytes (%v), want %d", len(got), err, len(m.Data()))
+	}
+	if entries, err := s.journal(k, keyHash(k)); err != nil || len(entries) != 0 {
+		t.Fatalf("%d journal entries left after the save whole (%v)", len(entries), err)
+	}
+}
