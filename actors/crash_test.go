@@ -14,11 +14,88 @@ import (
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/internal/clock"
+	"github.com/aquanet/aquanet/internal/scenario"
 	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter/data"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
 )
+
+// crashRig is a node with a "transfer" service that counts its calls and holds the holdAt-th
+// until release is closed, on a disk that can crash.
+type crashRig struct {
+	ctx     context.Context
+	clk     *clock.Manual
+	id      scenario.Identity
+	holdAt  int32
+	calls   atomic.Int32
+	running chan struct{} // one value as the held call starts
+	release chan struct{}
+}
+
+func newCrashRig(t *testing.T, holdAt int32) *crashRig {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return &crashRig{ctx: ctx, clk: clock.NewManual(time.UnixMilli(1_700_000_000_000)), id: actortest.Identity(t, "alice"),
+		holdAt: holdAt, running: make(chan struct{}, 4), release: make(chan struct{})}
+}
+
+func (r *crashRig) start(t *testing.T, fs vfs.FS) *Node {
+	t.Helper()
+	n := startNode(t, Env{Key: r.id.Key, Clock: r.clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
+	if err := n.Spawn(r.ctx, "transfer", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
+		if r.calls.Add(1) == r.holdAt {
+			r.running <- struct{}{}
+			<-r.release
+		}
+		return value.Null(), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// crash runs p on a node until the held call, then crashes it (its disk as a power cut leaves
+// it: nothing unsynced survives) and lets the call end; it returns the disk.
+func (r *crashRig) crash(t *testing.T, p particle.Particle) vfs.FS {
+	fs := vfs.NewCrashableMem()
+	n := r.start(t, fs)
+	n.Deliver(n.PeerID(), p)
+	<-r.running
+	image := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0})
+	if err := n.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	close(r.release)
+	return image
+}
+
+// resend restarts the node from the disk and gives it p again, as its initiator would: the
+// store says p's arrival was merged (the save before the held call was synced), so the copy
+// is a replay and nothing runs. The calls must then number want: each once.
+func (r *crashRig) resend(t *testing.T, image vfs.FS, p particle.Particle, want int32) {
+	n := r.start(t, image)
+	defer func() {
+		r.clk.Advance(time.Hour)
+		if err := n.Stop(r.ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	n.Deliver(n.PeerID(), p)
+	for s, err := n.Stats(r.ctx); s.Replays != 1; s, err = n.Stats(r.ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Accepted != 0 || r.calls.Load() > want {
+			t.Fatalf("the copy sent again after the crash was accepted: %+v, calls %d", s, r.calls.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // a second run of a call, if any, would have begun by now
+	if got := r.calls.Load(); got != want {
+		t.Fatalf("%d calls across the crash, want %d: each once", got, want)
+	}
+}
 
 // The machine crashes (its disk keeps only what was synced) while a call with effects is
 // running: the restarted node, given the particle again, does not run the call a second time
@@ -26,102 +103,22 @@ import (
 // particle's actor; the call's answer is lost with the crash, and the particle ends at its
 // deadline: at most once, never twice.
 func TestCrashDuringACallDoesNotRepeatIt(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	id := actortest.Identity(t, "alice")
-	var calls atomic.Int32
-	running, release := make(chan struct{}, 4), make(chan struct{})
-	start := func(fs vfs.FS) *Node {
-		t.Helper()
-		n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
-		if err := n.Spawn(ctx, "transfer", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
-			calls.Add(1)
-			running <- struct{}{}
-			<-release
-			return value.Null(), nil
-		})); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	p := actortest.Particle(t, id, particle.Particle{ID: "pay", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000,
+	r := newCrashRig(t, 1)
+	p := actortest.Particle(t, r.id, particle.Particle{ID: "pay", Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000,
 		Script: `(seq (call %init_peer_id% ("op" "noop") []) (call %init_peer_id% ("transfer" "send") []))`})
-
-	fs := vfs.NewCrashableMem()
-	n := start(fs)
-	n.Deliver(n.PeerID(), p)
-	<-running
-	// The crash: the disk as a power cut leaves it (nothing unsynced survives), the node gone.
-	image := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0})
-	if err := n.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	close(release)
-
-	n = start(image)
-	defer func() {
-		clk.Advance(time.Hour)
-		if err := n.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
-	n.Deliver(n.PeerID(), p) // its initiator sends it again
-	// The store says the particle's arrival was merged (the save before the call was synced):
-	// the copy is a replay, and nothing runs.
-	for s, err := n.Stats(ctx); s.Replays != 1; s, err = n.Stats(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Accepted != 0 || calls.Load() > 1 {
-			t.Fatalf("the copy sent again after the crash was accepted: %+v, calls %d", s, calls.Load())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond) // a second run of the call, if any, would have begun by now
-	if got := calls.Load(); got != 1 {
-		t.Fatalf("the call ran %d times across the crash, want once", got)
-	}
+	r.resend(t, r.crash(t, p), p, 1)
 }
 
 // A fold whose every call has effects saves what each step added, as a journal entry, before
 // the call runs (Machine.ForSave; the data whole when the entries outgrow it): after a crash
-// during its seventh call, the disk holds entries,
-// the data loads with them applied (the six calls answered and the seventh asked for), and the
-// restarted node, given the particle again, runs none of them a second time.
+// during its seventh call, the disk holds entries, the data loads with them applied (the six
+// calls answered and the seventh asked for), and the restarted node, given the particle again,
+// runs none of them a second time.
 func TestCrashDuringAFoldOfCallsKeepsTheJournal(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	clk := clock.NewManual(time.UnixMilli(1_700_000_000_000))
-	id := actortest.Identity(t, "alice")
-	var calls atomic.Int32
-	running, release := make(chan struct{}, 4), make(chan struct{})
-	start := func(fs vfs.FS) *Node {
-		t.Helper()
-		n := startNode(t, Env{Key: id.Key, Clock: clk, Transport: network.NewHub().Join, DataDir: "alice", FS: fs})
-		if err := n.Spawn(ctx, "transfer", service.HandlerFunc(func(service.CallContext, string, []value.Value) (value.Value, error) {
-			if calls.Add(1) == 7 {
-				running <- struct{}{}
-				<-release
-			}
-			return value.Null(), nil
-		})); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	p := actortest.Particle(t, id, particle.Particle{ID: "pay-all", Timestamp: uint64(clk.Now().UnixMilli()), TTL: 60_000,
+	r := newCrashRig(t, 7)
+	p := actortest.Particle(t, r.id, particle.Particle{ID: "pay-all", Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000,
 		Script: `(seq (call %init_peer_id% ("op" "array") [1 2 3 4 5 6 7 8 9 10] xs) (fold xs x (seq (call %init_peer_id% ("transfer" "send") [x]) (next x))))`})
-
-	fs := vfs.NewCrashableMem()
-	n := start(fs)
-	n.Deliver(n.PeerID(), p)
-	<-running
-	image := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0})
-	if err := n.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	close(release)
+	image := r.crash(t, p)
 
 	db, err := store.Open(store.Options{Dir: "alice", FS: image})
 	if err != nil {
@@ -160,26 +157,5 @@ func TestCrashDuringAFoldOfCallsKeepsTheJournal(t *testing.T) {
 	if entries < 2 || executed != 7 || sent != 1 {
 		t.Fatalf("after the crash: %d journal entries (want at least 2), %d calls answered (want 7), %d asked for (want 1)", entries, executed, sent)
 	}
-
-	n = start(image)
-	defer func() {
-		clk.Advance(time.Hour)
-		if err := n.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
-	n.Deliver(n.PeerID(), p)
-	for s, err := n.Stats(ctx); s.Replays != 1; s, err = n.Stats(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Accepted != 0 || calls.Load() > 7 {
-			t.Fatalf("the copy sent again after the crash was accepted: %+v, calls %d", s, calls.Load())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	if got := calls.Load(); got != 7 {
-		t.Fatalf("%d calls across the crash, want 7: each once", got)
-	}
+	r.resend(t, image, p, 7)
 }

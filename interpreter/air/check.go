@@ -47,17 +47,21 @@ type checker struct {
 
 type activeFold struct{ nextSeen bool }
 
-// use checks the variables a value reads: its own name and scalars in its lens.
-func (c *checker) use(v Value) {
+// use checks the variables a value reads.
+func (c *checker) use(v Value) { eachRead(v, c.need) }
+
+// eachRead calls f with each variable v reads: its own name and the scalars in its lens, each
+// at the position of v's name.
+func eachRead(v Value, f func(name string, pos Pos)) {
 	x, ok := v.(*Var)
 	if !ok {
 		return
 	}
-	c.need(x.Name, x.NamePos)
+	f(x.Name, x.NamePos)
 	if x.Lens != nil {
 		for _, s := range x.Lens.Path {
 			if s.Kind == ScalarStep {
-				c.need(s.Field, x.NamePos)
+				f(s.Field, x.NamePos)
 			}
 		}
 	}

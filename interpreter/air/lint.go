@@ -52,21 +52,8 @@ func (l *linter) define(v *Var) {
 	l.defs[v.Name] = append(l.defs[v.Name], scopedDef{in})
 }
 
-// use checks the variables a value reads: its own name and scalars in its lens.
-func (l *linter) use(v Value) {
-	x, ok := v.(*Var)
-	if !ok {
-		return
-	}
-	l.need(x.Name, x.NamePos)
-	if x.Lens != nil {
-		for _, s := range x.Lens.Path {
-			if s.Kind == ScalarStep {
-				l.need(s.Field, x.NamePos)
-			}
-		}
-	}
-}
+// use checks the variables a value reads.
+func (l *linter) use(v Value) { eachRead(v, l.need) }
 
 func (l *linter) need(name string, pos Pos) {
 	defs := l.defs[name]
