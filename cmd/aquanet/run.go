@@ -167,7 +167,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVarP(&inline, "expr", "e", "", "the AIR script itself")
 	f.StringVar(&aquaFile, "aqua", "", "an Aqua file: run its function --func instead of a script")
 	f.StringVar(&funcName, "func", "", "with --aqua, the exported function to run")
-	f.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what getDataSrv.NAME returns, an Aqua function's argument NAME (repeatable)")
+	f.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what getDataSrv.NAME returns, an Aqua function's argument NAME (repeatable); NAME=@FILE reads the JSON from FILE")
 	f.DurationVar(&ttl, "ttl", 30*time.Second, "the particle's time to live")
 	f.StringVar(&keyFile, "key", "", "sign the particle with this key (a file of \"aquanet key gen\") instead of an ephemeral one")
 	f.StringVar(&certFile, "certificate", "", "present this certificate (of \"aquanet trust issue\", for --key's peer) with the particle: an application's services under a perimeter check it")
@@ -248,15 +248,47 @@ func parseRunArgs(list []string) (map[string]value.Value, error) {
 	for _, a := range list {
 		name, js, ok := strings.Cut(a, "=")
 		if !ok || name == "" {
-			return nil, fmt.Errorf("--arg %q: want NAME=JSON", a)
+			return nil, fmt.Errorf("--arg %q: want NAME=JSON or NAME=@FILE", a)
 		}
-		v, err := value.Parse([]byte(js), value.Limits{})
+		text := []byte(js)
+		if file, ok := strings.CutPrefix(js, "@"); ok { // no JSON starts with @
+			b, err := readArgFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("--arg %s: %w", name, err)
+			}
+			text = b
+		}
+		v, err := value.Parse(text, value.Limits{})
 		if err != nil {
+			if strings.HasPrefix(js, "@") {
+				return nil, fmt.Errorf("--arg %s: %s is not JSON: %v", name, js[1:], err)
+			}
 			return nil, fmt.Errorf("--arg %s: not JSON: %v (a string needs quotes: %s='\"text\"')", name, err, name)
 		}
 		args[name] = v
 	}
 	return args, nil
+}
+
+// maxArgFile bounds what --arg NAME=@FILE reads: a call result's limit (interpreter.Limits).
+const maxArgFile = 64 << 20
+
+// readArgFile reads the JSON of --arg NAME=@FILE: an argument longer than the system lets a
+// command line hold (128 KiB for one argument on Linux) comes from a file.
+func readArgFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxArgFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > maxArgFile {
+		return nil, fmt.Errorf("%s: larger than %d MiB, the most a call's result may be", name, maxArgFile>>20)
+	}
+	return b, nil
 }
 
 // printEvent prints one callback or error as it arrives: SERVICE.FUNCTION: ARGS, or with

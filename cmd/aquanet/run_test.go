@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -122,5 +123,36 @@ func TestRunFailuresNameTheParticle(t *testing.T) {
 	if code != 1 || out != "" || !particleErr.MatchString(line) || !strings.Contains(notice, "could not send the particle to "+nowhere) ||
 		!strings.Contains(line, "did not complete within its TTL: no answer from "+nowhere) {
 		t.Errorf("expired run: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// --arg NAME=@FILE reads the argument's JSON from FILE: one longer than a command line may hold
+// (128 KiB for one argument on Linux) reaches the script whole. A missing file, or one that is
+// not JSON, is an error that names the argument and the file, before anything is sent.
+func TestRunArgFromFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.json")
+	notJSON := writeFile(t, dir, "words.txt", "not json")
+	relay := "/ip4/127.0.0.1/tcp/1/p2p/" + unknownPeer(t)
+	for file, want := range map[string]string{missing: "--arg xs: open " + missing, notJSON: "--arg xs: " + notJSON + " is not JSON"} {
+		code, _, stderr := aquanet(t, "", "run", "--relay", relay, "--arg", "xs=@"+file, "-e", "(null)")
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("--arg xs=@%s: exit %d, stderr %q, want it to contain %q", file, code, stderr, want)
+		}
+	}
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	n := startNode(t, "n1")
+	const count = 30_000
+	nums := make([]string, count)
+	for i := range nums {
+		nums[i] = strconv.Itoa(100_000 + i)
+	}
+	big := writeFile(t, dir, "xs.json", "["+strings.Join(nums, ",")+"]")
+	script := fmt.Sprintf(`(seq (call %%init_peer_id%% ("getDataSrv" "xs") [] xs) (seq (call "%s" ("op" "array_length") [xs] n) (call %%init_peer_id%% ("callbackSrv" "response") [n])))`, n.peerID)
+	code, out, stderr := aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--arg", "xs=@"+big, "-e", script)
+	if want := fmt.Sprintf("callbackSrv.response: %d\n", count); code != 0 || out != want {
+		t.Fatalf("run with a %d-value argument from a file: exit %d, stdout %q (want %q), stderr %q", count, code, out, want, stderr)
 	}
 }

@@ -104,7 +104,7 @@ func newTriggerAddCmd() *cobra.Command {
 	fl.Uint64Var(&times, "times", 0, "with --every, the most runs (0: no limit)")
 	fl.StringVar(&start, "start", "", "the first run's time, RFC 3339 (default now)")
 	fl.StringVar(&route, "route", "", "make an HTTP trigger: it runs at each POST /run/NAME")
-	fl.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what the trigger's getDataSrv.NAME returns (repeatable)")
+	fl.StringArrayVar(&argList, "arg", nil, "NAME=JSON: what the trigger's getDataSrv.NAME returns (repeatable); NAME=@FILE reads the JSON from FILE")
 	return cmd
 }
 
