@@ -29,15 +29,12 @@ type Write struct {
 // means the store could not be read or written (the data is then neither lost nor
 // half-written).
 type Store interface {
-	// Save keeps data as the particle's data, replacing what was there, and adds merged (the
-	// arrivals merged into it since the last save) to the arrivals saved, in one write; a
-	// machine crash may lose it.
-	Save(k ParticleKey, data []byte, merged []DataHash) error
-	// SaveDurably is Save that returns only once the write is on disk.
-	SaveDurably(k ParticleKey, data []byte, merged []DataHash) error
-	// Write is Save or SaveDurably (w.Durably) of the data whole (w.Data), dropping the first
-	// w.Seq journal entries with it, or the save of the journal entry w.Entry, the w.Seq-th
-	// since the data was last written whole: Load applies the entries to the data, in order.
+	// Write keeps w.Data as the particle's data, replacing what was there and the first w.Seq
+	// journal entries, or keeps the journal entry w.Entry as the w.Seq-th since the data was
+	// last written whole (Load applies the entries to the data, in order); and adds w.Merged
+	// (the arrivals merged into the data since the last write) to the arrivals saved, in one
+	// write. A machine crash may lose it unless w.Durably, when it returns only once the write
+	// is on disk.
 	Write(k ParticleKey, w Write) error
 	// Load returns the particle's data, or nil with no error if there is none.
 	Load(k ParticleKey) ([]byte, error)

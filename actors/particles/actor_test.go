@@ -159,16 +159,6 @@ type saves struct {
 	how []string // "durably" or "plain", in order
 }
 
-func (s *saves) Save(k Key, data []byte, merged []core.DataHash) error {
-	s.how = append(s.how, "plain")
-	return s.Store.Save(k, data, merged)
-}
-
-func (s *saves) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
-	s.how = append(s.how, "durably")
-	return s.Store.SaveDurably(k, data, merged)
-}
-
 func (s *saves) Write(k Key, w core.Write) error {
 	if w.Durably {
 		s.how = append(s.how, "durably")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/interpreter"
 )
 
@@ -78,5 +79,29 @@ func TestJournaledSavesLoadAsTheData(t *testing.T) {
 	}
 	if entries, err := s.journal(k, keyHash(k)); err != nil || len(entries) != 0 {
 		t.Fatalf("%d journal entries left after the save whole (%v)", len(entries), err)
+	}
+}
+
+// Delete drops the journal entries a crash left beside the data, with the data.
+func TestDeleteDropsTheJournal(t *testing.T) {
+	s := newStore(t)
+	k := Key{ID: "p-1", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	writes := []core.Write{{Data: []byte("whole")}, {Entry: []byte("e1"), Seq: 1}, {Entry: []byte("e2"), Seq: 2}}
+	for _, w := range writes {
+		if err := s.Write(k, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, err := s.journal(k, keyHash(k)); err != nil || len(entries) != 2 {
+		t.Fatalf("%d entries written (%v), want 2", len(entries), err)
+	}
+	if err := s.Delete(k, nil); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err := s.journal(k, keyHash(k)); err != nil || len(entries) != 0 {
+		t.Fatalf("%d entries after Delete (%v), want none", len(entries), err)
+	}
+	if got, err := s.Load(k); got != nil || err != nil {
+		t.Fatalf("Load after Delete = %q, %v", got, err)
 	}
 }

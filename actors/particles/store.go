@@ -25,12 +25,12 @@ var _ core.Store = (*Store)(nil)
 // restarted node still drops replays. Records live until the particle's deadline; keys start
 // with the deadline, so dropping the expired ones is one range deletion per kind.
 //
-// Save does not sync: a process crash loses nothing (pebble's WAL is written), a machine crash
-// may lose the last writes, which costs repeated work, never wrong data (the other peers still
-// verify whatever this one sends). The data and the arrivals it merged are written together,
-// so the store never says an arrival is merged into data it lost. SaveDurably syncs, for data
-// that must not be lost: the particle actor saves its data so before it makes calls, so that a
-// crash cannot make it run a call again.
+// A Write that is not durable does not sync: a process crash loses nothing (pebble's WAL is
+// written), a machine crash may lose the last writes, which costs repeated work, never wrong
+// data (the other peers still verify whatever this one sends). The data and the arrivals it
+// merged are written together, so the store never says an arrival is merged into data it lost.
+// A durable Write syncs, for data that must not be lost: the particle actor saves its data so
+// before it makes calls, so that a crash cannot make it run a call again.
 //
 // Between two writes of the data whole, Write keeps journal entries of what runs added
 // (data.AppendJournal), each in one write with the arrivals it merged; Load applies them.
@@ -63,37 +63,15 @@ func keyIn(space byte, k Key, h [sha256.Size]byte) []byte {
 	return append(b, h[:]...)
 }
 
-// dataKey is where a particle's data is.
-func dataKey(k Key) []byte { return keyPrefix(store.ParticleData, k) }
-
-// Save keeps data as the particle's data, with the arrivals merged into it.
-func (s *Store) Save(k Key, data []byte, merged []core.DataHash) error {
-	return s.save(k, data, merged, pebble.NoSync)
-}
-
-// SaveDurably keeps data as the particle's data, with the arrivals merged into it, and returns
-// once it is on disk (synced): what must survive a machine crash, such as the calls a particle
-// has asked for before they run. Concurrent callers share syncs (pebble commits their writes
-// together).
-func (s *Store) SaveDurably(k Key, data []byte, merged []core.DataHash) error {
-	return s.save(k, data, merged, pebble.Sync)
-}
-
-func (s *Store) save(k Key, data []byte, merged []core.DataHash, opts *pebble.WriteOptions) error {
-	return s.write(k, core.Write{Data: data, Merged: merged}, opts)
-}
-
-// Write saves w: the data whole (dropping the w.Seq journal entries it replaces in the same
-// write) or one journal entry, with the arrivals merged, durably if w.Durably.
+// Write saves w: the data whole (dropping the w.Seq journal entries it replaces) or one journal
+// entry, and the arrivals merged, in one write. With w.Durably it returns once the write is on
+// disk (synced): what must survive a machine crash, such as the calls a particle has asked for
+// before they run. Concurrent callers share syncs (pebble commits their writes together).
 func (s *Store) Write(k Key, w core.Write) error {
 	opts := pebble.NoSync
 	if w.Durably {
 		opts = pebble.Sync
 	}
-	return s.write(k, w, opts)
-}
-
-func (s *Store) write(k Key, w core.Write, opts *pebble.WriteOptions) error {
 	var err error
 	kh := keyHash(k)
 	if len(w.Merged) == 0 && w.Seq == 0 && w.Entry == nil {
@@ -155,7 +133,7 @@ func (s *Store) Load(k Key) ([]byte, error) {
 		}
 	}
 	whole = d.Encode()
-	if err := s.write(k, core.Write{Data: whole, Seq: uint32(len(entries))}, pebble.Sync); err != nil {
+	if err := s.Write(k, core.Write{Data: whole, Seq: uint32(len(entries)), Durably: true}); err != nil {
 		return nil, err
 	}
 	return whole, nil
@@ -220,13 +198,12 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	defer b.Close()
 	kh := keyHash(k)
 	b.Delete(keyIn(store.ParticleData, k, kh), nil)
-	for seq := uint32(1); ; seq++ { // the journal entries, if a crash left some (Load drops them)
-		_, closer, err := s.db.Get(journalKey(k, kh, seq))
-		if err != nil {
-			break
-		}
-		closer.Close()
-		b.Delete(journalKey(k, kh, seq), nil)
+	entries, err := s.journal(k, kh) // none but what a crash left (Load drops them)
+	if err != nil {
+		return err
+	}
+	for seq := range uint32(len(entries)) {
+		b.Delete(journalKey(k, kh, seq+1), nil)
 	}
 	if len(arrivals) > 0 {
 		prefix := keyIn(store.ParticleArrivals, k, kh) // with room for a hash: the keys are built in it

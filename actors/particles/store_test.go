@@ -31,7 +31,7 @@ func TestStoreKeepsDataByKeyAndDropsItAtTheDeadline(t *testing.T) {
 	shifted := Key{ID: "p-1" + "12D3", InitPeerID: "A", Signature: "sig", Deadline: 1000}
 	later := Key{ID: "p-2", InitPeerID: "12D3A", Signature: "sig", Deadline: 2000}
 	for k, v := range map[Key]string{a: "a", forged: "forged", shifted: "shifted", later: "later"} {
-		if err := s.Save(k, []byte(v), nil); err != nil {
+		if err := s.Write(k, core.Write{Data: []byte(v)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,17 +82,17 @@ func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
 	b := Key{ID: "p-2", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
 	later := Key{ID: "p-3", InitPeerID: "12D3A", Signature: "sig", Deadline: 2000}
 	h := func(s string) core.DataHash { return core.DataHash(sha256.Sum256([]byte(s))) }
-	if err := s.Save(a, []byte("a1"), []core.DataHash{h("x")}); err != nil {
+	if err := s.Write(a, core.Write{Data: []byte("a1"), Merged: []core.DataHash{h("x")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveDurably(a, []byte("a2"), []core.DataHash{h("y"), h("z")}); err != nil {
+	if err := s.Write(a, core.Write{Data: []byte("a2"), Merged: []core.DataHash{h("y"), h("z")}, Durably: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(a, []byte("a3"), nil); err != nil {
+	if err := s.Write(a, core.Write{Data: []byte("a3")}); err != nil {
 		t.Fatal(err)
 	}
 	for k, hs := range map[Key][]core.DataHash{b: {h("b")}, later: {h("later")}} {
-		if err := s.Save(k, []byte("data"), hs); err != nil {
+		if err := s.Write(k, core.Write{Data: []byte("data"), Merged: hs}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func TestStoreKeepsTheArrivalsMergedWithTheData(t *testing.T) {
 func TestStoreKeysDoNotChange(t *testing.T) {
 	k := Key{ID: "p-1", InitPeerID: "12D3KooWalice", Signature: "sig", Deadline: 1_700_000_060_000}
 	const want = "700000018bcfe652603aeaa343ba0d240714690707586589122bcb4d539ece23e7b73d1540a5f41497"
-	if got := fmt.Sprintf("%x", dataKey(k)); got != want {
+	if got := fmt.Sprintf("%x", keyPrefix(store.ParticleData, k)); got != want {
 		t.Fatalf("data key %s, want %s", got, want)
 	}
 }
