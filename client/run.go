@@ -40,14 +40,18 @@ type NoAnswerError struct {
 	Reason string // what the relay said, in a line
 }
 
-func (e *NoAnswerError) Error() string {
+func (e *NoAnswerError) Error() string { return fmt.Sprintf("%v: %s", ErrExpired, e.What()) }
+
+// What says what the relay said, without the TTL's end: what OnNotice's callers print as it
+// comes.
+func (e *NoAnswerError) What() string {
 	if e.Failed {
-		return fmt.Sprintf("%v: the script failed on %s: %s", ErrExpired, e.Peer, e.Reason)
+		return fmt.Sprintf("the script failed on %s: %s", e.Peer, e.Reason)
 	}
 	if e.Back {
-		return fmt.Sprintf("%v: the relay could not send the particle back to this client (%s)", ErrExpired, e.Reason)
+		return fmt.Sprintf("the relay could not send the particle back to this client (%s)", e.Reason)
 	}
-	return fmt.Sprintf("%v: no answer from %s: the relay could not send the particle there (%s)", ErrExpired, e.Peer, e.Reason)
+	return fmt.Sprintf("no answer from %s: the relay could not send the particle there (%s)", e.Peer, e.Reason)
 }
 
 // noAnswer is the error a run that expires after notice n ends with.

@@ -40,7 +40,7 @@ func TestRelayPassesOnAClientsParticle(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "no answer from "+n2.peerID) || !strings.Contains(errOut, "particle ") {
 		t.Fatalf("run with node 2 gone: exit %d, stderr %s", code, errOut)
 	}
-	if notice, _ := noticeThenError(t, errOut); !strings.Contains(notice, "could not send the particle to "+n2.peerID) {
+	if notice, _ := noticeThenError(t, errOut); !strings.Contains(notice, "no answer from "+n2.peerID) {
 		t.Errorf("the notice, printed as it came, reads %q", notice)
 	}
 }

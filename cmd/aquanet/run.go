@@ -144,14 +144,7 @@ func newRunCmd() *cobra.Command {
 			left := max(ttl-time.Since(start), time.Millisecond)
 			// A notice comes at once; the run still waits, as another branch may complete.
 			noticed := func(n *client.NoAnswerError) {
-				what := fmt.Sprintf("the relay could not send the particle to %s (%s)", n.Peer, n.Reason)
-				switch {
-				case n.Failed:
-					what = fmt.Sprintf("the script failed on %s: %s", n.Peer, n.Reason)
-				case n.Back:
-					what = fmt.Sprintf("the relay could not send the particle back to this client (%s)", n.Reason)
-				}
-				fmt.Fprintf(errw, "aquanet: %s; waiting for the rest of the script until the TTL ends (interrupt to stop)\n", what)
+				fprintf(errw, "aquanet: %s; waiting for the rest of the script until the TTL ends (interrupt to stop)\n", n.What())
 			}
 			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report), client.OnNotice(noticed))
 			var noAnswer *client.NoAnswerError

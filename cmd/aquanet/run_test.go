@@ -120,7 +120,7 @@ func TestRunFailuresNameTheParticle(t *testing.T) {
 	lost := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "noop") []))`, nowhere)
 	code, out, stderr = aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "1s", "-e", lost)
 	notice, line := noticeThenError(t, stderr)
-	if code != 1 || out != "" || !particleErr.MatchString(line) || !strings.Contains(notice, "could not send the particle to "+nowhere) ||
+	if code != 1 || out != "" || !particleErr.MatchString(line) || !strings.Contains(notice, "no answer from "+nowhere) ||
 		!strings.Contains(line, "did not complete within its TTL: no answer from "+nowhere) {
 		t.Errorf("expired run: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
