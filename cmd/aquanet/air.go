@@ -146,14 +146,20 @@ func readScript(c *cobra.Command, name string) (string, error) {
 		}
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxScriptFile+1))
+	data, err := readAtMost(r, name, maxScriptFile, "an AIR script")
+	return string(data), err
+}
+
+// readAtMost reads r (named name) whole, refusing more than limit bytes: too large for what.
+func readAtMost(r io.Reader, name string, limit int, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(data) > maxScriptFile {
-		return "", fmt.Errorf("%s: larger than %d MiB, too large for an AIR script", name, maxScriptFile>>20)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB, too large for %s", name, limit>>20, what)
 	}
-	return string(data), nil
+	return data, nil
 }
 
 func printScriptErrors(w io.Writer, name string, err error) {

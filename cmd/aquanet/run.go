@@ -263,25 +263,18 @@ func parseRunArgs(list []string) (map[string]value.Value, error) {
 	return args, nil
 }
 
-// maxArgFile bounds what --arg NAME=@FILE reads: a call result's limit (interpreter.Limits).
-const maxArgFile = 64 << 20
-
 // readArgFile reads the JSON of --arg NAME=@FILE: an argument longer than the system lets a
 // command line hold (128 KiB for one argument on Linux) comes from a file.
 func readArgFile(name string) ([]byte, error) {
+	if name == "" {
+		return nil, errors.New("no file name after @")
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxArgFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(b) > maxArgFile {
-		return nil, fmt.Errorf("%s: larger than %d MiB, the most a call's result may be", name, maxArgFile>>20)
-	}
-	return b, nil
+	return readAtMost(f, name, interpreter.DefaultMaxCallResult, "an argument (the most a call's result may be)")
 }
 
 // printEvent prints one callback or error as it arrives: SERVICE.FUNCTION: ARGS, or with

@@ -134,7 +134,8 @@ func TestRunArgFromFile(t *testing.T) {
 	missing := filepath.Join(dir, "missing.json")
 	notJSON := writeFile(t, dir, "words.txt", "not json")
 	relay := "/ip4/127.0.0.1/tcp/1/p2p/" + unknownPeer(t)
-	for file, want := range map[string]string{missing: "--arg xs: open " + missing, notJSON: "--arg xs: " + notJSON + " is not JSON"} {
+	for file, want := range map[string]string{missing: "--arg xs: open " + missing, notJSON: "--arg xs: " + notJSON + " is not JSON",
+		"": "--arg xs: no file name after @", dir: "--arg xs: " + dir + ": read " + dir} {
 		code, _, stderr := aquanet(t, "", "run", "--relay", relay, "--arg", "xs=@"+file, "-e", "(null)")
 		if code != 1 || !strings.Contains(stderr, want) {
 			t.Errorf("--arg xs=@%s: exit %d, stderr %q, want it to contain %q", file, code, stderr, want)
