@@ -13,7 +13,7 @@ import "fmt"
 //
 // Streams are left alone: their values outlive folds.
 func Lint(root Instr) ErrorList {
-	l := &linter{defs: map[string][]scopedDef{}}
+	l := &linter{news: map[string][]*scope{}, visible: map[string]int{}, ended: map[string]*scope{}}
 	l.walk(root)
 	l.warns.sort()
 	return l.warns
@@ -22,54 +22,59 @@ func Lint(root Instr) ErrorList {
 // scope is an instruction whose variables end with it: a fold (every scalar and canon set in
 // it), or a new (its variable).
 type scope struct {
-	span span
-	fold *Fold
-	new  *New
+	pos   Pos
+	depth int      // its place on the walk's stack of scopes, from 1
+	new   *New     // nil for a fold
+	names []string // the variables defined in it, with it their scope
 }
 
-// scopedDef is a definition of a variable, and the innermost scope it ends with (nil: the
-// script's end).
-type scopedDef struct{ in *scope }
-
+// The linter walks the tree once, in text order, keeping for each variable how many of its
+// definitions are still visible (made outside any scope, or in a scope the walk is still in)
+// and the last scope that ended the others: a read with none visible and such a scope is the
+// warning. Every step is O(1), so a script of a million definitions and reads costs a walk.
 type linter struct {
-	scopes []*scope               // the folds and news enclosing the walk, innermost last
-	defs   map[string][]scopedDef // the definitions met so far, by name
-	warns  ErrorList
+	depth   int                 // the scopes the walk is in
+	fold    *scope              // the innermost fold the walk is in, nil if none
+	news    map[string][]*scope // the news the walk is in, by variable, innermost last
+	visible map[string]int      // the definitions of each variable visible here
+	ended   map[string]*scope   // the scope that ended a definition of each variable last
+	warns   ErrorList
 }
 
 func (l *linter) define(v *Var) {
 	if v == nil || v.Kind == StreamVar || v.Kind == StreamMapVar {
 		return
 	}
-	var in *scope
-	for i := len(l.scopes) - 1; i >= 0; i-- {
-		s := l.scopes[i]
-		if s.fold != nil || s.new.Var.Name == v.Name {
-			in = s
-			break
-		}
+	in := l.fold
+	if ns := l.news[v.Name]; len(ns) > 0 && (in == nil || ns[len(ns)-1].depth > in.depth) {
+		in = ns[len(ns)-1]
 	}
-	l.defs[v.Name] = append(l.defs[v.Name], scopedDef{in})
+	l.visible[v.Name]++
+	if in != nil {
+		in.names = append(in.names, v.Name)
+	}
+}
+
+// end ends scope s: its definitions are no longer visible.
+func (l *linter) end(s *scope) {
+	for _, name := range s.names {
+		l.visible[name]--
+		l.ended[name] = s
+	}
+	l.depth--
 }
 
 // use checks the variables a value reads.
 func (l *linter) use(v Value) { eachRead(v, l.need) }
 
 func (l *linter) need(name string, pos Pos) {
-	defs := l.defs[name]
-	if len(defs) == 0 {
-		return // undefined: Check's error, not a warning
+	s := l.ended[name]
+	if l.visible[name] > 0 || s == nil {
+		return // visible, or never defined (Check's error, not a warning)
 	}
-	at := int(pos.Offset)
-	for _, d := range defs {
-		if d.in == nil || d.in.span.left <= at && at < d.in.span.right {
-			return
-		}
-	}
-	last := defs[len(defs)-1].in
-	what := fmt.Sprintf("the fold at %s", last.span.pos)
-	if last.new != nil {
-		what = fmt.Sprintf("(new %s ...) at %s", name, last.span.pos)
+	what := fmt.Sprintf("the fold at %s", s.pos)
+	if s.new != nil {
+		what = fmt.Sprintf("(new %s ...) at %s", name, s.pos)
 	}
 	l.warns.add(pos, "%s is set only inside %s, and its value ends with it: here %s is never set, so this instruction waits for it until the particle's TTL ends (AIR's join); set it outside, or read it inside", name, what, name)
 }
@@ -111,18 +116,25 @@ func (l *linter) walk(in Instr) {
 		l.use(in.Right)
 		l.walk(in.Body)
 	case *New:
-		l.scopes = append(l.scopes, &scope{span: spanOf(in), new: in})
+		l.depth++
+		s := &scope{pos: in.Pos(), depth: l.depth, new: in}
+		name := in.Var.Name
+		l.news[name] = append(l.news[name], s)
 		l.define(in.Var)
 		l.walk(in.Body)
-		l.scopes = l.scopes[:len(l.scopes)-1]
+		l.news[name] = l.news[name][:len(l.news[name])-1]
+		l.end(s)
 	case *Fold:
 		l.use(in.Iterable)
-		l.scopes = append(l.scopes, &scope{span: spanOf(in), fold: in})
+		l.depth++
+		s, outer := &scope{pos: in.Pos(), depth: l.depth}, l.fold
+		l.fold = s
 		l.define(in.Iterator)
 		l.walk(in.Body)
 		if in.Last != nil {
 			l.walk(in.Last)
 		}
-		l.scopes = l.scopes[:len(l.scopes)-1]
+		l.fold = outer
+		l.end(s)
 	}
 }
