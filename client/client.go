@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
 
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
@@ -36,7 +38,7 @@ type Client struct {
 	key   ed25519.PrivateKey // signs the CIDs of the client's data (the interpreter's Params.Key)
 	priv  crypto.PrivKey     // the same key, in libp2p's form: signs the particles
 	self  peer.ID
-	relay peer.ID
+	relay peer.AddrInfo // its id and the addresses Dial was given, to dial it again
 	tr    *p2p.Transport
 	// certificate goes with every particle the client starts (WithCertificate).
 	certificate []byte
@@ -45,14 +47,17 @@ type Client struct {
 
 	// mu guards what the transport's goroutines, Serve, Close and the Runs share. It is never
 	// held while a handler runs or a particle is sent.
-	mu       sync.Mutex
-	runs     map[string]chan particle.Particle // each Run's inbox, by particle id
-	notices  map[string][]core.Notice          // what the relay said of each Run's particle
-	heard    map[string]chan core.Notice       // each Run hears its relay's notices at once
-	parsed   *interpreter.ParseCache           // the scripts this client ran, parsed
-	limits   interpreter.Limits                // of its runs (WithLimits)
-	services map[string]*served                // by service id
-	isClosed bool
+	mu        sync.Mutex
+	runs      map[string]chan particle.Particle // each Run's inbox, by particle id
+	notices   map[string][]core.Notice          // what the relay said of each Run's particle
+	heard     map[string]chan core.Notice       // each Run hears its relay's notices at once
+	lost      map[string]chan error             // each Run hears at once that its particle was lost on the way (relayLost, undelivered)
+	redial    sync.WaitGroup                    // the dial after the relay's connection closed; Close waits for it
+	redialing bool                              // that dial is under way
+	parsed    *interpreter.ParseCache           // the scripts this client ran, parsed
+	limits    interpreter.Limits                // of its runs (WithLimits)
+	services  map[string]*served                // by service id
+	isClosed  bool
 }
 
 // served is a service given to Serve. Its lock makes its calls one at a time, as on a node,
@@ -133,12 +138,13 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: info.ID, tr: tr, closed: make(chan struct{}), certificate: certificate,
-		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, heard: map[string]chan core.Notice{}, services: map[string]*served{},
-		parsed: interpreter.NewParseCache(16), limits: cfg.limits}
+	c := &Client{key: cfg.key, priv: priv, self: tr.ID(), relay: *info, tr: tr, closed: make(chan struct{}), certificate: certificate,
+		runs: map[string]chan particle.Particle{}, notices: map[string][]core.Notice{}, heard: map[string]chan core.Notice{}, lost: map[string]chan error{},
+		services: map[string]*served{}, parsed: interpreter.NewParseCache(16), limits: cfg.limits}
 	// Join before connecting: the relay may send as soon as the connection is up.
 	tr.Join(c.self.String(), core.InboxFunc(func(_ string, p particle.Particle) { c.deliver(p) }))
 	tr.OnNotice(c.notice)
+	tr.OnUndelivered(c.undelivered)
 	start := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
@@ -146,8 +152,15 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 		tr.Close()
 		return nil, dialError(ctx, info.ID, err, time.Since(start))
 	}
-	// The relay is this client's one way into the network: the connection manager keeps it.
+	// The relay is this client's one way into the network: the connection manager keeps it,
+	// and its addresses stay known, so that a later Send can dial it again.
 	tr.Host().ConnManager().Protect(info.ID, "relay")
+	tr.Host().Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.PermanentAddrTTL)
+	tr.Host().Network().Notify(&network.NotifyBundle{DisconnectedF: func(n network.Network, conn network.Conn) {
+		if conn.RemotePeer() == info.ID && n.Connectedness(info.ID) != network.Connected {
+			c.relayLost()
+		}
+	}})
 	return c, nil
 }
 
@@ -155,7 +168,7 @@ func Dial(ctx context.Context, relayAddr string, opts ...Option) (*Client, error
 func (c *Client) PeerID() string { return c.self.String() }
 
 // RelayID returns the relay's peer id.
-func (c *Client) RelayID() string { return c.relay.String() }
+func (c *Client) RelayID() string { return c.relay.ID.String() }
 
 // Serve makes the client answer the script's calls to serviceID (on %init_peer_id%) with h;
 // a nil h removes the service. It takes precedence over the client's own services, so serving
@@ -187,7 +200,9 @@ func (c *Client) Close() error {
 	c.isClosed = true
 	close(c.closed)
 	c.mu.Unlock()
-	return c.tr.Close()
+	err := c.tr.Close()
+	c.redial.Wait()
+	return err
 }
 
 // deliver takes a particle from the transport (on one of its goroutines) to the Run that
@@ -214,7 +229,7 @@ const maxNotices = 8
 // notice keeps what the relay says of a Run's particle it could not send on (core.Notice);
 // notices from other peers, or about other particles, are dropped.
 func (c *Client) notice(from string, n core.Notice) {
-	if from != c.relay.String() {
+	if from != c.relay.ID.String() {
 		return
 	}
 	c.mu.Lock()
@@ -223,6 +238,58 @@ func (c *Client) notice(from string, n core.Notice) {
 		c.notices[n.ParticleID] = append(c.notices[n.ParticleID], n)
 		select {
 		case c.heard[n.ParticleID] <- n: // room for maxNotices: it never blocks
+		default:
+		}
+	}
+}
+
+// relayLost is called (on a libp2p goroutine) when the last connection to the relay closed.
+// The client dials the relay once, at once: a relay that restarted, or a connection that
+// broke, is back for the Runs in flight and the Runs to come. Each Run in flight hears the
+// outcome: its particle may still come back through a relay it is connected to again, and
+// cannot through one it is not.
+func (c *Client) relayLost() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isClosed || c.redialing {
+		return
+	}
+	c.redialing = true
+	c.redial.Add(1)
+	go func() {
+		defer c.redial.Done()
+		// Close ends the dial too: it closes the host.
+		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+		defer cancel()
+		start := time.Now()
+		err := c.tr.Host().Connect(network.WithForceDirectDial(ctx, "relay lost"), c.relay)
+		lost := &RelayLostError{Relay: c.relay.ID.String()}
+		if err != nil {
+			lost.Err = dialError(ctx, c.relay.ID, err, time.Since(start))
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.redialing = false
+		for _, ch := range c.lost {
+			select {
+			case ch <- lost:
+			default: // a Run told already ends at the first
+			}
+		}
+	}()
+}
+
+// undelivered hears (on the transport's goroutine) of a particle the transport gave up after
+// Send returned: the dial or the write failed. If it was a Run's, that Run hears it.
+func (c *Client) undelivered(to string, p particle.Particle, err error) {
+	if p.InitPeerID != c.self {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.lost[p.ID]; ch != nil {
+		select {
+		case ch <- &UndeliveredError{Peer: to, Err: err}:
 		default:
 		}
 	}

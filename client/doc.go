@@ -47,10 +47,17 @@
 // of a started run is a *RunError carrying the particle's id: the nodes' logs and metrics name
 // particles by it.
 //
+// A run does not wait for what cannot come. When the connection to the relay closes, the
+// client dials the relay again at once; the runs in flight end with a *RelayLostError if that
+// fails, and go on if it succeeds (OnNotice hears of it: what the relay held of their
+// particles may be lost). A particle the transport could not send after Run sent it (the
+// dial or the write failed) ends its run with an *UndeliveredError.
+//
 // # Concurrency
 //
 // A Client is safe for concurrent use: several Runs may be in flight at once, each with its
-// own particle. The client starts no goroutines of its own: the transport's goroutines hand
-// arriving particles to their Run, and each Run's goroutine runs the interpreter and the
-// services. Close stops the transport and waits for its goroutines.
+// own particle. The client starts one goroutine of its own, for the dial after its relay's
+// connection closed; the transport's goroutines hand arriving particles to their Run, and each
+// Run's goroutine runs the interpreter and the services. Close stops the transport and waits
+// for its goroutines and that dial.
 package client

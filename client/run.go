@@ -31,12 +31,14 @@ func (e *RejectedError) Error() string {
 }
 
 // NoAnswerError is the error of a run that expired after its relay said it could not send the
-// particle on to Peer, or that the script failed on Peer (core.Notice). errors.Is(err,
-// ErrExpired) holds for it too.
+// particle on to Peer, or that the script failed on Peer (core.Notice), or after the
+// connection to the relay closed and was made again. errors.Is(err, ErrExpired) holds for it
+// too.
 type NoAnswerError struct {
 	Peer   string // the peer the relay could not reach, or where the script failed
 	Failed bool   // the script failed on Peer
 	Back   bool   // Peer is this client: the relay could not send the particle back (one grown over the size limit)
+	Lost   bool   // Peer is the relay: its connection closed while the particle was out, and the client connected again
 	Reason string // what the relay said, in a line
 }
 
@@ -51,6 +53,9 @@ func (e *NoAnswerError) What() string {
 	if e.Back {
 		return fmt.Sprintf("the relay could not send the particle back to this client (%s)", e.Reason)
 	}
+	if e.Lost {
+		return fmt.Sprintf("the connection to the relay %s closed while the particle was out; the client connected again, but what the relay held of the particle may be lost", e.Peer)
+	}
 	return fmt.Sprintf("no answer from %s: the relay could not send the particle there (%s)", e.Peer, e.Reason)
 }
 
@@ -61,6 +66,35 @@ func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
 
 // Unwrap makes errors.Is(err, ErrExpired) hold.
 func (e *NoAnswerError) Unwrap() error { return ErrExpired }
+
+// RelayLostError is the error of a run whose relay's connection closed while the particle was
+// out, when the client could not connect to the relay again at once: nothing can come back,
+// so the run ends there. (When it could, the run goes on, and OnNotice hears of it.) The
+// Client dials the relay again for its later Runs.
+type RelayLostError struct {
+	Relay string
+	Err   error // why connecting again failed
+}
+
+func (e *RelayLostError) Error() string {
+	return fmt.Sprintf("the connection to the relay closed while the particle was out; %v", e.Err)
+}
+
+func (e *RelayLostError) Unwrap() error { return e.Err }
+
+// UndeliveredError is the error of a run whose particle the client's transport gave up after
+// sending it: the peer could not be dialled, or the write failed. The particle went nowhere,
+// so the run ends there.
+type UndeliveredError struct {
+	Peer string
+	Err  error
+}
+
+func (e *UndeliveredError) Error() string {
+	return fmt.Sprintf("the particle could not be sent to %s: %v", e.Peer, e.Err)
+}
+
+func (e *UndeliveredError) Unwrap() error { return e.Err }
 
 // ErrExpired is the error of a run whose script did not complete on the client within the
 // particle's TTL: a peer on its way may be unreachable, or a call failed there with nothing to
@@ -73,7 +107,8 @@ var ErrScriptFailed = errors.New("the script reported an error")
 
 // RunError is the error of a run once its particle exists: it names the particle, so that the
 // run can be found in the nodes' logs and metrics. Err is the cause: ErrExpired, ErrScriptFailed,
-// ErrClosed, the context's error, an interpreter error or a transport error (a
+// ErrClosed, the context's error, an interpreter error, a *RelayLostError, an
+// *UndeliveredError or a transport error (a
 // *p2p.TooLargeError for a particle whose data grew over the limit of a particle: it was not
 // sent, as the relay would not take it).
 type RunError struct {
@@ -185,16 +220,19 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 	c.runs[p.ID] = inbox
 	heard := make(chan core.Notice, maxNotices)
 	c.heard[p.ID] = heard
+	lost := make(chan error, 1)
+	c.lost[p.ID] = lost
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		delete(c.runs, p.ID)
 		delete(c.notices, p.ID)
 		delete(c.heard, p.ID)
+		delete(c.lost, p.ID)
 		c.mu.Unlock()
 	}()
 
-	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, onNotice: cfg.onNotice, inbox: inbox, heard: heard, res: &Result{ParticleID: p.ID}}
+	r := &run{c: c, p: p, args: args, onEvent: cfg.onEvent, onNotice: cfg.onNotice, inbox: inbox, heard: heard, lost: lost, res: &Result{ParticleID: p.ID}}
 	// The particle's own deadline, not a timer from now: signing and registering took time
 	// that the TTL counts too, and the peers expire the particle at this very instant.
 	deadline, cancel := context.WithDeadline(ctx, time.UnixMilli(int64(p.Timestamp)+int64(p.TTL)))
@@ -204,7 +242,10 @@ func (c *Client) Run(ctx context.Context, script string, args map[string]value.V
 			c.mu.Lock()
 			notices := c.notices[p.ID]
 			c.mu.Unlock()
-			if len(notices) > 0 {
+			switch {
+			case r.first != nil:
+				err = r.first
+			case len(notices) > 0: // it came as the TTL ended
 				err = c.noAnswer(notices[0])
 			}
 		}
@@ -222,6 +263,8 @@ type run struct {
 	onNotice func(*NoAnswerError)
 	inbox    chan particle.Particle
 	heard    chan core.Notice
+	lost     chan error
+	first    *NoAnswerError // the first notice the run heard: its error if it expires
 	res      *Result
 	failed   int // calls to errorHandlingSrv
 }
@@ -275,20 +318,35 @@ func (r *run) loop(ctx, deadline context.Context) error {
 			if n.Rejected {
 				return &RejectedError{Peer: n.Peer, Reason: n.Reason}
 			}
-			if r.onNotice != nil {
-				r.onNotice(r.c.noAnswer(n))
+			r.heardOf(r.c.noAnswer(n))
+		case err := <-r.lost:
+			var relay *RelayLostError
+			if !errors.As(err, &relay) || relay.Err != nil {
+				return err
 			}
+			r.heardOf(&NoAnswerError{Peer: relay.Relay, Lost: true, Reason: "the connection closed"})
 		case <-r.c.closed:
 			return ErrClosed
 		}
 	}
 }
 
+// heardOf tells OnNotice's function of a notice, and keeps the first for the error at the
+// TTL's end.
+func (r *run) heardOf(n *NoAnswerError) {
+	if r.first == nil {
+		r.first = n
+	}
+	if r.onNotice != nil {
+		r.onNotice(n)
+	}
+}
+
 // send sends the particle with data to the peer to: directly if the client is connected to
 // it, else through the relay, which runs the script up to the same point and forwards it.
 func (r *run) send(to string, data []byte) error {
-	if to != r.c.relay.String() && !r.c.tr.Connected(to) {
-		to = r.c.relay.String()
+	if to != r.c.relay.ID.String() && !r.c.tr.Connected(to) {
+		to = r.c.relay.ID.String()
 	}
 	out := r.p
 	out.Data = data

@@ -18,7 +18,7 @@ func (r *run) serve(call interpreter.CallRequest) interpreter.CallResult {
 	switch call.Service {
 	case "getDataSrv": // how Aqua reads a function's arguments, and the relay's id
 		if call.Function == "-relay-" {
-			return service.Result(value.String(r.c.relay.String()), nil)
+			return service.Result(value.String(r.c.relay.ID.String()), nil)
 		}
 		v, ok := r.args[call.Function]
 		if !ok { // a failed call, not a panic: the script may catch it with xor
