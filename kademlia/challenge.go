@@ -7,9 +7,8 @@ import (
 
 	"github.com/mr-tron/base58"
 
-	"github.com/aquanet/aquanet/trust"
-
 	"github.com/aquanet/aquanet/sigcache"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Key is a DHT key: SHA-256 of a challenge's encoding.
@@ -169,7 +168,7 @@ func providerMessage(k Key, provider trust.PublicKey) []byte {
 // SignProvider is a signed challenge's solution for provider: owner's signature over the key
 // and the provider.
 func SignProvider(owner trust.Signer, k Key, provider trust.PublicKey) []byte {
-	return ed25519.Sign(ed25519.PrivateKey(owner), providerMessage(k, provider))
+	return sigcache.Sign(ed25519.PrivateKey(owner), providerMessage(k, provider))
 }
 
 // Check says whether solution solves the challenge for provider at now (skew: how far ahead a

@@ -8,9 +8,8 @@ import (
 
 	"github.com/multiformats/go-multiaddr"
 
-	"github.com/aquanet/aquanet/trust"
-
 	"github.com/aquanet/aquanet/sigcache"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Record says that Provider provides Key until ExpiresAt, at Addrs, having solved Challenge.
@@ -69,7 +68,7 @@ const recordPrefix = "aquanet/dht/record\x00"
 func SignRecord(provider trust.Signer, r Record) Record {
 	r.Provider = provider.Public()
 	r.Signature = nil
-	r.Signature = ed25519.Sign(ed25519.PrivateKey(provider), append([]byte(recordPrefix), r.body()...))
+	r.Signature = sigcache.Sign(ed25519.PrivateKey(provider), append([]byte(recordPrefix), r.body()...))
 	return r
 }
 

@@ -5,9 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/aquanet/aquanet/trust"
-
 	"github.com/aquanet/aquanet/sigcache"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Removal is a provider's word that it no longer provides a key: storing peers drop its record
@@ -26,7 +25,7 @@ const EncodedRemovalLen = 32 + 32 + 8 + ed25519.SignatureSize
 // SignRemoval is provider's removal of its record under k, at at.
 func SignRemoval(provider trust.Signer, k Key, at uint64) Removal {
 	r := Removal{Key: k, Provider: provider.Public(), At: at}
-	r.Signature = ed25519.Sign(ed25519.PrivateKey(provider), r.signed())
+	r.Signature = sigcache.Sign(ed25519.PrivateKey(provider), r.signed())
 	return r
 }
 

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aquanet/aquanet/trust"
-
 	"github.com/aquanet/aquanet/sigcache"
+	"github.com/aquanet/aquanet/trust"
 )
 
 // Kind is what a transaction does; its byte is the encoding's.
@@ -172,7 +171,7 @@ func (tx Tx) SignedBytes(chainID string) []byte {
 // that does not Validate is signed all the same, and its Verify fails.
 func SignTx(signer trust.Signer, chainID string, tx Tx) Tx {
 	tx.Sender = signer.Public()
-	tx.Signature = ed25519.Sign(ed25519.PrivateKey(signer), tx.SignedBytes(chainID))
+	tx.Signature = sigcache.Sign(ed25519.PrivateKey(signer), tx.SignedBytes(chainID))
 	return tx
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/mr-tron/base58"
+
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // keyFormatEd25519 is the format byte fluence-keypair puts before an Ed25519 key or signature
@@ -99,7 +101,7 @@ func (s Signer) Public() PublicKey {
 	return k
 }
 
-func (s Signer) sign(msg []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(s), msg) }
+func (s Signer) sign(msg []byte) []byte { return sigcache.Sign(ed25519.PrivateKey(s), msg) }
 
 // SignerOf returns the signer of a libp2p private key, which must be Ed25519.
 func SignerOf(key crypto.PrivKey) (Signer, error) {

@@ -12,6 +12,8 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"slices"
+
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // Versions the JSON view reports: those of the reference whose semantics this package follows.
@@ -75,5 +77,5 @@ func SigningMessage(cids []CID, particleID string) []byte {
 
 // Sign signs the CIDs a peer produced for a particle.
 func Sign(key ed25519.PrivateKey, cids []CID, particleID string) []byte {
-	return ed25519.Sign(key, SigningMessage(cids, particleID))
+	return sigcache.Sign(key, SigningMessage(cids, particleID))
 }
