@@ -47,6 +47,7 @@ func (t *Transport) deliver(from string, p particle.Particle) {
 func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver func(string, particle.Particle)) error {
 	br := bufio.NewReaderSize(r, readBufferSize)
 	charge := streamMemory{scope: mem, inFlight: &t.inFlight}
+	fromText := particle.PeerText(from)
 	for {
 		n, err := readLength(br, t.cfg.MaxParticleSize)
 		if err == nil {
@@ -59,7 +60,7 @@ func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver 
 				charge.release(cap(payload))
 				if p != nil {
 					t.metrics.received.Inc()
-					deliver(from.String(), *p)
+					deliver(fromText, *p)
 				}
 				continue
 			}
@@ -69,10 +70,10 @@ func (t *Transport) readParticles(from peer.ID, r io.Reader, mem scope, deliver 
 			return nil
 		case "read_error":
 			t.metrics.dropped.WithLabelValues(reason).Inc()
-			t.cfg.Logger.Debug("particle stream broken", "from", from.String(), "error", err)
+			t.cfg.Logger.Debug("particle stream broken", "from", fromText, "error", err)
 		default:
 			t.metrics.dropped.WithLabelValues(reason).Inc()
-			t.cfg.Logger.Warn("particle stream reset", "from", from.String(), "error", err)
+			t.cfg.Logger.Warn("particle stream reset", "from", fromText, "error", err)
 		}
 		return err
 	}

@@ -195,7 +195,7 @@ func (a *particleActor) Receive(ctx actor.Context) {
 			return
 		}
 		p := a.cfg.Particle
-		st.key, st.init = KeyOf(&p), p.InitPeerID.String()
+		st.key, st.init = KeyOf(&p), particle.PeerText(p.InitPeerID)
 		st.m = New(p.Script, interpreter.Params{InitPeerID: st.init, CurrentPeerID: a.cfg.Self,
 			Timestamp: p.Timestamp, TTL: p.TTL, ParticleID: p.ID, Key: a.cfg.Key, SignOnlyToSend: true, ParseCache: a.cfg.ParseCache, Limits: a.cfg.Budget,
 			Now: func() int64 { return int64(clock.UnixMilli(a.cfg.Clock)) }})
