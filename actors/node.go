@@ -530,7 +530,7 @@ func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Partic
 	}
 	return func(to string, p particle.Particle, err error) {
 		if init := p.InitPeerID.String(); init != n.self {
-			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, Reason: err.Error()})
+			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, TooLarge: errors.Is(err, core.ErrTooLarge), Reason: err.Error()})
 		}
 	}
 }

@@ -174,7 +174,7 @@ func TestOversizeParticleFailsTheRun(t *testing.T) {
 }
 
 // A particle whose data grows over the size limit on the relay cannot come back: the relay
-// says so, and the run that expires says why instead of "no answer".
+// says so, and the run ends at once with that reason (its data only grows: it never will).
 func TestParticleGrownTooLargeToComeBack(t *testing.T) {
 	r := newRelay(t)
 	c := dial(t, r)
@@ -187,15 +187,19 @@ func TestParticleGrownTooLargeToComeBack(t *testing.T) {
       (call "%[1]s" ("op" "concat_strings") [b2 b2] b4))
     (call %%init_peer_id%% ("callbackSrv" "response") [])))`, r.ID)
 	big := map[string]value.Value{"big": value.String(strings.Repeat("x", 1<<20))}
-	res, err := c.Run(testCtx(t), script, big, client.WithTTL(3*time.Second))
-	var noAnswer *client.NoAnswerError
-	if !errors.As(err, &noAnswer) || !errors.Is(err, client.ErrExpired) {
-		t.Fatalf("err = %v, want a NoAnswerError", err)
+	start := time.Now()
+	res, err := c.Run(testCtx(t), script, big, client.WithTTL(10*time.Minute))
+	var tooLarge *client.GrownTooLargeError
+	if !errors.As(err, &tooLarge) || errors.Is(err, client.ErrExpired) {
+		t.Fatalf("err = %v, want a GrownTooLargeError", err)
 	}
-	if !noAnswer.Back || noAnswer.Peer != c.PeerID() || !strings.Contains(noAnswer.Reason, "over the 4,194,304-byte limit of a particle") {
-		t.Fatalf("%+v, want the relay's reason for not sending the particle back", noAnswer)
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the run took %v to end; the TTL was 10 minutes", took)
 	}
-	if want := "could not send the particle back to this client"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), res.ParticleID) {
+	if tooLarge.Relay != r.ID || !strings.Contains(tooLarge.Reason, "over the 4,194,304-byte limit of a particle") {
+		t.Fatalf("%+v, want the relay's reason for not sending the particle back", tooLarge)
+	}
+	if want := "grew too large to come back"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), res.ParticleID) {
 		t.Errorf("the error reads %q, want it to name the particle and say %q", err, want)
 	}
 }

@@ -51,7 +51,8 @@
 // client dials the relay again at once; the runs in flight end with a *RelayLostError if that
 // fails, and go on if it succeeds (OnNotice hears of it: what the relay held of their
 // particles may be lost). A particle the transport could not send after Run sent it (the
-// dial or the write failed) ends its run with an *UndeliveredError.
+// dial or the write failed) ends its run with an *UndeliveredError, and one that grew too
+// large for the relay to send back (its data only grows) with a *GrownTooLargeError.
 //
 // # Concurrency
 //

@@ -67,6 +67,19 @@ func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
 // Unwrap makes errors.Is(err, ErrExpired) hold.
 func (e *NoAnswerError) Unwrap() error { return ErrExpired }
 
+// GrownTooLargeError is the error of a run whose particle the relay could not send back to the
+// client because it grew over the size limit of a particle (the relay's, and by default the
+// client's). A particle's data only grows, so nothing of it can come back: the run ends as
+// soon as the relay says so.
+type GrownTooLargeError struct {
+	Relay  string
+	Reason string // what the relay said, in a line
+}
+
+func (e *GrownTooLargeError) Error() string {
+	return fmt.Sprintf("the particle grew too large to come back: the relay %s could not send it to this client (%s)", e.Relay, e.Reason)
+}
+
 // RelayLostError is the error of a run whose relay's connection closed while the particle was
 // out, when the client could not connect to the relay again at once: nothing can come back,
 // so the run ends there. (When it could, the run goes on, and OnNotice hears of it.) The
@@ -108,7 +121,7 @@ var ErrScriptFailed = errors.New("the script reported an error")
 // RunError is the error of a run once its particle exists: it names the particle, so that the
 // run can be found in the nodes' logs and metrics. Err is the cause: ErrExpired, ErrScriptFailed,
 // ErrClosed, the context's error, an interpreter error, a *RelayLostError, an
-// *UndeliveredError or a transport error (a
+// *UndeliveredError, a *GrownTooLargeError or a transport error (a
 // *p2p.TooLargeError for a particle whose data grew over the limit of a particle: it was not
 // sent, as the relay would not take it).
 type RunError struct {
@@ -317,6 +330,9 @@ func (r *run) loop(ctx, deadline context.Context) error {
 		case n := <-r.heard:
 			if n.Rejected {
 				return &RejectedError{Peer: n.Peer, Reason: n.Reason}
+			}
+			if n.TooLarge && n.Peer == self {
+				return &GrownTooLargeError{Relay: r.c.relay.ID.String(), Reason: n.Reason}
 			}
 			r.heardOf(r.c.noAnswer(n))
 		case err := <-r.lost:

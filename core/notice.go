@@ -1,6 +1,10 @@
 package core
 
-import "github.com/aquanet/aquanet/particle"
+import (
+	"errors"
+
+	"github.com/aquanet/aquanet/particle"
+)
 
 // Notice is what a node tells the initiator of a particle, over a connection the node already
 // has to it (a client and its relay), when it could not send the particle on, or when the
@@ -16,9 +20,16 @@ type Notice struct {
 	Failed bool `json:"failed,omitempty"`
 	// Rejected: Peer refused the particle as it arrived (particle.Validate: expired, TTL too
 	// long, bad signature...); it went no further.
-	Rejected bool   `json:"rejected,omitempty"`
+	Rejected bool `json:"rejected,omitempty"`
+	// TooLarge: the particle could not be sent to Peer because it is over the size limit of
+	// a particle (ErrTooLarge). A particle's data only grows, so it never will be.
+	TooLarge bool   `json:"too_large,omitempty"`
 	Reason   string `json:"reason"` // why, in a line
 }
+
+// ErrTooLarge is what a Transport's error for a particle over its size limit matches
+// (errors.Is): the particle's data only grows, so it will not fit later either.
+var ErrTooLarge = errors.New("particle over the size limit")
 
 // MaxNoticeReason bounds a notice's reason; a longer one is cut.
 const MaxNoticeReason = 256

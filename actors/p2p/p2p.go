@@ -457,6 +457,9 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("particle %s is %s bytes, over the %s-byte limit of a particle", e.ParticleID, grouped(e.Size), grouped(e.Limit))
 }
 
+// Is makes errors.Is(err, core.ErrTooLarge) hold.
+func (e *TooLargeError) Is(target error) bool { return target == core.ErrTooLarge }
+
 var _ error = (*TooLargeError)(nil)
 
 // grouped writes a count of bytes (never negative) with its thousands set apart by commas

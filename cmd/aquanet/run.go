@@ -47,9 +47,10 @@ If the relay refuses the particle (a node takes TTLs up to 10 minutes by default
 ends at once with the relay's reason; if the relay could not send it on, or the script failed
 on it with nothing to catch the error, that is printed to standard error as soon as the relay
 says so, and the error at the TTL's end says it again (the run waits, as another branch of the
-script may still complete: interrupt it to stop). If the connection to the relay closes while
-the particle is out, the client dials it again at once: if that fails, the run ends there,
-saying so; if it succeeds, that is printed and the run waits on.
+script may still complete: interrupt it to stop). A particle grown too large for the relay to
+send back ends the run at once: its data only grows. If the connection to the relay closes
+while the particle is out, the client dials it again at once: if that fails, the run ends
+there, saying so; if it succeeds, that is printed and the run waits on.
 
 With --certificate FILE (a certificate of "aquanet trust issue" whose last trust is for --key's
 peer), the particle carries it: the nodes serving an application's services under a perimeter
