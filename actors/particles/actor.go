@@ -102,10 +102,12 @@ type Expired struct {
 
 // Finished reports that the particle has nothing left to do here for now, its data saved in
 // the Store, after Arrivals arrivals (the first included). The actor may then be stopped: if
-// no arrival was sent to it since (the sender counts them), nothing is lost.
+// no arrival was sent to it since (the sender counts them), nothing is lost. Or it may be kept
+// for the next arrival: it holds Bytes of data (encoded; its decoded form is dropped).
 type Finished struct {
 	Key      Key
 	Arrivals int
+	Bytes    int
 }
 
 // Failed reports that the actor could not go on (its saved data could not be read) and stops.
@@ -409,7 +411,7 @@ func (a *particleActor) run(ctx actor.Context) {
 	}
 	st.merged = nil
 	a.cfg.Logger.Debug("particle done here for now", "particle", p.ID, "init_peer", st.init, "runs", st.m.Runs(), "complete", st.complete)
-	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals})
+	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals, Bytes: len(st.m.Data())})
 }
 
 // allPure reports whether every call is to a pure service (Config.Pure).

@@ -11,6 +11,7 @@ type Metrics struct {
 	Live     prometheus.Gauge
 	Known    prometheus.Gauge // particles the router has an entry for (Stats.Live + Stats.Finished)
 	Bytes    prometheus.Gauge // Stats.Bytes
+	Kept     prometheus.Gauge // Stats.Kept
 }
 
 // NewMetrics makes the router's metrics and registers them with reg.
@@ -30,8 +31,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Particles the node keeps until their deadline, running or finished: what max_particles bounds."}),
 		Bytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "particle_data_bytes",
 			Help: "Data of the known particles, each at the largest data of it that arrived: what max_bytes bounds."}),
+		Kept: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "aquanet", Subsystem: "router", Name: "kept_particle_actors",
+			Help: "Finished particles whose actor is kept for their next arrival: what max_kept bounds."}),
 	}
-	for _, c := range []prometheus.Collector{m.Rejected, m.Accepted, m.Replays, m.Expired, m.Live, m.Known, m.Bytes} {
+	for _, c := range []prometheus.Collector{m.Rejected, m.Accepted, m.Replays, m.Expired, m.Live, m.Known, m.Bytes, m.Kept} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -4,7 +4,10 @@
 // none.
 //
 // A particle on this node is active (its actor runs: it has data to merge or calls out) or
-// finished (its actor reported Finished and was stopped; its data waits in the particle store).
+// finished (its actor reported Finished; its data waits in the particle store). The actors of
+// the particles that finished last are kept, within Bounds.MaxKept and MaxKeptBytes, the
+// oldest stopped first: a particle that comes back (a relay sees most twice: on the way out and
+// back) goes on in the actor it had, without a new actor and a load of its data from the store.
 // Until the particle's deadline the router keeps, for both, the entry that recognises replays;
 // at the deadline the entry and the stored data go. One timer of the router's, armed for the
 // earliest deadline of the particles it knows (a heap of their keys), stands for all of them,
@@ -90,6 +93,10 @@ type Bounds struct {
 	MaxBytesPerInit int
 	// MaxBytes: the data of all of them (default 4 GiB).
 	MaxBytes int
+	// MaxKept: finished particles whose actor is kept for their next arrival, and MaxKeptBytes
+	// the data those actors hold (defaults 32 and 64 MiB); past either, the actor kept
+	// longest is stopped (its particle's data is in the store).
+	MaxKept, MaxKeptBytes int
 }
 
 // Defaults of Config's bounds.
@@ -100,6 +107,8 @@ const (
 	DefaultMaxParticles         = 100_000
 	DefaultMaxBytesPerInit      = 256 << 20
 	DefaultMaxBytes             = 4 << 30
+	DefaultMaxKept              = 32
+	DefaultMaxKeptBytes         = 64 << 20
 )
 
 // Rejections of the router's own (particle.Reason labels the others), counted under
@@ -154,6 +163,7 @@ type Drained struct{}
 type Stats struct {
 	Live     int               // active particles: their actor runs
 	Finished int               // particles done here for now, waiting for more data or their deadline
+	Kept     int               // of those, particles whose actor is kept (Bounds.MaxKept)
 	Bytes    int               // data of those, each at the largest data of it that arrived (Bounds.MaxBytes)
 	Accepted uint64            // arrivals handed to a particle actor
 	Replays  uint64            // arrivals dropped because the same particle with the same data came before
@@ -163,8 +173,13 @@ type Stats struct {
 }
 
 type entry struct {
-	pid  *actor.PID // nil while finished
+	pid  *actor.PID // nil while finished, unless its actor is kept
 	sent int        // arrivals handed to pid, the first included
+	// kept, if not 0, is the entry's place among the kept actors (routerActor.kept): the
+	// particle is finished and its actor, pid, waits for the next arrival. keptBytes is the data
+	// it holds.
+	kept      uint64
+	keptBytes int
 	// seen are the hashes of the data that arrived, each once, and from the arrivals accepted
 	// by sender: slices, not maps, since most particles have one arrival on a node and none
 	// more than MaxArrivals, and a scan of a few costs less than two maps made per particle.
@@ -207,6 +222,12 @@ func (e *entry) countFrom(peer string) {
 	e.from = append(e.from, sender{peer, 1})
 }
 
+// keptKey is a place in routerActor.kept.
+type keptKey struct {
+	key particles.Key
+	gen uint64
+}
+
 // use is what the particles of one initiator, or of all, hold on the node.
 type use struct{ particles, bytes int }
 
@@ -224,7 +245,8 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 		def int
 	}{{&cfg.MaxArrivals, DefaultMaxArrivals}, {&cfg.MaxArrivalsPerSender, DefaultMaxArrivalsPerSender},
 		{&cfg.MaxParticlesPerInit, DefaultMaxParticlesPerInit}, {&cfg.MaxParticles, DefaultMaxParticles},
-		{&cfg.MaxBytesPerInit, DefaultMaxBytesPerInit}, {&cfg.MaxBytes, DefaultMaxBytes}} {
+		{&cfg.MaxBytesPerInit, DefaultMaxBytesPerInit}, {&cfg.MaxBytes, DefaultMaxBytes},
+		{&cfg.MaxKept, DefaultMaxKept}, {&cfg.MaxKeptBytes, DefaultMaxKeptBytes}} {
 		if *b.v <= 0 {
 			*b.v = b.def
 		}
@@ -248,7 +270,15 @@ type routerActor struct {
 	perInit map[string]use           // entries by initiator
 	total   use                      // all entries
 	byPID   map[string]particles.Key // particle actor id -> its particle, until the actor terminates
-	active  int                      // entries with an actor
+	active  int                      // entries with an actor that is not kept
+	// kept are the keys of the finished particles whose actor is kept, oldest first, each with
+	// its entry's place (entry.kept): a key whose entry has another place, or none, is skipped
+	// (its particle came back, or went). nKept and keptBytes count the valid ones; keptGen is
+	// the last place given.
+	kept      []keptKey
+	nKept     int
+	keptBytes int
+	keptGen   uint64
 	// storedBefore is the latest deadline of the data the store held at the start: a new
 	// particle with a later one cannot have data there.
 	storedBefore uint64
@@ -311,7 +341,15 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		if len(r.byPID) == 0 {
 			r.byPID = map[string]particles.Key{}
 		}
-		if e := r.entries[k]; e != nil && e.pid != nil && e.pid.Id == m.Who.Id {
+		e := r.entries[k]
+		switch {
+		case e == nil || e.pid == nil || e.pid.Id != m.Who.Id:
+		case e.kept != 0:
+			// A kept actor does nothing of its own: it stopped with the router (the node
+			// stops). The particle stays finished, its data in the store for a restart.
+			r.unkeep(e)
+			e.pid = nil
+		default:
 			r.setActive(-1)
 			r.forget(k)
 			r.tellDrained(ctx)
@@ -321,7 +359,7 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		r.tellDrained(ctx)
 	case *GetStats:
 		s := r.stats
-		s.Live, s.Finished, s.Bytes = r.active, len(r.entries)-r.active, r.total.bytes
+		s.Live, s.Finished, s.Kept, s.Bytes = r.active, len(r.entries)-r.active, r.nKept, r.total.bytes
 		s.Rejected = maps.Clone(r.stats.Rejected)
 		ctx.Send(m.ReplyTo, &s)
 	}
@@ -483,6 +521,10 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 		m.Accepted.Inc()
 	}
 	if e.pid != nil {
+		if e.kept != 0 { // back to the actor it had
+			r.unkeep(e)
+			r.setActive(+1)
+		}
 		e.sent++
 		ctx.Send(e.pid, &particles.Arrival{From: from, Data: p.Data, Hash: h})
 		return
@@ -501,19 +543,60 @@ func (r *routerActor) accept(ctx actor.Context, from string, p particle.Particle
 // its way to it (then it reports again), and keeps the entry until the deadline.
 func (r *routerActor) finished(ctx actor.Context, m *particles.Finished) {
 	e, ok := r.entries[m.Key]
-	if !ok || e.pid == nil || e.sent != m.Arrivals {
+	if !ok || e.pid == nil || e.kept != 0 || e.sent != m.Arrivals {
 		return
 	}
-	ctx.Stop(e.pid)
-	e.pid = nil
 	r.setActive(-1)
 	if m.Key.Deadline <= clock.UnixMilli(r.cfg.Clock) {
 		// It finished as its deadline came: its key came out of the deadlines (or is about
 		// to) while it was active, so it goes now.
+		ctx.Stop(e.pid)
+		e.pid = nil
 		r.expired()
 		r.forget(m.Key)
+	} else {
+		r.keep(ctx, m.Key, e, m.Bytes)
 	}
 	r.tellDrained(ctx)
+}
+
+// keep keeps the actor of a particle that finished for its next arrival, and stops the actors
+// kept longest while the kept ones are over their bounds.
+func (r *routerActor) keep(ctx actor.Context, k particles.Key, e *entry, bytes int) {
+	r.keptGen++
+	e.kept, e.keptBytes = r.keptGen, bytes
+	r.kept = append(r.kept, keptKey{k, r.keptGen})
+	r.nKept++
+	r.keptBytes += bytes
+	for r.nKept > r.cfg.MaxKept || r.keptBytes > r.cfg.MaxKeptBytes {
+		oldest := r.kept[0]
+		r.kept[0] = keptKey{}
+		r.kept = r.kept[1:]
+		if o := r.entries[oldest.key]; o != nil && o.kept == oldest.gen {
+			r.unkeep(o)
+			ctx.Stop(o.pid)
+			o.pid = nil
+		}
+	}
+	if len(r.kept) > 2*r.nKept+64 { // the skipped places outnumber the kept: drop them
+		r.kept = slices.DeleteFunc(r.kept, func(kk keptKey) bool {
+			o := r.entries[kk.key]
+			return o == nil || o.kept != kk.gen
+		})
+	}
+	if m := r.cfg.Metrics; m != nil {
+		m.Kept.Set(float64(r.nKept))
+	}
+}
+
+// unkeep takes e out of the kept actors: its particle came back, or goes.
+func (r *routerActor) unkeep(e *entry) {
+	r.nKept--
+	r.keptBytes -= e.keptBytes
+	e.kept, e.keptBytes = 0, 0
+	if m := r.cfg.Metrics; m != nil {
+		m.Kept.Set(float64(r.nKept))
+	}
 }
 
 // deadlinesPassed forgets every finished particle whose deadline has come, and tells the actor
@@ -528,6 +611,12 @@ func (r *routerActor) deadlinesPassed(ctx actor.Context) {
 		switch e, ok := r.entries[k]; {
 		case !ok:
 		case e.pid == nil:
+			r.expired()
+			r.forget(k)
+		case e.kept != 0: // finished, its actor kept: nothing of it runs
+			r.unkeep(e)
+			ctx.Stop(e.pid)
+			e.pid = nil
 			r.expired()
 			r.forget(k)
 		default:

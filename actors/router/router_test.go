@@ -92,8 +92,8 @@ func TestRouterValidatesDedupesRoutesAndForgets(t *testing.T) {
 	other := p
 	other.Data = []byte("not data") // same particle, other data: an arrival (the run fails, nothing is sent)
 	in(other)
-	// Each time, the particle's actor finished and was stopped; the second arrival got a new
-	// actor, which took up the saved data.
+	// Each time, the particle's actor finished; the second arrival went to it, kept
+	// (kept_test.go).
 	s := getStats()
 	if s.Live != 0 || s.Finished != 1 || s.Accepted != 2 || s.Replays != 1 || len(sends) != 1 {
 		t.Fatalf("stats %+v, %d sends", s, len(sends))
