@@ -33,16 +33,16 @@ func (s *loadCounting) Load(k core.ParticleKey) ([]byte, error) {
 
 // keptRig is a router on alice's node whose sends are caught, with bob to answer them.
 type keptRig struct {
-	t            *testing.T
-	alice, bob   scenario.Identity
-	clk          *clock.Manual
-	loop         *dispatch.Loop
-	system       *actor.ActorSystem
-	rt, probe    *actor.PID
-	store        *loadCounting
-	sends        []*particles.Send
-	stats        *Stats
-	startMs      uint64
+	t          *testing.T
+	alice, bob scenario.Identity
+	clk        *clock.Manual
+	loop       *dispatch.Loop
+	system     *actor.ActorSystem
+	rt, probe  *actor.PID
+	store      *loadCounting
+	sends      []*particles.Send
+	stats      *Stats
+	startMs    uint64
 }
 
 func newKeptRig(t *testing.T, bounds Bounds) *keptRig {
