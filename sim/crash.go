@@ -10,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/dispatch"
+	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/internal/fault"
 )
 
@@ -58,6 +59,15 @@ const (
 // sized for a node serving many applications.
 const parseCacheSize = 16
 
+// keptActors bounds the particle actors each node keeps for a particle's next arrival
+// (router.Bounds.MaxKept, MaxKeptBytes), and what their data holds: a node's defaults (32, 64
+// MiB) are sized for one node on a machine and a run has thousands. A chat's particle returns
+// to its sender soon after it left, so a few keep most returns.
+const (
+	keptActors     = 4
+	keptActorBytes = 256 << 10
+)
+
 // gate is one incarnation of a node's dispatcher: its turns run on the simulation's loop until
 // the node crashes, after which they are dropped.
 type gate struct {
@@ -87,6 +97,7 @@ func (s *simulation) start(n *simNode) error {
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
 		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
 		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, ParseCacheSize: parseCacheSize, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		Bounds: router.Bounds{MaxKept: keptActors, MaxKeptBytes: keptActorBytes},
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {
 				return // a fault point's: supervision must make up for it, which the other checks judge
