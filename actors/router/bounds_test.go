@@ -31,6 +31,7 @@ type testRouter struct {
 	store     *particles.Store
 	stats     *Stats
 	notices   []*particles.Notify
+	sends     []*particles.Send
 	calls     []*service.Call // the particles' calls, when the probe stands for the registry
 }
 
@@ -60,6 +61,8 @@ func newTestRouter(t *testing.T, setup routerSetup) *testRouter {
 			r.stats = m
 		case *particles.Notify:
 			r.notices = append(r.notices, m)
+		case *particles.Send:
+			r.sends = append(r.sends, m)
 		case *service.Call:
 			r.calls = append(r.calls, m)
 		}

@@ -5,16 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
-	"github.com/aquanet/aquanet/actors/dispatch"
 	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
-	"github.com/aquanet/aquanet/actors/registry"
 	"github.com/aquanet/aquanet/core"
-	"github.com/aquanet/aquanet/internal/clock"
 	"github.com/aquanet/aquanet/internal/scenario"
-	istore "github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter"
 	"github.com/aquanet/aquanet/particle"
 )
@@ -31,85 +25,33 @@ func (s *loadCounting) Load(k core.ParticleKey) ([]byte, error) {
 	return s.Store.Load(k)
 }
 
-// keptRig is a router on alice's node whose sends are caught, with bob to answer them.
-type keptRig struct {
-	t          *testing.T
+// keptRouter is a test router on alice's node whose sends the probe catches, with bob to
+// answer them, and its store's loads counted.
+type keptRouter struct {
+	*testRouter
 	alice, bob scenario.Identity
-	clk        *clock.Manual
-	loop       *dispatch.Loop
-	system     *actor.ActorSystem
-	rt, probe  *actor.PID
-	store      *loadCounting
-	sends      []*particles.Send
-	stats      *Stats
-	startMs    uint64
+	loads      *loadCounting
 }
 
-func newKeptRig(t *testing.T, bounds Bounds) *keptRig {
+func newKeptRouter(t *testing.T, b Bounds) *keptRouter {
 	t.Helper()
-	alice, err := scenario.NewIdentity("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, _ := scenario.NewIdentity("bob")
-	start := time.UnixMilli(1_700_000_000_000)
-	r := &keptRig{t: t, alice: alice, bob: bob, clk: clock.NewManual(start), startMs: uint64(start.UnixMilli())}
-	var opts []actor.PropsOption
-	r.loop, opts = actortest.Loop(1)
-	r.system = actortest.System()
-	r.probe = r.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		switch m := ctx.Message().(type) {
-		case *particles.Send:
-			r.sends = append(r.sends, m)
-		case *Stats:
-			r.stats = m
-		}
-	}, opts...))
-	reg := r.system.Root.Spawn(registry.Props(registry.Config{Host: alice.PeerID, Management: alice.PeerID, Clock: r.clk}, opts...))
-	db, err := istore.Open(istore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	r.store = &loadCounting{Store: particles.NewStore(db)}
-	r.rt = r.system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: reg, Network: r.probe,
-		Store: r.store, Bounds: bounds}, opts...))
-	r.run()
+	r := &keptRouter{alice: actortest.Identity(t, "alice"), bob: actortest.Identity(t, "bob")}
+	r.testRouter = newBoundedRouter(t, b, func(c *Config) {
+		r.loads = &loadCounting{Store: c.Store}
+		c.Store = r.loads
+	})
 	return r
-}
-
-func (r *keptRig) run() {
-	r.t.Helper()
-	if r.loop.Run(100_000); r.loop.Pending() != 0 {
-		r.t.Fatal("the node did not go idle")
-	}
-}
-
-func (r *keptRig) in(from string, p particle.Particle) {
-	r.t.Helper()
-	r.system.Root.Send(r.rt, &Incoming{From: from, Particle: p})
-	r.run()
-}
-
-func (r *keptRig) getStats() *Stats {
-	r.t.Helper()
-	r.stats = nil
-	r.system.Root.Send(r.rt, &GetStats{ReplyTo: r.probe})
-	r.run()
-	if r.stats == nil {
-		r.t.Fatal("no stats")
-	}
-	return r.stats
 }
 
 // start sends alice's particle id to the router: alice calls bob, then herself when bob's
 // data comes back. It returns the particle and the data alice sent bob.
-func (r *keptRig) start(id string) (particle.Particle, []byte) {
+func (r *keptRouter) start(id string) (particle.Particle, []byte) {
 	r.t.Helper()
-	p := actortest.Particle(r.t, r.alice, particle.Particle{ID: id, Timestamp: r.startMs, TTL: 60_000, MaxHops: 8,
+	p := actortest.Particle(r.t, r.alice, particle.Particle{ID: id, Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 8,
 		Script: fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("op" "identity") ["back"]))`, r.bob.PeerID)})
 	n := len(r.sends)
 	r.in(r.alice.PeerID, p)
+	r.run()
 	if len(r.sends) != n+1 || r.sends[n].To != r.bob.PeerID {
 		r.t.Fatalf("%s: sends %+v, want one to bob", id, r.sends[n:])
 	}
@@ -117,7 +59,7 @@ func (r *keptRig) start(id string) (particle.Particle, []byte) {
 }
 
 // answer runs bob's part on data and returns the particle with bob's data, as bob sends it back.
-func (r *keptRig) answer(p particle.Particle, data []byte) particle.Particle {
+func (r *keptRouter) answer(p particle.Particle, data []byte) particle.Particle {
 	r.t.Helper()
 	params := interpreter.Params{InitPeerID: r.alice.PeerID, CurrentPeerID: r.bob.PeerID, Timestamp: p.Timestamp, TTL: p.TTL,
 		ParticleID: p.ID, Key: r.bob.Key}
@@ -136,7 +78,7 @@ func (r *keptRig) answer(p particle.Particle, data []byte) particle.Particle {
 
 // finishedHere checks that p's saved data is its script run to the end on alice: bob's
 // answer merged, alice's own call after it made.
-func (r *keptRig) finishedHere(p particle.Particle) {
+func (r *keptRouter) finishedHere(p particle.Particle) {
 	r.t.Helper()
 	saved, err := r.store.Load(particles.KeyOf(&p))
 	if err != nil {
@@ -153,17 +95,18 @@ func (r *keptRig) finishedHere(p particle.Particle) {
 // A particle that finished here and comes back goes on in the actor it had: no load of its
 // data from the store, and the same outcome as with a new actor that loads it.
 func TestKeptActorTakesTheParticleBack(t *testing.T) {
-	r := newKeptRig(t, Bounds{})
+	r := newKeptRouter(t, Bounds{})
 	p, data := r.start("p-1")
 	if s := r.getStats(); s.Live != 0 || s.Finished != 1 || s.Kept != 1 {
 		t.Fatalf("after the start: %+v, want one particle finished, its actor kept", s)
 	}
 	r.in(r.bob.PeerID, r.answer(p, data))
+	r.run()
 	if s := r.getStats(); s.Live != 0 || s.Finished != 1 || s.Kept != 1 || s.Accepted != 2 {
 		t.Fatalf("after the answer: %+v, want it finished again, its actor kept", s)
 	}
-	if r.store.loads != 0 {
-		t.Fatalf("%d loads from the store, want none: the kept actor had the data", r.store.loads)
+	if r.loads.loads != 0 {
+		t.Fatalf("%d loads from the store, want none: the kept actor had the data", r.loads.loads)
 	}
 	r.finishedHere(p)
 
@@ -172,7 +115,7 @@ func TestKeptActorTakesTheParticleBack(t *testing.T) {
 	if s := r.getStats(); s.Kept != 0 || s.Finished != 0 || s.Expired != 1 {
 		t.Fatalf("after the deadline: %+v", s)
 	}
-	if n, _ := r.store.Store.(*particles.Store).Count(); n != 0 {
+	if n, _ := r.store.Count(); n != 0 {
 		t.Fatalf("%d particles in the store after the deadline", n)
 	}
 }
@@ -180,7 +123,7 @@ func TestKeptActorTakesTheParticleBack(t *testing.T) {
 // Past MaxKept, the actors kept longest are stopped; their particles, coming back, get a new
 // actor that loads the data, and go on all the same.
 func TestKeptActorsBounded(t *testing.T) {
-	r := newKeptRig(t, Bounds{MaxKept: 2})
+	r := newKeptRouter(t, Bounds{MaxKept: 2})
 	type started struct {
 		p    particle.Particle
 		data []byte
@@ -196,9 +139,10 @@ func TestKeptActorsBounded(t *testing.T) {
 	for i := range ps { // the last first: the kept ones are the two that finished last
 		s := ps[len(ps)-1-i]
 		r.in(r.bob.PeerID, r.answer(s.p, s.data))
+		r.run()
 	}
-	if r.store.loads != 3 {
-		t.Fatalf("%d loads from the store, want 3: the particles whose actors were stopped", r.store.loads)
+	if r.loads.loads != 3 {
+		t.Fatalf("%d loads from the store, want 3: the particles whose actors were stopped", r.loads.loads)
 	}
 	if s := r.getStats(); s.Accepted != 10 || s.Kept != 2 || s.Live != 0 || s.Failed != 0 {
 		t.Fatalf("after the answers: %+v", s)
@@ -210,7 +154,7 @@ func TestKeptActorsBounded(t *testing.T) {
 
 // An actor whose data is over MaxKeptBytes is not kept.
 func TestKeptActorsBoundedInBytes(t *testing.T) {
-	r := newKeptRig(t, Bounds{MaxKeptBytes: 1})
+	r := newKeptRouter(t, Bounds{MaxKeptBytes: 1})
 	r.start("p-1")
 	if s := r.getStats(); s.Kept != 0 || s.Finished != 1 {
 		t.Fatalf("%+v, want no actor kept: its data is over a byte", s)
@@ -220,14 +164,14 @@ func TestKeptActorsBoundedInBytes(t *testing.T) {
 // A kept actor stops with the router (the node stops): its particle stays finished, with its
 // data in the store for the node's restart, until its deadline.
 func TestKeptActorStopsWithTheRouterKeepingTheData(t *testing.T) {
-	r := newKeptRig(t, Bounds{})
+	r := newKeptRouter(t, Bounds{})
 	r.start("p-1")
 	if s := r.getStats(); s.Kept != 1 {
 		t.Fatalf("%+v, want the actor kept", s)
 	}
 	r.system.Root.Stop(r.rt)
 	r.run()
-	if n, err := r.store.Store.(*particles.Store).Count(); n != 1 || err != nil {
+	if n, err := r.store.Count(); n != 1 || err != nil {
 		t.Fatalf("%d particles in the store after the router stopped (%v), want 1", n, err)
 	}
 }
