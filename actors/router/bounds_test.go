@@ -134,13 +134,14 @@ func TestArrivalsOfOneParticleAreBounded(t *testing.T) {
 
 	// One sender alone gets no more than its share.
 	r = newBoundedRouter(t, Bounds{})
-	for i := range 200 {
+	sent := 2 * DefaultMaxArrivalsPerSender
+	for i := range sent {
 		q := p
 		q.Data = []byte(fmt.Sprint("variant ", i))
 		r.in("sender", q)
 	}
-	if s := r.getStats(); s.Accepted != DefaultMaxArrivalsPerSender || s.Rejected["too_many_arrivals"] != 200-DefaultMaxArrivalsPerSender {
-		t.Fatalf("one sender's 200 variants: %d accepted, rejected %v", s.Accepted, s.Rejected)
+	if s := r.getStats(); s.Accepted != DefaultMaxArrivalsPerSender || s.Rejected["too_many_arrivals"] != uint64(sent-DefaultMaxArrivalsPerSender) {
+		t.Fatalf("one sender's %d variants: %d accepted, rejected %v", sent, s.Accepted, s.Rejected)
 	}
 }
 

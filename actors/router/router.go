@@ -77,10 +77,12 @@ type Config struct {
 // Bounds are what strangers can make the router keep or do (docs/SECURITY.md); a zero field
 // takes its default. Over a bound, an arrival is rejected and counted under its reason.
 type Bounds struct {
-	// MaxArrivals: arrivals with different data of one particle (default 256): each costs an
+	// MaxArrivals: arrivals with different data of one particle (default 1,024, a particle's
+	// default MaxHops: an honest particle makes no more hops in all): each costs an
 	// interpreter run, and the signature covers the script, not the data.
 	MaxArrivals int
-	// MaxArrivalsPerSender: of those, from one peer (default 64).
+	// MaxArrivalsPerSender: of those, from one peer (default 512: a loop that goes back and
+	// forth between two peers arrives from each at every turn, and takes two hops a turn).
 	MaxArrivalsPerSender int
 	// MaxParticlesPerInit: particles of one initiator known here, active or waiting for their
 	// deadline (default 1,024).
@@ -101,8 +103,8 @@ type Bounds struct {
 
 // Defaults of Config's bounds.
 const (
-	DefaultMaxArrivals          = 256
-	DefaultMaxArrivalsPerSender = 64
+	DefaultMaxArrivals          = 1024
+	DefaultMaxArrivalsPerSender = 512
 	DefaultMaxParticlesPerInit  = 1024
 	DefaultMaxParticles         = 100_000
 	DefaultMaxBytesPerInit      = 256 << 20
