@@ -51,7 +51,7 @@ type Client struct {
 	runs      map[string]chan particle.Particle // each Run's inbox, by particle id
 	notices   map[string][]core.Notice          // what the relay said of each Run's particle
 	heard     map[string]chan core.Notice       // each Run hears its relay's notices at once
-	lost      map[string]chan error             // each Run hears at once that its particle was lost on the way (relayLost, undelivered)
+	lost      map[string]chan error             // each Run hears at once what became of the relay's connection, or of a send (relayLost, undelivered)
 	redial    sync.WaitGroup                    // the dial after the relay's connection closed; Close waits for it
 	redialing bool                              // that dial is under way
 	parsed    *interpreter.ParseCache           // the scripts this client ran, parsed
@@ -262,10 +262,9 @@ func (c *Client) relayLost() {
 		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 		defer cancel()
 		start := time.Now()
-		err := c.tr.Host().Connect(network.WithForceDirectDial(ctx, "relay lost"), c.relay)
-		lost := &RelayLostError{Relay: c.relay.ID.String()}
-		if err != nil {
-			lost.Err = dialError(ctx, c.relay.ID, err, time.Since(start))
+		var lost error = errRelayBack
+		if err := c.tr.Host().Connect(network.WithForceDirectDial(ctx, "relay lost"), c.relay); err != nil {
+			lost = &RelayLostError{Relay: c.relay.ID.String(), Err: dialError(ctx, c.relay.ID, err, time.Since(start))}
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -278,6 +277,10 @@ func (c *Client) relayLost() {
 		}
 	}()
 }
+
+// errRelayBack is what relayLost tells the Runs in flight when the relay's connection was made
+// again: not their end.
+var errRelayBack = errors.New("the connection to the relay closed, and was made again")
 
 // undelivered hears (on the transport's goroutine) of a particle the transport gave up after
 // Send returned: the dial or the write failed. If it was a Run's, that Run hears it.

@@ -336,11 +336,10 @@ func (r *run) loop(ctx, deadline context.Context) error {
 			}
 			r.heardOf(r.c.noAnswer(n))
 		case err := <-r.lost:
-			var relay *RelayLostError
-			if !errors.As(err, &relay) || relay.Err != nil {
+			if err != errRelayBack {
 				return err
 			}
-			r.heardOf(&NoAnswerError{Peer: relay.Relay, Lost: true, Reason: "the connection closed"})
+			r.heardOf(&NoAnswerError{Peer: r.c.relay.ID.String(), Lost: true, Reason: "the connection closed"})
 		case <-r.c.closed:
 			return ErrClosed
 		}

@@ -575,9 +575,7 @@ func (r *routerActor) keep(ctx actor.Context, k particles.Key, e *entry, bytes i
 		r.kept[0] = keptKey{}
 		r.kept = r.kept[1:]
 		if o := r.entries[oldest.key]; o != nil && o.kept == oldest.gen {
-			r.unkeep(o)
-			ctx.Stop(o.pid)
-			o.pid = nil
+			r.stopKept(ctx, o)
 		}
 	}
 	if len(r.kept) > 2*r.nKept+64 { // the skipped places outnumber the kept: drop them
@@ -589,6 +587,13 @@ func (r *routerActor) keep(ctx actor.Context, k particles.Key, e *entry, bytes i
 	if m := r.cfg.Metrics; m != nil {
 		m.Kept.Set(float64(r.nKept))
 	}
+}
+
+// stopKept stops the kept actor of e; its particle stays finished, its data in the store.
+func (r *routerActor) stopKept(ctx actor.Context, e *entry) {
+	r.unkeep(e)
+	ctx.Stop(e.pid)
+	e.pid = nil
 }
 
 // unkeep takes e out of the kept actors: its particle came back, or goes.
@@ -616,9 +621,7 @@ func (r *routerActor) deadlinesPassed(ctx actor.Context) {
 			r.expired()
 			r.forget(k)
 		case e.kept != 0: // finished, its actor kept: nothing of it runs
-			r.unkeep(e)
-			ctx.Stop(e.pid)
-			e.pid = nil
+			r.stopKept(ctx, e)
 			r.expired()
 			r.forget(k)
 		default:
