@@ -147,6 +147,10 @@ type StoreEnv struct {
 	// a ticker per database, to grant what more backlog allows: nothing for one database, a
 	// core's tenth for a thousand in one process.
 	NoCompactionTicker bool
+	// NoWAL runs the database without a write-ahead log (store.Options.NoWAL): only for a disk
+	// that never crashes and a node that is never started again on it, whose writes then
+	// cost no hand-off to pebble's log writer.
+	NoWAL bool
 }
 
 // TriggerEnv bounds a node's triggers (triggersvc.Config).
@@ -331,7 +335,7 @@ const warmIdle = 256
 // hook then reaches it). The caller holds n.mu.
 func (n *Node) start() error {
 	db, err := store.Open(store.Options{Dir: n.env.DataDir, FS: n.env.FS, Logger: n.env.Logger,
-		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize, NoCompactionTicker: n.env.Store.NoCompactionTicker})
+		Cache: n.env.Store.Cache, MemTableSize: n.env.Store.MemTableSize, NoCompactionTicker: n.env.Store.NoCompactionTicker, NoWAL: n.env.Store.NoWAL})
 	if err != nil {
 		return fmt.Errorf("actors: %w", err)
 	}

@@ -88,7 +88,7 @@ func (s *PebbleTableStore) Apply(k Key, put *Entry, deleted []trust.PublicKey) e
 	}
 	opts := pebble.NoSync
 	if s.Sync {
-		opts = pebble.Sync
+		opts = store.Sync(s.db)
 	}
 	return b.Commit(opts)
 }

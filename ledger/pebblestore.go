@@ -22,7 +22,7 @@ type PebbleStore struct {
 var _ Store = (*PebbleStore)(nil)
 
 // NewPebbleStore is the ledger's store in db, each Write synced. db stays the caller's to close.
-func NewPebbleStore(db *pebble.DB) *PebbleStore { return &PebbleStore{db: db, sync: pebble.Sync} }
+func NewPebbleStore(db *pebble.DB) *PebbleStore { return &PebbleStore{db: db, sync: store.Sync(db)} }
 
 // NewUnsyncedPebbleStore is the ledger's store in db, its Writes not synced: for a caller that
 // can rebuild what a crash loses, as a replica replays its synced raft log. Pebble's log keeps

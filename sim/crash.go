@@ -35,12 +35,24 @@ func drawCrashes(r *rand.Rand, nodes, count int, d time.Duration) []crash {
 // whole file at each sync (its synced image): for write-ahead logs synced at every write, a
 // third of a 300-node run's heap and a tenth of its time. The other nodes need none of it.
 func newDisk(o Options, i int) *vfs.MemFS {
-	for _, c := range o.Crashes {
-		if c.Node == i && c.At < o.Duration {
-			return vfs.NewCrashableMem()
-		}
+	if crashes(o, i) {
+		return vfs.NewCrashableMem()
 	}
 	return vfs.NewMem()
+}
+
+// crashes reports whether o crashes node i. A node that never crashes is never started again
+// on its disk either, so its store needs no write-ahead log (actors.StoreEnv.NoWAL): without
+// one, a write costs no hand-off to pebble's log writer, a goroutine that the simulation's
+// loop would wake at every write (a fifth of a chat's wall time). What the node does is the
+// same, write for write.
+func crashes(o Options, i int) bool {
+	for _, c := range o.Crashes {
+		if c.Node == i && c.At < o.Duration {
+			return true
+		}
+	}
+	return false
 }
 
 // A run's nodes share one block cache, the size pebble gives a single database, and each keeps
@@ -96,7 +108,7 @@ func (s *simulation) start(n *simNode) error {
 	}
 	env := actors.Env{Key: n.id.Key, Clock: n.clock, Transport: s.net.join(n.name), Logger: s.logger,
 		ActorOptions: opts, System: s.system, DataDir: "store", FS: n.fs,
-		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true}, ParseCacheSize: parseCacheSize, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
+		Store: actors.StoreEnv{Cache: s.cache, MemTableSize: storeMemTableSize, NoCompactionTicker: true, NoWAL: n.noWAL}, ParseCacheSize: parseCacheSize, Faults: s.faults, Overrides: s.overrides(n), Wasm: s.wasmEnv(n),
 		Bounds: router.Bounds{MaxKept: keptActors, MaxKeptBytes: keptActorBytes},
 		Ledger: ledgerEnv, OnActorFailure: func(who string, reason any) {
 			if _, injected := reason.(fault.Panic); injected {

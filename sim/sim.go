@@ -213,6 +213,7 @@ type simNode struct {
 	id      scenario.Identity
 	clock   clock.Clock
 	fs      *vfs.MemFS // its disk, which outlives crashes
+	noWAL   bool       // its disk never crashes: its store keeps no write-ahead log
 	node    *actors.Node
 	gate    *gate // its incarnation's: dead while the node is down
 	crashes int
@@ -339,7 +340,7 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		if o.Skews != nil {
 			nodeClock = skewClock{clk, o.Skews[i%len(o.Skews)]}
 		}
-		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i)}
+		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i), noWAL: !crashes(o, i)}
 	}
 	s.nodes = nodes
 	s.system = actors.NewSystem(s.logger)

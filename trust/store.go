@@ -56,7 +56,7 @@ func OpenPebble(db *pebble.DB) (*PebbleStore, map[PublicKey]int, []Relation, err
 
 func (s *PebbleStore) opts() *pebble.WriteOptions {
 	if s.Sync {
-		return pebble.Sync
+		return store.Sync(s.db)
 	}
 	return pebble.NoSync
 }

@@ -53,7 +53,7 @@ func (s *Service) ProvideSelf(challenge kademlia.Challenge, solution []byte, ttl
 		done(Stored{}, errClosed)
 		return
 	}
-	if err := s.db.Set(ownKey(r.Key), o.encode(), pebble.Sync); err != nil {
+	if err := s.db.Set(ownKey(r.Key), o.encode(), store.Sync(s.db)); err != nil {
 		s.mu.Unlock()
 		done(Stored{}, fmt.Errorf("dht: keeping the provided key: %w", err))
 		return
@@ -89,7 +89,7 @@ func (s *Service) Forget(key kademlia.Key, done func(Stored, error)) {
 	if old := s.own[key]; old != nil {
 		o.ttl = old.ttl
 	}
-	if err := s.db.Set(ownKey(key), o.encode(), pebble.Sync); err != nil {
+	if err := s.db.Set(ownKey(key), o.encode(), store.Sync(s.db)); err != nil {
 		s.mu.Unlock()
 		done(Stored{}, fmt.Errorf("dht: keeping the removal: %w", err))
 		return
@@ -119,7 +119,7 @@ func (s *Service) forgotten(key kademlia.Key, o *own) {
 	if s.closed || s.own[key] != o {
 		return
 	}
-	if s.db.Delete(ownKey(key), pebble.Sync) == nil {
+	if s.db.Delete(ownKey(key), store.Sync(s.db)) == nil {
 		delete(s.own, key)
 	}
 }

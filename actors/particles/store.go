@@ -70,7 +70,7 @@ func keyIn(space byte, k Key, h [sha256.Size]byte) []byte {
 func (s *Store) Write(k Key, w core.Write) error {
 	opts := pebble.NoSync
 	if w.Durably {
-		opts = pebble.Sync
+		opts = store.Sync(s.db)
 	}
 	var err error
 	kh := keyHash(k)

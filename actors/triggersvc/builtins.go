@@ -10,6 +10,7 @@ import (
 
 	"github.com/aquanet/aquanet/actors/builtin"
 	"github.com/aquanet/aquanet/actors/service"
+	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter/value"
 )
 
@@ -240,7 +241,7 @@ func (s *Service) spell(id, function string, args []value.Value) (value.Value, e
 	case "remove_key":
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return result(s.db.Delete(stateKey(id, key), pebble.Sync)), nil
+		return result(s.db.Delete(stateKey(id, key), store.Sync(s.db))), nil
 	}
 	return value.Value{}, service.NotFound(SpellService, function)
 }
@@ -287,7 +288,7 @@ func (s *Service) put(id, key string, v []byte) error {
 			return fmt.Errorf("trigger %s's state has %d keys, the most it may", id, n)
 		}
 	}
-	return s.db.Set(stateKey(id, key), v, pebble.Sync)
+	return s.db.Set(stateKey(id, key), v, store.Sync(s.db))
 }
 
 func (s *Service) countKeys(id string) (int, error) {

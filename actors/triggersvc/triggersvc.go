@@ -325,7 +325,7 @@ func (s *Service) Remove(by, id string) error {
 	if err := b.DeleteRange(stateKey(id, ""), stateEnd(id), nil); err != nil {
 		return err
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(store.Sync(s.db)); err != nil {
 		return fmt.Errorf("removing trigger %s: %w", id, err)
 	}
 	if tm := s.timers[id]; tm != nil {
@@ -406,7 +406,7 @@ func (s *Service) saveLocked(t *Trigger) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Set(triggerKey(t.ID), b, pebble.Sync); err != nil {
+	if err := s.db.Set(triggerKey(t.ID), b, store.Sync(s.db)); err != nil {
 		return fmt.Errorf("saving trigger %s: %w", t.ID, err)
 	}
 	return nil

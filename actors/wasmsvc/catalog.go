@@ -108,7 +108,7 @@ func (c *Catalog) AddModule(ctx context.Context, wasm []byte, name string, confi
 	defer batch.Close()
 	batch.Set(moduleBytesKey(info.ID), wasm, nil)
 	batch.Set(moduleRecordKey(info.ID), b, nil)
-	if err := batch.Commit(pebble.Sync); err != nil {
+	if err := batch.Commit(store.Sync(c.db)); err != nil {
 		return nil, fmt.Errorf("saving module %s: %w", info.ID, err)
 	}
 	return rec, nil
@@ -337,7 +337,7 @@ func (c *Catalog) SaveService(rec ServiceRecord) error {
 
 // DeleteService forgets a service.
 func (c *Catalog) DeleteService(id string) error {
-	if err := c.db.Delete(key(store.WasmServices, id), pebble.Sync); err != nil {
+	if err := c.db.Delete(key(store.WasmServices, id), store.Sync(c.db)); err != nil {
 		return fmt.Errorf("forgetting service %s: %w", id, err)
 	}
 	return nil
@@ -362,7 +362,7 @@ func (c *Catalog) put(k []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := c.db.Set(k, b, pebble.Sync); err != nil {
+	if err := c.db.Set(k, b, store.Sync(c.db)); err != nil {
 		return fmt.Errorf("saving %q: %w", k, err)
 	}
 	return nil

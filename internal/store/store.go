@@ -10,6 +10,9 @@ package store
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
+	"weak"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -75,6 +78,26 @@ type Options struct {
 	// NoCompactionTicker grants compactions only as the database asks and as they end, not
 	// also on a ticker of its own (see actors.StoreEnv).
 	NoCompactionTicker bool
+	// NoWAL opens the database without a write-ahead log: for a disk that never crashes and a
+	// database that is never reopened (the simulator's nodes that no fault crashes), where
+	// the log would only cost a hand-off to pebble's log writer at every write. What is not
+	// yet in a table is lost at Close. Write what must be durable with Sync(db), which pebble
+	// accepts on such a database; pebble.Sync it refuses.
+	NoWAL bool
+}
+
+// walless holds the databases opened with NoWAL, weakly: an entry goes when its database is
+// collected.
+var walless sync.Map // weak.Pointer[pebble.DB] → struct{}
+
+// Sync is the write option of a write that must be on disk before it returns: pebble.Sync, or
+// pebble.NoSync on a database opened with NoWAL, which has no log to sync and whose data does
+// not outlive the process anyway.
+func Sync(db *pebble.DB) *pebble.WriteOptions {
+	if _, ok := walless.Load(weak.Make(db)); ok {
+		return pebble.NoSync
+	}
+	return pebble.Sync
 }
 
 // Open opens (creating if need be) the database o names.
@@ -93,7 +116,7 @@ func Open(o Options) (*pebble.DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}, Cache: o.Cache, MemTableSize: o.MemTableSize}
+	opts := &pebble.Options{FS: fs, Logger: pebbleLogger{logger}, Cache: o.Cache, MemTableSize: o.MemTableSize, DisableWAL: o.NoWAL}
 	// Bloom filters on every level (the later levels take the first's): most lookups are for
 	// keys that are not there (a particle's first arrival), and without a filter each one
 	// reads every table that might hold it.
@@ -107,6 +130,11 @@ func Open(o Options) (*pebble.DB, error) {
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
+	}
+	if o.NoWAL {
+		w := weak.Make(db)
+		walless.Store(w, struct{}{})
+		runtime.AddCleanup(db, func(w weak.Pointer[pebble.DB]) { walless.Delete(w) }, w)
 	}
 	return db, nil
 }

@@ -2,8 +2,12 @@ package store
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +144,107 @@ func TestNoCompactionTickerStillCompacts(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no compaction after 8 flushes: %d tables in L0", db.Metrics().Levels[0].TablesCount)
 		}
+	}
+}
+
+// A database without a write-ahead log refuses pebble.Sync, takes Sync(db), and keeps what it
+// was given while it is open; a database with a log gets pebble.Sync.
+func TestSyncOnADatabaseWithoutALog(t *testing.T) {
+	db, err := Open(Options{NoWAL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	key := []byte{ParticleData, 1}
+	if err := db.Set(key, []byte("x"), pebble.Sync); err == nil {
+		t.Fatal("pebble synced a write to a database without a log: Sync(db) is not needed")
+	}
+	if err := db.Set(key, []byte("kept"), Sync(db)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	v, closer, err := db.Get(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	if string(v) != "kept" {
+		t.Fatalf("read %q", v)
+	}
+
+	logged, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logged.Close()
+	if Sync(logged) != pebble.Sync {
+		t.Fatal("a database with a log is not synced")
+	}
+}
+
+// A database without a log leaves no trace in the package once it is gone.
+func TestWithoutALogForgottenWithTheDatabase(t *testing.T) {
+	count := func() (n int) {
+		walless.Range(func(any, any) bool { n++; return true })
+		return n
+	}
+	before := count()
+	db, err := Open(Options{NoWAL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count() != before+1 {
+		t.Fatalf("%d databases without a log known, want %d", count(), before+1)
+	}
+	db.Close()
+	db = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for count() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d databases without a log known after the one opened was collected, want %d", count(), before)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Every durable write outside this package goes through Sync: pebble.Sync written anywhere else
+// fails on a node whose database has no log (the simulator's).
+func TestDurableWritesUseSync(t *testing.T) {
+	root := "../.."
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".") && path != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Dir(path) == filepath.Join(root, "internal", "store") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Sync" {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "pebble" {
+				t.Errorf("%s: pebble.Sync: write with store.Sync(db), which a database without a log accepts", fset.Position(sel.Pos()))
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/aquanet/aquanet/internal/store"
 )
 
 // txn is one pebble batch and the state it leads to. Its steps only batch writes and change
@@ -23,7 +25,7 @@ func (s *Storage) commit(t *txn, sync bool) error {
 	defer t.b.Close()
 	opt := pebble.NoSync
 	if sync {
-		opt = pebble.Sync
+		opt = store.Sync(s.db)
 	}
 	if err := t.b.Commit(opt); err != nil {
 		return fmt.Errorf("raftlog: committing: %w", err)

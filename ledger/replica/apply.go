@@ -154,7 +154,7 @@ func (r *Replica) snapshot() error {
 	r.lastSnap = r.applied
 	// The state's writes are not synced (the log replays them after a crash): sync them
 	// before the log they come from is dropped.
-	if err := r.db.LogData(nil, pebble.Sync); err != nil {
+	if err := r.db.LogData(nil, store.Sync(r.db)); err != nil {
 		return err
 	}
 	if r.applied <= r.cfg.SnapshotEvery {
@@ -213,7 +213,7 @@ func (r *Replica) restore(snap *pb.Snapshot) ([]Applied, [][32]byte, error) {
 	if err := b.Set(append([]byte{store.Ledger}, keyApplied...), applied, nil); err != nil {
 		return nil, nil, err
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(store.Sync(r.db)); err != nil {
 		return nil, nil, err
 	}
 	state, err := ledger.NewState(r.store)
