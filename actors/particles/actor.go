@@ -103,7 +103,8 @@ type Expired struct {
 // Finished reports that the particle has nothing left to do here for now, its data saved in
 // the Store, after Arrivals arrivals (the first included). The actor may then be stopped: if
 // no arrival was sent to it since (the sender counts them), nothing is lost. Or it may be kept
-// for the next arrival: it holds Bytes of data (encoded; its decoded form is dropped).
+// for the next arrival: its data then takes some Bytes of memory (Machine.Held: encoded, and
+// decoded for the next run).
 type Finished struct {
 	Key      Key
 	Arrivals int
@@ -406,12 +407,13 @@ func (a *particleActor) run(ctx actor.Context) {
 	}
 	if err != nil {
 		st.m.SaveFailed()
+		st.m.Shed()
 		a.cfg.Logger.Error("particle data not saved: the particle's actor keeps it until the deadline", "particle", p.ID, "error", err)
 		return
 	}
 	st.merged = nil
 	a.cfg.Logger.Debug("particle done here for now", "particle", p.ID, "init_peer", st.init, "runs", st.m.Runs(), "complete", st.complete)
-	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals, Bytes: len(st.m.Data())})
+	a.report(ctx, &Finished{Key: st.key, Arrivals: st.arrivals, Bytes: st.m.Held()})
 }
 
 // allPure reports whether every call is to a pure service (Config.Pure).

@@ -218,14 +218,34 @@ func (m *Machine) run(current []byte, results map[uint32]interpreter.CallResult)
 		out.Data = m.Data()
 	}
 	if len(out.CallRequests) == 0 && len(m.pending) == 0 && len(m.results) == 0 {
-		// Nothing of this peer's own runs next: the particle waits for data from others, which
-		// a run must decode anyway, or for its deadline. Its data is kept as bytes only, so
-		// that the particles strangers leave waiting cost the memory their bytes are bounded
-		// by (router.Bounds), not their decoded form's.
+		// Nothing of this peer's own runs next: the particle waits for data from others, or
+		// for its deadline. Its data is encoded (the actor saves it whole), and kept decoded
+		// too: the next arrival merges into it without decoding it again (a chat's sender
+		// decoded its own data back at every member's answer). What it holds is Held, which
+		// the router's bound on the actors it keeps counts; an actor that is not kept stops.
+		// No call waits, so there is no pause to resume.
 		m.Data()
-		m.decoded, m.paused = nil, nil
+		m.paused = nil
 	}
 	return out
+}
+
+// Held estimates the memory this peer's data takes in the machine: its bytes, and its decoded
+// form if kept. Decoded data measured 9.7× its bytes for a 575-byte one (a fold of one call),
+// 4.8× for 2.2 KB and 3.6× for 19 KB (a fold of 100): some 4 KiB and 4× its bytes.
+func (m *Machine) Held() int {
+	n := len(m.Data())
+	if m.decoded != nil {
+		n += 4<<10 + 4*n
+	}
+	return n
+}
+
+// Shed drops the decoded form of the data, keeping its bytes: for a machine that waits long
+// with nothing to run (its data could not be saved), whose memory no bound counts then.
+func (m *Machine) Shed() {
+	m.Data()
+	m.decoded, m.paused = nil, nil
 }
 
 // relay returns where a relay passes on data that arrived from the peer from. A client (a

@@ -55,10 +55,18 @@ func TestLocalCallThenForward(t *testing.T) {
 	if !m.Idle() || m.Runs() != 2 {
 		t.Fatalf("idle %v after %d runs", m.Idle(), m.Runs())
 	}
-	// While a call of its own was pending the machine kept its data decoded; idle, it keeps
-	// the bytes only.
-	if m.decoded != nil {
-		t.Fatal("an idle machine keeps its data decoded")
+	// Idle, the machine keeps its data encoded (to be saved) and decoded (for the next
+	// arrival), and says what that holds; shed, the bytes only.
+	if m.decoded == nil || m.stale || m.paused != nil {
+		t.Fatalf("an idle machine: decoded %v, its bytes stale %v, a pause kept %v", m.decoded != nil, m.stale, m.paused != nil)
+	}
+	held := m.Held()
+	if held <= 5*len(m.prev) {
+		t.Fatalf("an idle machine holding %d bytes decoded says it holds %d", len(m.prev), held)
+	}
+	m.Shed()
+	if m.decoded != nil || m.Held() != len(m.prev) {
+		t.Fatalf("shed: decoded %v, holds %d of %d bytes", m.decoded != nil, m.Held(), len(m.prev))
 	}
 	if m.Deadline() != 1_700_000_060_000 {
 		t.Fatalf("deadline %d", m.Deadline())
@@ -273,6 +281,65 @@ func TestDataEncodedWhenAskedIsEveryRunsData(t *testing.T) {
 			}
 			m.Result(c.ID, res)
 			wantOut = interpreter.Run(script, want, nil, map[uint32]interpreter.CallResult{c.ID: res}, p)
+		}
+	}
+}
+
+// An idle machine keeps its data decoded, and what arrives next merges into it as it does into
+// the same data restored from its bytes (a new actor's machine): the same effects, the same
+// data after, whether the answers come back one by one or the machine is restored each time.
+func TestIdleMachineMergesAsARestoredOne(t *testing.T) {
+	alice, bob, carol := identity(t, "alice"), identity(t, "bob"), identity(t, "carol")
+	script := fmt.Sprintf(`(seq (seq (par (call "%s" ("op" "identity") ["b"] $r) (call "%s" ("op" "identity") ["c"] $r)) (canon %%init_peer_id%% $r #r)) (call %%init_peer_id%% ("s" "done") [#r]))`,
+		bob.PeerID, carol.PeerID)
+	kept := machine(t, script, alice, alice)
+	kept.Arrive(nil)
+	e := kept.Step()
+	if len(e.Forward) != 2 || !kept.Idle() {
+		t.Fatalf("alice's first run: %+v", e)
+	}
+	// Bob and carol each answer their call and send the particle back.
+	var answers [][]byte
+	for _, who := range []scenario.Identity{bob, carol} {
+		m := machine(t, script, alice, who)
+		m.Arrive(e.Data)
+		c := m.Step()
+		if len(c.Calls) != 1 {
+			t.Fatalf("%s's run: %+v", who.Name, c)
+		}
+		m.Result(c.Calls[0].ID, interpreter.CallResult{Result: c.Calls[0].Args[0].String()})
+		back := m.Step()
+		if !reflect.DeepEqual(back.Forward, []string{alice.PeerID}) {
+			t.Fatalf("%s sends to %v", who.Name, back.Forward)
+		}
+		answers = append(answers, back.Data)
+	}
+	for i, a := range answers {
+		restored := machine(t, script, alice, alice)
+		restored.Restore(bytes.Clone(kept.Data()))
+		if kept.decoded == nil {
+			t.Fatalf("answer %d: the idle machine did not keep its data decoded", i)
+		}
+		kept.Arrive(a)
+		restored.Arrive(a)
+		ke, re := kept.Step(), restored.Step()
+		if ke.RetCode != 0 || !reflect.DeepEqual(ke.Calls, re.Calls) || ke.RetCode != re.RetCode {
+			t.Fatalf("answer %d: the kept machine's run %+v, a restored one's %+v", i, ke, re)
+		}
+		if !bytes.Equal(kept.Data(), restored.Data()) {
+			t.Fatalf("answer %d: the kept machine's data differs from a restored one's", i)
+		}
+		if i == 0 && (len(ke.Calls) != 1 || ke.Calls[0].Function != "done") {
+			t.Fatalf("bob's answer in (the par goes on with one branch done): %+v", ke)
+		}
+		for _, c := range ke.Calls { // answered, so that the machine is idle again
+			kept.Result(c.ID, interpreter.CallResult{Result: `"ok"`})
+		}
+		if kept.Ready() {
+			kept.Step()
+		}
+		if !kept.Idle() {
+			t.Fatalf("answer %d: the machine is not idle after its calls were answered", i)
 		}
 	}
 }
