@@ -96,8 +96,9 @@ type Bounds struct {
 	// MaxBytes: the data of all of them (default 4 GiB).
 	MaxBytes int
 	// MaxKept: finished particles whose actor is kept for their next arrival, and MaxKeptBytes
-	// the data those actors hold (defaults 32 and 64 MiB); past either, the actor kept
-	// longest is stopped (its particle's data is in the store).
+	// the memory their data takes, encoded and decoded (particles.Finished.Bytes; defaults 32
+	// and 64 MiB); past either, the actor kept longest is stopped (its particle's data is in
+	// the store).
 	MaxKept, MaxKeptBytes int
 }
 
