@@ -34,12 +34,17 @@ var stdlib = &voi.Options{Verify: voi.VerifyOptionsStdLib}
 
 // Cache remembers verified signatures. It is safe for concurrent use.
 type Cache struct {
-	mu   sync.Mutex
-	seen bounded[[sha256.Size]byte, struct{}]
-	hits uint64
+	mu       sync.Mutex
+	seen     bounded[[sha256.Size]byte, struct{}]
+	hits     uint64
+	verified uint64 // checks made by ed25519 (not answered from memory)
+	signs    uint64
 	// keys are the keys of signers whose signatures verified: a key seen once maps to nil,
 	// and a key seen again to its expanded form.
 	keys bounded[[ed25519.PublicKeySize]byte, *voi.ExpandedPublicKey]
+	// signers are the private keys Sign was given, by their SHA-256, and whether their halves
+	// agree (the public half is the seed's).
+	signers bounded[[sha256.Size]byte, bool]
 }
 
 // bounded is a map of at most cap(order) entries, the oldest forgotten first.
@@ -76,8 +81,9 @@ const MaxKeys = 4096
 func New(n int) *Cache {
 	n = max(n, 1)
 	return &Cache{
-		seen: newBounded[[sha256.Size]byte, struct{}](n),
-		keys: newBounded[[ed25519.PublicKeySize]byte, *voi.ExpandedPublicKey](min(n, MaxKeys)),
+		seen:    newBounded[[sha256.Size]byte, struct{}](n),
+		keys:    newBounded[[ed25519.PublicKeySize]byte, *voi.ExpandedPublicKey](min(n, MaxKeys)),
+		signers: newBounded[[sha256.Size]byte, bool](min(n, MaxKeys)),
 	}
 }
 
@@ -98,11 +104,13 @@ func (c *Cache) Verify(pub ed25519.PublicKey, msg, sig []byte) bool {
 	if len(pub) != ed25519.PublicKeySize {
 		return false // ed25519.Verify panics on a key of another size
 	}
-	k := key(pub, msg, sig)
+	k := cacheKey(pub, msg, sig)
 	c.mu.Lock()
 	_, ok := c.seen.m[k]
 	if ok {
 		c.hits++
+	} else {
+		c.verified++
 	}
 	c.mu.Unlock()
 	if ok {
@@ -157,6 +165,21 @@ func (c *Cache) Hits() uint64 {
 	return c.hits
 }
 
+// Verified is how many verifications the cache made by ed25519: those it could not answer
+// from memory.
+func (c *Cache) Verified() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.verified
+}
+
+// Signs is how many signatures Sign made.
+func (c *Cache) Signs() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.signs
+}
+
 // Len is how many signatures the cache holds.
 func (c *Cache) Len() int {
 	c.mu.Lock()
@@ -164,9 +187,9 @@ func (c *Cache) Len() int {
 	return len(c.seen.m)
 }
 
-// key hashes the three, each but the last prefixed with its length, so that no two different
+// cacheKey hashes the three, each but the last prefixed with its length, so that no two different
 // triples share a key.
-func key(pub, msg, sig []byte) [sha256.Size]byte {
+func cacheKey(pub, msg, sig []byte) [sha256.Size]byte {
 	h := sha256.New()
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(pub)))

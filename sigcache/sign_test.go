@@ -28,6 +28,40 @@ func TestSignIsTheStandardLibrarys(t *testing.T) {
 	}
 }
 
+// What a cache signed it verifies from memory, and only those bytes: the same signature over
+// another message is checked afresh, and fails.
+func TestSignedIsRemembered(t *testing.T) {
+	c := New(16)
+	pub, priv := keyPair(3)
+	msg := []byte("a run's CIDs")
+	sig := c.Sign(priv, msg)
+	if !c.Verify(pub, msg, sig) || c.Hits() != 1 || c.Verified() != 0 {
+		t.Fatalf("its own signature: hits %d, verified %d; want 1 and 0", c.Hits(), c.Verified())
+	}
+	if c.Verify(pub, []byte("another run's CIDs"), sig) || c.Verified() != 1 {
+		t.Fatalf("the signature over another message verified, or from memory (verified %d)", c.Verified())
+	}
+	if c.Signs() != 1 {
+		t.Fatalf("signs %d, want 1", c.Signs())
+	}
+}
+
+// A private key whose public half is not its seed's signs what does not verify under that
+// half; Sign must not remember such a signature as verified.
+func TestSignWithHalvesThatDisagree(t *testing.T) {
+	c := New(16)
+	_, priv := keyPair(4)
+	other, _ := keyPair(5)
+	bad := append(append(ed25519.PrivateKey{}, priv[:ed25519.SeedSize]...), other...)
+	msg := []byte("m")
+	for range 2 { // the second time the key's check is remembered
+		sig := c.Sign(bad, msg)
+		if want := ed25519.Verify(other, msg, sig); c.Verify(other, msg, sig) != want || c.Hits() != 0 {
+			t.Fatalf("Verify of a signature by a key whose halves disagree: hits %d; crypto/ed25519 says %v", c.Hits(), want)
+		}
+	}
+}
+
 func TestSignPanicsOnAShortKey(t *testing.T) {
 	defer func() {
 		if recover() == nil {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,19 +20,23 @@ import (
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/interpreter/value"
 	"github.com/aquanet/aquanet/particle"
+	"github.com/aquanet/aquanet/sigcache"
 )
 
 // BenchmarkHop: one particle from node A to node B and back over loopback libp2p (TCP, Noise,
-// Yamux), one at a time: A starts it, B runs op.noop, A's callback ends it. "raw" is a libp2p
-// stream echo of a message the size of the particle as it travels, on the same kind of hosts
-// in the same run: the floor the hop is measured against.
+// Yamux), one at a time: A starts it, B runs op.noop, A's callback ends it. B runs in a process
+// of its own (this test binary again: TestHopPeer), as two nodes do: in one process they would
+// share the signature cache (sigcache.Default) and skip the checks the other made. "raw" is a
+// libp2p stream echo of a message the size of the particle as it travels, to B's process on the
+// same kind of host in the same run: the floor the hop is measured against. verifies/op and
+// signs/op are the ed25519 work of both processes a round trip (sigcache's counts).
 func BenchmarkHop(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	aliceID, bobID := actortest.Identity(b, "alice"), actortest.Identity(b, "bob")
 	aTr, a := startNode(b, aliceID.Key, nil)
-	bTr, _ := startNode(b, bobID.Key, nil)
-	if err := aTr.Bootstrap(ctx, []string{bTr.Addrs()[0].String()}); err != nil {
+	bob := startHopPeer(b)
+	if err := aTr.Bootstrap(ctx, []string{bob.addr}); err != nil {
 		b.Fatal(err)
 	}
 	done := make(chan struct{}, 1)
@@ -44,10 +51,13 @@ func BenchmarkHop(b *testing.B) {
 	b.Run("hop", func(b *testing.B) {
 		ps := make([]particle.Particle, b.N)
 		for i := range ps {
-			ps[i] = actortest.Particle(b, aliceID, particle.Particle{ID: fmt.Sprint("hop-", i), Timestamp: uint64(time.Now().UnixMilli()),
+			// Ids new to both processes, as every particle's is: the data's signatures cover it.
+			ps[i] = actortest.Particle(b, aliceID, particle.Particle{ID: fmt.Sprint("hop-", time.Now().UnixNano(), "-", i), Timestamp: uint64(time.Now().UnixMilli()),
 				TTL: 600_000, MaxHops: 8, Script: script})
 		}
 		particleSize = ps[0].EncodedLen() + 600 // the data it carries back (measured: ~600 bytes)
+		verified, signs := sigcache.Default.Verified(), sigcache.Default.Signs()
+		bobVerified, bobSigns := bob.counts(b)
 		b.ResetTimer()
 		for i := range ps {
 			a.Deliver(a.PeerID(), ps[i])
@@ -57,21 +67,113 @@ func BenchmarkHop(b *testing.B) {
 				b.Fatal("the particle did not come back")
 			}
 		}
+		b.StopTimer()
+		bobVerified2, bobSigns2 := bob.counts(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
+		b.ReportMetric(float64(sigcache.Default.Verified()-verified+bobVerified2-bobVerified)/float64(b.N), "verifies/op")
+		b.ReportMetric(float64(sigcache.Default.Signs()-signs+bobSigns2-bobSigns)/float64(b.N), "signs/op")
 	})
 	b.Run("raw", func(b *testing.B) {
-		benchRawEcho(b, aTr, bTr, max(particleSize, 1000))
+		benchRawEcho(b, aTr, bob.id, max(particleSize, 1000))
 	})
 }
 
-// benchRawEcho echoes size-byte messages over one libp2p stream between two hosts.
-func benchRawEcho(b *testing.B, from, to *p2p.Transport, size int) {
-	const echo = protocol.ID("/aquanet/bench-echo/1.0.0")
-	to.Host().SetStreamHandler(echo, func(s network.Stream) {
+// hopPeerEnv, set, makes this test binary BenchmarkHop's other process (TestHopPeer).
+const hopPeerEnv = "AQUANET_HOP_PEER"
+
+// TestHopPeer is BenchmarkHop's other process, not a test of its own: bob's node and an echo.
+// It prints its address, then answers each "counts" line on its stdin with its signature
+// cache's verifications and signatures, until stdin closes.
+func TestHopPeer(t *testing.T) {
+	if os.Getenv(hopPeerEnv) == "" {
+		t.Skip("BenchmarkHop's peer process: it runs when the benchmark starts it")
+	}
+	tr, _ := startNode(t, actortest.Identity(t, "bob").Key, nil)
+	serveEcho(tr)
+	fmt.Println("addr", tr.Addrs()[0])
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "counts" {
+			fmt.Println("counts", sigcache.Default.Verified(), sigcache.Default.Signs())
+		}
+	}
+}
+
+// hopPeer is TestHopPeer's process, seen from the benchmark.
+type hopPeer struct {
+	addr string
+	id   peer.ID
+	in   io.Writer
+	out  *bufio.Scanner
+}
+
+// startHopPeer starts TestHopPeer in a process of its own, stopped when b ends.
+func startHopPeer(b *testing.B) *hopPeer {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHopPeer$")
+	cmd.Env = append(os.Environ(), hopPeerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		in.Close()
+		cmd.Wait() //nolint:errcheck // its output is the benchmark's
+	})
+	p := &hopPeer{in: in, out: bufio.NewScanner(out)}
+	p.addr = strings.TrimPrefix(p.line(b, "addr "), "addr ")
+	info, err := peer.AddrInfoFromString(p.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.id = info.ID
+	return p
+}
+
+// line returns the peer's next line that starts with prefix.
+func (p *hopPeer) line(b *testing.B, prefix string) string {
+	for p.out.Scan() {
+		if strings.HasPrefix(p.out.Text(), prefix) {
+			return p.out.Text()
+		}
+	}
+	b.Fatalf("the peer process ended before printing %q: %v", prefix, p.out.Err())
+	return ""
+}
+
+// counts returns the peer's verifications and signatures so far.
+func (p *hopPeer) counts(b *testing.B) (verified, signs uint64) {
+	if _, err := io.WriteString(p.in, "counts\n"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(p.line(b, "counts "), "counts %d %d", &verified, &signs); err != nil {
+		b.Fatal(err)
+	}
+	return verified, signs
+}
+
+const echoProtocol = protocol.ID("/aquanet/bench-echo/1.0.0")
+
+// serveEcho echoes what comes on each echo stream to tr, in messages of the size of the first
+// line: the size, then that many bytes at a time.
+func serveEcho(tr *p2p.Transport) {
+	tr.Host().SetStreamHandler(echoProtocol, func(s network.Stream) {
 		defer s.Close()
+		r := bufio.NewReader(s)
+		var size int
+		if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
+			return
+		}
 		buf := make([]byte, size)
 		for {
-			if _, err := io.ReadFull(s, buf); err != nil {
+			if _, err := io.ReadFull(r, buf); err != nil {
 				return
 			}
 			if _, err := s.Write(buf); err != nil {
@@ -79,11 +181,18 @@ func benchRawEcho(b *testing.B, from, to *p2p.Transport, size int) {
 			}
 		}
 	})
-	s, err := from.Host().NewStream(context.Background(), peer.ID(to.ID()), echo)
+}
+
+// benchRawEcho echoes size-byte messages over one libp2p stream to the echo of the peer to.
+func benchRawEcho(b *testing.B, from *p2p.Transport, to peer.ID, size int) {
+	s, err := from.Host().NewStream(context.Background(), to, echoProtocol)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	if _, err := fmt.Fprintln(s, size); err != nil {
+		b.Fatal(err)
+	}
 	msg := make([]byte, size)
 	r := bufio.NewReader(s)
 	b.ResetTimer()
