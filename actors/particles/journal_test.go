@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/internal/store"
 	"github.com/aquanet/aquanet/interpreter"
+	"github.com/aquanet/aquanet/interpreter/data"
 )
 
 // A fold whose every call is saved before it runs (a service that is not pure) saves, after
@@ -103,5 +105,44 @@ func TestDeleteDropsTheJournal(t *testing.T) {
 	}
 	if got, err := s.Load(k); got != nil || err != nil {
 		t.Fatalf("Load after Delete = %q, %v", got, err)
+	}
+}
+
+// The journal entries a store held when it was opened (a crash left them) are found by the
+// store opened next: Load applies them, Delete drops them. Entries written since the data
+// was written whole are looked for; data written whole has none to look for.
+func TestJournalEntriesFoundAcrossOpens(t *testing.T) {
+	db, err := store.Open(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	k := Key{ID: "p-1", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	kh := keyHash(k)
+	d := data.New()
+	whole := d.Encode()
+	first := NewStore(db)
+	if err := first.Write(k, core.Write{Data: whole}); err != nil {
+		t.Fatal(err)
+	}
+	if first.mayHaveJournal(kh) {
+		t.Fatal("data written whole is looked for in the journal")
+	}
+	if err := first.Write(k, core.Write{Entry: data.AppendJournal(nil, d, 0, nil), Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !first.mayHaveJournal(kh) {
+		t.Fatal("data with a journal entry is not looked for in the journal")
+	}
+
+	second := NewStore(db) // the node restarted
+	if entries, err := second.journal(k, kh); err != nil || len(entries) != 1 {
+		t.Fatalf("the next store finds %d entries (%v), want 1", len(entries), err)
+	}
+	if err := second.Delete(k, nil); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err := NewStore(db).journal(k, kh); err != nil || len(entries) != 0 {
+		t.Fatalf("%d entries after Delete (%v), want none", len(entries), err)
 	}
 }

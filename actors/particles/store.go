@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -34,10 +35,63 @@ var _ core.Store = (*Store)(nil)
 //
 // Between two writes of the data whole, Write keeps journal entries of what runs added
 // (data.AppendJournal), each in one write with the arrivals it merged; Load applies them.
-type Store struct{ db *pebble.DB }
+type Store struct {
+	db *pebble.DB
+	mu sync.Mutex
+	// journaled holds the particles (by keyHash) that may have journal entries: those with
+	// entries written since their data was last written whole, and those whose entries the
+	// store held when it was opened (a crash left them). Load and Delete look for the entries
+	// of these only: most particles never have any, and a lookup that finds none still reads
+	// pebble's memtables and the tables its filters pass.
+	journaled map[[sha256.Size]byte]struct{}
+	unknown   bool // the entries held at the open could not be listed: every particle may have some
+}
 
 // NewStore returns the particle data store in db.
-func NewStore(db *pebble.DB) *Store { return &Store{db: db} }
+func NewStore(db *pebble.DB) *Store {
+	s := &Store{db: db, journaled: map[[sha256.Size]byte]struct{}{}}
+	if err := s.listJournaled(); err != nil {
+		s.unknown = true
+	}
+	return s
+}
+
+// listJournaled notes the particles that have journal entries in the store.
+func (s *Store) listJournaled() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{store.ParticleJournal}, UpperBound: []byte{store.ParticleJournal + 1}})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if key := it.Key(); len(key) == 1+8+sha256.Size+4 {
+			s.journaled[[sha256.Size]byte(key[9:9+sha256.Size])] = struct{}{}
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+// mayHaveJournal reports whether the particle of kh may have journal entries.
+func (s *Store) mayHaveJournal(kh [sha256.Size]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.journaled[kh]
+	return ok || s.unknown
+}
+
+// setJournaled notes that the particle of kh may have journal entries (on), or has none.
+func (s *Store) setJournaled(kh [sha256.Size]byte, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.journaled[kh] = struct{}{}
+	} else {
+		delete(s.journaled, kh)
+	}
+}
 
 // keyPrefix is a key space's prefix byte, the particle's deadline (big-endian, so keys sort by
 // it) and a hash of the rest of its key (keyHash), with room for an arrival's hash after it.
@@ -79,6 +133,7 @@ func (s *Store) Write(k Key, w core.Write) error {
 	} else {
 		b := s.db.NewBatch()
 		if w.Entry != nil {
+			s.setJournaled(kh, true) // before the write: a failed one costs lookups, not entries
 			b.Set(journalKey(k, kh, w.Seq), w.Entry, nil)
 		} else {
 			b.Set(keyIn(store.ParticleData, k, kh), w.Data, nil)
@@ -95,6 +150,9 @@ func (s *Store) Write(k Key, w core.Write) error {
 	}
 	if err != nil {
 		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
+	}
+	if w.Entry == nil {
+		s.setJournaled(kh, false) // written whole, its entries dropped
 	}
 	return nil
 }
@@ -142,6 +200,9 @@ func (s *Store) Load(k Key) ([]byte, error) {
 // journal returns the journal entries of a particle's data, in order: 1, 2, ... for as long as
 // they follow one another (a point lookup each, and one that finds none for data without).
 func (s *Store) journal(k Key, kh [sha256.Size]byte) ([][]byte, error) {
+	if !s.mayHaveJournal(kh) {
+		return nil, nil
+	}
 	var entries [][]byte
 	for seq := uint32(1); ; seq++ {
 		v, closer, err := s.db.Get(journalKey(k, kh, seq))
@@ -214,6 +275,7 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting the data of particle %s: %w", k.ID, err)
 	}
+	s.setJournaled(kh, false)
 	return nil
 }
 
@@ -229,6 +291,10 @@ func (s *Store) DeleteExpired(now uint64) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting expired particle data: %w", err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.journaled)
+	s.unknown = s.listJournaled() != nil
 	return nil
 }
 
