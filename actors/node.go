@@ -503,8 +503,22 @@ func (n *Node) start() error {
 		return fmt.Errorf("actors: %w", err)
 	}
 	n.root, n.registry, n.router, n.network = pids.root, pids.registry, pids.router, pids.network
+	if nt, ok := transport.(core.NoticeTaker); ok {
+		nt.OnNotice(n.noticeIn)
+	}
 	triggers.Start()
 	return nil
+}
+
+// noticeIn hands a notice that came from the peer from to the network actor, which passes it
+// on to the particle's initiator if this node sent it the particle (network.NoticeIn).
+func (n *Node) noticeIn(from string, notice core.Notice) {
+	n.mu.Lock()
+	pid, ok := n.network, n.started && !n.stopping
+	n.mu.Unlock()
+	if ok {
+		n.system.Root.Send(pid, &network.NoticeIn{From: from, Notice: notice})
+	}
 }
 
 var _ core.Inbox = (*Node)(nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"go.uber.org/goleak"
 
+	"github.com/aquanet/aquanet/actors"
 	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/service"
 	"github.com/aquanet/aquanet/client"
@@ -456,5 +457,37 @@ func TestNoticeHeardAtOnce(t *testing.T) {
 	}
 	if len(heard) != 1 || !heard[0].Failed || heard[0].Peer != r.ID || !strings.Contains(heard[0].Reason, "no_such_function") {
 		t.Fatalf("notices %+v, want one: the script failed on the relay, naming the call", heard)
+	}
+}
+
+// A peer past the relay that refuses the particle as it arrives (here: its TTL is over that
+// peer's limit) tells the relay, which passes the notice on to its client: OnNotice hears it at
+// once, naming that peer, instead of the run waiting out its TTL in silence.
+func TestRefusalPastTheRelayHeard(t *testing.T) {
+	r := newRelay(t)
+	strict := newRelay(t, func(e *actors.Env) { e.Limits.MaxTTL = time.Minute })
+	if err := strict.tr.Bootstrap(testCtx(t), []string{r.Addr}); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, r)
+	script := fmt.Sprintf(`
+(seq
+  (call "%s" ("op" "noop") [])
+  (call %%init_peer_id%% ("callbackSrv" "response") []))`, strict.ID)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	var heard []*client.NoAnswerError
+	_, err := c.Run(ctx, script, nil, client.WithTTL(5*time.Minute), client.OnNotice(func(n *client.NoAnswerError) {
+		heard = append(heard, n)
+		cancel()
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the run stopped by the notice's cancel", err)
+	}
+	if len(heard) != 1 || !heard[0].Refused || heard[0].Peer != strict.ID || !strings.Contains(heard[0].Reason, "ttl too long") {
+		t.Fatalf("notices %+v, want one: %s refused the particle, its TTL too long", heard, strict.ID)
+	}
+	if w := heard[0].What(); !strings.Contains(w, "refused the particle as it arrived") {
+		t.Fatalf("What() = %q", w)
 	}
 }

@@ -20,8 +20,8 @@ type relay struct {
 	tr   *p2p.Transport
 }
 
-// startRelay starts a node; stop stops it and its transport.
-func startRelay() (*relay, error) {
+// startRelay starts a node, its Env changed by each of opts; stop stops it and its transport.
+func startRelay(opts ...func(*actors.Env)) (*relay, error) {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -30,7 +30,11 @@ func startRelay() (*relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := actors.NewNode(actors.Env{Key: key, Transport: tr.Join})
+	env := actors.Env{Key: key, Transport: tr.Join}
+	for _, o := range opts {
+		o(&env)
+	}
+	n, err := actors.NewNode(env)
 	if err == nil {
 		err = n.Start()
 	}
@@ -54,9 +58,9 @@ func (r *relay) stop() {
 }
 
 // newRelay starts a relay that stops when the test ends.
-func newRelay(t *testing.T) *relay {
+func newRelay(t *testing.T, opts ...func(*actors.Env)) *relay {
 	t.Helper()
-	r, err := startRelay()
+	r, err := startRelay(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,11 +35,12 @@ func (e *RejectedError) Error() string {
 // connection to the relay closed and was made again. errors.Is(err, ErrExpired) holds for it
 // too.
 type NoAnswerError struct {
-	Peer   string // the peer the relay could not reach, or where the script failed
-	Failed bool   // the script failed on Peer
-	Back   bool   // Peer is this client: the relay could not send the particle back (one grown over the size limit)
-	Lost   bool   // Peer is the relay: its connection closed while the particle was out, and the client connected again
-	Reason string // what the relay said, in a line
+	Peer    string // the peer the relay could not reach, or where the script failed, or that refused the particle
+	Failed  bool   // the script failed on Peer
+	Refused bool   // Peer, past the relay, refused the particle as it arrived (the relay passed its notice on)
+	Back    bool   // Peer is this client: the relay could not send the particle back (one grown over the size limit)
+	Lost    bool   // Peer is the relay: its connection closed while the particle was out, and the client connected again
+	Reason  string // what the relay said, in a line
 }
 
 func (e *NoAnswerError) Error() string { return fmt.Sprintf("%v: %s", ErrExpired, e.What()) }
@@ -49,6 +50,9 @@ func (e *NoAnswerError) Error() string { return fmt.Sprintf("%v: %s", ErrExpired
 func (e *NoAnswerError) What() string {
 	if e.Failed {
 		return fmt.Sprintf("the script failed on %s: %s", e.Peer, e.Reason)
+	}
+	if e.Refused {
+		return fmt.Sprintf("%s refused the particle as it arrived: %s", e.Peer, e.Reason)
 	}
 	if e.Back {
 		return fmt.Sprintf("the relay could not send the particle back to this client (%s)", e.Reason)
@@ -61,7 +65,7 @@ func (e *NoAnswerError) What() string {
 
 // noAnswer is the error a run that expires after notice n ends with.
 func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
-	return &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Back: !n.Failed && n.Peer == c.self.String(), Reason: n.Reason}
+	return &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Refused: n.Rejected, Back: !n.Failed && !n.Rejected && n.Peer == c.self.String(), Reason: n.Reason}
 }
 
 // Unwrap makes errors.Is(err, ErrExpired) hold.
@@ -198,8 +202,8 @@ func WithTTL(ttl time.Duration) RunOption { return func(c *runConfig) { c.ttl = 
 func OnEvent(f func(Event)) RunOption { return func(c *runConfig) { c.onEvent = f } }
 
 // OnNotice makes Run call f, on Run's goroutine, as soon as the relay says that it could not
-// send the particle on or that the script failed on a peer (the error the run ends with at the
-// TTL's end if nothing else comes back). Run waits on: another branch of the script may still
+// send the particle on, that the script failed on a peer, or that a peer it sent the particle
+// to refused it (the error the run ends with at the TTL's end if nothing else comes back). Run waits on: another branch of the script may still
 // complete. A caller that knows its script has no such branch can stop there (cancel ctx).
 func OnNotice(f func(*NoAnswerError)) RunOption { return func(c *runConfig) { c.onNotice = f } }
 
@@ -328,7 +332,10 @@ func (r *run) loop(ctx, deadline context.Context) error {
 			}
 			return ErrExpired
 		case n := <-r.heard:
-			if n.Rejected {
+			if n.Rejected && n.Peer == r.c.relay.ID.String() {
+				// The relay refused it: it went nowhere. A refusal further on (the relay
+				// passes on what the peers it sent the particle to said) is heard of below:
+				// another branch of the script may still come back.
 				return &RejectedError{Peer: n.Peer, Reason: n.Reason}
 			}
 			if n.TooLarge && n.Peer == self {

@@ -43,6 +43,13 @@ type Notifier interface {
 	Notify(to string, n Notice)
 }
 
+// NoticeTaker is a Transport that takes notices in, handing each to f with the peer it came
+// from (from any goroutine; f must not block). A node takes them to pass on to its clients
+// what the peers it sent their particles to said (actors/network).
+type NoticeTaker interface {
+	OnNotice(f func(from string, n Notice))
+}
+
 // LateFailures is a Transport that may fail to deliver a particle after Send returned nil (it
 // sends on goroutines of its own): it tells f of every particle it gives up, from any
 // goroutine; f must not block.

@@ -32,10 +32,25 @@ type Config struct {
 // GetStats asks for the counters; the reply to ReplyTo is a Stats.
 type GetStats struct{ ReplyTo *actor.PID }
 
-// Stats are the network actor's counters.
+// Stats are the network actor's counters. NoticesPassed counts the notices of other peers
+// passed on to a particle's initiator; NoticesDropped those that were not (about a particle
+// this node did not send to that peer lately, or one whose notice was passed on already).
 type Stats struct {
-	Sent, Local, Failed uint64
+	Sent, Local, Failed           uint64
+	NoticesPassed, NoticesDropped uint64
 }
+
+// NoticeIn is a notice that came from the peer From (core.NoticeTaker). If this node sent the
+// particle to From lately, the notice goes on to the particle's initiator, once: a client
+// whose relay this node is hears what became of its particle one hop further (core.Notice
+// says which peer said it). A notice about anything else is dropped.
+type NoticeIn struct {
+	From   string
+	Notice core.Notice
+}
+
+// maxSent bounds the sends remembered for the notices they may bring back.
+const maxSent = 4096
 
 // Props returns the network actor.
 func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
@@ -48,6 +63,49 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 type networkActor struct {
 	cfg   Config
 	stats Stats
+	// sent remembers the last maxSent sends of other peers' particles (oldest first out,
+	// sentOrder a ring), with each particle's initiator, while the transport sends notices.
+	sent      map[sentTo]sentEntry
+	sentOrder []sentSlot
+	sentNext  int
+	sentGen   uint64
+}
+
+// sentTo is a particle sent to a peer; sentEntry its initiator and the place it was
+// remembered at (gen); sentSlot a place in the ring.
+type (
+	sentTo    struct{ particleID, to string }
+	sentEntry struct {
+		init string
+		gen  uint64
+	}
+	sentSlot struct {
+		key sentTo
+		gen uint64
+	}
+)
+
+// remember notes that the particle id of the initiator init went to the peer to.
+func (n *networkActor) remember(id, to, init string) {
+	k := sentTo{id, to}
+	if _, ok := n.sent[k]; ok {
+		return
+	}
+	if n.sent == nil {
+		n.sent = make(map[sentTo]sentEntry)
+	}
+	n.sentGen++
+	slot := sentSlot{k, n.sentGen}
+	if len(n.sentOrder) < maxSent {
+		n.sentOrder = append(n.sentOrder, slot)
+	} else {
+		if old := n.sentOrder[n.sentNext]; n.sent[old.key].gen == old.gen {
+			delete(n.sent, old.key)
+		}
+		n.sentOrder[n.sentNext] = slot
+		n.sentNext = (n.sentNext + 1) % maxSent
+	}
+	n.sent[k] = sentEntry{init, n.sentGen}
 }
 
 func (n *networkActor) Receive(ctx actor.Context) {
@@ -79,9 +137,36 @@ func (n *networkActor) Receive(ctx actor.Context) {
 			return
 		}
 		n.stats.Sent++
+		if _, ok := n.cfg.Transport.(core.Notifier); ok {
+			if init := particle.PeerText(p.InitPeerID); init != n.cfg.Self {
+				n.remember(p.ID, m.To, init)
+			}
+		}
 	case *particles.Notify:
+		nt, ok := n.cfg.Transport.(core.Notifier)
+		if !ok {
+			return
+		}
+		to := m.To
+		if c, ok := n.cfg.Transport.(core.Connectivity); m.Via != "" && (to == "" || ok && !c.Connected(to)) {
+			to = m.Via
+		}
+		if to != "" {
+			nt.Notify(to, m.Notice)
+		}
+	case *NoticeIn:
+		k := sentTo{m.Notice.ParticleID, m.From}
+		e, ok := n.sent[k]
+		if !ok || m.Notice.Peer != m.From {
+			// Not a particle this node sent there lately, or passed on already; or a peer
+			// speaking of another: each says only what became of the particle on itself.
+			n.stats.NoticesDropped++
+			return
+		}
+		delete(n.sent, k) // once: its place in the ring is passed over
+		n.stats.NoticesPassed++
 		if nt, ok := n.cfg.Transport.(core.Notifier); ok {
-			nt.Notify(m.To, m.Notice)
+			nt.Notify(e.init, m.Notice)
 		}
 	case *GetStats:
 		s := n.stats

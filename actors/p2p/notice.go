@@ -22,7 +22,10 @@ const NoticeProtocol = protocol.ID("/aquanet/notice/1.0.0")
 // maxNotice bounds a notice on the wire.
 const maxNotice = 1024
 
-var _ core.Notifier = (*Transport)(nil)
+var (
+	_ core.Notifier    = (*Transport)(nil)
+	_ core.NoticeTaker = (*Transport)(nil)
+)
 
 // Notify sends n to the peer to on a stream of its own, if the transport has a connection to
 // it; it never dials. It returns at once; the send runs on a goroutine of its own, within a
@@ -63,8 +66,9 @@ func (t *Transport) Notify(to string, n core.Notice) {
 }
 
 // OnNotice makes the transport take notices in, handing each to f (on a stream's goroutine)
-// with the peer it came from. Without it the transport refuses the notice protocol: nodes take
-// no notices, clients do.
+// with the peer it came from. Without it the transport refuses the notice protocol. Clients
+// take notices from their relay; nodes from the peers they sent their clients' particles to,
+// to pass on (core.NoticeTaker).
 func (t *Transport) OnNotice(f func(from string, n core.Notice)) {
 	t.host.SetStreamHandler(NoticeProtocol, func(s network.Stream) {
 		defer s.Close()

@@ -88,9 +88,12 @@ type Send struct {
 }
 
 // Notify asks the network actor to send Notice to the peer To if it has a connection to it
-// (core.Notifier).
+// (core.Notifier); if it has none, or To is empty, to Via (if set): the peer the particle came
+// from, which passes it on to the particle's initiator if it sent the particle here and has a
+// connection to the initiator (it is the initiator's relay).
 type Notify struct {
 	To     string
+	Via    string
 	Notice core.Notice
 }
 
@@ -339,7 +342,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		if e.RetCode != 0 {
 			a.cfg.Logger.Debug("particle run failed", "particle", p.ID, "init_peer", st.init, "ret_code", e.RetCode, "error", e.Error)
 			if st.init != a.cfg.Self { // its initiator hears of it, if it is a client of this node
-				ctx.Send(a.cfg.Network, &Notify{To: st.init, Notice: core.Notice{ParticleID: p.ID, Peer: a.cfg.Self, Failed: true,
+				ctx.Send(a.cfg.Network, &Notify{To: st.init, Via: st.via, Notice: core.Notice{ParticleID: p.ID, Peer: a.cfg.Self, Failed: true,
 					Reason: e.Error}})
 			}
 		}

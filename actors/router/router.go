@@ -502,10 +502,18 @@ func (r *routerActor) reject(ctx actor.Context, from string, p particle.Particle
 	if m := r.cfg.Metrics; m != nil {
 		m.Rejected.WithLabelValues(reason).Inc()
 	}
-	if init := p.InitPeerID.String(); from == init && from != r.cfg.Self && r.cfg.Network != nil {
-		// Straight from its initiator (a client of this node): it hears why, if connected.
-		ctx.Send(r.cfg.Network, &particles.Notify{To: init, Notice: core.Notice{ParticleID: p.ID, Peer: r.cfg.Self, Rejected: true,
-			Reason: err.Error()}})
+	if from != r.cfg.Self && r.cfg.Network != nil {
+		// Its initiator hears why: straight if it sent the particle (a client of this node),
+		// or through the peer that did, which passes the notice on if it is the client's relay
+		// (particles.Notify). Not straight otherwise: the particle may not be what it says,
+		// and a client must not hear a refusal of its particle made up by a stranger.
+		n := &particles.Notify{Notice: core.Notice{ParticleID: p.ID, Peer: r.cfg.Self, Rejected: true, Reason: err.Error()}}
+		if init := particle.PeerText(p.InitPeerID); from == init {
+			n.To = init
+		} else {
+			n.Via = from
+		}
+		ctx.Send(r.cfg.Network, n)
 	}
 	if last, ok := r.lastLog[reason]; !ok || now.Sub(last) >= r.cfg.LogEvery {
 		r.lastLog[reason] = now

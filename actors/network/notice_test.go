@@ -1,0 +1,103 @@
+package network
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/aquanet/aquanet/actors/particles"
+	"github.com/aquanet/aquanet/core"
+	"github.com/aquanet/aquanet/particle"
+)
+
+// noticeTransport sends every particle, is connected to the peers in connected, and records
+// the notices it is asked to send.
+type noticeTransport struct {
+	connected map[string]bool
+	notices   []string // "to: particle id peer"
+}
+
+func (t *noticeTransport) Send(string, particle.Particle) error { return nil }
+func (t *noticeTransport) Notify(to string, n core.Notice) {
+	t.notices = append(t.notices, to+": "+n.ParticleID+" "+n.Peer)
+}
+func (t *noticeTransport) Connected(peer string) bool                    { return t.connected[peer] }
+func (t *noticeTransport) Contact(string) ([]string, bool)               { return nil, false }
+func (t *noticeTransport) Connect(_ string, _ []string, done func(bool)) { done(false) }
+
+// A notice from a peer this node sent a particle to goes on to the particle's initiator,
+// once; a notice about a particle not sent there, or in which the peer speaks of another, is
+// dropped. A node's own notice goes to the initiator if connected, else to the peer the
+// particle came from, and only there when the initiator cannot be trusted (To empty).
+func TestNoticesPassedOnToTheInitiator(t *testing.T) {
+	w := newWorld(t)
+	client, relay := w.node("client"), w.node("relay") // identities; only the client's key signs
+	other := "12D3KooWOtherPeerxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	tr := &noticeTransport{connected: map[string]bool{client.id.PeerID: true, other: true}}
+	net := w.system.Root.Spawn(Props(Config{Self: relay.id.PeerID, Transport: tr, Router: relay.router}, w.opts...))
+	p := w.particle(client, `(null)`)
+	send := func(m any) {
+		w.system.Root.Send(net, m)
+		w.run()
+	}
+	send(&particles.Send{To: other, Particle: p})
+
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: "not-sent", Peer: other, Rejected: true}})
+	send(&NoticeIn{From: "12D3KooWStranger", Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWStranger", Rejected: true}})
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWSomeoneElse", Rejected: true}})
+	if len(tr.notices) != 0 {
+		t.Fatalf("notices passed on: %q; want none", tr.notices)
+	}
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: other, Rejected: true}})
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: other, Rejected: true}})
+	if want := []string{client.id.PeerID + ": " + p.ID + " " + other}; !reflect.DeepEqual(tr.notices, want) {
+		t.Fatalf("notices passed on: %q; want %q (once)", tr.notices, want)
+	}
+
+	tr.notices = nil
+	n := core.Notice{ParticleID: p.ID, Peer: relay.id.PeerID, Failed: true}
+	send(&particles.Notify{To: client.id.PeerID, Via: other, Notice: n}) // connected: straight
+	send(&particles.Notify{To: "12D3KooWGone", Via: other, Notice: n})   // not connected: through Via
+	send(&particles.Notify{Via: other, Notice: n})                       // To empty: Via only
+	send(&particles.Notify{To: "12D3KooWGone", Notice: n})               // no Via: the transport drops it
+	want := []string{client.id.PeerID, other, other, "12D3KooWGone"}
+	for i := range want {
+		want[i] += ": " + p.ID + " " + relay.id.PeerID
+	}
+	if !reflect.DeepEqual(tr.notices, want) {
+		t.Fatalf("notices sent: %q; want %q", tr.notices, want)
+	}
+	var s *Stats
+	probe := w.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*Stats); ok {
+			s = m
+		}
+	}, w.opts...))
+	send(&GetStats{ReplyTo: probe})
+	if s == nil || s.NoticesPassed != 1 || s.NoticesDropped != 4 {
+		t.Fatalf("stats %+v, want 1 notice passed on and 4 dropped", s)
+	}
+}
+
+// The sends remembered are the last maxSent; one passed on and sent again is remembered from
+// its new send, not forgotten with its old place.
+func TestSentRemembersTheLast(t *testing.T) {
+	n := &networkActor{}
+	for i := range maxSent + 1 {
+		n.remember(fmt.Sprint(i), "to", "init")
+	}
+	if _, ok := n.sent[sentTo{"0", "to"}]; ok || len(n.sent) != maxSent {
+		t.Fatalf("%d remembered, the first among them: %v", len(n.sent), ok)
+	}
+	k := sentTo{"5", "to"} // its notice passed on, then sent again
+	delete(n.sent, k)
+	n.remember("5", "to", "init")
+	for i := range 5 { // the places up to the old one's are taken again
+		n.remember(fmt.Sprint("new-", i), "to", "init")
+	}
+	if _, ok := n.sent[k]; !ok {
+		t.Fatal("a particle sent again was forgotten with its old place")
+	}
+}
