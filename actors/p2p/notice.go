@@ -3,9 +3,13 @@ package p2p
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -78,12 +82,44 @@ func (t *Transport) OnNotice(f func(from string, n core.Notice)) {
 			s.Reset()
 			return
 		}
-		var n core.Notice
-		if json.Unmarshal(b, &n) != nil || n.ParticleID == "" {
+		n, err := parseNotice(b)
+		if err != nil {
+			t.cfg.Logger.Debug("notice dropped", "from", s.Conn().RemotePeer(), "error", err)
 			return
 		}
 		f(s.Conn().RemotePeer().String(), n)
 	})
+}
+
+// parseNotice decodes a notice as it came from a peer, which may be anyone: its Peer must be
+// a peer id and its ParticleID set, and its Reason, which a client prints, is made one line of
+// printable text at most core.MaxNoticeReason long (a control character, a terminal's escape
+// among them, becomes "?").
+func parseNotice(b []byte) (core.Notice, error) {
+	if len(b) > maxNotice {
+		return core.Notice{}, fmt.Errorf("notice of %d bytes, over %d", len(b), maxNotice)
+	}
+	var n core.Notice
+	if err := json.Unmarshal(b, &n); err != nil {
+		return core.Notice{}, fmt.Errorf("notice: %w", err)
+	}
+	if n.ParticleID == "" {
+		return core.Notice{}, errors.New("notice without a particle id")
+	}
+	if _, err := peer.Decode(n.Peer); err != nil {
+		return core.Notice{}, fmt.Errorf("notice: its peer: %w", err)
+	}
+	n.Reason = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, strings.Join(strings.Fields(n.Reason), " "))
+	for len(n.Reason) > core.MaxNoticeReason {
+		_, size := utf8.DecodeLastRuneInString(n.Reason)
+		n.Reason = n.Reason[:len(n.Reason)-size]
+	}
+	return n, nil
 }
 
 var _ core.LateFailures = (*Transport)(nil)
