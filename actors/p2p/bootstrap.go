@@ -8,6 +8,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
 )
 
 // Bootstrap connects to the peers at addrs (multiaddrs ending in /p2p/<peer id>), each within
@@ -21,6 +22,7 @@ func (t *Transport) Bootstrap(ctx context.Context, addrs []string) error {
 			errs = append(errs, fmt.Errorf("bootstrap address %q: %w", a, err))
 			continue
 		}
+		t.keepAddrs(*info)
 		dctx, cancel := context.WithTimeout(ctx, t.cfg.DialTimeout)
 		err = t.host.Connect(dctx, *info)
 		cancel()
@@ -54,6 +56,9 @@ func (t *Transport) StartBootstrap(addrs []string) error {
 		infos = append(infos, *info)
 	}
 	infos = mergeAddrInfos(infos)
+	for _, info := range infos {
+		t.keepAddrs(info)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
@@ -138,6 +143,16 @@ func (t *Transport) keepConnected(info peer.AddrInfo, gone <-chan struct{}) {
 
 // dialBootstrap connects to a bootstrap peer (at once, if already connected) within the dial
 // timeout or until Close.
+// keepAddrs keeps a bootstrap peer's addresses for good. The host's Connect adds them for a
+// short while only, and a connection that closes before identify has run takes them along:
+// a peer that restarted was then known by no address, and nothing but a new bootstrap dial
+// reached it (its ledger stream, say, could not be opened again).
+func (t *Transport) keepAddrs(info peer.AddrInfo) {
+	if info.ID != t.host.ID() && len(info.Addrs) > 0 {
+		t.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.PermanentAddrTTL)
+	}
+}
+
 func (t *Transport) dialBootstrap(info peer.AddrInfo) error {
 	ctx, cancel := context.WithTimeout(t.ctx, t.cfg.DialTimeout)
 	defer cancel()

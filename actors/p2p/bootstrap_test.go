@@ -1,11 +1,13 @@
 package p2p
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
@@ -185,5 +187,29 @@ func TestStartBootstrapArguments(t *testing.T) {
 	b.tr.Close()
 	if err := b.tr.StartBootstrap(nil); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("a start after Close: %v", err)
+	}
+}
+
+// A bootstrap peer's addresses are kept for good: a connection that closes before identify
+// has run expires the addresses the host's Connect added (temporary ones), and a peer that
+// restarted was then known by no address at all (TestLedgerReachesARestartedPeer failed so,
+// now and then, on a busy machine).
+func TestBootstrapPeerAddressesKept(t *testing.T) {
+	a := newPeer(t, "alice", nil, nil)
+	b := newPeer(t, "bob", freeAddrs(t, false), nil)
+	c := newPeer(t, "carol", freeAddrs(t, false), nil)
+	if err := a.tr.Bootstrap(context.Background(), addrStrings(b.tr)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.tr.StartBootstrap(addrStrings(c.tr)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*peerT{b, c} {
+		id := p.tr.Host().ID()
+		// What identify does when the last connection closes before it ran.
+		a.tr.Host().Peerstore().UpdateAddrs(id, peerstore.TempAddrTTL, 0)
+		if got := a.tr.Host().Peerstore().Addrs(id); len(got) == 0 {
+			t.Errorf("%s: no address left once the temporary ones expired", p.id.Name)
+		}
 	}
 }
