@@ -175,3 +175,23 @@ func TestKeptActorStopsWithTheRouterKeepingTheData(t *testing.T) {
 		t.Fatalf("%d particles in the store after the router stopped (%v), want 1", n, err)
 	}
 }
+
+// An active particle's actor that stops with the router (the node stops before the particle
+// is done here) leaves the particle's data in the store, saved before its call, for the node's
+// restart: the particle that comes back then must find its call made, not make it again.
+func TestActiveActorStopsWithTheRouterKeepingTheData(t *testing.T) {
+	r := newTestRouter(t, routerSetup{callsToProbe: true})
+	alice := actortest.Identity(t, "alice")
+	p := actortest.Particle(t, alice, particle.Particle{ID: "p-1", Timestamp: uint64(r.clk.Now().UnixMilli()), TTL: 60_000, MaxHops: 8,
+		Script: `(call %init_peer_id% ("slow" "f") [])`})
+	r.in(alice.PeerID, p)
+	r.run()
+	if s := r.getStats(); len(r.calls) != 1 || s.Live != 1 {
+		t.Fatalf("%d calls, %+v: want the particle waiting for its call", len(r.calls), s)
+	}
+	r.system.Root.Stop(r.rt)
+	r.run()
+	if n, err := r.store.Count(); n != 1 || err != nil {
+		t.Fatalf("%d particles in the store after the router stopped (%v), want 1", n, err)
+	}
+}

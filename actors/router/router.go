@@ -295,6 +295,7 @@ type routerActor struct {
 	timer     clock.Timer
 	timerAt   uint64
 	gen       uint64
+	stopping  bool // the router stops, and its particles' actors with it
 }
 
 func (r *routerActor) Receive(ctx actor.Context) {
@@ -311,6 +312,8 @@ func (r *routerActor) Receive(ctx actor.Context) {
 		} else if ok {
 			r.storedBefore = d
 		}
+	case *actor.Stopping:
+		r.stopping = true
 	case *actor.Stopped:
 		if r.timer != nil {
 			r.timer.Stop()
@@ -352,6 +355,14 @@ func (r *routerActor) Receive(ctx actor.Context) {
 			// stops). The particle stays finished, its data in the store for a restart.
 			r.unkeep(e)
 			e.pid = nil
+		case r.stopping:
+			// An active particle's actor stopped with the router (the node stops before the
+			// particle is done here): its data stays in the store as last saved (before its
+			// calls, durably), so that the restarted node goes on from it and makes no call
+			// twice. Forgetting it would delete that data.
+			r.setActive(-1)
+			e.pid = nil
+			r.tellDrained(ctx)
 		default:
 			r.setActive(-1)
 			r.forget(k)
