@@ -156,9 +156,10 @@ func TestBootstrapPeerRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got.waitFor(t, "after-restart")
-	if !strings.Contains(logs.String(), `level=INFO msg="bootstrap peer reconnected" peer=`+alice.PeerID) {
-		t.Errorf("no reconnection logged:\n%s", logs.String())
-	}
+	// Logged just after the count goes up: on a busy machine, a moment after.
+	eventually(t, "the reconnection logged", func() bool {
+		return strings.Contains(logs.String(), `level=INFO msg="bootstrap peer reconnected" peer=`+alice.PeerID)
+	})
 
 	b.tr.Close()
 	a.Close()
