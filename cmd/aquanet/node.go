@@ -118,6 +118,8 @@ func newNodeCmd() *cobra.Command {
 	f.Int("max-particles", 0, fmt.Sprintf("particles the node keeps until their deadline, in all; a new one over it is refused (default %d)", router.DefaultMaxParticles))
 	f.Int("max-data-per-init", 0, fmt.Sprintf("bytes of particle data of one initiator the node keeps until their deadline; a particle over it is refused (default %d; at least --max-particle-size, at most --max-data)", router.DefaultMaxBytesPerInit))
 	f.Int("max-data", 0, fmt.Sprintf("bytes of particle data the node keeps until their deadline, in all; a particle over it is refused (default %d)", router.DefaultMaxBytes))
+	f.Int("max-kept-particles", 0, fmt.Sprintf("finished particles whose actor the node keeps for their next arrival, which then needs no new actor nor a read of the store; past it the one kept longest stops (default %d)", router.DefaultMaxKept))
+	f.Int("max-kept-particle-bytes", 0, fmt.Sprintf("the memory the kept particles' data may take, encoded and decoded (default %d)", router.DefaultMaxKeptBytes))
 	f.String("management-peer", "", "the peer id that manages the node: it may deploy Wasm services, add aliases, remove any service (default none: the node's own key only)")
 	f.String("ledger-genesis", "", "the ledger's genesis file (JSON, as \"aquanet ledger genesis\" prints it): the node is one of its validators (default none: no ledger)")
 	f.Bool("http-triggers", false, "serve HTTP triggers: POST /run/ROUTE on the HTTP address runs the trigger of ROUTE (default false: none)")

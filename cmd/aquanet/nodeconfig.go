@@ -64,6 +64,10 @@ type nodeConfig struct {
 	MaxParticles         int `toml:"max_particles"`
 	MaxDataPerInit       int `toml:"max_data_per_init"`
 	MaxData              int `toml:"max_data"`
+	// Finished particles whose actor the node keeps for their next arrival, and the memory
+	// their data takes (router.Bounds.MaxKept, MaxKeptBytes).
+	MaxKept      int `toml:"max_kept_particles"`
+	MaxKeptBytes int `toml:"max_kept_particle_bytes"`
 
 	// The peer that manages the node with the node's own key's rights (deploys Wasm services,
 	// adds aliases, removes any service); empty: only the node's own key.
@@ -178,6 +182,8 @@ func defaultNodeConfig() nodeConfig {
 		MaxParticles:         router.DefaultMaxParticles,
 		MaxDataPerInit:       router.DefaultMaxBytesPerInit,
 		MaxData:              router.DefaultMaxBytes,
+		MaxKept:              router.DefaultMaxKept,
+		MaxKeptBytes:         router.DefaultMaxKeptBytes,
 
 		HTTPTriggerRate:    defaultHTTPTriggerRate,
 		HTTPTriggerTimeout: duration{defaultHTTPTriggerTimeout},
@@ -200,7 +206,8 @@ func (c nodeConfig) limits() (particle.Limits, interpreter.Limits, router.Bounds
 	return particle.Limits{MaxTTL: c.MaxTTL.Duration},
 		interpreter.Limits{MaxSteps: c.MaxSteps, MaxMemory: c.MaxRunMemory, MaxStreamSize: c.MaxStreamSize},
 		router.Bounds{MaxArrivals: c.MaxArrivals, MaxArrivalsPerSender: c.MaxArrivalsPerSender,
-			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles, MaxBytesPerInit: c.MaxDataPerInit, MaxBytes: c.MaxData}
+			MaxParticlesPerInit: c.MaxParticlesPerInit, MaxParticles: c.MaxParticles, MaxBytesPerInit: c.MaxDataPerInit, MaxBytes: c.MaxData,
+			MaxKept: c.MaxKept, MaxKeptBytes: c.MaxKeptBytes}
 }
 
 // nodeSetting ties a setting's flag to its environment variable.
@@ -228,6 +235,8 @@ var nodeSettings = []nodeSetting{
 	{"max-particles", "AQUANET_MAX_PARTICLES", false},
 	{"max-data-per-init", "AQUANET_MAX_DATA_PER_INIT", false},
 	{"max-data", "AQUANET_MAX_DATA", false},
+	{"max-kept-particles", "AQUANET_MAX_KEPT_PARTICLES", false},
+	{"max-kept-particle-bytes", "AQUANET_MAX_KEPT_PARTICLE_BYTES", false},
 	{"management-peer", "AQUANET_MANAGEMENT_PEER", false},
 	{"wasm-open-deploy", "AQUANET_WASM_OPEN_DEPLOY", false},
 	{"http-triggers", "AQUANET_HTTP_TRIGGERS", false},
@@ -413,6 +422,10 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxDataPerInit, "bytes"
 	case "max-data":
 		return &c.MaxData, "bytes"
+	case "max-kept-particles":
+		return &c.MaxKept, "actors"
+	case "max-kept-particle-bytes":
+		return &c.MaxKeptBytes, "bytes"
 	case "wasm-memory-pages":
 		return &c.WasmMemoryPages, "pages"
 	case "wasm-pool-size":
@@ -508,7 +521,8 @@ func (c nodeConfig) checkLimits() error {
 		name  string
 		value int
 	}{{"max-arrivals", c.MaxArrivals}, {"max-arrivals-per-sender", c.MaxArrivalsPerSender},
-		{"max-particles-per-init", c.MaxParticlesPerInit}, {"max-particles", c.MaxParticles}} {
+		{"max-particles-per-init", c.MaxParticlesPerInit}, {"max-particles", c.MaxParticles},
+		{"max-kept-particles", c.MaxKept}, {"max-kept-particle-bytes", c.MaxKeptBytes}} {
 		if n.value < 1 {
 			return fmt.Errorf("%s %d: want at least 1", n.name, n.value)
 		}

@@ -56,6 +56,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxArrivals, want.MaxArrivalsPerSender = router.DefaultMaxArrivals, router.DefaultMaxArrivalsPerSender
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
+	want.MaxKept, want.MaxKeptBytes = router.DefaultMaxKept, router.DefaultMaxKeptBytes
 	want.WasmMemoryPages, want.WasmCallTimeout = wasmhost.DefaultMemoryLimitPages, duration{wasmhost.DefaultCallTimeout}
 	want.WasmPoolSize, want.WasmMaxServicesPerPeer = runtime.NumCPU(), wasmsvc.DefaultMaxServicesPerPeer
 	want.HTTPTriggerRate, want.HTTPTriggerTimeout = defaultHTTPTriggerRate, duration{defaultHTTPTriggerTimeout}
@@ -128,6 +129,8 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"negative per sender":           {"", map[string]string{"AQUANET_MAX_ARRIVALS_PER_SENDER": "-1"}, "max-arrivals-per-sender -1: want at least 1"},
 		"no particles per init":         {"", map[string]string{"AQUANET_MAX_PARTICLES_PER_INIT": "0"}, "max-particles-per-init 0: want at least 1"},
 		"no particles":                  {write("particles.toml", "max_particles = 0\n"), nil, "max-particles 0: want at least 1"},
+		"no kept particles":             {write("kept.toml", "max_kept_particles = 0\n"), nil, "max-kept-particles 0: want at least 1"},
+		"negative kept bytes":           {"", map[string]string{"AQUANET_MAX_KEPT_PARTICLE_BYTES": "-5"}, "max-kept-particle-bytes -5: want at least 1"},
 		"particles not a number":        {"", map[string]string{"AQUANET_MAX_PARTICLES": "100k"}, `AQUANET_MAX_PARTICLES: "100k" is not a number of particles`},
 		"per sender over arrivals":      {write("share.toml", "max_arrivals = 10\n"), nil, "max-arrivals-per-sender 512: want at most max-arrivals (10)"},
 		"per init over particles":       {"", map[string]string{"AQUANET_MAX_PARTICLES": "100"}, "max-particles-per-init 1024: want at most max-particles (100)"},
@@ -196,6 +199,8 @@ func TestNodeConfigLimitsPrecedence(t *testing.T) {
 		{"max_particles", "5000", "6000", "7000", "100000", "5000", "6000", "7000", func(c nodeConfig) string { return strconv.Itoa(c.MaxParticles) }},
 		{"max_data_per_init", "5000000", "6000000", "7000000", "268435456", "5000000", "6000000", "7000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxDataPerInit) }},
 		{"max_data", "500000000", "600000000", "700000000", "4294967296", "500000000", "600000000", "700000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxData) }},
+		{"max_kept_particles", "4", "5", "6", "32", "4", "5", "6", func(c nodeConfig) string { return strconv.Itoa(c.MaxKept) }},
+		{"max_kept_particle_bytes", "1000000", "2000000", "3000000", "67108864", "1000000", "2000000", "3000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxKeptBytes) }},
 	} {
 		t.Run(s.key, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "node.toml")
@@ -271,6 +276,7 @@ func TestNodeConfigLimitsForTheNode(t *testing.T) {
 	cfg.MaxTTL, cfg.MaxSteps, cfg.MaxRunMemory, cfg.MaxStreamSize = duration{time.Minute}, 2000, 3<<20, 20_000
 	cfg.MaxArrivals, cfg.MaxArrivalsPerSender, cfg.MaxParticlesPerInit, cfg.MaxParticles = 40, 5, 60, 700
 	cfg.MaxDataPerInit, cfg.MaxData = 5<<20, 50<<20
+	cfg.MaxKept, cfg.MaxKeptBytes = 3, 1<<20
 	limits, budget, bounds := cfg.limits()
 	if want := (particle.Limits{MaxTTL: time.Minute}); limits != want {
 		t.Errorf("limits %+v, want %+v", limits, want)
@@ -279,7 +285,7 @@ func TestNodeConfigLimitsForTheNode(t *testing.T) {
 		t.Errorf("budget %+v, want %+v", budget, want)
 	}
 	if want := (router.Bounds{MaxArrivals: 40, MaxArrivalsPerSender: 5, MaxParticlesPerInit: 60, MaxParticles: 700,
-		MaxBytesPerInit: 5 << 20, MaxBytes: 50 << 20}); bounds != want {
+		MaxBytesPerInit: 5 << 20, MaxBytes: 50 << 20, MaxKept: 3, MaxKeptBytes: 1 << 20}); bounds != want {
 		t.Errorf("bounds %+v, want %+v", bounds, want)
 	}
 }
