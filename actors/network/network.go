@@ -85,10 +85,16 @@ type (
 	}
 )
 
-// remember notes that the particle id of the initiator init went to the peer to.
+// remember notes that the particle id of the initiator init went to the peer to. Particles of
+// two initiators that share an id leave no initiator to pass a notice on to: a notice names
+// the particle by its id alone, and a stranger may reuse another's.
 func (n *networkActor) remember(id, to, init string) {
 	k := sentTo{id, to}
-	if _, ok := n.sent[k]; ok {
+	if e, ok := n.sent[k]; ok {
+		if e.init != init {
+			e.init = ""
+			n.sent[k] = e
+		}
 		return
 	}
 	if n.sent == nil {
@@ -157,9 +163,10 @@ func (n *networkActor) Receive(ctx actor.Context) {
 	case *NoticeIn:
 		k := sentTo{m.Notice.ParticleID, m.From}
 		e, ok := n.sent[k]
-		if !ok || m.Notice.Peer != m.From {
-			// Not a particle this node sent there lately, or passed on already; or a peer
-			// speaking of another: each says only what became of the particle on itself.
+		if !ok || e.init == "" || m.Notice.Peer != m.From {
+			// Not a particle this node sent there lately, or passed on already, or one whose
+			// id two initiators used; or a peer speaking of another: each says only what
+			// became of the particle on itself.
 			n.stats.NoticesDropped++
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/aquanet/aquanet/actors/internal/actortest"
 	"github.com/aquanet/aquanet/actors/particles"
 	"github.com/aquanet/aquanet/core"
 	"github.com/aquanet/aquanet/particle"
@@ -99,5 +100,28 @@ func TestSentRemembersTheLast(t *testing.T) {
 	}
 	if _, ok := n.sent[k]; !ok {
 		t.Fatal("a particle sent again was forgotten with its old place")
+	}
+}
+
+// A particle id that two initiators used names no initiator to pass a notice on to: a
+// stranger reusing a client's particle id cannot make it hear of the stranger's particle.
+func TestSharedParticleIDPassesNoNotice(t *testing.T) {
+	w := newWorld(t)
+	client, stranger, relay := w.node("client"), w.node("stranger"), w.node("relay")
+	other := "12D3KooWOtherPeerxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	tr := &noticeTransport{connected: map[string]bool{client.id.PeerID: true, stranger.id.PeerID: true, other: true}}
+	net := w.system.Root.Spawn(Props(Config{Self: relay.id.PeerID, Transport: tr, Router: relay.router}, w.opts...))
+	p := w.particle(client, `(null)`)
+	q := actortest.Particle(t, stranger.id, particle.Particle{ID: p.ID, Timestamp: p.Timestamp, TTL: p.TTL, MaxHops: 8, Script: `(null)`})
+	for _, m := range []any{
+		&particles.Send{To: other, Particle: p},
+		&particles.Send{To: other, Particle: q},
+		&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: other, Rejected: true}},
+	} {
+		w.system.Root.Send(net, m)
+		w.run()
+	}
+	if len(tr.notices) != 0 {
+		t.Fatalf("notices passed on: %q; want none", tr.notices)
 	}
 }
