@@ -80,6 +80,7 @@ func TestMessengerUnderPerimeter(t *testing.T) {
 	var nodes []*actors.Node
 	var regs []*prometheus.Registry
 	var addrs []string
+	var relayTr *p2p.Transport
 	for i := range 4 { // three validators; the fourth is the outsider
 		id := actortest.Identity(t, fmt.Sprint("perimeter node ", i))
 		ids = append(ids, id.PeerID)
@@ -108,10 +109,26 @@ func TestMessengerUnderPerimeter(t *testing.T) {
 			if err := tr.StartBootstrap(addrs[:1]); err != nil {
 				t.Fatal(err)
 			}
+		} else {
+			relayTr = tr
 		}
 		nodes, regs = append(nodes, node), append(regs, reg)
 	}
 	relay, history, delivery, outsider := 0, 1, 2, 3
+	// The others dial the relay in the background: the relay reaches them only once they have
+	// (it knows no address of theirs before), which on a busy machine may take a while.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		all := true
+		for _, id := range ids[1:] {
+			all = all && relayTr.Connected(id)
+		}
+		if all {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the nodes did not connect to the relay")
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
