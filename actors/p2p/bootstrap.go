@@ -141,8 +141,6 @@ func (t *Transport) keepConnected(info peer.AddrInfo, gone <-chan struct{}) {
 	}
 }
 
-// dialBootstrap connects to a bootstrap peer (at once, if already connected) within the dial
-// timeout or until Close.
 // keepAddrs keeps a bootstrap peer's addresses for good. The host's Connect adds them for a
 // short while only, and a connection that closes before identify has run takes them along:
 // a peer that restarted was then known by no address, and nothing but a new bootstrap dial
@@ -153,6 +151,8 @@ func (t *Transport) keepAddrs(info peer.AddrInfo) {
 	}
 }
 
+// dialBootstrap connects to a bootstrap peer (at once, if already connected) within the dial
+// timeout or until Close.
 func (t *Transport) dialBootstrap(info peer.AddrInfo) error {
 	ctx, cancel := context.WithTimeout(t.ctx, t.cfg.DialTimeout)
 	defer cancel()

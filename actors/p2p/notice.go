@@ -39,10 +39,7 @@ func (t *Transport) Notify(to string, n core.Notice) {
 	if err != nil || t.host.Network().Connectedness(id) != network.Connected {
 		return
 	}
-	n.Reason = strings.Join(strings.Fields(n.Reason), " ")
-	if len(n.Reason) > core.MaxNoticeReason {
-		n.Reason = n.Reason[:core.MaxNoticeReason]
-	}
+	n.Reason = oneLine(n.Reason)
 	b, err := json.Marshal(n)
 	if err != nil || len(b) > maxNotice {
 		return
@@ -109,17 +106,25 @@ func parseNotice(b []byte) (core.Notice, error) {
 	if _, err := peer.Decode(n.Peer); err != nil {
 		return core.Notice{}, fmt.Errorf("notice: its peer: %w", err)
 	}
-	n.Reason = strings.Map(func(r rune) rune {
+	n.Reason = oneLine(n.Reason)
+	return n, nil
+}
+
+// oneLine makes a notice's reason one line of printable text, at most core.MaxNoticeReason
+// bytes, cut between characters: its whitespace runs become one space (libp2p's dial errors
+// put every address on a line of its own), and a control character or invalid UTF-8 "?".
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
 		if r == utf8.RuneError || unicode.IsControl(r) {
 			return '?'
 		}
 		return r
-	}, strings.Join(strings.Fields(n.Reason), " "))
-	for len(n.Reason) > core.MaxNoticeReason {
-		_, size := utf8.DecodeLastRuneInString(n.Reason)
-		n.Reason = n.Reason[:len(n.Reason)-size]
+	}, strings.Join(strings.Fields(s), " "))
+	for len(s) > core.MaxNoticeReason {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
 	}
-	return n, nil
+	return s
 }
 
 var _ core.LateFailures = (*Transport)(nil)
