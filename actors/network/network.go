@@ -63,55 +63,39 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 type networkActor struct {
 	cfg   Config
 	stats Stats
-	// sent remembers the last maxSent sends of other peers' particles (oldest first out,
-	// sentOrder a ring), with each particle's initiator, while the transport sends notices.
-	sent      map[sentTo]sentEntry
-	sentOrder []sentSlot
+	// sent remembers the last maxSent sends of other peers' particles, with each particle's
+	// initiator ("" once a notice was passed on, or if two initiators used the id), while the
+	// transport sends notices; sentOrder is their ring, oldest at sentNext once full.
+	sent      map[sentTo]string
+	sentOrder []sentTo
 	sentNext  int
-	sentGen   uint64
 }
 
-// sentTo is a particle sent to a peer; sentEntry its initiator and the place it was
-// remembered at (gen); sentSlot a place in the ring.
-type (
-	sentTo    struct{ particleID, to string }
-	sentEntry struct {
-		init string
-		gen  uint64
-	}
-	sentSlot struct {
-		key sentTo
-		gen uint64
-	}
-)
+// sentTo is a particle sent to a peer.
+type sentTo struct{ particleID, to string }
 
 // remember notes that the particle id of the initiator init went to the peer to. Particles of
 // two initiators that share an id leave no initiator to pass a notice on to: a notice names
 // the particle by its id alone, and a stranger may reuse another's.
 func (n *networkActor) remember(id, to, init string) {
 	k := sentTo{id, to}
-	if e, ok := n.sent[k]; ok {
-		if e.init != init {
-			e.init = ""
-			n.sent[k] = e
+	if had, ok := n.sent[k]; ok {
+		if had != init {
+			n.sent[k] = ""
 		}
 		return
 	}
 	if n.sent == nil {
-		n.sent = make(map[sentTo]sentEntry)
+		n.sent = make(map[sentTo]string)
 	}
-	n.sentGen++
-	slot := sentSlot{k, n.sentGen}
 	if len(n.sentOrder) < maxSent {
-		n.sentOrder = append(n.sentOrder, slot)
+		n.sentOrder = append(n.sentOrder, k)
 	} else {
-		if old := n.sentOrder[n.sentNext]; n.sent[old.key].gen == old.gen {
-			delete(n.sent, old.key)
-		}
-		n.sentOrder[n.sentNext] = slot
+		delete(n.sent, n.sentOrder[n.sentNext])
+		n.sentOrder[n.sentNext] = k
 		n.sentNext = (n.sentNext + 1) % maxSent
 	}
-	n.sent[k] = sentEntry{init, n.sentGen}
+	n.sent[k] = init
 }
 
 func (n *networkActor) Receive(ctx actor.Context) {
@@ -162,18 +146,18 @@ func (n *networkActor) Receive(ctx actor.Context) {
 		}
 	case *NoticeIn:
 		k := sentTo{m.Notice.ParticleID, m.From}
-		e, ok := n.sent[k]
-		if !ok || e.init == "" || m.Notice.Peer != m.From {
+		init := n.sent[k]
+		if init == "" || m.Notice.Peer != m.From {
 			// Not a particle this node sent there lately, or passed on already, or one whose
 			// id two initiators used; or a peer speaking of another: each says only what
 			// became of the particle on itself.
 			n.stats.NoticesDropped++
 			return
 		}
-		delete(n.sent, k) // once: its place in the ring is passed over
+		n.sent[k] = "" // once
 		n.stats.NoticesPassed++
 		if nt, ok := n.cfg.Transport.(core.Notifier); ok {
-			nt.Notify(e.init, m.Notice)
+			nt.Notify(init, m.Notice)
 		}
 	case *GetStats:
 		s := n.stats
