@@ -146,3 +146,29 @@ func TestJournalEntriesFoundAcrossOpens(t *testing.T) {
 		t.Fatalf("%d entries after Delete (%v), want none", len(entries), err)
 	}
 }
+
+// DeleteExpired drops the entries of the particles expired, and the store no longer looks
+// for them; a particle still live keeps its entries and is looked for.
+func TestDeleteExpiredForgetsTheJournaledExpired(t *testing.T) {
+	s := newStore(t)
+	d := data.New()
+	old := Key{ID: "old", InitPeerID: "12D3A", Signature: "sig", Deadline: 1000}
+	live := Key{ID: "live", InitPeerID: "12D3A", Signature: "sig", Deadline: 5000}
+	for _, k := range []Key{old, live} {
+		for _, w := range []core.Write{{Data: d.Encode()}, {Entry: data.AppendJournal(nil, d, 0, nil), Seq: 1}} {
+			if err := s.Write(k, w); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.DeleteExpired(1000); err != nil {
+		t.Fatal(err)
+	}
+	if s.mayHaveJournal(keyHash(old)) || !s.mayHaveJournal(keyHash(live)) {
+		t.Fatalf("after DeleteExpired: expired looked for %v, live looked for %v; want false, true",
+			s.mayHaveJournal(keyHash(old)), s.mayHaveJournal(keyHash(live)))
+	}
+	if entries, err := s.journal(live, keyHash(live)); err != nil || len(entries) != 1 {
+		t.Fatalf("the live particle has %d entries (%v), want 1", len(entries), err)
+	}
+}

@@ -38,18 +38,18 @@ var _ core.Store = (*Store)(nil)
 type Store struct {
 	db *pebble.DB
 	mu sync.Mutex
-	// journaled holds the particles (by keyHash) that may have journal entries: those with
-	// entries written since their data was last written whole, and those whose entries the
-	// store held when it was opened (a crash left them). Load and Delete look for the entries
-	// of these only: most particles never have any, and a lookup that finds none still reads
-	// pebble's memtables and the tables its filters pass.
-	journaled map[[sha256.Size]byte]struct{}
+	// journaled holds the particles (by keyHash, with their deadline) that may have journal
+	// entries: those with entries written since their data was last written whole, and those
+	// whose entries the store held when it was opened (a crash left them). Load and Delete
+	// look for the entries of these only: most particles never have any, and a lookup that
+	// finds none still reads pebble's memtables and the tables its filters pass.
+	journaled map[[sha256.Size]byte]uint64
 	unknown   bool // the entries held at the open could not be listed: every particle may have some
 }
 
 // NewStore returns the particle data store in db.
 func NewStore(db *pebble.DB) *Store {
-	s := &Store{db: db, journaled: map[[sha256.Size]byte]struct{}{}}
+	s := &Store{db: db, journaled: map[[sha256.Size]byte]uint64{}}
 	if err := s.listJournaled(); err != nil {
 		s.unknown = true
 	}
@@ -64,7 +64,7 @@ func (s *Store) listJournaled() error {
 	}
 	for it.First(); it.Valid(); it.Next() {
 		if key := it.Key(); len(key) == 1+8+sha256.Size+4 {
-			s.journaled[[sha256.Size]byte(key[9:9+sha256.Size])] = struct{}{}
+			s.journaled[[sha256.Size]byte(key[9:9+sha256.Size])] = binary.BigEndian.Uint64(key[1:9])
 		}
 	}
 	if err := it.Error(); err != nil {
@@ -82,12 +82,13 @@ func (s *Store) mayHaveJournal(kh [sha256.Size]byte) bool {
 	return ok || s.unknown
 }
 
-// setJournaled notes that the particle of kh may have journal entries (on), or has none.
-func (s *Store) setJournaled(kh [sha256.Size]byte, on bool) {
+// setJournaled notes that the particle k (of hash kh) may have journal entries (on), or has
+// none.
+func (s *Store) setJournaled(k Key, kh [sha256.Size]byte, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if on {
-		s.journaled[kh] = struct{}{}
+		s.journaled[kh] = k.Deadline
 	} else {
 		delete(s.journaled, kh)
 	}
@@ -133,7 +134,7 @@ func (s *Store) Write(k Key, w core.Write) error {
 	} else {
 		b := s.db.NewBatch()
 		if w.Entry != nil {
-			s.setJournaled(kh, true) // before the write: a failed one costs lookups, not entries
+			s.setJournaled(k, kh, true) // before the write: a failed one costs lookups, not entries
 			b.Set(journalKey(k, kh, w.Seq), w.Entry, nil)
 		} else {
 			b.Set(keyIn(store.ParticleData, k, kh), w.Data, nil)
@@ -152,7 +153,7 @@ func (s *Store) Write(k Key, w core.Write) error {
 		return fmt.Errorf("particles: saving the data of particle %s: %w", k.ID, err)
 	}
 	if w.Entry == nil {
-		s.setJournaled(kh, false) // written whole, its entries dropped
+		s.setJournaled(k, kh, false) // written whole, its entries dropped
 	}
 	return nil
 }
@@ -275,7 +276,7 @@ func (s *Store) Delete(k Key, arrivals []core.DataHash) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("particles: deleting the data of particle %s: %w", k.ID, err)
 	}
-	s.setJournaled(kh, false)
+	s.setJournaled(k, kh, false)
 	return nil
 }
 
@@ -293,8 +294,11 @@ func (s *Store) DeleteExpired(now uint64) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.journaled)
-	s.unknown = s.listJournaled() != nil
+	for kh, deadline := range s.journaled {
+		if deadline <= now { // its entries went with the range
+			delete(s.journaled, kh)
+		}
+	}
 	return nil
 }
 
