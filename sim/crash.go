@@ -31,21 +31,21 @@ func drawCrashes(r *rand.Rand, nodes, count int, d time.Duration) []crash {
 	return out
 }
 
-// newDisk is node i's disk: one that can crash if o crashes it. A crashable disk copies a
+// newDisk is a node's disk: one that can crash if the node crashes. A crashable disk copies a
 // whole file at each sync (its synced image): for write-ahead logs synced at every write, a
-// third of a 300-node run's heap and a tenth of its time. The other nodes need none of it.
-func newDisk(o Options, i int) *vfs.MemFS {
-	if crashes(o, i) {
+// third of a 300-node run's heap and a tenth of its time. The other nodes need none of it,
+// nor a write-ahead log: a node that never crashes is never started again on its disk, so its
+// store keeps none (actors.StoreEnv.NoWAL, simNode.noWAL). Without one, a write costs no
+// hand-off to pebble's log writer, a goroutine that the simulation's loop would wake at every
+// write (a fifth of a chat's wall time); what the node does is the same, write for write.
+func newDisk(crashable bool) *vfs.MemFS {
+	if crashable {
 		return vfs.NewCrashableMem()
 	}
 	return vfs.NewMem()
 }
 
-// crashes reports whether o crashes node i. A node that never crashes is never started again
-// on its disk either, so its store needs no write-ahead log (actors.StoreEnv.NoWAL): without
-// one, a write costs no hand-off to pebble's log writer, a goroutine that the simulation's
-// loop would wake at every write (a fifth of a chat's wall time). What the node does is the
-// same, write for write.
+// crashes reports whether o crashes node i.
 func crashes(o Options, i int) bool {
 	for _, c := range o.Crashes {
 		if c.Node == i && c.At < o.Duration {

@@ -340,7 +340,8 @@ func run(o Options, work workload, realNow func() time.Time) (*Result, error) {
 		if o.Skews != nil {
 			nodeClock = skewClock{clk, o.Skews[i%len(o.Skews)]}
 		}
-		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(o, i), noWAL: !crashes(o, i)}
+		crashable := crashes(o, i)
+		nodes[i] = &simNode{name: id.Name, id: id, clock: nodeClock, fs: newDisk(crashable), noWAL: !crashable}
 	}
 	s.nodes = nodes
 	s.system = actors.NewSystem(s.logger)
