@@ -32,7 +32,8 @@ type testRouter struct {
 	stats     *Stats
 	notices   []*particles.Notify
 	sends     []*particles.Send
-	calls     []*service.Call // the particles' calls, when the probe stands for the registry
+	opts      []actor.PropsOption // the loop's, for actors spawned on it
+	calls     []*service.Call     // the particles' calls, when the probe stands for the registry
 }
 
 // routerSetup is how newTestRouter builds a router; its zero value is a router with the
@@ -54,7 +55,7 @@ func newTestRouter(t *testing.T, setup routerSetup) *testRouter {
 		clk = setup.clock(r.clk)
 	}
 	loop, opts := actortest.Loop(max(setup.seed, 1))
-	r.loop = loop
+	r.loop, r.opts = loop, opts
 	r.probe = r.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
 		case *Stats:

@@ -194,4 +194,13 @@ func TestActiveActorStopsWithTheRouterKeepingTheData(t *testing.T) {
 	if n, err := r.store.Count(); n != 1 || err != nil {
 		t.Fatalf("%d particles in the store after the router stopped (%v), want 1", n, err)
 	}
+	// The node starts again on its store, and the particle arrives again: a replay of what
+	// it merged before, not a new run that makes the call a second time.
+	r.rt = r.system.Root.Spawn(Props(Config{Self: alice.PeerID, Key: alice.Key, Clock: r.clk, Registry: r.probe, Network: r.probe,
+		Store: r.store}, r.opts...))
+	r.in(alice.PeerID, p)
+	r.run()
+	if s := r.getStats(); len(r.calls) != 1 || s.Replays != 1 {
+		t.Fatalf("after the restart: %d calls, %+v; want the call made once, the arrival a replay", len(r.calls), s)
+	}
 }
