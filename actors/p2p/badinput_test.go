@@ -3,11 +3,15 @@ package p2p
 import (
 	"bufio"
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/aquanet/aquanet/core"
 )
 
 // rawStream opens a particle stream from a to b, to write anything at all on it.
@@ -148,4 +152,41 @@ func TestSlowPeerStallsNoOther(t *testing.T) {
 	}
 	carol.inbox.waitFor(t, "for-carol")
 	t.Logf("carol's particle arrived %v after it was sent, with the slow peer's queue full", time.Since(start))
+}
+
+// Notices that are too long, not JSON, or name no peer are dropped as they are read and
+// counted; a good one after them is taken in, its reason made one printable line.
+func TestBadNoticesDroppedAndCounted(t *testing.T) {
+	a, b := newPeer(t, "alice", nil, nil), newPeer(t, "bob", loopback[:1], nil)
+	var mu sync.Mutex
+	var got []core.Notice
+	b.tr.OnNotice(func(_ string, n core.Notice) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, n)
+	})
+	if err := a.tr.Bootstrap(context.Background(), addrStrings(b.tr)); err != nil {
+		t.Fatal(err)
+	}
+	send := func(msg string) {
+		s, err := a.tr.Host().NewStream(context.Background(), b.tr.ID(), NoticeProtocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte(msg)) //nolint:errcheck // a reset is what some of these get
+		s.Close()
+	}
+	for _, bad := range []string{strings.Repeat("x", maxNotice+1), "{not json", `{"particle_id":"p","peer":"nobody"}`} {
+		send(bad)
+	}
+	waitCount(t, "bad notices", func() float64 { return testutil.ToFloat64(b.tr.metrics.dropped.WithLabelValues("bad_notice")) }, 3)
+	send(`{"particle_id":"p","peer":"` + a.id.PeerID + `","rejected":true,"reason":"\u001b[2J\ntwo lines"}`)
+	waitCount(t, "the good notice", func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return float64(len(got))
+	}, 1)
+	if got[0].Reason != "?[2J two lines" || got[0].Peer != a.id.PeerID {
+		t.Fatalf("taken in: %+v", got[0])
+	}
 }

@@ -76,11 +76,13 @@ func (t *Transport) OnNotice(f func(from string, n core.Notice)) {
 		s.SetReadDeadline(t.cfg.Clock.Now().Add(time.Second))
 		b, err := io.ReadAll(io.LimitReader(s, maxNotice+1))
 		if err != nil || len(b) > maxNotice {
+			t.metrics.dropped.WithLabelValues("bad_notice").Inc()
 			s.Reset()
 			return
 		}
 		n, err := parseNotice(b)
 		if err != nil {
+			t.metrics.dropped.WithLabelValues("bad_notice").Inc()
 			t.cfg.Logger.Debug("notice dropped", "from", s.Conn().RemotePeer(), "error", err)
 			return
 		}
