@@ -436,6 +436,23 @@ func TestKeyAndTTLOptions(t *testing.T) {
 	}
 }
 
+// runUntilNotice runs script with the TTL given and stops it at the first notice, as a caller
+// that knows no other branch can complete would; it returns the notices heard.
+func runUntilNotice(t *testing.T, c *client.Client, script string, ttl time.Duration) []*client.NoAnswerError {
+	t.Helper()
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	var heard []*client.NoAnswerError
+	_, err := c.Run(ctx, script, nil, client.WithTTL(ttl), client.OnNotice(func(n *client.NoAnswerError) {
+		heard = append(heard, n)
+		cancel()
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the run stopped by the notice's cancel", err)
+	}
+	return heard
+}
+
 // The relay's notice that the script failed there reaches OnNotice at once, long before the
 // TTL: a caller that knows no other branch can complete stops the run then.
 func TestNoticeHeardAtOnce(t *testing.T) {
@@ -445,16 +462,7 @@ func TestNoticeHeardAtOnce(t *testing.T) {
 (seq
   (call "%s" ("op" "no_such_function") [] x)
   (call %%init_peer_id%% ("callbackSrv" "response") [x]))`, r.ID)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	defer cancel()
-	var heard []*client.NoAnswerError
-	_, err := c.Run(ctx, script, nil, client.WithTTL(10*time.Minute), client.OnNotice(func(n *client.NoAnswerError) {
-		heard = append(heard, n)
-		cancel()
-	}))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want the run stopped by the notice's cancel", err)
-	}
+	heard := runUntilNotice(t, c, script, 10*time.Minute)
 	if len(heard) != 1 || !heard[0].Failed || heard[0].Peer != r.ID || !strings.Contains(heard[0].Reason, "no_such_function") {
 		t.Fatalf("notices %+v, want one: the script failed on the relay, naming the call", heard)
 	}
@@ -474,16 +482,7 @@ func TestRefusalPastTheRelayHeard(t *testing.T) {
 (seq
   (call "%s" ("op" "noop") [])
   (call %%init_peer_id%% ("callbackSrv" "response") []))`, strict.ID)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	defer cancel()
-	var heard []*client.NoAnswerError
-	_, err := c.Run(ctx, script, nil, client.WithTTL(5*time.Minute), client.OnNotice(func(n *client.NoAnswerError) {
-		heard = append(heard, n)
-		cancel()
-	}))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want the run stopped by the notice's cancel", err)
-	}
+	heard := runUntilNotice(t, c, script, 5*time.Minute)
 	if len(heard) != 1 || !heard[0].Refused || heard[0].Peer != strict.ID || !strings.Contains(heard[0].Reason, "ttl too long") {
 		t.Fatalf("notices %+v, want one: %s refused the particle, its TTL too long", heard, strict.ID)
 	}
