@@ -81,6 +81,10 @@ func BenchmarkHop(b *testing.B) {
 // hopPeerEnv, set, makes this test binary BenchmarkHop's other process (TestHopPeer).
 const hopPeerEnv = "AQUANET_HOP_PEER"
 
+// hopPeerProfileEnv names a file for the CPU profile of BenchmarkHop's other process, which
+// -cpuprofile does not reach: AQUANET_HOP_PEER_PROFILE=/tmp/b.prof go test -bench Hop -cpuprofile /tmp/a.prof.
+const hopPeerProfileEnv = "AQUANET_HOP_PEER_PROFILE"
+
 // TestHopPeer is BenchmarkHop's other process, not a test of its own: bob's node and an echo.
 // It prints its address, then answers each "counts" line on its stdin with its signature
 // cache's verifications and signatures, until stdin closes.
@@ -109,7 +113,11 @@ type hopPeer struct {
 
 // startHopPeer starts TestHopPeer in a process of its own, stopped when b ends.
 func startHopPeer(b *testing.B) *hopPeer {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHopPeer$")
+	args := []string{"-test.run=^TestHopPeer$"}
+	if f := os.Getenv(hopPeerProfileEnv); f != "" {
+		args = append(args, "-test.cpuprofile="+f)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), hopPeerEnv+"=1")
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()

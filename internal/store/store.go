@@ -64,7 +64,8 @@ const (
 
 // Options say where the database lives.
 type Options struct {
-	// Dir is the database's directory. Empty means memory: nothing outlives the process.
+	// Dir is the database's directory. Empty means memory: nothing outlives the process. With
+	// FS nil too, the database is one nothing can open again, and runs without a log (NoWAL).
 	Dir string
 	// FS is the filesystem Dir is on; nil means the OS's (or memory, when Dir is empty).
 	FS vfs.FS
@@ -105,7 +106,9 @@ func Open(o Options) (*pebble.DB, error) {
 	fs, dir := o.FS, o.Dir
 	switch {
 	case fs == nil && dir == "":
-		fs = vfs.NewMem()
+		// A memory of its own that nothing can open again: a log would only be written,
+		// never read.
+		fs, o.NoWAL = vfs.NewMem(), true
 	case fs == nil:
 		fs = vfs.Default
 	}

@@ -174,13 +174,21 @@ func TestSyncOnADatabaseWithoutALog(t *testing.T) {
 		t.Fatalf("read %q", v)
 	}
 
-	logged, err := Open(Options{})
+	logged, err := Open(Options{FS: vfs.NewMem()}) // a filesystem it could be opened on again
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logged.Close()
 	if Sync(logged) != pebble.Sync {
 		t.Fatal("a database with a log is not synced")
+	}
+	private, err := Open(Options{}) // a memory of its own, which nothing opens again
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer private.Close()
+	if Sync(private) != pebble.NoSync {
+		t.Fatal("a database in a memory of its own keeps a log no one can read")
 	}
 }
 
