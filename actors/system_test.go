@@ -32,6 +32,10 @@ func TestSharedSystemKeepsNodesApart(t *testing.T) {
 		t.Helper()
 		n := startNode(t, Env{Key: actortest.Identity(t, identity).Key, Clock: clk, Transport: hub.Join, ActorOptions: opts, System: shared,
 			OnActorFailure: func(who string, reason any) { failures[name] = append(failures[name], fmt.Sprint(reason)) }})
+		// Its database closes with the test (a node of a shared system on a loop is killed, as
+		// the simulator ends one): left open, its goroutines were found by the leak checks of
+		// the tests that ran after it (go test -count=2).
+		t.Cleanup(func() { n.Kill() }) //nolint:errcheck // the killed alice is not running any more
 		var spawned error
 		n.SpawnAsync("echo", service.HandlerFunc(func(_ service.CallContext, fn string, args []value.Value) (value.Value, error) {
 			if fn == "boom" {
