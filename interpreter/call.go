@@ -78,7 +78,7 @@ func (x *executor) collectArgs(c *air.Call, a *callArgs) *execError {
 			return err
 		}
 		a.values = append(a.values, r.val)
-		a.tetraplets = append(a.tetraplets, r.tetraplets)
+		a.tetraplets = append(a.tetraplets, x.tetrapletsOf(&r))
 	}
 	return nil
 }

@@ -167,7 +167,7 @@ func (x *executor) resolveCanon(v *air.Var) (resolved, *execError) {
 	}
 	if v.Lens.Length {
 		t := data.Tetraplet{PeerPK: x.p.CurrentPeerID, ServiceID: ".length"} // sic: the reference's
-		return resolved{val: value.Uint(uint64(len(c.values))), tetraplets: []data.Tetraplet{t}, provenance: root}, nil
+		return resolved{val: value.Uint(uint64(len(c.values))), tetraplet: t, provenance: root}, nil
 	}
 	first := v.Lens.Path[0]
 	var idx uint32
@@ -198,7 +198,7 @@ func (x *executor) resolveCanon(v *air.Var) (resolved, *execError) {
 	if err != nil {
 		return resolved{}, err
 	}
-	return resolved{val: val, tetraplets: []data.Tetraplet{el.tetraplet}, provenance: el.provenance}, nil
+	return resolved{val: val, tetraplet: el.tetraplet, provenance: el.provenance}, nil
 }
 
 // chargeCanon charges the budget for the values a canon binds.

@@ -198,7 +198,7 @@ func (x *executor) fail(in *air.Fail) *execError {
 				return err
 			}
 			obj, prov = r.val, r.provenance
-			t := r.tetraplets[0]
+			t := r.first()
 			tetraplet = &t
 		}
 	}

@@ -221,7 +221,7 @@ func (x *executor) resolveCanonMap(v *air.Var) (resolved, *execError) {
 	}
 	if v.Lens.Length {
 		t := data.Tetraplet{PeerPK: x.p.CurrentPeerID, Lens: "length"} // sic: the functor's name
-		return resolved{val: value.Uint(uint64(len(m.pairs))), tetraplets: []data.Tetraplet{t}, provenance: root}, nil
+		return resolved{val: value.Uint(uint64(len(m.pairs))), tetraplet: t, provenance: root}, nil
 	}
 	first, rest := v.Lens.Path[0], v.Lens.Path[1:]
 	var key mapKey
@@ -249,7 +249,7 @@ func (x *executor) resolveCanonMap(v *air.Var) (resolved, *execError) {
 	if !found || len(rest) == 0 {
 		t := m.tetraplet
 		t.Lens = refLens(v.Lens)
-		return resolved{val: canonStream{values: values}.jvalue(), tetraplets: []data.Tetraplet{t}, provenance: root}, nil
+		return resolved{val: canonStream{values: values}.jvalue(), tetraplet: t, provenance: root}, nil
 	}
 	var idx uint32
 	switch rest[0].Kind {
@@ -273,7 +273,7 @@ func (x *executor) resolveCanonMap(v *air.Var) (resolved, *execError) {
 	}
 	el := values[idx]
 	if len(rest) == 1 {
-		return resolved{val: el.val, tetraplets: []data.Tetraplet{el.tetraplet}, provenance: root}, nil
+		return resolved{val: el.val, tetraplet: el.tetraplet, provenance: root}, nil
 	}
 	val, err := x.applyLens(el.val, &air.Lens{Path: rest[1:]})
 	if err != nil {
@@ -281,5 +281,5 @@ func (x *executor) resolveCanonMap(v *air.Var) (resolved, *execError) {
 	}
 	t := el.tetraplet
 	t.Lens += refLens(&air.Lens{Path: rest[1:]})[2:] // the reference appends "." and the steps
-	return resolved{val: val, tetraplets: []data.Tetraplet{t}, provenance: root}, nil
+	return resolved{val: val, tetraplet: t, provenance: root}, nil
 }

@@ -8,9 +8,31 @@ import (
 
 // resolved is a value ready for use, with one tetraplet per part (a canon stream has several).
 type resolved struct {
-	val        value.Value
+	val value.Value
+	// tetraplet is the value's tetraplet, unless tetraplets is not nil: a canon stream or map
+	// taken whole has one per element there (none for an empty one). Only a call's arguments
+	// need a value's tetraplets as a slice (tetrapletsOf): a match, an ap or a fold's iterable
+	// resolves without one (in a chat, a match's literals were a tenth of what the simulator's
+	// runs allocated).
+	tetraplet  data.Tetraplet
 	tetraplets []data.Tetraplet
 	provenance provenance
+}
+
+// tetrapletsOf returns r's tetraplets as a slice, which for a single one the run's slab holds.
+func (x *executor) tetrapletsOf(r *resolved) []data.Tetraplet {
+	if r.tetraplets != nil {
+		return r.tetraplets
+	}
+	return x.oneTetraplet(r.tetraplet)
+}
+
+// first returns r's first tetraplet; r must have one.
+func (r *resolved) first() data.Tetraplet {
+	if r.tetraplets != nil {
+		return r.tetraplets[0]
+	}
+	return r.tetraplet
 }
 
 func (x *executor) literalTetraplet() data.Tetraplet {
@@ -18,7 +40,7 @@ func (x *executor) literalTetraplet() data.Tetraplet {
 }
 
 func (x *executor) constant(v value.Value) (resolved, *execError) {
-	return resolved{val: v, tetraplets: x.oneTetraplet(x.literalTetraplet())}, nil
+	return resolved{val: v, tetraplet: x.literalTetraplet()}, nil
 }
 
 // resolve evaluates an argument.
@@ -64,9 +86,9 @@ func (x *executor) resolveError(d *errorDescriptor, lens *air.Lens) (resolved, *
 		r.val = v
 	}
 	if d.err.tetraplet != nil {
-		r.tetraplets = x.oneTetraplet(*d.err.tetraplet)
+		r.tetraplet = *d.err.tetraplet
 	} else {
-		r.tetraplets = x.oneTetraplet(x.literalTetraplet())
+		r.tetraplet = x.literalTetraplet()
 	}
 	return r, nil
 }
@@ -78,7 +100,7 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 		if err != nil {
 			return resolved{}, err
 		}
-		r := resolved{val: agg.val, tetraplets: x.oneTetraplet(agg.tetraplet), provenance: agg.provenance}
+		r := resolved{val: agg.val, tetraplet: agg.tetraplet, provenance: agg.provenance}
 		if v.Lens == nil {
 			return r, nil
 		}
@@ -87,7 +109,7 @@ func (x *executor) resolveVar(v *air.Var) (resolved, *execError) {
 			return resolved{}, err
 		}
 		r.val = val
-		r.tetraplets = x.oneTetraplet(withLens(agg.tetraplet, v.Lens))
+		r.tetraplet = withLens(agg.tetraplet, v.Lens)
 		return r, nil
 	}
 	switch v.Kind {

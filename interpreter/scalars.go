@@ -32,7 +32,7 @@ type aggregate struct {
 // stream or map taken whole has the canon's own tetraplet (the peer that froze it), not its
 // first element's.
 func (x *executor) apAggregate(arg air.Value, r resolved) aggregate {
-	var tet data.Tetraplet
+	tet := r.tetraplet
 	if len(r.tetraplets) > 0 {
 		tet = r.tetraplets[0]
 	}
