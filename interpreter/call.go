@@ -188,7 +188,7 @@ func (x *executor) callResolved(c *air.Call, tet data.Tetraplet) *execError {
 	x.lastCallID++
 	id := x.lastCallID
 	x.pauseHere(c, id, memory)
-	x.callRequests = append(x.callRequests, CallRequest{ID: id, Service: tet.ServiceID, Function: tet.FunctionName, Args: args.values, Tetraplets: args.tetraplets})
+	x.callRequests = append(grown(x.callRequests), CallRequest{ID: id, Service: tet.ServiceID, Function: tet.FunctionName, Args: args.values, Tetraplets: args.tetraplets})
 	x.complete = false
 	x.trace.push(data.CallState{Kind: data.CallSentBy, Peer: x.p.CurrentPeerID, HasCallID: true, CallID: id})
 	return nil

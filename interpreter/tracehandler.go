@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,18 @@ func newTraceHandler(prev, cur []data.State) *traceHandler {
 // pos is the position the next state will take in the result trace.
 func (h *traceHandler) pos() uint32 { return uint32(len(h.result)) }
 
-func (h *traceHandler) push(s data.State) { h.result = append(h.result, s) }
+func (h *traceHandler) push(s data.State) { h.result = append(grown(h.result), s) }
+
+// grown returns s with room for one more element, its capacity doubled when it is full.
+// append grows a slice of 256 elements and more by a quarter at a time, which copies it some
+// five times over as it grows: a fold of 10,000 calls copied its trace and its call requests
+// that much at each run, more per element the longer the fold.
+func grown[T any](s []T) []T {
+	if len(s) < cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(cap(s), 8))
+}
 
 // metCall is a call state found in the traces, with where it will go in the result and whence.
 type metCall struct {

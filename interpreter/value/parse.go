@@ -2,6 +2,7 @@ package value
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -251,6 +252,11 @@ func (p *parser) array() (Value, error) {
 		v, err := p.value()
 		if err != nil {
 			return Value{}, err
+		}
+		if len(p.elems) == cap(p.elems) {
+			// Doubled, not append's quarter at a time past 256, which copies a long array's
+			// elements some five times over as it grows.
+			p.elems = slices.Grow(p.elems, max(cap(p.elems), 8))
 		}
 		p.elems = append(p.elems, v)
 		p.skipSpace()
