@@ -247,3 +247,122 @@ func BenchmarkStoreResult(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVerifyRemembered: the check of arriving data whose signatures this process checked
+// before (every hop back and every merge brings them again; a node's own are remembered as it
+// makes them): grouping the data's CIDs by peer, each peer's signing message, the signature
+// cache's answer. The data holds the results of calls calls on each of peers peers.
+func BenchmarkVerifyRemembered(b *testing.B) {
+	for _, size := range []struct{ peers, calls int }{{3, 2}, {10, 10}} {
+		b.Run(fmt.Sprintf("peers=%d/calls=%d", size.peers, size.calls), func(b *testing.B) {
+			d := signedByPeers(b, size.peers, size.calls)
+			if err := d.VerifySignatures("particle-1"); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := d.VerifySignatures("particle-1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// signedByPeers returns the data of a script in which each of peers peers makes calls calls at
+// once, one peer after the other, each signing its results.
+func signedByPeers(b *testing.B, peers, calls int) *data.Data {
+	b.Helper()
+	var script strings.Builder
+	for i := range peers {
+		id, _ := testPeer(fmt.Sprint("peer", i))
+		if i < peers-1 {
+			script.WriteString("(seq ")
+		}
+		for j := range calls {
+			if j < calls-1 {
+				script.WriteString("(par ")
+			}
+			fmt.Fprintf(&script, `(call "%s" ("s" "f") [%d] $r%d) `, id, j, i)
+		}
+		script.WriteString(strings.Repeat(")", calls-1))
+	}
+	script.WriteString(strings.Repeat(")", peers-1))
+	var carried []byte
+	for i := range peers {
+		p := benchParams(fmt.Sprint("peer", i))
+		asked := Run(script.String(), nil, carried, nil, p)
+		if len(asked.CallRequests) != calls {
+			b.Fatalf("peer %d: %d calls, want %d (%s)", i, len(asked.CallRequests), calls, asked.ErrorMessage)
+		}
+		results := map[uint32]CallResult{}
+		for _, r := range asked.CallRequests {
+			results[r.ID] = CallResult{0, fmt.Sprintf(`{"peer":%d,"call":%d}`, i, r.ID)}
+		}
+		answered := Run(script.String(), asked.Data, nil, results, p)
+		if answered.RetCode != 0 {
+			b.Fatal(answered.ErrorMessage)
+		}
+		carried = answered.Data
+	}
+	d, err := data.Decode(carried)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(d.Signatures) != peers {
+		b.Fatalf("%d signatures, want %d", len(d.Signatures), peers)
+	}
+	return d
+}
+
+// BenchmarkReceiveBack: a peer whose data holds calls results of its own gets the data back
+// from a peer that added one result (a chat's sender hearing from a member; a relay seeing a
+// particle return). The run merges what came with what it had: its cost should follow what
+// came, not the size of the peer's history.
+func BenchmarkReceiveBack(b *testing.B) {
+	for _, calls := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("calls=%d", calls), func(b *testing.B) {
+			own, _ := testPeer("peer0")
+			other, _ := testPeer("peer1")
+			var script strings.Builder
+			script.WriteString("(seq ")
+			for j := range calls {
+				if j < calls-1 {
+					script.WriteString("(par ")
+				}
+				fmt.Fprintf(&script, `(call "%s" ("s" "f") [%d] $r) `, own, j)
+			}
+			script.WriteString(strings.Repeat(")", calls-1))
+			fmt.Fprintf(&script, `(seq (call "%s" ("s" "g") [] x) (call "%s" ("s" "h") [x])))`, other, own)
+			p0, p1 := benchParams("peer0"), benchParams("peer1")
+			asked := Run(script.String(), nil, nil, nil, p0)
+			results := map[uint32]CallResult{}
+			for _, r := range asked.CallRequests {
+				results[r.ID] = CallResult{0, fmt.Sprintf(`{"call":%d}`, r.ID)}
+			}
+			mine := Run(script.String(), asked.Data, nil, results, p0)
+			if len(mine.NextPeers) != 1 {
+				b.Fatalf("peer0 sends to %v (%s)", mine.NextPeers, mine.ErrorMessage)
+			}
+			asked1 := Run(script.String(), nil, mine.Data, nil, p1)
+			back := Run(script.String(), asked1.Data, nil, map[uint32]CallResult{asked1.CallRequests[0].ID: {0, `"x"`}}, p1)
+			if len(back.NextPeers) != 1 {
+				b.Fatalf("peer1 sends to %v (%s)", back.NextPeers, back.ErrorMessage)
+			}
+			// As a node runs it: its own data decoded already (RunDecoded), which the run takes
+			// over, so each run gets a copy decoded outside the timing.
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				prev, err := data.Decode(mine.Data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if o := RunDecoded(script.String(), prev, back.Data, nil, p0); o.RetCode != 0 || len(o.CallRequests) != 1 {
+					b.Fatalf("%d call requests (%s)", len(o.CallRequests), o.ErrorMessage)
+				}
+			}
+		})
+	}
+}

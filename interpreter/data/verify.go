@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"fmt"
 	"maps"
@@ -28,15 +29,29 @@ func (d *Data) PeerCIDs() (map[string][]CID, error) {
 	return out, err
 }
 
-// peerCIDs is PeerCIDs, and the peers in the order of the trace (of their first CID).
+// peerCIDs is PeerCIDs, and the peers in the order of the trace (of their first CID). It reads
+// the trace once, noting each CID with its peer's place in order, then hands each peer its
+// CIDs cut from one array: every arrival's data is checked so (VerifySignatures), and a slice
+// grown per peer took several allocations each.
 func (d *Data) peerCIDs() (map[string][]CID, []string, error) {
-	out := map[string][]CID{}
 	var order []string
+	index := map[string]int32{}
+	type produced struct {
+		peer int32
+		cid  CID
+	}
+	all := make([]produced, 0, len(d.Trace))
+	var counts []int
 	add := func(peer string, c CID) {
-		if _, ok := out[peer]; !ok {
+		i, ok := index[peer]
+		if !ok {
+			i = int32(len(order))
+			index[peer] = i
 			order = append(order, peer)
+			counts = append(counts, 0)
 		}
-		out[peer] = append(out[peer], c)
+		counts[i]++
+		all = append(all, produced{i, c})
 	}
 	for i, s := range d.Trace {
 		switch s := s.(type) {
@@ -68,6 +83,20 @@ func (d *Data) peerCIDs() (map[string][]CID, []string, error) {
 			add(t.PeerPK, s.CID)
 		}
 	}
+	lists := make([][]CID, len(order))
+	backing := make([]CID, len(all))
+	at := 0
+	for i, n := range counts {
+		lists[i] = backing[at : at : at+n]
+		at += n
+	}
+	for _, p := range all {
+		lists[p.peer] = append(lists[p.peer], p.cid)
+	}
+	out := make(map[string][]CID, len(order))
+	for i, peer := range order {
+		out[peer] = lists[i]
+	}
 	return out, order, nil
 }
 
@@ -83,17 +112,20 @@ func (d *Data) VerifySignatures(particleID string) error {
 	if err != nil {
 		return err
 	}
-	signed := map[string]bool{}
-	for pk := range d.Signatures {
-		signed[PeerIDOf([]byte(pk))] = true
+	keys := slices.Sorted(maps.Keys(d.Signatures))
+	ids := make([]string, len(keys)) // each key's peer id, made once (base58)
+	signed := make(map[string]bool, len(keys))
+	for i, pk := range keys {
+		ids[i] = PeerIDOf([]byte(pk))
+		signed[ids[i]] = true
 	}
 	for _, peer := range order {
 		if !signed[peer] {
 			return fmt.Errorf("peer_id doens't match any available public key: %q", peer)
 		}
 	}
-	for _, pk := range slices.Sorted(maps.Keys(d.Signatures)) {
-		peer := PeerIDOf([]byte(pk))
+	for i, pk := range keys {
+		peer := ids[i]
 		// The same data arrives again and again (every hop back, every merge): each peer's
 		// signature is checked once per process (sigcache), and answered from memory after.
 		if !sigcache.Verify(ed25519.PublicKey(pk), SigningMessage(byPeer[peer], particleID), d.Signatures[pk]) {
@@ -118,25 +150,35 @@ func cidsDebug(cids []CID) string {
 
 // MergeSignatures combines the signatures of previous and current data as the reference does:
 // for each peer the signature over the larger set of CIDs is kept, and the smaller set must be
-// contained in the larger one (a peer only ever adds to what it produced).
+// contained in the larger one (a peer only ever adds to what it produced). Both data's
+// signatures must have verified (VerifySignatures): a peer's signature that is the same in
+// both is then over the same CIDs, and needs no comparison. That is the common case (data
+// coming back with the signatures it left with), and the CIDs are grouped by peer only when
+// some peer's two signatures differ: grouping the previous data's, the peer's whole history,
+// at every arrival made a merge cost what the history held.
 func MergeSignatures(prev, cur *Data) (map[string][]byte, error) {
-	prevCIDs, err := prev.PeerCIDs()
-	if err != nil {
-		return nil, err
-	}
-	curCIDs, err := cur.PeerCIDs()
-	if err != nil {
-		return nil, err
-	}
 	out := maps.Clone(prev.Signatures)
 	if out == nil {
 		out = map[string][]byte{}
 	}
+	var prevCIDs, curCIDs map[string][]CID
 	for pk, sig := range cur.Signatures {
 		old, ok := out[pk]
 		if !ok {
 			out[pk] = sig
 			continue
+		}
+		if bytes.Equal(old, sig) {
+			continue
+		}
+		if prevCIDs == nil {
+			var err error
+			if prevCIDs, err = prev.PeerCIDs(); err != nil {
+				return nil, err
+			}
+			if curCIDs, err = cur.PeerCIDs(); err != nil {
+				return nil, err
+			}
 		}
 		peer := PeerIDOf([]byte(pk))
 		a, b := prevCIDs[peer], curCIDs[peer]
