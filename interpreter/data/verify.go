@@ -32,7 +32,8 @@ func (d *Data) PeerCIDs() (map[string][]CID, error) {
 // peerCIDs is PeerCIDs, and the peers in the order of the trace (of their first CID). It reads
 // the trace once, noting each CID with its peer's place in order, then hands each peer its
 // CIDs cut from one array: every arrival's data is checked so (VerifySignatures), and a slice
-// grown per peer took several allocations each.
+// grown per peer took several allocations each. What it notes grows with the CIDs found, not
+// with the trace: a trace of small states without CIDs (a stranger's, say) costs nothing here.
 func (d *Data) peerCIDs() (map[string][]CID, []string, error) {
 	var order []string
 	index := map[string]int32{}
@@ -40,7 +41,7 @@ func (d *Data) peerCIDs() (map[string][]CID, []string, error) {
 		peer int32
 		cid  CID
 	}
-	all := make([]produced, 0, len(d.Trace))
+	var all []produced
 	var counts []int
 	add := func(peer string, c CID) {
 		i, ok := index[peer]

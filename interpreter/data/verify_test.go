@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// producedBy returns data in which the peer of key made one call for each result, signed
+// producedBy returns data in which the peer of pub made one call for each result, signed
 // with sig (MergeSignatures compares CIDs, it does not verify).
 func producedBy(pub ed25519.PublicKey, sig string, results ...string) *Data {
 	d := New()
@@ -61,5 +61,27 @@ func TestMergeSignatures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A peer's signature carried onto other CIDs does not verify: what lets MergeSignatures take
+// a signature that is the same on both sides as being over the same CIDs (run verifies the
+// arriving data before it merges it).
+func TestSignatureOverOtherCIDsRefused(t *testing.T) {
+	seed := sha256.Sum256([]byte("x"))
+	key := ed25519.NewKeyFromSeed(seed[:])
+	pub := key.Public().(ed25519.PublicKey)
+	prev := producedBy(pub, "", "1", "2")
+	cids, err := prev.PeerCIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev.Signatures[string(pub)] = Sign(key, cids[PeerIDOf(pub)], "p")
+	if err := prev.VerifySignatures("p"); err != nil {
+		t.Fatalf("the peer's own signature: %v", err)
+	}
+	moved := producedBy(pub, string(prev.Signatures[string(pub)]), "1", "3")
+	if err := moved.VerifySignatures("p"); err == nil || !strings.HasPrefix(err.Error(), "signature mismatch") {
+		t.Fatalf("a signature over other CIDs: %v, want a signature mismatch", err)
 	}
 }
