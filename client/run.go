@@ -203,8 +203,9 @@ func OnEvent(f func(Event)) RunOption { return func(c *runConfig) { c.onEvent = 
 
 // OnNotice makes Run call f, on Run's goroutine, as soon as the relay says that it could not
 // send the particle on, that the script failed on a peer, or that a peer it sent the particle
-// to refused it (the error the run ends with at the TTL's end if nothing else comes back). Run waits on: another branch of the script may still
-// complete. A caller that knows its script has no such branch can stop there (cancel ctx).
+// to refused it (the error the run ends with at the TTL's end if nothing else comes back).
+// Run waits on: another branch of the script may still complete. A caller that knows its
+// script has no such branch can stop there (cancel ctx).
 func OnNotice(f func(*NoAnswerError)) RunOption { return func(c *runConfig) { c.onNotice = f } }
 
 // Run starts a particle with script and runs it until it completes on the client (its root

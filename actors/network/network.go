@@ -57,12 +57,14 @@ func Props(cfg Config, opts ...actor.PropsOption) *actor.Props {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return actor.PropsFromProducer(func() actor.Actor { return &networkActor{cfg: cfg} }, opts...)
+	notifier, _ := cfg.Transport.(core.Notifier)
+	return actor.PropsFromProducer(func() actor.Actor { return &networkActor{cfg: cfg, notifier: notifier} }, opts...)
 }
 
 type networkActor struct {
-	cfg   Config
-	stats Stats
+	cfg      Config
+	notifier core.Notifier // the transport, if it sends notices
+	stats    Stats
 	// sent remembers the last maxSent sends of other peers' particles, with each particle's
 	// initiator ("" once a notice was passed on, or if two initiators used the id), while the
 	// transport sends notices; sentOrder is their ring, oldest at sentNext once full.
@@ -127,14 +129,13 @@ func (n *networkActor) Receive(ctx actor.Context) {
 			return
 		}
 		n.stats.Sent++
-		if _, ok := n.cfg.Transport.(core.Notifier); ok {
+		if n.notifier != nil {
 			if init := particle.PeerText(p.InitPeerID); init != n.cfg.Self {
 				n.remember(p.ID, m.To, init)
 			}
 		}
 	case *particles.Notify:
-		nt, ok := n.cfg.Transport.(core.Notifier)
-		if !ok {
+		if n.notifier == nil {
 			return
 		}
 		to := m.To
@@ -142,7 +143,7 @@ func (n *networkActor) Receive(ctx actor.Context) {
 			to = m.Via
 		}
 		if to != "" {
-			nt.Notify(to, m.Notice)
+			n.notifier.Notify(to, m.Notice)
 		}
 	case *NoticeIn:
 		k := sentTo{m.Notice.ParticleID, m.From}
@@ -156,9 +157,7 @@ func (n *networkActor) Receive(ctx actor.Context) {
 		}
 		n.sent[k] = "" // once
 		n.stats.NoticesPassed++
-		if nt, ok := n.cfg.Transport.(core.Notifier); ok {
-			nt.Notify(init, m.Notice)
-		}
+		n.notifier.Notify(init, m.Notice) // sent holds sends only where there is a notifier
 	case *GetStats:
 		s := n.stats
 		ctx.Send(m.ReplyTo, &s)

@@ -122,11 +122,14 @@ func oneLine(s string) string {
 		}
 		return r
 	}, strings.Join(strings.Fields(s), " "))
-	for len(s) > core.MaxNoticeReason {
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
+	if len(s) <= core.MaxNoticeReason {
+		return s
 	}
-	return s
+	cut := core.MaxNoticeReason
+	for cut > 0 && !utf8.RuneStart(s[cut]) { // back to the start of the character cut through
+		cut--
+	}
+	return s[:cut]
 }
 
 var _ core.LateFailures = (*Transport)(nil)
