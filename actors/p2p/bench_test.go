@@ -28,8 +28,10 @@ import (
 // of its own (this test binary again: TestHopPeer), as two nodes do: in one process they would
 // share the signature cache (sigcache.Default) and skip the checks the other made. "raw" is a
 // libp2p stream echo of a message the size of the particle as it travels, to B's process on the
-// same kind of host in the same run: the floor the hop is measured against. verifies/op and
-// signs/op are the ed25519 work of both processes a round trip (sigcache's counts).
+// same kind of host in the same run. "floor" is that echo making the signatures and
+// verifications the round trip requires, where the nodes make them (floor_bench_test.go): the
+// floor the hop is measured against. verifies/op and signs/op are the ed25519 work of both
+// processes a round trip (sigcache's counts); the floor's must equal the hop's.
 func BenchmarkHop(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -76,6 +78,9 @@ func BenchmarkHop(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		benchRawEcho(b, aTr, bob.id, max(particleSize, 1000))
 	})
+	b.Run("floor", func(b *testing.B) {
+		benchFloor(b, aTr, aliceID.Key, bob.id, bob, max(particleSize, 1000))
+	})
 }
 
 // hopPeerEnv, set, makes this test binary BenchmarkHop's other process (TestHopPeer).
@@ -92,8 +97,10 @@ func TestHopPeer(t *testing.T) {
 	if os.Getenv(hopPeerEnv) == "" {
 		t.Skip("BenchmarkHop's peer process: it runs when the benchmark starts it")
 	}
-	tr, _ := startNode(t, actortest.Identity(t, "bob").Key, nil)
+	bob := actortest.Identity(t, "bob")
+	tr, _ := startNode(t, bob.Key, nil)
 	serveEcho(tr)
+	serveFloor(tr, bob.Key)
 	fmt.Println("addr", tr.Addrs()[0])
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {

@@ -1,0 +1,137 @@
+package p2p_test
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/aquanet/aquanet/actors/p2p"
+	"github.com/aquanet/aquanet/sigcache"
+)
+
+// The floor of BenchmarkHop, measured rather than summed: the echo of "raw" with the
+// cryptography a round trip requires done where the nodes do it, and nothing else (no actors,
+// no interpreter, no store). A checks the particle's signature as its node does when a client
+// hands it the particle, signs its data, and sends both; B checks the particle's signature and
+// A's, signs its own data, and sends it back; A checks B's signature (its own, and the
+// particle's, it remembers). Four verifications and two signatures, by sigcache as the nodes
+// make them, each of a message new to both processes.
+//
+// Summing the echo's time and the signatures' (as measured one by one, each in a loop of its
+// own) leaves out what doing them in between costs on a real machine: the cores that go idle
+// while the other process works, and wake up late; the caches the cryptography fills.
+
+const floorProtocol = protocol.ID("/aquanet/bench-floor/1.0.0")
+
+// floorSigned is the message of the i-th particle's signature, and floorData of the data's
+// signature by the peer named by who, so that every signature is of a message new to both
+// processes.
+func floorSigned(body []byte) []byte { return body }
+
+func floorData(body []byte, who byte) []byte {
+	return append([]byte{who}, body[:min(len(body), 128)]...)
+}
+
+// serveFloor answers floor streams to tr, whose node's key is key: for each message of the size
+// the first line gives, followed by the particle's signature and A's data signature, it checks
+// both, signs its own data and sends back the message and its signature.
+func serveFloor(tr *p2p.Transport, key ed25519.PrivateKey) {
+	tr.Host().SetStreamHandler(floorProtocol, func(s network.Stream) {
+		defer s.Close()
+		pub, err := s.Conn().RemotePeer().ExtractPublicKey()
+		if err != nil {
+			return
+		}
+		raw, err := pub.Raw()
+		if err != nil {
+			return
+		}
+		from := ed25519.PublicKey(raw)
+		r := bufio.NewReader(s)
+		var size int
+		if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
+			return
+		}
+		in := make([]byte, size+2*ed25519.SignatureSize)
+		out := make([]byte, 0, size+ed25519.SignatureSize)
+		for {
+			if _, err := io.ReadFull(r, in); err != nil {
+				return
+			}
+			body, psig, dsig := in[:size], in[size:size+ed25519.SignatureSize], in[size+ed25519.SignatureSize:]
+			if !sigcache.Verify(from, floorSigned(body), psig) || !sigcache.Verify(from, floorData(body, 'a'), dsig) {
+				return
+			}
+			out = append(append(out[:0], body...), sigcache.Sign(key, floorData(body, 'b'))...)
+			if _, err := s.Write(out); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// benchFloor runs the floor's round trips from tr, whose node's key is key, to the peer to.
+func benchFloor(b *testing.B, tr *p2p.Transport, key ed25519.PrivateKey, to peer.ID, bob *hopPeer, size int) {
+	pub := key.Public().(ed25519.PublicKey)
+	bobKey, err := to.ExtractPublicKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := bobKey.Raw()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bobPub := ed25519.PublicKey(raw)
+	// The particles, signed before the clock starts as BenchmarkHop's are: by crypto/ed25519,
+	// which sigcache does not hear of, so A's first check of each is a verification. Each is
+	// new to both processes, as BenchmarkHop's ids are.
+	bodies, sigs := make([][]byte, b.N), make([][]byte, b.N)
+	for i := range bodies {
+		body := make([]byte, size)
+		binary.BigEndian.PutUint64(body, uint64(i))
+		copy(body[8:], fmt.Sprint("floor-", time.Now().UnixNano(), "-", i))
+		bodies[i], sigs[i] = body, ed25519.Sign(key, floorSigned(body))
+	}
+	s, err := tr.Host().NewStream(b.Context(), to, floorProtocol)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := fmt.Fprintln(s, size); err != nil {
+		b.Fatal(err)
+	}
+	r := bufio.NewReader(s)
+	out := make([]byte, 0, size+2*ed25519.SignatureSize)
+	in := make([]byte, size+ed25519.SignatureSize)
+	verified, signs := sigcache.Default.Verified(), sigcache.Default.Signs()
+	bobVerified, bobSigns := bob.counts(b)
+	b.ResetTimer()
+	for i, body := range bodies {
+		if !sigcache.Verify(pub, floorSigned(body), sigs[i]) {
+			b.Fatal("the particle's signature does not verify")
+		}
+		out = append(append(append(out[:0], body...), sigs[i]...), sigcache.Sign(key, floorData(body, 'a'))...)
+		if _, err := s.Write(out); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(r, in); err != nil {
+			b.Fatal(err)
+		}
+		if !sigcache.Verify(pub, floorSigned(in[:size]), sigs[i]) || !sigcache.Verify(bobPub, floorData(in[:size], 'b'), in[size:]) {
+			b.Fatal("the answer's signatures do not verify")
+		}
+	}
+	b.StopTimer()
+	bobVerified2, bobSigns2 := bob.counts(b)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
+	b.ReportMetric(float64(sigcache.Default.Verified()-verified+bobVerified2-bobVerified)/float64(b.N), "verifies/op")
+	b.ReportMetric(float64(sigcache.Default.Signs()-signs+bobSigns2-bobSigns)/float64(b.N), "signs/op")
+}
