@@ -373,9 +373,7 @@ func (n *Node) start() error {
 	transport := n.env.Transport(n.self, n)
 	connectivity, _ := transport.(core.Connectivity) // without it, peer.connect and the like fail
 	if late, ok := transport.(core.LateFailures); ok {
-		if tell := n.tellInitiator(transport); tell != nil {
-			late.OnUndelivered(tell)
-		}
+		late.OnUndelivered(n.undelivered)
 	}
 	wasm, err := n.startWasm(db)
 	if err != nil {
@@ -490,8 +488,7 @@ func (n *Node) start() error {
 			Local: local}, opts...)
 	}
 	networkProps := func(router *actor.PID) *actor.Props {
-		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger,
-			Failed: n.tellInitiator(transport)}, opts...)
+		return network.Props(network.Config{Self: n.self, Transport: transport, Router: router, Logger: n.env.Logger}, opts...)
 	}
 	pids, err := spawnRoot(n.system, n.prefix+rootName, n.env, registryProps, routerProps, networkProps)
 	if err != nil {
@@ -536,20 +533,14 @@ func pureServices(overrides []registry.Override) func(service string) bool {
 	return func(service string) bool { return pure[service] }
 }
 
-// tellInitiator returns what the network actor calls when a particle could not be sent: if the
-// transport can send notices, the particle's initiator, when it is a peer connected to this
-// node (a client of this relay), hears which peer could not be reached and why. That peer may
-// be the initiator itself, still connected, when what failed was the particle (one grown over
-// the size limit cannot come back); a notice to a peer that is gone goes nowhere.
-func (n *Node) tellInitiator(t core.Transport) func(to string, p particle.Particle, err error) {
-	notifier, ok := t.(core.Notifier)
-	if !ok {
-		return nil
-	}
-	return func(to string, p particle.Particle, err error) {
-		if init := p.InitPeerID.String(); init != n.self {
-			notifier.Notify(init, core.Notice{ParticleID: p.ID, Peer: to, TooLarge: errors.Is(err, core.ErrTooLarge), Reason: err.Error()})
-		}
+// undelivered hands a particle the transport gave up after Send to the network actor, which
+// tells its initiator (network.Undelivered).
+func (n *Node) undelivered(to string, p particle.Particle, err error) {
+	n.mu.Lock()
+	pid, ok := n.network, n.started && !n.stopping
+	n.mu.Unlock()
+	if ok {
+		n.system.Root.Send(pid, &network.Undelivered{To: to, Particle: p, Err: err})
 	}
 }
 

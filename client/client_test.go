@@ -490,3 +490,52 @@ func TestRefusalPastTheRelayHeard(t *testing.T) {
 		t.Fatalf("What() = %q", w)
 	}
 }
+
+// A peer past the relay that cannot send the particle on (here: to a peer it has no address
+// of) tells the relay, which passes the notice on to its client: OnNotice hears at once which
+// peer could not reach which, instead of the run waiting out its TTL in silence.
+func TestSendFailurePastTheRelayHeard(t *testing.T) {
+	r := newRelay(t)
+	middle := newRelay(t)
+	if err := middle.tr.Bootstrap(testCtx(t), []string{r.Addr}); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, r)
+	gone := nowhere(t)
+	script := fmt.Sprintf(`
+(seq
+  (call "%s" ("op" "noop") [])
+  (seq
+    (call "%s" ("op" "noop") [])
+    (call %%init_peer_id%% ("callbackSrv" "response") [])))`, middle.ID, gone)
+	heard := runUntilNotice(t, c, script, 5*time.Minute)
+	if len(heard) != 1 || heard[0].Peer != gone || heard[0].By != middle.ID || heard[0].Failed || heard[0].Refused || heard[0].Back {
+		t.Fatalf("notices %+v, want one: %s could not send the particle to %s", heard, middle.ID, gone)
+	}
+	if w := heard[0].What(); !strings.Contains(w, middle.ID+", past the relay, could not send the particle there") {
+		t.Fatalf("What() = %q", w)
+	}
+
+	// A peer the middle node knows the address of but that has stopped: the middle node's
+	// transport takes the particle and gives it up when the dial fails.
+	dead, err := startRelay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := middle.tr.Bootstrap(testCtx(t), []string{dead.Addr}); err != nil {
+		dead.stop()
+		t.Fatal(err)
+	}
+	dead.stop()
+	script = fmt.Sprintf(`
+(seq
+  (call "%s" ("op" "noop") [])
+  (seq
+    (call "%s" ("op" "noop") [])
+    (call %%init_peer_id%% ("callbackSrv" "response") [])))`, middle.ID, dead.ID)
+	heard = runUntilNotice(t, c, script, 5*time.Minute)
+	// "opening a stream": the transport's own dial failed, after it took the particle.
+	if len(heard) != 1 || heard[0].Peer != dead.ID || heard[0].By != middle.ID || !strings.Contains(heard[0].Reason, "opening a stream") {
+		t.Fatalf("notices %+v, want one: %s could not open a stream to %s, which has stopped", heard, middle.ID, dead.ID)
+	}
+}

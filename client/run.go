@@ -35,7 +35,8 @@ func (e *RejectedError) Error() string {
 // connection to the relay closed and was made again. errors.Is(err, ErrExpired) holds for it
 // too.
 type NoAnswerError struct {
-	Peer    string // the peer the relay could not reach, or where the script failed, or that refused the particle
+	Peer    string // the peer the relay (or By) could not reach, or where the script failed, or that refused the particle
+	By      string // the peer past the relay that could not send the particle to Peer; empty: the relay
 	Failed  bool   // the script failed on Peer
 	Refused bool   // Peer, past the relay, refused the particle as it arrived (the relay passed its notice on)
 	Back    bool   // Peer is this client: the relay could not send the particle back (one grown over the size limit)
@@ -54,6 +55,9 @@ func (e *NoAnswerError) What() string {
 	if e.Refused {
 		return fmt.Sprintf("%s refused the particle as it arrived: %s", e.Peer, e.Reason)
 	}
+	if e.By != "" {
+		return fmt.Sprintf("no answer from %s: %s, past the relay, could not send the particle there (%s)", e.Peer, e.By, e.Reason)
+	}
 	if e.Back {
 		return fmt.Sprintf("the relay could not send the particle back to this client (%s)", e.Reason)
 	}
@@ -65,7 +69,8 @@ func (e *NoAnswerError) What() string {
 
 // noAnswer is the error a run that expires after notice n ends with.
 func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
-	return &NoAnswerError{Peer: n.Peer, Failed: n.Failed, Refused: n.Rejected, Back: !n.Failed && !n.Rejected && n.Peer == c.self.String(), Reason: n.Reason}
+	return &NoAnswerError{Peer: n.Peer, By: n.By, Failed: n.Failed, Refused: n.Rejected,
+		Back: !n.Failed && !n.Rejected && n.By == "" && n.Peer == c.self.String(), Reason: n.Reason}
 }
 
 // Unwrap makes errors.Is(err, ErrExpired) hold.

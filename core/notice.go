@@ -15,6 +15,11 @@ type Notice struct {
 	// Peer is the peer the particle could not be sent to; with Failed, the node where the
 	// script failed.
 	Peer string `json:"peer"`
+	// By is the peer that could not send the particle to Peer, when that is not the node the
+	// notice came from: a peer past the initiator's relay, which tells the relay (the peer it
+	// had the particle from), which passes the notice on. Empty: the node that sent the
+	// notice could not.
+	By string `json:"by,omitempty"`
 	// Failed: the script failed on Peer with an error that nothing caught (Reason is the
 	// interpreter's error).
 	Failed bool `json:"failed,omitempty"`

@@ -83,6 +83,10 @@ type Send struct {
 	// Via, if set, is where to send it instead when To cannot be reached: the peer a particle
 	// for its initiator came from, the initiator's relay when the initiator is a client.
 	Via string
+	// From is the peer this node last had the particle from, if not the initiator: told that
+	// the send failed when the initiator is not connected here, so that the initiator's relay
+	// passes it on (network.Undelivered, core.Notice's By).
+	From string
 	// IfConnected: send only over a connection the node already has, else not at all.
 	IfConnected bool
 }
@@ -388,7 +392,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		for _, peer := range e.Forward {
 			out := p
 			out.Data = e.Data
-			s := &Send{To: peer, Particle: out}
+			s := &Send{To: peer, Particle: out, From: st.via}
 			if peer == st.init {
 				s.Via = st.via
 			}
@@ -397,7 +401,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		for _, pass := range e.Pass {
 			out := p
 			out.Data = e.PassData
-			st.sends = append(st.sends, &Send{To: pass.To, Particle: out, IfConnected: pass.IfConnected})
+			st.sends = append(st.sends, &Send{To: pass.To, Particle: out, IfConnected: pass.IfConnected, From: st.via})
 		}
 		a.drain(ctx)
 	}
