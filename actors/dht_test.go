@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -51,6 +52,12 @@ func TestNodeRepublishesItsKeys(t *testing.T) {
 	clk.Advance(30 * time.Second)
 	if got := issued(); got != first+60 {
 		t.Fatalf("at 60 s the record was issued at %d, want %d (republished)", got, first+60)
+	}
+	// Kill closes the store whatever the actors are doing, as a crash would, and is meant for
+	// simulators, which run no actor while they kill a node. This node's actors run on their
+	// own goroutines: its router, which reads the store as it starts, answers first.
+	if _, err := n.Stats(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if err := n.Kill(); err != nil {
 		t.Fatal(err)
