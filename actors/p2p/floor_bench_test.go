@@ -37,21 +37,26 @@ func floorData(body []byte, who byte) []byte {
 	return append([]byte{who}, body[:min(len(body), 128)]...)
 }
 
+// publicKey is the ed25519 public key that id embeds.
+func publicKey(id peer.ID) (ed25519.PublicKey, error) {
+	pub, err := id.ExtractPublicKey()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := pub.Raw()
+	return ed25519.PublicKey(raw), err
+}
+
 // serveFloor answers floor streams to tr, whose node's key is key: for each message of the size
 // the first line gives, followed by the particle's signature and A's data signature, it checks
 // both, signs its own data and sends back the message and its signature.
 func serveFloor(tr *p2p.Transport, key ed25519.PrivateKey) {
 	tr.Host().SetStreamHandler(floorProtocol, func(s network.Stream) {
 		defer s.Close()
-		pub, err := s.Conn().RemotePeer().ExtractPublicKey()
+		from, err := publicKey(s.Conn().RemotePeer())
 		if err != nil {
 			return
 		}
-		raw, err := pub.Raw()
-		if err != nil {
-			return
-		}
-		from := ed25519.PublicKey(raw)
 		r := bufio.NewReader(s)
 		var size int
 		if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
@@ -78,15 +83,10 @@ func serveFloor(tr *p2p.Transport, key ed25519.PrivateKey) {
 // benchFloor runs the floor's round trips from tr, whose node's key is key, to the peer to.
 func benchFloor(b *testing.B, tr *p2p.Transport, key ed25519.PrivateKey, to peer.ID, bob *hopPeer, size int) {
 	pub := key.Public().(ed25519.PublicKey)
-	bobKey, err := to.ExtractPublicKey()
+	bobPub, err := publicKey(to)
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, err := bobKey.Raw()
-	if err != nil {
-		b.Fatal(err)
-	}
-	bobPub := ed25519.PublicKey(raw)
 	// The particles, signed before the clock starts as BenchmarkHop's are: by crypto/ed25519,
 	// which sigcache does not hear of, so A's first check of each is a verification. Each is
 	// new to both processes, as BenchmarkHop's ids are.
