@@ -502,19 +502,21 @@ func (x *executor) await(peer, by string) {
 // elements whose first iteration alone asks for a call reserves no more than this.
 const maxCallRoom = 4096
 
-// roomForCall returns the call requests with room for one more. Inside a fold, whose
-// iterations often each ask for a call (a fold with par emits one a element), it makes room
-// for the rest of the innermost fold at once: grown by doubling alone, the slice of a fold of
-// 1,000 was allocated twice over, 30% of all that run allocated (BenchmarkFoldPar/n=1000/emit:
-// 1.00 → 0.78 MB). It never grows by less than doubling: a call in an inner fold of two
-// elements would otherwise grow it by two at a time.
+// roomForCall returns the call requests with room for one more. Inside a fold whose run has
+// asked for calls already, as a fold with par does for each element, it makes room for the
+// rest of the innermost fold at once: grown by doubling alone, the slice of a fold of 1,000
+// was allocated twice over, 30% of all that run allocated (BenchmarkFoldPar/n=1000/emit:
+// 1.00 → 0.78 MB). Not at a run's first call: a fold with seq asks for one call a run, and
+// room for the rest of its fold on every run made each step of a fold of 3,000 allocate
+// 250 KB (BenchmarkFoldSeqStep: 2.5 → 29 µs a step at 100). It never grows by less than
+// doubling: a call in an inner fold of two elements would otherwise grow it by two at a time.
 func (x *executor) roomForCall() []CallRequest {
 	rs := x.callRequests
 	if len(rs) < cap(rs) {
 		return rs
 	}
 	more := max(cap(rs), 8)
-	if n := len(x.scalars.folds); n > 0 {
+	if n := len(x.scalars.folds); n > 0 && len(rs) > 0 {
 		f := x.scalars.folds[n-1].state
 		more = max(more, min(f.len()-f.cursor, maxCallRoom))
 	}
