@@ -203,6 +203,21 @@ func TestParticleGrownTooLargeToComeBack(t *testing.T) {
 	if want := "grew too large to come back"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), res.ParticleID) {
 		t.Errorf("the error reads %q, want it to name the particle and say %q", err, want)
 	}
+
+	// Grown on a peer past the relay: that peer tells the relay, which tells the client, and
+	// the error names it.
+	middle := newRelay(t)
+	if err := middle.tr.Bootstrap(testCtx(t), []string{r.Addr}); err != nil {
+		t.Fatal(err)
+	}
+	script = strings.ReplaceAll(script, r.ID, middle.ID)
+	_, err = c.Run(testCtx(t), script, big, client.WithTTL(10*time.Minute))
+	if !errors.As(err, &tooLarge) || tooLarge.By != middle.ID || tooLarge.Relay != r.ID {
+		t.Fatalf("err = %v, want a GrownTooLargeError naming %s past the relay %s", err, middle.ID, r.ID)
+	}
+	if want := middle.ID + ", past the relay " + r.ID + ", could not send it back"; !strings.Contains(err.Error(), want) {
+		t.Errorf("the error reads %q, want it to say %q", err, want)
+	}
 }
 
 // A service given to Serve is called by the script with the particle's context; its answer

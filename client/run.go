@@ -76,16 +76,20 @@ func (c *Client) noAnswer(n core.Notice) *NoAnswerError {
 // Unwrap makes errors.Is(err, ErrExpired) hold.
 func (e *NoAnswerError) Unwrap() error { return ErrExpired }
 
-// GrownTooLargeError is the error of a run whose particle the relay could not send back to the
-// client because it grew over the size limit of a particle (the relay's, and by default the
-// client's). A particle's data only grows, so nothing of it can come back: the run ends as
-// soon as the relay says so.
+// GrownTooLargeError is the error of a run whose particle the relay, or a peer past it, could
+// not send back to the client because it grew over the size limit of a particle (that peer's,
+// and by default the client's). A particle's data only grows, so nothing of it can come back:
+// the run ends as soon as the relay says so.
 type GrownTooLargeError struct {
 	Relay  string
+	By     string // the peer past the relay that could not send it back; empty: the relay
 	Reason string // what the relay said, in a line
 }
 
 func (e *GrownTooLargeError) Error() string {
+	if e.By != "" {
+		return fmt.Sprintf("the particle grew too large to come back: %s, past the relay %s, could not send it back (%s)", e.By, e.Relay, e.Reason)
+	}
 	return fmt.Sprintf("the particle grew too large to come back: the relay %s could not send it to this client (%s)", e.Relay, e.Reason)
 }
 
@@ -345,7 +349,7 @@ func (r *run) loop(ctx, deadline context.Context) error {
 				return &RejectedError{Peer: n.Peer, Reason: n.Reason}
 			}
 			if n.TooLarge && n.Peer == self {
-				return &GrownTooLargeError{Relay: r.c.relay.ID.String(), Reason: n.Reason}
+				return &GrownTooLargeError{Relay: r.c.relay.ID.String(), By: n.By, Reason: n.Reason}
 			}
 			r.heardOf(r.c.noAnswer(n))
 		case err := <-r.lost:
