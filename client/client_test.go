@@ -393,19 +393,44 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 // awaitIdentifyPushers waits until each libp2p identify loop running has started its push
 // goroutine: the relay's loop starts it after subscribing to its event bus, which may be after
 // newRelay returns, and a snapshot of goroutines taken before would count it as the client's.
+// Each loop is matched with the pusher it created: a count of each could match while a loop
+// still had none and the pusher of a host closed by an earlier test had not yet ended.
 func awaitIdentifyPushers(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		buf := make([]byte, 1<<20)
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		loops := strings.Count(stacks, "identify.(*idService).loop(")
-		pushers := strings.Count(stacks, "identify.(*idService).loop.func1(")
-		if loops == pushers || time.Now().After(deadline) {
+		buf := make([]byte, 1<<22)
+		loops, pushersOf := identifyGoroutines(string(buf[:runtime.Stack(buf, true)]))
+		waiting := false
+		for _, id := range loops {
+			if !pushersOf[id] {
+				waiting = true
+			}
+		}
+		if !waiting || time.Now().After(deadline) {
 			return
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// identifyGoroutines returns, from a dump of every goroutine's stack, the ids of the identify
+// loops' goroutines and the ids of the goroutines that created an identify pusher.
+func identifyGoroutines(stacks string) (loops []string, pushersOf map[string]bool) {
+	pushersOf = map[string]bool{}
+	for _, g := range strings.Split(stacks, "\n\n") {
+		id, _, _ := strings.Cut(strings.TrimPrefix(g, "goroutine "), " ")
+		switch {
+		case strings.Contains(g, "identify.(*idService).loop.func1("):
+			if i := strings.LastIndex(g, " in goroutine "); i >= 0 {
+				parent, _, _ := strings.Cut(g[i+len(" in goroutine "):], "\n")
+				pushersOf[parent] = true
+			}
+		case strings.Contains(g, "identify.(*idService).loop("):
+			loops = append(loops, id)
+		}
+	}
+	return loops, pushersOf
 }
 
 // A relay that cannot be reached is one error line that names the relay and the address.
@@ -542,6 +567,13 @@ func TestSendFailurePastTheRelayHeard(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.stop()
+	// Until the middle node sees the connection close, a write to it may still succeed (into
+	// a socket the peer no longer reads): nothing to tell then.
+	for deadline := time.Now().Add(10 * time.Second); middle.tr.Connected(dead.ID); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the middle node is still connected to the stopped peer")
+		}
+	}
 	script = fmt.Sprintf(`
 (seq
   (call "%s" ("op" "noop") [])
