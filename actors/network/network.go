@@ -137,10 +137,11 @@ func (n *networkActor) tell(to string, p particle.Particle, from string, err err
 }
 
 // speaksOfItself reports whether notice, from the peer from, says what became of the particle
-// on from: it failed or was refused there (Peer), or from could not send it on (By).
+// on from: it failed or was refused there (Peer), or from could not send it on (By). A notice
+// by from cannot also say that the script failed on another peer, or that another refused it.
 func speaksOfItself(from string, notice core.Notice) bool {
 	if notice.By != "" {
-		return notice.By == from
+		return notice.By == from && !notice.Failed && !notice.Rejected
 	}
 	return notice.Peer == from
 }

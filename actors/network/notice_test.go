@@ -61,6 +61,9 @@ func TestNoticesPassedOnToTheInitiator(t *testing.T) {
 	send(&NoticeIn{From: "12D3KooWStranger", Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWStranger", Rejected: true}})
 	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWSomeoneElse", Rejected: true}})
 	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: other, By: "12D3KooWSomeoneElse"}})
+	// By itself, but saying that the script failed on another peer, or that another refused it.
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWSomeoneElse", By: other, Failed: true}})
+	send(&NoticeIn{From: other, Notice: core.Notice{ParticleID: p.ID, Peer: "12D3KooWSomeoneElse", By: other, Rejected: true}})
 	if len(tr.notices) != 0 {
 		t.Fatalf("notices passed on: %q; want none", tr.notices)
 	}
@@ -90,8 +93,8 @@ func TestNoticesPassedOnToTheInitiator(t *testing.T) {
 		}
 	}, w.opts...))
 	send(&GetStats{ReplyTo: probe})
-	if s == nil || s.NoticesPassed != 1 || s.NoticesDropped != 5 {
-		t.Fatalf("stats %+v, want 1 notice passed on and 5 dropped", s)
+	if s == nil || s.NoticesPassed != 1 || s.NoticesDropped != 7 {
+		t.Fatalf("stats %+v, want 1 notice passed on and 7 dropped", s)
 	}
 }
 

@@ -90,8 +90,8 @@ func (t *Transport) OnNotice(f func(from string, n core.Notice)) {
 	})
 }
 
-// parseNotice decodes a notice as it came from a peer, which may be anyone: its Peer must be
-// a peer id and its ParticleID set, and its Reason, which a client prints, is made one line of
+// parseNotice decodes a notice as it came from a peer, which may be anyone: its Peer, and its
+// By if set, must be peer ids and its ParticleID set, and its Reason, which a client prints, is made one line of
 // printable text at most core.MaxNoticeReason long (a control character, a terminal's escape
 // among them, becomes "?").
 func parseNotice(b []byte) (core.Notice, error) {
@@ -107,6 +107,9 @@ func parseNotice(b []byte) (core.Notice, error) {
 	}
 	if _, err := peer.Decode(n.Peer); err != nil {
 		return core.Notice{}, fmt.Errorf("notice: its peer: %w", err)
+	}
+	if _, err := peer.Decode(n.By); n.By != "" && err != nil {
+		return core.Notice{}, fmt.Errorf("notice: the peer it is by: %w", err)
 	}
 	n.Reason = oneLine(n.Reason)
 	return n, nil

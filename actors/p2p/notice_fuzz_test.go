@@ -12,7 +12,7 @@ import (
 )
 
 // FuzzParseNotice: whatever a peer sends on the notice protocol, a notice taken in names a
-// peer id and a particle, and its reason is one line of printable text within the bound.
+// peer id (and, if it says by whom, another) and a particle, and its reason is one line of printable text within the bound.
 func FuzzParseNotice(f *testing.F) {
 	const id = "12D3KooWQVGoEK5mx6gCAu6SVVjaM5oym5iUs8Rju3ihwdz4RLfy"
 	f.Add([]byte(`{"particle_id":"p-1","peer":"` + id + `","rejected":true,"reason":"ttl too long"}`))
@@ -21,6 +21,8 @@ func FuzzParseNotice(f *testing.F) {
 	f.Add([]byte(`{"particle_id":"","peer":"` + id + `"}`))
 	f.Add([]byte(`{"particle_id":"p","peer":"` + id + `","reason":"` + strings.Repeat("é", 300) + `"}`))
 	f.Add([]byte(`not json`))
+	f.Add([]byte(`{"particle_id":"p-1","peer":"` + id + `","by":"` + id + `","reason":"no addresses"}`))
+	f.Add([]byte(`{"particle_id":"p-1","peer":"` + id + `","by":"\u001b[31mnobody","reason":"x"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, err := parseNotice(b)
 		if err != nil {
@@ -34,6 +36,9 @@ func FuzzParseNotice(f *testing.F) {
 		}
 		if _, err := peer.Decode(n.Peer); err != nil {
 			t.Fatalf("a notice naming %q taken in: %v", n.Peer, err)
+		}
+		if _, err := peer.Decode(n.By); n.By != "" && err != nil {
+			t.Fatalf("a notice by %q taken in: %v", n.By, err)
 		}
 		if len(n.Reason) > core.MaxNoticeReason || !utf8.ValidString(n.Reason) {
 			t.Fatalf("reason of %d bytes, valid UTF-8 %v", len(n.Reason), utf8.ValidString(n.Reason))
