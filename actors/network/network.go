@@ -162,9 +162,9 @@ func (n *networkActor) Receive(ctx actor.Context) {
 			}
 		}
 		err := n.cfg.Transport.Send(m.To, p)
-		if err != nil && m.Via != "" && m.Via != m.To {
-			n.cfg.Logger.Debug("particle sent on through the peer it came from", "to", m.To, "via", m.Via, "particle", p.ID, "error", err)
-			err = n.cfg.Transport.Send(m.Via, p)
+		if err != nil && m.From != "" && m.From != m.To && m.To == particle.PeerText(p.InitPeerID) {
+			n.cfg.Logger.Debug("particle sent on through the peer it came from", "to", m.To, "via", m.From, "particle", p.ID, "error", err)
+			err = n.cfg.Transport.Send(m.From, p)
 		}
 		if err != nil {
 			n.stats.Failed++

@@ -80,11 +80,10 @@ type Arrival struct {
 type Send struct {
 	To       string
 	Particle particle.Particle
-	// Via, if set, is where to send it instead when To cannot be reached: the peer a particle
-	// for its initiator came from, the initiator's relay when the initiator is a client.
-	Via string
-	// From is the peer this node last had the particle from, if not the initiator: told that
-	// the send failed when the initiator is not connected here, so that the initiator's relay
+	// From is the peer this node last had the particle from, if not the initiator. A particle
+	// for its initiator goes there instead when the initiator cannot be reached (From is then
+	// the initiator's relay, if the initiator is a client); a particle that cannot be sent is
+	// told there when the initiator is not connected here, so that the initiator's relay
 	// passes it on (network.Undelivered, core.Notice's By).
 	From string
 	// IfConnected: send only over a connection the node already has, else not at all.
@@ -392,11 +391,7 @@ func (a *particleActor) run(ctx actor.Context) {
 		for _, peer := range e.Forward {
 			out := p
 			out.Data = e.Data
-			s := &Send{To: peer, Particle: out, From: st.via}
-			if peer == st.init {
-				s.Via = st.via
-			}
-			st.sends = append(st.sends, s)
+			st.sends = append(st.sends, &Send{To: peer, Particle: out, From: st.via})
 		}
 		for _, pass := range e.Pass {
 			out := p

@@ -257,7 +257,7 @@ func (m *Machine) Shed() {
 //   - data from another peer, holding a call that peer requested of the initiator, to the
 //     initiator, if this node has a connection to it (it is the initiator's relay, and the
 //     other peer, unable to reach the initiator, sent it through the peer the particle came
-//     from: particles.Send.Via).
+//     from: particles.Send.From).
 //
 // Passing never runs anything here, and it sends to peers the initiator itself named, or to
 // the initiator: it cannot make a particle go where its script does not lead.
