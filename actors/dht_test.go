@@ -56,7 +56,9 @@ func TestNodeRepublishesItsKeys(t *testing.T) {
 	// Kill closes the store whatever the actors are doing, as a crash would, and is meant for
 	// simulators, which run no actor while they kill a node. This node's actors run on their
 	// own goroutines: its router, which reads the store as it starts, answers first.
-	if _, err := n.Stats(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := n.Stats(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Kill(); err != nil {

@@ -499,7 +499,7 @@ func (x *executor) await(peer, by string) {
 }
 
 // maxCallRoom bounds the call requests roomForCall makes room for at once: a fold of a million
-// elements whose first iteration alone asks for a call reserves no more than this.
+// elements of which only the first few ask for a call reserves no more than this.
 const maxCallRoom = 4096
 
 // roomForCall returns the call requests with room for one more. Inside a fold whose run has

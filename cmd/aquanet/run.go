@@ -45,13 +45,13 @@ an error reported through errorHandlingSrv, a transport error, or when the TTL e
 (it never waits longer than the TTL); the error of a run that started names its particle.
 If the relay refuses the particle (a node takes TTLs up to 10 minutes by default), the run
 ends at once with the relay's reason; if the relay could not send it on, or the script failed
-on it with nothing to catch the error, or a peer the relay sent it to refused it or failed on
-it, that is printed to standard error as soon as the relay says so, and the error at the
-TTL's end says it again (the run waits, as another branch of the script may still complete:
-interrupt it to stop). A particle grown too large for the relay to
-send back ends the run at once: its data only grows. If the connection to the relay closes
-while the particle is out, the client dials it again at once: if that fails, the run ends
-there, saying so; if it succeeds, that is printed and the run waits on.
+on it with nothing to catch the error, or a peer the relay sent it to refused it, failed on
+it or could not send it on, that is printed to standard error as soon as the relay says so,
+and the error at the TTL's end says it again (the run waits, as another branch of the script
+may still complete: interrupt it to stop). A particle grown too large for the relay, or a
+peer past it, to send back ends the run at once: its data only grows. If the connection to
+the relay closes while the particle is out, the client dials it again at once: if that
+fails, the run ends there, saying so; if it succeeds, that is printed and the run waits on.
 
 With --certificate FILE (a certificate of "aquanet trust issue" whose last trust is for --key's
 peer), the particle carries it: the nodes serving an application's services under a perimeter
