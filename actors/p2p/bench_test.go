@@ -186,14 +186,36 @@ func (p *hopPeer) counts(b *testing.B) (verified, signs uint64) {
 
 const echoProtocol = protocol.ID("/aquanet/bench-echo/1.0.0")
 
+// openSized opens a stream of proto to the peer to, for messages of size bytes: its first
+// line says the size (readSize reads it). The stream closes when b ends.
+func openSized(b *testing.B, from *p2p.Transport, to peer.ID, proto protocol.ID, size int) network.Stream {
+	s, err := from.Host().NewStream(b.Context(), to, proto)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := fmt.Fprintln(s, size); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// readSize reads the size openSized wrote first on s, at most 1 MiB, and returns s's reader.
+func readSize(s network.Stream) (r *bufio.Reader, size int, ok bool) {
+	r = bufio.NewReader(s)
+	if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
+		return nil, 0, false
+	}
+	return r, size, true
+}
+
 // serveEcho echoes what comes on each echo stream to tr, in messages of the size of the first
 // line: the size, then that many bytes at a time.
 func serveEcho(tr *p2p.Transport) {
 	tr.Host().SetStreamHandler(echoProtocol, func(s network.Stream) {
 		defer s.Close()
-		r := bufio.NewReader(s)
-		var size int
-		if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
+		r, size, ok := readSize(s)
+		if !ok {
 			return
 		}
 		buf := make([]byte, size)
@@ -210,14 +232,7 @@ func serveEcho(tr *p2p.Transport) {
 
 // benchRawEcho echoes size-byte messages over one libp2p stream to the echo of the peer to.
 func benchRawEcho(b *testing.B, from *p2p.Transport, to peer.ID, size int) {
-	s, err := from.Host().NewStream(context.Background(), to, echoProtocol)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := fmt.Fprintln(s, size); err != nil {
-		b.Fatal(err)
-	}
+	s := openSized(b, from, to, echoProtocol, size)
 	msg := make([]byte, size)
 	r := bufio.NewReader(s)
 	b.ResetTimer()

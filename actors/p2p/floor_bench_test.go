@@ -57,9 +57,8 @@ func serveFloor(tr *p2p.Transport, key ed25519.PrivateKey) {
 		if err != nil {
 			return
 		}
-		r := bufio.NewReader(s)
-		var size int
-		if _, err := fmt.Fscanln(r, &size); err != nil || size <= 0 || size > 1<<20 {
+		r, size, ok := readSize(s)
+		if !ok {
 			return
 		}
 		in := make([]byte, size+2*ed25519.SignatureSize)
@@ -97,14 +96,7 @@ func benchFloor(b *testing.B, tr *p2p.Transport, key ed25519.PrivateKey, to peer
 		copy(body[8:], fmt.Sprint("floor-", time.Now().UnixNano(), "-", i))
 		bodies[i], sigs[i] = body, ed25519.Sign(key, body)
 	}
-	s, err := tr.Host().NewStream(b.Context(), to, floorProtocol)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := fmt.Fprintln(s, size); err != nil {
-		b.Fatal(err)
-	}
+	s := openSized(b, tr, to, floorProtocol, size)
 	r := bufio.NewReader(s)
 	out := make([]byte, 0, size+2*ed25519.SignatureSize)
 	in := make([]byte, size+ed25519.SignatureSize)
