@@ -21,18 +21,24 @@ var cidPrefix = [...]byte{0x01, 0x80, 0x04, 0x1e, 0x20}
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// CIDOf returns the CID of canonical JSON text. Most CIDs are of texts of tens to hundreds of
-// bytes, which github.com/zeebo/blake3 hashes in a third to a half of the time
-// lukechampine.com/blake3 takes (whose SIMD paths need many chunks, and which starts goroutines
-// from a few KiB up: 28 µs for 4 KiB against 3.4). From parallelHashFrom up, lukechampine's
-// hashing on every core wins (a 10 MB result stored: 5.7 ms against 8.3); its goroutines end
-// before it returns, so nothing of them outlives the call or reaches its result.
+// CIDOf returns the CID of canonical JSON text. Two implementations of blake3 share the work,
+// by what each hashes fastest (go test ./interpreter/data -bench Blake3): lukechampine.com/blake3
+// a text of one chunk (1,024 bytes) at most, as most CIDs are (tens to hundreds of bytes: 94 ns
+// for 20 bytes and 330 ns for 234 against zeebo's 118 and 409); github.com/zeebo/blake3 texts of
+// a few chunks to a megabyte, where its SIMD over many chunks wins and lukechampine starts
+// goroutines (4 KiB: 2.5 µs against 11.6); lukechampine again from parallelHashFrom up, hashing on
+// every core (a 10 MB result stored: 5.7 ms against 8.3). Its goroutines end before it returns,
+// so nothing of them outlives the call or reaches its result.
 func CIDOf(canonicalJSON []byte) CID {
-	if len(canonicalJSON) >= parallelHashFrom {
+	if n := len(canonicalJSON); n <= chunkLen || n >= parallelHashFrom {
 		return lukechampine.Sum256(canonicalJSON)
 	}
 	return blake3.Sum256(canonicalJSON)
 }
+
+// chunkLen is the length of a blake3 chunk: a text of one chunk at most is hashed without a
+// tree.
+const chunkLen = 1024
 
 // parallelHashFrom is the length from which CIDOf hashes on every core: there the two
 // implementations take the same time on one.

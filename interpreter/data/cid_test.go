@@ -81,10 +81,10 @@ func TestCompareCIDs(t *testing.T) {
 	}
 }
 
-// CIDOf hashes with github.com/zeebo/blake3 below parallelHashFrom and lukechampine.com/blake3
-// from there: the two must give the same digest at every length a tree of chunks changes shape
-// (within a chunk of 1,024 bytes, at its edges, across several and many chunks), and CIDOf the
-// same on both sides of the switch.
+// CIDOf hashes with lukechampine.com/blake3 up to a chunk and from parallelHashFrom, and with
+// github.com/zeebo/blake3 between: the two must give the same digest at every length a tree of
+// chunks changes shape (within a chunk of 1,024 bytes, at its edges, across several and many
+// chunks), and CIDOf the same on both sides of each switch.
 func TestCIDOfAgreesWithAnotherBlake3(t *testing.T) {
 	var lengths []int
 	for n := range 130 {
@@ -105,5 +105,25 @@ func TestCIDOfAgreesWithAnotherBlake3(t *testing.T) {
 		if c := CIDOf(buf[:n]); c != z {
 			t.Fatalf("CIDOf of %d bytes = %s, want %s", n, c, z)
 		}
+	}
+}
+
+// BenchmarkBlake3 times the two implementations CIDOf chooses between, at the lengths of the
+// texts it hashes most (a small value, a service result, a tetraplet) and around its switches.
+func BenchmarkBlake3(b *testing.B) {
+	for _, n := range []int{20, 234, chunkLen, chunkLen + 1, 4 << 10, 64 << 10} {
+		text := make([]byte, n)
+		b.Run(fmt.Sprintf("zeebo/%dB", n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				zeebo.Sum256(text)
+			}
+		})
+		b.Run(fmt.Sprintf("lukechampine/%dB", n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				lukechampine.Sum256(text)
+			}
+		})
 	}
 }
