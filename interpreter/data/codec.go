@@ -54,31 +54,50 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
 
-// Encode returns d's byte encoding. It keeps the order of the stores' keys for its next call
-// (see Stores), so it must not be called on the same Data from two goroutines at once.
-func (d *Data) Encode() []byte { return d.encode(largePart) }
+// Encode returns d's byte encoding. It keeps the order of the stores' keys and the trace it
+// encoded for its next call (see Stores and traceMemo), so it must not be called on the same Data
+// from two goroutines at once.
+func (d *Data) Encode() []byte { return d.encode(largePart, true) }
 
-// encode is Encode with the parts of large bytes or more joined at the end (see chunks).
-func (d *Data) encode(large int) []byte {
+// EncodeLast is Encode for data whose stores are not encoded again (a run from bytes,
+// interpreter.Run): it writes the trace straight into the encoding, where Encode writes it into
+// the memo first and copies it from there, and keeps no memo.
+func (d *Data) EncodeLast() []byte { return d.encode(largePart, false) }
+
+// encode is Encode with the parts of large bytes or more joined at the end (see chunks), the
+// trace kept in the memo or not.
+func (d *Data) encode(large int, memo bool) []byte {
 	st := &d.Stores
 	values := order(st, inValues, st.Values).valueTexts(st)
 	tetraplets := order(st, inTetraplets, st.Tetraplets).sorted
 	elements := order(st, inCanonElements, st.CanonElements).sorted
 	canons := order(st, inCanonResults, st.CanonResults).sorted
 	results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
-	// The trace is encoded first, into a buffer of its own (the memo's, see encodedTrace), so
-	// that the whole encoding can be allocated once: growing a buffer that holds a megabyte
-	// value copies the megabyte. Parts of a large size (the trace, a value's text, the service
-	// results) are not copied into that buffer but joined with it at the end (see chunks).
-	trace := d.encodedTrace()
+	// With the memo, the trace is encoded first, into a buffer of its own (the memo's, see
+	// encodedTrace), so that the whole encoding can be allocated once: growing a buffer that
+	// holds a megabyte value copies the megabyte. Without, the buffer has room for the trace
+	// at the size the memo guesses too. Parts of a large size (the memo's trace, a value's
+	// text, the service results) are not copied into that buffer but joined with it at the
+	// end (see chunks).
+	var trace []byte
+	traceRoom := 0
+	if memo {
+		trace = d.encodedTrace()
+	} else {
+		traceRoom = len(d.Trace) * stateSizeGuess
+	}
 	w := chunks{large: large}
-	size := 1 + len(trace) + d.storesSizeBound(values, results) - w.aside(trace) - w.aside(results)
+	size := 1 + len(trace) + traceRoom + d.storesSizeBound(values, results) - w.aside(trace) - w.aside(results)
 	for _, text := range values {
 		size -= w.aside(text)
 	}
 	w.buf = make([]byte, 1, size)
 	w.buf[0] = FormatVersion
-	w.add(trace)
+	if memo {
+		w.add(trace)
+	} else {
+		w.buf = appendTrace(w.buf, d.Trace, nil)
+	}
 	w.buf = appendVarint(w.buf, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
 	for _, text := range values {

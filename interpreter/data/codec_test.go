@@ -340,9 +340,12 @@ func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
 		t.Fatalf("the trace (%d bytes) and the service results (%d) must each pass largePart", tr, res)
 	}
 	joined := d.Encode()
-	copied := d.encode(math.MaxInt)
+	copied := d.encode(math.MaxInt, true)
 	if !bytes.Equal(joined, copied) {
 		t.Fatalf("the encoding with large parts joined (%d bytes) differs from the one that copies them (%d)", len(joined), len(copied))
+	}
+	if last := d.EncodeLast(); !bytes.Equal(joined, last) {
+		t.Fatalf("the encoding with the trace written in place (%d bytes) differs from the one through the memo (%d)", len(last), len(joined))
 	}
 	got, err := Decode(joined)
 	if err != nil {
@@ -350,5 +353,30 @@ func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got.Stores.Values, d.Stores.Values) || len(got.Trace) != len(d.Trace) {
 		t.Fatal("the data decoded from the joined encoding differs")
+	}
+}
+
+// EncodeLast writes the trace in place, in room guessed at stateSizeGuess bytes a state: a
+// trace of larger states (sent-by states name a peer of 52 characters) outgrows the guess, and
+// the encoding must still be Encode's.
+func TestEncodeLastOutgrowsItsGuess(t *testing.T) {
+	d := New()
+	peer := "12D3KooW" + strings.Repeat("p", 44)
+	for i := range 500 {
+		d.Trace = append(d.Trace, CallState{Kind: CallSentBy, Peer: peer, HasCallID: true, CallID: uint32(i + 1)})
+	}
+	if n := len(appendTrace(nil, d.Trace, nil)); n <= len(d.Trace)*stateSizeGuess {
+		t.Fatalf("the trace encodes to %d bytes, within the guess of %d: the test needs larger states", n, len(d.Trace)*stateSizeGuess)
+	}
+	last := d.EncodeLast()
+	if want := d.Encode(); !bytes.Equal(last, want) {
+		t.Fatalf("EncodeLast gave %d bytes, Encode %d, and they differ", len(last), len(want))
+	}
+	got, err := Decode(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Trace, d.Trace) {
+		t.Fatal("the trace decoded from EncodeLast's encoding differs")
 	}
 }

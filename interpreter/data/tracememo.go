@@ -18,6 +18,10 @@ type traceMemo struct {
 	ends   []uint32 // where the field of each state ends in enc
 }
 
+// stateSizeGuess is the room made for a state of a trace about to be encoded: a call state with
+// its CID (most of a trace), so that the buffer rarely grows.
+const stateSizeGuess = 48
+
 // encodedTrace returns the trace's states as a sequence of fState fields. The result is the
 // memo's own buffer: it is valid until the next encoding of data with these stores.
 func (d *Data) encodedTrace() []byte {
@@ -36,8 +40,7 @@ func (d *Data) encodedTrace() []byte {
 	clear(m.states[k:])
 	m.states, m.enc, m.ends = m.states[:k], m.enc[:end], m.ends[:k]
 	if m.enc == nil {
-		// Sized for a call state with its CID (most of a trace) so that it rarely grows.
-		m.enc = make([]byte, 0, len(d.Trace)*48)
+		m.enc = make([]byte, 0, len(d.Trace)*stateSizeGuess)
 		m.states, m.ends = make([]State, 0, len(d.Trace)), make([]uint32, 0, len(d.Trace))
 	}
 	for _, s := range d.Trace[k:] {
