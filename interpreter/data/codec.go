@@ -101,8 +101,7 @@ func (d *Data) encode(large int, memo bool) []byte {
 	w.buf = appendVarint(w.buf, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
 	for _, text := range values {
-		w.buf = protowire.AppendTag(w.buf, fValue, protowire.BytesType)
-		w.buf = protowire.AppendVarint(w.buf, uint64(len(text)))
+		w.buf = appendUvarint(appendTag(w.buf, fValue, protowire.BytesType), uint64(len(text)))
 		w.add(text)
 	}
 	for _, c := range tetraplets {
@@ -131,8 +130,7 @@ func (d *Data) encode(large int, memo bool) []byte {
 		r := st.CanonResults[c]
 		m := scratch[:0]
 		m = appendCID(m, 1, r.Tetraplet)
-		m = protowire.AppendTag(m, 2, protowire.BytesType)
-		m = protowire.AppendVarint(m, uint64(len(r.Values)*len(CID{})))
+		m = appendUvarint(appendTag(m, 2, protowire.BytesType), uint64(len(r.Values)*len(CID{})))
 		for _, v := range r.Values {
 			m = append(m, v[:]...)
 		}
@@ -148,8 +146,7 @@ func (d *Data) encode(large int, memo bool) []byte {
 	for _, pk := range pks {
 		m := scratch[:0]
 		m = appendString(m, 1, pk)
-		m = protowire.AppendTag(m, 2, protowire.BytesType)
-		m = protowire.AppendBytes(m, d.Signatures[pk])
+		m = appendMessage(m, 2, d.Signatures[pk])
 		w.buf = appendMessage(w.buf, fSignature, m)
 		scratch = m
 	}
@@ -228,10 +225,20 @@ func (d *Data) storesSizeBound(values [][]byte, results []byte) int {
 // maxFieldOverhead bounds a field's tag and length prefix (see storesSizeBound).
 const maxFieldOverhead = 6
 
-// appendState appends one state (its kind's field) to b.
-func appendState(b []byte, s State) []byte {
+// appendStateField appends one state to b as a field of the data: fState around the field of
+// its kind. The message of its kind is written once, on the stack (a trace's states are small
+// but many), and copied once, into b.
+func appendStateField(b []byte, s State) []byte {
 	var buf [96]byte
-	m := buf[:0]
+	num, m := appendStateMessage(buf[:0], s)
+	b = appendTag(b, fState, protowire.BytesType)
+	b = appendUvarint(b, uint64(protowire.SizeTag(num)+protowire.SizeBytes(len(m))))
+	return appendMessage(b, num, m)
+}
+
+// appendStateMessage appends the message of one state to m, and returns the field number of
+// its kind.
+func appendStateMessage(m []byte, s State) (protowire.Number, []byte) {
 	var num protowire.Number
 	switch s := s.(type) {
 	case ParState:
@@ -267,10 +274,9 @@ func appendState(b []byte, s State) []byte {
 		num = 4
 		var packed []byte
 		for _, g := range s.Gens {
-			packed = protowire.AppendVarint(packed, uint64(g))
+			packed = appendUvarint(packed, uint64(g))
 		}
-		m = protowire.AppendTag(m, 1, protowire.BytesType)
-		m = protowire.AppendBytes(m, packed)
+		m = appendMessage(m, 1, packed)
 	case CanonState:
 		num = 5
 		if s.Executed {
@@ -280,27 +286,42 @@ func appendState(b []byte, s State) []byte {
 			m = appendString(m, 2, s.SentBy)
 		}
 	}
-	return appendMessage(b, num, m)
+	return num, m
 }
 
+// appendVarint, appendString, appendCID and appendMessage append a field of their type. Every
+// field number here is under 16 and most values and lengths under 128, so each field's tag and
+// most of their lengths are one byte, written without protowire's general varint.
 func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+	return appendUvarint(appendTag(b, num, protowire.VarintType), v)
 }
 
 func appendString(b []byte, num protowire.Number, s string) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	b = appendUvarint(appendTag(b, num, protowire.BytesType), uint64(len(s)))
+	return append(b, s...)
 }
 
 func appendCID(b []byte, num protowire.Number, c CID) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, c[:])
+	b = appendUvarint(appendTag(b, num, protowire.BytesType), uint64(len(c)))
+	return append(b, c[:]...)
 }
 
 func appendMessage(b []byte, num protowire.Number, m []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, m)
+	b = appendUvarint(appendTag(b, num, protowire.BytesType), uint64(len(m)))
+	return append(b, m...)
+}
+
+// appendTag appends a tag of one byte: every field number of the format is under 16
+// (TestTagsOfOneByte).
+func appendTag(b []byte, num protowire.Number, typ protowire.Type) []byte {
+	return append(b, byte(num)<<3|byte(typ))
+}
+
+func appendUvarint(b []byte, v uint64) []byte {
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return protowire.AppendVarint(b, v)
 }
 
 // Decode parses encoded data. Empty input is empty data, as in the reference. Values are kept as

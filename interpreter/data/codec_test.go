@@ -380,3 +380,31 @@ func TestEncodeLastOutgrowsItsGuess(t *testing.T) {
 		t.Fatal("the trace decoded from EncodeLast's encoding differs")
 	}
 }
+
+// BenchmarkEncodeTrace encodes a trace as a fold of 1,000 with par leaves it when it has asked
+// for its calls: a par state and a call state sent by this peer for each element.
+func BenchmarkEncodeTrace(b *testing.B) {
+	peer := "12D3KooW" + strings.Repeat("p", 44)
+	var states []State
+	for i := range 1000 {
+		states = append(states, ParState{Left: 1, Right: uint32(2*(999-i) + 1)}, CallState{Kind: CallSentBy, Peer: peer, HasCallID: true, CallID: uint32(i + 1)})
+	}
+	buf := appendTrace(nil, states, nil)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		buf = appendTrace(buf[:0], states, nil)
+	}
+}
+
+// appendTag writes every tag in one byte, which holds for field numbers under 16 only: every
+// field of the format, the data's own (the last is fSignature) and those of the messages in it
+// (7 at most), must be one.
+func TestTagsOfOneByte(t *testing.T) {
+	for num := protowire.Number(1); num <= fSignature; num++ {
+		for _, typ := range []protowire.Type{protowire.VarintType, protowire.BytesType} {
+			if got, want := appendTag(nil, num, typ), protowire.AppendTag(nil, num, typ); !bytes.Equal(got, want) {
+				t.Fatalf("appendTag(%d, %d) = %x, want %x", num, typ, got, want)
+			}
+		}
+	}
+}

@@ -23,7 +23,7 @@ const serviceResultSize = 2 + 3*(2+len(CID{}))
 
 // appendServiceResult appends the field of a service result, serviceResultSize bytes.
 func appendServiceResult(b []byte, r ServiceResult) []byte {
-	b = protowire.AppendTag(b, fServiceResult, protowire.BytesType)
+	b = appendTag(b, fServiceResult, protowire.BytesType)
 	b = append(b, byte(serviceResultSize-2))
 	b = appendCID(b, 1, r.Value)
 	b = appendCID(b, 2, r.ArgumentHash)

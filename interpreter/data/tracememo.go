@@ -3,8 +3,6 @@ package data
 import (
 	"slices"
 	"unsafe"
-
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // traceMemo is the trace of the last encoding of data with these stores, and its fields. The
@@ -52,11 +50,8 @@ func (d *Data) encodedTrace() []byte {
 
 // appendTrace appends the fields of states to b, and where each ends to ends if not nil.
 func appendTrace(b []byte, states []State, ends *[]uint32) []byte {
-	var scratch []byte // one state at a time, reused
 	for _, s := range states {
-		scratch = appendState(scratch[:0], s)
-		b = protowire.AppendTag(b, fState, protowire.BytesType)
-		b = protowire.AppendBytes(b, scratch)
+		b = appendStateField(b, s)
 		if ends != nil {
 			*ends = append(*ends, uint32(len(b)))
 		}
