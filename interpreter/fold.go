@@ -27,9 +27,11 @@ type foldState struct {
 	backStarted bool
 }
 
-func (f *foldState) current() aggregate {
+// current is the iterator's value now, valid until the fold moves on: read, not kept (an
+// aggregate is some 150 bytes, and a fold's body reads it at every call).
+func (f *foldState) current() *aggregate {
 	if f.array == nil {
-		return f.items[f.cursor]
+		return &f.items[f.cursor]
 	}
 	if !f.isMade || f.madeAt != f.cursor {
 		f.made = *f.array
@@ -37,7 +39,7 @@ func (f *foldState) current() aggregate {
 		f.made.tetraplet.Lens = elementLens(f.made.tetraplet.Lens, f.cursor)
 		f.isMade, f.madeAt = true, f.cursor
 	}
-	return f.made
+	return &f.made
 }
 
 // len is how many values the fold iterates over.
@@ -77,10 +79,11 @@ func (x *executor) foldIterable(in *air.Fold) (*foldState, *execError) {
 	case *air.Var:
 		switch it.Kind {
 		case air.ScalarVar:
-			agg, err := x.scalar(it.Name)
+			found, err := x.scalar(it.Name)
 			if err != nil {
 				return nil, x.joined(err)
 			}
+			agg := *found // changed below, the variable's own left as it is
 			expr := it.Name
 			if it.Lens != nil {
 				v, err := x.applyLens(agg.val, it.Lens)

@@ -126,17 +126,18 @@ func notYet(format string, args ...any) *execError {
 	return uncatchable(CodeTraceError, "not supported by this version of the aquanet interpreter yet: "+format, args...)
 }
 
-// scalar looks a scalar up: a plain scalar, or the current value of a fold iterator.
-func (x *executor) scalar(name string) (aggregate, *execError) {
-	v, found, set := x.scalars.get(name)
-	if f, ok := x.scalars.fold(name); ok && !found {
+// scalar looks a scalar up: a plain scalar, or the current value of a fold iterator. The
+// result is the variable's own, valid until the variables change: read, not kept or changed.
+func (x *executor) scalar(name string) (*aggregate, *execError) {
+	v, set := x.scalars.ref(name)
+	if f, ok := x.scalars.fold(name); ok && v == nil {
 		return f.current(), nil
 	}
 	switch {
-	case !found:
-		return aggregate{}, variableNotFound(name)
+	case v == nil:
+		return nil, variableNotFound(name)
 	case !set:
-		return aggregate{}, catchable(CodeVariableNotInitializedAfterNew, "variable with name '%s' was cleared by new and then wasn't set", name)
+		return nil, catchable(CodeVariableNotInitializedAfterNew, "variable with name '%s' was cleared by new and then wasn't set", name)
 	}
 	return v, nil
 }

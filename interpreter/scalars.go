@@ -212,6 +212,19 @@ func (s *scoped[T]) get(name string) (v T, found, set bool) {
 	return last.val, true, last.set
 }
 
+// ref is get by reference: the binding itself (nil: none), valid until the bindings change.
+func (s *scoped[T]) ref(name string) (v *T, set bool) {
+	b := s.bindings(name)
+	if b == nil || b.n == 0 {
+		return nil, false
+	}
+	last := b.top()
+	if last.depth >= len(s.allowed) || !s.allowed[last.depth] {
+		return nil, false
+	}
+	return &last.val, last.set
+}
+
 func (s *scoped[T]) foldStart() {
 	s.depth++
 	s.allowed = append(s.allowed, true)

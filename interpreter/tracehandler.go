@@ -123,6 +123,9 @@ func (m metCall) asState() data.State {
 func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	ps, pok := h.prev.next()
 	cs, cok := h.cur.next()
+	if !pok && !cok { // a call met for the first time: spare the assertions' copies
+		return m, false, nil
+	}
 	pc, pIsCall := ps.(data.CallState)
 	cc, cIsCall := cs.(data.CallState)
 	if (pok && !pIsCall) || (cok && !cIsCall) {
@@ -131,8 +134,6 @@ func (h *traceHandler) mergeCall() (m metCall, ok bool, err *execError) {
 	var st data.CallState
 	var scheme mergeScheme
 	switch {
-	case !pok && !cok:
-		return m, false, nil
 	case pok && !cok:
 		st, scheme = pc, schemePrevious
 	case !pok && cok:
