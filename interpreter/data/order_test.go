@@ -25,14 +25,15 @@ func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		add := func(round int) {
+		addTo := func(st *Stores, round int) {
 			for i := range rng.IntN(40) {
 				v := value.String(fmt.Sprintf("%d.%d.%s", round, i, strings.Repeat("x", rng.IntN(300))))
-				c := d.Stores.PutValue(v)
-				tet := d.Stores.PutTetraplet(Tetraplet{PeerPK: "p", FunctionName: fmt.Sprint(rng.IntN(5))})
-				d.Stores.PutServiceResult(ServiceResult{Value: c, ArgumentHash: CIDOf([]byte(fmt.Sprint(i))), Tetraplet: tet})
+				c := st.PutValue(v)
+				tet := st.PutTetraplet(Tetraplet{PeerPK: "p", FunctionName: fmt.Sprint(rng.IntN(5))})
+				st.PutServiceResult(ServiceResult{Value: c, ArgumentHash: CIDOf([]byte(fmt.Sprint(i))), Tetraplet: tet})
 			}
 		}
+		add := func(round int) { addTo(&d.Stores, round) }
 		randomState := func() State {
 			switch rng.IntN(6) {
 			case 0:
@@ -74,6 +75,14 @@ func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 				d.Stores.Record(&a)
 				add(round)
 				d.Stores.Undo(&a)
+			}
+			if rng.IntN(3) == 0 { // data that arrived merged in: some of its entries new, some not
+				other := New()
+				for i := range 5 { // the same in every merge: new only in the first
+					other.Stores.PutValue(value.String(fmt.Sprint("arrived.", i)))
+				}
+				addTo(&other.Stores, round)
+				d.Stores.Merge(other.Stores)
 			}
 			add(round)
 			d.Stores.Record(nil)
