@@ -41,7 +41,7 @@ func (s *stream) add(v aggregate, g generation, maxSize int) *execError {
 	for len(*m) <= idx {
 		*m = append(*m, nil)
 	}
-	(*m)[idx] = append((*m)[idx], v)
+	(*m)[idx] = append(grown((*m)[idx]), v) // a fold of thousands adds to one generation
 	s.size++
 	if s.size >= maxSize {
 		return uncatchable(CodeStreamSizeLimitExceeded, "stream size goes over the allowed limit of %d", maxSize)
