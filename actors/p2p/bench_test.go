@@ -59,13 +59,16 @@ func BenchmarkHop(b *testing.B) {
 		}
 		particleSize = ps[0].EncodedLen() + 600 // the data it carries back (measured: ~600 bytes)
 		report := countCrypto(b, bob)
+		lost := time.NewTimer(time.Hour)
+		defer lost.Stop()
 		b.ResetTimer()
 		for i := range ps {
 			a.Deliver(a.PeerID(), ps[i])
+			lost.Reset(10 * time.Second)
 			select {
 			case <-done:
-			case <-ctx.Done():
-				b.Fatal("the particle did not come back")
+			case <-lost.C:
+				b.Fatalf("particle %d did not come back in 10 s", i)
 			}
 		}
 		b.StopTimer()
