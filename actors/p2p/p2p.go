@@ -91,7 +91,7 @@ type Config struct {
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
 	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
-	// Burst at once; defaults 2,000/s and 4,000. A frame over them is dropped before it is
+	// Burst at once; defaults DefaultRate (2,000/s) and DefaultBurst (4,000). A frame over them is dropped before it is
 	// decoded (dropped_total{reason="rate_limited"}); the stream goes on.
 	Rate  float64
 	Burst int
@@ -179,6 +179,12 @@ const DefaultMaxParticleSize = 4 << 20
 // DefaultMaxFrameBytesInFlight is the least default of Config.MaxFrameBytesInFlight.
 const DefaultMaxFrameBytesInFlight = 64 << 20
 
+// DefaultRate and DefaultBurst are the defaults of Config.Rate and Config.Burst.
+const (
+	DefaultRate  = 2_000
+	DefaultBurst = 4_000
+)
+
 // DefaultGlobalRate and DefaultGlobalBurst are the defaults of Config.GlobalRate and
 // Config.GlobalBurst.
 const (
@@ -209,10 +215,10 @@ func (c Config) withDefaults() Config {
 		c.QueueLen = 256
 	}
 	if c.Rate <= 0 {
-		c.Rate = 2000
+		c.Rate = DefaultRate
 	}
 	if c.Burst <= 0 {
-		c.Burst = 4000
+		c.Burst = DefaultBurst
 	}
 	if c.GlobalRate <= 0 {
 		c.GlobalRate = DefaultGlobalRate

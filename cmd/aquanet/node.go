@@ -108,6 +108,10 @@ func newNodeCmd() *cobra.Command {
 	f.String("log-level", "", "debug, info, warn or error (default info)")
 	f.Int("max-particle-size", 0, fmt.Sprintf("the longest particle taken from a peer, in bytes (default %d)", p2p.DefaultMaxParticleSize))
 	f.Int("max-frame-bytes-in-flight", 0, fmt.Sprintf("the most bytes of particles being received from all peers at once (default %d)", p2p.DefaultMaxFrameBytesInFlight))
+	f.Int("peer-particle-rate", 0, fmt.Sprintf("particles a second taken from one peer on average; more are dropped unread, and their senders are not told (default %d; at most --particle-rate)", p2p.DefaultRate))
+	f.Int("peer-particle-burst", 0, fmt.Sprintf("particles taken from one peer at once, over its rate (default %d; at most --particle-burst)", p2p.DefaultBurst))
+	f.Int("particle-rate", 0, fmt.Sprintf("particles a second taken from all peers together on average; more are dropped unread (default %d)", p2p.DefaultGlobalRate))
+	f.Int("particle-burst", 0, fmt.Sprintf("particles taken from all peers together at once, over their rate (default %d)", p2p.DefaultGlobalBurst))
 	f.Duration("max-ttl", 0, fmt.Sprintf("the longest time to live a particle may have; a longer one is refused (default %v; %v to %v)", particle.DefaultMaxTTL, minTTL, maxTTL))
 	f.Int("max-steps", 0, fmt.Sprintf("the most instructions and fold iterations of one interpreter run; the run stops with an error past it (default %d; at least %d)", interpreter.DefaultMaxSteps, minSteps))
 	f.Int("max-stream-size", 0, fmt.Sprintf("the most values a stream may hold; a run that goes past it stops with an error (default %d, the reference interpreter's, whose peers refuse data with bigger streams: raise it only on a network of aquanet nodes)", interpreter.StreamMaxSize))
@@ -163,9 +167,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout, stderr io.Writer) erro
 		}
 		return 0
 	}
-	tr, err := p2p.New(p2p.Config{Key: key, Listen: cfg.Listen, Logger: logger.With("part", "p2p"), Metrics: metrics,
-		UserAgent: "aquanet/" + versionString(), MaxParticleSize: cfg.MaxParticleSize, MaxFrameBytesInFlight: cfg.MaxFrameBytesInFlight,
-		Weight: weight})
+	p2pCfg := cfg.transport()
+	p2pCfg.Key, p2pCfg.Logger, p2pCfg.Metrics, p2pCfg.UserAgent, p2pCfg.Weight = key, logger.With("part", "p2p"), metrics, "aquanet/"+versionString(), weight
+	tr, err := p2p.New(p2pCfg)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,5 +123,60 @@ func TestMaxStreamSizeOnNodeAndClient(t *testing.T) {
 	code, _, errOut = aquanet(t, "", "run", "--relay", n.tcpAddr(t), "--ttl", "10s", "-e", fold)
 	if code != 1 || !strings.Contains(errOut, "stream size goes over the allowed limit of 1024") {
 		t.Fatalf("the same with the client's default bound: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// The node's transport gets its settings: sizes and the particles' rates.
+func TestNodeConfigTransport(t *testing.T) {
+	cfg := defaultNodeConfig()
+	cfg.MaxParticleSize, cfg.MaxFrameBytesInFlight = 1<<20, 3<<20
+	cfg.PeerParticleRate, cfg.PeerParticleBurst, cfg.ParticleRate, cfg.ParticleBurst = 5, 6, 7, 8
+	got := cfg.transport()
+	if !slices.Equal(got.Listen, cfg.Listen) || got.MaxParticleSize != 1<<20 || got.MaxFrameBytesInFlight != 3<<20 ||
+		got.Rate != 5 || got.Burst != 6 || got.GlobalRate != 7 || got.GlobalBurst != 8 {
+		t.Fatalf("transport config %+v from %+v", got, cfg)
+	}
+}
+
+// A node's --particle-rate reaches its transport: of five clients' runs at once, the node takes
+// what the rate and burst of 1 allow and drops the rest unread, counting them; their runs end
+// at the TTL saying that a rate limit may be why. (Each client has a peer id of its own: clients
+// sharing a key would share an address, and an answer could go to the wrong one.)
+func TestParticleRateOnTheNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	n := startNode(t, "n", "--particle-rate", "1", "--particle-burst", "1", "--peer-particle-rate", "1", "--peer-particle-burst", "1")
+	relay := n.tcpAddr(t)
+	script := fmt.Sprintf(`(seq (call "%s" ("op" "noop") []) (call %%init_peer_id%% ("callbackSrv" "response") ["ok"]))`, n.peerID)
+	const runs = 5
+	type result struct {
+		code        int
+		out, errOut string
+	}
+	results := make(chan result, runs)
+	for range runs {
+		go func() {
+			code, out, errOut := aquanet(t, "", "run", "--relay", relay, "--ttl", "3s", "-e", script)
+			results <- result{code, out, errOut}
+		}()
+	}
+	answered, dropped := 0, 0
+	for range runs {
+		switch r := <-results; {
+		case r.code == 0 && r.out == "callbackSrv.response: \"ok\"\n":
+			answered++
+		case r.code == 1 && strings.Contains(r.errOut, "may have dropped it over its rate limit"):
+			dropped++
+		default:
+			t.Errorf("run: exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
+		}
+	}
+	// The runs start within their TTL of 3 s: the burst and at most 3 s of the rate are taken.
+	if answered < 1 || dropped < 1 {
+		t.Fatalf("%d runs answered and %d dropped; want some of each", answered, dropped)
+	}
+	if got := n.metric(t, `aquanet_p2p_dropped_total{reason="global_rate_limited"}`); got != strconv.Itoa(dropped) {
+		t.Errorf("global_rate_limited counts %s; %d runs were dropped", got, dropped)
 	}
 }

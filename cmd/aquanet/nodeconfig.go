@@ -44,6 +44,12 @@ type nodeConfig struct {
 	// received from all peers at once (p2p.Config).
 	MaxParticleSize       int `toml:"max_particle_size"`
 	MaxFrameBytesInFlight int `toml:"max_frame_bytes_in_flight"`
+	// Particles a second taken from one peer and from all together, on average and at once
+	// (p2p.Config's Rate, Burst, GlobalRate, GlobalBurst); more are dropped unread.
+	PeerParticleRate  int `toml:"peer_particle_rate"`
+	PeerParticleBurst int `toml:"peer_particle_burst"`
+	ParticleRate      int `toml:"particle_rate"`
+	ParticleBurst     int `toml:"particle_burst"`
 
 	// The longest time to live a particle may have here (particle.Limits.MaxTTL): its state
 	// lives on the node until its deadline.
@@ -171,6 +177,10 @@ func defaultNodeConfig() nodeConfig {
 
 		MaxParticleSize:       p2p.DefaultMaxParticleSize,
 		MaxFrameBytesInFlight: p2p.DefaultMaxFrameBytesInFlight,
+		PeerParticleRate:      p2p.DefaultRate,
+		PeerParticleBurst:     p2p.DefaultBurst,
+		ParticleRate:          p2p.DefaultGlobalRate,
+		ParticleBurst:         p2p.DefaultGlobalBurst,
 
 		MaxTTL:               duration{particle.DefaultMaxTTL},
 		MaxSteps:             interpreter.DefaultMaxSteps,
@@ -201,6 +211,13 @@ func (c nodeConfig) wasm() wasmhost.Config {
 		WithMountedBinaries(c.WasmMountedBinaries)
 }
 
+// transport is the node's p2p configuration, but for what is not a setting (key, logger,
+// metrics, user agent, weights).
+func (c nodeConfig) transport() p2p.Config {
+	return p2p.Config{Listen: c.Listen, MaxParticleSize: c.MaxParticleSize, MaxFrameBytesInFlight: c.MaxFrameBytesInFlight,
+		Rate: float64(c.PeerParticleRate), Burst: c.PeerParticleBurst, GlobalRate: float64(c.ParticleRate), GlobalBurst: c.ParticleBurst}
+}
+
 // limits are the node's settings for actors.Env: Limits, Budget and Bounds.
 func (c nodeConfig) limits() (particle.Limits, interpreter.Limits, router.Bounds) {
 	return particle.Limits{MaxTTL: c.MaxTTL.Duration},
@@ -225,6 +242,10 @@ var nodeSettings = []nodeSetting{
 	{"log-level", "AQUANET_LOG_LEVEL", false},
 	{"max-particle-size", "AQUANET_MAX_PARTICLE_SIZE", false},
 	{"max-frame-bytes-in-flight", "AQUANET_MAX_FRAME_BYTES_IN_FLIGHT", false},
+	{"peer-particle-rate", "AQUANET_PEER_PARTICLE_RATE", false},
+	{"peer-particle-burst", "AQUANET_PEER_PARTICLE_BURST", false},
+	{"particle-rate", "AQUANET_PARTICLE_RATE", false},
+	{"particle-burst", "AQUANET_PARTICLE_BURST", false},
 	{"max-ttl", "AQUANET_MAX_TTL", false},
 	{"max-steps", "AQUANET_MAX_STEPS", false},
 	{"max-run-memory", "AQUANET_MAX_RUN_MEMORY", false},
@@ -404,6 +425,14 @@ func (c *nodeConfig) number(name string) (*int, string) {
 		return &c.MaxParticleSize, "bytes"
 	case "max-frame-bytes-in-flight":
 		return &c.MaxFrameBytesInFlight, "bytes"
+	case "peer-particle-rate":
+		return &c.PeerParticleRate, "particles per second"
+	case "peer-particle-burst":
+		return &c.PeerParticleBurst, "particles"
+	case "particle-rate":
+		return &c.ParticleRate, "particles per second"
+	case "particle-burst":
+		return &c.ParticleBurst, "particles"
 	case "max-steps":
 		return &c.MaxSteps, "steps"
 	case "max-run-memory":
@@ -495,6 +524,22 @@ func (c nodeConfig) check() error {
 	if c.MaxFrameBytesInFlight < 2*c.MaxParticleSize {
 		return fmt.Errorf("max-frame-bytes-in-flight %d: want at least twice max-particle-size (%d bytes): a particle's buffer may briefly be held twice as it arrives",
 			c.MaxFrameBytesInFlight, 2*c.MaxParticleSize)
+	}
+	for _, n := range []struct {
+		name  string
+		value int
+	}{{"peer-particle-rate", c.PeerParticleRate}, {"peer-particle-burst", c.PeerParticleBurst},
+		{"particle-rate", c.ParticleRate}, {"particle-burst", c.ParticleBurst}} {
+		if n.value < 1 {
+			return fmt.Errorf("%s %d: want at least 1", n.name, n.value)
+		}
+	}
+	// One peer's share above all peers' would never be reached: most likely the two were swapped.
+	if c.PeerParticleRate > c.ParticleRate {
+		return fmt.Errorf("peer-particle-rate %d: want at most particle-rate (%d)", c.PeerParticleRate, c.ParticleRate)
+	}
+	if c.PeerParticleBurst > c.ParticleBurst {
+		return fmt.Errorf("peer-particle-burst %d: want at most particle-burst (%d)", c.PeerParticleBurst, c.ParticleBurst)
 	}
 	return c.checkLimits()
 }

@@ -15,7 +15,7 @@ import (
 // checkErr matches the errors of nodeConfig.check, and of a max_ttl that is not a string: each
 // starts with the setting it is about.
 var checkErr = regexp.MustCompile(`^(listen|listen address|bootstrap address|data-dir|log-format|log-level|` +
-	`max-particle-size|max-frame-bytes-in-flight|max-ttl|max-steps|max-run-memory|max-stream-size|` +
+	`max-particle-size|max-frame-bytes-in-flight|peer-particle-rate|peer-particle-burst|particle-rate|particle-burst|max-ttl|max-steps|max-run-memory|max-stream-size|` +
 	`max-arrivals|max-arrivals-per-sender|max-particles-per-init|max-particles|max-data-per-init|max-data)[ :]`)
 
 // FuzzNodeConfig loads arbitrary text as a config file. It must never panic; it either fails

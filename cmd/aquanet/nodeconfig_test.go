@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aquanet/aquanet/actors/p2p"
 	"github.com/aquanet/aquanet/actors/router"
 	"github.com/aquanet/aquanet/actors/wasmsvc"
 	"github.com/aquanet/aquanet/interpreter"
@@ -57,6 +58,7 @@ max_frame_bytes_in_flight = 3000000
 	want.MaxParticlesPerInit, want.MaxParticles = router.DefaultMaxParticlesPerInit, router.DefaultMaxParticles
 	want.MaxDataPerInit, want.MaxData = router.DefaultMaxBytesPerInit, router.DefaultMaxBytes
 	want.MaxKept, want.MaxKeptBytes = router.DefaultMaxKept, router.DefaultMaxKeptBytes
+	want.PeerParticleRate, want.PeerParticleBurst, want.ParticleRate, want.ParticleBurst = p2p.DefaultRate, p2p.DefaultBurst, p2p.DefaultGlobalRate, p2p.DefaultGlobalBurst
 	want.WasmMemoryPages, want.WasmCallTimeout = wasmhost.DefaultMemoryLimitPages, duration{wasmhost.DefaultCallTimeout}
 	want.WasmPoolSize, want.WasmMaxServicesPerPeer = runtime.NumCPU(), wasmsvc.DefaultMaxServicesPerPeer
 	want.HTTPTriggerRate, want.HTTPTriggerTimeout = defaultHTTPTriggerRate, duration{defaultHTTPTriggerTimeout}
@@ -138,6 +140,11 @@ func TestNodeConfigErrorsNameTheSetting(t *testing.T) {
 		"data per init too small":       {write("data.toml", "max_data_per_init = 4194303\n"), nil, "max-data-per-init 4194303: want at least max-particle-size (4194304 bytes)"},
 		"data per init over data":       {"", map[string]string{"AQUANET_MAX_DATA": "100000000"}, "max-data-per-init 268435456: want at most max-data (100000000)"},
 		"data not a number":             {"", map[string]string{"AQUANET_MAX_DATA": "4GiB"}, `AQUANET_MAX_DATA: "4GiB" is not a number of bytes`},
+		"no peer particle rate":         {write("rate.toml", "peer_particle_rate = 0\n"), nil, "peer-particle-rate 0: want at least 1"},
+		"negative particle burst":       {"", map[string]string{"AQUANET_PARTICLE_BURST": "-1"}, "particle-burst -1: want at least 1"},
+		"peer rate over all peers'":     {"", map[string]string{"AQUANET_PARTICLE_RATE": "1000"}, "peer-particle-rate 2000: want at most particle-rate (1000)"},
+		"peer burst over all peers'":    {write("burst.toml", "peer_particle_burst = 30000\n"), nil, "peer-particle-burst 30000: want at most particle-burst (20000)"},
+		"rate not a number":             {"", map[string]string{"AQUANET_PEER_PARTICLE_RATE": "2k"}, `AQUANET_PEER_PARTICLE_RATE: "2k" is not a number of particles per second`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			getenv := none
@@ -201,6 +208,10 @@ func TestNodeConfigLimitsPrecedence(t *testing.T) {
 		{"max_data", "500000000", "600000000", "700000000", "4294967296", "500000000", "600000000", "700000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxData) }},
 		{"max_kept_particles", "4", "5", "6", "32", "4", "5", "6", func(c nodeConfig) string { return strconv.Itoa(c.MaxKept) }},
 		{"max_kept_particle_bytes", "1000000", "2000000", "3000000", "67108864", "1000000", "2000000", "3000000", func(c nodeConfig) string { return strconv.Itoa(c.MaxKeptBytes) }},
+		{"peer_particle_rate", "500", "600", "700", "2000", "500", "600", "700", func(c nodeConfig) string { return strconv.Itoa(c.PeerParticleRate) }},
+		{"peer_particle_burst", "100", "200", "300", "4000", "100", "200", "300", func(c nodeConfig) string { return strconv.Itoa(c.PeerParticleBurst) }},
+		{"particle_rate", "3000", "4000", "5000", "10000", "3000", "4000", "5000", func(c nodeConfig) string { return strconv.Itoa(c.ParticleRate) }},
+		{"particle_burst", "5000", "6000", "7000", "20000", "5000", "6000", "7000", func(c nodeConfig) string { return strconv.Itoa(c.ParticleBurst) }},
 	} {
 		t.Run(s.key, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "node.toml")

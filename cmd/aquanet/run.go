@@ -153,7 +153,7 @@ func newRunCmd() *cobra.Command {
 			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report), client.OnNotice(noticed))
 			var noAnswer *client.NoAnswerError
 			if errors.Is(err, client.ErrExpired) && !errors.As(err, &noAnswer) {
-				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable or a call failed there", err, ttl)
+				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable, may have dropped it over its rate limit (aquanet_p2p_dropped_total{reason=\"rate_limited\"}), or a call failed there", err, ttl)
 			}
 			return err
 		},
