@@ -525,23 +525,43 @@ func (c nodeConfig) check() error {
 		return fmt.Errorf("max-frame-bytes-in-flight %d: want at least twice max-particle-size (%d bytes): a particle's buffer may briefly be held twice as it arrives",
 			c.MaxFrameBytesInFlight, 2*c.MaxParticleSize)
 	}
-	for _, n := range []struct {
-		name  string
-		value int
-	}{{"peer-particle-rate", c.PeerParticleRate}, {"peer-particle-burst", c.PeerParticleBurst},
-		{"particle-rate", c.ParticleRate}, {"particle-burst", c.ParticleBurst}} {
+	peerRate, peerBurst := namedValue{"peer-particle-rate", c.PeerParticleRate}, namedValue{"peer-particle-burst", c.PeerParticleBurst}
+	rate, burst := namedValue{"particle-rate", c.ParticleRate}, namedValue{"particle-burst", c.ParticleBurst}
+	if err := atLeastOne(peerRate, peerBurst, rate, burst); err != nil {
+		return err
+	}
+	if err := notAbove(peerRate, rate); err != nil {
+		return err
+	}
+	if err := notAbove(peerBurst, burst); err != nil {
+		return err
+	}
+	return c.checkLimits()
+}
+
+// namedValue is a numeric setting's name and value, for the checks that name it.
+type namedValue struct {
+	name  string
+	value int
+}
+
+// atLeastOne reports the first of settings below 1.
+func atLeastOne(settings ...namedValue) error {
+	for _, n := range settings {
 		if n.value < 1 {
 			return fmt.Errorf("%s %d: want at least 1", n.name, n.value)
 		}
 	}
-	// One peer's share above all peers' would never be reached: most likely the two were swapped.
-	if c.PeerParticleRate > c.ParticleRate {
-		return fmt.Errorf("peer-particle-rate %d: want at most particle-rate (%d)", c.PeerParticleRate, c.ParticleRate)
+	return nil
+}
+
+// notAbove reports a share set above its whole: it would never be reached, and most likely the
+// two were swapped.
+func notAbove(share, whole namedValue) error {
+	if share.value > whole.value {
+		return fmt.Errorf("%s %d: want at most %s (%d)", share.name, share.value, whole.name, whole.value)
 	}
-	if c.PeerParticleBurst > c.ParticleBurst {
-		return fmt.Errorf("peer-particle-burst %d: want at most particle-burst (%d)", c.PeerParticleBurst, c.ParticleBurst)
-	}
-	return c.checkLimits()
+	return nil
 }
 
 // checkLimits checks the limits of particles, runs and state; like check, it names the setting
@@ -562,29 +582,24 @@ func (c nodeConfig) checkLimits() error {
 	if c.MaxStreamSize < interpreter.StreamMaxSize {
 		return fmt.Errorf("max-stream-size %d: want at least %d, the reference's bound, which scripts may rely on", c.MaxStreamSize, interpreter.StreamMaxSize)
 	}
-	for _, n := range []struct {
-		name  string
-		value int
-	}{{"max-arrivals", c.MaxArrivals}, {"max-arrivals-per-sender", c.MaxArrivalsPerSender},
-		{"max-particles-per-init", c.MaxParticlesPerInit}, {"max-particles", c.MaxParticles},
-		{"max-kept-particles", c.MaxKept}, {"max-kept-particle-bytes", c.MaxKeptBytes}} {
-		if n.value < 1 {
-			return fmt.Errorf("%s %d: want at least 1", n.name, n.value)
-		}
+	arrivals, perSender := namedValue{"max-arrivals", c.MaxArrivals}, namedValue{"max-arrivals-per-sender", c.MaxArrivalsPerSender}
+	particles, perInit := namedValue{"max-particles", c.MaxParticles}, namedValue{"max-particles-per-init", c.MaxParticlesPerInit}
+	if err := atLeastOne(arrivals, perSender, perInit, particles,
+		namedValue{"max-kept-particles", c.MaxKept}, namedValue{"max-kept-particle-bytes", c.MaxKeptBytes}); err != nil {
+		return err
 	}
-	// A share above the whole would never be reached: most likely the two were swapped.
-	if c.MaxArrivalsPerSender > c.MaxArrivals {
-		return fmt.Errorf("max-arrivals-per-sender %d: want at most max-arrivals (%d)", c.MaxArrivalsPerSender, c.MaxArrivals)
+	if err := notAbove(perSender, arrivals); err != nil {
+		return err
 	}
-	if c.MaxParticlesPerInit > c.MaxParticles {
-		return fmt.Errorf("max-particles-per-init %d: want at most max-particles (%d)", c.MaxParticlesPerInit, c.MaxParticles)
+	if err := notAbove(perInit, particles); err != nil {
+		return err
 	}
 	// An initiator's particle of the largest size must fit.
 	if c.MaxDataPerInit < c.MaxParticleSize {
 		return fmt.Errorf("max-data-per-init %d: want at least max-particle-size (%d bytes): a particle of that size could not be kept", c.MaxDataPerInit, c.MaxParticleSize)
 	}
-	if c.MaxDataPerInit > c.MaxData {
-		return fmt.Errorf("max-data-per-init %d: want at most max-data (%d)", c.MaxDataPerInit, c.MaxData)
+	if err := notAbove(namedValue{"max-data-per-init", c.MaxDataPerInit}, namedValue{"max-data", c.MaxData}); err != nil {
+		return err
 	}
 	if c.ManagementPeer != "" {
 		if _, err := peer.Decode(c.ManagementPeer); err != nil {
