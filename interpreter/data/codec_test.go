@@ -179,6 +179,10 @@ func FuzzDecode(f *testing.F) {
 		if !bytes.Equal(d2.Encode(), enc) {
 			t.Fatal("encoding is not canonical")
 		}
+		// As Run encodes: the trace written in place, no memo.
+		if d3, _ := Decode(b); !bytes.Equal(d3.EncodeLast(), enc) {
+			t.Fatal("EncodeLast differs from Encode")
+		}
 		if _, err := d.View(); err != nil {
 			t.Fatal(err)
 		}
