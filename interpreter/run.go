@@ -329,12 +329,8 @@ func (x *executor) finish(execErr *execError, sigs map[string][]byte, script str
 		result.Signatures[string(pub)] = data.Sign(p.Key, x.produced, p.ParticleID)
 	}
 	out = Outcome{Decoded: result}
-	switch {
-	case p.EncodeOnlyToSend && len(x.nextPeers) == 0:
-	case x.memo:
+	if !p.EncodeOnlyToSend || len(x.nextPeers) > 0 {
 		out.Data = result.Encode()
-	default: // Run: its stores are not encoded again
-		out.Data = result.EncodeLast()
 	}
 	for peer := range x.nextPeers {
 		out.NextPeers = append(out.NextPeers, peer)

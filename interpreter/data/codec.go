@@ -55,49 +55,40 @@ func malformed(format string, args ...any) error {
 }
 
 // Encode returns d's byte encoding. It keeps the order of the stores' keys and the trace it
-// encoded for its next call (see Stores and traceMemo), so it must not be called on the same Data
-// from two goroutines at once.
-func (d *Data) Encode() []byte { return d.encode(largePart, true) }
+// encoded for its next call (see Stores and traceMemo), whose trace it copies from this one:
+// the result must not be changed, and Encode must not be called on the same Data from two
+// goroutines at once.
+func (d *Data) Encode() []byte { return d.encode(largePart) }
 
-// EncodeLast is Encode for data whose stores are not encoded again (a run from bytes,
-// interpreter.Run): it writes the trace straight into the encoding, where Encode writes it into
-// the memo first and copies it from there, and keeps no memo.
-func (d *Data) EncodeLast() []byte { return d.encode(largePart, false) }
-
-// encode is Encode with the parts of large bytes or more joined at the end (see chunks), the
-// trace kept in the memo or not.
-func (d *Data) encode(large int, memo bool) []byte {
+// encode is Encode with the parts of large bytes or more joined at the end (see chunks).
+func (d *Data) encode(large int) []byte {
 	st := &d.Stores
 	values := order(st, inValues, st.Values).valueTexts(st)
 	tetraplets := order(st, inTetraplets, st.Tetraplets).sorted
 	elements := order(st, inCanonElements, st.CanonElements).sorted
 	canons := order(st, inCanonResults, st.CanonResults).sorted
 	results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
-	// With the memo, the trace is encoded first, into a buffer of its own (the memo's, see
-	// encodedTrace), so that the whole encoding can be allocated once: growing a buffer that
-	// holds a megabyte value copies the megabyte. Without, the buffer has room for the trace
-	// at the size the memo guesses too. Parts of a large size (the memo's trace, a value's
-	// text, the service results) are not copied into that buffer but joined with it at the
-	// end (see chunks).
-	var trace []byte
-	traceRoom := 0
-	if memo {
-		trace = d.encodedTrace()
-	} else {
-		traceRoom = len(d.Trace) * stateSizeGuess
-	}
+	// The trace goes first: the fields of the states the last encoding shared with this one,
+	// as it wrote them, then the rest written in place. The whole encoding is allocated once,
+	// with room guessed for the states not shared: growing a buffer that holds a megabyte value
+	// copies the megabyte. Parts of a large size (the shared fields, a value's text, the service
+	// results) are not copied into that buffer but joined with it at the end (see chunks).
+	memo, shared := d.traceStart()
+	fresh := d.Trace[memo.shared():]
 	w := chunks{large: large}
-	size := 1 + len(trace) + traceRoom + d.storesSizeBound(values, results) - w.aside(trace) - w.aside(results)
+	size := 1 + len(shared) + len(fresh)*stateSizeGuess + d.storesSizeBound(values, results) - w.aside(shared) - w.aside(results)
 	for _, text := range values {
 		size -= w.aside(text)
 	}
 	w.buf = make([]byte, 1, size)
 	w.buf[0] = FormatVersion
-	if memo {
-		w.add(trace)
-	} else {
-		w.buf = appendTrace(w.buf, d.Trace, nil)
+	w.add(shared)
+	start := len(w.buf)
+	for _, s := range fresh {
+		w.buf = appendStateField(w.buf, s)
+		memo.note(s, len(shared)+len(w.buf)-start)
 	}
+	traceLen := len(shared) + len(w.buf) - start
 	w.buf = appendVarint(w.buf, fLastCallID, uint64(d.LastCallID))
 	var scratch []byte // one entry's message at a time, reused
 	for _, text := range values {
@@ -150,7 +141,9 @@ func (d *Data) encode(large int, memo bool) []byte {
 		w.buf = appendMessage(w.buf, fSignature, m)
 		scratch = m
 	}
-	return w.join()
+	out := w.join()
+	memo.wrote(out, traceLen)
+	return out
 }
 
 // largePart is the size from which Encode joins a part of the encoding with the rest at the

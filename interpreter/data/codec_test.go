@@ -110,7 +110,7 @@ func TestEncodeSizeBoundHolds(t *testing.T) {
 		st := &d.Stores
 		values := order(st, inValues, st.Values).valueTexts(st)
 		results := order(st, inServiceResults, st.ServiceResults).serviceResults(st)
-		if bound := 1 + len(d.encodedTrace()) + d.storesSizeBound(values, results); len(enc) > bound {
+		if bound := 1 + len(traceFields(d.Trace)) + d.storesSizeBound(values, results); len(enc) > bound {
 			t.Errorf("%s: encoding is %d bytes, over the bound %d", name, len(enc), bound)
 		}
 	}
@@ -179,9 +179,10 @@ func FuzzDecode(f *testing.F) {
 		if !bytes.Equal(d2.Encode(), enc) {
 			t.Fatal("encoding is not canonical")
 		}
-		// As Run encodes: the trace written in place, no memo.
-		if d3, _ := Decode(b); !bytes.Equal(d3.EncodeLast(), enc) {
-			t.Fatal("EncodeLast differs from Encode")
+		// The next encoding copies the trace's fields from this one, and writes nothing there.
+		before := bytes.Clone(enc)
+		if again := d.Encode(); !bytes.Equal(again, enc) || !bytes.Equal(enc, before) {
+			t.Fatal("encoding the data again changed it, or the last encoding")
 		}
 		if _, err := d.View(); err != nil {
 			t.Fatal(err)
@@ -340,16 +341,13 @@ func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
 	}
 	d.Signatures[string(bytes.Repeat([]byte{1}, 32))] = bytes.Repeat([]byte{2}, 64)
 	st := &d.Stores
-	if tr, res := len(d.encodedTrace()), len(order(st, inServiceResults, st.ServiceResults).serviceResults(st)); tr < largePart || res < largePart {
+	if tr, res := len(traceFields(d.Trace)), len(order(st, inServiceResults, st.ServiceResults).serviceResults(st)); tr < largePart || res < largePart {
 		t.Fatalf("the trace (%d bytes) and the service results (%d) must each pass largePart", tr, res)
 	}
 	joined := d.Encode()
-	copied := d.encode(math.MaxInt, true)
+	copied := d.encode(math.MaxInt)
 	if !bytes.Equal(joined, copied) {
 		t.Fatalf("the encoding with large parts joined (%d bytes) differs from the one that copies them (%d)", len(joined), len(copied))
-	}
-	if last := d.EncodeLast(); !bytes.Equal(joined, last) {
-		t.Fatalf("the encoding with the trace written in place (%d bytes) differs from the one through the memo (%d)", len(last), len(joined))
 	}
 	got, err := Decode(joined)
 	if err != nil {
@@ -360,28 +358,28 @@ func TestEncodeWithLargePartsMatchesCopyingAll(t *testing.T) {
 	}
 }
 
-// EncodeLast writes the trace in place, in room guessed at stateSizeGuess bytes a state: a
-// trace of larger states (sent-by states name a peer of 52 characters) outgrows the guess, and
-// the encoding must still be Encode's.
-func TestEncodeLastOutgrowsItsGuess(t *testing.T) {
+// Encode writes the states it does not share with the last encoding in place, in room guessed
+// at stateSizeGuess bytes a state: a trace of larger states (sent-by states name a peer of 52
+// characters) outgrows the guess, and the encoding must still be the one from scratch.
+func TestEncodeOutgrowsItsGuess(t *testing.T) {
 	d := New()
 	peer := "12D3KooW" + strings.Repeat("p", 44)
 	for i := range 500 {
 		d.Trace = append(d.Trace, CallState{Kind: CallSentBy, Peer: peer, HasCallID: true, CallID: uint32(i + 1)})
 	}
-	if n := len(appendTrace(nil, d.Trace, nil)); n <= len(d.Trace)*stateSizeGuess {
+	if n := len(traceFields(d.Trace)); n <= len(d.Trace)*stateSizeGuess {
 		t.Fatalf("the trace encodes to %d bytes, within the guess of %d: the test needs larger states", n, len(d.Trace)*stateSizeGuess)
 	}
-	last := d.EncodeLast()
-	if want := d.Encode(); !bytes.Equal(last, want) {
-		t.Fatalf("EncodeLast gave %d bytes, Encode %d, and they differ", len(last), len(want))
+	enc := d.Encode()
+	if want := fromScratch(d).Encode(); !bytes.Equal(enc, want) {
+		t.Fatalf("Encode gave %d bytes, from scratch %d, and they differ", len(enc), len(want))
 	}
-	got, err := Decode(last)
+	got, err := Decode(enc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got.Trace, d.Trace) {
-		t.Fatal("the trace decoded from EncodeLast's encoding differs")
+		t.Fatal("the trace decoded differs")
 	}
 }
 
@@ -393,11 +391,23 @@ func BenchmarkEncodeTrace(b *testing.B) {
 	for i := range 1000 {
 		states = append(states, ParState{Left: 1, Right: uint32(2*(999-i) + 1)}, CallState{Kind: CallSentBy, Peer: peer, HasCallID: true, CallID: uint32(i + 1)})
 	}
-	buf := appendTrace(nil, states, nil)
+	buf := traceFields(states)
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {
-		buf = appendTrace(buf[:0], states, nil)
+		buf = buf[:0]
+		for _, s := range states {
+			buf = appendStateField(buf, s)
+		}
 	}
+}
+
+// traceFields is the trace's states encoded as the data's fields.
+func traceFields(states []State) []byte {
+	var b []byte
+	for _, s := range states {
+		b = appendStateField(b, s)
+	}
+	return b
 }
 
 // appendTag writes every tag in one byte, which holds for field numbers under 16 only: every

@@ -49,6 +49,7 @@ func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 			}
 			return CallState{Kind: CallExecuted, Value: StreamValue, CID: CIDOf([]byte{byte(rng.IntN(3))}), Generation: rng.Uint32N(3)}
 		}
+		var last, lastCopy []byte
 		for round := range 30 {
 			// The trace grows, and now and then changes within or shrinks, or one of the
 			// states already encoded changes in place.
@@ -87,6 +88,12 @@ func TestEncodeKeptOrderMatchesScratch(t *testing.T) {
 			add(round)
 			d.Stores.Record(nil)
 			got := d.Encode()
+			// This encoding copied the trace's shared fields from the last one, which must be
+			// as it was.
+			if !bytes.Equal(last, lastCopy) {
+				t.Fatalf("seed %d round %d: encoding changed the last encoding", seed, round)
+			}
+			last, lastCopy = got, bytes.Clone(got)
 			if want := fromScratch(d).Encode(); !bytes.Equal(got, want) {
 				t.Fatalf("seed %d round %d: the encoding with the kept order differs from the one from scratch (%d and %d bytes)", seed, round, len(got), len(want))
 			}

@@ -134,7 +134,7 @@ type storeWork struct {
 	reader   value.Reader // parses values for Parsed
 	scratch  []byte       // canonical JSON to hash
 	resolved []resolvedAt // by trace position: see ResolvedAt
-	trace    traceMemo    // see Data.encodedTrace
+	trace    traceMemo    // see Data.traceStart
 }
 
 func newStoreWork() *storeWork { return &storeWork{scratch: make([]byte, 0, 512)} }

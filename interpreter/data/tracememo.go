@@ -7,12 +7,13 @@ import (
 
 // traceMemo is the trace of the last encoding of data with these stores, and its fields. The
 // next data of a particle kept decoded (interpreter.RunDecoded) starts with most of the same
-// states: only those after the states it shares with the memo are encoded again. The memo
-// holds copies of the states, their slices included, so that it is what was encoded whatever
-// becomes of the data it came from.
+// states: only those after the states it shares with the memo are encoded again, and the fields
+// of the shared ones are copied from the last encoding, where they were written (Encode's result
+// must therefore not be changed). The memo holds copies of the states, their slices included,
+// so that it is what was encoded whatever becomes of the data it came from.
 type traceMemo struct {
 	states []State
-	enc    []byte   // the fields of states, one after the other
+	enc    []byte   // the fields of states, in the last encoding (capped there: never appended to)
 	ends   []uint32 // where the field of each state ends in enc
 }
 
@@ -20,13 +21,14 @@ type traceMemo struct {
 // its CID (most of a trace), so that the buffer rarely grows.
 const stateSizeGuess = 48
 
-// encodedTrace returns the trace's states as a sequence of fState fields. The result is the
-// memo's own buffer: it is valid until the next encoding of data with these stores.
-func (d *Data) encodedTrace() []byte {
-	if d.Stores.work == nil { // stores made by hand keep no memo
-		return appendTrace(nil, d.Trace, nil)
+// traceStart returns the memo of d's stores cut back to the states d's trace starts with, and
+// the fields of those states as the last encoding wrote them; the encoding adds the rest (note,
+// then wrote). Stores made by hand keep no memo: nil, and nothing shared.
+func (d *Data) traceStart() (m *traceMemo, shared []byte) {
+	if d.Stores.work == nil {
+		return nil, nil
 	}
-	m := &d.Stores.work.trace
+	m = &d.Stores.work.trace
 	k := 0
 	for k < len(m.states) && k < len(d.Trace) && sameState(m.states[k], d.Trace[k]) {
 		k++
@@ -36,27 +38,35 @@ func (d *Data) encodedTrace() []byte {
 		end = int(m.ends[k-1])
 	}
 	clear(m.states[k:])
-	m.states, m.enc, m.ends = m.states[:k], m.enc[:end], m.ends[:k]
-	if m.enc == nil {
-		m.enc = make([]byte, 0, len(d.Trace)*stateSizeGuess)
+	m.states, m.ends = m.states[:k], m.ends[:k]
+	if cap(m.states) == 0 {
 		m.states, m.ends = make([]State, 0, len(d.Trace)), make([]uint32, 0, len(d.Trace))
 	}
-	for _, s := range d.Trace[k:] {
-		m.states = append(m.states, ownState(s))
-	}
-	m.enc = appendTrace(m.enc, d.Trace[k:], &m.ends)
-	return m.enc
+	return m, m.enc[:end]
 }
 
-// appendTrace appends the fields of states to b, and where each ends to ends if not nil.
-func appendTrace(b []byte, states []State, ends *[]uint32) []byte {
-	for _, s := range states {
-		b = appendStateField(b, s)
-		if ends != nil {
-			*ends = append(*ends, uint32(len(b)))
-		}
+// shared is how many states of the trace the memo had already (nil memo: none).
+func (m *traceMemo) shared() int {
+	if m == nil {
+		return 0
 	}
-	return b
+	return len(m.states)
+}
+
+// note adds a state the encoding wrote after those it shared, whose field ends end bytes into
+// the trace's fields.
+func (m *traceMemo) note(s State, end int) {
+	if m != nil {
+		m.states = append(m.states, ownState(s))
+		m.ends = append(m.ends, uint32(end))
+	}
+}
+
+// wrote points the memo at the trace's fields in the encoding just made, out[1:1+n].
+func (m *traceMemo) wrote(out []byte, n int) {
+	if m != nil {
+		m.enc = out[1 : 1+n : 1+n]
+	}
 }
 
 // sameState reports whether a and b are the same state, so encode to the same bytes.
