@@ -201,15 +201,11 @@ func (s *scoped[T]) set(name string, v T) *execError {
 // get returns the binding of a variable (for scalars: not an iterator): found reports whether there is one visible,
 // and set whether it holds a value (a new may have cleared it).
 func (s *scoped[T]) get(name string) (v T, found, set bool) {
-	b := s.bindings(name)
-	if b == nil || b.n == 0 {
+	p, set := s.ref(name)
+	if p == nil {
 		return v, false, false
 	}
-	last := b.top()
-	if last.depth >= len(s.allowed) || !s.allowed[last.depth] {
-		return v, false, false
-	}
-	return last.val, true, last.set
+	return *p, true, set
 }
 
 // ref is get by reference: the binding itself (nil: none), valid until the bindings change.
