@@ -91,8 +91,9 @@ type Config struct {
 	// QueueLen is how many particles may wait for one peer; default 256.
 	QueueLen int
 	// Rate and Burst limit the particles taken from one peer: Rate per second on average,
-	// Burst at once; defaults DefaultRate (2,000/s) and DefaultBurst (4,000). A frame over them is dropped before it is
-	// decoded (dropped_total{reason="rate_limited"}); the stream goes on.
+	// Burst at once; defaults DefaultRate (2,000/s) and DefaultBurst (4,000). A frame over
+	// them is dropped before it is decoded (dropped_total{reason="rate_limited"}); the stream
+	// goes on, and the peer is not told.
 	Rate  float64
 	Burst int
 	// GlobalRate and GlobalBurst limit the particles taken from all peers together, as Rate and

@@ -48,10 +48,12 @@ ends at once with the relay's reason; if the relay could not send it on, or the 
 on it with nothing to catch the error, or a peer the relay sent it to refused it, failed on
 it or could not send it on, that is printed to standard error as soon as the relay says so,
 and the error at the TTL's end says it again (the run waits, as another branch of the script
-may still complete: interrupt it to stop). A particle grown too large for the relay, or a
-peer past it, to send back ends the run at once: its data only grows. If the connection to
-the relay closes while the particle is out, the client dials it again at once: if that
-fails, the run ends there, saying so; if it succeeds, that is printed and the run waits on.
+may still complete: interrupt it to stop). A node over its particle rate limits (aquanet
+node --peer-particle-rate, --particle-rate) drops the particle unread and tells no one: the
+run then ends at its TTL. A particle grown too large for the relay, or a peer past it, to
+send back ends the run at once: its data only grows. If the connection to the relay closes
+while the particle is out, the client dials it again at once: if that fails, the run ends
+there, saying so; if it succeeds, that is printed and the run waits on.
 
 With --certificate FILE (a certificate of "aquanet trust issue" whose last trust is for --key's
 peer), the particle carries it: the nodes serving an application's services under a perimeter
@@ -153,7 +155,7 @@ func newRunCmd() *cobra.Command {
 			_, err = cl.Run(ctx, script, args, client.WithTTL(left), client.OnEvent(report), client.OnNotice(noticed))
 			var noAnswer *client.NoAnswerError
 			if errors.Is(err, client.ErrExpired) && !errors.As(err, &noAnswer) {
-				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable, may have dropped it over its rate limit (aquanet_p2p_dropped_total{reason=\"rate_limited\"}), or a call failed there", err, ttl)
+				return fmt.Errorf("%w (--ttl %v): nothing came back in time; a peer on its way may be unreachable, may have dropped it over its rate limits (the node's aquanet_p2p_dropped_total, reasons rate_limited and global_rate_limited), or a call failed there", err, ttl)
 			}
 			return err
 		},
