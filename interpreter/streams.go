@@ -28,8 +28,44 @@ type generation struct {
 
 // stream is one stream's values, by origin and generation.
 type stream struct {
-	gens [3][][]aggregate // by genKind, then generation
+	gens [3][]generationValues // by genKind, then generation
 	size int
+}
+
+// generationValues are a generation's values, in chunks that are filled and never moved: a fold
+// of thousands of calls adds them all to one generation, and a slice grown by copying would
+// allocate twice their size and copy them once more, pointers and all (each a few hundred
+// bytes the collector scans).
+type generationValues struct {
+	chunks [][]aggregate
+	n      int
+}
+
+// maxChunk is the most values a chunk takes; chunks start small and double up to it, so that a
+// generation of one value costs one small allocation.
+const maxChunk = 512
+
+func (g *generationValues) add(v aggregate) {
+	last := len(g.chunks) - 1
+	if last < 0 || len(g.chunks[last]) == cap(g.chunks[last]) {
+		size := 4
+		if last >= 0 {
+			size = min(2*cap(g.chunks[last]), maxChunk)
+		}
+		g.chunks = append(g.chunks, make([]aggregate, 0, size))
+		last++
+	}
+	g.chunks[last] = append(g.chunks[last], v)
+	g.n++
+}
+
+// appendTo appends the generation's values to out, in order.
+func (g *generationValues) appendTo(out []aggregate) []aggregate {
+	out = slices.Grow(out, g.n)
+	for _, c := range g.chunks {
+		out = append(out, c...)
+	}
+	return out
 }
 
 func (s *stream) add(v aggregate, g generation, maxSize int) *execError {
@@ -39,9 +75,9 @@ func (s *stream) add(v aggregate, g generation, maxSize int) *execError {
 		idx = max(len(*m)-1, 0)
 	}
 	for len(*m) <= idx {
-		*m = append(*m, nil)
+		*m = append(*m, generationValues{})
 	}
-	(*m)[idx] = append(grown((*m)[idx]), v) // a fold of thousands adds to one generation
+	(*m)[idx].add(v)
 	s.size++
 	if s.size >= maxSize {
 		return uncatchable(CodeStreamSizeLimitExceeded, "stream size goes over the allowed limit of %d", maxSize)
@@ -61,14 +97,14 @@ func (s *stream) generationsFrom(cursor [3]int) [][]aggregate {
 	for k, m := range s.gens {
 		skip := cursor[k]
 		for _, g := range m {
-			if len(g) == 0 {
+			if g.n == 0 {
 				continue
 			}
 			if skip > 0 {
 				skip--
 				continue
 			}
-			out = append(out, slices.Clone(g))
+			out = append(out, g.appendTo(nil))
 		}
 	}
 	return out
@@ -93,11 +129,11 @@ func (ss *streams) asReplayed() {
 	}
 }
 
-func (s *stream) addNewGeneration() { s.gens[genNew] = append(s.gens[genNew], nil) }
+func (s *stream) addNewGeneration() { s.gens[genNew] = append(s.gens[genNew], generationValues{}) }
 
 func (s *stream) removeLastGenerationIfEmpty() {
 	m := s.gens[genNew]
-	if len(m) > 0 && len(m[len(m)-1]) == 0 {
+	if len(m) > 0 && m[len(m)-1].n == 0 {
 		s.gens[genNew] = m[:len(m)-1]
 	}
 }
@@ -107,7 +143,7 @@ func (s *stream) values() []aggregate {
 	var out []aggregate
 	for _, m := range s.gens {
 		for _, g := range m {
-			out = append(out, g...)
+			out = g.appendTo(out)
 		}
 	}
 	return out
@@ -120,15 +156,17 @@ func (s *stream) compactify(h *traceHandler) *execError {
 	for k := range s.gens {
 		kept := s.gens[k][:0]
 		for _, g := range s.gens[k] {
-			if len(g) > 0 {
+			if g.n > 0 {
 				kept = append(kept, g)
 			}
 		}
 		s.gens[k] = kept
 		for _, g := range kept {
-			for _, v := range g {
-				if err := h.updateGeneration(v.tracePos, next); err != nil {
-					return err
+			for _, c := range g.chunks {
+				for _, v := range c {
+					if err := h.updateGeneration(v.tracePos, next); err != nil {
+						return err
+					}
 				}
 			}
 			next++

@@ -82,6 +82,7 @@ func newTraceHandler(prev, cur []data.State) *traceHandler {
 	return &traceHandler{
 		prev: newSlider(prev), cur: newSlider(cur),
 		// Sized for a run that replays what it had, as most do.
+		result:    make([]data.State, 0, max(len(prev), len(cur))),
 		newToPrev: make([]uint32, 0, len(prev)), newToCur: make([]uint32, 0, len(cur)),
 		folds: map[uint32]*foldFSM{},
 	}

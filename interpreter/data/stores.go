@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"slices"
 
 	"github.com/aquanet/aquanet/interpreter/value"
 )
@@ -228,11 +229,20 @@ func put[V any](s *Stores, k int, m map[CID]V, c CID, v V) {
 	// A key the map did not hold (its length grew: one lookup, not two; a run puts three or
 	// four entries per call, into maps that outgrow the caches in a fold of thousands).
 	if s.added != nil {
-		s.added.keys[k] = append(s.added.keys[k], c)
+		s.added.keys[k] = appendKey(s.added.keys[k], c)
 	}
 	if s.orders != nil {
-		s.orders[k].fresh = append(s.orders[k].fresh, c)
+		s.orders[k].fresh = appendKey(s.orders[k].fresh, c)
 	}
+}
+
+// appendKey appends c to ks, doubling its capacity when it is full: append grows a slice of
+// 256 keys and more by a quarter, copying the keys a fold of thousands adds some five times.
+func appendKey(ks []CID, c CID) []CID {
+	if len(ks) == cap(ks) {
+		ks = slices.Grow(ks, max(len(ks), 8))
+	}
+	return append(ks, c)
 }
 
 // Merge adds the entries of o to s: content-addressed, entries agree whenever keys do.
@@ -262,6 +272,11 @@ func (s *Stores) Reserve(n int) {
 	s.ServiceResults = reserve(s.ServiceResults, n)
 	if s.parsed != nil {
 		s.parsed = reserve(s.parsed, n)
+	}
+	if s.orders != nil && n >= minReserve {
+		for _, k := range []int{inValues, inServiceResults} {
+			s.orders[k].fresh = slices.Grow(s.orders[k].fresh, n)
+		}
 	}
 }
 
