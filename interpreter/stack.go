@@ -2,6 +2,8 @@ package interpreter
 
 import (
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/aquanet/aquanet/interpreter/air"
 )
@@ -56,10 +58,27 @@ type stacks struct {
 // thousands of values grows them to thousands of frames.
 var stacksPool = sync.Pool{New: func() any { return new(stacks) }}
 
+// keptStacks holds one set of stacks that the collector does not take back, as it takes the
+// pool's at every other collection: a fold over thousands of values allocates megabytes a run,
+// which start collections within the run, and its stacks were grown anew by nearly every run.
+// Stacks of up to maxKeptStackBytes are kept, so what a deep run leaves behind stays bounded.
+var keptStacks atomic.Pointer[stacks]
+
+const maxKeptStackBytes = 4 << 20
+
+// bytes is the memory the stacks hold.
+func (s *stacks) bytes() uintptr {
+	return uintptr(cap(s.stack))*unsafe.Sizeof(frame{}) + uintptr(cap(s.pars))*unsafe.Sizeof(parRun{}) +
+		uintptr(cap(s.streamFolds))*unsafe.Sizeof(streamFold{})
+}
+
 // exec runs an instruction and everything in it; a catchable error it returns has been
 // recorded in the error descriptors by the instruction that raised it (call) or by done.
 func (x *executor) exec(in air.Instr) *execError {
-	pooled := stacksPool.Get().(*stacks)
+	pooled := keptStacks.Swap(nil)
+	if pooled == nil {
+		pooled = stacksPool.Get().(*stacks)
+	}
 	x.stacks = *pooled
 	err := x.loop(in)
 	x.releaseStacks(pooled)
@@ -76,7 +95,9 @@ func (x *executor) releaseStacks(pooled *stacks) {
 		pooled = new(stacks)
 	}
 	*pooled, x.stacks = x.stacks, stacks{} // the next run's, once in the pool
-	stacksPool.Put(pooled)
+	if pooled.bytes() > maxKeptStackBytes || !keptStacks.CompareAndSwap(nil, pooled) {
+		stacksPool.Put(pooled)
+	}
 }
 
 // loop runs an instruction on the executor's stacks, empty when it starts and when it ends,
