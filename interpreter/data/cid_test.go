@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -37,26 +38,44 @@ func TestCIDMatchesReference(t *testing.T) {
 }
 
 // SigningMessage sorts the CIDs' texts as strings, whatever the order they come in, and keeps
-// duplicates.
+// duplicates: few and many CIDs, hashes and CIDs made to share their first bytes (which tie on
+// the characters the sort looks at first), all of whose characters are digits included.
 func TestSigningMessageSortsTexts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
 	var cids []CID
-	for i := range 300 {
-		cids = append(cids, CIDOf([]byte(fmt.Sprint(i%250))))
-	}
-	var texts []string
-	for _, c := range cids {
-		texts = append(texts, c.String())
-	}
-	slices.Sort(texts)
-	want := binary.LittleEndian.AppendUint32(nil, uint32(len(texts)))
-	for _, s := range texts {
-		want = binary.LittleEndian.AppendUint32(want, uint32(len(s)))
-		want = append(want, s...)
-	}
-	want = binary.LittleEndian.AppendUint32(want, 2)
-	want = append(want, "p1"...)
-	if got := SigningMessage(cids, "p1"); !bytes.Equal(got, want) {
-		t.Fatal("the signing message does not hold the CIDs' texts sorted")
+	for _, n := range []int{300, 3000} {
+		cids = cids[:0]
+		for i := range n {
+			cids = append(cids, CIDOf([]byte(fmt.Sprint(i%(n-50)))))
+		}
+		for i := range n / 10 {
+			var c CID
+			if i%2 == 0 {
+				c = CID{0xff, 0xff, 0xff, 0xff, 0xff} // "77777777": digits sort first
+			} else {
+				c = CID{0x12, 0x34, 0x56, 0x78, 0x9a}
+			}
+			for j := 5; j < len(c); j++ {
+				c[j] = byte(rng.IntN(256))
+			}
+			cids = append(cids, c)
+		}
+		rng.Shuffle(len(cids), func(i, j int) { cids[i], cids[j] = cids[j], cids[i] })
+		var texts []string
+		for _, c := range cids {
+			texts = append(texts, c.String())
+		}
+		slices.Sort(texts)
+		want := binary.LittleEndian.AppendUint32(nil, uint32(len(texts)))
+		for _, s := range texts {
+			want = binary.LittleEndian.AppendUint32(want, uint32(len(s)))
+			want = append(want, s...)
+		}
+		want = binary.LittleEndian.AppendUint32(want, 2)
+		want = append(want, "p1"...)
+		if got := SigningMessage(cids, "p1"); !bytes.Equal(got, want) {
+			t.Fatalf("%d CIDs: the signing message does not hold the CIDs' texts sorted", len(cids))
+		}
 	}
 	if cidTextSharedLen != 9 || !strings.HasPrefix(cids[0].String(), cids[1].String()[:cidTextSharedLen]) {
 		t.Fatalf("CIDs do not share their first %d characters", cidTextSharedLen)

@@ -2,6 +2,8 @@ package data
 
 import (
 	"encoding/binary"
+	"math"
+	"math/bits"
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -129,7 +131,7 @@ func sortCIDs(cs []CID) {
 	for i, c := range cs {
 		keys[i] = binary.BigEndian.Uint64(c[:8])>>idxBits<<idxBits | uint64(i)
 	}
-	slices.Sort(keys)
+	sortKeys(keys)
 	sorted := make([]CID, len(cs))
 	start := 0 // of the run of keys with the same prefix
 	for i, k := range keys {
@@ -146,3 +148,42 @@ func sortCIDs(cs []CID) {
 	}
 	copy(cs, sorted)
 }
+
+// sortKeys sorts keys whose high bits are spread evenly (they come from hashes), in time
+// linear in their number: one pass counts them into about as many buckets as keys by their
+// high bits, one places them, and each bucket, of a key or two, is sorted on its own. Keys
+// that crowd one bucket (made so on purpose) cost no more than a comparison sort of them.
+func sortKeys(keys []uint64) {
+	if len(keys) < minBucketSort || len(keys) > math.MaxUint32 {
+		slices.Sort(keys)
+		return
+	}
+	width := bits.Len(uint(len(keys)))
+	shift := 64 - width
+	ends := make([]uint32, 1<<width) // a bucket's start, then its end once its keys are placed
+	for _, k := range keys {
+		ends[k>>shift]++
+	}
+	var sum uint32
+	for b, n := range ends {
+		ends[b] = sum
+		sum += n
+	}
+	placed := make([]uint64, len(keys))
+	for _, k := range keys {
+		placed[ends[k>>shift]] = k
+		ends[k>>shift]++
+	}
+	start := uint32(0)
+	for _, end := range ends {
+		if end-start > 1 {
+			slices.Sort(placed[start:end])
+		}
+		start = end
+	}
+	copy(keys, placed)
+}
+
+// minBucketSort is the fewest keys sortKeys sorts by buckets: below it, a comparison sort
+// that needs no counts is as fast.
+const minBucketSort = 512

@@ -133,3 +133,29 @@ func TestSortCIDs(t *testing.T) {
 		}
 	}
 }
+
+// sortKeys sorts as slices.Sort does, whether the keys' high bits are spread or crowded into
+// few buckets, with duplicates, at sizes on both sides of where it starts using buckets.
+func TestSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	spreads := map[string]func() uint64{
+		"even":       rng.Uint64,
+		"one bucket": func() uint64 { return 0xabcd<<48 | rng.Uint64N(1<<20) },
+		"few values": func() uint64 { return rng.Uint64N(3) << 62 },
+		"low bits":   func() uint64 { return rng.Uint64N(1 << 16) },
+	}
+	for name, next := range spreads {
+		for _, n := range []int{0, 1, minBucketSort - 1, minBucketSort, minBucketSort + 1, 5000, 1 << 15} {
+			keys := make([]uint64, n)
+			for i := range keys {
+				keys[i] = next()
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			sortKeys(keys)
+			if !slices.Equal(keys, want) {
+				t.Fatalf("%s, %d keys: sortKeys differs from slices.Sort", name, n)
+			}
+		}
+	}
+}
