@@ -78,7 +78,6 @@ type executor struct {
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
 	scratch    []byte       // reused buffer for canonical JSON that is only hashed
-	reader     value.Reader // parses the call results, from chunks shared by the run
 
 	callResults       map[uint32]CallResult
 	foldCount         uint32 // stream folds started, to tell them apart in the trace handler

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/aquanet/aquanet/interpreter/air"
+	"github.com/aquanet/aquanet/interpreter/value"
 )
 
 // The executor runs a script on a stack of its own, not on Go's: a composite instruction is a
@@ -47,11 +48,13 @@ type parRun struct {
 }
 
 // stacks are the composite instructions being executed, innermost last, and what the pars and
-// stream folds among them keep, in the same order (out of the frames, which stay small).
+// stream folds among them keep, in the same order (out of the frames, which stay small); and
+// the reader of the call results, whose scratch grows with the longest array or object read.
 type stacks struct {
 	stack       []frame
 	pars        []parRun
 	streamFolds []streamFold
+	reader      value.Reader
 }
 
 // stacksPool keeps the stacks from run to run, empty and cleared (see step): a fold over
@@ -69,7 +72,7 @@ const maxKeptStackBytes = 4 << 20
 // bytes is the memory the stacks hold.
 func (s *stacks) bytes() uintptr {
 	return uintptr(cap(s.stack))*unsafe.Sizeof(frame{}) + uintptr(cap(s.pars))*unsafe.Sizeof(parRun{}) +
-		uintptr(cap(s.streamFolds))*unsafe.Sizeof(streamFold{})
+		uintptr(cap(s.streamFolds))*unsafe.Sizeof(streamFold{}) + uintptr(s.reader.Retained())
 }
 
 // exec runs an instruction and everything in it; a catchable error it returns has been
@@ -94,6 +97,7 @@ func (x *executor) releaseStacks(pooled *stacks) {
 	if pooled == nil {
 		pooled = new(stacks)
 	}
+	x.stacks.reader.Reset()
 	*pooled, x.stacks = x.stacks, stacks{} // the next run's, once in the pool
 	if pooled.bytes() > maxKeptStackBytes || !keptStacks.CompareAndSwap(nil, pooled) {
 		stacksPool.Put(pooled)

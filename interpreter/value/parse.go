@@ -87,6 +87,20 @@ func (r *Reader) ParseString(s string, limits Limits) (Value, error) {
 	return r.parse()
 }
 
+// Reset lets go of the storage r hands out to the values it reads, which then belongs to them
+// alone, and keeps its scratch for the next parse: a Reader kept from one document to the next
+// then keeps no value of the last alive.
+func (r *Reader) Reset() {
+	r.p.vals, r.p.keys, r.p.comps = nil, nil, nil
+	r.p.valsChunk, r.p.keysChunk, r.p.compsChunk = 0, 0, 0
+}
+
+// Retained is the memory, in bytes, that r keeps between parses: its scratch, which grows with
+// the longest array and object read.
+func (r *Reader) Retained() int {
+	return cap(r.p.elems)*int(unsafe.Sizeof(Value{})) + cap(r.p.fields)*int(unsafe.Sizeof(field{})) + cap(r.p.buf)
+}
+
 func (r *Reader) parse() (Value, error) {
 	v, err := r.p.parse()
 	r.p.data = nil // not kept alive by r

@@ -2,9 +2,11 @@ package value
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func mustParse(t testing.TB, s string) Value {
@@ -292,5 +294,30 @@ func TestParseObjects(t *testing.T) {
 	}
 	if v.Len() != 3 {
 		t.Errorf("Len = %d, want 3", v.Len())
+	}
+}
+
+// A Reader kept across documents keeps the scratch the longest one needed (Retained says how
+// much), and after Reset hands out storage of its own to what it reads next: what it read
+// before stays as it was.
+func TestReaderKeptAcrossDocuments(t *testing.T) {
+	var r Reader
+	long := "[" + strings.Repeat(`{"a":[1,"x"]},`, 999) + `{"a":[1,"x"]}]`
+	first, err := r.ParseString(long, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Retained(), 1000*int(unsafe.Sizeof(Value{})); got < want {
+		t.Fatalf("Retained after an array of 1000: %d bytes, want at least %d", got, want)
+	}
+	want := string(first.AppendJSON(nil))
+	r.Reset()
+	for i := range 50 {
+		if _, err := r.ParseString(fmt.Sprintf(`[{"b":%d},[%d,"y"]]`, i, i), Limits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := string(first.AppendJSON(nil)); got != want {
+		t.Fatalf("a value read before Reset changed after later reads:\n%s\nwant\n%s", got, want)
 	}
 }
