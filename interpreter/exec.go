@@ -77,7 +77,7 @@ type executor struct {
 	stores  data.Stores
 	// tetraplets memoizes the CIDs of the tetraplets stored in this run.
 	tetraplets map[data.Tetraplet]data.CID
-	scratch    []byte       // reused buffer for canonical JSON that is only hashed
+	scratch    []byte // reused buffer for canonical JSON that is only hashed
 
 	callResults       map[uint32]CallResult
 	foldCount         uint32 // stream folds started, to tell them apart in the trace handler
