@@ -68,6 +68,10 @@ func (n *Net) hop(h Hop) {
 // NetStats count what the network did: particles, and the DHT's requests and answers.
 type NetStats struct {
 	Sent, Delivered, Lost, Duplicated, Cut uint64
+	// SentData is the data of the particles the network carried, in bytes (a duplicate's
+	// twice; a lost or cut one's not): a workload's work grows with it, as every peer decodes,
+	// verifies, merges and encodes the data it gets.
+	SentData uint64
 	// DHT lookups, and the rounds of questions they took in all (routing.go).
 	Lookups, LookupHops uint64 `json:",omitempty"`
 	LookupMaxHops       int    `json:",omitempty"` // the most rounds one lookup took
@@ -145,6 +149,7 @@ func (t *netTransport) Send(to string, p particle.Particle) error {
 	}
 	n.log.add(n.clock.Now(), what+" x"+strconv.Itoa(copies))
 	for range copies {
+		n.stats.SentData += uint64(len(p.Data))
 		q := p
 		q.Data = append([]byte(nil), p.Data...) // the receiver's own copy
 		delay := n.faults.MinDelay

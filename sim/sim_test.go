@@ -135,3 +135,24 @@ func TestRooms(t *testing.T) {
 		}
 	}
 }
+
+// The network counts the data the particles carry, the measure of a chat's work: one chat's
+// grows faster than the square of its members (each of them sends, every message goes to all
+// of them, and its data carries what each answered), rooms' in proportion to the nodes.
+func TestSentDataGrowsWithTheChat(t *testing.T) {
+	sent := func(o Options) float64 {
+		t.Helper()
+		o.Seed, o.Duration, o.Faults = 3, time.Minute, "none"
+		r := runT(t, o)
+		if r.Net.Delivered == 0 || r.Net.SentData == 0 {
+			t.Fatalf("%d nodes, rooms of %d: %d particles delivered carrying %d bytes", o.Nodes, o.Room, r.Net.Delivered, r.Net.SentData)
+		}
+		return float64(r.Net.SentData)
+	}
+	if chat := sent(Options{Nodes: 24}) / sent(Options{Nodes: 12}); chat < 4 {
+		t.Errorf("a chat of 24 sends %.1f× the data of a chat of 12: want at least 4×", chat)
+	}
+	if rooms := sent(Options{Nodes: 24, Room: 4}) / sent(Options{Nodes: 12, Room: 4}); rooms < 1.5 || rooms > 3 {
+		t.Errorf("24 nodes in rooms of 4 send %.1f× the data of 12: want about twice", rooms)
+	}
+}
