@@ -85,8 +85,8 @@ failure prints the seed, what it expanded to, and the command that replays it.
 
 Unless GOGC is set, the command collects garbage at GOGC=50, not Go's 100: a run's heap is
 mostly its nodes' lasting state, and a collection at half again of it rather than twice keeps
-a fifth less memory for a few percent more time; but it lets the heap grow by at least 64 MB
-between collections, which only small runs (a few hundred nodes) reach.`
+a fifth less memory for a few percent more time; but it lets the heap grow by at least
+256 MB between collections, which only runs of a few hundred nodes and fewer reach.`
 
 func newSimCmd() *cobra.Command {
 	var o sim.Options

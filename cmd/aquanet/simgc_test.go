@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// A test binary's heap is far under 128 MB: half again of it is less than the floor, so the
+// A test binary's heap is far under 512 MB: half again of it is less than the floor, so the
 // policy collects at the floor's GOGC rather than at 50; restoring puts back the GOGC there was.
 func TestSimGCKeepsTheHeadroomFloor(t *testing.T) {
 	before := debug.SetGCPercent(70)
