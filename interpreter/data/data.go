@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
-	"slices"
 
 	"github.com/aquanet/aquanet/sigcache"
 )
@@ -48,53 +47,26 @@ func SigningMessage(cids []CID, particleID string) []byte {
 		texts = c.AppendText(texts)
 	}
 	text := func(i int) []byte { return texts[i*cidTextLen : (i+1)*cidTextLen] }
-	msg := make([]byte, 0, 4+len(cids)*(4+cidTextLen)+4+len(particleID))
-	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(cids)))
-	for _, i := range textOrder(len(cids), text) {
-		msg = binary.LittleEndian.AppendUint32(msg, uint32(cidTextLen))
-		msg = append(msg, text(i)...)
-	}
-	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(particleID)))
-	return append(msg, particleID...)
-}
-
-// textOrder returns the indices of n CID texts in the order of the texts. Each sorts by a
-// number: the eight characters after the prefix every text shares, five bits each as they
-// order (the digits '2' to '7' before 'a' to 'z'), above its index; only texts whose eight
-// characters tie (hardly ever: they are hashes) are compared whole.
-func textOrder(n int, text func(int) []byte) []int {
-	const idxBits = 24
-	order := make([]int, n)
-	if n >= 1<<idxBits { // more than any data within the limits holds
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return bytes.Compare(text(a), text(b)) })
-		return order
-	}
-	keys := make([]uint64, n)
+	// Sorted by the eight characters after the prefix every text shares, five bits each as
+	// they order (the digits '2' to '7' before 'a' to 'z'), then whole (sortIndexed).
+	low := indexBits(len(cids))
+	keys := make([]uint64, len(cids))
 	for i := range keys {
 		var k uint64
 		for _, c := range text(i)[cidTextSharedLen : cidTextSharedLen+8] {
 			k = k<<5 | uint64(base32Rank(c))
 		}
-		keys[i] = k<<idxBits | uint64(i)
+		keys[i] = k<<(64-8*5)&^low | uint64(i)
 	}
-	sortKeys(keys)
-	start := 0 // of the run of keys that tie
-	for j, k := range keys {
-		order[j] = int(k & (1<<idxBits - 1))
-		if j > 0 && k>>idxBits != keys[j-1]>>idxBits {
-			if j-start > 1 {
-				slices.SortFunc(order[start:j], func(a, b int) int { return bytes.Compare(text(a), text(b)) })
-			}
-			start = j
-		}
+	sortIndexed(keys, low, func(a, b int) int { return bytes.Compare(text(a), text(b)) })
+	msg := make([]byte, 0, 4+len(cids)*(4+cidTextLen)+4+len(particleID))
+	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(cids)))
+	for _, k := range keys {
+		msg = binary.LittleEndian.AppendUint32(msg, uint32(cidTextLen))
+		msg = append(msg, text(int(k&low))...)
 	}
-	if n-start > 1 {
-		slices.SortFunc(order[start:], func(a, b int) int { return bytes.Compare(text(a), text(b)) })
-	}
-	return order
+	msg = binary.LittleEndian.AppendUint32(msg, uint32(len(particleID)))
+	return append(msg, particleID...)
 }
 
 // base32Rank is where a character of a CID's text (RFC 4648's lower-case base32) sorts among

@@ -118,35 +118,39 @@ func (o *keyOrder) serviceResults(s *Stores) []byte {
 }
 
 // sortCIDs sorts cs as compareCIDs orders them. A run adds a CID or three per call to the
-// stores, and sorting them with compareCIDs copies two CIDs into every comparison: here the
-// sort compares plain numbers, each CID's first six bytes with its index in the last two, and
-// only CIDs that share their first six bytes (hardly ever: they are hashes) are compared whole.
+// stores, and sorting them with compareCIDs copies two CIDs into every comparison: here they
+// sort as numbers, by their first eight bytes (sortIndexed).
 func sortCIDs(cs []CID) {
-	const idxBits = 16
-	if len(cs) < 2 || len(cs) > 1<<idxBits {
-		slices.SortFunc(cs, compareCIDs)
-		return
-	}
+	low := indexBits(len(cs))
 	keys := make([]uint64, len(cs))
 	for i, c := range cs {
-		keys[i] = binary.BigEndian.Uint64(c[:8])>>idxBits<<idxBits | uint64(i)
+		keys[i] = binary.BigEndian.Uint64(c[:8])&^low | uint64(i)
 	}
-	sortKeys(keys)
+	sortIndexed(keys, low, func(a, b int) int { return compareCIDs(cs[a], cs[b]) })
 	sorted := make([]CID, len(cs))
-	start := 0 // of the run of keys with the same prefix
-	for i, k := range keys {
-		sorted[i] = cs[k&(1<<idxBits-1)]
-		if i > 0 && k>>idxBits != keys[i-1]>>idxBits {
-			if i-start > 1 {
-				slices.SortFunc(sorted[start:i], compareCIDs)
-			}
-			start = i
-		}
-	}
-	if len(cs)-start > 1 {
-		slices.SortFunc(sorted[start:], compareCIDs)
+	for j, k := range keys {
+		sorted[j] = cs[k&low]
 	}
 	copy(cs, sorted)
+}
+
+// indexBits is the mask of the low bits that hold an index below n in a key of sortIndexed.
+func indexBits(n int) uint64 { return uint64(1)<<bits.Len(uint(n)) - 1 }
+
+// sortIndexed sorts keys that each hold an item's index in the bits of low and, above them, a
+// number whose bits order as the item's first bits do, spread evenly (a hash's): as numbers,
+// by sortKeys, and the items whose high bits tie (hardly ever) by cmp of their indices.
+func sortIndexed(keys []uint64, low uint64, cmp func(a, b int) int) {
+	sortKeys(keys)
+	start := 0 // of the run of keys whose high bits tie
+	for j := 1; j <= len(keys); j++ {
+		if j == len(keys) || keys[j]&^low != keys[j-1]&^low {
+			if j-start > 1 {
+				slices.SortFunc(keys[start:j], func(a, b uint64) int { return cmp(int(a&low), int(b&low)) })
+			}
+			start = j
+		}
+	}
 }
 
 // sortKeys sorts keys whose high bits are spread evenly (they come from hashes), in time
