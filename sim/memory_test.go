@@ -44,3 +44,19 @@ func TestSeedsDoNotAccumulateMemory(t *testing.T) {
 }
 
 func mb(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// A node's memtable is its share of storeMemTables: pebble's 4 MB for a few nodes, less for
+// more, and never under storeMemTableMin, which 10,000 nodes get, as every run did before.
+func TestMemTableSizeShares(t *testing.T) {
+	for _, c := range []struct {
+		nodes int
+		want  uint64
+	}{{1, storeMemTableMax}, {25, storeMemTableMax}, {100, storeMemTables / 100}, {1000, storeMemTables / 1000}, {2048, storeMemTableMin}, {10_000, storeMemTableMin}} {
+		if got := memTableSize(c.nodes); got != c.want {
+			t.Errorf("%d nodes: memtables of %d bytes, want %d", c.nodes, got, c.want)
+		}
+		if got := memTableSize(c.nodes); c.nodes*int(got) > storeMemTables && got != storeMemTableMin {
+			t.Errorf("%d nodes: %d bytes of memtables in all, over the %d they share", c.nodes, c.nodes*int(got), storeMemTables)
+		}
+	}
+}

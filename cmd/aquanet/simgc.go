@@ -13,7 +13,7 @@ import (
 // byte allocated grows with the live heap over the headroom: with a floor of 64 MB, a chat of
 // 100 nodes (some 400 MB live) spent 7.6 times as much on the collector for a byte of its data
 // as a chat of 25, and ran a byte 1.5 times slower; with 256 MB, 31 s instead of 38, at 781 MB
-// instead of 642 (100 nodes in rooms: 371 MB instead of 198, no slower).
+// instead of 642 (100 nodes in rooms: 371–386 MB instead of 170–198, no slower).
 type simGC struct {
 	percent int // the GOGC in force
 	live    []metrics.Sample
